@@ -1,0 +1,74 @@
+"""Action endpoints: launch, list, get with progress, deliveries, end."""
+from flask import current_app, g, jsonify, request
+from sqlalchemy import select
+
+from core.actions import ActionService, action_as_dict, get_action, parse_launch
+from core.errors import ValidationError
+from core.models import Action, ControlRoom, Delivery, Operator
+from core.numbers import mask
+from web.db_session import runtime, session
+
+from . import bp, int_arg, json_body
+
+
+@bp.post("/actions")
+def launch_action():
+    config = current_app.config
+    request_ = parse_launch(json_body(), config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"])
+    db = session()
+    action, created = ActionService(runtime()).launch(db, request_, g.api_actor)
+    return jsonify(action_as_dict(db, action)), 201 if created else 200
+
+
+@bp.get("/actions")
+def list_actions():
+    status = request.args.get("status")
+    query = select(Action).order_by(Action.id.desc()).limit(100)
+    if status:
+        if status not in ("active", "ended"):
+            raise ValidationError("status", "must be active or ended")
+        query = query.where(Action.status == status)
+    db = session()
+    return jsonify([action_as_dict(db, a) for a in db.scalars(query)])
+
+
+@bp.get("/actions/<int:action_id>")
+def show_action(action_id):
+    db = session()
+    return jsonify(action_as_dict(db, get_action(db, action_id)))
+
+
+@bp.get("/actions/<int:action_id>/deliveries")
+def list_deliveries(action_id):
+    db = session()
+    get_action(db, action_id)
+    query = select(Delivery).where(Delivery.action_id == action_id).order_by(Delivery.purpose, Delivery.rank)
+    for field in ("state", "channel", "purpose"):
+        if request.args.get(field):
+            query = query.where(getattr(Delivery, field) == request.args[field])
+    query = query.limit(int_arg("limit", 100, 1, 1000)).offset(int_arg("offset", 0, 0, 10_000_000))
+    return jsonify([{
+        "id": d.id, "participant_id": d.participant_id, "to": mask(d.to_e164), "channel": d.channel,
+        "purpose": d.purpose, "rank": d.rank, "distance_m": d.distance_m, "state": d.state,
+        "attempts": d.attempts, "error": d.error, "transport": d.transport,
+        "updated_at": d.updated_at.isoformat(),
+    } for d in db.scalars(query)])
+
+
+@bp.post("/actions/<int:action_id>/end")
+def end_action(action_id):
+    data = json_body()
+    db = session()
+    action = ActionService(runtime()).end(db, action_id, data.get("result"), data.get("closing_text"),
+                                          g.api_actor)
+    return jsonify(action_as_dict(db, action))
+
+
+@bp.get("/control-rooms")
+def list_control_rooms():
+    db = session()
+    rooms = db.scalars(select(ControlRoom).order_by(ControlRoom.id))
+    operators = db.scalars(select(Operator).order_by(Operator.id)).all()
+    return jsonify([{"id": r.id, "name": r.name, "free_number": r.free_number,
+                     "operators": [{"id": o.id, "name": o.name, "available": o.available}
+                                   for o in operators if o.control_room_id == r.id]} for r in rooms])

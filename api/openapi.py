@@ -1,0 +1,157 @@
+"""The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json."""
+from flask import jsonify
+
+from core.models import ACTION_KINDS, ACTION_RESULTS, DELIVERY_STATES
+
+from . import bp
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema, description):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "400": _json(_ref("ValidationError"), "Invalid input; nothing was written"),
+    "401": _json(_ref("Error"), "Missing or wrong bearer token"),
+}
+LOCATION = {"type": "object", "required": ["lat", "lon"], "properties": {
+    "lat": {"type": "number", "minimum": -90, "maximum": 90},
+    "lon": {"type": "number", "minimum": -180, "maximum": 180},
+    "address": {"type": "string", "maxLength": 300}}}
+
+SPEC = {
+    "openapi": "3.1.0",
+    "info": {"title": "Uitkijk API", "version": "1.0.0",
+             "description": "Participants, actions and their deliveries, for control-room systems."},
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {"type": "object", "properties": {"error": {"type": "string"}, "reason": {"type": "string"}}},
+            "ValidationError": {"type": "object", "required": ["error", "field", "reason"], "properties": {
+                "error": {"const": "validation"}, "field": {"type": "string"}, "reason": {"type": "string"}}},
+            "ParticipantInput": {"type": "object", "required": ["phones", "home"], "properties": {
+                "external_ref": {"type": "string", "maxLength": 64},
+                "name": {"type": "string", "maxLength": 200},
+                "email": {"type": "string", "maxLength": 254},
+                "language": {"enum": ["nl", "en"]},
+                "municipality": {"type": "string", "description": "Municipality code"},
+                "phones": {"type": "array", "minItems": 1, "maxItems": 4, "items": {"oneOf": [
+                    {"type": "string"},
+                    {"type": "object", "required": ["number"], "properties": {
+                        "number": {"type": "string"}, "channel": {"enum": ["voice", "sms"]}}}]}},
+                "home": LOCATION, "work": LOCATION,
+                "quiet_hours": {"type": "object", "properties": {
+                    "start": {"type": "string", "pattern": "^\\d{1,2}:\\d{2}$"},
+                    "end": {"type": "string", "pattern": "^\\d{1,2}:\\d{2}$"}},
+                    "description": "Apply to actions that are not time-critical only"}}},
+            "Participant": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "phones": {"type": "array"}, "locations": {"type": "array"}}},
+            "ImportReport": {"type": "object", "properties": {
+                "created": {"type": "integer"}, "updated": {"type": "integer"}, "rejected": {"type": "integer"},
+                "errors": {"type": "array", "items": {"type": "object", "properties": {
+                    "line": {"type": "integer"}, "field": {"type": "string"}, "reason": {"type": "string"}}}}}},
+            "Area": {"oneOf": [
+                {"type": "object", "required": ["lat", "lon", "radius_m"], "properties": {
+                    "type": {"const": "circle"}, "lat": {"type": "number"}, "lon": {"type": "number"},
+                    "radius_m": {"type": "number", "exclusiveMinimum": 0, "maximum": 50000}}},
+                {"type": "object", "required": ["type", "codes"], "properties": {
+                    "type": {"const": "municipalities"}, "codes": {"type": "array", "items": {"type": "string"}}},
+                 "description": "AMBER alerts only"},
+                {"type": "object", "required": ["type"], "properties": {"type": {"const": "country"}},
+                 "description": "AMBER alerts only"}]},
+            "LaunchRequest": {"type": "object",
+                              "required": ["kind", "title", "message", "area", "operator_id", "control_room_id"],
+                              "properties": {
+                                  "kind": {"enum": list(ACTION_KINDS)},
+                                  "time_critical": {"type": "boolean", "default": True},
+                                  "title": {"type": "string", "maxLength": 120},
+                                  "message": {"type": "string", "maxLength": 640},
+                                  "area": _ref("Area"),
+                                  "operator_id": {"type": "integer"}, "control_room_id": {"type": "integer"},
+                                  "client_request_id": {"type": "string", "maxLength": 100,
+                                                        "description": "Repeat it to get the same action back"}}},
+            "Action": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "code": {"type": "string", "pattern": "^\\d{4,6}$"},
+                "status": {"enum": ["active", "ended"]}, "result": {"enum": list(ACTION_RESULTS) + [None]},
+                "progress": {"type": "object", "description": "channel -> purpose -> state -> count"}}},
+            "Delivery": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "to": {"type": "string", "description": "masked"},
+                "channel": {"enum": ["voice", "sms"]}, "purpose": {"enum": ["alert", "closing"]},
+                "state": {"enum": list(DELIVERY_STATES)}, "rank": {"type": "integer"},
+                "distance_m": {"type": "integer"}}},
+            "EndRequest": {"type": "object", "required": ["result"], "properties": {
+                "result": {"enum": list(ACTION_RESULTS)}, "closing_text": {"type": "string", "maxLength": 640}}},
+            "OutboxMessage": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "channel": {"type": "string"}, "to": {"type": "string"},
+                "body": {"type": "string"}, "transport": {"type": "string"}}},
+        },
+    },
+    "security": [{"bearer": []}],
+    "paths": {
+        "/api/participants": {"post": {
+            "summary": "Register (or update) a participant",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ParticipantInput")}}},
+            "responses": {"201": _json(_ref("Participant"), "Created"),
+                          "200": _json(_ref("Participant"), "Updated (same external_ref or first number)"),
+                          **ERRORS}}},
+        "/api/participants/import": {"post": {
+            "summary": "Bulk import from CSV; bad rows are reported by line, good rows are saved",
+            "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}},
+                                                          "multipart/form-data": {"schema": {"type": "object",
+                                                          "properties": {"file": {"type": "string",
+                                                                                  "format": "binary"}}}}}},
+            "responses": {"200": _json(_ref("ImportReport"), "Report"), **ERRORS}}},
+        "/api/participants/{id}": {
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "get": {"summary": "A participant", "responses": {"200": _json(_ref("Participant"), "Found"),
+                                                               "404": _json(_ref("Error"), "Unknown")}},
+            "delete": {"summary": "Remove a participant's personal data",
+                       "responses": {"204": {"description": "Removed"}, "404": _json(_ref("Error"), "Unknown")}}},
+        "/api/actions": {
+            "get": {"summary": "Recent actions", "parameters": [
+                {"name": "status", "in": "query", "schema": {"enum": ["active", "ended"]}}],
+                "responses": {"200": _json({"type": "array", "items": _ref("Action")}, "Actions")}},
+            "post": {"summary": "Launch an action",
+                     "requestBody": {"required": True,
+                                     "content": {"application/json": {"schema": _ref("LaunchRequest")}}},
+                     "responses": {"201": _json(_ref("Action"), "Launched"),
+                                   "200": _json(_ref("Action"), "Already launched with this client_request_id"),
+                                   **ERRORS}}},
+        "/api/actions/{id}": {
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "get": {"summary": "An action with progress per channel and state",
+                    "responses": {"200": _json(_ref("Action"), "Found"), "404": _json(_ref("Error"), "Unknown")}}},
+        "/api/actions/{id}/deliveries": {
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                           {"name": "state", "in": "query", "schema": {"enum": list(DELIVERY_STATES)}},
+                           {"name": "channel", "in": "query", "schema": {"enum": ["voice", "sms"]}},
+                           {"name": "purpose", "in": "query", "schema": {"enum": ["alert", "closing"]}},
+                           {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}},
+                           {"name": "offset", "in": "query", "schema": {"type": "integer"}}],
+            "get": {"summary": "The action's deliveries, nearest first",
+                    "responses": {"200": _json({"type": "array", "items": _ref("Delivery")}, "Deliveries")}}},
+        "/api/actions/{id}/end": {
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "post": {"summary": "End the action: cancel unsent alerts, send the closing message to everyone reached",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("EndRequest")}}},
+                     "responses": {"200": _json(_ref("Action"), "Ended"), "409": _json(_ref("Error"), "Already ended"),
+                                   **ERRORS}}},
+        "/api/control-rooms": {"get": {"summary": "Control rooms and their operators",
+                                       "responses": {"200": {"description": "Control rooms"}}}},
+        "/api/outbox": {"get": {
+            "summary": "Messages written by the console transports",
+            "parameters": [{"name": "after_id", "in": "query", "schema": {"type": "integer"}},
+                           {"name": "channel", "in": "query", "schema": {"enum": ["voice", "sms"]}},
+                           {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}}],
+            "responses": {"200": _json({"type": "array", "items": _ref("OutboxMessage")}, "Messages")}}},
+    },
+}
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(SPEC)

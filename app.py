@@ -1,0 +1,25 @@
+"""The Uitkijk web application: JSON API for control-room systems, and the admin web."""
+import logging
+
+from flask import Flask
+
+from core import runtime
+from core.config import load_config
+
+
+def create_app(test_config=None):
+    config = load_config(test_config)
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(config)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.extensions["uitkijk"] = runtime.configure(config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from web import db_session
+    db_session.init_app(app)
+    from api import bp as api_bp
+    app.register_blueprint(api_bp)
+    import cli
+    cli.init_app(app)
+    return app

@@ -1,0 +1,188 @@
+"""Flask CLI commands: the same tasks as the API, for operators at a terminal and for scripts."""
+import json
+import sys
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from core import audit, migrate
+from core.actions import ActionService, action_as_dict, get_action, parse_launch
+from core.csv_import import import_csv
+from core.demo import bulk_insert, ensure_control_room, generate_people
+from core.errors import Conflict, NotFound, ValidationError
+from core.jobs import sweep
+from core.models import OutboxMessage, Participant
+from core.participants import Registry, delete_participant, get_participant, participant_as_dict, validate
+from core.tokens import create_token
+
+CLI_ACTOR = "cli"
+
+
+def _runtime():
+    return current_app.extensions["uitkijk"]
+
+
+def _run(work):
+    """Run work(session) in one transaction; domain errors become a clear message and exit code 2."""
+    try:
+        with _runtime().db.session() as session:
+            return work(session)
+    except ValidationError as exc:
+        raise click.ClickException(f"{exc.field}: {exc.reason}") from None
+    except (NotFound, Conflict) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _echo_json(data):
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@click.command("migrate")
+def migrate_command():
+    """Bring the database to the newest schema."""
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    click.echo("database is up to date")
+
+
+@click.command("create-token")
+@click.argument("name")
+def create_token_command(name):
+    """Create an API token for a control-room system; it is shown once."""
+    token = _run(lambda s: create_token(s, name))
+    click.echo(token)
+
+
+@click.command("load-demo")
+@click.option("--participants", default=20_000, show_default=True)
+@click.option("--seed", default=1, show_default=True)
+def load_demo_command(participants, seed):
+    """Load demo participants spread like the Dutch population, a control room and operators."""
+    def work(session):
+        room = ensure_control_room(session)
+        if session.scalar(select(Participant.id).where(Participant.external_ref.like("demo-%")).limit(1)):
+            return room, 0
+        return room, bulk_insert(session, generate_people(participants, seed))
+    room, count = _run(work)
+    click.echo(f"control room {room.id} ({room.name}); {count} demo participants added")
+
+
+@click.group("participants")
+def participants_group():
+    """Register, import, show and remove participants."""
+
+
+@participants_group.command("add")
+@click.argument("json_text")
+def participants_add(json_text):
+    """Register a participant from a JSON object (same fields as the API)."""
+    try:
+        data = json.loads(json_text)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"not JSON: {exc}") from None
+
+    def work(session):
+        participant = Registry(session).save(validate(data, current_app.config["DEFAULT_REGION"]))
+        audit.record(session, CLI_ACTOR, "create", "participant", participant.id)
+        return participant_as_dict(participant)
+    _echo_json(_run(work))
+
+
+@participants_group.command("import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--municipality", help="Municipality code for rows without one")
+def participants_import(csv_file, municipality):
+    """Import a CSV; prints a report of created, updated and rejected rows."""
+    text = csv_file.read()
+
+    def work(session):
+        report = import_csv(session, text, current_app.config["DEFAULT_REGION"], municipality)
+        audit.record(session, CLI_ACTOR, "import", "participant", None,
+                     {"created": report.created, "updated": report.updated, "rejected": len(report.errors)})
+        return report.as_dict()
+    report = _run(work)
+    _echo_json(report)
+    if report["rejected"]:
+        sys.exit(1)
+
+
+@participants_group.command("show")
+@click.argument("participant_id", type=int)
+def participants_show(participant_id):
+    _echo_json(_run(lambda s: participant_as_dict(get_participant(s, participant_id))))
+
+
+@participants_group.command("delete")
+@click.argument("participant_id", type=int)
+def participants_delete(participant_id):
+    """Remove a participant's personal data."""
+    def work(session):
+        delete_participant(session, participant_id)
+        audit.record(session, CLI_ACTOR, "delete", "participant", participant_id)
+    _run(work)
+    click.echo(f"participant {participant_id} removed")
+
+
+@click.group("actions")
+def actions_group():
+    """Launch, show and end actions."""
+
+
+@actions_group.command("launch")
+@click.argument("json_text")
+@click.option("--actor", default=CLI_ACTOR, help="Who launches (for the audit trail)")
+def actions_launch(json_text, actor):
+    """Launch an action from a JSON object (same fields as the API)."""
+    try:
+        data = json.loads(json_text)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"not JSON: {exc}") from None
+    config = current_app.config
+
+    def work(session):
+        request = parse_launch(data, config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"])
+        action, _ = ActionService(_runtime()).launch(session, request, actor)
+        return action_as_dict(session, action)
+    _echo_json(_run(work))
+
+
+@actions_group.command("show")
+@click.argument("action_id", type=int)
+def actions_show(action_id):
+    _echo_json(_run(lambda s: action_as_dict(s, get_action(s, action_id))))
+
+
+@actions_group.command("end")
+@click.argument("action_id", type=int)
+@click.option("--result", required=True)
+@click.option("--text", "closing_text", default=None)
+@click.option("--actor", default=CLI_ACTOR)
+def actions_end(action_id, result, closing_text, actor):
+    """End an action: cancel unsent alerts and send the closing message to everyone reached."""
+    def work(session):
+        action = ActionService(_runtime()).end(session, action_id, result, closing_text, actor)
+        return action_as_dict(session, action)
+    _echo_json(_run(work))
+
+
+@click.command("outbox")
+@click.option("--limit", default=20, show_default=True)
+def outbox_command(limit):
+    """The newest messages written by the console transports."""
+    def work(session):
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)).all()
+        return [f"#{m.id} {m.created_at:%H:%M:%S} {m.transport} to {m.to_e164}: {m.body}" for m in reversed(rows)]
+    for line in _run(work):
+        click.echo(line)
+
+
+@click.command("sweep")
+def sweep_command():
+    """Enqueue what the ledger holds but no queue does (after a Redis restart or a worker crash)."""
+    click.echo(f"{sweep()} deliveries re-enqueued")
+
+
+def init_app(app):
+    for command in (migrate_command, create_token_command, load_demo_command, participants_group,
+                    actions_group, outbox_command, sweep_command):
+        app.cli.add_command(command)

@@ -1,0 +1,58 @@
+"""Distances and the grid the spatial index uses.
+
+Each location is stored with an integer cell: a row of 0.01 degree latitude (about 1.1 km)
+times 100,000 plus a column of 0.01 degree longitude. A circle is covered by one contiguous
+cell range per row, so an area query is a handful of index range scans on both SQLite and
+PostgreSQL, without a spatial extension.
+"""
+import math
+
+from .errors import ValidationError
+
+EARTH_RADIUS_M = 6_371_008.8
+CELL_DEG = 0.01
+ROW_STRIDE = 100_000
+
+
+def cell_of(lat, lon):
+    row = math.floor((lat + 90.0) / CELL_DEG)
+    col = math.floor((lon + 180.0) / CELL_DEG)
+    return row * ROW_STRIDE + col
+
+
+def distance_m(lat1, lon1, lat2, lon2):
+    """Great-circle (haversine) distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bounding_box(lat, lon, radius_m):
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    coslat = max(math.cos(math.radians(lat)), 1e-6)
+    dlon = math.degrees(radius_m / (EARTH_RADIUS_M * coslat))
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def cell_ranges(lat, lon, radius_m):
+    """(first_cell, last_cell) per grid row that the circle's bounding box touches."""
+    south, north, west, east = bounding_box(lat, lon, radius_m)
+    first_row = math.floor((south + 90.0) / CELL_DEG)
+    last_row = math.floor((north + 90.0) / CELL_DEG)
+    first_col = math.floor((west + 180.0) / CELL_DEG)
+    last_col = math.floor((east + 180.0) / CELL_DEG)
+    return [(row * ROW_STRIDE + first_col, row * ROW_STRIDE + last_col)
+            for row in range(first_row, last_row + 1)]
+
+
+def check_point(lat, lon, field="location"):
+    try:
+        lat, lon = float(lat), float(lon)
+    except (TypeError, ValueError):
+        raise ValidationError(field, "latitude and longitude must be numbers") from None
+    if not (math.isfinite(lat) and -90.0 <= lat <= 90.0):
+        raise ValidationError(f"{field}.lat", "must be between -90 and 90")
+    if not (math.isfinite(lon) and -180.0 <= lon <= 180.0):
+        raise ValidationError(f"{field}.lon", "must be between -180 and 180")
+    return lat, lon

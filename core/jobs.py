@@ -1,0 +1,116 @@
+"""RQ jobs. Each is a small top-level function that takes ids and starts from what the ledger says,
+so a job that runs twice, late, or after a crash sends nothing twice."""
+import logging
+import random
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from . import ledger, runtime
+from .messages import message_for
+from .models import Action, Delivery, utcnow
+from .numbers import mask
+from .transports import PermanentFailure, TransientFailure
+
+log = logging.getLogger(__name__)
+
+RETRY_BASE_S = 30
+MAX_RETRY_S = 600
+
+
+def enqueue_sends(queue, batches, pipeline=None):
+    """Enqueue one send_deliveries job per batch of delivery ids, in one Redis round trip."""
+    jobs = [queue.prepare_data(send_deliveries, args=(batch,), result_ttl=0, failure_ttl=7 * 86400)
+            for batch in batches if batch]
+    if not jobs:
+        return
+    with queue.connection.pipeline() as pipe:
+        queue.enqueue_many(jobs, pipeline=pipe)
+        pipe.execute()
+
+
+def send_deliveries(delivery_ids):
+    """Send each queued, due delivery among delivery_ids through its channel's transport."""
+    rt = runtime.get()
+    with rt.db.session() as session:
+        claimed = ledger.claim(session, delivery_ids)
+    texts = {}
+    for delivery, language, action, free_number in claimed:
+        key = (action.id, delivery.channel, delivery.purpose, language)
+        if key not in texts:
+            texts[key] = message_for(action, delivery.channel, delivery.purpose, language, free_number)
+        _send_one(rt, delivery, texts[key])
+
+
+def _send_one(rt, delivery, text):
+    transport = rt.transports[delivery.channel]
+    with rt.db.session() as session:
+        try:
+            result = transport.send(session, delivery, text)
+        except PermanentFailure as exc:
+            ledger.transition(session, delivery.id, "failed", error=f"{exc.code}: {exc.reason}"[:200],
+                              transport=transport.name)
+            log.warning("delivery %s to %s failed permanently: %s", delivery.id, mask(delivery.to_e164), exc.code)
+            return
+        except TransientFailure as exc:
+            _retry(rt, session, delivery, exc.reason, exc.retry_after)
+            return
+        if result.state == "sending":
+            # The outcome arrives later (a call in progress); keep the reference for the events.
+            ledger.record_provider_ref(session, delivery.id, result.provider_ref, transport.name)
+        else:
+            ledger.transition(session, delivery.id, result.state, provider_ref=result.provider_ref,
+                              transport=transport.name, error=None)
+            after_reached(rt, session, delivery.id)
+
+
+def _retry(rt, session, delivery, reason, retry_after):
+    """Back off and try again while the attempts and (for time-critical alerts) the window allow."""
+    action = session.get(Action, delivery.action_id)
+    config = rt.config
+    too_late = (action.time_critical and delivery.purpose == "alert"
+                and (utcnow() - action.launched_at).total_seconds() > config["RETRY_WINDOW_S"])
+    if delivery.attempts >= config["MAX_ATTEMPTS"] or too_late or (
+            delivery.purpose == "alert" and action.status != "active"):
+        ledger.transition(session, delivery.id, "failed", error=f"gave up: {reason}"[:200])
+        return
+    delay = retry_after or min(MAX_RETRY_S, RETRY_BASE_S * 2 ** (delivery.attempts - 1))
+    delay = delay * random.uniform(1.0, 1.2)
+    ledger.retry_later(session, delivery.id, delay, reason)
+    session.commit()
+    rt.queues.for_action(action.time_critical).enqueue_in(
+        timedelta(seconds=delay), send_deliveries, [delivery.id], result_ttl=0)
+
+
+def after_reached(rt, session, delivery_id):
+    """An alert that reached someone after its action ended still gets its closing message."""
+    delivery = session.get(Delivery, delivery_id)
+    if delivery.purpose != "alert":
+        return
+    action = session.get(Action, delivery.action_id)
+    if action.status == "ended":
+        closing_id = ledger.ensure_closing(session, delivery)
+        if closing_id:
+            ledger.mark_enqueued(session, [closing_id])
+            session.commit()
+            enqueue_sends(rt.queues.for_action(action.time_critical), [[closing_id]])
+
+
+def sweep():
+    """Re-enqueue what the ledger holds but no queue does: lost jobs, expired leases, due quiet-hour sends."""
+    rt = runtime.get()
+    with rt.db.session() as session:
+        ids = ledger.stale(session, rt.config["DELIVERY_LEASE_S"], rt.config["REQUEUE_AFTER_S"])
+        if not ids:
+            return 0
+        ledger.mark_enqueued(session, ids)
+        urgent = set(session.scalars(select(Delivery.id).join(Action, Action.id == Delivery.action_id)
+                                     .where(Delivery.id.in_(ids), Action.time_critical.is_(True))))
+    enqueue_sends(rt.queues.urgent, _chunks([i for i in ids if i in urgent]))
+    enqueue_sends(rt.queues.normal, _chunks([i for i in ids if i not in urgent]))
+    log.info("sweeper re-enqueued %d deliveries", len(ids))
+    return len(ids)
+
+
+def _chunks(ids, size=100):
+    return [ids[i:i + size] for i in range(0, len(ids), size)]

@@ -1,0 +1,148 @@
+"""The delivery ledger: the database record of every message, and the only place its state changes."""
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .models import REACHED_STATES, Action, ControlRoom, Delivery, Participant, utcnow
+
+# Which state may follow which. Anything else is a stale or repeated event and is ignored.
+TRANSITIONS = {
+    "queued": {"sending", "cancelled", "failed"},
+    "sending": {"queued", "sent", "delivered", "answered", "failed", "cancelled"},
+    "sent": {"delivered", "answered", "failed"},
+    "delivered": set(),
+    "answered": set(),
+    "failed": set(),
+    "cancelled": set(),
+}
+
+
+def transition(session, delivery_id, new_state, **fields):
+    """Move one delivery to new_state if that is allowed from its current state; True when it moved."""
+    allowed_from = [s for s, targets in TRANSITIONS.items() if new_state in targets]
+    result = session.execute(
+        update(Delivery).where(and_(Delivery.id == delivery_id, Delivery.state.in_(allowed_from)))
+        .values(state=new_state, updated_at=utcnow(), **fields))
+    return result.rowcount == 1
+
+
+def claim(session, delivery_ids):
+    """Take queued, due deliveries for sending; returns (Delivery, language, Action, free number) each.
+
+    Alerts of an action that has ended are cancelled instead: nobody is called about an ended action.
+    The claim token makes two workers racing for the same ids each get a disjoint share.
+    """
+    now = utcnow()
+    ended = select(Action.id).where(Action.status == "ended").scalar_subquery()
+    session.execute(
+        update(Delivery).where(and_(Delivery.id.in_(delivery_ids), Delivery.state == "queued",
+                                    Delivery.purpose == "alert", Delivery.action_id.in_(ended)))
+        .values(state="cancelled", updated_at=now, error="action ended"))
+    token = secrets.token_hex(8)
+    session.execute(
+        update(Delivery).where(and_(Delivery.id.in_(delivery_ids), Delivery.state == "queued",
+                                    or_(Delivery.not_before.is_(None), Delivery.not_before <= now)))
+        .values(state="sending", claimed_at=now, claim_token=token, attempts=Delivery.attempts + 1,
+                updated_at=now))
+    rows = session.execute(
+        select(Delivery, Participant.language, Action, ControlRoom.free_number)
+        .join(Participant, Participant.id == Delivery.participant_id)
+        .join(Action, Action.id == Delivery.action_id)
+        .join(ControlRoom, ControlRoom.id == Action.control_room_id)
+        .where(and_(Delivery.claim_token == token, Delivery.state == "sending"))
+        .order_by(Delivery.rank)).all()
+    return [tuple(row) for row in rows]
+
+
+def ensure_closing(session, alert):
+    """Create the closing delivery for a reached alert (once: the ledger's unique key decides)."""
+    try:
+        with session.begin_nested():
+            session.execute(insert(Delivery).values(
+                action_id=alert.action_id, participant_id=alert.participant_id,
+                phone_number_id=alert.phone_number_id, to_e164=alert.to_e164, channel=alert.channel,
+                purpose="closing", rank=alert.rank, distance_m=alert.distance_m, state="queued",
+                updated_at=utcnow()))
+    except IntegrityError:
+        return None
+    return session.scalar(select(Delivery.id).where(and_(
+        Delivery.action_id == alert.action_id, Delivery.participant_id == alert.participant_id,
+        Delivery.channel == alert.channel, Delivery.purpose == "closing")))
+
+
+def create_closings(session, action_id):
+    """Closing deliveries for every alert of the action that reached its participant; returns their ids."""
+    reached = select(Delivery).where(and_(Delivery.action_id == action_id, Delivery.purpose == "alert",
+                                          Delivery.state.in_(REACHED_STATES)))
+    existing = set(session.execute(select(Delivery.participant_id, Delivery.channel)
+                                   .where(and_(Delivery.action_id == action_id, Delivery.purpose == "closing"))))
+    now = utcnow()
+    rows = [dict(action_id=d.action_id, participant_id=d.participant_id, phone_number_id=d.phone_number_id,
+                 to_e164=d.to_e164, channel=d.channel, purpose="closing", rank=d.rank, distance_m=d.distance_m,
+                 state="queued", updated_at=now)
+            for d in session.scalars(reached)
+            if (d.participant_id, d.channel) not in existing]
+    if rows:
+        session.execute(insert(Delivery), rows)
+    return list(session.scalars(select(Delivery.id).where(and_(
+        Delivery.action_id == action_id, Delivery.purpose == "closing", Delivery.state == "queued"))
+        .order_by(Delivery.rank)))
+
+
+def cancel_pending_alerts(session, action_id):
+    result = session.execute(
+        update(Delivery).where(and_(Delivery.action_id == action_id, Delivery.purpose == "alert",
+                                    Delivery.state == "queued"))
+        .values(state="cancelled", updated_at=utcnow(), error="action ended"))
+    return result.rowcount
+
+
+def record_provider_ref(session, delivery_id, provider_ref, transport):
+    session.execute(update(Delivery).where(Delivery.id == delivery_id)
+                    .values(provider_ref=provider_ref, transport=transport, updated_at=utcnow()))
+
+
+def mark_enqueued(session, delivery_ids):
+    session.execute(update(Delivery).where(Delivery.id.in_(delivery_ids)).values(enqueued_at=utcnow()))
+
+
+def retry_later(session, delivery_id, delay_s, reason):
+    return transition(session, delivery_id, "queued", not_before=utcnow() + timedelta(seconds=delay_s),
+                      enqueued_at=utcnow(), error=reason[:200], claim_token=None)
+
+
+def stale(session, lease_s, requeue_after_s, limit=5000):
+    """Deliveries whose job was lost: held in 'sending' past the lease, or queued, due and not enqueued lately.
+
+    A 'sending' delivery that already has a provider reference was accepted by the provider; it is
+    marked sent rather than sent again.
+    """
+    now = utcnow()
+    taken_back = []
+    held = session.scalars(select(Delivery).where(and_(
+        Delivery.state == "sending", Delivery.claimed_at < now - timedelta(seconds=lease_s))).limit(limit))
+    for delivery in held:
+        if delivery.provider_ref:
+            transition(session, delivery.id, "sent")
+        elif transition(session, delivery.id, "queued", claim_token=None, error="lease expired"):
+            taken_back.append(delivery.id)
+    due = session.scalars(select(Delivery.id).where(and_(
+        Delivery.state == "queued",
+        or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
+        or_(Delivery.enqueued_at.is_(None), Delivery.enqueued_at < now - timedelta(seconds=requeue_after_s))))
+        .order_by(Delivery.rank).limit(limit))
+    return taken_back + [d for d in due if d not in taken_back]
+
+
+def progress(session, action_id):
+    """{channel: {purpose: {state: count}}} for an action."""
+    out = {}
+    rows = session.execute(
+        select(Delivery.channel, Delivery.purpose, Delivery.state, func.count())
+        .where(Delivery.action_id == action_id)
+        .group_by(Delivery.channel, Delivery.purpose, Delivery.state))
+    for channel, purpose, state, count in rows:
+        out.setdefault(channel, {}).setdefault(purpose, {})[state] = count
+    return out

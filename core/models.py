@@ -1,0 +1,231 @@
+"""SQLAlchemy models: the participant register, actions and the delivery ledger."""
+from datetime import datetime, time, timezone
+
+from sqlalchemy import (
+    JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer,
+    String, Text, Time, TypeDecorator, UniqueConstraint, text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware UTC timestamps on both SQLite (which drops the zone) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Municipality(Base):
+    __tablename__ = "municipalities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
+    # A stable key from the registering system (or a CSV); re-importing the same row updates, never duplicates.
+    external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(2), default="nl")
+    quiet_start: Mapped[time | None] = mapped_column(Time)
+    quiet_end: Mapped[time | None] = mapped_column(Time)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    numbers: Mapped[list["PhoneNumber"]] = relationship(
+        back_populates="participant", cascade="all, delete-orphan", order_by="PhoneNumber.id")
+    locations: Mapped[list["ParticipantLocation"]] = relationship(
+        back_populates="participant", cascade="all, delete-orphan", order_by="ParticipantLocation.id")
+    municipality: Mapped[Municipality | None] = relationship()
+
+
+class PhoneNumber(Base):
+    __tablename__ = "phone_numbers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    e164: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))  # landline | mobile
+    channel: Mapped[str] = mapped_column(String(5))  # voice | sms: how this number is reached
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=True)
+    unsubscribed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    participant: Mapped[Participant] = relationship(back_populates="numbers")
+
+
+class ParticipantLocation(Base):
+    """A home or work location, with the grid cell the spatial index searches by."""
+
+    __tablename__ = "participant_locations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(4))  # home | work
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    cell: Mapped[int] = mapped_column(Integer)
+    address: Mapped[str | None] = mapped_column(String(300))
+
+    participant: Mapped[Participant] = relationship(back_populates="locations")
+
+    __table_args__ = (
+        UniqueConstraint("participant_id", "kind"),
+        # Covering index: an area query reads cell ranges and never touches the table.
+        Index("ix_location_cell_cover", "cell", "lat", "lon", "participant_id"),
+    )
+
+
+class ControlRoom(Base):
+    __tablename__ = "control_rooms"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    free_number: Mapped[str] = mapped_column(String(32))
+    general_line: Mapped[str | None] = mapped_column(String(120))  # dial string
+    voice_backend: Mapped[str] = mapped_column(String(10), default="asterisk")  # asterisk | twilio
+
+
+class Operator(Base):
+    __tablename__ = "operators"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    control_room_id: Mapped[int] = mapped_column(ForeignKey("control_rooms.id"))
+    name: Mapped[str] = mapped_column(String(120))
+    dial_string: Mapped[str] = mapped_column(String(120))
+    available: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    control_room: Mapped[ControlRoom] = relationship()
+
+
+ACTION_KINDS = ("burglary", "robbery", "missing_person", "vehicle", "amber_alert", "information")
+ACTION_RESULTS = ("suspect_caught", "person_found", "not_found", "cancelled")
+
+
+class Action(Base):
+    __tablename__ = "actions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(6))
+    client_request_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    time_critical: Mapped[bool] = mapped_column(Boolean)
+    title: Mapped[str] = mapped_column(String(120))  # short, spoken in the free-number menu
+    message: Mapped[str] = mapped_column(Text)
+    area: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | ended
+    result: Mapped[str | None] = mapped_column(String(20))
+    closing_text: Mapped[str | None] = mapped_column(Text)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    control_room_id: Mapped[int] = mapped_column(ForeignKey("control_rooms.id"))
+    launched_by: Mapped[str] = mapped_column(String(120))
+    ended_by: Mapped[str | None] = mapped_column(String(120))
+    launched_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Pre-rendered alert audio (prompt key), filled at launch so the call path does no TTS.
+    alert_prompt: Mapped[str | None] = mapped_column(String(200))
+
+    operator: Mapped[Operator] = relationship()
+    control_room: Mapped[ControlRoom] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("status in ('active', 'ended')", name="ck_action_status"),
+        # A code is unique among active actions only: ended actions free their code.
+        Index("ux_action_active_code", "code", unique=True,
+              sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+    )
+
+
+DELIVERY_STATES = ("queued", "sending", "sent", "delivered", "answered", "failed", "cancelled")
+REACHED_STATES = ("sent", "delivered", "answered")
+FINAL_STATES = ("delivered", "answered", "failed", "cancelled")
+
+
+class Delivery(Base):
+    """One message to one participant on one channel for one purpose: the ledger row.
+
+    The unique key makes a repeated launch or a retried job unable to double an alert.
+    """
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    phone_number_id: Mapped[int | None] = mapped_column(ForeignKey("phone_numbers.id", ondelete="SET NULL"))
+    to_e164: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(5))  # voice | sms
+    purpose: Mapped[str] = mapped_column(String(7))  # alert | closing
+    rank: Mapped[int] = mapped_column(Integer)  # 0 = nearest; batches are rank ranges
+    distance_m: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    enqueued_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(16))
+    provider_ref: Mapped[str | None] = mapped_column(String(64))
+    transport: Mapped[str | None] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("action_id", "participant_id", "channel", "purpose", name="ux_delivery_once"),
+        Index("ix_delivery_batch", "action_id", "channel", "purpose", "rank"),
+        Index("ix_delivery_state", "state", "enqueued_at"),
+        Index("ix_delivery_number", "to_e164", "action_id"),
+        CheckConstraint("state in ('queued','sending','sent','delivered','answered','failed','cancelled')",
+                        name="ck_delivery_state"),
+    )
+
+
+class OutboxMessage(Base):
+    """What a console transport 'sent': the record a developer or trainer reads instead of a phone."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
+    transport: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(5))
+    to_e164: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    verb: Mapped[str] = mapped_column(String(40))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[dict | None] = mapped_column(JSON)

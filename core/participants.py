@@ -1,0 +1,248 @@
+"""The participant register: validation, create/update, lookup and removal."""
+from dataclasses import dataclass, field
+from datetime import time
+
+from sqlalchemy import delete, select
+
+from .errors import NotFound, ValidationError
+from .geo import cell_of, check_point
+from .models import Municipality, Participant, ParticipantLocation, PhoneNumber
+from .numbers import mask, parse_number
+
+LANGUAGES = ("nl", "en")
+CHANNELS = ("voice", "sms")
+MAX_NUMBERS = 4
+
+
+@dataclass
+class NumberSpec:
+    e164: str
+    kind: str
+    channel: str
+
+
+@dataclass
+class LocationSpec:
+    kind: str
+    lat: float
+    lon: float
+    address: str | None
+
+
+@dataclass
+class ParticipantSpec:
+    """A validated registration, ready to be written."""
+
+    external_ref: str | None
+    name: str | None
+    email: str | None
+    language: str
+    municipality_code: str | None
+    numbers: list[NumberSpec] = field(default_factory=list)
+    locations: list[LocationSpec] = field(default_factory=list)
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+
+
+def _text(data, key, max_len, required=False):
+    value = data.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationError(key, "is required")
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(key, "must be text")
+    value = value.strip()
+    if len(value) > max_len:
+        raise ValidationError(key, f"is longer than {max_len} characters")
+    return value
+
+
+def _time(value, key):
+    if value in (None, ""):
+        return None
+    try:
+        hours, minutes = str(value).split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise ValidationError(key, "must be a time as HH:MM") from None
+
+
+def _location(value, kind):
+    if value in (None, {}):
+        return None
+    if not isinstance(value, dict):
+        raise ValidationError(kind, "must be an object with lat and lon")
+    lat, lon = check_point(value.get("lat"), value.get("lon"), kind)
+    address = value.get("address")
+    if address is not None and (not isinstance(address, str) or len(address) > 300):
+        raise ValidationError(f"{kind}.address", "must be text of at most 300 characters")
+    return LocationSpec(kind, lat, lon, address or None)
+
+
+def validate(data, region="NL"):
+    """Turn registration input (API JSON or a CSV row) into a ParticipantSpec or raise ValidationError."""
+    if not isinstance(data, dict):
+        raise ValidationError("participant", "must be an object")
+    language = (data.get("language") or "nl").strip().lower()
+    if language not in LANGUAGES:
+        raise ValidationError("language", "must be nl or en")
+    email = _text(data, "email", 254)
+    if email and ("@" not in email or " " in email):
+        raise ValidationError("email", "is not an email address")
+    spec = ParticipantSpec(
+        external_ref=_text(data, "external_ref", 64),
+        name=_text(data, "name", 200),
+        email=email,
+        language=language,
+        municipality_code=_text(data, "municipality", 16),
+    )
+    phones = data.get("phones")
+    if not phones or not isinstance(phones, list):
+        raise ValidationError("phones", "at least one phone number is required")
+    if len(phones) > MAX_NUMBERS:
+        raise ValidationError("phones", f"at most {MAX_NUMBERS} numbers")
+    for i, entry in enumerate(phones):
+        name = f"phones[{i}]"
+        if isinstance(entry, str):
+            entry = {"number": entry}
+        if not isinstance(entry, dict):
+            raise ValidationError(name, "must be a number or an object with number and channel")
+        parsed = parse_number(entry.get("number"), region, field=name)
+        channel = entry.get("channel") or parsed.default_channel
+        if channel not in CHANNELS:
+            raise ValidationError(f"{name}.channel", "must be voice or sms")
+        if channel == "sms" and parsed.kind != "mobile":
+            raise ValidationError(f"{name}.channel", "a landline cannot receive SMS")
+        if any(n.e164 == parsed.e164 for n in spec.numbers):
+            raise ValidationError(name, "is listed twice")
+        spec.numbers.append(NumberSpec(parsed.e164, parsed.kind, channel))
+    home = _location(data.get("home"), "home")
+    if home is None:
+        raise ValidationError("home", "a home location is required")
+    spec.locations.append(home)
+    work = _location(data.get("work"), "work")
+    if work:
+        spec.locations.append(work)
+    quiet = data.get("quiet_hours") or {}
+    if not isinstance(quiet, dict):
+        raise ValidationError("quiet_hours", "must be an object with start and end")
+    spec.quiet_start = _time(quiet.get("start"), "quiet_hours.start")
+    spec.quiet_end = _time(quiet.get("end"), "quiet_hours.end")
+    if (spec.quiet_start is None) != (spec.quiet_end is None):
+        raise ValidationError("quiet_hours", "needs both start and end")
+    return spec
+
+
+class Registry:
+    """Writes validated participants; shared by the API, the CLI, the CSV import and the web."""
+
+    def __init__(self, session):
+        self.session = session
+        self._municipalities = {}
+
+    def municipality_id(self, code):
+        if code is None:
+            return None
+        if code not in self._municipalities:
+            found = self.session.scalar(select(Municipality.id).where(Municipality.code == code))
+            if found is None:
+                raise ValidationError("municipality", f"unknown municipality {code!r}")
+            self._municipalities[code] = found
+        return self._municipalities[code]
+
+    def find_existing(self, spec):
+        """The participant this registration is about: same external reference, else same first number."""
+        if spec.external_ref:
+            found = self.session.scalar(select(Participant).where(Participant.external_ref == spec.external_ref))
+            if found:
+                return found
+        owner = self.session.scalar(select(PhoneNumber.participant_id)
+                                    .where(PhoneNumber.e164 == spec.numbers[0].e164))
+        if owner is not None and not spec.external_ref:
+            return self.session.get(Participant, owner)
+        return None
+
+    def save(self, spec, participant=None):
+        """Create or update; a number that belongs to someone else is refused."""
+        municipality_id = self.municipality_id(spec.municipality_code)
+        if participant is None:
+            participant = self.find_existing(spec)
+        for i, number in enumerate(spec.numbers):
+            owner = self.session.scalar(select(PhoneNumber.participant_id).where(PhoneNumber.e164 == number.e164))
+            if owner is not None and (participant is None or owner != participant.id):
+                raise ValidationError(f"phones[{i}]", f"{mask(number.e164)} is registered to another participant")
+        if participant is None:
+            participant = Participant()
+            self.session.add(participant)
+        participant.external_ref = spec.external_ref or participant.external_ref
+        participant.name = spec.name
+        participant.email = spec.email
+        participant.language = spec.language
+        participant.municipality_id = municipality_id
+        participant.quiet_start, participant.quiet_end = spec.quiet_start, spec.quiet_end
+        participant.active = True
+        self._replace_numbers(participant, spec.numbers)
+        self._replace_locations(participant, spec.locations)
+        self.session.flush()
+        return participant
+
+    def _replace_numbers(self, participant, numbers):
+        existing = {n.e164: n for n in participant.numbers}
+        wanted = {n.e164 for n in numbers}
+        for e164, row in existing.items():
+            if e164 not in wanted:
+                participant.numbers.remove(row)
+        self.session.flush()
+        for number in numbers:
+            row = existing.get(number.e164)
+            if row is None:
+                participant.numbers.append(PhoneNumber(e164=number.e164, kind=number.kind, channel=number.channel))
+            else:
+                row.kind, row.channel = number.kind, number.channel
+
+    def _replace_locations(self, participant, locations):
+        existing = {loc.kind: loc for loc in participant.locations}
+        for kind, row in existing.items():
+            if kind not in {loc.kind for loc in locations}:
+                participant.locations.remove(row)
+        for loc in locations:
+            row = existing.get(loc.kind) or ParticipantLocation(kind=loc.kind)
+            row.lat, row.lon, row.address, row.cell = loc.lat, loc.lon, loc.address, cell_of(loc.lat, loc.lon)
+            if row not in participant.locations:
+                participant.locations.append(row)
+
+
+def get_participant(session, participant_id):
+    participant = session.get(Participant, participant_id)
+    if participant is None:
+        raise NotFound("participant", participant_id)
+    return participant
+
+
+def delete_participant(session, participant_id):
+    """Remove a participant and their personal data; delivery rows keep only ids and the number."""
+    participant = get_participant(session, participant_id)
+    session.execute(delete(ParticipantLocation).where(ParticipantLocation.participant_id == participant.id))
+    session.execute(delete(PhoneNumber).where(PhoneNumber.participant_id == participant.id))
+    participant.name = participant.email = participant.external_ref = None
+    participant.active = False
+    session.flush()
+
+
+def participant_as_dict(participant, show_numbers=True):
+    return {
+        "id": participant.id,
+        "external_ref": participant.external_ref,
+        "name": participant.name,
+        "email": participant.email,
+        "language": participant.language,
+        "active": participant.active,
+        "municipality": participant.municipality.code if participant.municipality else None,
+        "phones": [{"number": n.e164 if show_numbers else mask(n.e164), "kind": n.kind, "channel": n.channel,
+                    "confirmed": n.confirmed, "unsubscribed": n.unsubscribed} for n in participant.numbers],
+        "locations": [{"kind": loc.kind, "lat": loc.lat, "lon": loc.lon, "address": loc.address}
+                      for loc in participant.locations],
+        "quiet_hours": ({"start": participant.quiet_start.strftime("%H:%M"),
+                         "end": participant.quiet_end.strftime("%H:%M")} if participant.quiet_start else None),
+    }

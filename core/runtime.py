@@ -1,0 +1,48 @@
+"""The process-wide wiring (database, Redis, queues, transports) built from one configuration.
+
+Web app, worker, CLI and tests each configure it once; RQ jobs find it here because a job
+only receives ids.
+"""
+import threading
+
+from redis import Redis
+
+from .config import load_config
+from .db import Database
+
+_lock = threading.Lock()
+_current = None
+
+
+class Runtime:
+    def __init__(self, config):
+        self.config = config
+        self.db = Database(config["DATABASE_URL"])
+        self.redis = Redis.from_url(config["REDIS_URL"])
+        from .queues import Queues
+        from .transports import build_transports
+        self.queues = Queues(self.redis, config["QUEUE_PREFIX"])
+        self.transports = build_transports(config)
+
+    def close(self):
+        self.db.engine.dispose()
+        self.redis.close()
+
+
+def configure(config=None):
+    """Install a runtime for this process and return it."""
+    global _current
+    with _lock:
+        if _current is not None:
+            _current.close()
+        _current = Runtime(load_config(config))
+        return _current
+
+
+def get():
+    """The runtime of this process, built from the environment on first use (e.g. in a worker)."""
+    global _current
+    with _lock:
+        if _current is None:
+            _current = Runtime(load_config())
+        return _current

@@ -1,0 +1,35 @@
+"""API tokens for control-room systems: shown once, stored only as a hash."""
+import hashlib
+import secrets
+
+from sqlalchemy import select
+
+from .errors import ValidationError
+from .models import ApiToken
+
+
+def _digest(token):
+    # Tokens are 256 random bits, so a fast hash is enough; no salt or stretching needed.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session, name):
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise ValidationError("name", "must be 1 to 120 characters")
+    if session.scalar(select(ApiToken.id).where(ApiToken.name == name)):
+        raise ValidationError("name", f"a token named {name!r} exists")
+    token = "uk_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(name=name, token_hash=_digest(token)))
+    session.flush()
+    return token
+
+
+def authenticate(session, token):
+    """The token's name, or None when it is unknown or revoked."""
+    if not token:
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is None or row.revoked:
+        return None
+    return row.name

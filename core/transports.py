@@ -1,0 +1,74 @@
+"""Transports reach a participant on one channel. Console transports write to the outbox table.
+
+A transport's `send` runs inside the ledger transaction of the delivery it sends, so a console
+send and the delivery's new state commit together: exactly once.
+"""
+import importlib
+import logging
+from dataclasses import dataclass
+
+from .models import OutboxMessage
+from .numbers import mask
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    provider_ref: str | None
+    # "sent" when the provider took it; "sending" when the outcome arrives later (calls in progress).
+    state: str = "sent"
+
+
+class PermanentFailure(Exception):
+    """The message can never be delivered to this number (invalid, unsubscribed); do not retry."""
+
+    def __init__(self, code, reason):
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+        self.reason = reason
+
+
+class TransientFailure(Exception):
+    """Try again later, not before `retry_after` seconds."""
+
+    def __init__(self, reason, retry_after=None):
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class ConsoleTransport:
+    """Writes the message into the outbox instead of a phone network (the default, like a console mail backend)."""
+
+    def __init__(self, channel):
+        self.channel = channel
+        self.name = f"console-{channel}"
+
+    def send(self, session, delivery, text):
+        row = OutboxMessage(delivery_id=delivery.id, transport=self.name, channel=self.channel,
+                            to_e164=delivery.to_e164, body=text)
+        session.add(row)
+        session.flush()
+        log.info("%s: %s delivery %s to %s", self.name, delivery.purpose, delivery.id, mask(delivery.to_e164))
+        return SendResult(provider_ref=f"outbox-{row.id}")
+
+
+# Transport name -> "module:factory". Imported only when configured, so the core needs no telephony package.
+TRANSPORTS = {
+    "console": None,
+}
+
+
+def build_transports(config):
+    transports = {}
+    for channel, key in (("voice", "VOICE_TRANSPORT"), ("sms", "SMS_TRANSPORT")):
+        name = config[key]
+        if name not in TRANSPORTS:
+            raise ValueError(f"{key}={name!r}: unknown transport (known: {', '.join(TRANSPORTS)})")
+        if TRANSPORTS[name] is None:
+            transports[channel] = ConsoleTransport(channel)
+        else:
+            module, factory = TRANSPORTS[name].split(":")
+            transports[channel] = getattr(importlib.import_module(module), factory)(config, channel)
+    return transports

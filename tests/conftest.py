@@ -1,0 +1,139 @@
+"""Fixtures shared by every test: a migrated database (SQLite and PostgreSQL), real Redis, the app."""
+import os
+import shutil
+import uuid
+
+import pytest
+from redis import Redis
+from rq import SimpleWorker
+from sqlalchemy import create_engine, text
+
+from core import migrate, runtime
+
+PG_ADMIN_URL = os.environ.get("UITKIJK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+TEST_REDIS_URL = os.environ.get("UITKIJK_TEST_REDIS", "redis://127.0.0.1:6379/15")
+DATABASES = ("sqlite", "postgresql")
+
+
+def require(condition, reason):
+    """Skip locally when a real service is missing; in CI a missing service is a failure."""
+    if not condition:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"required in CI: {reason}")
+        pytest.skip(reason)
+
+
+def _pg_url(name):
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    """A migrated template database; each test gets a copy (CREATE DATABASE ... TEMPLATE is fast)."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any connection failure means "no PostgreSQL here"
+        admin.dispose()
+        require(False, f"PostgreSQL at {PG_ADMIN_URL}: {exc.__class__.__name__}")
+    name = f"uitkijk_tpl_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    migrate.upgrade(_pg_url(name))
+    yield admin, name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path):
+    """A fresh, migrated database: once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "uitkijk.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    admin, template = request.getfixturevalue("pg_template")
+    name = f"uitkijk_t_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield _pg_url(name)
+    runtime_close()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def runtime_close():
+    if runtime._current is not None:
+        runtime._current.close()
+        runtime._current = None
+
+
+@pytest.fixture
+def redis_url():
+    redis = Redis.from_url(TEST_REDIS_URL)
+    try:
+        redis.ping()
+    except Exception as exc:  # connection refused, timeout, ...
+        require(False, f"Redis at {TEST_REDIS_URL}: {exc.__class__.__name__}")
+    redis.flushdb()
+    yield TEST_REDIS_URL
+    redis.flushdb()
+    redis.close()
+
+
+@pytest.fixture
+def config(database_url, redis_url, tmp_path):
+    return {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "QUEUE_PREFIX": "test",
+            "TESTING": True, "SECRET_KEY": "test-secret", "PROMPT_DIR": str(tmp_path / "prompts")}
+
+
+@pytest.fixture
+def rt(config):
+    """The process runtime wired to this test's database and Redis."""
+    current = runtime.configure(config)
+    yield current
+    runtime_close()
+
+
+@pytest.fixture
+def app(config):
+    from app import create_app
+    application = create_app(config)
+    yield application
+    runtime_close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def api_token(app):
+    from core.tokens import create_token
+    with app.extensions["uitkijk"].db.session() as session:
+        return create_token(session, f"test-{uuid.uuid4().hex[:6]}")
+
+
+@pytest.fixture
+def auth(api_token):
+    return {"Authorization": f"Bearer {api_token}"}
+
+
+@pytest.fixture
+def work():
+    """Run the project's queues to empty with a real RQ worker, as worker.py does."""
+    def run():
+        rt = runtime.get()
+        SimpleWorker(rt.queues.in_priority_order(), connection=rt.redis).work(burst=True, logging_level="ERROR")
+    return run

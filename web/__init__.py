@@ -1,0 +1,1 @@
+"""Flask glue shared by the API and the admin web."""
