@@ -1,0 +1,166 @@
+"""Every fixed IVR prompt, by id and language.
+
+Prompts are fixed texts. Dynamic parts (an action's title, a digit of a code) are
+rendered separately and played after the prompt, so no prompt holds a placeholder.
+Emergency number 112 is written "1 1 2" so that both voices read it digit by digit.
+"""
+from collections.abc import Iterator
+
+LANGUAGES = ("nl", "en")
+
+_DIGITS_NL = ("nul", "één", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen")
+_DIGITS_EN = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+PROMPTS: dict[str, dict[str, str]] = {
+    # Outbound alert call.
+    "alert_intro": {
+        "nl": "Dit is Uitkijk, het alarmnetwerk voor burgers, met een oproep van de politie.",
+        "en": "This is Uitkijk, the citizen alert network, with an alert from the police.",
+    },
+    "alert_menu": {
+        "nl": "Toets 1 om nu doorverbonden te worden met de meldkamer. "
+              "Toets 2 om het bericht nog een keer te horen.",
+        "en": "Press 1 to be put through to the control room now. "
+              "Press 2 to hear the message again.",
+    },
+    "alert_closing_intro": {
+        "nl": "De actie waarvoor u eerder bent gewaarschuwd, is beëindigd.",
+        "en": "The action you were alerted about has ended.",
+    },
+    "thanks_goodbye": {
+        "nl": "Bedankt voor uw hulp. Tot ziens.",
+        "en": "Thank you for your help. Goodbye.",
+    },
+    "goodbye": {
+        "nl": "Tot ziens.",
+        "en": "Goodbye.",
+    },
+    # Inbound call to the free number.
+    "inbound_welcome": {
+        "nl": "Welkom bij het gratis nummer van Uitkijk.",
+        "en": "Welcome to the Uitkijk free number.",
+    },
+    "inbound_calling_about": {
+        "nl": "U belt over:",
+        "en": "You are calling about:",
+    },
+    "inbound_menu_intro": {
+        "nl": "U bent gewaarschuwd voor meerdere acties.",
+        "en": "You were alerted about several actions.",
+    },
+    **{
+        f"press_{n}": {"nl": f"Toets {n} voor", "en": f"Press {n} for"}
+        for n in range(1, 10)
+    },
+    "enter_code": {
+        "nl": "Toets de code uit uw bericht in, gevolgd door een hekje.",
+        "en": "Enter the code from your message, followed by the hash key.",
+    },
+    "code_unknown": {
+        "nl": "Die code is niet bekend.",
+        "en": "That code is not known.",
+    },
+    "code_retry_exhausted": {
+        "nl": "De code is niet herkend. Probeer het later nog eens. Bel bij spoed 1 1 2.",
+        "en": "The code was not recognised. Please try again later. For emergencies call 1 1 2.",
+    },
+    "no_active_action": {
+        "nl": "Er is op dit moment geen actieve oproep. Bel bij spoed 1 1 2.",
+        "en": "There is no active alert at the moment. For emergencies call 1 1 2.",
+    },
+    "action_ended": {
+        "nl": "Deze actie is beëindigd. Bedankt.",
+        "en": "This action has ended. Thank you.",
+    },
+    "connecting": {
+        "nl": "U wordt doorverbonden met de centralist.",
+        "en": "You are being put through to the operator.",
+    },
+    "operator_unavailable_leave_tip": {
+        "nl": "Er is geen centralist beschikbaar. Spreek na de toon uw bericht in, "
+              "en toets een hekje als u klaar bent.",
+        "en": "No operator is available. Please leave your message after the tone, "
+              "and press hash when you are done.",
+    },
+    "tip_saved": {
+        "nl": "Bedankt, uw bericht is doorgegeven.",
+        "en": "Thank you, your message has been passed on.",
+    },
+    "invalid_choice": {
+        "nl": "Dat is geen geldige keuze.",
+        "en": "That is not a valid choice.",
+    },
+    "no_input": {
+        "nl": "Er is geen keuze ontvangen.",
+        "en": "No choice was received.",
+    },
+    # Heard by the operator before the caller is bridged.
+    "whisper_alerted": {
+        "nl": "Beller is gewaarschuwd door deze actie.",
+        "en": "Caller alerted by this action.",
+    },
+    "whisper_not_alerted": {
+        "nl": "Beller is niet gewaarschuwd door deze actie.",
+        "en": "Caller not alerted by this action.",
+    },
+    "whisper_action_code": {
+        "nl": "Actiecode",
+        "en": "Action code",
+    },
+    # Confirmation call when a landline number is registered.
+    "confirm_code_intro": {
+        "nl": "Uw bevestigingscode voor Uitkijk is",
+        "en": "Your Uitkijk confirmation code is",
+    },
+    **{
+        f"digit_{n}": {"nl": _DIGITS_NL[n], "en": _DIGITS_EN[n]}
+        for n in range(10)
+    },
+}
+
+
+class UnknownPrompt(KeyError):
+    """No prompt with this id exists in the catalogue."""
+
+    def __init__(self, prompt_id):
+        super().__init__(prompt_id)
+        self.prompt_id = prompt_id
+
+    def __str__(self):
+        return f"unknown prompt id {self.prompt_id!r}"
+
+
+class UnsupportedLanguage(ValueError):
+    """A language the prompts are not available in."""
+
+    def __init__(self, language):
+        super().__init__(f"unsupported language {language!r}; expected one of {', '.join(LANGUAGES)}")
+        self.language = language
+
+
+def check_language(language: str) -> str:
+    """Return `language` if prompts exist in it, else raise UnsupportedLanguage."""
+    if language not in LANGUAGES:
+        raise UnsupportedLanguage(language)
+    return language
+
+
+def prompt_text(prompt_id: str, language: str) -> str:
+    """The text of a fixed prompt; UnknownPrompt / UnsupportedLanguage on bad input."""
+    check_language(language)
+    try:
+        return PROMPTS[prompt_id][language]
+    except KeyError:
+        raise UnknownPrompt(prompt_id) from None
+
+
+def prompt_ids() -> list[str]:
+    """Every prompt id, in catalogue order."""
+    return list(PROMPTS)
+
+
+def all_prompts() -> Iterator[tuple[str, str, str]]:
+    """Yield (prompt_id, language, text) for every prompt in every language."""
+    for prompt_id, texts in PROMPTS.items():
+        for language in LANGUAGES:
+            yield prompt_id, language, texts[language]
