@@ -4,6 +4,7 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from core import audit, migrate
@@ -39,6 +40,7 @@ def _echo_json(data):
 
 
 @click.command("migrate")
+@with_appcontext
 def migrate_command():
     """Bring the database to the newest schema."""
     migrate.upgrade(current_app.config["DATABASE_URL"])
@@ -46,6 +48,7 @@ def migrate_command():
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("name")
 def create_token_command(name):
     """Create an API token for a control-room system; it is shown once."""
@@ -54,6 +57,7 @@ def create_token_command(name):
 
 
 @click.command("load-demo")
+@with_appcontext
 @click.option("--participants", default=20_000, show_default=True)
 @click.option("--seed", default=1, show_default=True)
 def load_demo_command(participants, seed):
@@ -67,9 +71,7 @@ def load_demo_command(participants, seed):
     click.echo(f"control room {room.id} ({room.name}); {count} demo participants added")
 
 
-@click.group("participants")
-def participants_group():
-    """Register, import, show and remove participants."""
+participants_group = AppGroup("participants", help="Register, import, show and remove participants.")
 
 
 @participants_group.command("add")
@@ -123,9 +125,7 @@ def participants_delete(participant_id):
     click.echo(f"participant {participant_id} removed")
 
 
-@click.group("actions")
-def actions_group():
-    """Launch, show and end actions."""
+actions_group = AppGroup("actions", help="Launch, show and end actions.")
 
 
 @actions_group.command("launch")
@@ -166,6 +166,7 @@ def actions_end(action_id, result, closing_text, actor):
 
 
 @click.command("outbox")
+@with_appcontext
 @click.option("--limit", default=20, show_default=True)
 def outbox_command(limit):
     """The newest messages written by the console transports."""
@@ -177,6 +178,7 @@ def outbox_command(limit):
 
 
 @click.command("sweep")
+@with_appcontext
 def sweep_command():
     """Enqueue what the ledger holds but no queue does (after a Redis restart or a worker crash)."""
     click.echo(f"{sweep()} deliveries re-enqueued")

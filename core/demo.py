@@ -7,7 +7,7 @@ third are reached on a landline.
 import math
 import random
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from .geo import cell_of
 from .models import ControlRoom, Municipality, Operator, Participant, ParticipantLocation, PhoneNumber
@@ -101,6 +101,10 @@ def bulk_insert(session, people, chunk=5000):
             batch = []
     if batch:
         inserted += _insert_batch(session, batch, next_id + inserted, municipalities)
+    if session.bind.dialect.name == "postgresql":
+        # Ids were given explicitly; move the sequence past them so later inserts don't collide.
+        session.execute(text("SELECT setval(pg_get_serial_sequence('participants', 'id'), "
+                             "(SELECT max(id) FROM participants))"))
     return inserted
 
 

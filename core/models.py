@@ -229,3 +229,91 @@ class AuditEvent(Base):
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[str | None] = mapped_column(String(40))
     detail: Mapped[dict | None] = mapped_column(JSON)
+
+
+class Trunk(Base):
+    """A way out to the phone network: an Asterisk PJSIP trunk or a Twilio account, with its limits."""
+
+    __tablename__ = "trunks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    backend: Mapped[str] = mapped_column(String(10))  # asterisk | twilio
+    control_room_id: Mapped[int | None] = mapped_column(ForeignKey("control_rooms.id"))
+    # e.g. "PJSIP/{number}@provider" in production, "Local/{number}@lab-pstn" in the lab
+    dial_template: Mapped[str | None] = mapped_column(String(120))
+    caller_id: Mapped[str | None] = mapped_column(String(32))
+    channel_limit: Mapped[int] = mapped_column(Integer, default=30)
+    calls_per_second: Mapped[float] = mapped_column(Float, default=10.0)
+    # Backend settings (AMI host/port/user, Twilio account SID, sender number); secrets encrypted (see core.secrets).
+    settings: Mapped[dict | None] = mapped_column(JSON)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class InboundCall(Base):
+    """One call to the free number: who called, about what, where it was routed and how it ended."""
+
+    __tablename__ = "inbound_calls"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    backend: Mapped[str] = mapped_column(String(10))  # asterisk | twilio
+    call_ref: Mapped[str] = mapped_column(String(64), unique=True)  # Asterisk uniqueid or Twilio CallSid
+    caller_e164: Mapped[str | None] = mapped_column(String(16))  # None when withheld
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id"), index=True)
+    alerted: Mapped[bool] = mapped_column(Boolean, default=False)  # the caller was alerted by this action
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    route: Mapped[list | None] = mapped_column(JSON)  # destinations tried, in order, with their outcome
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    connected_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    wait_s: Mapped[float | None] = mapped_column(Float)
+    talk_s: Mapped[float | None] = mapped_column(Float)
+
+
+class Tip(Base):
+    """What a participant told us when no operator could take the call (a recording) or by SMS reply."""
+
+    __tablename__ = "tips"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), index=True)
+    inbound_call_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_calls.id"))
+    source: Mapped[str] = mapped_column(String(5))  # voice | sms
+    from_e164: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    recording: Mapped[str | None] = mapped_column(String(300))  # file name under the recordings dir
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    provider_ref: Mapped[str | None] = mapped_column(String(64), unique=True)  # dedups provider retries
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    heard: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+ROLES = ("admin", "operator", "municipality")
+
+
+class User(Base):
+    """A person who signs in to the web: admin, operator or municipality staff."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(12))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    __table_args__ = (CheckConstraint("role in ('admin', 'operator', 'municipality')", name="ck_user_role"),)
+
+
+class NumberConfirmation(Base):
+    """A code sent to a number at sign-up; the number is used only once the code comes back."""
+
+    __tablename__ = "number_confirmations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_number_id: Mapped[int] = mapped_column(ForeignKey("phone_numbers.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(128))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -46,11 +46,17 @@ class ConsoleTransport:
         self.name = f"console-{channel}"
 
     def send(self, session, delivery, text):
-        row = OutboxMessage(delivery_id=delivery.id, transport=self.name, channel=self.channel,
-                            to_e164=delivery.to_e164, body=text)
+        """Send one ledger delivery."""
+        result = self.send_direct(session, delivery.to_e164, text, delivery_id=delivery.id)
+        log.info("%s: %s delivery %s to %s", self.name, delivery.purpose, delivery.id, mask(delivery.to_e164))
+        return result
+
+    def send_direct(self, session, to_e164, text, delivery_id=None):
+        """Send a message that is not part of an action (a sign-up confirmation code)."""
+        row = OutboxMessage(delivery_id=delivery_id, transport=self.name, channel=self.channel,
+                            to_e164=to_e164, body=text)
         session.add(row)
         session.flush()
-        log.info("%s: %s delivery %s to %s", self.name, delivery.purpose, delivery.id, mask(delivery.to_e164))
         return SendResult(provider_ref=f"outbox-{row.id}")
 
 

@@ -1,0 +1,49 @@
+"""The Flask CLI does the API's tasks, with clear errors."""
+import json
+
+from sqlalchemy import func, select
+
+from core.models import Participant
+
+
+def test_cli_participant_launch_end_and_outbox(app, work, tmp_path):
+    """A participant added, an action launched and ended from the CLI reach the outbox."""
+    runner = app.test_cli_runner()
+    assert "control room 1" in runner.invoke(args=["load-demo", "--participants", "50"]).output
+    added = runner.invoke(args=["participants", "add", json.dumps(
+        {"phones": ["0612345678"], "home": {"lat": 52.3728, "lon": 4.8936}})])
+    assert added.exit_code == 0, added.output
+    launch = {"kind": "robbery", "title": "Overval Dam", "message": "Twee mannen op een scooter.",
+              "area": {"lat": 52.3728, "lon": 4.8936, "radius_m": 300}, "operator_id": 1, "control_room_id": 1}
+    launched = runner.invoke(args=["actions", "launch", json.dumps(launch), "--actor", "user:jansen"])
+    assert launched.exit_code == 0, launched.output
+    action = json.loads(launched.output)
+    work()
+    ended = runner.invoke(args=["actions", "end", str(action["id"]), "--result", "suspect_caught"])
+    assert json.loads(ended.output)["status"] == "ended"
+    work()
+    outbox = runner.invoke(args=["outbox"]).output
+    assert "console-sms" in outbox and action["code"] in outbox
+
+
+def test_cli_errors_are_clear_and_write_nothing(app, tmp_path):
+    """Bad CLI input ends with an error naming the field, and writes nothing."""
+    runner = app.test_cli_runner()
+    bad = runner.invoke(args=["participants", "add", json.dumps({"phones": ["123"], "home": {"lat": 1, "lon": 1}})])
+    assert bad.exit_code != 0 and "phones[0]" in bad.output
+    not_json = runner.invoke(args=["actions", "launch", "{nope"])
+    assert not_json.exit_code != 0 and "not JSON" in not_json.output
+    csv_file = tmp_path / "p.csv"
+    csv_file.write_text("phone,home_lat,home_lon\n0612345678,52.3,5.0\n12,52.3,5.0\n")
+    imported = runner.invoke(args=["participants", "import", str(csv_file)])
+    assert imported.exit_code == 1 and '"line": 3' in imported.output
+    with app.extensions["uitkijk"].db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Participant)) == 1
+
+
+def test_create_token_prints_a_working_token(app, client):
+    """create-token prints a token once, and the API accepts it."""
+    token = app.test_cli_runner().invoke(args=["create-token", "meldkamer"]).output.strip()
+    assert client.get("/api/actions", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    again = app.test_cli_runner().invoke(args=["create-token", "meldkamer"])
+    assert again.exit_code != 0 and "exists" in again.output
