@@ -1,0 +1,138 @@
+"""The texts of the SMS messages Uitkijk sends: alert, closing and sign-up confirmation.
+
+Every composer is a pure function returning a ``ComposedSms``. What a participant must act
+on (the action code, the free number) is never shortened; when the text would take more
+segments than allowed, the free-form part (the description, the result) is cut at a word
+boundary and ends in an ellipsis.
+"""
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from sms.encoding import count_segments, encoding_of, is_gsm7
+
+LANGUAGES = ("nl", "en")
+DEFAULT_MAX_SEGMENTS = 2
+
+_ALERT = {
+    "nl": "Uitkijk: {description} Gezien? Bel gratis {free_number} en toets code {code}. Afmelden: STOP",
+    "en": "Uitkijk: {description} Seen something? Call free {free_number} and enter code {code}. Unsubscribe: STOP",
+}
+_CLOSING = {
+    "nl": "Uitkijk: actie {code} is afgelopen.{result} Bedankt voor het uitkijken.",
+    "en": "Uitkijk: action {code} has ended.{result} Thank you for keeping watch.",
+}
+_CONFIRMATION = {
+    "nl": "Uitkijk: uw bevestigingscode is {code}. Deel deze code met niemand.",
+    "en": "Uitkijk: your confirmation code is {code}. Do not share this code.",
+}
+
+# Typographic characters that editors insert and that would force UCS-2 (halving what fits).
+_GSM7_LOOKALIKES = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+    "\u2013": "-", "\u2014": "-", "\u2026": "...",
+})
+_CODE = re.compile(r"[0-9]{3,10}")
+_SENTENCE_END = (".", "!", "?")
+_TRAILING_JUNK = " ,;:-"
+
+
+@dataclass(frozen=True)
+class ComposedSms:
+    """A message ready to send, with what it costs."""
+
+    text: str
+    encoding: str
+    segments: int
+    truncated: bool
+
+
+def compose_alert(description: str, action_code: str, free_number: str,
+                  max_segments: int = DEFAULT_MAX_SEGMENTS, language: str = "nl") -> ComposedSms:
+    """The SMS that tells a participant about an action and how to report a sighting."""
+    template = _template(_ALERT, language)
+    code = _checked_code(action_code, "action_code")
+    number = " ".join(str(free_number).split())
+    if not number:
+        raise ValueError("free_number: empty")
+    text = _clean(description)
+    if not text:
+        raise ValueError("description: empty")
+
+    def render(part: str) -> str:
+        return template.format(description=part, free_number=number, code=code)
+
+    return _fit(render, text, _checked_max_segments(max_segments))
+
+
+def compose_closing(result_text: str, action_code: str, language: str = "nl",
+                    max_segments: int = DEFAULT_MAX_SEGMENTS) -> ComposedSms:
+    """The SMS that tells participants an action has ended, with its result when there is one."""
+    template = _template(_CLOSING, language)
+    code = _checked_code(action_code, "action_code")
+    result = _clean(result_text or "")
+
+    def render(part: str) -> str:
+        return template.format(code=code, result=f" {part}" if part else "")
+
+    return _fit(render, result, _checked_max_segments(max_segments))
+
+
+def compose_confirmation(code: str, language: str = "nl") -> ComposedSms:
+    """The SMS carrying the code a new participant enters to confirm their mobile number."""
+    text = _template(_CONFIRMATION, language).format(code=_checked_code(code, "code"))
+    return ComposedSms(text, encoding_of(text), count_segments(text), truncated=False)
+
+
+def _template(templates: dict, language: str) -> str:
+    if language not in templates:
+        raise ValueError(f"language: {language!r} is not one of {', '.join(LANGUAGES)}")
+    return templates[language]
+
+
+def _checked_code(code, field: str) -> str:
+    if not isinstance(code, str) or not _CODE.fullmatch(code):
+        raise ValueError(f"{field}: expected 3 to 10 digits as a string, got {code!r}")
+    return code
+
+
+def _checked_max_segments(max_segments) -> int:
+    if isinstance(max_segments, bool) or not isinstance(max_segments, int) or max_segments < 1:
+        raise ValueError(f"max_segments: expected a whole number of at least 1, got {max_segments!r}")
+    return max_segments
+
+
+def _clean(text: str) -> str:
+    """One line, single spaces, typographic punctuation replaced by its GSM-7 equivalent."""
+    return " ".join(text.translate(_GSM7_LOOKALIKES).split())
+
+
+def _as_sentence(text: str) -> str:
+    return text if not text or text.endswith(_SENTENCE_END) else text + "."
+
+
+def _fit(render: Callable[[str], str], free_text: str, max_segments: int) -> ComposedSms:
+    """Render with ``free_text`` whole if it fits, else with the longest shortening that does."""
+    text = render(_as_sentence(free_text))
+    if count_segments(text) <= max_segments:
+        return ComposedSms(text, encoding_of(text), count_segments(text), truncated=False)
+    for prefix in _shortenings(free_text):
+        text = render(prefix + "...")
+        if not is_gsm7(text):
+            text = render(prefix + "\u2026")  # UCS-2 anyway: one unit instead of three
+        if count_segments(text) <= max_segments:
+            return ComposedSms(text, encoding_of(text), count_segments(text), truncated=True)
+    raise ValueError(f"max_segments: {max_segments} segment(s) cannot hold the fixed part of the message")
+
+
+def _shortenings(text: str) -> Iterator[str]:
+    """Prefixes of ``text``, longest first: whole words, then (if one word is too long) characters."""
+    words = text.split(" ")
+    for count in range(len(words) - 1, 0, -1):
+        prefix = " ".join(words[:count]).rstrip(_TRAILING_JUNK)
+        if prefix:
+            yield prefix
+    first = words[0]
+    for length in range(len(first) - 1, 0, -1):
+        yield first[:length]
