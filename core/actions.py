@@ -3,13 +3,13 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import select
 from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError
 
 from . import audit, ledger
 from .errors import Conflict, NotFound, ValidationError
-from .models import ACTION_KINDS, ACTION_RESULTS, Action, ControlRoom, Delivery, Operator, utcnow
+from .models import ACTION_KINDS, ACTION_RESULTS, Action, ControlRoom, Operator, utcnow
 from .jobs import enqueue_sends
 from .selection import select_recipients, validate_area
 
@@ -116,22 +116,12 @@ class ActionService:
             prepare = getattr(transport, "prepare_action", None)
             if prepare:
                 prepare(session, action)
-        now = utcnow()
-        rows = [dict(action_id=action.id, participant_id=r.participant_id, phone_number_id=r.phone_number_id,
-                     to_e164=r.to_e164, channel=r.channel, purpose="alert", rank=rank, distance_m=r.distance_m,
-                     state="queued", updated_at=now,
-                     not_before=None if request.time_critical else r.quiet_until)
-                for rank, r in enumerate(recipients)]
-        if rows:
-            session.execute(insert(Delivery), rows)
+        due = ledger.write_alerts(session, action.id, recipients, hold_quiet=not request.time_critical)
         audit.record(session, actor, "launch", "action", action.id,
-                     {"code": action.code, "kind": action.kind, "area": action.area, "recipients": len(rows)})
-        due = list(session.scalars(select(Delivery.id).where(and_(
-            Delivery.action_id == action.id, Delivery.not_before.is_(None))).order_by(Delivery.rank)))
-        ledger.mark_enqueued(session, due)
+                     {"code": action.code, "kind": action.kind, "area": action.area, "recipients": len(recipients)})
         session.commit()
         self.enqueue(action, due)
-        log.info("action %s launched by %s: %d deliveries", action.id, actor, len(rows))
+        log.info("action %s launched by %s: %d deliveries", action.id, actor, len(recipients))
         return action, True
 
     def _insert_action(self, session, request, actor):

@@ -35,33 +35,44 @@ def send_deliveries(delivery_ids):
     with rt.db.session() as session:
         claimed = ledger.claim(session, delivery_ids)
     texts = {}
+    in_database = []
     for delivery, language, action, free_number in claimed:
         key = (action.id, delivery.channel, delivery.purpose, language)
         if key not in texts:
             texts[key] = message_for(action, delivery.channel, delivery.purpose, language, free_number)
-        _send_one(rt, delivery, texts[key])
-
-
-def _send_one(rt, delivery, text):
-    transport = rt.transports[delivery.channel]
-    with rt.db.session() as session:
-        try:
-            result = transport.send(session, delivery, text)
-        except PermanentFailure as exc:
-            ledger.transition(session, delivery.id, "failed", error=f"{exc.code}: {exc.reason}"[:200],
-                              transport=transport.name)
-            log.warning("delivery %s to %s failed permanently: %s", delivery.id, mask(delivery.to_e164), exc.code)
-            return
-        except TransientFailure as exc:
-            _retry(rt, session, delivery, exc.reason, exc.retry_after)
-            return
-        if result.state == "sending":
-            # The outcome arrives later (a call in progress); keep the reference for the events.
-            ledger.record_provider_ref(session, delivery.id, result.provider_ref, transport.name)
+        if getattr(rt.transports[delivery.channel], "in_database", False):
+            in_database.append((delivery, texts[key]))
         else:
-            ledger.transition(session, delivery.id, result.state, provider_ref=result.provider_ref,
-                              transport=transport.name, error=None)
-            after_reached(rt, session, delivery.id)
+            # A network send commits on its own, so a crash loses at most the one in flight.
+            with rt.db.session() as session:
+                send_one(rt, session, delivery, texts[key])
+    if in_database:
+        # A console send is a row in this database: the whole batch commits at once, exactly once.
+        with rt.db.session() as session:
+            for delivery, text in in_database:
+                send_one(rt, session, delivery, text)
+
+
+def send_one(rt, session, delivery, text):
+    """Send one claimed delivery through its channel's transport and record the result in the ledger."""
+    transport = rt.transports[delivery.channel]
+    try:
+        result = transport.send(session, delivery, text)
+    except PermanentFailure as exc:
+        ledger.transition(session, delivery.id, "failed", error=f"{exc.code}: {exc.reason}"[:200],
+                          transport=transport.name)
+        log.warning("delivery %s to %s failed permanently: %s", delivery.id, mask(delivery.to_e164), exc.code)
+        return
+    except TransientFailure as exc:
+        _retry(rt, session, delivery, exc.reason, exc.retry_after)
+        return
+    if result.state == "sending":
+        # The outcome arrives later (a call in progress); keep the reference for the events.
+        ledger.record_provider_ref(session, delivery.id, result.provider_ref, transport.name)
+    else:
+        ledger.transition(session, delivery.id, result.state, provider_ref=result.provider_ref,
+                          transport=transport.name, error=None)
+        after_reached(rt, session, delivery)
 
 
 def _retry(rt, session, delivery, reason, retry_after):
@@ -82,9 +93,8 @@ def _retry(rt, session, delivery, reason, retry_after):
         timedelta(seconds=delay), send_deliveries, [delivery.id], result_ttl=0)
 
 
-def after_reached(rt, session, delivery_id):
+def after_reached(rt, session, delivery):
     """An alert that reached someone after its action ended still gets its closing message."""
-    delivery = session.get(Delivery, delivery_id)
     if delivery.purpose != "alert":
         return
     action = session.get(Action, delivery.action_id)

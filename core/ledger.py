@@ -56,6 +56,35 @@ def claim(session, delivery_ids):
     return [tuple(row) for row in rows]
 
 
+DELIVERY_COLUMNS = ("action_id", "participant_id", "phone_number_id", "to_e164", "channel", "purpose", "rank",
+                    "distance_m", "state", "attempts", "not_before", "enqueued_at", "updated_at")
+
+
+def write_alerts(session, action_id, recipients, hold_quiet):
+    """Write one queued alert per recipient, ranked nearest first; returns the ids due now, in rank order.
+
+    Recipients in their quiet hours get `not_before` (when hold_quiet) and are left to the sweeper.
+    On PostgreSQL the rows go in with COPY: a launch for 50,000 people must not wait on 50,000 INSERTs.
+    """
+    now = utcnow()
+    rows = []
+    for rank, r in enumerate(recipients):
+        held = r.quiet_until if hold_quiet else None
+        rows.append((action_id, r.participant_id, r.phone_number_id, r.to_e164, r.channel, "alert", rank,
+                     r.distance_m, "queued", 0, held, None if held else now, now))
+    if not rows:
+        return []
+    if session.bind.dialect.name == "postgresql":
+        cursor = session.connection().connection.driver_connection.cursor()
+        with cursor.copy(f"COPY deliveries ({', '.join(DELIVERY_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        session.execute(Delivery.__table__.insert(), [dict(zip(DELIVERY_COLUMNS, row)) for row in rows])
+    return list(session.scalars(select(Delivery.id).where(and_(
+        Delivery.action_id == action_id, Delivery.not_before.is_(None))).order_by(Delivery.rank)))
+
+
 def ensure_closing(session, alert):
     """Create the closing delivery for a reached alert (once: the ledger's unique key decides)."""
     try:

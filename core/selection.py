@@ -9,9 +9,6 @@ from .errors import ValidationError
 from .geo import cell_ranges, check_point, distance_m
 from .models import Municipality, Participant, ParticipantLocation, PhoneNumber
 
-CHUNK = 900  # ids per IN list: under every database's parameter limit
-
-
 @dataclass(frozen=True)
 class Recipient:
     participant_id: int
@@ -64,20 +61,6 @@ def participants_in_circle(session, lat, lon, radius_m):
     return sorted(nearest.items(), key=lambda item: (item[1], item[0]))
 
 
-def _participants_in_region(session, area, centre):
-    query = select(ParticipantLocation.participant_id, ParticipantLocation.lat, ParticipantLocation.lon)
-    if area["type"] == "municipalities":
-        query = (query.join(Participant, Participant.id == ParticipantLocation.participant_id)
-                 .join(Municipality, Municipality.id == Participant.municipality_id)
-                 .where(Municipality.code.in_(area["codes"])))
-    nearest = {}
-    for pid, plat, plon in session.execute(query):
-        d = distance_m(centre[0], centre[1], plat, plon) if centre else 0.0
-        if d < nearest.get(pid, float("inf")):
-            nearest[pid] = d
-    return sorted(nearest.items(), key=lambda item: (item[1], item[0]))
-
-
 def in_quiet_hours(start, end, now_local):
     if start is None or end is None:
         return False
@@ -85,30 +68,53 @@ def in_quiet_hours(start, end, now_local):
     return start <= t < end if start <= end else (t >= start or t < end)
 
 
-def select_recipients(session, area, tz="Europe/Amsterdam", now=None, centre=None):
-    """One Recipient per participant per channel (their first usable number), nearest first."""
+def _area_filter(area):
+    loc = ParticipantLocation
     if area["type"] == "circle":
-        ranked = participants_in_circle(session, area["lat"], area["lon"], area["radius_m"])
+        return or_(*[loc.cell.between(lo, hi) for lo, hi in cell_ranges(area["lat"], area["lon"], area["radius_m"])])
+    if area["type"] == "municipalities":
+        return Participant.municipality_id.in_(
+            select(Municipality.id).where(Municipality.code.in_(area["codes"])).scalar_subquery())
+    return None  # the whole country
+
+
+def select_recipients(session, area, tz="Europe/Amsterdam", now=None, centre=None):
+    """One Recipient per participant per channel (their first usable number), nearest first.
+
+    One query joins the area's locations to active participants and their usable numbers; the
+    exact circle and the distances are computed here. A region is ranked from `centre` if given.
+    """
+    loc = ParticipantLocation
+    query = (select(loc.participant_id, loc.lat, loc.lon, PhoneNumber.id, PhoneNumber.e164, PhoneNumber.channel,
+                    Participant.quiet_start, Participant.quiet_end)
+             .join(Participant, Participant.id == loc.participant_id)
+             .join(PhoneNumber, PhoneNumber.participant_id == loc.participant_id)
+             .where(and_(Participant.active.is_(True), PhoneNumber.confirmed.is_(True),
+                         PhoneNumber.unsubscribed.is_(False))))
+    where = _area_filter(area)
+    if where is not None:
+        query = query.where(where)
+    if area["type"] == "circle":
+        centre, radius = (area["lat"], area["lon"]), area["radius_m"]
     else:
-        ranked = _participants_in_region(session, area, centre)
+        radius = float("inf")
     now_local = (now or datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz))
-    distance = dict(ranked)
-    found = {}
-    ids = [pid for pid, _ in ranked]
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        rows = session.execute(
-            select(PhoneNumber.participant_id, PhoneNumber.id, PhoneNumber.e164, PhoneNumber.channel,
-                   Participant.quiet_start, Participant.quiet_end)
-            .join(Participant, Participant.id == PhoneNumber.participant_id)
-            .where(and_(PhoneNumber.participant_id.in_(chunk), Participant.active.is_(True),
-                        PhoneNumber.confirmed.is_(True), PhoneNumber.unsubscribed.is_(False)))
-            .order_by(PhoneNumber.id))
-        for pid, nid, e164, channel, q_start, q_end in rows:
-            if (pid, channel) not in found:
-                quiet_until = quiet_hours_end(q_end, now_local) if in_quiet_hours(q_start, q_end, now_local) else None
-                found[(pid, channel)] = Recipient(pid, nid, e164, channel, int(round(distance[pid])), quiet_until)
-    return sorted(found.values(), key=lambda r: (r.distance_m, r.participant_id, r.channel))
+    distance, numbers, quiet = {}, {}, {}
+    for pid, plat, plon, nid, e164, channel, q_start, q_end in session.execute(query):
+        d = distance_m(centre[0], centre[1], plat, plon) if centre else 0.0
+        if d > radius:
+            continue
+        if d < distance.get(pid, float("inf")):
+            distance[pid] = d
+        key = (pid, channel)
+        if key not in numbers or nid < numbers[key][0]:
+            numbers[key] = (nid, e164)
+        quiet[pid] = (q_start, q_end)
+    quiet_until = {pid: quiet_hours_end(q_end, now_local) if in_quiet_hours(q_start, q_end, now_local) else None
+                   for pid, (q_start, q_end) in quiet.items()}
+    recipients = [Recipient(pid, nid, e164, channel, int(round(distance[pid])), quiet_until[pid])
+                  for (pid, channel), (nid, e164) in numbers.items()]
+    return sorted(recipients, key=lambda r: (r.distance_m, r.participant_id, r.channel))
 
 
 def quiet_hours_end(end, now_local):

@@ -41,6 +41,9 @@ class TransientFailure(Exception):
 class ConsoleTransport:
     """Writes the message into the outbox instead of a phone network (the default, like a console mail backend)."""
 
+    # Sending is a row in the ledger's own database, so a batch of sends can share one transaction.
+    in_database = True
+
     def __init__(self, channel):
         self.channel = channel
         self.name = f"console-{channel}"
@@ -48,7 +51,7 @@ class ConsoleTransport:
     def send(self, session, delivery, text):
         """Send one ledger delivery."""
         result = self.send_direct(session, delivery.to_e164, text, delivery_id=delivery.id)
-        log.info("%s: %s delivery %s to %s", self.name, delivery.purpose, delivery.id, mask(delivery.to_e164))
+        log.debug("%s: %s delivery %s to %s", self.name, delivery.purpose, delivery.id, mask(delivery.to_e164))
         return result
 
     def send_direct(self, session, to_e164, text, delivery_id=None):

@@ -116,8 +116,9 @@ def test_alert_reached_after_end_still_gets_closing(app, client, auth, work):
         claimed = ledger.claim(s, list(s.scalars(select(Delivery.id).where(Delivery.action_id == action["id"]))))
     assert len(claimed) == 1
     client.post(f"/api/actions/{action['id']}/end", json={"result": "not_found"}, headers=auth)
-    from core.jobs import _send_one
-    _send_one(rt, claimed[0][0], "late alert")
+    from core.jobs import send_one
+    with rt.db.session() as s:
+        send_one(rt, s, claimed[0][0], "late alert")
     work()
     with rt.db.session() as s:
         purposes = sorted(s.scalars(select(Delivery.purpose).where(Delivery.state == "sent")))
