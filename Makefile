@@ -1,0 +1,43 @@
+# Uitkijk — `make run` brings the whole system up on a fresh machine, `make test` runs every test.
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+export FLASK_APP := app
+
+.PHONY: run test bench venv system-deps services lab-deps asterisk-lab prompts clean
+
+venv: .venv/.installed
+.venv/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv .venv
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements.txt
+	touch $@
+
+system-deps:
+	bash scripts/system_deps.sh
+
+services:
+	bash scripts/services.sh --postgres
+
+# The real Asterisk root (Debian sid, cached outside the repo) and Prism with Twilio's OpenAPI description.
+lab-deps: system-deps
+	bash scripts/asterisk_root.sh
+	bash scripts/prism.sh install
+
+run: venv system-deps
+	bash scripts/run.sh
+
+test: venv system-deps services lab-deps
+	$(PY) -m pytest tests
+
+bench: venv system-deps services lab-deps
+	$(PY) -m benchmarks
+
+asterisk-lab: venv system-deps
+	bash scripts/asterisk_root.sh
+	$(PY) scripts/asterisk_lab.py
+
+prompts: venv
+	$(PY) -m tts_prompts render
+
+clean:
+	rm -rf .venv instance test-artifacts

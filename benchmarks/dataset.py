@@ -1,0 +1,147 @@
+"""The 2,000,000-participant data set the core benchmarks share, built once and cached outside the repo.
+
+SQLite: a file under UITKIJK_BENCH_DIR; PostgreSQL: a database `uitkijk_bench_<n>_<schema>` beside `test`.
+Rows come from core.demo's generator (people spread like the Dutch population) and are loaded
+with the fastest path each database has (executemany on SQLite, COPY on PostgreSQL).
+"""
+import hashlib
+import os
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import CreateTable
+
+from core.db import make_engine
+from core.demo import TOWNS, generate_people
+from core.geo import cell_of
+from core.models import Base, Municipality
+
+BENCH_DIR = Path(os.environ.get("UITKIJK_BENCH_DIR", "/var/cache/uitkijk/bench"))
+PG_ADMIN_URL = os.environ.get("UITKIJK_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _rows(count):
+    """(participants, numbers, locations) tuples in insert order, ids from 1."""
+    for pid, person in enumerate(generate_people(count, seed=2026), start=1):
+        number = (pid, person["phone"], person["kind"], "voice" if person["kind"] == "landline" else "sms")
+        locations = [(pid, kind, lat, lon, cell_of(lat, lon))
+                     for kind in ("home", "work") if person[kind] for lat, lon in [person[kind]]]
+        yield (pid, person["municipality"], person["external_ref"], person["language"]), number, locations
+
+
+def _populated(engine, count):
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM participants")).scalar() == count
+    except Exception:  # no such table yet
+        return False
+
+
+def _municipality_ids(engine):
+    with engine.begin() as conn:
+        for code, name, *_ in TOWNS:
+            conn.execute(Municipality.__table__.insert().values(code=code, name=name))
+        return dict(conn.execute(text("SELECT code, id FROM municipalities")).all())
+
+
+def schema_fingerprint():
+    """Short hash of the models' DDL: a cached data set built for another schema is never reused."""
+    ddl = "\n".join(str(CreateTable(table).compile(dialect=postgresql.dialect()))
+                    for table in Base.metadata.sorted_tables)
+    return hashlib.sha256(ddl.encode()).hexdigest()[:8]
+
+
+def sqlite_url(count):
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{BENCH_DIR / f'participants-{count}-{schema_fingerprint()}.db'}"
+
+
+def pg_url(count):
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/uitkijk_bench_{count}_{schema_fingerprint()}"
+
+
+def ensure_sqlite(count, log=print):
+    url = sqlite_url(count)
+    engine = make_engine(url)
+    if _populated(engine, count):
+        return url
+    engine.dispose()
+    Path(url[len("sqlite:///"):]).unlink(missing_ok=True)
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    municipalities = _municipality_ids(engine)
+    started = time.perf_counter()
+    raw = engine.raw_connection()
+    cur = raw.cursor()
+    batch_p, batch_n, batch_l = [], [], []
+
+    def flush():
+        cur.executemany("INSERT INTO participants (id, municipality_id, external_ref, language, active, created_at)"
+                        " VALUES (?, ?, ?, ?, 1, CURRENT_TIMESTAMP)", batch_p)
+        cur.executemany("INSERT INTO phone_numbers (participant_id, e164, kind, channel, confirmed, unsubscribed)"
+                        " VALUES (?, ?, ?, ?, 1, 0)", batch_n)
+        cur.executemany("INSERT INTO participant_locations (participant_id, kind, lat, lon, cell)"
+                        " VALUES (?, ?, ?, ?, ?)", batch_l)
+        batch_p.clear(), batch_n.clear(), batch_l.clear()
+
+    for (pid, code, ref, lang), number, locations in _rows(count):
+        batch_p.append((pid, municipalities[code], ref, lang))
+        batch_n.append(number)
+        batch_l.extend(locations)
+        if len(batch_p) >= 50_000:
+            flush()
+    flush()
+    raw.commit()
+    cur.execute("ANALYZE")
+    raw.close()
+    engine.dispose()
+    log(f"  built SQLite data set of {count:,} participants in {time.perf_counter() - started:.0f} s")
+    return url
+
+
+def ensure_postgres(count, log=print):
+    url = pg_url(count)
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = url.rsplit("/", 1)[1]
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+    engine = make_engine(url) if exists else None
+    if engine is not None and _populated(engine, count):
+        engine.dispose()
+        admin.dispose()
+        return url
+    if engine is not None:
+        engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    municipalities = _municipality_ids(engine)
+    started = time.perf_counter()
+    raw = engine.raw_connection()
+    # One COPY stream at a time per connection: each table is loaded in its own pass over the generator.
+    with raw.cursor() as cur:
+        with cur.copy("COPY participants (id, municipality_id, external_ref, language, active, created_at)"
+                      " FROM STDIN") as copy:
+            for (pid, code, ref, lang), _, _ in _rows(count):
+                copy.write_row((pid, municipalities[code], ref, lang, True, "2026-01-01T00:00:00+00"))
+        with cur.copy("COPY phone_numbers (participant_id, e164, kind, channel, confirmed, unsubscribed)"
+                      " FROM STDIN") as copy:
+            for _, number, _ in _rows(count):
+                copy.write_row(number + (True, False))
+        with cur.copy("COPY participant_locations (participant_id, kind, lat, lon, cell) FROM STDIN") as copy:
+            for _, _, locations in _rows(count):
+                for loc in locations:
+                    copy.write_row(loc)
+        cur.execute("SELECT setval(pg_get_serial_sequence('participants', 'id'), %s)", (count,))
+    raw.commit()
+    raw.close()
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+    log(f"  built PostgreSQL data set of {count:,} participants in {time.perf_counter() - started:.0f} s")
+    return url
