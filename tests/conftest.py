@@ -8,7 +8,9 @@ from redis import Redis
 from rq import SimpleWorker
 from sqlalchemy import create_engine, text
 
-from core import migrate, runtime
+from core import runtime
+from core.db import make_engine
+from core.models import Base
 
 PG_ADMIN_URL = os.environ.get("UITKIJK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("UITKIJK_TEST_REDIS", "redis://127.0.0.1:6379/15")
@@ -23,6 +25,13 @@ def require(condition, reason):
         pytest.skip(reason)
 
 
+def create_schema(url):
+    """The schema from the models; tests/integration/test_migrations.py proves the migrations match it."""
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+
+
 def _pg_url(name):
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
@@ -30,7 +39,7 @@ def _pg_url(name):
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory):
     path = tmp_path_factory.mktemp("template") / "template.db"
-    migrate.upgrade(f"sqlite:///{path}")
+    create_schema(f"sqlite:///{path}")
     return path
 
 
@@ -47,7 +56,7 @@ def pg_template():
     name = f"uitkijk_tpl_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    migrate.upgrade(_pg_url(name))
+    create_schema(_pg_url(name))
     yield admin, name
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -85,15 +94,24 @@ def redis_url():
         redis.ping()
     except Exception as exc:  # connection refused, timeout, ...
         require(False, f"Redis at {TEST_REDIS_URL}: {exc.__class__.__name__}")
-    redis.flushdb()
-    yield TEST_REDIS_URL
-    redis.flushdb()
+    redis.close()
+    return TEST_REDIS_URL
+
+
+@pytest.fixture
+def queue_prefix(redis_url):
+    """A queue and key prefix of this test's own, so test runs sharing a Redis never meet."""
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    yield prefix
+    redis = Redis.from_url(redis_url)
+    for key in redis.scan_iter(f"*{prefix}*", count=1000):
+        redis.delete(key)
     redis.close()
 
 
 @pytest.fixture
-def config(database_url, redis_url, tmp_path):
-    return {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "QUEUE_PREFIX": "test",
+def config(database_url, redis_url, queue_prefix, tmp_path):
+    return {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "QUEUE_PREFIX": queue_prefix,
             "TESTING": True, "SECRET_KEY": "test-secret", "PROMPT_DIR": str(tmp_path / "prompts")}
 
 
