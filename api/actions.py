@@ -11,13 +11,20 @@ from web.db_session import runtime, session
 from . import bp, int_arg, json_body
 
 
+def action_payload(db, action):
+    """The action with its progress, and which transports carry it (a console transport says so)."""
+    payload = action_as_dict(db, action)
+    payload["transports"] = {channel: t.name for channel, t in runtime().transports.items()}
+    return payload
+
+
 @bp.post("/actions")
 def launch_action():
     config = current_app.config
     request_ = parse_launch(json_body(), config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"])
     db = session()
     action, created = ActionService(runtime()).launch(db, request_, g.api_actor)
-    return jsonify(action_as_dict(db, action)), 201 if created else 200
+    return jsonify(action_payload(db, action)), 201 if created else 200
 
 
 @bp.get("/actions")
@@ -29,13 +36,13 @@ def list_actions():
             raise ValidationError("status", "must be active or ended")
         query = query.where(Action.status == status)
     db = session()
-    return jsonify([action_as_dict(db, a) for a in db.scalars(query)])
+    return jsonify([action_payload(db, a) for a in db.scalars(query)])
 
 
 @bp.get("/actions/<int:action_id>")
 def show_action(action_id):
     db = session()
-    return jsonify(action_as_dict(db, get_action(db, action_id)))
+    return jsonify(action_payload(db, get_action(db, action_id)))
 
 
 @bp.get("/actions/<int:action_id>/deliveries")
@@ -61,7 +68,7 @@ def end_action(action_id):
     db = session()
     action = ActionService(runtime()).end(db, action_id, data.get("result"), data.get("closing_text"),
                                           g.api_actor)
-    return jsonify(action_as_dict(db, action))
+    return jsonify(action_payload(db, action))
 
 
 @bp.get("/control-rooms")

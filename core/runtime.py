@@ -3,6 +3,7 @@
 Web app, worker, CLI and tests each configure it once; RQ jobs find it here because a job
 only receives ids.
 """
+import logging
 import threading
 
 from redis import Redis
@@ -10,6 +11,7 @@ from redis import Redis
 from .config import load_config
 from .db import Database
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _current = None
 
@@ -23,6 +25,10 @@ class Runtime:
         from .transports import build_transports
         self.queues = Queues(self.redis, config["QUEUE_PREFIX"])
         self.transports = build_transports(config)
+        for channel, transport in self.transports.items():
+            if transport.name.startswith("console"):
+                log.warning("%s messages go to the outbox (console transport %s), not to phones",
+                            channel, transport.name)
 
     def close(self):
         self.db.engine.dispose()

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Debian packages the project needs: speech, audio conversion, the Asterisk root builder, the browser.
-# Installs only what is missing, so a second run costs a dpkg query.
+# Debian packages the project needs: speech, audio conversion, the Asterisk root builder, the browser,
+# Redis and Node (for Prism). Each is checked by the command it provides, so a machine whose Node
+# came from elsewhere is left alone; a second run costs a few lookups.
 set -euo pipefail
-packages=(espeak-ng ffmpeg sox debootstrap chromium redis-server nodejs npm)
+declare -A package_for=(
+  [espeak-ng]=espeak-ng [ffmpeg]=ffmpeg [sox]=sox [debootstrap]=debootstrap
+  [/usr/bin/chromium]=chromium [redis-server]=redis-server [node]=nodejs [npm]=npm
+)
 missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+for cmd in "${!package_for[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${package_for[$cmd]}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
