@@ -20,6 +20,8 @@ def create_app(test_config=None):
     db_session.init_app(app)
     from api import bp as api_bp
     app.register_blueprint(api_bp)
+    import admin
+    admin.init_app(app)
     import cli
     cli.init_app(app)
     return app

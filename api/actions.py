@@ -66,8 +66,11 @@ def list_deliveries(action_id):
 def end_action(action_id):
     data = json_body()
     db = session()
+    from_response = data.get("result_from_response")
+    if from_response is not None and not isinstance(from_response, bool):
+        raise ValidationError("result_from_response", "must be true or false")
     action = ActionService(runtime()).end(db, action_id, data.get("result"), data.get("closing_text"),
-                                          g.api_actor)
+                                          g.api_actor, result_from_response=from_response)
     return jsonify(action_payload(db, action))
 
 

@@ -84,7 +84,9 @@ SPEC = {
                 "state": {"enum": list(DELIVERY_STATES)}, "rank": {"type": "integer"},
                 "distance_m": {"type": "integer"}}},
             "EndRequest": {"type": "object", "required": ["result"], "properties": {
-                "result": {"enum": list(ACTION_RESULTS)}, "closing_text": {"type": "string", "maxLength": 640}}},
+                "result": {"enum": list(ACTION_RESULTS)}, "closing_text": {"type": "string", "maxLength": 640},
+                "result_from_response": {"type": "boolean",
+                                         "description": "A participant's response led directly to the result"}}},
             "OutboxMessage": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "channel": {"type": "string"}, "to": {"type": "string"},
                 "body": {"type": "string"}, "transport": {"type": "string"}}},

@@ -151,7 +151,11 @@ class ActionService:
             log.exception("action %s: enqueue failed; the sweeper will enqueue %d deliveries",
                           action.id, len(delivery_ids))
 
-    def end(self, session, action_id, result, closing_text, actor):
+    def end(self, session, action_id, result, closing_text, actor, result_from_response=None):
+        """End the action in one transaction: result, cancellations, closings, audit; then enqueue closings.
+
+        result_from_response says whether a participant's response led directly to the result.
+        """
         if result not in ACTION_RESULTS:
             raise ValidationError("result", f"must be one of {', '.join(ACTION_RESULTS)}")
         if closing_text is not None and (not isinstance(closing_text, str)
@@ -165,12 +169,14 @@ class ActionService:
         action.status, action.result = "ended", result
         action.closing_text = (closing_text or "").strip() or None
         action.ended_at, action.ended_by = utcnow(), actor
+        action.result_from_response = result_from_response
         session.flush()
         cancelled = ledger.cancel_pending_alerts(session, action.id)
         closing_ids = ledger.create_closings(session, action.id)
         ledger.mark_enqueued(session, closing_ids)
         audit.record(session, actor, "end", "action", action.id,
-                     {"result": result, "cancelled": cancelled, "closings": len(closing_ids)})
+                     {"result": result, "from_response": result_from_response, "cancelled": cancelled,
+                      "closings": len(closing_ids)})
         session.commit()
         self.enqueue(action, closing_ids)
         return action
@@ -187,7 +193,8 @@ def action_as_dict(session, action):
     return {
         "id": action.id, "code": action.code, "kind": action.kind, "time_critical": action.time_critical,
         "title": action.title, "message": action.message, "area": action.area, "status": action.status,
-        "result": action.result, "closing_text": action.closing_text, "operator_id": action.operator_id,
+        "result": action.result, "result_from_response": action.result_from_response,
+        "closing_text": action.closing_text, "operator_id": action.operator_id,
         "control_room_id": action.control_room_id, "launched_by": action.launched_by,
         "launched_at": action.launched_at.isoformat(), "ended_by": action.ended_by,
         "ended_at": action.ended_at.isoformat() if action.ended_at else None,

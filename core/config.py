@@ -27,10 +27,33 @@ DEFAULTS = {
     # Seconds after launch during which a time-critical alert is still worth retrying.
     "RETRY_WINDOW_S": 1800,
     "PROMPT_DIR": str(BASE_DIR / "instance" / "prompts"),
+    "RECORDINGS_DIR": str(BASE_DIR / "instance" / "recordings"),
     "TTS_ENGINE": "espeak",
+    # The web: session cookies are Secure unless switched off for plain-http development.
+    "SECURE_COOKIES": True,
+    "SESSION_LIFETIME_S": 8 * 3600,
+    "LOGIN_MAX_FAILURES_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_ADDRESS": 20,
+    "LOGIN_WINDOW_S": 900,
+    "SIGNUP_PER_HOUR": 10,
+    "LINK_PER_HOUR": 5,
+    "MAP_CENTRE": "52.3079,5.0417",
+    "MAP_TILE_URL": "",  # empty: the maps draw circles and points on a plain background
+    # Fernet key for trunk secrets; by default one is derived from SECRET_KEY.
+    "TRUNK_SECRET_KEY": "",
 }
 
-INT_KEYS = {"MAX_ATTEMPTS", "RETRY_WINDOW_S", "MAX_MESSAGE_LENGTH", "MAX_RADIUS_M", "DELIVERY_LEASE_S", "REQUEUE_AFTER_S"}
+BOOL_KEYS = {"SECURE_COOKIES"}
+INT_KEYS = {"SESSION_LIFETIME_S", "LOGIN_MAX_FAILURES_ACCOUNT", "LOGIN_MAX_FAILURES_ADDRESS", "LOGIN_WINDOW_S",
+            "SIGNUP_PER_HOUR", "LINK_PER_HOUR","MAX_ATTEMPTS", "RETRY_WINDOW_S", "MAX_MESSAGE_LENGTH", "MAX_RADIUS_M", "DELIVERY_LEASE_S", "REQUEUE_AFTER_S"}
+
+
+def _parse(key, text):
+    if key in INT_KEYS:
+        return int(text)
+    if key in BOOL_KEYS:
+        return text.strip().lower() not in ("0", "false", "no", "off", "")
+    return text
 
 
 def load_config(overrides=None, environ=None):
@@ -40,6 +63,6 @@ def load_config(overrides=None, environ=None):
     for key, default in DEFAULTS.items():
         for name in (key, f"UITKIJK_{key}"):
             if name in environ:
-                config[key] = int(environ[name]) if key in INT_KEYS else environ[name]
+                config[key] = _parse(key, environ[name])
     config.update(overrides or {})
     return config

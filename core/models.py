@@ -143,6 +143,8 @@ class Action(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Pre-rendered alert audio (prompt key), filled at launch so the call path does no TTS.
     alert_prompt: Mapped[str | None] = mapped_column(String(200))
+    # Whether a participant's response led directly to the result; the operator says so when ending.
+    result_from_response: Mapped[bool | None] = mapped_column(Boolean)
 
     operator: Mapped[Operator] = relationship()
     control_room: Mapped[ControlRoom] = relationship()
@@ -268,6 +270,8 @@ class InboundCall(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     wait_s: Mapped[float | None] = mapped_column(Float)
     talk_s: Mapped[float | None] = mapped_column(Float)
+    # free_number: a call to the free number; alert_call: a participant who pressed 1 on the alert call
+    origin: Mapped[str] = mapped_column(String(12), default="free_number", server_default="free_number")
 
 
 class Tip(Base):

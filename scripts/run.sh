@@ -9,6 +9,16 @@ bash scripts/services.sh
 $PY -m flask migrate
 $PY -m flask load-demo
 $PY -m tts_prompts render
+# Plain http on loopback: the session cookie cannot be Secure here.
+export SECURE_COOKIES="${SECURE_COOKIES:-0}"
+# A first admin account, with a password made here and kept in instance/ (shown once).
+if [ ! -f instance/admin-password ]; then
+  password=$($PY -c "import secrets; print(secrets.token_urlsafe(12))")
+  if $PY -m flask create-user --email admin@uitkijk.local --name Beheerder --role admin --password "$password"; then
+    (umask 077; echo "$password" > instance/admin-password)
+    echo "admin account: admin@uitkijk.local / $password (also in instance/admin-password)"
+  fi
+fi
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM

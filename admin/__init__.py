@@ -1,0 +1,82 @@
+"""The admin and operator web: Flask blueprints and templates over the core's services."""
+import logging
+from datetime import timedelta
+
+from flask import Blueprint, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+log = logging.getLogger(__name__)
+
+csrf = CSRFProtect()
+
+# Templates and static files of the whole web: url_for("admin.static", filename="css/admin.css").
+assets = Blueprint("admin", __name__, static_folder="static", static_url_path="/static/admin",
+                   template_folder="templates")
+
+def _flag(value):
+    """A boolean setting that may come from the environment as text."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return bool(value)
+
+
+def _configure_cookies(app):
+    # Secure is on unless SECURE_COOKIES is switched off for plain-http development.
+    app.config["SESSION_COOKIE_SECURE"] = _flag(app.config.get("SECURE_COOKIES", True))
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=int(app.config.get("SESSION_LIFETIME_S", 8 * 3600)))
+    if app.config.get("SECRET_KEY") == "dev-only-change-me" and not app.config.get("TESTING"):
+        log.warning("SECRET_KEY is the development default: set SECRET_KEY before serving real users")
+
+
+def _web_blueprints():
+    from . import accounts, actions, auth, configuration, dashboard, participants, signup
+    return [assets, auth.bp, accounts.bp, participants.bp, signup.bp, actions.bp, configuration.bp, dashboard.bp]
+
+
+def init_app(app):
+    """Register the web's blueprints, CSRF protection, login handling and the create-user command."""
+    _configure_cookies(app)
+    # CSRF is checked on the web's own blueprints only: the JSON API authenticates with bearer tokens
+    # and provider webhooks with signatures, neither of which a browser sends by itself.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    csrf.init_app(app)
+    web_names = set()
+    for blueprint in _web_blueprints():
+        app.register_blueprint(blueprint)
+        web_names.add(blueprint.name)
+
+    @app.before_request
+    def _protect_web_forms():
+        if request.blueprint in web_names and app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
+
+    @app.context_processor
+    def _template_globals():
+        from .auth import current_user
+        return {"current_user": current_user() if request.blueprint in web_names else None}
+
+    @app.errorhandler(CSRFError)
+    def _csrf_refused(exc):
+        return render_template("errors/error.html", code=400, title="Form expired or forged",
+                               text="The form could not be accepted (missing or expired security token). "
+                                    "Go back, reload the page and try again."), 400
+
+    @app.errorhandler(403)
+    def _forbidden(exc):
+        return render_template("errors/error.html", code=403, title="Not allowed",
+                               text="Your account does not give access to this page."), 403
+
+    @app.errorhandler(404)
+    def _not_found(exc):
+        if request.path.startswith("/api/"):
+            return {"error": "not_found", "reason": "no such resource"}, 404
+        return render_template("errors/error.html", code=404, title="Not found",
+                               text="There is no page at this address."), 404
+
+    from core.numbers import mask
+    app.add_template_filter(mask, "mask")
+
+    from .cli import create_user_command
+    app.cli.add_command(create_user_command)

@@ -1,0 +1,208 @@
+"""Operator pages: launch an action on the map, follow it live, hear its tips, end it."""
+import secrets
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   send_file, url_for)
+
+from core import configuration, follow
+from core.actions import ActionService, get_action, parse_launch
+from core.config import BASE_DIR
+from core.errors import Conflict, NotFound, ValidationError
+from core.estimate import estimate_circle
+from core.messages import RESULT_TEXT
+from core.models import ACTION_RESULTS
+from sms.compose import compose_alert
+from web.db_session import runtime, session
+
+from .auth import audit_actor, current_user, login_required
+
+bp = Blueprint("actions", __name__, url_prefix="/actions")
+
+# Until launch the action has no code; the preview shows one of the usual length.
+PREVIEW_CODE = "0000"
+# Where the map opens when the operator has not placed the circle yet (Weesp; overridable).
+DEFAULT_MAP_CENTRE = "52.3079,5.0417"
+KIND_LABELS = {"burglary": "Burglary", "robbery": "Robbery", "missing_person": "Missing person",
+               "vehicle": "Vehicle", "amber_alert": "AMBER alert", "information": "Information"}
+RESULT_LABELS = {"suspect_caught": "Suspect caught", "person_found": "Person found",
+                 "not_found": "Nobody found", "cancelled": "Cancelled"}
+
+
+def _map_settings():
+    lat, _, lon = current_app.config.get("MAP_CENTRE", DEFAULT_MAP_CENTRE).partition(",")
+    return {"lat": float(lat), "lon": float(lon), "tiles": current_app.config.get("MAP_TILE_URL", "")}
+
+
+def _float_arg(name):
+    try:
+        return float(request.args.get(name, ""))
+    except ValueError:
+        raise ValidationError(name, "must be a number") from None
+
+
+def _json_error(exc):
+    return jsonify(error="validation", field=exc.field, reason=exc.reason), 400
+
+
+@bp.get("/")
+@login_required("operator")
+def index():
+    active, ended = follow.list_actions(session())
+    return render_template("actions/index.html", active=active, ended=ended, kinds=KIND_LABELS,
+                           results=RESULT_LABELS)
+
+
+def _launch_page(form, status=200):
+    db = session()
+    user = current_user()
+    rooms = configuration.list_control_rooms(db)
+    operators = configuration.list_operators(db)
+    return render_template(
+        "actions/launch.html", form=form, rooms=rooms, operators=operators, kinds=KIND_LABELS,
+        map=_map_settings(), max_radius=current_app.config["MAX_RADIUS_M"],
+        max_length=current_app.config["MAX_MESSAGE_LENGTH"], own_operator=user.operator_id,
+        request_id=form.get("client_request_id") or secrets.token_urlsafe(16)), status
+
+
+@bp.get("/new")
+@login_required("operator")
+def new():
+    return _launch_page({})
+
+
+@bp.get("/estimate")
+@login_required("operator")
+def estimate():
+    """Who the circle reaches now, per channel: fetched by the launch page as the circle changes."""
+    try:
+        result = estimate_circle(session(), _float_arg("lat"), _float_arg("lon"), _float_arg("radius_m"),
+                                 current_app.config["MAX_RADIUS_M"], current_app.config["TIMEZONE"])
+    except ValidationError as exc:
+        return _json_error(exc)
+    return jsonify(result.as_dict())
+
+
+@bp.get("/sms-preview")
+@login_required("operator")
+def sms_preview():
+    """The alert SMS as participants will get it (in Dutch and English), with its segment count."""
+    message = request.args.get("message", "")
+    if not message.strip():
+        return jsonify(previews=[])
+    db = session()
+    try:
+        room = configuration.get_control_room(db, int(request.args.get("control_room_id", "")))
+        free_number = room.free_number
+    except (ValueError, NotFound):
+        free_number = current_app.config["FREE_NUMBER"]
+    previews = []
+    for language in ("nl", "en"):
+        try:
+            sms = compose_alert(message, PREVIEW_CODE, free_number, language=language)
+        except ValueError as exc:
+            return jsonify(error="validation", field="message", reason=str(exc)), 400
+        previews.append({"language": language, "text": sms.text, "segments": sms.segments,
+                         "encoding": sms.encoding, "truncated": sms.truncated})
+    return jsonify(previews=previews)
+
+
+def _launch_data(form):
+    """The launch form as the core's launch input."""
+    def number(field, cast):
+        try:
+            return cast(form.get(field, ""))
+        except ValueError:
+            raise ValidationError(field, "is missing or not a number") from None
+    return {"kind": form.get("kind"), "time_critical": form.get("urgency", "urgent") == "urgent",
+            "title": form.get("title", ""), "message": form.get("message", ""),
+            "area": {"type": "circle", "lat": number("lat", float), "lon": number("lon", float),
+                     "radius_m": number("radius_m", float)},
+            "operator_id": number("operator_id", int), "control_room_id": number("control_room_id", int),
+            "client_request_id": form.get("client_request_id") or None}
+
+
+@bp.post("/")
+@login_required("operator")
+def launch():
+    config = current_app.config
+    db = session()
+    try:
+        launch_request = parse_launch(_launch_data(request.form), config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"])
+        action, created = ActionService(runtime()).launch(db, launch_request, audit_actor())
+    except (ValidationError, Conflict) as exc:
+        db.rollback()
+        flash(f"Not launched: {exc}", "error")
+        return _launch_page(request.form.to_dict(), 400)
+    if created:
+        flash(f"Action {action.code} launched.", "info")
+    return redirect(url_for("actions.show", action_id=action.id))
+
+
+def _action_or_404(action_id):
+    try:
+        return get_action(session(), action_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/<int:action_id>")
+@login_required("operator")
+def show(action_id):
+    action = _action_or_404(action_id)
+    return render_template("actions/follow.html", action=action, kinds=KIND_LABELS, results=RESULT_LABELS,
+                           result_texts=RESULT_TEXT["nl"], map=_map_settings())
+
+
+@bp.get("/<int:action_id>/status")
+@login_required("operator")
+def status(action_id):
+    """Everything the follow page shows, polled every two seconds."""
+    db = session()
+    action = _action_or_404(action_id)
+    data = {"id": action.id, "code": action.code, "status": action.status, "result": action.result,
+            "closing_text": action.closing_text,
+            "ended_at": action.ended_at.isoformat() if action.ended_at else None,
+            "summary": follow.progress_summary(db, action_id), "calls": follow.inbound_calls(db, action_id),
+            "tips": follow.tips(db, action_id)}
+    for tip in data["tips"]:
+        if tip["has_recording"]:
+            tip["recording_url"] = url_for("actions.recording", action_id=action_id, tip_id=tip["id"])
+    return jsonify(data)
+
+
+@bp.get("/<int:action_id>/tips/<int:tip_id>/recording")
+@login_required("operator")
+def recording(action_id, tip_id):
+    """A recorded tip, for the page's audio player; only for signed-in operators."""
+    db = session()
+    recordings_dir = current_app.config.get("RECORDINGS_DIR") or str(Path(BASE_DIR) / "instance" / "recordings")
+    try:
+        path = follow.recording_path(db, action_id, tip_id, recordings_dir, audit_actor())
+    except NotFound:
+        abort(404)
+    db.commit()
+    response = send_file(path, mimetype="audio/wav", conditional=True)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/<int:action_id>/end")
+@login_required("operator")
+def end(action_id):
+    db = session()
+    _action_or_404(action_id)
+    form = request.form
+    result = form.get("result")
+    if result not in ACTION_RESULTS:
+        flash("Choose the result of the action.", "error")
+        return redirect(url_for("actions.show", action_id=action_id))
+    try:
+        action = ActionService(runtime()).end(db, action_id, result, form.get("closing_text", ""), audit_actor(),
+                                              result_from_response=form.get("result_from_response") == "on")
+    except (ValidationError, Conflict) as exc:
+        db.rollback()
+        flash(f"Not ended: {exc}", "error")
+        return redirect(url_for("actions.show", action_id=action_id))
+    flash(f"Action {action.code} ended: {RESULT_LABELS[result]}.", "info")
+    return redirect(url_for("actions.show", action_id=action_id))

@@ -1,0 +1,119 @@
+"""Signing in and out, who is signed in, and the role check every web view goes through.
+
+The signed-in user lives in Flask's signed session cookie as an id plus a fingerprint of the
+password hash, so changing a password or deactivating an account ends its other sessions.
+"""
+import functools
+import hashlib
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
+                   session, url_for)
+
+from core import audit
+from core.accounts import LoginLimiter, LoginLimits, LoginThrottled, authenticate
+from core.models import User
+from web.db_session import runtime
+from web.db_session import session as db_session
+
+bp = Blueprint("auth", __name__)
+
+
+def _fingerprint(user):
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def current_user():
+    """The signed-in, active User of this request, or None."""
+    if "current_user" not in g:
+        user = None
+        user_id = session.get("user_id")
+        if user_id is not None:
+            found = db_session().get(User, user_id)
+            if found is not None and found.active and session.get("pw") == _fingerprint(found):
+                user = found
+        g.current_user = user
+    return g.current_user
+
+
+def audit_actor():
+    """How the audit trail names the signed-in user, e.g. "user:ann@example.org"."""
+    user = current_user()
+    return f"user:{user.email}" if user else "anonymous"
+
+
+def login_required(*roles):
+    """Only for signed-in users; with roles, only for those roles. Admins may do everything."""
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            user = current_user()
+            if user is None:
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if roles and user.role != "admin" and user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def _limiter():
+    rt = runtime()
+    return LoginLimiter(rt.redis, rt.config["QUEUE_PREFIX"], LoginLimits.from_config(current_app.config))
+
+
+def _safe_next(target):
+    """Only local paths, so the login form cannot be used to send people to another site."""
+    if not target:
+        return url_for("auth.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("auth.home")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        return render_template("auth/login.html", next=request.args.get("next", ""))
+    email = request.form.get("email", "")
+    db = db_session()
+    try:
+        user = authenticate(db, _limiter(), email, request.form.get("password", ""), request.remote_addr or "-")
+    except LoginThrottled as exc:
+        audit.record(db, "anonymous", "login-throttled", "user", None, {"email": email[:254]})
+        db.commit()
+        minutes = max(1, round(exc.retry_after / 60))
+        flash(f"Too many failed sign-ins. Try again in about {minutes} minute(s).", "error")
+        return render_template("auth/login.html", next=request.form.get("next", ""), email=email), 429
+    if user is None:
+        audit.record(db, "anonymous", "login-failed", "user", None, {"email": email[:254]})
+        db.commit()
+        flash("E-mail address or password is wrong.", "error")
+        return render_template("auth/login.html", next=request.form.get("next", ""), email=email), 401
+    session.clear()
+    session.permanent = True
+    session["user_id"] = user.id
+    session["pw"] = _fingerprint(user)
+    audit.record(db, f"user:{user.email}", "login", "user", user.id)
+    db.commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout():
+    user = current_user()
+    if user is not None:
+        db = db_session()
+        audit.record(db, f"user:{user.email}", "logout", "user", user.id)
+        db.commit()
+    session.clear()
+    g.pop("current_user", None)
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/")
+@login_required()
+def home():
+    return render_template("home.html")

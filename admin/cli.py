@@ -1,0 +1,34 @@
+"""`flask create-user`: the first admin (and any account) from a terminal."""
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from core import audit
+from core.accounts import create_user
+from core.errors import ValidationError
+from core.models import ROLES, Municipality
+
+
+@click.command("create-user")
+@with_appcontext
+@click.option("--email", required=True, help="Sign-in address.")
+@click.option("--name", required=True, help="Name shown in the web and the audit trail.")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--municipality", "municipality_code", help="Municipality code (required for municipality staff).")
+@click.option("--operator-id", type=int, help="Operator this account acts as (operators only).")
+@click.password_option(help="Asked for when not given; at least 12 characters.")
+def create_user_command(email, name, role, municipality_code, operator_id, password):
+    """Create a web account."""
+    try:
+        with current_app.extensions["uitkijk"].db.session() as session:
+            municipality_id = None
+            if municipality_code:
+                municipality_id = session.scalar(select(Municipality.id).where(Municipality.code == municipality_code))
+                if municipality_id is None:
+                    raise ValidationError("municipality", f"unknown municipality {municipality_code!r}")
+            user = create_user(session, email, name, password, role, municipality_id, operator_id)
+            audit.record(session, "cli", "create", "user", user.id, {"email": user.email, "role": role})
+            click.echo(f"created {role} account {user.email}")
+    except ValidationError as exc:
+        raise click.ClickException(f"{exc.field}: {exc.reason}") from None

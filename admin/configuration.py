@@ -1,0 +1,249 @@
+"""Admin pages: trunks, prompts, operators and control rooms."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+
+from core import audit, configuration
+from core.errors import Conflict, NotFound, ValidationError
+from tts_prompts import (LANGUAGES, InvalidRecording, PromptStore, SpeechEngineError, UnknownPrompt,
+                         UnsupportedLanguage, all_prompts, get_engine)
+from web.db_session import session
+
+from .auth import audit_actor, login_required
+
+bp = Blueprint("configuration", __name__, url_prefix="/config")
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+@bp.before_request
+@login_required("admin")
+def _admins_only():
+    """Every page here is for admins only."""
+    return None
+
+
+def _region():
+    return current_app.config.get("DEFAULT_REGION", "NL")
+
+
+def _saved(what, name, endpoint):
+    session().commit()
+    flash(f"{what} {name} saved.", "info")
+    return redirect(url_for(endpoint))
+
+
+def _form_error(exc, template, status=400, **context):
+    session().rollback()
+    flash(str(exc), "error")
+    return render_template(template, form=request.form, **context), status
+
+
+@bp.get("/")
+def index():
+    db = session()
+    return render_template("config/index.html", rooms=configuration.list_control_rooms(db),
+                           operators=configuration.list_operators(db), trunks=configuration.list_trunks(db))
+
+
+# Control rooms.
+
+@bp.get("/control-rooms")
+def control_rooms():
+    return render_template("config/control_rooms.html", rooms=configuration.list_control_rooms(session()))
+
+
+@bp.route("/control-rooms/new", methods=["GET", "POST"], defaults={"room_id": None})
+@bp.route("/control-rooms/<int:room_id>", methods=["GET", "POST"])
+def control_room(room_id):
+    db = session()
+    room = _get(configuration.get_control_room, room_id)
+    if request.method == "GET":
+        return render_template("config/control_room_form.html", room=room, form=_room_form(room))
+    try:
+        saved = configuration.save_control_room(db, request.form, audit_actor(), _region(), room_id)
+    except (ValidationError, Conflict) as exc:
+        return _form_error(exc, "config/control_room_form.html", room=room)
+    return _saved("Control room", saved.name, "configuration.control_rooms")
+
+
+def _room_form(room):
+    if room is None:
+        return {"voice_backend": "asterisk"}
+    return {"name": room.name, "free_number": room.free_number, "general_line": room.general_line or "",
+            "voice_backend": room.voice_backend}
+
+
+# Operators.
+
+@bp.get("/operators")
+def operators():
+    db = session()
+    rooms = {r.id: r.name for r in configuration.list_control_rooms(db)}
+    return render_template("config/operators.html", operators=configuration.list_operators(db), rooms=rooms)
+
+
+@bp.route("/operators/new", methods=["GET", "POST"], defaults={"operator_id": None})
+@bp.route("/operators/<int:operator_id>", methods=["GET", "POST"])
+def operator(operator_id):
+    db = session()
+    found = _get(configuration.get_operator, operator_id)
+    rooms = configuration.list_control_rooms(db)
+    if request.method == "GET":
+        return render_template("config/operator_form.html", operator=found, rooms=rooms,
+                               form=_operator_form(found))
+    try:
+        saved = configuration.save_operator(db, request.form, audit_actor(), _region(), operator_id)
+    except ValidationError as exc:
+        return _form_error(exc, "config/operator_form.html", operator=found, rooms=rooms)
+    return _saved("Operator", saved.name, "configuration.operators")
+
+
+def _operator_form(found):
+    if found is None:
+        return {"available": "on"}
+    return {"name": found.name, "control_room_id": str(found.control_room_id), "dial_string": found.dial_string,
+            "available": "on" if found.available else ""}
+
+
+@bp.post("/operators/<int:operator_id>/availability")
+def operator_availability(operator_id):
+    db = session()
+    _get(configuration.get_operator, operator_id)
+    changed = configuration.set_operator_available(db, operator_id, request.form.get("available") == "on",
+                                                   audit_actor())
+    db.commit()
+    flash(f"{changed.name} is now {'available' if changed.available else 'unavailable'}.", "info")
+    return redirect(url_for("configuration.operators"))
+
+
+# Trunks.
+
+@bp.get("/trunks")
+def trunks():
+    db = session()
+    listed = [(t, configuration.public_settings(t)) for t in configuration.list_trunks(db)]
+    return render_template("config/trunks.html", trunks=listed)
+
+
+@bp.route("/trunks/new", methods=["GET", "POST"], defaults={"trunk_id": None})
+@bp.route("/trunks/<int:trunk_id>", methods=["GET", "POST"])
+def trunk(trunk_id):
+    db = session()
+    found = _get(configuration.get_trunk, trunk_id)
+    rooms = configuration.list_control_rooms(db)
+    shown = configuration.public_settings(found) if found else {}
+    if request.method == "GET":
+        return render_template("config/trunk_form.html", trunk=found, rooms=rooms, shown=shown,
+                               form=_trunk_form(found, request.args.get("backend", "asterisk")))
+    try:
+        saved = configuration.save_trunk(db, request.form, audit_actor(), current_app.config, trunk_id)
+    except (ValidationError, Conflict) as exc:
+        return _form_error(exc, "config/trunk_form.html", trunk=found, rooms=rooms, shown=shown)
+    return _saved("Trunk", saved.name, "configuration.trunks")
+
+
+def _trunk_form(found, backend):
+    if found is None:
+        return {"backend": backend if backend in configuration.BACKENDS else "asterisk", "channel_limit": "30",
+                "calls_per_second": "10", "ami_port": "5038", "sip_port": "5060", "enabled": "on"}
+    form = {"name": found.name, "backend": found.backend, "control_room_id": str(found.control_room_id or ""),
+            "caller_id": found.caller_id or "", "channel_limit": str(found.channel_limit),
+            "calls_per_second": f"{found.calls_per_second:g}", "dial_template": found.dial_template or "",
+            "enabled": "on" if found.enabled else ""}
+    for key, value in (found.settings or {}).items():
+        if key not in configuration.SECRET_FIELDS[found.backend]:
+            form[key] = "on" if value is True else "" if value in (False, None) else str(value)
+    return form
+
+
+@bp.post("/trunks/<int:trunk_id>/delete")
+def delete_trunk(trunk_id):
+    db = session()
+    found = _get(configuration.get_trunk, trunk_id)
+    configuration.delete_trunk(db, trunk_id, audit_actor())
+    db.commit()
+    flash(f"Trunk {found.name} deleted.", "info")
+    return redirect(url_for("configuration.trunks"))
+
+
+# Prompts.
+
+def _prompt_store():
+    config = current_app.config
+    return PromptStore(config["PROMPT_DIR"], get_engine(config.get("TTS_ENGINE", "espeak")))
+
+
+@bp.get("/prompts")
+def prompts():
+    language = request.args.get("language", LANGUAGES[0])
+    if language not in LANGUAGES:
+        abort(404)
+    store = _prompt_store()
+    rows = [(prompt_id, text, store.has_recording(prompt_id, language))
+            for prompt_id, lang, text in all_prompts() if lang == language]
+    return render_template("config/prompts.html", rows=rows, language=language, languages=LANGUAGES)
+
+
+@bp.get("/prompts/<language>/<prompt_id>.wav")
+def prompt_audio(language, prompt_id):
+    """The prompt as callers hear it (an uploaded recording, else the speech); ?speech=1 for the speech."""
+    store = _prompt_store()
+    try:
+        if request.args.get("speech") or not store.has_recording(prompt_id, language):
+            rendered = store.render_prompt(prompt_id, language)
+        else:
+            rendered = store.lookup(prompt_id, language)
+    except (UnknownPrompt, UnsupportedLanguage):
+        abort(404)
+    except SpeechEngineError as exc:
+        return render_template("errors/error.html", code=503, title="Speech engine unavailable", text=str(exc)), 503
+    return send_file(rendered.wav_path, mimetype="audio/wav", conditional=True)
+
+
+@bp.post("/prompts/<language>/<prompt_id>/recording")
+def upload_recording(language, prompt_id):
+    upload = request.files.get("recording")
+    if upload is None or not upload.filename:
+        flash("Choose an audio file to upload.", "error")
+        return redirect(url_for("configuration.prompts", language=language))
+    data = upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        flash(f"The recording is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.", "error")
+        return redirect(url_for("configuration.prompts", language=language))
+    try:
+        rendered = _prompt_store().install_recording(prompt_id, language, data)
+    except (UnknownPrompt, UnsupportedLanguage):
+        abort(404)
+    except InvalidRecording as exc:
+        flash(f"Recording not used: {exc}", "error")
+        return redirect(url_for("configuration.prompts", language=language))
+    _audit_prompt("upload-recording", prompt_id, language, {"duration_s": round(rendered.duration_s, 1)})
+    flash(f"Recording for {prompt_id} ({language}) installed: {rendered.duration_s:.1f} s.", "info")
+    return redirect(url_for("configuration.prompts", language=language))
+
+
+@bp.post("/prompts/<language>/<prompt_id>/recording/delete")
+def remove_recording(language, prompt_id):
+    try:
+        removed = _prompt_store().remove_recording(prompt_id, language)
+    except (UnknownPrompt, UnsupportedLanguage):
+        abort(404)
+    if removed:
+        _audit_prompt("remove-recording", prompt_id, language, None)
+        flash(f"{prompt_id} ({language}) is spoken by the speech engine again.", "info")
+    return redirect(url_for("configuration.prompts", language=language))
+
+
+def _audit_prompt(verb, prompt_id, language, detail):
+    db = session()
+    audit.record(db, audit_actor(), verb, "prompt", f"{language}/{prompt_id}", detail)
+    db.commit()
+
+
+def _get(getter, ident):
+    """The thing to edit, None for a new one, 404 when the id is unknown."""
+    if ident is None:
+        return None
+    try:
+        return getter(session(), ident)
+    except NotFound:
+        abort(404)

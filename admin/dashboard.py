@@ -1,0 +1,92 @@
+"""The dashboard: a municipality's participants, actions, results and responses, as charts and CSV.
+
+Municipality staff see their own municipality only; admins and operators choose one (or all).
+"""
+import csv
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, render_template, request
+
+from core import dashboard
+from core.errors import ValidationError
+from web.db_session import session
+
+from .actions import DEFAULT_MAP_CENTRE, KIND_LABELS, RESULT_LABELS
+from .auth import current_user, login_required
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+
+def _municipality_id():
+    """The municipality asked for, limited to the user's own for municipality staff."""
+    user = current_user()
+    if user.role == "municipality":
+        return user.municipality_id
+    raw = request.args.get("municipality_id", "")
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        raise ValidationError("municipality_id", "must be an id") from None
+
+
+def _query():
+    """(Neighbourhood, Period) from the query string."""
+    args = request.args
+    today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    period = dashboard.parse_period(args.get("from", ""), args.get("to", ""), today)
+    area = args.get("area", "all")
+    drawn = area == "drawn"
+    hood = dashboard.parse_neighbourhood(
+        _municipality_id(), args.get("postcode_area", "") if area == "postcode" else "",
+        args.get("lat", "") if drawn else "", args.get("lon", "") if drawn else "",
+        args.get("radius_m", "") if drawn else "")
+    return hood, period
+
+
+@bp.get("/")
+@login_required("municipality", "operator")
+def index():
+    db = session()
+    user = current_user()
+    error = None
+    try:
+        hood, period = _query()
+        stats = dashboard.compute(db, hood, period)
+    except ValidationError as exc:
+        error, stats = str(exc), None
+        hood = dashboard.Neighbourhood(user.municipality_id if user.role == "municipality" else None)
+        period = None
+    centre_lat, _, centre_lon = current_app.config.get("MAP_CENTRE", DEFAULT_MAP_CENTRE).partition(",")
+    return render_template(
+        "dashboard/index.html", stats=stats, hood=hood, period=period, error=error, args=request.args,
+        municipalities=dashboard.municipalities(db), own_only=user.role == "municipality",
+        areas=dashboard.postcode_areas(db, hood.municipality_id), kinds=KIND_LABELS,
+        results={**RESULT_LABELS, "still active": "Still active"},
+        map={"lat": float(centre_lat), "lon": float(centre_lon), "tiles": current_app.config.get("MAP_TILE_URL", "")},
+    ), 400 if error else 200
+
+
+@bp.get("/export.csv")
+@login_required("municipality", "operator")
+def export():
+    try:
+        hood, period = _query()
+    except ValidationError as exc:
+        return Response(f"{exc}\n", status=400, mimetype="text/plain")
+    stats = dashboard.compute(session(), hood, period)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["section", "item", "value"])
+    writer.writerow(["period", "from", period.start.isoformat()])
+    writer.writerow(["period", "to", period.end.isoformat()])
+    writer.writerow(["neighbourhood", "municipality_id", hood.municipality_id or "all"])
+    if hood.postcode_area:
+        writer.writerow(["neighbourhood", "postcode area", hood.postcode_area])
+    if hood.circle:
+        writer.writerow(["neighbourhood", "circle", "%.6f %.6f %d m" % hood.circle])
+    writer.writerows(stats.as_rows())
+    name = f"uitkijk-dashboard-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,82 @@
+"""The participant form shared by staff pages and the public sign-up: HTML fields <-> registration input.
+
+Coordinates are typed (or filled in by the map script), so the form works without JavaScript.
+"""
+import re
+
+from core.participants import MAX_NUMBERS
+
+PHONE_SLOTS = MAX_NUMBERS
+
+_LABELS = {"home": "Home location", "work": "Work location", "email": "E-mail address", "name": "Name",
+           "language": "Language", "quiet_hours": "Quiet hours", "external_ref": "Reference",
+           "municipality": "Municipality", "phones": "Phone numbers"}
+
+
+def _clean(form, key):
+    return (form.get(key) or "").strip()
+
+
+def _coordinate(text):
+    """Accept a decimal comma, as Dutch keyboards type it."""
+    return text.replace(",", ".") if re.fullmatch(r"-?\d+,\d+", text) else text
+
+
+def form_to_input(form, with_admin_fields=False):
+    """Registration input (the shape `core.participants.validate` takes) and the phone slot of each entry."""
+    phones, slots = [], []
+    for slot in range(1, PHONE_SLOTS + 1):
+        number = _clean(form, f"phone_{slot}")
+        if number:
+            phones.append({"number": number, "channel": _clean(form, f"channel_{slot}") or None})
+            slots.append(slot)
+
+    def location(kind):
+        lat, lon = _clean(form, f"{kind}_lat"), _clean(form, f"{kind}_lon")
+        if not lat and not lon:
+            return None
+        return {"lat": _coordinate(lat), "lon": _coordinate(lon), "address": _clean(form, f"{kind}_address") or None}
+
+    quiet_start, quiet_end = _clean(form, "quiet_start"), _clean(form, "quiet_end")
+    data = {
+        "name": _clean(form, "name") or None,
+        "email": _clean(form, "email") or None,
+        "language": _clean(form, "language") or "nl",
+        "phones": phones,
+        "home": location("home"),
+        "work": location("work"),
+        "quiet_hours": {"start": quiet_start, "end": quiet_end} if quiet_start or quiet_end else None,
+    }
+    if with_admin_fields:
+        data["external_ref"] = _clean(form, "external_ref") or None
+        data["municipality"] = _clean(form, "municipality") or None
+    return data, slots
+
+
+def error_label(field, slots):
+    """A validation error's field as the form shows it, e.g. "phones[1].channel" -> "Phone number 2 channel"."""
+    match = re.fullmatch(r"phones\[(\d+)\](\.channel)?", field)
+    if match:
+        index = int(match.group(1))
+        slot = slots[index] if index < len(slots) else index + 1
+        return f"Phone number {slot}" + (" channel" if match.group(2) else "")
+    head, _, tail = field.partition(".")
+    label = _LABELS.get(head, head.replace("_", " ").capitalize())
+    return f"{label} ({tail})" if tail else label
+
+
+def participant_to_form(participant):
+    """Form values for an existing participant."""
+    values = {"name": participant.name or "", "email": participant.email or "",
+              "language": participant.language, "external_ref": participant.external_ref or "",
+              "municipality": participant.municipality.code if participant.municipality else "",
+              "quiet_start": participant.quiet_start.strftime("%H:%M") if participant.quiet_start else "",
+              "quiet_end": participant.quiet_end.strftime("%H:%M") if participant.quiet_end else ""}
+    for slot, number in enumerate(participant.numbers[:PHONE_SLOTS], start=1):
+        values[f"phone_{slot}"] = number.e164
+        values[f"channel_{slot}"] = number.channel
+    for loc in participant.locations:
+        values[f"{loc.kind}_lat"] = f"{loc.lat:.6f}"
+        values[f"{loc.kind}_lon"] = f"{loc.lon:.6f}"
+        values[f"{loc.kind}_address"] = loc.address or ""
+    return values

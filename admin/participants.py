@@ -1,0 +1,151 @@
+"""Participants for municipality staff (their own municipality) and admins: search, add, edit,
+deactivate and CSV import with a per-row report."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from core import audit
+from core.errors import NotFound, ValidationError
+from core.participant_access import STATUSES, ParticipantScope
+from web.db_session import session as db_session
+
+from .auth import audit_actor, current_user, login_required
+from .participant_form import PHONE_SLOTS, error_label, form_to_input, participant_to_form
+
+bp = Blueprint("participants", __name__, url_prefix="/participants")
+
+PER_PAGE = 50
+MAX_CSV_BYTES = 20 * 1024 * 1024
+
+
+def _scope():
+    try:
+        return ParticipantScope.for_user(db_session(), current_user())
+    except PermissionError:
+        abort(403)
+
+
+def _region():
+    return current_app.config["DEFAULT_REGION"]
+
+
+def _page_number():
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+@bp.get("")
+@login_required("municipality")
+def index():
+    scope = _scope()
+    query, status = request.args.get("q", ""), request.args.get("status", "active")
+    if status not in STATUSES:
+        status = "active"
+    page = _page_number()
+    participants, total = scope.search(query, status, page, PER_PAGE)
+    return render_template("participants/index.html", participants=participants, total=total, query=query,
+                           status=status, statuses=STATUSES, page=page, pages=max(1, -(-total // PER_PAGE)),
+                           municipality=scope.municipality)
+
+
+def _edit_page(scope, participant, values, error=None, slots=(), status=200):
+    return render_template("participants/edit.html", participant=participant, values=values,
+                           error=error, error_field=error_label(error.field, list(slots)) if error else None,
+                           municipalities=scope.municipalities(), restricted=scope.restricted,
+                           phone_slots=PHONE_SLOTS), status
+
+
+def _save(scope, participant):
+    data, slots = form_to_input(request.form, with_admin_fields=True)
+    db = db_session()
+    try:
+        saved = scope.save(data, _region(), participant)
+    except ValidationError as exc:
+        return None, _edit_page(scope, participant, request.form, exc, slots, 400)
+    audit.record(db, audit_actor(), "update" if participant else "create", "participant", saved.id)
+    db.commit()
+    return saved, None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required("municipality")
+def new():
+    scope = _scope()
+    if request.method == "GET":
+        default = {"municipality": scope.municipality.code} if scope.restricted else {}
+        return _edit_page(scope, None, default)
+    saved, failed = _save(scope, None)
+    if failed:
+        return failed
+    flash("Participant added.", "success")
+    return redirect(url_for("participants.edit", participant_id=saved.id))
+
+
+def _visible_or_404(scope, participant_id):
+    try:
+        return scope.get(participant_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/<int:participant_id>", methods=["GET", "POST"])
+@login_required("municipality")
+def edit(participant_id):
+    scope = _scope()
+    participant = _visible_or_404(scope, participant_id)
+    if request.method == "GET":
+        return _edit_page(scope, participant, participant_to_form(participant))
+    saved, failed = _save(scope, participant)
+    if failed:
+        return failed
+    flash("Participant saved.", "success")
+    return redirect(url_for("participants.edit", participant_id=saved.id))
+
+
+@bp.post("/<int:participant_id>/active")
+@login_required("municipality")
+def set_active(participant_id):
+    scope = _scope()
+    _visible_or_404(scope, participant_id)
+    active = request.form.get("active") == "1"
+    scope.set_active(participant_id, active)
+    db = db_session()
+    audit.record(db, audit_actor(), "activate" if active else "deactivate", "participant", participant_id)
+    db.commit()
+    flash("Participant reactivated." if active else "Participant deactivated: no more alerts.", "success")
+    return redirect(url_for("participants.edit", participant_id=participant_id))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required("municipality")
+def import_csv():
+    scope = _scope()
+    if request.method == "GET":
+        return render_template("participants/import.html", report=None, municipality=scope.municipality)
+    db = db_session()
+    try:
+        report = scope.import_csv(_read_upload(), _region())
+    except ValidationError as exc:
+        db.rollback()
+        return render_template("participants/import.html", report=None, error=exc,
+                               municipality=scope.municipality), 400
+    audit.record(db, audit_actor(), "import", "participant", None,
+                 {"created": report.created, "updated": report.updated, "rejected": len(report.errors),
+                  "municipality": scope.municipality.code if scope.restricted else None})
+    db.commit()
+    return render_template("participants/import.html", report=report, municipality=scope.municipality)
+
+
+def _read_upload():
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationError("file", "choose a CSV file to import")
+    raw = upload.read(MAX_CSV_BYTES + 1)
+    if len(raw) > MAX_CSV_BYTES:
+        raise ValidationError("file", f"is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB")
+    if not raw.strip():
+        raise ValidationError("file", "is empty")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError("file", "is not UTF-8 text (save the sheet as 'CSV UTF-8')") from None

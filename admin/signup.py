@@ -1,0 +1,197 @@
+"""The public pages for residents (no sign-in): sign up, confirm the numbers, and the self-service
+link to change preferences or leave."""
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from core import audit
+from core.errors import ValidationError
+from core.numbers import mask
+from core.signup import (CONFIRM_LINK_MAX_AGE_S, MANAGE_LINK_MAX_AGE_S, LinkInvalid, SignupService,
+                         make_link_token, municipality_choices, read_link_token, within_limit)
+from web.db_session import runtime
+from web.db_session import session as db_session
+
+from .participant_form import PHONE_SLOTS, error_label, form_to_input, participant_to_form
+
+bp = Blueprint("signup", __name__)
+
+SIGNUP_LIMIT_PER_HOUR = 10
+LINK_LIMIT_PER_HOUR = 5
+OUTCOME_TEXT = {"confirmed": "Confirmed", "wrong": "That code is not right; try again",
+                "expired": "The code has expired; ask for a new one",
+                "locked": "Too many wrong codes; ask for a new one"}
+
+
+def _service():
+    return SignupService(db_session(), runtime().transports, current_app.config["SECRET_KEY"],
+                         current_app.config["DEFAULT_REGION"])
+
+
+def _secret():
+    return current_app.config["SECRET_KEY"].encode()
+
+
+def _allowed(kind, limit):
+    rt = runtime()
+    key = f"{rt.config['QUEUE_PREFIX']}:{kind}:{request.remote_addr or '-'}"
+    return within_limit(rt.redis, key, int(current_app.config.get(f"{kind.upper()}_PER_HOUR", limit)), 3600)
+
+
+def _map_available():
+    """The sign-up map needs the vendored Leaflet; without it the coordinates are typed."""
+    return (Path(current_app.blueprints["admin"].static_folder) / "vendor" / "leaflet" / "leaflet.js").is_file()
+
+
+def _participant_for(token, purpose, max_age):
+    try:
+        participant_id = read_link_token(_secret(), token, purpose, max_age)
+        return _service().registered(participant_id)
+    except LinkInvalid as exc:
+        abort(410, description=str(exc))
+
+
+@bp.errorhandler(410)
+def _gone(exc):
+    return render_template("errors/error.html", code=410, title="Link no longer valid", text=exc.description), 410
+
+
+def _signup_page(values, error=None, slots=(), status=200):
+    return render_template("signup/start.html", values=values, error=error,
+                           error_field=error_label(error.field, list(slots)) if error else None,
+                           municipalities=municipality_choices(db_session()), phone_slots=min(PHONE_SLOTS, 3),
+                           map_available=_map_available()), status
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def start():
+    if request.method == "GET":
+        return _signup_page({})
+    data, slots = form_to_input(request.form)
+    data["municipality"] = (request.form.get("municipality") or "").strip() or None
+    if request.form.get("consent") != "on":
+        return _signup_page(request.form, ValidationError("consent", "please agree to be alerted"), slots, 400)
+    if not _allowed("signup", SIGNUP_LIMIT_PER_HOUR):
+        return _signup_page(request.form, ValidationError("form", "too many sign-ups from this address; "
+                                                                  "try again in an hour"), slots, 429)
+    db = db_session()
+    try:
+        participant = _service().register(data)
+    except ValidationError as exc:
+        db.rollback()
+        return _signup_page(request.form, exc, slots, 400)
+    audit.record(db, "self-service", "signup", "participant", participant.id,
+                 {"numbers": [mask(n.e164) for n in participant.numbers]})
+    db.commit()
+    return redirect(url_for("signup.confirm", token=make_link_token(_secret(), participant.id, "confirm")))
+
+
+def _numbers_view(participant, outcomes=None):
+    outcomes = outcomes or {}
+    return [{"id": n.id, "masked": mask(n.e164), "kind": n.kind, "confirmed": n.confirmed,
+             "outcome": outcomes.get(n.id), "message": OUTCOME_TEXT.get(outcomes.get(n.id))}
+            for n in participant.numbers]
+
+
+@bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
+def confirm(token):
+    participant = _participant_for(token, "confirm", CONFIRM_LINK_MAX_AGE_S)
+    outcomes = None
+    if request.method == "POST":
+        db = db_session()
+        codes = {n.id: request.form.get(f"code_{n.id}", "") for n in participant.numbers}
+        outcomes = _service().confirm(participant, codes)
+        newly = [nid for nid, outcome in outcomes.items() if outcome == "confirmed"]
+        if newly:
+            audit.record(db, "self-service", "confirm", "participant", participant.id, {"numbers": len(newly)})
+        db.commit()
+        if all(n.confirmed for n in participant.numbers):
+            return redirect(url_for("signup.done", token=make_link_token(_secret(), participant.id, "manage")))
+    return render_template("signup/confirm.html", token=token, numbers=_numbers_view(participant, outcomes),
+                           any_confirmed=any(n.confirmed for n in participant.numbers))
+
+
+@bp.post("/signup/confirm/<token>/resend")
+def resend(token):
+    participant = _participant_for(token, "confirm", CONFIRM_LINK_MAX_AGE_S)
+    try:
+        number_id = int(request.form.get("number_id", ""))
+    except ValueError:
+        abort(400)
+    number = next((n for n in participant.numbers if n.id == number_id), None)
+    if number is None:
+        abort(404)
+    db = db_session()
+    try:
+        _service().send_code(number)
+    except ValidationError as exc:
+        db.rollback()
+        flash(exc.reason, "error")
+        return redirect(url_for("signup.confirm", token=token))
+    db.commit()
+    flash(f"A new code is on its way to {mask(number.e164)}.", "success")
+    return redirect(url_for("signup.confirm", token=token))
+
+
+@bp.get("/signup/done/<token>")
+def done(token):
+    participant = _participant_for(token, "manage", MANAGE_LINK_MAX_AGE_S)
+    return render_template("signup/done.html", participant=participant,
+                           manage_url=url_for("signup.manage", token=token, _external=True))
+
+
+@bp.route("/signup/link", methods=["GET", "POST"])
+def request_link():
+    if request.method == "GET":
+        return render_template("signup/link.html", sent=False)
+    if not _allowed("link", LINK_LIMIT_PER_HOUR):
+        flash("Too many requests from this address; try again in an hour.", "error")
+        return render_template("signup/link.html", sent=False), 429
+    db = db_session()
+    try:
+        _service().send_manage_link(request.form.get("number"),
+                                    lambda t: url_for("signup.manage", token=t, _external=True))
+    except ValidationError as exc:
+        return render_template("signup/link.html", sent=False, error=exc), 400
+    db.commit()
+    return render_template("signup/link.html", sent=True)
+
+
+def _manage_page(token, participant, values, error=None, status=200):
+    return render_template("signup/manage.html", token=token, participant=participant, values=values,
+                           error=error, error_field=error_label(error.field, []) if error else None,
+                           map_available=_map_available()), status
+
+
+@bp.route("/my/<token>", methods=["GET", "POST"])
+def manage(token):
+    participant = _participant_for(token, "manage", MANAGE_LINK_MAX_AGE_S)
+    if request.method == "GET":
+        return _manage_page(token, participant, participant_to_form(participant))
+    data, _slots = form_to_input(request.form)
+    data["channels"] = {n.id: request.form.get(f"number_channel_{n.id}") or None for n in participant.numbers}
+    stopped = {n.id for n in participant.numbers if request.form.get(f"stop_{n.id}") == "on"}
+    db = db_session()
+    try:
+        _service().update_preferences(participant, data, stopped)
+    except ValidationError as exc:
+        return _manage_page(token, participant, request.form, exc, 400)
+    audit.record(db, "self-service", "update", "participant", participant.id)
+    db.commit()
+    flash("Your preferences are saved.", "success")
+    return redirect(url_for("signup.manage", token=token))
+
+
+@bp.post("/my/<token>/leave")
+def leave(token):
+    participant = _participant_for(token, "manage", MANAGE_LINK_MAX_AGE_S)
+    if request.form.get("confirm_leave") != "on":
+        flash("Tick the box to confirm that you want to leave.", "error")
+        return redirect(url_for("signup.manage", token=token))
+    db = db_session()
+    participant_id = participant.id
+    _service().leave(participant)
+    audit.record(db, "self-service", "leave", "participant", participant_id)
+    db.commit()
+    return render_template("signup/left.html")
+

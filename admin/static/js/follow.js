@@ -1,0 +1,142 @@
+/* The follow page: polls the action's status every two seconds and redraws progress, calls and tips. */
+(function () {
+  "use strict";
+  var root = document.getElementById("follow");
+  var statusUrl = root.getAttribute("data-status-url");
+  var POLL_MS = 2000;
+  var CHANNELS = { voice: "Voice call", sms: "SMS" };
+  var PURPOSES = { alert: "Alert", closing: "Closing" };
+  var knownRecordings = {};
+
+  var mapElement = document.getElementById("map");
+  if (mapElement) {
+    new UitkijkMap.CircleMap(mapElement, {
+      lat: parseFloat(mapElement.getAttribute("data-lat")), lon: parseFloat(mapElement.getAttribute("data-lon")),
+      radius: parseFloat(mapElement.getAttribute("data-radius")), editable: false
+    });
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function time(iso) {
+    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  }
+
+  function bar(row) {
+    var wrap = el("div", "progress-bar");
+    ["reached", "pending", "not_reached"].forEach(function (part) {
+      if (!row.total || !row[part]) return;
+      var span = el("span", part);
+      span.style.width = (100 * row[part] / row.total) + "%";
+      wrap.appendChild(span);
+    });
+    return wrap;
+  }
+
+  function drawProgress(summary) {
+    var body = document.querySelector("#progress tbody");
+    body.innerHTML = "";
+    var any = false;
+    Object.keys(CHANNELS).forEach(function (channel) {
+      var purposes = summary[channel] || {};
+      Object.keys(PURPOSES).forEach(function (purpose) {
+        var row = purposes[purpose];
+        if (!row) return;
+        any = true;
+        var tr = el("tr");
+        tr.setAttribute("data-channel", channel);
+        tr.setAttribute("data-purpose", purpose);
+        tr.appendChild(el("td", null, CHANNELS[channel]));
+        tr.appendChild(el("td", null, PURPOSES[purpose]));
+        ["total", "reached", "pending", "not_reached"].forEach(function (key) {
+          var td = el("td", "num " + key, String(row[key]));
+          tr.appendChild(td);
+        });
+        var cell = el("td");
+        cell.appendChild(bar(row));
+        tr.appendChild(cell);
+        body.appendChild(tr);
+      });
+    });
+    if (!any) {
+      var tr = el("tr"), td = el("td", "muted", "Nobody lives or works in this area: no messages.");
+      td.colSpan = 7;
+      tr.appendChild(td);
+      body.appendChild(tr);
+    }
+  }
+
+  function drawCalls(calls) {
+    var list = document.getElementById("calls");
+    document.getElementById("calls-count").textContent = calls.length;
+    list.innerHTML = "";
+    if (!calls.length) { list.appendChild(el("li", "muted", "No calls yet.")); return; }
+    calls.forEach(function (c) {
+      var li = el("li");
+      li.appendChild(el("strong", null, time(c.started_at) + " · " + c.caller + " "));
+      li.appendChild(el("span", "badge " + (c.alerted ? "ok" : ""), c.alerted ? "alerted by this action" : "not alerted"));
+      var detail = c.connected ? "put through to " + (c.operator || "the control room") : (c.outcome || "in progress");
+      if (c.talk_s) detail += " · " + Math.round(c.talk_s) + " s";
+      li.appendChild(el("div", "small muted", detail));
+      list.appendChild(li);
+    });
+  }
+
+  function drawTips(tips) {
+    var list = document.getElementById("tips");
+    document.getElementById("tips-count").textContent = tips.length;
+    if (!tips.length) { list.innerHTML = ""; list.appendChild(el("li", "muted", "No tips yet.")); return; }
+    // Keep existing items (and their audio players, which may be playing) and add new ones on top.
+    var empty = list.querySelector("li.muted");
+    if (empty) list.removeChild(empty);
+    tips.slice().reverse().forEach(function (t) {
+      if (knownRecordings[t.id]) return;
+      knownRecordings[t.id] = true;
+      var li = el("li");
+      li.setAttribute("data-tip", t.id);
+      li.appendChild(el("strong", null, time(t.created_at) + " · " + (t.source === "sms" ? "SMS" : "Voice") + " · " + t.from));
+      if (t.text) li.appendChild(el("div", null, t.text));
+      if (t.recording_url) {
+        var audio = el("audio");
+        audio.controls = true;
+        audio.preload = "none";
+        audio.src = t.recording_url;
+        li.appendChild(audio);
+        if (t.duration_s) li.appendChild(el("div", "small muted", Math.round(t.duration_s) + " s recording"));
+      }
+      list.insertBefore(li, list.firstChild);
+    });
+  }
+
+  var wasActive = root.querySelector(".status-banner.active") !== null;
+
+  function poll() {
+    fetch(statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (r.status === 401 || r.redirected) throw new Error("signed out");
+        return r.json();
+      })
+      .then(function (data) {
+        drawProgress(data.summary);
+        drawCalls(data.calls);
+        drawTips(data.tips);
+        document.getElementById("live-state").textContent = "updated " + new Date().toLocaleTimeString();
+        if (wasActive && data.status === "ended") {
+          // Someone else ended it: show the ended state and result.
+          window.location.reload();
+          return;
+        }
+        setTimeout(poll, POLL_MS);
+      })
+      .catch(function () {
+        document.getElementById("live-state").textContent = "connection lost; retrying";
+        setTimeout(poll, POLL_MS * 2);
+      });
+  }
+  poll();
+})();

@@ -1,0 +1,122 @@
+/* The launch page: keeps map, centre, radius, the live reach count and the SMS preview in step. */
+(function () {
+  "use strict";
+  var form = document.getElementById("launch-form");
+  var lat = form.elements.lat, lon = form.elements.lon, radius = form.elements.radius_m;
+  var slider = document.getElementById("radius-slider");
+  var counts = document.getElementById("counts");
+  var estimateUrl = form.getAttribute("data-estimate-url");
+  var previewUrl = form.getAttribute("data-preview-url");
+
+  function debounce(fn, ms) {
+    var timer = null;
+    return function () { clearTimeout(timer); timer = setTimeout(fn, ms); };
+  }
+
+  var map = new UitkijkMap.CircleMap(document.getElementById("map"), {
+    lat: parseFloat(lat.value), lon: parseFloat(lon.value), radius: parseFloat(radius.value), editable: true,
+    onChange: function (la, lo) {
+      lat.value = la.toFixed(6);
+      lon.value = lo.toFixed(6);
+      refreshEstimate();
+    }
+  });
+
+  var estimateSeq = 0;
+  function estimateNow() {
+    var seq = ++estimateSeq;
+    counts.classList.add("stale");
+    var query = "?lat=" + encodeURIComponent(lat.value) + "&lon=" + encodeURIComponent(lon.value) +
+      "&radius_m=" + encodeURIComponent(radius.value);
+    fetch(estimateUrl + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+      .then(function (res) {
+        if (seq !== estimateSeq) return;  // an older answer arriving late
+        var err = document.getElementById("estimate-error");
+        if (!res.ok) { err.textContent = res.body.field + ": " + res.body.reason; return; }
+        err.textContent = "";
+        document.getElementById("count-participants").textContent = res.body.participants;
+        document.getElementById("count-voice").textContent = res.body.per_channel.voice;
+        document.getElementById("count-sms").textContent = res.body.per_channel.sms;
+        document.getElementById("count-quiet").textContent = res.body.in_quiet_hours;
+        map.showPoints(res.body.points);
+        counts.classList.remove("stale");
+      })
+      .catch(function () {
+        document.getElementById("estimate-error").textContent = "Could not count the reach; check the connection.";
+      });
+  }
+  var refreshEstimate = debounce(estimateNow, 250);
+
+  function setRadius(value, from) {
+    var r = Math.max(1, Math.min(parseFloat(radius.max), parseFloat(value) || 0));
+    if (from !== radius) radius.value = Math.round(r);
+    if (from !== slider) slider.value = Math.min(r, parseFloat(slider.max));
+    map.setRadius(r);
+    refreshEstimate();
+  }
+  slider.addEventListener("input", function () { setRadius(slider.value, slider); });
+  radius.addEventListener("input", function () { setRadius(radius.value, radius); });
+  radius.addEventListener("change", function () { map.fit(); });
+  slider.addEventListener("change", function () { map.fit(); });
+  [lat, lon].forEach(function (input) {
+    input.addEventListener("change", function () {
+      var la = parseFloat(lat.value), lo = parseFloat(lon.value);
+      if (isFinite(la) && isFinite(lo)) { map.setCentre(la, lo); map.fit(); refreshEstimate(); }
+    });
+  });
+
+  var previewSeq = 0;
+  function previewNow() {
+    var seq = ++previewSeq;
+    var box = document.getElementById("sms-preview");
+    var message = form.elements.message.value;
+    var query = "?message=" + encodeURIComponent(message) +
+      "&control_room_id=" + encodeURIComponent(form.elements.control_room_id.value);
+    fetch(previewUrl + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        if (seq !== previewSeq) return;
+        box.innerHTML = "";
+        if (body.error) { box.textContent = body.reason; return; }
+        body.previews.forEach(function (p) {
+          var head = document.createElement("div");
+          head.className = "small muted";
+          head.textContent = (p.language === "nl" ? "Dutch" : "English") + " · " + p.segments + " segment" +
+            (p.segments === 1 ? "" : "s") + " · " + p.encoding.toUpperCase() + (p.truncated ? " · shortened to fit" : "");
+          head.setAttribute("data-segments-" + p.language, p.segments);
+          var text = document.createElement("div");
+          text.className = "sms-preview";
+          text.textContent = p.text;
+          box.appendChild(head);
+          box.appendChild(text);
+        });
+      });
+  }
+  var refreshPreview = debounce(previewNow, 300);
+  form.elements.message.addEventListener("input", refreshPreview);
+  form.elements.control_room_id.addEventListener("change", function () { filterOperators(); refreshPreview(); });
+
+  // Only the operators of the chosen control room can be chosen.
+  function filterOperators() {
+    var room = form.elements.control_room_id.value, select = form.elements.operator_id, keep = false;
+    Array.prototype.forEach.call(select.options, function (o) {
+      var mine = o.getAttribute("data-room") === room;
+      o.hidden = !mine;
+      o.disabled = !mine;
+      if (mine && o.selected) keep = true;
+    });
+    if (!keep) {
+      var first = Array.prototype.find.call(select.options, function (o) { return !o.disabled; });
+      if (first) select.value = first.value;
+    }
+  }
+
+  form.addEventListener("submit", function () {
+    form.querySelector("button[type=submit]").disabled = true;
+  });
+
+  filterOperators();
+  estimateNow();
+  if (form.elements.message.value) previewNow();
+})();

@@ -1,0 +1,199 @@
+"""Web accounts: argon2-hashed passwords, creation and changes, and sign-in with a Redis rate limit.
+
+The rate limit counts failed sign-ins per account and per client address in fixed windows, so a
+password cannot be guessed quickly from one address, nor one account attacked from many.
+"""
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+
+from .errors import NotFound, ValidationError
+from .models import ROLES, Municipality, Operator, User
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 200
+
+_hasher = PasswordHasher()
+# Verified against when the e-mail address is unknown, so a wrong address costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("uitkijk-timing-equaliser")
+
+
+def hash_password(password):
+    check_password(password)
+    return _hasher.hash(password)
+
+
+def check_password(password):
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationError("password", f"must be at most {MAX_PASSWORD_LENGTH} characters")
+
+
+def verify_password(password_hash, password):
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(raw):
+    email = (raw or "").strip().lower()
+    if not email:
+        raise ValidationError("email", "is required")
+    if len(email) > 254 or "@" not in email or " " in email or email.startswith("@") or email.endswith("@"):
+        raise ValidationError("email", "is not an email address")
+    return email
+
+
+def _check_role_links(session, role, municipality_id, operator_id):
+    """A municipality account belongs to one municipality; an operator account may name its operator."""
+    if role not in ROLES:
+        raise ValidationError("role", f"must be one of {', '.join(ROLES)}")
+    if role == "municipality":
+        if municipality_id is None:
+            raise ValidationError("municipality_id", "is required for municipality staff")
+        if session.get(Municipality, municipality_id) is None:
+            raise ValidationError("municipality_id", "is not a known municipality")
+    elif municipality_id is not None:
+        raise ValidationError("municipality_id", "only municipality staff belong to a municipality")
+    if operator_id is not None:
+        if role != "operator":
+            raise ValidationError("operator_id", "only operator accounts are linked to an operator")
+        if session.get(Operator, operator_id) is None:
+            raise ValidationError("operator_id", "is not a known operator")
+
+
+def _name(raw):
+    name = (raw or "").strip()
+    if not name:
+        raise ValidationError("name", "is required")
+    if len(name) > 120:
+        raise ValidationError("name", "is longer than 120 characters")
+    return name
+
+
+def create_user(session, email, name, password, role, municipality_id=None, operator_id=None):
+    """Create an account; raises ValidationError for bad input or an address already in use."""
+    email = normalise_email(email)
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise ValidationError("email", "already has an account")
+    _check_role_links(session, role, municipality_id, operator_id)
+    user = User(email=email, name=_name(name), password_hash=hash_password(password), role=role,
+                municipality_id=municipality_id, operator_id=operator_id, active=True)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def update_user(session, user, name, role, municipality_id=None, operator_id=None, active=True):
+    """Change an account's name, role, links and whether it may sign in; returns the changed fields."""
+    _check_role_links(session, role, municipality_id, operator_id)
+    new = {"name": _name(name), "role": role, "municipality_id": municipality_id,
+           "operator_id": operator_id, "active": bool(active)}
+    changed = sorted(k for k, v in new.items() if getattr(user, k) != v)
+    for key, value in new.items():
+        setattr(user, key, value)
+    session.flush()
+    return changed
+
+
+def set_password(session, user, password):
+    user.password_hash = hash_password(password)
+    session.flush()
+
+
+def get_user(session, user_id):
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user
+
+
+def list_users(session):
+    return session.scalars(select(User).order_by(User.role, User.email)).all()
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    per_account: int = 5
+    per_address: int = 20
+    window_s: int = 900
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(int(config.get("LOGIN_MAX_FAILURES_ACCOUNT", cls.per_account)),
+                   int(config.get("LOGIN_MAX_FAILURES_ADDRESS", cls.per_address)),
+                   int(config.get("LOGIN_WINDOW_S", cls.window_s)))
+
+
+class LoginThrottled(Exception):
+    """Too many failed sign-ins for this account or from this address; try again later."""
+
+    def __init__(self, retry_after):
+        super().__init__(f"too many failed sign-ins; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class LoginLimiter:
+    """Failed sign-in counters in Redis, one per account and one per client address."""
+
+    def __init__(self, redis, prefix, limits=LoginLimits()):
+        self.redis = redis
+        self.prefix = prefix
+        self.limits = limits
+
+    def _keys(self, email, address):
+        return ((f"{self.prefix}:login-fail:account:{email}", self.limits.per_account),
+                (f"{self.prefix}:login-fail:address:{address}", self.limits.per_address))
+
+    def check(self, email, address):
+        """Raise LoginThrottled when either counter is at its limit."""
+        for key, limit in self._keys(email, address):
+            count = self.redis.get(key)
+            if count is not None and int(count) >= limit:
+                ttl = self.redis.ttl(key)
+                raise LoginThrottled(ttl if ttl and ttl > 0 else self.limits.window_s)
+
+    def failed(self, email, address):
+        pipe = self.redis.pipeline()
+        for key, _limit in self._keys(email, address):
+            pipe.incr(key)
+            pipe.expire(key, self.limits.window_s, nx=True)
+        pipe.execute()
+
+    def succeeded(self, email):
+        """A correct password clears the account's counter (not the address's: one good account
+        must not unlock guessing at others)."""
+        self.redis.delete(self._keys(email, "-")[0][0])
+
+
+def authenticate(session, limiter, email, password, address):
+    """The active user with this e-mail and password, or None; raises LoginThrottled when limited."""
+    try:
+        email = normalise_email(email)
+    except ValidationError:
+        return None
+    limiter.check(email, address)
+    user = session.scalar(select(User).where(func.lower(User.email) == email))
+    if user is None:
+        verify_password(_DUMMY_HASH, password or "")
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password or "") and user.active
+    if not ok:
+        limiter.failed(email, address)
+        return None
+    limiter.succeeded(email)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def link_choices(session):
+    """What an account can be linked to: (municipalities, operators), for the account form."""
+    municipalities = session.scalars(select(Municipality).order_by(Municipality.name)).all()
+    operators = session.scalars(select(Operator).order_by(Operator.name)).all()
+    return municipalities, operators

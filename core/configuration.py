@@ -1,0 +1,285 @@
+"""What admins configure: control rooms, operators and trunks, validated before they are stored.
+
+Input is what a form posts (strings; a missing checkbox is absent). Every change is audited.
+Trunk secrets are sealed by core.secrets and never come back out of this module in plain text.
+"""
+import re
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from asterisk_conf.model import TrunkConf, check_dial_string
+
+from . import audit, secrets
+from .errors import Conflict, NotFound, ValidationError
+from .models import ControlRoom, Operator, Trunk
+from .numbers import parse_number
+
+BACKENDS = ("asterisk", "twilio")
+TRUNK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
+FREE_NUMBER = re.compile(r"\+?[0-9][0-9 ]{2,30}")
+CALLER_ID = re.compile(r"\+?[0-9]{3,20}")
+TWILIO_SID = re.compile(r"AC[0-9a-f]{32}")
+SECRET_FIELDS = {"asterisk": ("ami_secret", "password"), "twilio": ("auth_token",)}
+MAX_CHANNELS = 1000
+MAX_CPS = 100.0
+
+
+def _text(data, field, max_len, required=True):
+    value = (data.get(field) or "").strip()
+    if required and not value:
+        raise ValidationError(field, "is required")
+    if len(value) > max_len:
+        raise ValidationError(field, f"is longer than {max_len} characters")
+    return value or None
+
+
+def _int(data, field, low, high, default=None):
+    raw = (data.get(field) or "").strip()
+    if not raw and default is not None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError(field, "must be a whole number") from None
+    if not low <= value <= high:
+        raise ValidationError(field, f"must be between {low} and {high}")
+    return value
+
+
+def _flag(data, field):
+    return str(data.get(field, "")).lower() in ("1", "on", "true", "yes")
+
+
+def _choice(data, field, choices):
+    value = data.get(field)
+    if value not in choices:
+        raise ValidationError(field, f"must be one of {', '.join(choices)}")
+    return value
+
+
+def _destination(data, field, region, required=True):
+    """A dial string (PJSIP/jan, Local/123@ctx) for Asterisk, or a phone number (stored as E.164)."""
+    value = _text(data, field, 120, required)
+    if value is None:
+        return None
+    if "/" in value:
+        try:
+            return check_dial_string(value)
+        except ValueError:
+            raise ValidationError(field, "is not a usable dial string (like PJSIP/name or Local/number@context)") from None
+    return parse_number(value, region, field).e164
+
+
+def _caller_id(data, region):
+    """The number calls go out with, as E.164; a free (0800) number is allowed here, unlike for participants."""
+    raw = "".join(_text(data, "caller_id", 32).split())
+    try:
+        number = phonenumbers.parse(raw[2:] if raw.startswith("00") else raw, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not CALLER_ID.fullmatch(raw) or not phonenumbers.is_possible_number(number):
+        raise ValidationError("caller_id", "must be a phone number, like +31201234567 or 0800 0011")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _unique(session, model, instance):
+    try:
+        with session.begin_nested():
+            session.add(instance)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"a {model.__tablename__[:-1].replace('_', ' ')} with that name already exists") from None
+
+
+# Control rooms.
+
+def list_control_rooms(session):
+    return session.scalars(select(ControlRoom).order_by(ControlRoom.name)).all()
+
+
+def get_control_room(session, room_id):
+    room = session.get(ControlRoom, room_id)
+    if room is None:
+        raise NotFound("control room", room_id)
+    return room
+
+
+def save_control_room(session, data, actor, region="NL", room_id=None):
+    """Create (room_id None) or change a control room."""
+    room = ControlRoom() if room_id is None else get_control_room(session, room_id)
+    room.name = _text(data, "name", 120)
+    free_number = _text(data, "free_number", 32)
+    if not FREE_NUMBER.fullmatch(free_number):
+        raise ValidationError("free_number", "must be digits (spaces allowed), like 0800 0011")
+    room.free_number = " ".join(free_number.split())
+    room.general_line = _destination(data, "general_line", region, required=False)
+    room.voice_backend = _choice(data, "voice_backend", BACKENDS)
+    _unique(session, ControlRoom, room)
+    audit.record(session, actor, "create" if room_id is None else "change", "control_room", room.id,
+                 {"name": room.name, "voice_backend": room.voice_backend})
+    return room
+
+
+# Operators.
+
+def list_operators(session, control_room_id=None):
+    query = select(Operator).order_by(Operator.control_room_id, Operator.name)
+    if control_room_id is not None:
+        query = query.where(Operator.control_room_id == control_room_id)
+    return session.scalars(query).all()
+
+
+def get_operator(session, operator_id):
+    operator = session.get(Operator, operator_id)
+    if operator is None:
+        raise NotFound("operator", operator_id)
+    return operator
+
+
+def save_operator(session, data, actor, region="NL", operator_id=None):
+    """Create (operator_id None) or change an operator: name, control room, dial string, availability."""
+    operator = Operator() if operator_id is None else get_operator(session, operator_id)
+    operator.name = _text(data, "name", 120)
+    room_id = _int(data, "control_room_id", 1, 2 ** 31)
+    if session.get(ControlRoom, room_id) is None:
+        raise ValidationError("control_room_id", f"unknown control room {room_id}")
+    operator.control_room_id = room_id
+    operator.dial_string = _destination(data, "dial_string", region)
+    operator.available = _flag(data, "available")
+    session.add(operator)
+    session.flush()
+    audit.record(session, actor, "create" if operator_id is None else "change", "operator", operator.id,
+                 {"name": operator.name, "available": operator.available})
+    return operator
+
+
+def set_operator_available(session, operator_id, available, actor):
+    operator = get_operator(session, operator_id)
+    operator.available = bool(available)
+    audit.record(session, actor, "availability", "operator", operator.id, {"available": operator.available})
+    return operator
+
+
+# Trunks.
+
+def list_trunks(session):
+    return session.scalars(select(Trunk).order_by(Trunk.name)).all()
+
+
+def get_trunk(session, trunk_id):
+    trunk = session.get(Trunk, trunk_id)
+    if trunk is None:
+        raise NotFound("trunk", trunk_id)
+    return trunk
+
+
+def save_trunk(session, data, actor, config, trunk_id=None):
+    """Create (trunk_id None) or change a trunk. A secret left blank keeps the stored one."""
+    trunk = Trunk() if trunk_id is None else get_trunk(session, trunk_id)
+    name = _text(data, "name", 40)
+    if not TRUNK_NAME.fullmatch(name):
+        raise ValidationError("name", "must be letters, digits, - and _ (starting with a letter or digit)")
+    backend = _choice(data, "backend", BACKENDS)
+    if trunk_id is not None and backend != trunk.backend:
+        raise ValidationError("backend", "cannot change; create a new trunk instead")
+    room_raw = (data.get("control_room_id") or "").strip()
+    room_id = _int(data, "control_room_id", 1, 2 ** 31) if room_raw else None
+    if room_id is not None and session.get(ControlRoom, room_id) is None:
+        raise ValidationError("control_room_id", f"unknown control room {room_id}")
+    caller_id = _caller_id(data, config.get("DEFAULT_REGION", "NL"))
+    channel_limit = _int(data, "channel_limit", 1, MAX_CHANNELS)
+    try:
+        cps = float((data.get("calls_per_second") or "").strip())
+    except ValueError:
+        raise ValidationError("calls_per_second", "must be a number") from None
+    if not 0 < cps <= MAX_CPS:
+        raise ValidationError("calls_per_second", f"must be more than 0 and at most {MAX_CPS:g}")
+    old = trunk.settings or {}
+    if backend == "asterisk":
+        settings, dial_template = _asterisk_settings(data, old, config, name, caller_id, channel_limit, cps)
+    else:
+        settings, dial_template = _twilio_settings(data, old, config), None
+    trunk.name, trunk.backend, trunk.control_room_id = name, backend, room_id
+    trunk.caller_id, trunk.channel_limit, trunk.calls_per_second = caller_id, channel_limit, cps
+    trunk.dial_template, trunk.settings, trunk.enabled = dial_template, settings, _flag(data, "enabled")
+    _unique(session, Trunk, trunk)
+    audit.record(session, actor, "create" if trunk_id is None else "change", "trunk", trunk.id,
+                 {"name": name, "backend": backend, "settings": public_settings(trunk)})
+    return trunk
+
+
+def _sealed(data, field, old, config):
+    """The stored form of a secret field: newly sealed if typed, else the stored one."""
+    typed = (data.get(field) or "").strip()
+    if not typed:
+        return old.get(field)
+    try:
+        return secrets.seal(config, typed)
+    except ValueError as exc:
+        raise ValidationError(field, str(exc)) from None
+
+
+def _asterisk_settings(data, old, config, name, caller_id, channel_limit, cps):
+    ami_host = _text(data, "ami_host", 253)
+    ami_port = _int(data, "ami_port", 1, 65535, default=5038)
+    ami_user = _text(data, "ami_user", 40)
+    ami_secret = _sealed(data, "ami_secret", old, config)
+    if ami_secret is None:
+        raise ValidationError("ami_secret", "is required")
+    sip_host = _text(data, "sip_host", 253, required=False)
+    sip_port = _int(data, "sip_port", 1, 65535, default=5060)
+    username = _text(data, "username", 40, required=False)
+    password = _sealed(data, "password", old, config) if username else None
+    register = _flag(data, "register")
+    template = _text(data, "dial_template", 120, required=False) or (
+        f"PJSIP/{{number}}@{name}" if sip_host else None)
+    if template is None:
+        raise ValidationError("dial_template", "is required without a SIP host (e.g. Local/{number}@pstn)")
+    if username and password is None:
+        raise ValidationError("password", "is required with a username")
+    try:
+        # The same checks the Asterisk configuration renderer applies; the password is checked when typed.
+        TrunkConf(name=name, dial_template=template, caller_id=caller_id.lstrip("+"), channel_limit=channel_limit,
+                  cps=cps, sip_host=sip_host, sip_port=sip_port, username=username,
+                  password="placeholder-ok" if username else None, register=register)
+    except ValueError as exc:
+        raise ValidationError("trunk", str(exc)) from None
+    return ({"ami_host": ami_host, "ami_port": ami_port, "ami_user": ami_user, "ami_secret": ami_secret,
+             "sip_host": sip_host, "sip_port": sip_port, "username": username, "password": password,
+             "register": register}, template)
+
+
+def _twilio_settings(data, old, config):
+    sid = _text(data, "account_sid", 34)
+    if not TWILIO_SID.fullmatch(sid):
+        raise ValidationError("account_sid", "must be AC followed by 32 hexadecimal characters")
+    token = _sealed(data, "auth_token", old, config)
+    if token is None:
+        raise ValidationError("auth_token", "is required")
+    return {"account_sid": sid, "auth_token": token}
+
+
+def public_settings(trunk):
+    """A trunk's settings as an admin page or the audit trail may show them: secrets only described."""
+    shown = {}
+    for key, value in (trunk.settings or {}).items():
+        shown[key] = secrets.describe(value) if key in SECRET_FIELDS.get(trunk.backend, ()) else value
+    return shown
+
+
+def trunk_secret(trunk, field, config, environ=None):
+    """The plain value of one of a trunk's secrets, for the code that logs in with it."""
+    if field not in SECRET_FIELDS.get(trunk.backend, ()):
+        raise ValueError(f"{field} is not a secret of a {trunk.backend} trunk")
+    stored = (trunk.settings or {}).get(field)
+    if stored is None:
+        raise secrets.SecretUnavailable(f"trunk {trunk.name} has no {field}")
+    return secrets.reveal(config, stored, environ)
+
+
+def delete_trunk(session, trunk_id, actor):
+    trunk = get_trunk(session, trunk_id)
+    session.delete(trunk)
+    audit.record(session, actor, "delete", "trunk", trunk_id, {"name": trunk.name})

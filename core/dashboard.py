@@ -1,0 +1,225 @@
+"""Statistics for a municipality's dashboard: participants, actions, results and responses.
+
+A neighbourhood is a set of participants: those of a municipality, narrowed to a postcode area
+(the four digits of a Dutch postcode found in the home address) or to a drawn circle. An action
+counts for a neighbourhood when it alerted at least one of its participants; a response is a
+call to the free number about the action (an InboundCall row).
+"""
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import func, or_, select
+
+from .errors import ValidationError
+from .geo import cell_ranges, check_point, distance_m
+from .models import (ACTION_KINDS, ACTION_RESULTS, Action, Delivery, InboundCall, Municipality, Participant,
+                     ParticipantLocation)
+
+POSTCODE = re.compile(r"\b([1-9][0-9]{3}) ?[A-Za-z]{2}\b")
+POSTCODE_AREA = re.compile(r"[1-9][0-9]{3}")
+CHUNK = 500
+MAX_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """Which participants to count: a municipality (None = all), optionally a postcode area or a circle."""
+
+    municipality_id: int | None = None
+    postcode_area: str | None = None
+    circle: tuple | None = None  # (lat, lon, radius_m)
+
+    @property
+    def narrowed(self):
+        return self.postcode_area is not None or self.circle is not None
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def bounds(self):
+        """[start, end) as aware UTC datetimes."""
+        return (datetime.combine(self.start, time.min, timezone.utc),
+                datetime.combine(self.end + timedelta(days=1), time.min, timezone.utc))
+
+
+@dataclass
+class Statistics:
+    participants: int = 0
+    new_participants: int = 0
+    actions: int = 0
+    ended: int = 0
+    by_kind: dict = field(default_factory=dict)
+    by_result: dict = field(default_factory=dict)
+    with_response: int = 0
+    from_response: int = 0
+    median_first_response_s: float | None = None
+
+    @property
+    def response_share(self):
+        return self.with_response / self.actions if self.actions else None
+
+    @property
+    def result_share(self):
+        return self.from_response / self.ended if self.ended else None
+
+    def as_rows(self):
+        """(section, item, value) rows, for the CSV export."""
+        rows = [("participants", "active", self.participants), ("participants", "new in period", self.new_participants),
+                ("actions", "launched", self.actions), ("actions", "ended", self.ended)]
+        rows += [("actions by kind", kind, n) for kind, n in self.by_kind.items()]
+        rows += [("results", result, n) for result, n in self.by_result.items()]
+        rows += [("responses", "actions with a phone response", self.with_response),
+                 ("responses", "share of actions with a phone response", _fmt_share(self.response_share)),
+                 ("responses", "actions whose result came directly from a response", self.from_response),
+                 ("responses", "share of ended actions with a result from a response", _fmt_share(self.result_share)),
+                 ("responses", "median seconds from launch to first response",
+                  "" if self.median_first_response_s is None else round(self.median_first_response_s))]
+        return rows
+
+
+def _fmt_share(share):
+    return "" if share is None else f"{share:.3f}"
+
+
+def parse_period(start_text, end_text, today):
+    """A period from two ISO dates (either may be empty: the last 90 days up to today)."""
+    try:
+        end = date.fromisoformat(end_text) if end_text else today
+    except ValueError:
+        raise ValidationError("to", "must be a date like 2025-01-31") from None
+    try:
+        start = date.fromisoformat(start_text) if start_text else end - timedelta(days=89)
+    except ValueError:
+        raise ValidationError("from", "must be a date like 2025-01-01") from None
+    if start > end:
+        raise ValidationError("from", "must not be after the end of the period")
+    if (end - start).days > MAX_DAYS:
+        raise ValidationError("from", f"the period may be at most {MAX_DAYS} days")
+    return Period(start, end)
+
+
+def parse_neighbourhood(municipality_id, postcode_area, lat, lon, radius_m):
+    """A Neighbourhood from form values (strings; empty means not given)."""
+    area = (postcode_area or "").strip() or None
+    if area is not None and not POSTCODE_AREA.fullmatch(area):
+        raise ValidationError("postcode_area", "must be the four digits of a postcode, like 1381")
+    circle = None
+    if lat or lon or radius_m:
+        if area is not None:
+            raise ValidationError("postcode_area", "choose a postcode area or a drawn area, not both")
+        clat, clon = check_point(lat, lon, "circle")
+        try:
+            radius = float(radius_m)
+        except (TypeError, ValueError):
+            raise ValidationError("radius_m", "must be a number of metres") from None
+        if not 0 < radius <= 50_000:
+            raise ValidationError("radius_m", "must be more than 0 and at most 50000 metres")
+        circle = (clat, clon, radius)
+    return Neighbourhood(municipality_id, area, circle)
+
+
+def municipalities(session):
+    return session.scalars(select(Municipality).order_by(Municipality.name)).all()
+
+
+def postcode_of(address):
+    """The four-digit postcode area in an address text, or None."""
+    found = POSTCODE.search(address or "")
+    return found.group(1) if found else None
+
+
+def postcode_areas(session, municipality_id):
+    """[(postcode area, active participants living there)] of a municipality (None = all), by area."""
+    counts = Counter()
+    for (address,) in session.execute(_home_query(municipality_id).with_only_columns(ParticipantLocation.address)):
+        area = postcode_of(address)
+        if area:
+            counts[area] += 1
+    return sorted(counts.items())
+
+
+def _home_query(municipality_id):
+    loc = ParticipantLocation
+    query = (select(loc.participant_id, loc.lat, loc.lon, loc.address, Participant.created_at)
+             .join(Participant, Participant.id == loc.participant_id)
+             .where(loc.kind == "home", Participant.active.is_(True)))
+    if municipality_id is not None:
+        query = query.where(Participant.municipality_id == municipality_id)
+    return query
+
+
+def _residents(session, hood, until):
+    """{participant_id: created_at} of the active participants living in the neighbourhood, registered before `until`."""
+    loc = ParticipantLocation
+    query = _home_query(hood.municipality_id).where(Participant.created_at < until)
+    if hood.postcode_area:
+        query = query.where(loc.address.like(f"%{hood.postcode_area}%"))
+    if hood.circle:
+        lat, lon, radius = hood.circle
+        query = query.where(or_(*[loc.cell.between(lo, hi) for lo, hi in cell_ranges(lat, lon, radius)]))
+    found = {}
+    for pid, plat, plon, address, created_at in session.execute(query):
+        if hood.postcode_area and postcode_of(address) != hood.postcode_area:
+            continue
+        if hood.circle and distance_m(hood.circle[0], hood.circle[1], plat, plon) > hood.circle[2]:
+            continue
+        found[pid] = created_at
+    return found
+
+
+def _actions_in_period(session, hood, period, residents):
+    start, end = period.bounds
+    query = select(Action).where(Action.launched_at >= start, Action.launched_at < end).order_by(Action.id)
+    if hood.municipality_id is None and not hood.narrowed:
+        return session.scalars(query).all()
+    ids = sorted(residents)
+    action_ids = set()
+    for i in range(0, len(ids), CHUNK):
+        action_ids.update(session.scalars(
+            select(Delivery.action_id).where(Delivery.purpose == "alert", Delivery.participant_id.in_(ids[i:i + CHUNK]))
+            .distinct()))
+    if not action_ids:
+        return []
+    return [a for a in session.scalars(query) if a.id in action_ids]
+
+
+def _first_responses(session, action_ids):
+    """{action_id: time of the first call to the free number about it}."""
+    first = {}
+    ids = sorted(action_ids)
+    for i in range(0, len(ids), CHUNK):
+        rows = session.execute(select(InboundCall.action_id, func.min(InboundCall.started_at))
+                               .where(InboundCall.action_id.in_(ids[i:i + CHUNK])).group_by(InboundCall.action_id))
+        for action_id, started in rows:
+            if started is not None and started.tzinfo is None:
+                started = started.replace(tzinfo=timezone.utc)  # SQLite drops the zone in aggregates
+            first[action_id] = started
+    return first
+
+
+def compute(session, hood, period):
+    """The Statistics of a neighbourhood over a period."""
+    start, end = period.bounds
+    residents = _residents(session, hood, end)
+    stats = Statistics(participants=len(residents),
+                       new_participants=sum(1 for created in residents.values() if created >= start))
+    actions = _actions_in_period(session, hood, period, residents)
+    stats.actions = len(actions)
+    stats.ended = sum(1 for a in actions if a.status == "ended")
+    kinds = Counter(a.kind for a in actions)
+    stats.by_kind = {kind: kinds[kind] for kind in ACTION_KINDS if kinds[kind]}
+    results = Counter(a.result or "still active" for a in actions)
+    stats.by_result = {r: results[r] for r in (*ACTION_RESULTS, "still active") if results[r]}
+    first = _first_responses(session, [a.id for a in actions])
+    stats.with_response = len(first)
+    stats.from_response = sum(1 for a in actions if a.status == "ended" and a.result_from_response)
+    delays = [(first[a.id] - a.launched_at).total_seconds() for a in actions if a.id in first]
+    stats.median_first_response_s = statistics.median(delays) if delays else None
+    return stats

@@ -1,0 +1,78 @@
+"""What an operator follows while an action runs: progress, calls to the free number, tips.
+
+Phone numbers leave this module masked: an operator needs to know that someone called,
+not who; the caller they are talking to is on their own phone's display.
+"""
+from pathlib import Path
+
+from sqlalchemy import select
+
+from . import audit, ledger
+from .errors import NotFound
+from .models import Action, InboundCall, Operator, Tip
+from .numbers import mask
+
+REACHED = ("sent", "delivered", "answered")
+PENDING = ("queued", "sending")
+NOT_REACHED = ("failed", "cancelled")
+RECENT_ENDED = 20
+
+
+def list_actions(session):
+    """(active actions, most recently ended actions), newest first."""
+    active = session.scalars(select(Action).where(Action.status == "active").order_by(Action.id.desc())).all()
+    ended = session.scalars(select(Action).where(Action.status == "ended")
+                            .order_by(Action.ended_at.desc(), Action.id.desc()).limit(RECENT_ENDED)).all()
+    return active, ended
+
+
+def progress_summary(session, action_id):
+    """Per channel and purpose: total, pending, reached and not reached, plus the raw state counts."""
+    summary = {}
+    for channel, purposes in ledger.progress(session, action_id).items():
+        for purpose, states in purposes.items():
+            summary.setdefault(channel, {})[purpose] = {
+                "total": sum(states.values()),
+                "pending": sum(states.get(s, 0) for s in PENDING),
+                "reached": sum(states.get(s, 0) for s in REACHED),
+                "not_reached": sum(states.get(s, 0) for s in NOT_REACHED),
+                "states": states,
+            }
+    return summary
+
+
+def inbound_calls(session, action_id):
+    """Calls to the free number about this action, newest first, numbers masked."""
+    operators = dict(session.execute(select(Operator.id, Operator.name)).all())
+    calls = session.scalars(select(InboundCall).where(InboundCall.action_id == action_id)
+                            .order_by(InboundCall.started_at.desc(), InboundCall.id.desc())).all()
+    return [{"id": c.id, "caller": mask(c.caller_e164) if c.caller_e164 else "withheld", "alerted": c.alerted,
+             "operator": operators.get(c.operator_id), "outcome": c.outcome,
+             "started_at": c.started_at.isoformat(), "connected": c.connected_at is not None,
+             "talk_s": c.talk_s} for c in calls]
+
+
+def tips(session, action_id):
+    """Tips left for this action (recordings and SMS replies), newest first, numbers masked."""
+    rows = session.scalars(select(Tip).where(Tip.action_id == action_id)
+                           .order_by(Tip.created_at.desc(), Tip.id.desc())).all()
+    return [{"id": t.id, "source": t.source, "from": mask(t.from_e164) if t.from_e164 else "withheld",
+             "text": t.text, "has_recording": bool(t.recording), "duration_s": t.duration_s,
+             "created_at": t.created_at.isoformat(), "heard": t.heard} for t in rows]
+
+
+def recording_path(session, action_id, tip_id, recordings_dir, actor):
+    """The file of a recorded tip, checked to lie inside the recordings dir; marks the tip heard."""
+    tip = session.get(Tip, tip_id)
+    if tip is None or tip.action_id != action_id or not tip.recording:
+        raise NotFound("recording", tip_id)
+    root = Path(recordings_dir).resolve()
+    path = (root / tip.recording).resolve()
+    if root not in path.parents or not path.is_file():
+        raise NotFound("recording", tip_id)
+    if not tip.heard:
+        tip.heard = True
+        audit.record(session, actor, "listen", "tip", tip.id, {"action_id": action_id})
+    return path
+
+
