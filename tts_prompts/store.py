@@ -14,6 +14,7 @@ Rendering happens at deploy/startup (`render_catalogue`) and at action launch
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,6 +116,16 @@ class PromptStore:
         """Absolute path of the `.wav` file that `path_for` names."""
         return self._wav_path(self._existing_key(prompt_id, language))
 
+    def export(self, prompt_id: str, language: str, destination: str | os.PathLike) -> Path:
+        """Copy a fixed prompt's file (the recording if any) to `destination` (a `.wav` path), e.g.
+        the generic fallback that Asterisk's dialplan plays by a fixed name."""
+        destination = Path(destination)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        temporary = destination.with_name(f".{destination.name}.tmp")
+        shutil.copyfile(self.wav_path_for(prompt_id, language), temporary)
+        temporary.replace(destination)  # Asterisk never opens a half-written file
+        return destination
+
     def url_name(self, prompt_id: str, language: str) -> str:
         """The file name relative to the root (e.g. "nl/<hash>.wav"), for serving over HTTP."""
         return f"{self._existing_key(prompt_id, language)}.wav"
@@ -122,6 +133,10 @@ class PromptStore:
     def lookup(self, prompt_id: str, language: str) -> RenderedPrompt:
         """The playable file of a fixed prompt, with its duration."""
         return self._rendered(self._existing_key(prompt_id, language))
+
+    def text_key(self, text: str, language: str) -> str:
+        """The key `render_text` gives this text (a hash: nothing is rendered or read)."""
+        return self._speech_key(_normalize(text), language)
 
     # Internals.
 

@@ -1,0 +1,272 @@
+"""The free number's domain: who is calling and about which action, where a call may go, and the
+record of every inbound call and tip.
+
+The IVR reads through `InboundDirectory` (a read-only interface; every answer is a small frozen
+value, cheap to keep in a flow's JSON state) and writes through `InboundCallLog`. All SQL of the
+free number lives here, none in ivr/ or bridge/.
+"""
+import logging
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select, update
+
+from .errors import NotFound
+from .messages import language_of, message_for
+from .models import Action, ControlRoom, Delivery, InboundCall, Operator, Participant, PhoneNumber, Tip, utcnow
+from .numbers import mask, normalise_caller_id
+
+log = logging.getLogger(__name__)
+
+# A delivery in one of these states means the participant was (or is being) alerted.
+ALERTED_STATES = ("sending", "sent", "delivered", "answered")
+OUTCOMES = ("connected", "tip", "no_tip", "general_line", "no_action", "listened", "abandoned", "failed")
+ORIGINS = ("free_number", "alert_call")
+
+
+@dataclass(frozen=True)
+class ActionSummary:
+    """What a call flow needs to know about an action."""
+
+    id: int
+    code: str
+    title: str
+    status: str
+    control_room_id: int
+    alert_prompt: str | None = None
+
+    def as_dict(self):
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CallerMatch:
+    """A caller recognised by number: the participant and the active actions that alerted them."""
+
+    participant_id: int | None
+    language: str | None
+    actions: tuple[ActionSummary, ...]
+
+
+@dataclass(frozen=True)
+class OperatorRef:
+    id: int
+    dial_string: str
+    available: bool
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    """Everyone a call about one action may be put through to, in the order of the bridge."""
+
+    action_id: int
+    handler: OperatorRef | None
+    others: tuple[OperatorRef, ...]
+    general_line: str | None
+
+
+@dataclass(frozen=True)
+class AlertCall:
+    """The outbound alert call of one delivery: who hears it, in which language, about what."""
+
+    delivery_id: int
+    participant_id: int
+    language: str
+    action: ActionSummary
+    alert_text: str
+
+
+def _summary(action):
+    return ActionSummary(id=action.id, code=action.code, title=action.title, status=action.status,
+                         control_room_id=action.control_room_id, alert_prompt=action.alert_prompt)
+
+
+class InboundDirectory:
+    """Read-only answers for the call flows, each in one short session of its own."""
+
+    def __init__(self, db, default_region="NL"):
+        self.db = db
+        self.default_region = default_region
+
+    def identify(self, caller_e164):
+        """The participant behind this number and the active actions that alerted them.
+
+        A participant counts as alerted when any of their numbers was, so someone alerted by SMS
+        on their mobile is recognised calling from their landline too.
+        """
+        if not caller_e164:
+            return CallerMatch(None, None, ())
+        with self.db.Session() as session:
+            owner = session.execute(
+                select(Participant.id, Participant.language)
+                .join(PhoneNumber, PhoneNumber.participant_id == Participant.id)
+                .where(PhoneNumber.e164 == caller_e164)).first()
+            alerted = [Delivery.to_e164 == caller_e164]
+            if owner is not None:
+                alerted.append(Delivery.participant_id == owner.id)
+            rows = session.execute(
+                select(Action, Delivery.participant_id)
+                .join(Delivery, Delivery.action_id == Action.id)
+                .where(and_(Action.status == "active", Delivery.purpose == "alert",
+                            Delivery.state.in_(ALERTED_STATES), or_(*alerted)))
+                .order_by(Action.launched_at.desc(), Action.id.desc())).all()
+        actions, seen = [], set()
+        participant_id = owner.id if owner is not None else None
+        for action, delivered_to in rows:
+            participant_id = participant_id or delivered_to
+            if action.id not in seen:
+                seen.add(action.id)
+                actions.append(_summary(action))
+        language = owner.language if owner is not None else None
+        return CallerMatch(participant_id, language, tuple(actions))
+
+    def action_by_code(self, code):
+        """The active action with this code, else the latest ended one that had it, else None."""
+        if not code or not code.isdigit() or len(code) > 6:
+            return None
+        with self.db.Session() as session:
+            action = session.scalars(
+                select(Action).where(Action.code == code)
+                .order_by((Action.status == "active").desc(), Action.launched_at.desc()).limit(1)).first()
+            return _summary(action) if action is not None else None
+
+    def has_active_actions(self):
+        with self.db.Session() as session:
+            return session.scalar(select(Action.id).where(Action.status == "active").limit(1)) is not None
+
+    def route(self, action_id):
+        """The action's handling operator, the other operators of its control room, and its general line."""
+        with self.db.Session() as session:
+            action = session.get(Action, action_id)
+            if action is None:
+                return RouteInfo(action_id, None, (), None)
+            room = session.get(ControlRoom, action.control_room_id)
+            operators = session.scalars(select(Operator).where(Operator.control_room_id == room.id)
+                                        .order_by(Operator.id)).all()
+            refs = {op.id: OperatorRef(op.id, op.dial_string, op.available) for op in operators}
+            handler = refs.pop(action.operator_id, None)
+            if handler is None:  # the handler moved to another control room: still theirs to take
+                op = session.get(Operator, action.operator_id)
+                handler = OperatorRef(op.id, op.dial_string, op.available) if op else None
+            return RouteInfo(action_id, handler, tuple(refs.values()), room.general_line)
+
+    def idle_line(self, dialled=None):
+        """The general line of the control room behind the dialled free number (or the only control
+        room), for callers when no action is active; None when there is none to put them through to."""
+        with self.db.Session() as session:
+            rooms = session.execute(select(ControlRoom.free_number, ControlRoom.general_line)
+                                    .order_by(ControlRoom.id)).all()
+        dialled_e164 = normalise_caller_id(dialled, self.default_region) if dialled else None
+        if dialled:
+            for free_number, general_line in rooms:
+                if dialled_e164 and normalise_caller_id(free_number, self.default_region) == dialled_e164 \
+                        or _digits(free_number) == _digits(dialled):
+                    return general_line
+        return rooms[0].general_line if len(rooms) == 1 else None
+
+    def alert_call(self, delivery_id):
+        """The alert call of a delivery, or None if there is no such voice alert."""
+        with self.db.Session() as session:
+            row = session.execute(
+                select(Delivery, Participant.language, Action, ControlRoom.free_number)
+                .join(Participant, Participant.id == Delivery.participant_id)
+                .join(Action, Action.id == Delivery.action_id)
+                .join(ControlRoom, ControlRoom.id == Action.control_room_id)
+                .where(Delivery.id == delivery_id)).first()
+        if row is None:
+            return None
+        delivery, language, action, free_number = row
+        language = language_of(language)
+        return AlertCall(delivery.id, delivery.participant_id, language, _summary(action),
+                         message_for(action, "voice", "alert", language, free_number))
+
+
+def _digits(number):
+    return "".join(ch for ch in str(number or "") if ch.isdigit())
+
+
+class InboundCallLog:
+    """Writes the record of inbound calls and tips; each method commits on its own, at once, so
+    a tip is kept even if the call (or this process) ends a moment later."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def _call(self, session, call_ref, backend, caller_e164, origin):
+        call = session.scalar(select(InboundCall).where(InboundCall.call_ref == call_ref))
+        if call is None:
+            call = InboundCall(call_ref=call_ref, backend=backend, caller_e164=caller_e164, origin=origin)
+            session.add(call)
+            session.flush()
+        return call
+
+    def save_tip(self, call_ref, backend, caller_e164, action_id, recording, duration_s, origin="free_number"):
+        """Attach a spoken tip to the action (and to this call's record); returns the tip id."""
+        with self.db.session() as session:
+            call = self._call(session, call_ref, backend, caller_e164, origin)
+            call.action_id = call.action_id or action_id
+            tip = Tip(action_id=action_id, inbound_call_id=call.id, source="voice", from_e164=caller_e164,
+                      recording=recording, duration_s=duration_s, provider_ref=f"{backend}:{call_ref}:{recording}"[:64])
+            session.add(tip)
+            session.flush()
+            log.info("tip %s saved for action %s from %s", tip.id, action_id, mask(caller_e164))
+            return tip.id
+
+    def finish(self, call_ref, backend, caller_e164, outcome, *, started_at, wait_s=None, origin="free_number"):
+        """Write how a call ended (an ivr Outcome-like object) into its record; returns the record id."""
+        if outcome.outcome not in OUTCOMES:
+            raise ValueError(f"unknown call outcome {outcome.outcome!r}")
+        now = utcnow()
+        with self.db.session() as session:
+            call = self._call(session, call_ref, backend, caller_e164, origin)
+            call.started_at = started_at
+            call.ended_at = now
+            call.participant_id = outcome.participant_id
+            call.action_id = outcome.action_id or call.action_id
+            call.alerted = bool(outcome.alerted)
+            call.operator_id = outcome.operator_id
+            call.route = list(outcome.route)
+            call.outcome = outcome.outcome
+            call.talk_s = outcome.talk_s
+            call.wait_s = wait_s
+            if outcome.talk_s:
+                call.connected_at = now - timedelta(seconds=outcome.talk_s)
+            session.flush()
+            return call.id
+
+    def record_alert_listen(self, delivery_id, listened_s, key):
+        """Add what the participant did on the alert call (seconds listened, key pressed) to the ledger row."""
+        with self.db.session() as session:
+            delivery = session.get(Delivery, delivery_id)
+            if delivery is None:
+                return False
+            detail = dict(delivery.detail or {})
+            detail.update({"listened_s": round(listened_s, 1), "key": key})
+            session.execute(update(Delivery).where(Delivery.id == delivery_id).values(detail=detail))
+            return True
+
+
+def set_operator_available(session, operator_id, available):
+    """An operator marks themselves available or away; returns the operator."""
+    operator = session.get(Operator, operator_id)
+    if operator is None:
+        raise NotFound("operator", operator_id)
+    operator.available = bool(available)
+    session.flush()
+    return operator
+
+
+def calls_and_tips(session, action_id):
+    """The operator's view of an action's free-number traffic: its calls and its tips, newest first."""
+    calls = session.scalars(select(InboundCall).where(InboundCall.action_id == action_id)
+                            .order_by(InboundCall.started_at.desc())).all()
+    tips = session.scalars(select(Tip).where(Tip.action_id == action_id).order_by(Tip.created_at.desc())).all()
+    return {
+        "calls": [{"id": c.id, "caller": mask(c.caller_e164), "participant_id": c.participant_id,
+                   "alerted": c.alerted, "origin": c.origin, "operator_id": c.operator_id, "route": c.route,
+                   "outcome": c.outcome, "wait_s": c.wait_s, "talk_s": c.talk_s,
+                   "started_at": c.started_at.isoformat()} for c in calls],
+        "tips": [{"id": t.id, "source": t.source, "from": mask(t.from_e164), "text": t.text,
+                  "recording": t.recording, "duration_s": t.duration_s, "heard": t.heard,
+                  "created_at": t.created_at.isoformat()} for t in tips],
+    }

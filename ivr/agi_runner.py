@@ -1,0 +1,309 @@
+"""Runs a call flow over one AGI connection: steps become AGI commands, replies become events.
+
+    Say     STREAM FILE per prompt file (interrupt keys as escape digits)
+    Gather  GET DATA with the prompt files joined by `&`
+    Dial    EXEC Dial(A&B,<ring s>,U(whisper)) after claiming the operators; then DIALSTATUS,
+            ANSWEREDTIME and DIALEDPEERNUMBER
+    Record  the prompt, then RECORD FILE <dir>/<name> wav # <ms> 0 beep s=<silence>
+    SaveTip the call log (no AGI)
+    Hangup  SET VARIABLE UITKIJK_FLOW_DONE 1, HANGUP
+
+Whatever happens (hangup, dropped socket, a flow or database error) the call ends here and is
+recorded; only a flow that finished sets UITKIJK_FLOW_DONE, so the dialplan puts every other
+call through to the control room (never dead air).
+"""
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from asterisk.agi import AGIAppError, AGIError, AGIHangup
+
+from bridge.asterisk import answered_by, dial_argument, dial_status
+from core.numbers import mask, normalise_caller_id
+
+from .agi_channel import AgiProtocolError
+from .steps import Dial, DialResult, Digits, Gather, Hangup, Hungup, Record, Recorded, Say, SaveTip, Started
+
+log = logging.getLogger(__name__)
+
+COMMAND_TIMEOUT_S = 120  # any single prompt or question; a Dial may last up to call_max_s
+RECORD_SILENCE_S = 5
+KEYS = "0123456789*#"
+_SAFE_REF = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def caller_e164(raw, region):
+    """The caller ID as E.164, or None when withheld, anonymous or not a number.
+
+    Switches present the same number as 0612345678, 0031612345678, +31612345678 or
+    31612345678; the last (international without a prefix) is tried with a `+` when the
+    national reading is not a valid number.
+    """
+    e164 = normalise_caller_id(raw, region)
+    if e164 is None and raw:
+        digits = "".join(ch for ch in str(raw) if ch.isdigit())
+        if len(digits) >= 9 and not digits.startswith("0") and digits == str(raw).strip():
+            e164 = normalise_caller_id(f"+{digits}", region)
+    return e164
+
+
+def script_name(value):
+    """`agi_network_script` without arguments or slashes: `inbound?x=1` -> `inbound`."""
+    return (value or "").split("?", 1)[0].strip("/")
+
+
+@dataclass
+class CallServices:
+    """What every call on this server shares. `flows` maps agi_network_script to a flow."""
+
+    flows: dict
+    prompts: object  # ivr.prompts.PromptFiles
+    call_log: object  # core.inbound.InboundCallLog
+    leases: object | None  # bridge.leases.OperatorLeases
+    region: str = "NL"
+    recording_dir: str = "/var/spool/asterisk/uitkijk-tips"  # as Asterisk sees it
+    call_max_s: int = 4 * 3600
+    on_decision: Callable[[str, float], None] | None = None  # (flow name, seconds) at the first Dial
+    backend: str = "asterisk"
+
+
+@dataclass
+class _Clock:
+    started: float = field(default_factory=time.monotonic)
+    waiting: float = 0.0  # seconds spent waiting for Asterisk (prompts, questions, rings)
+    first_dial: float | None = None
+    wait_s: float | None = None
+
+
+class AgiCall:
+    def __init__(self, agi, services: CallServices):
+        self.agi = agi
+        self.services = services
+        self.clock = _Clock()
+        self.started_at = datetime.now(timezone.utc)
+        self.language = "nl"
+        self.call_ref = None
+        self.caller = None
+
+    def run(self):
+        env = self.agi.env
+        name = script_name(env.get("agi_network_script"))
+        flow = self.services.flows.get(name)
+        if flow is None:
+            log.warning("FastAGI: no flow for script %r; the dialplan falls back", name[:40])
+            return
+        self.call_ref = _SAFE_REF.sub("_", env.get("agi_uniqueid") or "")[:64] or f"agi-{time.time_ns()}"
+        self.caller = caller_e164(env.get("agi_callerid"), self.services.region)
+        state, finished = None, False
+        try:
+            state, steps = flow.advance(None, self.started(flow, env))
+            self.language = state.get("lang", self.language)
+            while steps:
+                event = self.play(steps, flow.name)
+                if event is None:
+                    finished = True
+                    break
+                state, steps = flow.advance(state, event)
+                if isinstance(event, Hungup):
+                    finished = True
+                    break
+        except AGIHangup:
+            state, finished = self.hung_up(flow, state), True
+        except (AgiProtocolError, AGIError, OSError) as exc:
+            log.warning("call %s (%s, from %s): AGI connection lost: %s", self.call_ref, name,
+                        mask(self.caller), exc.__class__.__name__)
+            state = self.hung_up(flow, state)
+        except Exception:  # a flow or database failure: the dialplan takes the call to the control room
+            log.exception("call %s (%s, from %s): flow failed; the dialplan falls back",
+                          self.call_ref, name, mask(self.caller))
+            if state is not None:
+                state["outcome"] = state.get("outcome") or "failed"
+        if state is not None:
+            self.record(flow, state)
+        log.info("call %s (%s, from %s): %s", self.call_ref, name, mask(self.caller),
+                 (state or {}).get("outcome") or ("done" if finished else "failed"))
+
+    def started(self, flow, env):
+        delivery_id = None
+        if flow.name == "alert":
+            self.agi.set_timeout(COMMAND_TIMEOUT_S)
+            raw = self.agi.get_variable("UITKIJK_DELIVERY")
+            delivery_id = int(raw) if raw.isdigit() else None
+        dnid = env.get("agi_dnid")
+        return Started(call_ref=self.call_ref, caller=self.caller, delivery_id=delivery_id,
+                       dialled=dnid if dnid and dnid != "unknown" else None)
+
+    @staticmethod
+    def hung_up(flow, state):
+        return flow.advance(state, Hungup())[0] if state is not None else None
+
+    # Steps --------------------------------------------------------------------------------
+
+    def play(self, steps, flow_name):
+        """Run one batch of steps; the event that ends it, or None after a Hangup step."""
+        for step in steps:
+            if isinstance(step, Say):
+                digit = self.say(step.prompt, step.interrupt)
+                if digit:
+                    return Digits(digit)
+            elif isinstance(step, Gather):
+                return self.gather(step)
+            elif isinstance(step, Dial):
+                return self.dial(step, flow_name)
+            elif isinstance(step, Record):
+                return self.record_tip(step)
+            elif isinstance(step, SaveTip):
+                self.services.call_log.save_tip(self.call_ref, self.services.backend, self.caller,
+                                                step.action_id, step.recording, step.duration_s,
+                                                origin=_origin(flow_name))
+            elif isinstance(step, Hangup):
+                self.hangup()
+                return None
+            else:
+                raise TypeError(f"unknown step {step!r}")
+        raise ValueError("a batch of steps must end with Gather, Dial, Record or Hangup")
+
+    def _command(self, timeout_s, command, *args):
+        self.agi.set_timeout(timeout_s)
+        begun = time.monotonic()
+        try:
+            return self.agi.execute(command, *args)
+        except AGIHangup:
+            raise
+        except AGIError:  # -1 or 511 on a channel Asterisk said is gone: a hangup, not an error
+            if self.agi.hung_up:
+                raise AGIHangup(f"{command} on a hung-up channel") from None
+            raise
+        finally:
+            self.clock.waiting += time.monotonic() - begun
+
+    def say(self, parts, interrupt=""):
+        return self.play_files(self.services.prompts.files(parts, self.language), interrupt)
+
+    def play_files(self, files, interrupt=""):
+        """STREAM FILE each file; the key that interrupted, or None."""
+        for path in files:
+            try:
+                result = self._command(COMMAND_TIMEOUT_S, "STREAM FILE", path, self.agi._quote(interrupt), 0)
+            except AGIAppError:
+                if self.agi.hung_up:
+                    raise AGIHangup("hangup during a prompt") from None
+                log.warning("call %s: Asterisk could not play %s", self.call_ref, path)
+                continue
+            code = result["result"][0]
+            if code not in ("", "0") and code.isdigit():
+                return chr(int(code))
+        return None
+
+    def gather(self, step):
+        """GET DATA plays one file only: the parts before the last play as interruptible prompts,
+        and a key pressed during them is the first key of the answer."""
+        files = self.services.prompts.files(step.prompt, self.language)
+        keyed = (self.play_files(files[:-1], KEYS) or "") if len(files) > 1 else ""
+        if keyed and keyed in step.finish_on:  # the finish key during the prompt: an empty answer
+            return Digits(None)
+        if len(keyed) < step.max_digits:
+            prompt = "" if keyed else (files[-1] if files else "")
+            try:
+                result = self._command(COMMAND_TIMEOUT_S + step.timeout_s, "GET DATA", self.agi._quote(prompt),
+                                       int(step.timeout_s * 1000), step.max_digits - len(keyed))
+            except AGIAppError:
+                if self.agi.hung_up:
+                    raise AGIHangup("hangup during a question") from None
+                raise
+            keyed += result["result"][0].strip()
+        keyed = "".join(ch for ch in keyed if ch in KEYS).rstrip(step.finish_on or "#")
+        return Digits(keyed or None)
+
+    def dial(self, step, flow_name):
+        leases = self.services.leases
+        operator_ids = [t.operator_id for t in step.targets if t.operator_id is not None]
+        claimed = set(leases.claim(self.call_ref, operator_ids)) if leases and operator_ids else set(operator_ids)
+        targets = [t for t in step.targets if t.operator_id is None or t.operator_id in claimed]
+        if not targets:
+            log.info("call %s: %s stage skipped, everyone busy", self.call_ref, step.stage)
+            return DialResult("busy")
+        if self.clock.first_dial is None:
+            self.clock.first_dial = time.monotonic()
+            if self.services.on_decision:
+                self.services.on_decision(flow_name, self.clock.first_dial - self.clock.started
+                                          - self.clock.waiting)
+        argument = dial_argument([t.dial_string for t in targets], step.timeout_s,
+                                 self.services.prompts.files(step.whisper, self.language))
+        dial_hung_up = False
+        try:
+            self._command(step.timeout_s + self.services.call_max_s, "EXEC", "Dial",
+                          self.agi._quote(argument))
+        except AGIAppError:  # Dial returns -1 when the caller hangs up (ringing or talking)
+            dial_hung_up = True
+        finally:
+            if leases and claimed:
+                leases.release(self.call_ref, sorted(claimed))
+        self.agi.set_timeout(COMMAND_TIMEOUT_S)
+        status = self.agi.get_variable("DIALSTATUS")
+        result = dial_status(status)
+        if result != "answered":
+            if dial_hung_up or self.agi.hung_up or status.upper() == "CANCEL":
+                raise AGIHangup("caller hung up while ringing")
+            return DialResult(result)
+        talk = _seconds(self.agi.get_variable("ANSWEREDTIME"))
+        peer = answered_by(self.agi.get_variable("DIALEDPEERNUMBER"), [t.dial_string for t in targets])
+        operator_id = next((t.operator_id for t in targets if t.dial_string == peer), None)
+        self.clock.wait_s = max(0.0, time.monotonic() - self.clock.started - talk)
+        return DialResult("answered", talk_s=talk, operator_id=operator_id, dial_string=peer)
+
+    def record_tip(self, step):
+        self.say(step.prompt)
+        name = f"tip-{self.call_ref}-{int(time.time())}"
+        path = f"{self.services.recording_dir.rstrip('/')}/{name}"
+        try:
+            result = self._command(step.max_s + COMMAND_TIMEOUT_S, "RECORD FILE", self.agi._quote(path), "wav",
+                                   self.agi._quote(step.finish_on), step.max_s * 1000, 0, "beep",
+                                   f"s={RECORD_SILENCE_S}")
+        except AGIHangup:  # what was said before hanging up is still a tip; its length is unknown
+            return Recorded(f"{name}.wav", None)
+        except AGIAppError:
+            if self.agi.hung_up:
+                return Recorded(f"{name}.wav", None)
+            raise
+        samples = result.get("endpos", ("0", ""))[0]
+        return Recorded(f"{name}.wav", int(samples) / 8000 if samples.isdigit() else None)
+
+    def hangup(self):
+        try:
+            self.agi.set_timeout(COMMAND_TIMEOUT_S)
+            self.agi.set_variable("UITKIJK_FLOW_DONE", "1")
+            self.agi.hangup()
+        except (AGIError, AgiProtocolError, OSError):
+            pass  # the caller was gone already
+
+    # The record ---------------------------------------------------------------------------
+
+    def record(self, flow, state):
+        log_ = self.services.call_log
+        outcome = flow.outcome(state)
+        try:
+            if flow.name == "alert":
+                if state.get("delivery_id"):
+                    end = self.clock.first_dial or time.monotonic()
+                    log_.record_alert_listen(state["delivery_id"], end - self.clock.started, state.get("key"))
+                if not outcome.route:
+                    return
+            log_.finish(self.call_ref, self.services.backend, self.caller, outcome,
+                        started_at=self.started_at, wait_s=self.clock.wait_s, origin=_origin(flow.name))
+        except Exception:  # the call is over; a lost record must not take the server down
+            log.exception("call %s: could not record the call", self.call_ref)
+
+
+def _origin(flow_name):
+    return "alert_call" if flow_name == "alert" else "free_number"
+
+
+def _seconds(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0

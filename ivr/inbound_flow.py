@@ -1,0 +1,158 @@
+"""The free number: a participant who saw something is put straight through to the action's operator.
+
+    caller alerted by one active action   -> "you are calling about <title>", put through
+    alerted by several                    -> menu of their titles (1..n), `*` for the code
+    unknown or withheld, or pressed `*`   -> the code from the message, three tries
+    no active action / the action ended   -> told so (112 for emergencies), then the general line
+    nobody answers                        -> a spoken tip, kept with the action
+
+State is a JSON dict; `phase` says which question is open: greeting | menu | code | routing |
+tip | general_line | done (greeting only before the first answer).
+"""
+from . import put_through
+from .steps import Digits, DialResult, Dial, DialTarget, Gather, Hangup, Hungup, Outcome, Recorded, Say, Started
+
+NAME = "inbound"
+MENU_SIZE = 9  # press_1 .. press_9
+
+
+class InboundFlow:
+    name = NAME
+
+    def __init__(self, directory, settings):
+        self.directory = directory
+        self.settings = settings
+
+    # The script --------------------------------------------------------------------------
+
+    def advance(self, state, event):
+        """(state, steps) after `event`; `state` is None before Started."""
+        if isinstance(event, Started):
+            return self.start(event)
+        state = dict(state)
+        if isinstance(event, Hungup):
+            if state.get("outcome") is None:
+                state["outcome"] = "abandoned"
+            state["phase"] = "done"
+            return state, []
+        phase = state["phase"]
+        if phase == "routing" and isinstance(event, Digits):  # `*` during "you are calling about ..."
+            state.update(action=None, alerted=False, route=[], pending=[])
+            return self.ask_code(state, lead_in=())
+        if phase == "menu" and isinstance(event, Digits):
+            return self.on_menu(state, event.value)
+        if phase == "code" and isinstance(event, Digits):
+            return self.on_code(state, event.value)
+        if phase == "routing" and isinstance(event, DialResult):
+            return put_through.on_dial_result(state, event, self.settings)
+        if phase == "tip" and isinstance(event, Recorded):
+            return put_through.on_recorded(state, event, self.settings)
+        if phase == "general_line" and isinstance(event, DialResult):
+            state["route"][-1]["status"] = event.status
+            if event.status == "answered":
+                state.update(outcome="general_line", talk_s=event.talk_s)
+                state["phase"] = "done"
+                return state, [Hangup()]
+            state["phase"] = "done"
+            return state, [Say(("goodbye",)), Hangup()]
+        raise ValueError(f"inbound flow: unexpected {type(event).__name__} in phase {phase!r}")
+
+    def start(self, event):
+        match = self.directory.identify(event.caller)
+        state = {"flow": NAME, "phase": "greeting", "call_ref": event.call_ref, "caller": event.caller,
+                 "dialled": event.dialled, "participant_id": match.participant_id,
+                 "lang": match.language or self.settings.default_language,
+                 "alerted_ids": [a.id for a in match.actions], "choices": [], "tries": 0,
+                 "action": None, "alerted": False, "route": [], "pending": [], "outcome": None,
+                 "operator_id": None, "talk_s": None}
+        if len(match.actions) == 1:
+            return self.greet_and_put_through(state, match.actions[0].as_dict())
+        if len(match.actions) > 1:
+            state["choices"] = [a.as_dict() for a in match.actions[:MENU_SIZE]]
+            state["phase"] = "menu"
+            return state, [Say(("inbound_welcome",)), self.menu(state["choices"])]
+        if not self.directory.has_active_actions():
+            return self.no_action(state, ("inbound_welcome", "no_active_action"))
+        return self.ask_code(state, lead_in=("inbound_welcome",))
+
+    def greet_and_put_through(self, state, action):
+        """Name the action and ring its operator; `*` during the greeting asks for a code instead."""
+        state, steps = put_through.begin(state, self.directory, self.settings, action, alerted=True)
+        greeting = Say(("inbound_calling_about", put_through.title_audio(action, self.settings),
+                        "connecting"), interrupt="*")
+        return state, [greeting, *steps]
+
+    # Menu of several actions ---------------------------------------------------------------
+
+    def menu(self, choices):
+        parts = ["inbound_menu_intro"]
+        for number, action in enumerate(choices, start=1):
+            parts += [f"press_{number}", put_through.title_audio(action, self.settings)]
+        return Gather(tuple(parts), max_digits=1, timeout_s=self.settings.menu_timeout_s)
+
+    def on_menu(self, state, digits):
+        choices = state["choices"]
+        if digits == "*":
+            return self.ask_code(state, lead_in=())
+        if digits and digits.isdigit() and 1 <= int(digits) <= len(choices):  # match
+            action = choices[int(digits) - 1]
+            return put_through.begin(state, self.directory, self.settings, action, alerted=True,
+                                     lead_in=("connecting",))
+        state["tries"] += 1
+        if state["tries"] >= self.settings.max_tries:  # failure: the most recent action's people
+            return put_through.begin(state, self.directory, self.settings, choices[0], alerted=True,
+                                     lead_in=("connecting",))
+        complaint = "no_input" if digits is None else "invalid_choice"  # timeout | invalid
+        return state, [Say((complaint,)), self.menu(choices)]
+
+    # Code from the message -----------------------------------------------------------------
+
+    def ask_code(self, state, lead_in):
+        state.update(phase="code", tries=0)
+        return state, [self.code_prompt(lead_in)]
+
+    def code_prompt(self, lead_in=()):
+        return Gather((*lead_in, "enter_code"), max_digits=6, timeout_s=self.settings.code_timeout_s)
+
+    def on_code(self, state, digits):
+        action = self.directory.action_by_code(digits) if digits else None
+        if action is not None and action.status == "active":  # match
+            state["tries"] = 0
+            action = action.as_dict()
+            return put_through.begin(state, self.directory, self.settings, action,
+                                     alerted=action["id"] in state["alerted_ids"],
+                                     lead_in=("inbound_calling_about",
+                                              put_through.title_audio(action, self.settings), "connecting"))
+        if action is not None:  # the action has ended
+            state["action"] = action.as_dict()
+            return self.no_action(state, ("action_ended", "no_active_action"))
+        state["tries"] += 1
+        if state["tries"] >= self.settings.max_tries:  # failure
+            return self.no_action(state, ("code_retry_exhausted",))
+        complaint = "no_input" if not digits else "code_unknown"  # timeout | invalid
+        return state, [Say((complaint,)), self.code_prompt()]
+
+    # Nothing to put through to -------------------------------------------------------------
+
+    def no_action(self, state, said):
+        """Say why, then the control room's general line where it wants those calls, else goodbye."""
+        state["outcome"] = "no_action"
+        line = self.directory.idle_line(state["dialled"]) if self.settings.idle_to_general_line else None
+        if line is None:
+            state["phase"] = "done"
+            return state, [Say((*said, "goodbye")), Hangup()]
+        state["phase"] = "general_line"
+        state["route"].append({"stage": "general_line", "targets": [line], "status": None})
+        return state, [Say(said), Dial((DialTarget(line),), self.settings.control_room_ring_s,
+                                       stage="general_line")]
+
+    # The record ----------------------------------------------------------------------------
+
+    @staticmethod
+    def outcome(state):
+        """What the finished call amounts to, for the call record."""
+        action = state.get("action") or {}
+        return Outcome(outcome=state.get("outcome") or "abandoned", action_id=action.get("id"),
+                       participant_id=state.get("participant_id"), alerted=bool(state.get("alerted")),
+                       operator_id=state.get("operator_id"), route=state.get("route") or [],
+                       talk_s=state.get("talk_s"))

@@ -1,0 +1,158 @@
+"""core.inbound on SQLite and PostgreSQL: who is calling about what, routes, and the call record."""
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select, update
+
+from core.actions import ActionService, parse_launch
+from core.inbound import InboundCallLog, InboundDirectory, calls_and_tips, set_operator_available
+from core.models import Delivery, InboundCall, Operator, Tip
+from ivr.steps import Outcome
+from tests import factories
+
+
+def launch(rt, session, room, operator, title, radius_m=1000):
+    body = factories.launch_body(room, operator, radius_m, title=title)
+    action, _ = ActionService(rt).launch(session, parse_launch(body, 640, 50_000), "test")
+    return action
+
+
+def alerted(session, action_id, state="sent"):
+    session.execute(update(Delivery).where(Delivery.action_id == action_id).values(state=state))
+
+
+@pytest.fixture
+def world(rt):
+    """Two actions: a landline participant alerted by both, an SMS participant by the first only."""
+    with rt.db.session() as s:
+        room, operators = factories.control_room(s)
+        both = factories.participant(s, "0201234567", 100)
+        first_only = factories.participant(s, "0612345678", 800)
+        first = launch(rt, s, room, operators[0], "Inbraak Weesp", radius_m=1000)
+        second = launch(rt, s, room, operators[1], "Vermiste jongen", radius_m=500)
+        alerted(s, first.id)
+        alerted(s, second.id)
+        return {"room": room.id, "ops": [o.id for o in operators], "both": both.id, "first_only": first_only.id,
+                "first": first, "second": second}
+
+
+def test_caller_alerted_by_two_actions_gets_both_newest_first(rt, world):
+    """A number alerted by two active actions is matched to both, newest first, with its participant."""
+    match = InboundDirectory(rt.db).identify("+31201234567")
+    assert match.participant_id == world["both"]
+    assert [a.id for a in match.actions] == [world["second"].id, world["first"].id]
+    assert match.actions[1].title == "Inbraak Weesp" and match.actions[1].code == world["first"].code
+
+
+def test_participant_recognised_from_another_of_their_numbers(rt, world):
+    """Alerted by SMS on the mobile, calling from a landline of the same participant: still matched."""
+    with rt.db.session() as s:
+        from core.models import PhoneNumber
+        s.add(PhoneNumber(participant_id=world["first_only"], e164="+31201112233", kind="landline",
+                          channel="voice"))
+    match = InboundDirectory(rt.db).identify("+31201112233")
+    assert match.participant_id == world["first_only"]
+    assert [a.id for a in match.actions] == [world["first"].id]
+
+
+@pytest.mark.parametrize("state", ["queued", "failed", "cancelled"])
+def test_not_yet_or_never_alerted_does_not_count(rt, world, state):
+    """Deliveries still queued, failed or cancelled do not make the caller 'alerted'."""
+    with rt.db.session() as s:
+        alerted(s, world["first"].id, state)
+    match = InboundDirectory(rt.db).identify("+31612345678")
+    assert match.actions == () and match.participant_id == world["first_only"]
+
+
+def test_ended_action_no_longer_matches_and_its_code_reads_ended(rt, world):
+    """After an action ends it is not offered; its code is found as ended."""
+    with rt.db.session() as s:
+        ActionService(rt).end(s, world["first"].id, "not_found", None, "test")
+    directory = InboundDirectory(rt.db)
+    assert [a.id for a in directory.identify("+31201234567").actions] == [world["second"].id]
+    assert directory.action_by_code(world["first"].code).status == "ended"
+    assert directory.action_by_code(world["second"].code).status == "active"
+    assert directory.has_active_actions()
+
+
+@pytest.mark.parametrize("code", [None, "", "12", "abcd", "1234567", "0000"])  # codes start at 1000
+def test_unknown_or_malformed_code_is_none(rt, world, code):
+    """Codes that are no action's code, or not codes at all, give None."""
+    assert InboundDirectory(rt.db).action_by_code(code) is None
+
+
+def test_unknown_and_withheld_callers_match_nothing(rt, world):
+    """A number nobody registered, and a withheld one, match no participant and no action."""
+    directory = InboundDirectory(rt.db)
+    assert directory.identify("+31209999999").actions == ()
+    assert directory.identify(None).participant_id is None
+
+
+def test_route_lists_handler_colleagues_availability_and_general_line(rt, world):
+    """The route is the action's operator, the other operators of its room (with availability), the line."""
+    with rt.db.session() as s:
+        set_operator_available(s, world["ops"][1], False)
+    route = InboundDirectory(rt.db).route(world["first"].id)
+    assert route.handler.id == world["ops"][0] and route.handler.available
+    assert [(o.id, o.available) for o in route.others] == [(world["ops"][1], False)]
+    assert route.general_line == "Local/31209990000@lab-pstn"
+
+
+def test_idle_line_by_dialled_free_number_or_single_room(rt, world):
+    """The general line for idle calls: the room whose free number was dialled, or the only room."""
+    directory = InboundDirectory(rt.db)
+    assert directory.idle_line("08000011") == "Local/31209990000@lab-pstn"
+    assert directory.idle_line(None) == "Local/31209990000@lab-pstn"
+
+
+def test_alert_call_reads_delivery_language_and_spoken_text(rt, world):
+    """The alert call of a delivery carries the action and the spoken alert text with the code."""
+    with rt.db.Session() as s:
+        delivery_id = s.scalar(select(Delivery.id).where(Delivery.action_id == world["first"].id,
+                                                         Delivery.channel == "voice"))
+    call = InboundDirectory(rt.db).alert_call(delivery_id)
+    assert call.action.id == world["first"].id and call.language == "nl"
+    assert " ".join(world["first"].code) in call.alert_text
+    assert InboundDirectory(rt.db).alert_call(10 ** 9) is None
+
+
+def test_tip_and_call_record_are_kept_and_listed_for_the_operator(rt, world):
+    """A tip is saved at once with its call; finishing the call fills the record; the view lists both."""
+    log_ = InboundCallLog(rt.db)
+    tip_id = log_.save_tip("1700.1", "asterisk", "+31201234567", world["first"].id, "tip-1700.1-1.wav", 6.5)
+    route = [{"stage": "operator", "targets": ["Local/x@lab-pstn"], "status": "busy"}]
+    call_id = log_.finish("1700.1", "asterisk", "+31201234567",
+                          Outcome("tip", action_id=world["first"].id, participant_id=world["both"], alerted=True,
+                                  route=route),
+                          started_at=datetime.now(timezone.utc), wait_s=None)
+    with rt.db.Session() as s:
+        call = s.get(InboundCall, call_id)
+        assert (call.outcome, call.alerted, call.route, call.participant_id) == ("tip", True, route, world["both"])
+        assert s.get(Tip, tip_id).inbound_call_id == call_id
+        view = calls_and_tips(s, world["first"].id)
+    assert view["calls"][0]["caller"] == "+31******567" and view["tips"][0]["duration_s"] == 6.5
+
+
+def test_finish_refuses_an_unknown_outcome(rt, world):
+    """A call outcome outside the known list is a programming error, refused."""
+    with pytest.raises(ValueError):
+        InboundCallLog(rt.db).finish("x", "asterisk", None, Outcome("exploded"), started_at=datetime.now(timezone.utc))
+
+
+def test_alert_listen_is_added_to_the_delivery_detail(rt, world):
+    """Seconds listened and the key pressed end up in the ledger row's detail."""
+    with rt.db.Session() as s:
+        delivery_id = s.scalar(select(Delivery.id).where(Delivery.action_id == world["first"].id))
+    assert InboundCallLog(rt.db).record_alert_listen(delivery_id, 23.46, "1")
+    with rt.db.Session() as s:
+        assert s.get(Delivery, delivery_id).detail == {"listened_s": 23.5, "key": "1"}
+    assert not InboundCallLog(rt.db).record_alert_listen(10 ** 9, 1, None)
+
+
+def test_operator_availability_unknown_operator(rt, world):
+    """Marking an unknown operator available is a NotFound."""
+    from core.errors import NotFound
+    with rt.db.session() as s, pytest.raises(NotFound):
+        set_operator_available(s, 10 ** 6, True)
+    with rt.db.Session() as s:
+        assert s.get(Operator, world["ops"][0]).available

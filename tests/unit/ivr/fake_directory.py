@@ -1,0 +1,48 @@
+"""A table-driven stand-in for core.inbound.InboundDirectory, for the flow tables."""
+from dataclasses import dataclass, field
+
+from core.inbound import ActionSummary, AlertCall, CallerMatch, OperatorRef, RouteInfo
+
+BURGLARY = ActionSummary(id=1, code="4711", title="Inbraak Weesp", status="active", control_room_id=1,
+                         alert_prompt="nl/alert1")
+MISSING = ActionSummary(id=2, code="5822", title="Vermiste jongen", status="active", control_room_id=1)
+ENDED = ActionSummary(id=3, code="9000", title="Oud", status="ended", control_room_id=1)
+
+HANDLER = OperatorRef(11, "Local/31209990001@lab-pstn", True)
+COLLEAGUE = OperatorRef(12, "Local/31209990002@lab-pstn", True)
+AWAY = OperatorRef(13, "Local/31209990003@lab-pstn", False)
+GENERAL = "Local/31209990000@lab-pstn"
+
+
+@dataclass
+class FakeDirectory:
+    callers: dict = field(default_factory=dict)  # e164 -> (participant_id, language, actions)
+    actions: tuple = (BURGLARY, MISSING, ENDED)
+    routes: dict = field(default_factory=dict)  # action id -> RouteInfo
+    idle: str | None = GENERAL
+    alerts: dict = field(default_factory=dict)  # delivery id -> AlertCall
+
+    def identify(self, caller):
+        pid, language, actions = self.callers.get(caller, (None, None, ()))
+        return CallerMatch(pid, language, tuple(actions))
+
+    def action_by_code(self, code):
+        found = [a for a in self.actions if a.code == code]
+        found.sort(key=lambda a: a.status != "active")
+        return found[0] if found else None
+
+    def has_active_actions(self):
+        return any(a.status == "active" for a in self.actions)
+
+    def route(self, action_id):
+        return self.routes.get(action_id, RouteInfo(action_id, HANDLER, (COLLEAGUE, AWAY), GENERAL))
+
+    def idle_line(self, dialled=None):
+        return self.idle
+
+    def alert_call(self, delivery_id):
+        return self.alerts.get(delivery_id)
+
+
+def alert_call(delivery_id=7, action=BURGLARY, language="nl"):
+    return AlertCall(delivery_id, 21, language, action, f"Alert text of {action.code}")

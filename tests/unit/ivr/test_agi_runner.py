@@ -1,0 +1,206 @@
+"""The AGI runner against recorded Asterisk exchanges (tests/fixtures/agi)."""
+import pytest
+from agi_peer import ScriptedAsterisk, environment, load
+from fake_directory import BURGLARY, HANDLER, MISSING, FakeDirectory, alert_call
+
+from core.inbound import RouteInfo
+from ivr.agi_channel import SocketAGI
+from ivr.agi_runner import AgiCall, CallServices, caller_e164, script_name
+from ivr.fastagi import build_flows
+from ivr.settings import FlowSettings
+from ivr.steps import Spoken
+
+CALLER = "+31201234501"
+RENDERED = {"Inbraak Weesp": "/snd/title/4711", "Vermiste jongen": "/snd/title/5822",
+            "Alert text of 4711": "/snd/alert/4711"}
+
+
+class TablePrompts:
+    """Prompt parts to /snd/<language>/<id>; spoken texts from a table of renderings."""
+
+    def files(self, parts, language):
+        out = []
+        for part in parts:
+            if isinstance(part, Spoken):
+                out += [RENDERED[part.text]] if part.text in RENDERED else self.files(part.fallback, language)
+            else:
+                out.append(f"/snd/{language}/{part}")
+        return out
+
+
+class CallLog:
+    def __init__(self):
+        self.tips, self.finished, self.listened = [], [], []
+
+    def save_tip(self, call_ref, backend, caller, action_id, recording, duration_s, origin):
+        self.tips.append((call_ref, caller, action_id, recording, duration_s, origin))
+
+    def finish(self, call_ref, backend, caller, outcome, *, started_at, wait_s, origin):
+        self.finished.append((call_ref, caller, outcome, wait_s, origin))
+
+    def record_alert_listen(self, delivery_id, listened_s, key):
+        self.listened.append((delivery_id, key))
+
+
+class Leases:
+    def __init__(self, busy=()):
+        self.busy, self.claims, self.releases = set(busy), [], []
+
+    def claim(self, call_ref, operator_ids):
+        self.claims.append(list(operator_ids))
+        return [o for o in operator_ids if o not in self.busy]
+
+    def release(self, call_ref, operator_ids):
+        self.releases.append(list(operator_ids))
+
+
+def services(leases=None, **directory):
+    directory.setdefault("callers", {CALLER: (101, "en", [BURGLARY])})
+    directory.setdefault("alerts", {7: alert_call(language="en")})
+    decisions = []
+    return CallServices(flows=build_flows(FakeDirectory(**directory), FlowSettings()), prompts=TablePrompts(),
+                        call_log=CallLog(), leases=leases or Leases(), recording_dir="/rec",
+                        on_decision=lambda flow, seconds: decisions.append(flow)), decisions
+
+
+def replay(transcript, services_, **env):
+    return run_call(ScriptedAsterisk(load(transcript), environment(**env)), services_)
+
+
+def run_call(peer, services_):
+    """Run one call on the server side of the scripted Asterisk; returns the peer when both are done."""
+    peer.start()
+    sock = peer.server_sock
+    with sock, sock.makefile("rb") as rfile, sock.makefile("wb", buffering=0) as wfile:
+        AgiCall(SocketAGI(sock, rfile, wfile), services_).run()
+    peer.wait()
+    return peer
+
+
+def test_alerted_caller_is_connected_and_recorded():
+    """Greeting, Dial with the whisper, DIALSTATUS ANSWER: recorded as connected to the handler."""
+    svc, decisions = services()
+    replay("inbound_alerted_connected.txt", svc)
+    (call_ref, caller, outcome, wait_s, origin), = svc.call_log.finished
+    assert (call_ref, caller, origin) == ("1717171717.42", CALLER, "free_number")
+    assert (outcome.outcome, outcome.operator_id, outcome.talk_s) == ("connected", HANDLER.id, 42.0)
+    assert wait_s is not None and decisions == ["inbound"]
+    assert svc.leases.claims == [[HANDLER.id]] and svc.leases.releases == [[HANDLER.id]]
+
+
+def test_busy_noanswer_congestion_then_tip_saved():
+    """Every stage fails in turn; the caller's tip is recorded with its length and saved."""
+    svc, _ = services()
+    replay("inbound_busy_then_tip.txt", svc)
+    (_, caller, action_id, recording, duration, origin), = svc.call_log.tips
+    assert (caller, action_id, duration, origin) == (CALLER, BURGLARY.id, 8.0, "free_number")
+    assert recording.startswith("tip-1717171717.42-") and recording.endswith(".wav")
+    outcome = svc.call_log.finished[0][2]
+    assert outcome.outcome == "tip"
+    assert [r["status"] for r in outcome.route] == ["busy", "noanswer", "failed"]
+
+
+def test_busy_operator_is_not_rung_twice():
+    """An operator another call holds is left out of the Dial; with nobody left the stage is skipped."""
+    svc, _ = services(leases=Leases(busy={HANDLER.id}))
+    run_call(ScriptedAsterisk([
+        ("S", 'STREAM FILE /snd/en/inbound_calling_about "*" 0'), ("A", "200 result=0 endpos=1"),
+        ("S", 'STREAM FILE /snd/title/4711 "*" 0'), ("A", "200 result=0 endpos=1"),
+        ("S", 'STREAM FILE /snd/en/connecting "*" 0'), ("A", "200 result=0 endpos=1"),
+        ("S", 'EXEC Dial "Local/31209990002@lab-pstn,20,U(*)"'), ("A", "HANGUP"), ("A", "200 result=-1"),
+        ("S", 'GET VARIABLE "DIALSTATUS"'), ("A", "200 result=1 (CANCEL)"),
+    ], environment()), svc)
+    route = svc.call_log.finished[0][2].route
+    assert [(r["stage"], r["status"]) for r in route] == [("operator", "busy"), ("others", None)]
+
+
+def test_hangup_while_ringing_is_abandoned_and_releases_the_operator():
+    """HANGUP during Dial: no more commands but DIALSTATUS, the lease is released, outcome abandoned."""
+    svc, _ = services()
+    peer = replay("inbound_hangup_while_ringing.txt", svc)
+    assert peer.extra == []
+    assert svc.call_log.finished[0][2].outcome == "abandoned"
+    assert svc.leases.releases == [[HANDLER.id]]
+
+
+def test_hangup_during_tip_still_saves_the_tip():
+    """A caller who hangs up while speaking the tip: the recording is saved anyway (length unknown)."""
+    svc, _ = services(routes={1: RouteInfo(1, None, (), None)})
+    replay("inbound_hangup_during_tip.txt", svc)
+    (_, _, action_id, recording, duration, _), = svc.call_log.tips
+    assert action_id == BURGLARY.id and duration is None
+    assert svc.call_log.finished[0][2].outcome == "tip"
+
+
+def test_star_then_code_puts_through_not_alerted():
+    """`*` during the greeting, then another action's code: put through with 'not alerted'."""
+    svc, _ = services()
+    replay("inbound_star_then_code.txt", svc)
+    outcome = svc.call_log.finished[0][2]
+    assert (outcome.outcome, outcome.action_id, outcome.alerted) == ("connected", 2, False)
+
+
+def test_socket_dropped_mid_command_ends_the_call_cleanly():
+    """Asterisk closing the socket mid-command ends the call; it is still recorded (abandoned)."""
+    svc, _ = services()
+    replay("inbound_socket_dropped.txt", svc)
+    assert svc.call_log.finished[0][2].outcome == "abandoned"
+
+
+def test_alert_press_1_records_key_and_bridge():
+    """The alert call reads its delivery, plays the alert; 1 puts through and both records are written."""
+    svc, _ = services()
+    replay("alert_press_1.txt", svc, agi_network_script="alert", agi_context="uitkijk-alert")
+    assert svc.call_log.listened == [(7, "1")]
+    (_, _, outcome, _, origin), = svc.call_log.finished
+    assert (outcome.outcome, origin) == ("connected", "alert_call")
+
+
+def test_unknown_script_sends_nothing():
+    """A script name with no flow gets no command: the dialplan falls back to the control room."""
+    svc, _ = services()
+    peer = run_call(ScriptedAsterisk([], environment(agi_network_script="nothing-here")), svc)
+    assert peer.extra == [] and svc.call_log.finished == []
+
+
+@pytest.mark.parametrize(("raw", "e164"), [
+    ("0201234501", "+31201234501"), ("0031201234501", "+31201234501"), ("+31201234501", "+31201234501"),
+    ("31201234501", "+31201234501"), ("+4930123456", "+4930123456"), ("004930123456", "+4930123456"),
+    ("anonymous", None), ("unknown", None), ("", None), (None, None), ("Restricted", None), ("12", None),
+])
+def test_caller_id_normalisation(raw, e164):
+    """National, 0031, +31, international-without-plus and foreign caller IDs become E.164; withheld is None."""
+    assert caller_e164(raw, "NL") == e164
+
+
+def test_script_name_strips_arguments():
+    """`agi_network_script` may carry arguments and slashes; only the name picks the flow."""
+    assert script_name("inbound?x=1") == "inbound" and script_name("/alert") == "alert" and script_name(None) == ""
+
+
+def test_menu_key_during_the_prompts_answers_the_question():
+    """GET DATA plays one file, so menu parts play as interruptible prompts; a key there is the answer."""
+    svc, _ = services(callers={CALLER: (101, "en", [MISSING, BURGLARY])})
+    run_call(ScriptedAsterisk([
+        ("S", 'STREAM FILE /snd/en/inbound_welcome "" 0'), ("A", "200 result=0 endpos=8000"),
+        ("S", 'STREAM FILE /snd/en/inbound_menu_intro "0123456789*#" 0'), ("A", "200 result=0 endpos=8000"),
+        ("S", 'STREAM FILE /snd/en/press_1 "0123456789*#" 0'), ("A", "200 result=0 endpos=8000"),
+        ("S", 'STREAM FILE /snd/title/5822 "0123456789*#" 0'), ("A", "200 result=50 endpos=4000"),
+        ("S", 'STREAM FILE /snd/en/connecting "" 0'), ("A", "200 result=0 endpos=8000"),
+        ("S", 'EXEC Dial "Local/31209990001@lab-pstn,20,U(*)"'), ("A", "HANGUP"), ("A", "200 result=-1"),
+        ("S", 'GET VARIABLE "DIALSTATUS"'), ("A", "200 result=1 (CANCEL)"),
+    ], environment()), svc)
+    outcome = svc.call_log.finished[0][2]
+    assert (outcome.action_id, outcome.outcome) == (BURGLARY.id, "abandoned")
+
+
+def test_code_continues_after_the_first_key_in_the_prompt():
+    """A first key pressed during the welcome is kept; GET DATA collects the rest without a prompt."""
+    svc, _ = services(callers={})
+    run_call(ScriptedAsterisk([
+        ("S", 'STREAM FILE /snd/nl/inbound_welcome "0123456789*#" 0'), ("A", "200 result=53 endpos=4000"),
+        ("S", 'GET DATA "" 10000 5'), ("A", "200 result=822"),
+        ("S", 'STREAM FILE /snd/nl/inbound_calling_about "" 0'), ("A", "HANGUP"), ("A", "200 result=-1 endpos=0"),
+    ], environment()), svc)
+    outcome = svc.call_log.finished[0][2]
+    assert (outcome.action_id, outcome.outcome, outcome.alerted) == (MISSING.id, "abandoned", False)

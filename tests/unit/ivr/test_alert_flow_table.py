@@ -1,0 +1,91 @@
+"""The outbound alert call as a table: state + event -> steps."""
+import json
+
+import pytest
+from fake_directory import BURGLARY, ENDED, HANDLER, FakeDirectory, alert_call
+
+from ivr.alert_flow import AlertFlow
+from ivr.settings import FlowSettings
+from ivr.steps import Dial, DialResult, Digits, Gather, Hangup, Hungup, Say, Spoken, Started
+
+SETTINGS = FlowSettings()
+
+
+def make_flow():
+    return AlertFlow(FakeDirectory(alerts={7: alert_call()}), SETTINGS)
+
+
+def run(flow, events, delivery_id=7):
+    state, steps = flow.advance(None, Started("call-9", caller="+31201234501", delivery_id=delivery_id))
+    batches = [steps]
+    for event in events:
+        state, steps = flow.advance(state, event)
+        json.dumps(state)
+        batches.append(steps)
+    return state, batches
+
+
+ALERT = Say((Spoken("Alert text of 4711", key="nl/alert1",
+                    fallback=("alert_intro", "whisper_action_code", "digit_4", "digit_7", "digit_1", "digit_1")),),
+            interrupt="12")
+MENU = Gather(("alert_menu",), max_digits=1, timeout_s=SETTINGS.menu_timeout_s)
+
+
+def test_alert_plays_twice_then_the_menu():
+    """The alert is played twice, then 'press 1 to be put through, press 2 to hear it again'."""
+    _, (steps,) = run(make_flow(), [])
+    assert steps == [ALERT, ALERT, MENU]
+
+
+def test_press_1_puts_through_to_the_action_operator():
+    """Pressing 1 (even during the alert) takes the free number's routing for the action."""
+    flow = make_flow()
+    state, batches = run(flow, [Digits("1")])
+    say, dial = batches[-1]
+    assert say == Say(("connecting",)) and isinstance(dial, Dial)
+    assert dial.targets[0].operator_id == HANDLER.id and dial.whisper[-1] == "whisper_alerted"
+    assert state["key"] == "1"
+    state, _ = flow.advance(state, DialResult("answered", talk_s=12.0, operator_id=HANDLER.id))
+    assert flow.outcome(state).outcome == "connected" and flow.outcome(state).action_id == BURGLARY.id
+
+
+def test_press_2_plays_the_alert_again():
+    """Pressing 2 plays the alert once more and asks again."""
+    state, batches = run(make_flow(), [Digits("2")])
+    assert batches[-1] == [ALERT, MENU] and state["key"] == "2"
+
+
+@pytest.mark.parametrize(("event", "complaint"), [(Digits(None), "no_input"), (Digits("5"), "invalid_choice")])
+def test_no_or_wrong_key_asks_again(event, complaint):
+    """No key or another key is named and the menu is repeated."""
+    _, batches = run(make_flow(), [event])
+    assert batches[-1] == [Say((complaint,)), MENU]
+
+
+def test_silence_after_three_menus_thanks_and_hangs_up():
+    """A participant who only listens is thanked after three menus; the outcome is 'listened'."""
+    flow = make_flow()
+    state, batches = run(flow, [Digits(None)] * 3)
+    assert batches[-1] == [Say(("thanks_goodbye",)), Hangup()]
+    assert flow.outcome(state).outcome == "listened" and state["key"] is None
+
+
+def test_hangup_while_listening_is_listened():
+    """Hanging up during the alert counts as listened, not as a failed call."""
+    flow = make_flow()
+    state, batches = run(flow, [Hungup()])
+    assert batches[-1] == [] and flow.outcome(state).outcome == "listened"
+
+
+def test_unknown_delivery_hangs_up_failed():
+    """An alert call whose delivery is unknown hangs up and is recorded as failed."""
+    flow = make_flow()
+    state, (steps,) = run(flow, [], delivery_id=999)
+    assert steps == [Hangup()] and flow.outcome(state).outcome == "failed"
+
+
+def test_alert_for_an_ended_action_says_so():
+    """An alert call about an action that has ended in the meantime says so and hangs up."""
+    flow = AlertFlow(FakeDirectory(alerts={7: alert_call(action=ENDED)}), SETTINGS)
+    _, (steps,) = run(flow, [])
+    assert steps == [Say(("action_ended", "goodbye")), Hangup()]
