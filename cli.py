@@ -14,6 +14,7 @@ from core.demo import bulk_insert, ensure_control_room, generate_people
 from core.errors import Conflict, NotFound, ValidationError
 from core.jobs import sweep
 from core.models import OutboxMessage, Participant
+from core.secrets import SecretUnavailable
 from core.participants import Registry, delete_participant, get_participant, participant_as_dict, validate
 from core.tokens import create_token
 
@@ -184,7 +185,24 @@ def sweep_command():
     click.echo(f"{sweep()} deliveries re-enqueued")
 
 
+@click.command("asterisk-config")
+@with_appcontext
+@click.argument("target_dir", type=click.Path(file_okay=False))
+@click.option("--fallback-destination", required=True,
+              help="Dial string the dialplan puts callers through to when FastAGI cannot run (the control room)")
+def asterisk_config_command(target_dir, fallback_destination):
+    """Render Asterisk's configuration (AMI, FastAGI, dialplan, the enabled SIP trunks) into TARGET_DIR."""
+    from voice.trunks import render_asterisk_config
+
+    def work(session):
+        try:
+            return render_asterisk_config(session, current_app.config, target_dir, fallback_destination)
+        except (ValueError, SecretUnavailable) as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"Asterisk configuration written; start Asterisk with -C {_run(work)}")
+
+
 def init_app(app):
     for command in (migrate_command, create_token_command, load_demo_command, participants_group,
-                    actions_group, outbox_command, sweep_command):
+                    actions_group, outbox_command, sweep_command, asterisk_config_command):
         app.cli.add_command(command)

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
+from tts_prompts import PromptStore, get_engine
 from voice.ami import AmiClient, AmiEvent, AmiUnavailable
 
 from .model import AsteriskSettings, OperatorConf, TrunkConf
@@ -154,6 +155,7 @@ class AsteriskLab:
             (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
         render_config(self.run_dir / "etc", self.settings, self.trunks, self.operators,
                       lab=True)
+        self._install_fallback_prompt()
         with open(self.run_dir / "log" / "asterisk.out", "ab") as output:
             self._process = subprocess.Popen(
                 ["setpriv", "--pdeathsig", "TERM",
@@ -168,6 +170,14 @@ class AsteriskLab:
         except BaseException:
             self.stop()
             raise
+
+    def _install_fallback_prompt(self) -> None:
+        """The generic prompt the dialplan plays when the FastAGI server cannot run an alert call."""
+        target = self.sound_dir_host / f"{self.settings.fallback_prompt}.wav"
+        if not target.exists():
+            store = PromptStore(self.run_dir / "cache" / "prompts", get_engine("espeak"))
+            store.render_prompt("alert_fallback", "nl")
+            store.export("alert_fallback", "nl", target)
 
     def stop(self, timeout: float = 15) -> None:
         """Stop Asterisk (SIGTERM, then SIGKILL); the run directory stays for restart()."""

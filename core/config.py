@@ -14,6 +14,8 @@ DEFAULTS = {
     "QUEUE_PREFIX": "uitkijk",
     # Which transport reaches a channel; "console" writes to the outbox table.
     "VOICE_TRANSPORT": "console",
+    # With VOICE_TRANSPORT=per-room: the back-end of calls that belong to no control room (confirmation codes).
+    "VOICE_DIRECT_BACKEND": "asterisk",
     "SMS_TRANSPORT": "console",
     "FREE_NUMBER": "0800 0011",
     "MAX_MESSAGE_LENGTH": 640,
@@ -41,11 +43,59 @@ DEFAULTS = {
     "MAP_TILE_URL": "",  # empty: the maps draw circles and points on a plain background
     # Fernet key for trunk secrets; by default one is derived from SECRET_KEY.
     "TRUNK_SECRET_KEY": "",
+    # Twilio (SMS and, per control room, voice). Webhooks are verified against PUBLIC_BASE_URL.
+    "TWILIO_ACCOUNT_SID": "",
+    "TWILIO_AUTH_TOKEN": "",
+    "TWILIO_API_BASE_URL": "",  # empty: Twilio itself; tests point it at Prism
+    "TWILIO_FROM": "",
+    "TWILIO_MESSAGING_SERVICE_SID": "",
+    "TWILIO_VOICE_FROM": "",
+    "PUBLIC_BASE_URL": "",
+    "SMS_RATE_PER_S": 10,
+    "SMS_ALERT_VALIDITY_S": 1800,
+    "SMS_MAX_PACING_WAIT_S": 30,
+    "TWILIO_CALLS_PER_S": 1,
+    # Asterisk: AMI, the trunk of alert calls and its limits (voice.settings reads these).
+    "AMI_HOST": "127.0.0.1",
+    "AMI_PORT": 5038,
+    "AMI_USER": "uitkijk",
+    "AMI_SECRET": "",
+    "TRUNK_NAME": "provider",
+    "TRUNK_DIAL_TEMPLATE": "PJSIP/{number}@provider",
+    "TRUNK_CALLER_ID": "+31850000000",
+    "TRUNK_CHANNEL_LIMIT": 30,
+    "TRUNK_CPS": 10.0,
+    "TRUNK_CHANNEL_VARIABLES": {},  # from the environment: a JSON object
+    # PROMPT_DIR and RECORDINGS_DIR as Asterisk sees them (it may run in a chroot); empty: the same path.
+    "ASTERISK_PROMPT_DIR": "",
+    # Where `flask asterisk-config` tells Asterisk to keep its files and find the fallback prompt.
+    "ASTERISK_SOUND_DIR": "/var/lib/uitkijk/sounds",
+    "ASTERISK_INSTANCE_DIR": "/var/lib/uitkijk/asterisk",
+    "ASTERISK_RECORDINGS_DIR": "",
+    "VOICE_RING_TIMEOUT_S": 30.0,
+    "CALL_RESPONSE_GRACE_S": 15.0,
+    "CALL_LEASE_S": 60.0,
+    # The FastAGI server and the free-number flows (ivr.settings reads the IVR_ keys).
+    "AGI_HOST": "127.0.0.1",
+    "AGI_PORT": 4573,
+    "OPERATOR_LEASE_S": 4 * 3600,
+    "CALL_MAX_S": 4 * 3600,
+    "IVR_DEFAULT_LANGUAGE": "nl",
+    "IVR_TITLE_LANGUAGE": "nl",
+    "IVR_RING_S": 20,
+    "IVR_CONTROL_ROOM_RING_S": 30,
+    "IVR_MENU_TIMEOUT_S": 6,
+    "IVR_CODE_TIMEOUT_S": 10,
+    "IVR_MAX_TRIES": 3,
+    "IVR_TIP_MAX_S": 120,
+    "IVR_IDLE_TO_GENERAL_LINE": True,
 }
 
-BOOL_KEYS = {"SECURE_COOKIES"}
+BOOL_KEYS = {"SECURE_COOKIES", "IVR_IDLE_TO_GENERAL_LINE"}
 INT_KEYS = {"SESSION_LIFETIME_S", "LOGIN_MAX_FAILURES_ACCOUNT", "LOGIN_MAX_FAILURES_ADDRESS", "LOGIN_WINDOW_S",
-            "SIGNUP_PER_HOUR", "LINK_PER_HOUR","MAX_ATTEMPTS", "RETRY_WINDOW_S", "MAX_MESSAGE_LENGTH", "MAX_RADIUS_M", "DELIVERY_LEASE_S", "REQUEUE_AFTER_S"}
+            "SIGNUP_PER_HOUR", "LINK_PER_HOUR", "MAX_ATTEMPTS", "RETRY_WINDOW_S", "MAX_MESSAGE_LENGTH", "MAX_RADIUS_M",
+            "DELIVERY_LEASE_S", "REQUEUE_AFTER_S", "AMI_PORT", "AGI_PORT", "TRUNK_CHANNEL_LIMIT", "OPERATOR_LEASE_S",
+            "CALL_MAX_S"}
 
 
 def _parse(key, text):

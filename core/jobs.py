@@ -10,7 +10,7 @@ from . import ledger, runtime
 from .messages import message_for
 from .models import Action, Delivery, utcnow
 from .numbers import mask
-from .transports import PermanentFailure, TransientFailure
+from .transports import PermanentFailure, TransientFailure, transport_for
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def send_deliveries(delivery_ids):
 
 def send_one(rt, session, delivery, text):
     """Send one claimed delivery through its channel's transport and record the result in the ledger."""
-    transport = rt.transports[delivery.channel]
+    transport = transport_for(rt, session, delivery)
     try:
         result = transport.send(session, delivery, text)
     except PermanentFailure as exc:
@@ -64,7 +64,7 @@ def send_one(rt, session, delivery, text):
         log.warning("delivery %s to %s failed permanently: %s", delivery.id, mask(delivery.to_e164), exc.code)
         return
     except TransientFailure as exc:
-        _retry(rt, session, delivery, exc.reason, exc.retry_after)
+        retry_or_fail(rt, session, delivery, exc.reason, exc.retry_after)
         return
     if result.state == "sending":
         # The outcome arrives later (a call in progress); keep the reference for the events.
@@ -75,7 +75,7 @@ def send_one(rt, session, delivery, text):
         after_reached(rt, session, delivery)
 
 
-def _retry(rt, session, delivery, reason, retry_after):
+def retry_or_fail(rt, session, delivery, reason, retry_after):
     """Back off and try again while the attempts and (for time-critical alerts) the window allow."""
     action = session.get(Action, delivery.action_id)
     config = rt.config

@@ -66,7 +66,18 @@ class ConsoleTransport:
 # Transport name -> "module:factory". Imported only when configured, so the core needs no telephony package.
 TRANSPORTS = {
     "console": None,
+    "twilio": "twilio_gateway.transports:make_twilio_transport",
+    "asterisk": "voice.asterisk_transport:factory",
+    # Voice through each control room's own back-end (asterisk or twilio).
+    "per-room": "voice.room_router:factory",
 }
+
+
+def transport_for(rt, session, delivery):
+    """The transport that sends `delivery`: its channel's, or the one a router picks for it."""
+    transport = rt.transports[delivery.channel]
+    route = getattr(transport, "route", None)
+    return route(session, delivery) if route else transport
 
 
 def build_transports(config):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bring up the whole system with embedded defaults: SQLite, local Redis, console transports.
-# Web on http://127.0.0.1:${PORT:-5000}, one RQ worker, the FastAGI server; Ctrl-C stops them all.
+# Web on http://127.0.0.1:${PORT:-5000}, one RQ worker, the FastAGI server (and the call service when
+# voice goes through Asterisk); Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -23,7 +24,9 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 $PY worker.py & pids+=($!)
-if [ -f ivr/fastagi.py ]; then $PY -m ivr.fastagi & pids+=($!); fi
+$PY -m ivr.fastagi & pids+=($!)
+# Alert calls through Asterisk: the call service places them and reads their outcomes from AMI.
+case "${VOICE_TRANSPORT:-console}" in asterisk|per-room) $PY -m voice.call_events & pids+=($!) ;; esac
 echo "Uitkijk is running: http://127.0.0.1:${PORT:-5000}/  (API: /api/openapi.json)"
 $PY -m flask run --host 127.0.0.1 --port "${PORT:-5000}" & pids+=($!)
 wait -n "${pids[@]}"

@@ -1,4 +1,6 @@
-"""`python -m tts_prompts render [--dir DIR] [--engine NAME]`: pre-render the prompt catalogue."""
+"""`python -m tts_prompts render [--dir DIR] [--engine NAME] [--fallback FILE]`: pre-render the prompt
+catalogue; with --fallback, also write the dialplan's generic alert fallback (in Dutch) to FILE,
+i.e. `<Asterisk sound_dir>/alert-fallback.wav` as this machine sees it."""
 import argparse
 import sys
 
@@ -16,11 +18,14 @@ def main(argv=None) -> int:
     render.add_argument("--dir", default=config["PROMPT_DIR"], help="prompt directory (default: PROMPT_DIR)")
     render.add_argument("--engine", default=config["TTS_ENGINE"], choices=sorted(ENGINES),
                         help="speech engine (default: TTS_ENGINE)")
+    render.add_argument("--fallback", help="also write the generic alert fallback to this .wav file")
     args = parser.parse_args(argv)
 
     try:
         store = PromptStore(args.dir, get_engine(args.engine))
         rendered = store.render_catalogue()
+        if args.fallback:
+            print(f"alert fallback written to {store.export('alert_fallback', 'nl', args.fallback)}")
     except SpeechEngineError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

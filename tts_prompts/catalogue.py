@@ -23,6 +23,14 @@ PROMPTS: dict[str, dict[str, str]] = {
         "en": "Press 1 to be put through to the control room now. "
               "Press 2 to hear the message again.",
     },
+    # Played by the dialplan alone when the FastAGI server cannot run the alert call (no action
+    # text: it is one file for every call), before the call goes to the control room.
+    "alert_fallback": {
+        "nl": "Dit is Uitkijk, met een oproep van de politie. Het bericht kan nu niet worden afgespeeld. "
+              "U wordt doorverbonden met de meldkamer.",
+        "en": "This is Uitkijk, with an alert from the police. The message cannot be played right now. "
+              "You are being put through to the control room.",
+    },
     "alert_closing_intro": {
         "nl": "De actie waarvoor u eerder bent gewaarschuwd, is beëindigd.",
         "en": "The action you were alerted about has ended.",

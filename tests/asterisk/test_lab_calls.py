@@ -83,8 +83,9 @@ def test_lab_caller_reaches_inbound_flow_with_caller_id_and_keypress(
     assert agi.replies[0] == "200 result=49"
 
 
-def test_alert_without_fastagi_falls_back_to_the_control_room(ami, ami_events, channel_id):
-    """With no FastAGI server the alert call still reaches the control room, which answers."""
+def test_alert_without_fastagi_falls_back_to_the_control_room(ami, ami_events, channel_id, asterisk_lab):
+    """With no FastAGI server the alert call plays the generic fallback prompt, then reaches the
+    control room, which answers."""
     ami.originate("Local/31201234501@lab-pstn", context="uitkijk-alert",
                   variables={"UITKIJK_DELIVERY": "delivery-79", "LAB_LISTEN": 2},
                   channel_id=channel_id)
@@ -93,6 +94,11 @@ def test_alert_without_fastagi_falls_back_to_the_control_room(ami, ami_events, c
     assert dial["DialString"] == CONTROL_ROOM_DIAL
     ami_events.wait_for(lambda e: e.name == "DialEnd" and e.get("Uniqueid") == channel_id
                         and e.get("DialStatus") == "ANSWER")
+    fallback = f"{asterisk_lab.sound_dir}/alert-fallback"
+    log = asterisk_lab.log_file.read_text(errors="replace")
+    assert f'"{fallback}")' in log  # Executing [alert@uitkijk-fallback:N] Playback("<channel>", "<fallback>")
+    assert not [line for line in log.splitlines() if "Unable to open" in line and "alert-fallback" in line]
+    assert (asterisk_lab.sound_dir_host / "alert-fallback.wav").stat().st_size > 8000
 
 
 def test_alert_fallback_dials_the_control_room_given_by_the_call(ami, ami_events, channel_id):

@@ -13,7 +13,7 @@ from tts_prompts.catalogue import (
 from tts_prompts.engines import check_speakable
 
 REQUIRED_IDS = {
-    "alert_intro", "alert_menu", "alert_closing_intro", "thanks_goodbye", "goodbye",
+    "alert_intro", "alert_menu", "alert_fallback", "alert_closing_intro", "thanks_goodbye", "goodbye",
     "inbound_welcome", "inbound_calling_about", "inbound_menu_intro", "enter_code",
     "code_unknown", "code_retry_exhausted", "no_active_action", "action_ended", "connecting",
     "operator_unavailable_leave_tip", "tip_saved", "invalid_choice", "no_input",

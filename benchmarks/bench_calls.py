@@ -1,0 +1,194 @@
+"""Alert calls through the lab Asterisk: 1,000 participants who answer and listen 10 s, on a trunk of
+30 channels and 10 calls per second.
+
+The figure is the time from launch to the last hang-up against the theoretical minimum
+(calls / channels × listening time), and the peak number of concurrent calls, counted from
+Asterisk's own Newchannel/Hangup events (not from the project's counters). The naive baseline,
+measured in the same run on the same lab, is what a worker does without the dispatcher: a call
+that finds the trunk full is retried after a fixed pause (a job's TransientFailure retry_after).
+
+Environment: UITKIJK_BENCH_CALLS (1000), UITKIJK_BENCH_BASELINE_CALLS (300), UITKIJK_BENCH_PG
+(PostgreSQL admin URL), UITKIJK_BENCH_REDIS.
+"""
+import heapq
+import os
+import threading
+import time
+import uuid
+
+from rq import SimpleWorker
+from sqlalchemy import create_engine, text
+
+from asterisk_conf.lab import LAB_TRUNK, AsteriskLab, ensure_root
+from core import runtime
+from core.actions import ActionService, parse_launch
+from core.db import make_engine
+from core.models import Base, Delivery
+from tests import factories
+from voice.call_events import CallService
+from voice.trunk_limiter import TrunkLimiter
+
+CALLS = int(os.environ.get("UITKIJK_BENCH_CALLS", 1000))
+BASELINE_CALLS = int(os.environ.get("UITKIJK_BENCH_BASELINE_CALLS", 300))
+PG_ADMIN_URL = os.environ.get("UITKIJK_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("UITKIJK_BENCH_REDIS", "redis://127.0.0.1:6379/13")
+CHANNELS, CPS, LISTEN_S = 30, 10.0, 10
+RETRY_AFTER_S = 5.0  # the naive worker's pause when the trunk is full
+WAIT_LIMIT_S = 1800  # a bound on each run, far above what it needs
+
+
+class AsteriskCallCount:
+    """Concurrent calls whose Uniqueid starts with `prefix`, from Asterisk's Newchannel/Hangup events."""
+
+    def __init__(self, prefix):
+        self.prefix = prefix
+        self.current = self.peak = self.started = self.ended = 0
+        self.first_start = self.last_end = None
+        self.changed = threading.Condition()
+
+    def __call__(self, event):
+        uniqueid = event.get("Uniqueid") or ""
+        if not uniqueid.startswith(self.prefix) or ";" in uniqueid:
+            return
+        with self.changed:
+            if event.name == "Newchannel":
+                self.current += 1
+                self.started += 1
+                self.peak = max(self.peak, self.current)
+                self.first_start = self.first_start or time.monotonic()
+            elif event.name == "Hangup":
+                self.current -= 1
+                self.ended += 1
+                self.last_end = time.monotonic()
+            self.changed.notify_all()
+
+    def wait_ended(self, count, timeout):
+        with self.changed:
+            if not self.changed.wait_for(lambda: self.ended >= count, timeout):
+                raise RuntimeError(f"only {self.ended} of {count} calls ended within {timeout} s")
+
+
+def observe(lab, prefix):
+    counter = AsteriskCallCount(prefix)
+    client = lab.ami_client()
+    for name in ("Newchannel", "Hangup"):
+        client.subscribe(name, counter)
+    client.connect()
+    return client, counter
+
+
+def create_database(log):
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"uitkijk_bench_calls_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    log(f"  database {name}")
+    return admin, name, url
+
+
+def bench_dispatcher(lab, url, log):
+    """The project's path: launch → RQ send jobs → call queue → dispatcher → Asterisk → ledger."""
+    prefix = f"benchcalls{uuid.uuid4().hex[:6]}"
+    rt = runtime.configure({
+        "DATABASE_URL": url, "REDIS_URL": REDIS_URL, "QUEUE_PREFIX": prefix, "VOICE_TRANSPORT": "asterisk",
+        "AMI_HOST": lab.ami_host, "AMI_PORT": lab.ami_port, "AMI_USER": lab.ami_user,
+        "AMI_SECRET": lab.ami_secret, "PROMPT_DIR": str(lab.sound_dir_host / "bench"),
+        "ASTERISK_PROMPT_DIR": f"{lab.sound_dir}/bench", "TRUNK_NAME": "lab",
+        "TRUNK_DIAL_TEMPLATE": LAB_TRUNK.dial_template, "TRUNK_CALLER_ID": LAB_TRUNK.caller_id,
+        "TRUNK_CHANNEL_LIMIT": CHANNELS, "TRUNK_CPS": CPS, "TRUNK_CHANNEL_VARIABLES": {"LAB_LISTEN": LISTEN_S}})
+    log(f"  registering {CALLS} landline participants")
+    with rt.db.session() as session:
+        room, operators = factories.control_room(session)
+        for i in range(CALLS):
+            factories.participant(session, f"+31201{i:04d}01", distance_m=50 + i % 900)
+        body = factories.launch_body(room, operators[0], radius_m=1000)
+    service = CallService(rt)
+    service.start()
+    client, counter = observe(lab, f"{prefix}-")
+    try:
+        log(f"  launching; {CALLS} calls of {LISTEN_S} s on {CHANNELS} channels at {CPS:g} calls/s")
+        started = time.monotonic()
+        with rt.db.session() as session:
+            action, _ = ActionService(rt).launch(session, parse_launch(body, 640, 50_000), "bench")
+        SimpleWorker(rt.queues.in_priority_order(), connection=rt.redis).work(burst=True, logging_level="ERROR")
+        counter.wait_ended(CALLS, WAIT_LIMIT_S)
+        elapsed = counter.last_end - started
+        setup = counter.first_start - started
+        time.sleep(2)  # the last hang-ups reach the ledger
+        with rt.db.session() as session:
+            answered = session.query(Delivery).filter(Delivery.action_id == action.id,
+                                                      Delivery.state == "answered").count()
+    finally:
+        client.close()
+        service.stop()
+        rt.close()
+        runtime._current = None
+    log(f"  {answered} answered in the ledger; peak {counter.peak} concurrent (Asterisk's events)")
+    return elapsed, setup, counter.peak
+
+
+def bench_retry_when_full(lab, log):
+    """The naive baseline: a call that finds no free channel is tried again RETRY_AFTER_S later."""
+    from redis import Redis
+    prefix = f"benchnaive{uuid.uuid4().hex[:6]}"
+    limiter = TrunkLimiter(Redis.from_url(REDIS_URL), prefix)
+    client, counter = observe(lab, f"{prefix}-")
+    ami = lab.ami_client()
+
+    def on_hangup(event):
+        uniqueid = event.get("Uniqueid") or ""
+        if uniqueid.startswith(f"{prefix}-") and ";" not in uniqueid:
+            limiter.release("lab", uniqueid)
+
+    ami.subscribe("Hangup", on_hangup)
+    ami.connect()
+    try:
+        log(f"  naive: {BASELINE_CALLS} calls, retried after {RETRY_AFTER_S:g} s when the trunk is full")
+        started = time.monotonic()
+        due = [(started, n) for n in range(BASELINE_CALLS)]
+        heapq.heapify(due)
+        while due:
+            when, n = heapq.heappop(due)
+            time.sleep(max(0.0, when - time.monotonic()))
+            call_id = f"{prefix}-{n:05d}"  # fixed width: Asterisk matches Uniqueids by prefix
+            decision = limiter.acquire("lab", call_id, CHANNELS, CPS, 120)
+            if not decision.granted:
+                heapq.heappush(due, (time.monotonic() + (RETRY_AFTER_S if decision.full else decision.wait_s), n))
+                continue
+            ami.originate(f"Local/31201{n:04d}01@lab-pstn", context="lab-hold", ring_timeout=30,
+                          variables={"LAB_LISTEN": LISTEN_S, "LAB_HOLD": LISTEN_S + 5},
+                          action_id=call_id, channel_id=call_id)
+        counter.wait_ended(BASELINE_CALLS, WAIT_LIMIT_S)
+        elapsed = counter.last_end - started
+    finally:
+        ami.close()
+        client.close()
+    log(f"  naive: peak {counter.peak} concurrent")
+    return elapsed, counter.peak
+
+
+def run(report, log=print):
+    lab = AsteriskLab(ensure_root())
+    lab.start()  # from the main thread: Asterisk gets SIGTERM when the starting thread ends
+    admin, name, url = create_database(log)
+    try:
+        elapsed, setup, peak = bench_dispatcher(lab, url, log)
+        naive_elapsed, naive_peak = bench_retry_when_full(lab, log)
+    finally:
+        lab.close()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    minimum = CALLS / CHANNELS * LISTEN_S
+    naive_minimum = BASELINE_CALLS / CHANNELS * LISTEN_S
+    overhead = elapsed / minimum
+    naive_overhead = naive_elapsed / naive_minimum
+    report(f"{CALLS} alert calls, {CHANNELS} channels, {CPS:g} calls/s, {LISTEN_S} s each: "
+           f"time vs minimum {minimum:.0f} s (+ setup {setup:.1f} s)",
+           f"{elapsed:.0f} s = {overhead:.2f}x min, peak {peak}",
+           f"{naive_elapsed:.0f} s/{BASELINE_CALLS} = {naive_overhead:.2f}x min, peak {naive_peak}",
+           naive_overhead / overhead)

@@ -1,0 +1,68 @@
+"""Record the AMI events of one alert-style Originate per lab outcome, for the replay unit tests.
+
+    python -m tests.asterisk.record_ami_events tests/fixtures/ami
+
+Each Originate uses ActionID = ChannelId = `rec-7-001` (as voice.call_events does); every event
+of the call is written as `Key: Value` lines, one blank line between events, in arrival order.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+from asterisk_conf.lab import AsteriskLab, ensure_root
+
+CALL_ID = "rec-7-001"
+# file stem -> (lab number, ring timeout, extra variables)
+OUTCOMES = {
+    "answered": ("31201234501", 5, {"LAB_LISTEN": 1}),
+    "busy": ("31201234503", 5, {}),
+    "no_answer": ("31201234504", 1, {}),
+    "congestion": ("31201234506", 5, {}),
+    "not_in_service": ("31201234508", 5, {}),
+}
+
+
+def record(lab: AsteriskLab, number: str, ring_timeout: float, variables: dict) -> list[dict]:
+    events: list[dict] = []
+    done = threading.Event()
+
+    def collect(event) -> None:
+        if (event.get("Uniqueid") or "").startswith(CALL_ID) or event.get("ActionID") == CALL_ID:
+            events.append(dict(event.headers))
+            if event.name == "Hangup" and event.get("Uniqueid") == CALL_ID:
+                done.set()
+
+    client = lab.ami_client()
+    client.subscribe("*", collect)
+    client.connect()
+    try:
+        client.originate(f"Local/{number}@lab-pstn", context="lab-hold", ring_timeout=ring_timeout,
+                         variables={"LAB_HOLD": 30, **variables}, action_id=CALL_ID, channel_id=CALL_ID)
+        if not done.wait(30):
+            raise RuntimeError(f"no Hangup for the call to {number}")
+        done.wait(0.5)  # the events that follow the hang-up
+    finally:
+        client.close()
+    return events
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0] if argv else "tests/fixtures/ami")
+    out.mkdir(parents=True, exist_ok=True)
+    lab = AsteriskLab(ensure_root())
+    lab.start()
+    try:
+        for stem, (number, ring, variables) in OUTCOMES.items():
+            events = record(lab, number, ring, variables)
+            text = "\n".join("".join(f"{k}: {v}\n" for k, v in event.items()) for event in events)
+            (out / f"{stem}.events.txt").write_text(text)
+            print(f"{stem}: {len(events)} events")
+    finally:
+        lab.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

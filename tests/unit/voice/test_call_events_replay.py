@@ -1,0 +1,141 @@
+"""The call service's event handling, replaying AMI events recorded from the real lab Asterisk
+(tests/fixtures/ami/*.events.txt, made by `python -m tests.asterisk.record_ami_events`)."""
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from redis import Redis
+
+from asterisk_conf.model import TrunkConf
+from voice import call_events
+from voice.ami import AmiEvent
+from voice.call_queue import PendingCall
+from voice.call_events import CallService
+from voice.settings import VoiceSettings
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ami"
+CALL_ID = "rec-7-001"  # the ActionID and ChannelId of every recorded call
+
+
+def recorded(stem):
+    """The events of one recording, in arrival order."""
+    events = []
+    for block in (FIXTURES / f"{stem}.events.txt").read_text().split("\n\n"):
+        headers = dict(line.split(": ", 1) if ": " in line else (line.rstrip(":"), "")
+                       for line in block.strip().splitlines())
+        if headers:
+            events.append(AmiEvent(headers["Event"], headers))
+    return events
+
+
+class FakeAmi:
+    """Stands in for AmiClient: keeps the subscriptions and the Originates sent."""
+
+    connected = True
+
+    def __init__(self):
+        self.callbacks = {}
+        self.originated = []
+
+    def subscribe(self, name, callback):
+        self.callbacks.setdefault(name, []).append(callback)
+
+    def originate(self, channel, **kwargs):
+        self.originated.append((channel, kwargs))
+        return kwargs["action_id"]
+
+    def replay(self, events):
+        for event in events:
+            for callback in self.callbacks.get(event.name, []):
+                callback(event)
+
+
+class LedgerRecorder:
+    """Replaces core.alert_calls: records what the service tells the ledger."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        def record(*args, **kwargs):
+            self.calls.append((name, args))
+            return "call" if name == "dialling" else None
+        return record
+
+    def names(self):
+        return [name for name, _ in self.calls]
+
+
+@pytest.fixture
+def service(redis_url, queue_prefix, monkeypatch):
+    """A call service on a fake AMI and a recording ledger, with real Redis leases."""
+    ledger = LedgerRecorder()
+    monkeypatch.setattr(call_events, "alert_calls", ledger)
+    redis = Redis.from_url(redis_url)
+    rt = SimpleNamespace(redis=redis, db=SimpleNamespace(session=contextlib.nullcontext), config={})
+    settings = VoiceSettings(
+        ami_host="127.0.0.1", ami_port=5038, ami_user="uitkijk", ami_secret="not-used",
+        trunk=TrunkConf(name="lab", dial_template="Local/{number}@lab-pstn", caller_id="+31850000000",
+                        channel_limit=2, cps=100.0),
+        prompt_dir="/tmp", asterisk_prompt_dir="/tmp", ring_timeout_s=30, response_grace_s=15, lease_s=60,
+        channel_variables={}, prefix=queue_prefix)
+    svc = CallService(rt, settings, ami=FakeAmi())
+    svc.ledger = ledger
+    yield svc
+    redis.close()
+
+
+def place(service):
+    call = PendingCall(call_id=CALL_ID, trunk="lab", channel="Local/31201234501@lab-pstn",
+                       caller_id="+31850000000", delivery_id=7, claim_token="t")
+    assert service.limiter.acquire("lab", CALL_ID, 2, 100.0, 60).granted
+    service._place(call)
+    return call
+
+
+def test_answered_call_is_recorded_answered_then_ended_and_frees_its_channel(service):
+    """Newstate Up marks the call answered once; its Hangup ends it (cause 16) and releases the lease."""
+    place(service)
+    service.ami.replay(recorded("answered"))
+
+    assert service.ledger.names() == ["dialling", "answered", "ended"]
+    assert service.ledger.calls[-1][1][-1] == 16  # the hang-up cause
+    assert service.live_calls() == 0
+    assert service.limiter.in_use("lab") == 0
+
+
+@pytest.mark.parametrize(("stem", "outcome"), [
+    ("busy", "busy"), ("no_answer", "no answer"), ("congestion", "congestion"),
+    ("not_in_service", "not in service"),
+])
+def test_unanswered_call_reports_its_outcome_once(service, stem, outcome):
+    """Busy, no answer, congestion and an unallocated number each reach the ledger once, with the channel freed."""
+    place(service)
+    service.ami.replay(recorded(stem))
+    service._give_up_overdue()  # a Reason 0 waits briefly for its cause; the recording holds it
+
+    assert service.ledger.names() == ["dialling", "not_reached"]
+    assert outcome in service.ledger.calls[-1][1]
+    assert service.live_calls() == 0
+    assert service.limiter.in_use("lab") == 0
+
+
+def test_events_of_calls_this_service_did_not_place_are_ignored(service):
+    """A recording replayed without a placed call changes nothing (another installation, an old attempt)."""
+    service.ami.replay(recorded("busy") + recorded("answered"))
+    assert service.ledger.names() == []
+
+
+def test_originate_without_any_response_is_given_up_at_its_deadline(service, monkeypatch):
+    """No OriginateResponse by ring timeout + grace: the call is settled as 'no response' and its channel freed."""
+    place(service)
+    clock = call_events.time.monotonic() + 46
+    monkeypatch.setattr(call_events.time, "monotonic", lambda: clock)
+    service._give_up_overdue()
+
+    assert service.ledger.names() == ["dialling", "not_reached"]
+    assert "no response" in service.ledger.calls[-1][1]
+    assert service.limiter.in_use("lab") == 0

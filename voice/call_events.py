@@ -1,0 +1,412 @@
+"""The call service: places the waiting calls as trunk slots free up, and turns Asterisk's
+AMI events into ledger outcomes.
+
+One process (`python -m voice.call_events`, beside the RQ workers) runs a CallService per trunk
+(TrunkServices), each with three threads:
+* the dispatcher pops the trunk's waiting calls (voice.call_queue), takes a channel lease
+  and an originate tick (voice.trunk_limiter), checks with the ledger that the call is
+  still wanted, and Originates into `uitkijk-alert`;
+* pyst2's event thread hands OriginateResponse / Newstate / Hangup to this module, which
+  records answered, busy, no answer, congestion, not in service (core.alert_calls) and
+  releases the channel at once, waking the dispatcher: the trunk stays full;
+* the supervisor reconnects to AMI, renews the leases of live and waiting calls, gives up
+  on Originates that never got a response, and after a reconnect retries the calls that
+  no longer exist in Asterisk (it restarted), instead of forgetting them.
+
+Several services may run against one trunk: the Redis leases and pacing are shared.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from dataclasses import dataclass
+
+from redis.exceptions import RedisError
+
+from core import alert_calls
+from core.secrets import SecretUnavailable
+from voice.ami import AmiActionFailed, AmiClient, AmiEvent, AmiTimeout, AmiUnavailable
+
+from .call_queue import CallQueue, PendingCall
+from .settings import VoiceSettings
+from .trunk_limiter import TrunkLimiter
+from .trunks import enabled_asterisk_trunks, voice_settings
+
+log = logging.getLogger(__name__)
+
+# OriginateResponse Reason -> outcome of a call that reached nobody (4 = answered).
+REASON_OUTCOMES = {"1": "no answer", "3": "no answer", "5": "busy", "8": "congestion"}
+# Q.850 causes that mean the number itself is wrong: no use trying it again.
+NOT_IN_SERVICE_CAUSES = {1, 3, 22, 28}
+CAUSE_WAIT_S = 2.0  # after a Reason 0, how long to wait for the hang-up cause that explains it
+RENEW_EVERY_S = 10.0
+RECONNECT_WAIT_S = (0.2, 5.0)  # first and longest pause between AMI connection attempts
+TRUNK_REFRESH_S = 30.0  # how soon a trunk an admin adds, changes or disables is served accordingly
+
+
+@dataclass
+class LiveCall:
+    """A call placed (or being placed) by this service, until its outcome is known."""
+
+    call: PendingCall
+    deadline: float  # monotonic time by which Asterisk must have answered the Originate
+    responded: bool = False
+    answered: bool = False
+    cause: int | None = None
+    awaiting_cause_since: float | None = None
+
+
+class CallService:
+    def __init__(self, rt, settings: VoiceSettings | None = None, ami: AmiClient | None = None):
+        self.rt = rt
+        self.settings = settings or VoiceSettings.from_config(rt.config)
+        s = self.settings
+        self.trunk = s.trunk
+        self.limiter = TrunkLimiter(rt.redis, s.prefix)
+        self.queue = CallQueue(rt.redis, s.prefix)
+        self.ami = ami or AmiClient(s.ami_host, s.ami_port, s.ami_user, s.ami_secret)
+        for name in ("OriginateResponse", "Newstate", "HangupRequest", "Hangup"):
+            self.ami.subscribe(name, self._on_event)
+        self._live: dict[str, LiveCall] = {}
+        self._lock = threading.Lock()
+        self._slot_freed = threading.Condition()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._ever_connected = False
+        self._ready = threading.Event()  # logged in; AmiClient.connected is already true mid-login
+        self.reconnects = 0
+
+    # -- life cycle -------------------------------------------------------
+    def start(self) -> None:
+        """Connect (or keep trying in the background) and start dispatching."""
+        self._connect()
+        for target, name in ((self._supervise, "call-supervisor"), (self._dispatch, "call-dispatcher")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._slot_freed:
+            self._slot_freed.notify_all()
+        for thread in self._threads:
+            thread.join(10)
+        self.ami.close()
+
+    @property
+    def connected(self) -> bool:
+        """Logged in to AMI and able to place calls."""
+        return self._ready.is_set() and self.ami.connected
+
+    def live_calls(self) -> int:
+        with self._lock:
+            return len(self._live)
+
+    # -- placing calls ----------------------------------------------------
+    def _dispatch(self) -> None:
+        while not self._stop.is_set():
+            if not self.connected:
+                self._stop.wait(0.2)
+                continue
+            try:
+                call = self.queue.pop(self.trunk.name, wait_s=0.5)
+            except RedisError as exc:
+                log.warning("call queue unavailable (%s); trying again", exc.__class__.__name__)
+                self._stop.wait(1.0)
+                continue
+            if call is None:
+                continue
+            try:
+                if self._wait_for_slot(call):
+                    self._place(call)
+                else:
+                    self.queue.push(call)  # stopping: leave it for the next service
+            except Exception:  # one bad call must not stop the dispatcher; the sweeper retries it
+                log.exception("placing call %s failed", call.call_id)
+                self._forget(call.call_id)
+
+    def _wait_for_slot(self, call: PendingCall) -> bool:
+        while not self._stop.is_set():
+            decision = self.limiter.acquire(self.trunk.name, call.call_id, self.trunk.channel_limit,
+                                            self.trunk.cps, self.settings.lease_s)
+            if decision.granted:
+                return True
+            if decision.full:
+                # A release by this service wakes us at once; one by another service, or an
+                # expired lease, is seen at the next look.
+                with self._slot_freed:
+                    self._slot_freed.wait(min(decision.wait_s, 0.25))
+            else:
+                self._stop.wait(decision.wait_s)
+        return False
+
+    def _place(self, call: PendingCall) -> None:
+        if call.delivery_id is not None:
+            with self.rt.db.session() as session:
+                verdict = alert_calls.dialling(session, call.delivery_id, call.claim_token, call.call_id,
+                                               prompt=call.variables.get("UITKIJK_PROMPT"))
+            if verdict != "call":
+                log.info("call %s not placed: delivery %s", call.call_id, verdict)
+                self._release(call)
+                return
+        ring = self.settings.ring_timeout_s
+        with self._lock:
+            self._live[call.call_id] = LiveCall(call, time.monotonic() + ring + self.settings.response_grace_s)
+        try:
+            if call.playback:
+                self.ami.send("Originate", {
+                    "Channel": call.channel, "Application": "Playback", "Data": call.playback,
+                    "Timeout": int(ring * 1000), "CallerID": call.caller_id, "Async": "true",
+                    "ActionID": call.call_id, "ChannelId": call.call_id})
+            else:
+                self.ami.originate(call.channel, context="uitkijk-alert", exten="s", ring_timeout=ring,
+                                   caller_id=call.caller_id, variables=call.variables,
+                                   action_id=call.call_id, channel_id=call.call_id)
+        except AmiTimeout:
+            # Asterisk may have taken it: the supervisor decides at the deadline.
+            log.warning("call %s: Asterisk did not acknowledge the Originate", call.call_id)
+        except AmiActionFailed as exc:
+            log.warning("call %s: Originate refused: %s", call.call_id, exc)
+            self._settle(call.call_id, "not set up")
+        except AmiUnavailable:
+            # The connection is gone and the call was not placed: it waits for the reconnect.
+            self._forget(call.call_id)
+            self.queue.push(call)
+
+    # -- events -----------------------------------------------------------
+    def _on_event(self, event: AmiEvent) -> None:
+        uniqueid = event.get("ActionID") if event.name == "OriginateResponse" else event.get("Uniqueid")
+        if not uniqueid:
+            return
+        call_id, _, half = uniqueid.partition(";")
+        with self._lock:
+            live = self._live.get(call_id)
+        if live is None:
+            return
+        if event.name == "OriginateResponse":
+            self._on_originate_response(live, event)
+        elif event.name == "Newstate":
+            if not half and event.get("ChannelStateDesc") == "Up":
+                self._on_answered(live)
+        else:
+            cause = _int(event.get("Cause"))
+            if cause and live.cause is None:
+                live.cause = cause
+            if event.name == "Hangup" and not half:
+                self._on_hangup(live)
+
+    def _on_originate_response(self, live: LiveCall, event: AmiEvent) -> None:
+        live.responded = True
+        reason = event.get("Reason")
+        if reason == "4":
+            self._on_answered(live)
+        elif reason in REASON_OUTCOMES:
+            self._settle(live.call.call_id, REASON_OUTCOMES[reason])
+        elif live.cause is not None:
+            self._settle(live.call.call_id, _setup_outcome(live.cause))
+        else:
+            live.awaiting_cause_since = time.monotonic()  # the hang-up (or the supervisor) decides
+
+    def _on_answered(self, live: LiveCall) -> None:
+        live.responded = True
+        if live.answered:
+            return
+        live.answered = True
+        if live.call.delivery_id is not None:
+            with self.rt.db.session() as session:
+                alert_calls.answered(session, live.call.delivery_id, live.call.call_id)
+
+    def _on_hangup(self, live: LiveCall) -> None:
+        if live.answered:
+            self._forget(live.call.call_id)
+            self._release(live.call)
+            if live.call.delivery_id is not None:
+                with self.rt.db.session() as session:
+                    alert_calls.ended(self.rt, session, live.call.delivery_id, live.call.call_id, live.cause)
+        elif live.awaiting_cause_since is not None:
+            self._settle(live.call.call_id, _setup_outcome(live.cause))
+
+    # -- outcomes ---------------------------------------------------------
+    def _settle(self, call_id: str, outcome: str) -> None:
+        """The call reached nobody: free its channel and record the outcome (retried or failed)."""
+        live = self._forget(call_id)
+        if live is None:
+            return
+        self._release(live.call)
+        if live.call.delivery_id is None:
+            log.info("direct call %s: %s", call_id, outcome)
+            return
+        with self.rt.db.session() as session:
+            alert_calls.not_reached(self.rt, session, live.call.delivery_id, call_id, outcome, live.cause)
+
+    def _forget(self, call_id: str) -> LiveCall | None:
+        with self._lock:
+            return self._live.pop(call_id, None)
+
+    def _release(self, call: PendingCall) -> None:
+        try:
+            self.limiter.release(call.trunk, call.call_id)
+        except RedisError:
+            log.warning("call %s: lease not released (Redis unavailable); it expires by itself", call.call_id)
+        with self._slot_freed:
+            self._slot_freed.notify_all()
+
+    # -- supervision ------------------------------------------------------
+    def _supervise(self) -> None:
+        next_renewal = next_connect = 0.0
+        pause = RECONNECT_WAIT_S[0]
+        while not self._stop.wait(0.2):
+            try:
+                if not self.connected and time.monotonic() >= next_connect:
+                    if self._connect():
+                        pause = RECONNECT_WAIT_S[0]
+                    else:
+                        next_connect = time.monotonic() + pause
+                        pause = min(pause * 2, RECONNECT_WAIT_S[1])
+                self._give_up_overdue()
+                if time.monotonic() >= next_renewal:
+                    self._renew_leases()
+                    next_renewal = time.monotonic() + RENEW_EVERY_S
+            except Exception:  # the supervisor must outlive one bad round; logged in full
+                log.exception("call supervisor round failed")
+
+    def _connect(self) -> bool:
+        """One attempt to (re)connect; after a reconnect the calls Asterisk lost are retried."""
+        self._ready.clear()
+        self.ami.close()
+        try:
+            self.ami.connect()
+        except AmiUnavailable as exc:
+            log.warning("AMI unavailable: %s", exc)
+            return False
+        if self._ever_connected:
+            self.reconnects += 1
+            log.warning("AMI connection back; checking the calls that were up")
+            self._retry_lost_calls()
+        self._ever_connected = True
+        self._ready.set()
+        return True
+
+    def _retry_lost_calls(self) -> None:
+        """After a reconnect: calls Asterisk no longer has were cut off (a restart): retry them."""
+        try:
+            alive = channel_uniqueids(self.ami)
+        except (AmiUnavailable, AmiActionFailed) as exc:
+            log.warning("could not list Asterisk's channels (%s); the deadlines will decide", exc)
+            return
+        with self._lock:
+            lost = [call_id for call_id in self._live if call_id not in alive]
+        for call_id in lost:
+            self._settle(call_id, "interrupted")
+        if lost:
+            log.warning("%d call(s) were lost with Asterisk's restart and will be retried", len(lost))
+
+    def _give_up_overdue(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            overdue = [c.call.call_id for c in self._live.values() if not c.responded and now > c.deadline]
+            unexplained = [c for c in self._live.values()
+                           if c.awaiting_cause_since is not None and now - c.awaiting_cause_since > CAUSE_WAIT_S]
+        for call_id in overdue:
+            log.warning("call %s: no response from Asterisk to its Originate; retrying", call_id)
+            self._settle(call_id, "no response")
+        for live in unexplained:
+            self._settle(live.call.call_id, _setup_outcome(live.cause))
+
+    def _renew_leases(self) -> None:
+        with self._lock:
+            calls = [c.call for c in self._live.values()]
+        try:
+            self.limiter.renew(self.trunk.name, [c.call_id for c in calls], self.settings.lease_s)
+            waiting = self.queue.waiting_deliveries(self.trunk.name)
+        except RedisError:
+            log.warning("leases not renewed: Redis unavailable")
+            return
+        deliveries = [c.delivery_id for c in calls if c.delivery_id is not None] + waiting
+        with self.rt.db.session() as session:
+            for start in range(0, len(deliveries), 500):
+                alert_calls.renew_leases(session, deliveries[start:start + 500])
+
+
+def channel_uniqueids(ami: AmiClient) -> set[str]:
+    """Uniqueids of every channel Asterisk has now (`core show channels concise`, last field)."""
+    output = ami.command("core show channels concise")
+    return {line.rsplit("!", 1)[-1] for line in output.splitlines() if "!" in line}
+
+
+def _setup_outcome(cause: int | None) -> str:
+    return "not in service" if cause in NOT_IN_SERVICE_CAUSES else "not set up"
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class TrunkServices:
+    """A call service per trunk in use (voice.trunks), kept in step with what admins configure."""
+
+    def __init__(self, rt):
+        self.rt = rt
+        self.services: dict[str, CallService] = {}
+
+    def wanted(self) -> dict[str, VoiceSettings]:
+        """Every enabled Asterisk trunk, and the configured trunk while no shared trunk replaces it
+        (rooms without a trunk of their own call through it)."""
+        base = VoiceSettings.from_config(self.rt.config)
+        wanted = {}
+        with self.rt.db.session() as session:
+            rows = enabled_asterisk_trunks(session)
+            for row in rows:
+                try:
+                    wanted[row.name] = voice_settings(row, self.rt.config, base)
+                except (SecretUnavailable, ValueError) as exc:
+                    log.error("trunk %s not served: %s", row.name, exc)
+        if not any(row.control_room_id is None for row in rows):
+            wanted.setdefault(base.trunk.name, base)
+        return wanted
+
+    def refresh(self) -> None:
+        wanted = self.wanted()
+        for name, service in list(self.services.items()):
+            if wanted.get(name) != service.settings:  # removed, disabled or changed: restarted below
+                service.stop()
+                del self.services[name]
+        for name, settings in wanted.items():
+            if name not in self.services:
+                self.services[name] = CallService(self.rt, settings)
+                self.services[name].start()
+                log.info("call service running for trunk %s (%d channels, %g calls/s)", name,
+                         settings.trunk.channel_limit, settings.trunk.cps)
+
+    def stop(self) -> None:
+        for service in self.services.values():
+            service.stop()
+        self.services.clear()
+
+
+def main() -> None:
+    """Run the call services until SIGTERM/SIGINT (reads the project's configuration and trunks)."""
+    from core import runtime
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    services = TrunkServices(runtime.get())
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    while True:
+        try:
+            services.refresh()
+        except Exception:  # a database hiccup must not stop the calls already being served
+            log.exception("could not read the trunks; trying again")
+        if stopping.wait(TRUNK_REFRESH_S):
+            break
+    services.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The Asterisk trunks admins configure (core.models.Trunk), as the voice side uses them.
+
+A control room's alert calls leave through its own enabled Asterisk trunk, else through an
+enabled Asterisk trunk shared by every room (no control room set), else through the trunk of
+the configuration (TRUNK_* and AMI_* keys): one way out is always defined. Each trunk row
+names its Asterisk (AMI) and its limits, so the call service runs one dispatcher per trunk.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from sqlalchemy import select
+
+from asterisk_conf import AsteriskSettings, render_config
+from asterisk_conf.model import TrunkConf
+from core import secrets
+from core.models import Trunk
+
+from .settings import VoiceSettings
+
+
+def enabled_asterisk_trunks(session) -> list[Trunk]:
+    return list(session.scalars(select(Trunk).where(Trunk.backend == "asterisk", Trunk.enabled.is_(True))
+                                .order_by(Trunk.name)))
+
+
+def trunk_for_room(session, control_room_id) -> Trunk | None:
+    """The room's own enabled Asterisk trunk, else a shared one, else None (the configured trunk)."""
+    rows = [t for t in enabled_asterisk_trunks(session) if t.control_room_id in (control_room_id, None)]
+    rows.sort(key=lambda t: (t.control_room_id is None, t.name))
+    return rows[0] if rows else None
+
+
+def trunk_conf(row: Trunk, config) -> TrunkConf:
+    """The row as asterisk_conf's TrunkConf (SIP password revealed: for rendering pjsip.conf only)."""
+    stored = row.settings or {}
+    password = stored.get("password")
+    return TrunkConf(name=row.name, dial_template=row.dial_template, caller_id=row.caller_id.lstrip("+"),
+                     channel_limit=row.channel_limit, cps=row.calls_per_second, sip_host=stored.get("sip_host"),
+                     sip_port=stored.get("sip_port") or 5060, username=stored.get("username"),
+                     password=secrets.reveal(config, password) if password else None,
+                     register=bool(stored.get("register")))
+
+
+def calling_trunk(row: Trunk) -> TrunkConf:
+    """What placing a call needs of the row: its name, dial template, caller ID and limits."""
+    return TrunkConf(name=row.name, dial_template=row.dial_template, caller_id=row.caller_id,
+                     channel_limit=row.channel_limit, cps=row.calls_per_second)
+
+
+def voice_settings(row: Trunk | None, config, base: VoiceSettings | None = None) -> VoiceSettings:
+    """The settings of calls through `row`'s Asterisk and trunk (the configured ones for None)."""
+    base = base or VoiceSettings.from_config(config)
+    if row is None:
+        return base
+    stored = row.settings or {}
+    return dataclasses.replace(
+        base, trunk=calling_trunk(row), ami_host=stored.get("ami_host") or base.ami_host,
+        ami_port=int(stored.get("ami_port") or base.ami_port), ami_user=stored.get("ami_user") or base.ami_user,
+        ami_secret=secrets.reveal(config, stored["ami_secret"]) if stored.get("ami_secret") else base.ami_secret)
+
+
+def render_asterisk_config(session, config, target_dir, fallback_destination):
+    """Write Asterisk's configuration for this installation into `target_dir`: AMI and FastAGI from
+    the configuration, a PJSIP endpoint per enabled SIP trunk admins configured. Operators are dialled
+    by their dial strings, so no operator endpoint is rendered here."""
+    settings = AsteriskSettings(
+        ami_secret=config["AMI_SECRET"], fallback_destination=fallback_destination,
+        ami_host=config["AMI_HOST"], ami_port=int(config["AMI_PORT"]), ami_user=config["AMI_USER"],
+        agi_host=config["AGI_HOST"], agi_port=int(config["AGI_PORT"]),
+        sound_dir=config["ASTERISK_SOUND_DIR"], instance_dir=config["ASTERISK_INSTANCE_DIR"])
+    trunks = [trunk_conf(row, config) for row in enabled_asterisk_trunks(session)]
+    return render_config(Path(target_dir), settings, trunks, [])
