@@ -5,37 +5,23 @@ State is a JSON dict; `phase`: menu | routing | tip | done. `key` is the key the
 pressed (for the ledger), `listened` whether the alert was played to its end at least once.
 """
 from . import put_through
-from .steps import Digits, DialResult, Gather, Hangup, Hungup, Outcome, Recorded, Say, Spoken, Started
+from .call_flow import CallFlow
+from .steps import Digits, Gather, Hangup, Say, Spoken
 
 NAME = "alert"
 KEYS = "12"
 
 
-class AlertFlow:
+class AlertFlow(CallFlow):
     name = NAME
 
-    def __init__(self, directory, settings):
-        self.directory = directory
-        self.settings = settings
+    def hangup_outcome(self, state):
+        return "abandoned" if state.get("key") == "1" else "listened"
 
-    def advance(self, state, event):
-        """(state, steps) after `event`; `state` is None before Started."""
-        if isinstance(event, Started):
-            return self.start(event)
-        state = dict(state)
-        if isinstance(event, Hungup):
-            if state.get("outcome") is None:
-                state["outcome"] = "abandoned" if state.get("key") == "1" else "listened"
-            state["phase"] = "done"
-            return state, []
-        phase = state["phase"]
-        if phase == "menu" and isinstance(event, Digits):
+    def on_event(self, state, event):
+        if state["phase"] == "menu" and isinstance(event, Digits):
             return self.on_menu(state, event.value)
-        if phase == "routing" and isinstance(event, DialResult):
-            return put_through.on_dial_result(state, event, self.settings)
-        if phase == "tip" and isinstance(event, Recorded):
-            return put_through.on_recorded(state, event, self.settings)
-        raise ValueError(f"alert flow: unexpected {type(event).__name__} in phase {phase!r}")
+        return self.unexpected(state, event)
 
     def start(self, event):
         call = self.directory.alert_call(event.delivery_id) if event.delivery_id else None
@@ -78,11 +64,3 @@ class AlertFlow:
             return state, [Say(("thanks_goodbye",)), Hangup()]
         complaint = "no_input" if digits is None else "invalid_choice"  # timeout | invalid
         return state, [Say((complaint,)), self.menu()]
-
-    @staticmethod
-    def outcome(state):
-        action = state.get("action") or {}
-        return Outcome(outcome=state.get("outcome") or "abandoned", action_id=action.get("id"),
-                       participant_id=state.get("participant_id"), alerted=True,
-                       operator_id=state.get("operator_id"), route=state.get("route") or [],
-                       talk_s=state.get("talk_s"))

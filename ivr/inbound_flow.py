@@ -10,31 +10,22 @@ State is a JSON dict; `phase` says which question is open: greeting | menu | cod
 tip | general_line | done (greeting only before the first answer).
 """
 from . import put_through
-from .steps import Digits, DialResult, Dial, DialTarget, Gather, Hangup, Hungup, Outcome, Recorded, Say, Started
+from .call_flow import CallFlow
+from .steps import Digits, DialResult, Dial, DialTarget, Gather, Hangup, Say
 
 NAME = "inbound"
 MENU_SIZE = 9  # press_1 .. press_9
 
 
-class InboundFlow:
+class InboundFlow(CallFlow):
     name = NAME
-
-    def __init__(self, directory, settings):
-        self.directory = directory
-        self.settings = settings
 
     # The script --------------------------------------------------------------------------
 
-    def advance(self, state, event):
-        """(state, steps) after `event`; `state` is None before Started."""
-        if isinstance(event, Started):
-            return self.start(event)
-        state = dict(state)
-        if isinstance(event, Hungup):
-            if state.get("outcome") is None:
-                state["outcome"] = "abandoned"
-            state["phase"] = "done"
-            return state, []
+    def hangup_outcome(self, state):
+        return "abandoned"
+
+    def on_event(self, state, event):
         phase = state["phase"]
         if phase == "routing" and isinstance(event, Digits):  # `*` during "you are calling about ..."
             state.update(action=None, alerted=False, route=[], pending=[])
@@ -43,10 +34,6 @@ class InboundFlow:
             return self.on_menu(state, event.value)
         if phase == "code" and isinstance(event, Digits):
             return self.on_code(state, event.value)
-        if phase == "routing" and isinstance(event, DialResult):
-            return put_through.on_dial_result(state, event, self.settings)
-        if phase == "tip" and isinstance(event, Recorded):
-            return put_through.on_recorded(state, event, self.settings)
         if phase == "general_line" and isinstance(event, DialResult):
             state["route"][-1]["status"] = event.status
             if event.status == "answered":
@@ -55,7 +42,7 @@ class InboundFlow:
                 return state, [Hangup()]
             state["phase"] = "done"
             return state, [Say(("goodbye",)), Hangup()]
-        raise ValueError(f"inbound flow: unexpected {type(event).__name__} in phase {phase!r}")
+        return self.unexpected(state, event)
 
     def start(self, event):
         match = self.directory.identify(event.caller)
@@ -145,14 +132,3 @@ class InboundFlow:
         state["route"].append({"stage": "general_line", "targets": [line], "status": None})
         return state, [Say(said), Dial((DialTarget(line),), self.settings.control_room_ring_s,
                                        stage="general_line")]
-
-    # The record ----------------------------------------------------------------------------
-
-    @staticmethod
-    def outcome(state):
-        """What the finished call amounts to, for the call record."""
-        action = state.get("action") or {}
-        return Outcome(outcome=state.get("outcome") or "abandoned", action_id=action.get("id"),
-                       participant_id=state.get("participant_id"), alerted=bool(state.get("alerted")),
-                       operator_id=state.get("operator_id"), route=state.get("route") or [],
-                       talk_s=state.get("talk_s"))
