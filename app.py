@@ -22,6 +22,8 @@ def create_app(test_config=None):
     app.register_blueprint(api_bp)
     import admin
     admin.init_app(app)
+    import webhooks
+    webhooks.init_app(app)
     import cli
     cli.init_app(app)
     return app

@@ -17,6 +17,7 @@ from .errors import ValidationError
 from .models import Municipality, NumberConfirmation, Participant, PhoneNumber, utcnow
 from .numbers import mask, parse_number
 from .participants import Registry, delete_participant, validate
+from .transports import PermanentFailure, TransientFailure
 
 CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=30)
@@ -127,8 +128,17 @@ class SignupService:
         language = number.participant.language if number.participant.language in CODE_TEXTS else "nl"
         channel = "sms" if number.kind == "mobile" else "voice"
         text = CODE_TEXTS[language][channel].format(code=code, spoken=", ".join(code))
-        self.transports[channel].send_direct(self.session, number.e164, text)
+        self._send(channel, number.e164, text)
         self.session.flush()
+
+    def _send(self, channel, e164, text):
+        """Send through the channel's transport; a provider's refusal becomes a clear error for the form."""
+        try:
+            self.transports[channel].send_direct(self.session, e164, text)
+        except PermanentFailure as exc:
+            raise ValidationError("phones", f"{mask(e164)} cannot receive messages ({exc.code})") from None
+        except TransientFailure:
+            raise ValidationError("phones", "the message could not be sent right now; try again in a minute") from None
 
     def _hash(self, number_id, code):
         return hmac.new(self.secret, f"{number_id}:{code}".encode(), hashlib.sha256).hexdigest()
@@ -186,7 +196,7 @@ class SignupService:
         participant = number.participant
         language = participant.language if participant.language in LINK_TEXTS else "nl"
         url = link_for(make_link_token(self.secret, participant.id, "manage"))
-        self.transports["sms"].send_direct(self.session, e164, LINK_TEXTS[language].format(url=url))
+        self._send("sms", e164, LINK_TEXTS[language].format(url=url))
         return True
 
     def update_preferences(self, participant, data, unsubscribed_ids=()):

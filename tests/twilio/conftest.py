@@ -23,3 +23,49 @@ def prism(tmp_path_factory):
         yield server
     finally:
         stop_prism(process)
+
+
+# The app and runtime with both channels on Twilio (through Prism) and the webhooks registered.
+
+PUBLIC_BASE_URL = "https://uitkijk.example.org"
+TWILIO_NUMBER = "+3197010000000"
+
+
+@pytest.fixture
+def twilio_config(config, prism):
+    """The test configuration with SMS and voice through Twilio, i.e. through Prism."""
+    from prism_twilio import ACCOUNT_SID, AUTH_TOKEN
+
+    return {**config, "SMS_TRANSPORT": "twilio", "VOICE_TRANSPORT": "twilio",
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_API_BASE_URL": prism.base_url, "TWILIO_FROM": TWILIO_NUMBER,
+            "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "SMS_RATE_PER_S": 200, "TWILIO_CALLS_PER_S": 200}
+
+
+@pytest.fixture
+def twilio_app(twilio_config):
+    """The app with SMS and voice on Twilio."""
+    from app import create_app
+    from tests.conftest import runtime_close
+
+    application = create_app(twilio_config)
+    yield application
+    runtime_close()
+
+
+@pytest.fixture
+def twilio_post(twilio_app):
+    """POST a webhook as Twilio would: signed (default), forged, or unsigned."""
+    from prism_twilio import AUTH_TOKEN
+    from twilio_gateway.signatures import SIGNATURE_HEADER, sign
+
+    client = twilio_app.test_client()
+
+    def post(path, form, signature="genuine"):
+        headers = {}
+        if signature == "genuine":
+            headers[SIGNATURE_HEADER] = sign(AUTH_TOKEN, PUBLIC_BASE_URL + path, form)
+        elif signature == "forged":
+            headers[SIGNATURE_HEADER] = sign("not-the-auth-token", PUBLIC_BASE_URL + path, form)
+        return client.post(path, data=form, headers=headers)
+    return post

@@ -1,0 +1,145 @@
+"""Spoken calls through Twilio's Calls API: the alert call runs the same flow as on Asterisk.
+
+An alert call's TwiML comes from the webhooks (ivr.twiml_runner driving ivr.alert_flow) when
+the participant answers; a closing call or a confirmation code is short enough to travel inline
+as <Say>. Each attempt gets an id of ours, committed to the ledger (core.alert_calls.dialling)
+before Twilio is asked, and carried in the signed callback URLs: a status callback that
+overtakes the worker still finds its attempt, and one of an earlier attempt changes nothing.
+"""
+import logging
+import uuid
+from typing import Optional
+
+import requests
+from redis import Redis
+from sqlalchemy import select
+from twilio.base.exceptions import TwilioRestException
+from twilio.twiml.voice_response import VoiceResponse
+
+from core import alert_calls
+from core.messages import language_of
+from core.models import Delivery, Participant
+from core.numbers import mask
+from core.transports import PermanentFailure, SendResult, TransientFailure
+from twilio_gateway.callbacks import CALL_STATUS, VOICE_ALERT, callback_url, checked_public_base_url
+from twilio_gateway.client import last_response_headers, twilio_client_from_config
+from twilio_gateway.errors import PermanentSendError, classify_rest_error, classify_transport_error
+from twilio_gateway.pacing import DEFAULT_MAX_WAIT_S, Pacer, SendSchedule
+
+log = logging.getLogger(__name__)
+
+# The language Twilio's <Say> speaks for a participant's language.
+SAY_LANGUAGES = {"nl": "nl-NL", "en": "en-GB"}
+DEFAULT_CALLS_PER_S = 1.0  # Twilio's default outbound calls per second for an account
+DEFAULT_RING_TIMEOUT_S = 30
+MAX_CALL_S = 600
+
+
+def say_language(language):
+    return SAY_LANGUAGES[language_of(language)]
+
+
+class TwilioVoiceTransport:
+    """``send``/``send_direct`` for the voice channel; outcomes arrive as status callbacks."""
+
+    in_database = False
+
+    def __init__(self, client, schedule: SendSchedule, *, caller_id: str, public_base_url: str,
+                 account_sid: str, calls_per_s: float = DEFAULT_CALLS_PER_S,
+                 ring_timeout_s: int = DEFAULT_RING_TIMEOUT_S, max_pacing_wait_s: float = DEFAULT_MAX_WAIT_S):
+        if not caller_id or not caller_id.startswith("+") or not caller_id[1:].isdigit():
+            raise ValueError("TWILIO_VOICE_FROM: expected the E.164 Twilio number calls come from")
+        if not 5 <= int(ring_timeout_s) <= 600:
+            raise ValueError("VOICE_RING_TIMEOUT_S: Twilio accepts 5 to 600 seconds")
+        self._client = client
+        self.name = "twilio-voice"
+        self.caller_id = caller_id
+        self.public_base_url = checked_public_base_url(public_base_url)
+        self.ring_timeout_s = int(ring_timeout_s)
+        # Twilio counts calls per second per account, whichever number they come from.
+        self.pacer = Pacer(schedule, f"calls:{account_sid}", calls_per_s, max_pacing_wait_s)
+
+    def send(self, session, delivery, text):
+        """Place the call of one delivery; the ledger learns its outcome from the status callbacks."""
+        attempt = f"tw{uuid.uuid4().hex}"
+        self.pacer.wait()
+        verdict = alert_calls.dialling(session, delivery.id, delivery.claim_token, attempt)
+        if verdict != "call":
+            # Cancelled (the action ended) or taken back meanwhile: leave the ledger as it now is.
+            return SendResult(session.scalar(select(Delivery.provider_ref).where(Delivery.id == delivery.id)),
+                              state="sending")
+        session.commit()  # callbacks may arrive before this worker is done: they must find the attempt
+        urls = {"status_callback": callback_url(self.public_base_url, CALL_STATUS,
+                                                delivery=delivery.id, call=attempt)}
+        if delivery.purpose == "alert":
+            urls["url"] = callback_url(self.public_base_url, VOICE_ALERT, delivery=delivery.id, call=attempt)
+        else:
+            language = session.scalar(select(Participant.language).where(Participant.id == delivery.participant_id))
+            urls["twiml"] = spoken_twiml(text, language)
+        sid = self._create(delivery.to_e164, **urls)
+        row = session.get(Delivery, delivery.id)  # this session's copy (``delivery`` is the claim's)
+        row.detail = {**(row.detail or {}), "call_sid": sid}
+        return SendResult(provider_ref=attempt, state="sending")
+
+    def send_direct(self, session, to_e164, text, language="nl"):
+        """Call a number and speak ``text`` twice (a confirmation code); returns the CallSid."""
+        self.pacer.wait()
+        return SendResult(provider_ref=self._create(to_e164, twiml=spoken_twiml(text, language)), state="sent")
+
+    def _create(self, to_e164, *, url: Optional[str] = None, twiml: Optional[str] = None,
+                status_callback: Optional[str] = None):
+        """One Calls API request (already paced by the caller); returns the CallSid."""
+        if not isinstance(to_e164, str) or not to_e164.startswith("+") or not to_e164[1:].isdigit():
+            raise PermanentFailure("invalid", f"not an E.164 number: {mask(str(to_e164))}")
+        options = {"to": to_e164, "from_": self.caller_id, "timeout": self.ring_timeout_s,
+                   "time_limit": MAX_CALL_S}
+        if url:
+            options.update(url=url, method="POST")
+        else:
+            options["twiml"] = twiml
+        if status_callback:
+            # Only the final status (Twilio's default): it carries completed with CallDuration, busy,
+            # no-answer, failed. The answer itself is learnt from the alert flow's webhook.
+            options.update(status_callback=status_callback, status_callback_method="POST")
+        try:
+            call = self._client.calls.create(**options)
+        except TwilioRestException as exc:
+            error = classify_rest_error(exc, last_response_headers(self._client))
+            log.warning("call to %s refused: %s", mask(to_e164), error)
+            if isinstance(error, PermanentSendError):
+                raise PermanentFailure(error.code or error.status, error.message) from exc
+            raise TransientFailure(str(error), error.retry_after) from exc
+        except requests.RequestException as exc:
+            error = classify_transport_error(exc)
+            log.warning("call to %s not placed: %s", mask(to_e164), error)
+            raise TransientFailure(str(error)) from exc
+        log.info("call to %s placed as %s", mask(to_e164), call.sid)
+        return call.sid
+
+
+def spoken_twiml(text, language, repeats=2):
+    """TwiML that speaks ``text`` in the participant's language, ``repeats`` times, and hangs up."""
+    response = VoiceResponse()
+    for n in range(repeats):
+        if n:
+            response.pause(length=1)
+        response.say(text, language=say_language(language))
+    response.hangup()
+    return str(response)
+
+
+def make_voice_transport(config, channel="voice"):
+    """The transport from TWILIO_* settings, PUBLIC_BASE_URL, TWILIO_CALLS_PER_S, VOICE_RING_TIMEOUT_S."""
+    if channel != "voice":
+        raise ValueError(f"the Twilio voice transport reaches the voice channel, not {channel!r}")
+    if not config.get("PUBLIC_BASE_URL"):
+        raise ValueError("the Twilio voice transport needs PUBLIC_BASE_URL: Twilio fetches the call flow there")
+    redis = Redis.from_url(config["REDIS_URL"])
+    schedule = SendSchedule(redis, prefix=f"{config.get('QUEUE_PREFIX', 'uitkijk')}:twilio-rate")
+    return TwilioVoiceTransport(
+        twilio_client_from_config(config), schedule,
+        caller_id=config.get("TWILIO_VOICE_FROM") or config.get("TWILIO_FROM") or "",
+        public_base_url=config["PUBLIC_BASE_URL"], account_sid=config["TWILIO_ACCOUNT_SID"],
+        calls_per_s=float(config.get("TWILIO_CALLS_PER_S", DEFAULT_CALLS_PER_S)),
+        ring_timeout_s=int(config.get("VOICE_RING_TIMEOUT_S", DEFAULT_RING_TIMEOUT_S)),
+        max_pacing_wait_s=float(config.get("SMS_MAX_PACING_WAIT_S", DEFAULT_MAX_WAIT_S)))

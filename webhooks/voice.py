@@ -1,0 +1,132 @@
+"""Voice webhooks: the free number, answered alert calls, flow events, whispers and call status."""
+import logging
+
+from flask import Response, current_app, request
+
+from bridge.leases import OperatorLeases
+from core.inbound import InboundCallLog, InboundDirectory
+from core.numbers import mask, normalise_caller_id
+from ivr.alert_flow import AlertFlow
+from ivr.inbound_flow import InboundFlow
+from ivr.settings import FlowSettings
+from ivr.steps import Started
+from ivr.twiml_runner import CallRecords, PromptAudio, TwimlRunner, UnknownCall
+from tts_prompts import PromptStore, get_engine
+from twilio_gateway.callbacks import (CALL_STATUS, PROMPTS, VOICE_ALERT, VOICE_EVENT, VOICE_INBOUND, VOICE_WHISPER,
+                                      callback_url)
+from voice.twilio_recordings import enqueue_fetch
+from voice.twilio_status import FINAL_STATUSES, apply_call_status
+from web.db_session import runtime
+
+from . import bp
+
+log = logging.getLogger(__name__)
+
+GONE = '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup /></Response>'
+
+
+def twiml(document):
+    return Response(document, mimetype="application/xml")
+
+
+def runner():
+    """The app's TwimlRunner, built on first use from its configuration."""
+    found = current_app.extensions.get("twilio_runner")
+    if found is not None:
+        return found
+    rt = runtime()
+    config = current_app.config
+    base = config["PUBLIC_BASE_URL"]
+    settings = FlowSettings.from_config(config)
+    directory = InboundDirectory(rt.db, config.get("DEFAULT_REGION", "NL"))
+    store = PromptStore(config["PROMPT_DIR"], get_engine(config.get("TTS_ENGINE", "espeak")))
+    found = current_app.extensions["twilio_runner"] = TwimlRunner(
+        flows={"inbound": InboundFlow(directory, settings), "alert": AlertFlow(directory, settings)},
+        prompts=PromptAudio(store, lambda name: callback_url(base, f"{PROMPTS}/{name}")),
+        records=CallRecords(rt.redis, config["QUEUE_PREFIX"]),
+        urls=lambda path, **query: callback_url(base, path, **query),
+        call_log=InboundCallLog(rt.db),
+        leases=OperatorLeases(rt.redis, config["QUEUE_PREFIX"], int(config.get("OPERATOR_LEASE_S", 4 * 3600))),
+        db=rt.db, paths={"event": VOICE_EVENT, "whisper": VOICE_WHISPER},
+        region=config.get("DEFAULT_REGION", "NL"), default_language=settings.default_language,
+        on_tip_saved=lambda tip_id: enqueue_fetch(rt, tip_id))
+    return found
+
+
+def _call_sid():
+    return (request.form.get("CallSid") or "").strip() or None
+
+
+def _bad(reason):
+    return {"error": "bad_request", "reason": reason}, 400
+
+
+@bp.post(VOICE_INBOUND)
+def inbound_call():
+    """A call to the free number: caller identification, menu, code, routing, tip."""
+    sid = _call_sid()
+    if sid is None:
+        return _bad("CallSid: missing")
+    region = current_app.config.get("DEFAULT_REGION", "NL")
+    started = Started(call_ref=sid, caller=normalise_caller_id(request.form.get("From"), region),
+                      dialled=request.form.get("To"))
+    log.info("free-number call %s from %s", sid, mask(started.caller))
+    return twiml(runner().start("inbound", sid, started))
+
+
+@bp.post(VOICE_ALERT)
+def alert_call():
+    """A participant answered an alert call: play the alert, then press 1 / press 2."""
+    sid = _call_sid()
+    delivery_id = request.args.get("delivery", type=int)
+    if sid is None or delivery_id is None:
+        return _bad("CallSid and ?delivery= are required")
+    region = current_app.config.get("DEFAULT_REGION", "NL")
+    started = Started(call_ref=sid, caller=normalise_caller_id(request.form.get("To"), region),
+                      delivery_id=delivery_id)
+    return twiml(runner().start("alert", sid, started, attempt=request.args.get("call")))
+
+
+@bp.post(VOICE_EVENT)
+def flow_event():
+    """A <Gather>, <Dial> or <Record> finished: advance the call's flow."""
+    sid = _call_sid()
+    seq = request.args.get("seq", type=int)
+    if sid is None or seq is None:
+        return _bad("CallSid and ?seq= are required")
+    try:
+        document = runner().resume(sid, seq, request.args.get("kind"), request.form,
+                                   at=request.args.get("at", type=int))
+    except UnknownCall:
+        log.warning("flow event for call %s, which has no state (expired?): hung up", sid)
+        return twiml(GONE)
+    except ValueError as exc:
+        return _bad(str(exc))
+    return twiml(document)
+
+
+@bp.post(VOICE_WHISPER)
+def whisper():
+    """An operator picked up: what they hear before the caller is connected."""
+    parent = request.args.get("parent")
+    seq = request.args.get("seq", type=int)
+    if not parent or seq is None:
+        return _bad("?parent= and ?seq= are required")
+    return twiml(runner().whisper(parent, seq, request.form.get("To")))
+
+
+@bp.post(CALL_STATUS)
+def call_status():
+    """A call's progress: the ledger for alert and closing calls; the end of any call's flow."""
+    sid = _call_sid()
+    if sid is None:
+        return _bad("CallSid: missing")
+    delivery_id = request.args.get("delivery", type=int)
+    attempt = request.args.get("call")
+    if delivery_id is not None and attempt:
+        rt = runtime()
+        with rt.db.session() as session:
+            apply_call_status(rt, session, delivery_id, attempt, request.form)
+    if request.form.get("CallStatus") in FINAL_STATUSES:
+        runner().hung_up(sid)
+    return "", 204
