@@ -57,14 +57,20 @@ def tips(session, action_id):
     rows = session.scalars(select(Tip).where(Tip.action_id == action_id)
                            .order_by(Tip.created_at.desc(), Tip.id.desc())).all()
     return [{"id": t.id, "source": t.source, "from": mask(t.from_e164) if t.from_e164 else "withheld",
-             "text": t.text, "has_recording": bool(t.recording), "duration_s": t.duration_s,
+             "text": t.text, "has_recording": bool(t.recording) and not recording_pending(t.recording),
+             "recording_pending": recording_pending(t.recording), "duration_s": t.duration_s,
              "created_at": t.created_at.isoformat(), "heard": t.heard} for t in rows]
+
+
+def recording_pending(recording):
+    """Whether a tip's recording is still at the provider (a URL, e.g. Twilio's), not yet a file in the dir."""
+    return bool(recording) and "://" in recording
 
 
 def recording_path(session, action_id, tip_id, recordings_dir, actor):
     """The file of a recorded tip, checked to lie inside the recordings dir; marks the tip heard."""
     tip = session.get(Tip, tip_id)
-    if tip is None or tip.action_id != action_id or not tip.recording:
+    if tip is None or tip.action_id != action_id or not tip.recording or recording_pending(tip.recording):
         raise NotFound("recording", tip_id)
     root = Path(recordings_dir).resolve()
     path = (root / tip.recording).resolve()

@@ -96,7 +96,10 @@
     if (empty) list.removeChild(empty);
     tips.slice().reverse().forEach(function (t) {
       if (knownRecordings[t.id]) return;
-      knownRecordings[t.id] = true;
+      // A recording still being fetched is drawn again, with its player, once it is here.
+      var fetching = list.querySelector('li[data-tip="' + t.id + '"]');
+      if (fetching && t.recording_pending) return;
+      if (!t.recording_pending) knownRecordings[t.id] = true;
       var li = el("li");
       li.setAttribute("data-tip", t.id);
       li.appendChild(el("strong", null, time(t.created_at) + " · " + (t.source === "sms" ? "SMS" : "Voice") + " · " + t.from));
@@ -108,8 +111,11 @@
         audio.src = t.recording_url;
         li.appendChild(audio);
         if (t.duration_s) li.appendChild(el("div", "small muted", Math.round(t.duration_s) + " s recording"));
+      } else if (t.recording_pending) {
+        li.appendChild(el("div", "small muted", "Recording being fetched…"));
       }
-      list.insertBefore(li, list.firstChild);
+      if (fetching) list.replaceChild(li, fetching);
+      else list.insertBefore(li, list.firstChild);
     });
   }
 
