@@ -63,6 +63,38 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
         return sock.getsockname()[1]
 
 
+class CallCount:
+    """Concurrent calls whose Uniqueid starts with `prefix`, from Asterisk's own Newchannel/Hangup
+    events (not from the project's counters); the second half of a Local channel (`;2`) is not a call."""
+
+    def __init__(self, prefix):
+        self.prefix = prefix
+        self.current = self.peak = self.started = self.ended = 0
+        self.first_start = self.last_end = None
+        self.changed = threading.Condition()
+
+    def __call__(self, event):
+        uniqueid = event.get("Uniqueid") or ""
+        if not uniqueid.startswith(self.prefix) or ";" in uniqueid:
+            return
+        with self.changed:
+            if event.name == "Newchannel":
+                self.current += 1
+                self.started += 1
+                self.peak = max(self.peak, self.current)
+                self.first_start = self.first_start or time.monotonic()
+            elif event.name == "Hangup":
+                self.current -= 1
+                self.ended += 1
+                self.last_end = time.monotonic()
+            self.changed.notify_all()
+
+    def wait_ended(self, count, timeout):
+        with self.changed:
+            if not self.changed.wait_for(lambda: self.ended >= count, timeout):
+                raise RuntimeError(f"only {self.ended} of {count} calls ended within {timeout} s")
+
+
 class AsteriskLab:
     """One Asterisk process in the root, with its own ports, run directory and AMI secret.
 
@@ -135,6 +167,15 @@ class AsteriskLab:
     def host_path(self, asterisk_path: str) -> Path:
         """Where a path that Asterisk sees lives on this machine."""
         return self.root / asterisk_path.lstrip("/")
+
+    def count_calls(self, prefix: str) -> tuple[AmiClient, CallCount]:
+        """A connected AMI client counting the calls whose Uniqueid starts with `prefix` (close it)."""
+        counter = CallCount(prefix)
+        client = self.ami_client()
+        for name in ("Newchannel", "Hangup"):
+            client.subscribe(name, counter)
+        client.connect()
+        return client, counter
 
     def ami_client(self, timeout: float = 5.0) -> AmiClient:
         """A new, not yet connected AMI client for this lab."""

@@ -12,7 +12,6 @@ Environment: UITKIJK_BENCH_CALLS (1000), UITKIJK_BENCH_BASELINE_CALLS (300), UIT
 """
 import heapq
 import os
-import threading
 import time
 import uuid
 
@@ -35,46 +34,6 @@ REDIS_URL = os.environ.get("UITKIJK_BENCH_REDIS", "redis://127.0.0.1:6379/13")
 CHANNELS, CPS, LISTEN_S = 30, 10.0, 10
 RETRY_AFTER_S = 5.0  # the naive worker's pause when the trunk is full
 WAIT_LIMIT_S = 1800  # a bound on each run, far above what it needs
-
-
-class AsteriskCallCount:
-    """Concurrent calls whose Uniqueid starts with `prefix`, from Asterisk's Newchannel/Hangup events."""
-
-    def __init__(self, prefix):
-        self.prefix = prefix
-        self.current = self.peak = self.started = self.ended = 0
-        self.first_start = self.last_end = None
-        self.changed = threading.Condition()
-
-    def __call__(self, event):
-        uniqueid = event.get("Uniqueid") or ""
-        if not uniqueid.startswith(self.prefix) or ";" in uniqueid:
-            return
-        with self.changed:
-            if event.name == "Newchannel":
-                self.current += 1
-                self.started += 1
-                self.peak = max(self.peak, self.current)
-                self.first_start = self.first_start or time.monotonic()
-            elif event.name == "Hangup":
-                self.current -= 1
-                self.ended += 1
-                self.last_end = time.monotonic()
-            self.changed.notify_all()
-
-    def wait_ended(self, count, timeout):
-        with self.changed:
-            if not self.changed.wait_for(lambda: self.ended >= count, timeout):
-                raise RuntimeError(f"only {self.ended} of {count} calls ended within {timeout} s")
-
-
-def observe(lab, prefix):
-    counter = AsteriskCallCount(prefix)
-    client = lab.ami_client()
-    for name in ("Newchannel", "Hangup"):
-        client.subscribe(name, counter)
-    client.connect()
-    return client, counter
 
 
 def create_database(log):
@@ -108,7 +67,7 @@ def bench_dispatcher(lab, url, log):
         body = factories.launch_body(room, operators[0], radius_m=1000)
     service = CallService(rt)
     service.start()
-    client, counter = observe(lab, f"{prefix}-")
+    client, counter = lab.count_calls(f"{prefix}-")
     try:
         log(f"  launching; {CALLS} calls of {LISTEN_S} s on {CHANNELS} channels at {CPS:g} calls/s")
         started = time.monotonic()
@@ -136,7 +95,7 @@ def bench_retry_when_full(lab, log):
     from redis import Redis
     prefix = f"benchnaive{uuid.uuid4().hex[:6]}"
     limiter = TrunkLimiter(Redis.from_url(REDIS_URL), prefix)
-    client, counter = observe(lab, f"{prefix}-")
+    client, counter = lab.count_calls(f"{prefix}-")
     ami = lab.ami_client()
 
     def on_hangup(event):

@@ -31,7 +31,7 @@ from voice.call_events import CallService
 from voice.settings import VoiceSettings
 
 __all__ = ["voice_rt", "voice_prompts", "alert_server", "call_service", "start_service", "hang_up", "Scenario", "scenario", "wait_until",
-           "CallCounter", "LEDGER_WAIT"]
+           "LEDGER_WAIT"]
 
 LEDGER_WAIT = 60.0  # seconds; a generous bound for a call's outcome to reach the ledger, not a performance check
 PROMPT_SUBDIR = "voice-prompts"
@@ -191,24 +191,3 @@ class Scenario:
 @pytest.fixture
 def scenario(voice_rt, work):
     return Scenario(voice_rt, work)
-
-
-class CallCounter:
-    """Concurrent calls of one installation as Asterisk itself reports them (Newchannel/Hangup)."""
-
-    def __init__(self, prefix):
-        self.prefix = f"{prefix}-"
-        self.current = self.peak = self.started = 0
-        self._lock = threading.Lock()
-
-    def __call__(self, event):
-        uniqueid = event.get("Uniqueid") or ""
-        if not uniqueid.startswith(self.prefix) or ";" in uniqueid:
-            return
-        with self._lock:
-            if event.name == "Newchannel":
-                self.current += 1
-                self.started += 1
-                self.peak = max(self.peak, self.current)
-            elif event.name == "Hangup":
-                self.current -= 1

@@ -12,7 +12,7 @@ from core.models import Action
 from voice.call_events import TrunkServices
 from voice.settings import VoiceSettings
 from tests.asterisk.alert_support import *  # noqa: F401,F403 (fixtures)
-from tests.asterisk.alert_support import ANSWERS, STAYS, CallCounter, hang_up, wait_until
+from tests.asterisk.alert_support import ANSWERS, STAYS, hang_up, wait_until
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -54,11 +54,7 @@ def test_everyone_reached_gets_a_closing_call_with_the_closing_text(scenario, ca
 
 def test_trunk_never_carries_more_calls_than_its_channel_limit(scenario, start_service, asterisk_lab):
     """Ten answered calls on a 3-channel trunk: Asterisk never has more than 3 up, and all 3 get used."""
-    counter = CallCounter(scenario.rt.config["QUEUE_PREFIX"])
-    observer = asterisk_lab.ami_client()
-    for name in ("Newchannel", "Hangup"):
-        observer.subscribe(name, counter)
-    observer.connect()
+    observer, counter = asterisk_lab.count_calls(f"{scenario.rt.config['QUEUE_PREFIX']}-")
     try:
         start_service(trunk=scenario_trunk(scenario, channel_limit=3, cps=5.0))
         scenario.participants(*[ANSWERS] * 10)
