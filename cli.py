@@ -191,7 +191,8 @@ def sweep_command():
 @click.option("--fallback-destination", required=True,
               help="Dial string the dialplan puts callers through to when FastAGI cannot run (the control room)")
 def asterisk_config_command(target_dir, fallback_destination):
-    """Render Asterisk's configuration (AMI, FastAGI, dialplan, the enabled SIP trunks) into TARGET_DIR."""
+    """Render Asterisk's configuration into TARGET_DIR: AMI, FastAGI, the dialplan, the enabled SIP
+    trunks and the operators' softphones."""
     from voice.trunks import render_asterisk_config
 
     def work(session):

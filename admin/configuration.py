@@ -1,7 +1,7 @@
 """Admin pages: trunks, prompts, operators and control rooms."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 
-from core import audit, configuration
+from core import audit, configuration, secrets
 from core.errors import Conflict, NotFound, ValidationError
 from tts_prompts import (LANGUAGES, InvalidRecording, PromptStore, SpeechEngineError, UnknownPrompt,
                          UnsupportedLanguage, all_prompts, get_engine)
@@ -78,7 +78,8 @@ def _room_form(room):
 def operators():
     db = session()
     rooms = {r.id: r.name for r in configuration.list_control_rooms(db)}
-    return render_template("config/operators.html", operators=configuration.list_operators(db), rooms=rooms)
+    listed = [(op, secrets.describe(op.sip_secret)) for op in configuration.list_operators(db)]
+    return render_template("config/operators.html", operators=listed, rooms=rooms)
 
 
 @bp.route("/operators/new", methods=["GET", "POST"], defaults={"operator_id": None})
@@ -87,13 +88,15 @@ def operator(operator_id):
     db = session()
     found = _get(configuration.get_operator, operator_id)
     rooms = configuration.list_control_rooms(db)
+    softphone = secrets.describe(found.sip_secret if found else None)
     if request.method == "GET":
-        return render_template("config/operator_form.html", operator=found, rooms=rooms,
+        return render_template("config/operator_form.html", operator=found, rooms=rooms, softphone=softphone,
                                form=_operator_form(found))
     try:
-        saved = configuration.save_operator(db, request.form, audit_actor(), _region(), operator_id)
+        saved = configuration.save_operator(db, request.form, audit_actor(), _region(), operator_id,
+                                            config=current_app.config)
     except ValidationError as exc:
-        return _form_error(exc, "config/operator_form.html", operator=found, rooms=rooms)
+        return _form_error(exc, "config/operator_form.html", operator=found, rooms=rooms, softphone=softphone)
     return _saved("Operator", saved.name, "configuration.operators")
 
 

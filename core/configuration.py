@@ -9,7 +9,7 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from asterisk_conf.model import TrunkConf, check_dial_string
+from asterisk_conf.model import OperatorConf, TrunkConf, check_dial_string
 
 from . import audit, secrets
 from .errors import Conflict, NotFound, ValidationError
@@ -138,8 +138,9 @@ def get_operator(session, operator_id):
     return operator
 
 
-def save_operator(session, data, actor, region="NL", operator_id=None):
-    """Create (operator_id None) or change an operator: name, control room, dial string, availability."""
+def save_operator(session, data, actor, region="NL", operator_id=None, config=None):
+    """Create (operator_id None) or change an operator: name, control room, dial string, availability and
+    softphone (see _softphone_secret). `config` (the application's) is needed to seal a typed SIP password."""
     operator = Operator() if operator_id is None else get_operator(session, operator_id)
     operator.name = _text(data, "name", 120)
     room_id = _int(data, "control_room_id", 1, 2 ** 31)
@@ -148,11 +149,48 @@ def save_operator(session, data, actor, region="NL", operator_id=None):
     operator.control_room_id = room_id
     operator.dial_string = _destination(data, "dial_string", region)
     operator.available = _flag(data, "available")
+    operator.sip_secret = _softphone_secret(session, data, operator, config)
     session.add(operator)
     session.flush()
     audit.record(session, actor, "create" if operator_id is None else "change", "operator", operator.id,
-                 {"name": operator.name, "available": operator.available})
+                 {"name": operator.name, "available": operator.available,
+                  "softphone": secrets.describe(operator.sip_secret)})
     return operator
+
+
+def _softphone_secret(session, data, operator, config):
+    """The operator's sealed SIP password after this save, or None for no softphone.
+
+    A typed "sip_password" is sealed, a blank one keeps the stored password and "remove_softphone" drops
+    it. With a password the operator is the PJSIP endpoint of its dial string (PJSIP/<endpoint>),
+    checked as asterisk_conf renders it, so `flask asterisk-config` cannot fail on it later.
+    """
+    typed = (data.get("sip_password") or "").strip()
+    if _flag(data, "remove_softphone"):
+        if typed:
+            raise ValidationError("sip_password", "cannot be set while removing the softphone")
+        return None
+    if not typed and operator.sip_secret is None:
+        return None
+    dial_string = operator.dial_string
+    endpoint = dial_string.removeprefix("PJSIP/")
+    try:
+        OperatorConf(name=endpoint, dial_string=dial_string, sip_password="placeholder-ok")
+    except ValueError:
+        raise ValidationError("dial_string", "must be PJSIP/<endpoint> for an operator with a softphone, "
+                              "the endpoint being letters, digits, - and _") from None
+    if typed and not typed.startswith(secrets.ENV_PREFIX):
+        try:
+            OperatorConf(name=endpoint, dial_string=dial_string, sip_password=typed)
+        except ValueError:  # its message would show the password
+            raise ValidationError("sip_password", "must be 8 to 128 printable ASCII characters, "
+                                  "without spaces or ';'") from None
+    if session.scalar(select(Operator.id).where(Operator.dial_string == dial_string, Operator.id != operator.id,
+                                                Operator.sip_secret.is_not(None))) is not None:
+        raise ValidationError("dial_string", f"endpoint {endpoint} is already another operator's softphone")
+    if session.scalar(select(Trunk.id).where(Trunk.name == endpoint)) is not None:
+        raise ValidationError("dial_string", f"endpoint {endpoint} is the name of a trunk")
+    return _sealed(data, "sip_password", {"sip_password": operator.sip_secret}, config)
 
 
 def set_operator_available(session, operator_id, available, actor):

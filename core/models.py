@@ -114,6 +114,9 @@ class Operator(Base):
     name: Mapped[str] = mapped_column(String(120))
     dial_string: Mapped[str] = mapped_column(String(120))
     available: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A softphone's SIP password, sealed by core.secrets; with it the operator is the PJSIP endpoint
+    # the dial string (PJSIP/<endpoint>) names. None (SQL NULL): dialled by the dial string only.
+    sip_secret: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     control_room: Mapped[ControlRoom] = relationship()
 

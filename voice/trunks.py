@@ -4,6 +4,7 @@ A control room's alert calls leave through its own enabled Asterisk trunk, else 
 enabled Asterisk trunk shared by every room (no control room set), else through the trunk of
 the configuration (TRUNK_* and AMI_* keys): one way out is always defined. Each trunk row
 names its Asterisk (AMI) and its limits, so the call service runs one dispatcher per trunk.
+Asterisk's configuration is rendered from these trunks and the operators with a softphone.
 """
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from asterisk_conf import AsteriskSettings, render_config
-from asterisk_conf.model import TrunkConf
+from asterisk_conf.model import OperatorConf, TrunkConf
 from core import secrets
-from core.models import Trunk
+from core.models import Operator, Trunk
 
 from .settings import VoiceSettings
 
@@ -61,14 +62,36 @@ def voice_settings(row: Trunk | None, config, base: VoiceSettings | None = None)
         ami_secret=secrets.reveal(config, stored["ami_secret"]) if stored.get("ami_secret") else base.ami_secret)
 
 
+def softphone_conf(row: Operator, config) -> OperatorConf:
+    """A softphone operator as asterisk_conf's OperatorConf: the endpoint its dial string names, with
+    the SIP password revealed (for rendering pjsip.conf only). Errors name the operator, not the password."""
+    try:
+        password = secrets.reveal(config, row.sip_secret)
+    except secrets.SecretUnavailable as exc:
+        raise secrets.SecretUnavailable(f"operator {row.name}: SIP password unavailable: {exc}") from None
+    try:
+        return OperatorConf(name=row.dial_string.removeprefix("PJSIP/"), dial_string=row.dial_string,
+                            sip_password=password)
+    except ValueError:
+        raise ValueError(f"operator {row.name}: a softphone needs dial string PJSIP/<endpoint> and a SIP "
+                         "password of 8 to 128 printable characters without spaces or ';'") from None
+
+
+def asterisk_objects(session, config) -> tuple[list[TrunkConf], list[OperatorConf]]:
+    """What Asterisk's configuration is rendered from: the enabled Asterisk trunks, and the operators
+    with a softphone (the others are dialled by their dial strings and need no endpoint)."""
+    trunks = [trunk_conf(row, config) for row in enabled_asterisk_trunks(session)]
+    rows = session.scalars(select(Operator).where(Operator.sip_secret.is_not(None)).order_by(Operator.id))
+    return trunks, [softphone_conf(row, config) for row in rows]
+
+
 def render_asterisk_config(session, config, target_dir, fallback_destination):
     """Write Asterisk's configuration for this installation into `target_dir`: AMI and FastAGI from
-    the configuration, a PJSIP endpoint per enabled SIP trunk admins configured. Operators are dialled
-    by their dial strings, so no operator endpoint is rendered here."""
+    the configuration, a PJSIP endpoint per enabled SIP trunk and per softphone operator admins configured."""
     settings = AsteriskSettings(
         ami_secret=config["AMI_SECRET"], fallback_destination=fallback_destination,
         ami_host=config["AMI_HOST"], ami_port=int(config["AMI_PORT"]), ami_user=config["AMI_USER"],
         agi_host=config["AGI_HOST"], agi_port=int(config["AGI_PORT"]),
         sound_dir=config["ASTERISK_SOUND_DIR"], instance_dir=config["ASTERISK_INSTANCE_DIR"])
-    trunks = [trunk_conf(row, config) for row in enabled_asterisk_trunks(session)]
-    return render_config(Path(target_dir), settings, trunks, [])
+    trunks, operators = asterisk_objects(session, config)
+    return render_config(Path(target_dir), settings, trunks, operators)

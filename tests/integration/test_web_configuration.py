@@ -70,6 +70,36 @@ def test_bad_dial_string_is_refused(app, client, admin_token, room_id):
         assert session.scalar(select(Operator)) is None
 
 
+def test_operator_softphone_password_is_sealed_and_never_shown(app, client, admin_token, room_id):
+    """The operator form sets a softphone's SIP password; no page shows it back, a blank password keeps
+    it, and a bad one is refused without echoing it."""
+    form = {"name": "Anna", "control_room_id": str(room_id), "dial_string": "PJSIP/anna", "available": "on",
+            "sip_password": "anna-softphone-1"}
+    assert post(client, "/config/operators/new", admin_token, form).status_code == 302
+    with app.extensions["uitkijk"].db.session() as session:
+        operator = session.scalar(select(Operator))
+        assert secrets.reveal(app.config, operator.sip_secret) == "anna-softphone-1"
+        operator_id = operator.id
+    listing = client.get("/config/operators").get_data(as_text=True)
+    page = client.get(f"/config/operators/{operator_id}").get_data(as_text=True)
+    assert "stored encrypted" in listing and "stored encrypted" in page and 'name="remove_softphone"' in page
+    assert "anna-softphone-1" not in listing + page
+
+    refused = post(client, f"/config/operators/{operator_id}", admin_token, {**form, "sip_password": "bad pass word"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "sip_password" in text and "bad pass word" not in text
+    kept = post(client, f"/config/operators/{operator_id}", admin_token, {**form, "sip_password": ""})
+    assert kept.status_code == 302
+    with app.extensions["uitkijk"].db.session() as session:
+        assert secrets.reveal(app.config, session.get(Operator, operator_id).sip_secret) == "anna-softphone-1"
+
+    post(client, f"/config/operators/{operator_id}", admin_token,
+         {**form, "sip_password": "", "dial_string": "+31201234567", "remove_softphone": "on"})
+    with app.extensions["uitkijk"].db.session() as session:
+        assert session.get(Operator, operator_id).sip_secret is None
+    assert "not set" in client.get("/config/operators").get_data(as_text=True)
+
+
 def test_trunk_secrets_are_stored_encrypted(app, client, admin_token, room_id):
     """Trunk secrets are never stored or shown in plain text, yet the code that logs in can read them."""
     response = post(client, "/config/trunks/new", admin_token, asterisk_trunk(room_id))
