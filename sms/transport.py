@@ -5,6 +5,7 @@ configured messages per second hold for the whole installation. A refusal become
 TransientFailure (retried by the job, after Retry-After when Twilio sent one) or
 PermanentFailure (recorded on the delivery); when Twilio says the recipient unsubscribed
 (21610, they replied STOP) the number is marked unsubscribed so no later action selects it.
+Which account and number each message leaves from is twilio_gateway.accounts' choice.
 """
 import logging
 from typing import Optional
@@ -15,32 +16,31 @@ from core.numbers import mask
 from core.sms_replies import unsubscribe_number
 from core.transports import PermanentFailure, SendResult, TransientFailure
 from sms.sender import PermanentSendError, TransientSendError, TwilioSmsSender
+from twilio_gateway.accounts import PerAccountTransport, TwilioAccounts
 from twilio_gateway.callbacks import SMS_STATUS, callback_url, checked_public_base_url
-from twilio_gateway.client import twilio_client_from_config
 from twilio_gateway.pacing import DEFAULT_MAX_WAIT_S, Pacer, SendSchedule
 
 log = logging.getLogger(__name__)
 
 UNSUBSCRIBED_CODE = 21610
-DEFAULT_RATE_PER_S = 10.0
 # An alert still queued at Twilio after this long is dropped there: it would arrive too late.
 DEFAULT_ALERT_VALIDITY_S = 1800
 
 
 class TwilioSmsTransport:
-    """``send``/``send_direct`` as the core expects them, through Twilio's Messages API."""
+    """``send``/``send_direct`` as the core expects them, through one account's Messages API."""
 
     in_database = False
+    name = "twilio-sms"
 
     def __init__(self, client, schedule: SendSchedule, *, rate_per_s: float,
                  from_number: Optional[str] = None, messaging_service_sid: Optional[str] = None,
                  public_base_url: Optional[str] = None,
                  alert_validity_s: Optional[int] = DEFAULT_ALERT_VALIDITY_S,
                  max_pacing_wait_s: float = DEFAULT_MAX_WAIT_S):
-        # Validates the sender (number, sender ID or Messaging Service) once, at start-up.
+        # Validates the sender (number, sender ID or Messaging Service) before any send.
         self._plain = TwilioSmsSender(client, from_number=from_number, messaging_service_sid=messaging_service_sid)
         self._client = client
-        self.name = "twilio-sms"
         self.pacer = Pacer(schedule, self._plain.sender_key, rate_per_s, max_pacing_wait_s)
         self.public_base_url = checked_public_base_url(public_base_url) if public_base_url else None
         self.alert_validity_s = alert_validity_s
@@ -77,17 +77,18 @@ class TwilioSmsTransport:
 
 
 def make_sms_transport(config, channel="sms"):
-    """The transport from TWILIO_* settings, PUBLIC_BASE_URL and SMS_RATE_PER_S (see the README)."""
+    """The transport from the Twilio trunks, TWILIO_* settings, PUBLIC_BASE_URL and SMS_RATE_PER_S (see the README)."""
     if channel != "sms":
         raise ValueError(f"the Twilio SMS transport reaches the sms channel, not {channel!r}")
     redis = Redis.from_url(config["REDIS_URL"])
     schedule = SendSchedule(redis, prefix=f"{config.get('QUEUE_PREFIX', 'uitkijk')}:sms-rate")
     validity = config.get("SMS_ALERT_VALIDITY_S", DEFAULT_ALERT_VALIDITY_S)
-    return TwilioSmsTransport(
-        twilio_client_from_config(config), schedule,
-        rate_per_s=float(config.get("SMS_RATE_PER_S", DEFAULT_RATE_PER_S)),
-        from_number=config.get("TWILIO_FROM") or None,
-        messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID") or None,
-        public_base_url=config.get("PUBLIC_BASE_URL") or None,
-        alert_validity_s=int(validity) if validity else None,
-        max_pacing_wait_s=float(config.get("SMS_MAX_PACING_WAIT_S", DEFAULT_MAX_WAIT_S)))
+
+    def build(account, client):
+        return TwilioSmsTransport(
+            client, schedule, rate_per_s=account.rate_per_s, from_number=account.from_number,
+            messaging_service_sid=account.messaging_service_sid,
+            public_base_url=config.get("PUBLIC_BASE_URL") or None,
+            alert_validity_s=int(validity) if validity else None,
+            max_pacing_wait_s=float(config.get("SMS_MAX_PACING_WAIT_S", DEFAULT_MAX_WAIT_S)))
+    return PerAccountTransport(TwilioSmsTransport.name, TwilioAccounts(config, channel), build)

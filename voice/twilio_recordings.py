@@ -6,10 +6,12 @@ RECORDINGS_DIR only (as the Asterisk side records them), so an RQ job downloads 
 points the tip at `tip-twilio-<RecordingSid>.wav`. Until then the page shows the tip as
 "recording being fetched".
 
-The stored URL is only read for its recording SID, after checking it names a recording of our
-account on Twilio's API host; the download goes to a URL built from configuration (Twilio, or
-TWILIO_API_BASE_URL as every other Twilio request here), so a forged URL cannot make the worker
-fetch anything else, nor send it our credentials.
+The stored URL is only read for its account and recording SIDs, after checking it names a
+recording on Twilio's API host of an account this installation holds a token for (the
+configuration's or a Twilio trunk's, see twilio_gateway.accounts); the download goes to a URL
+built from configuration (Twilio, or TWILIO_API_BASE_URL as every other Twilio request here) with
+that account's token, so a forged URL cannot make the worker fetch anything else, nor send it our
+credentials.
 
 Retention: the recording is left at Twilio after the download. Deleting it there (Twilio's
 Recordings API or its console's retention settings) is the admins' decision.
@@ -32,6 +34,7 @@ from core.follow import recording_pending
 from core.models import Tip, utcnow
 from core.numbers import mask
 from tts_prompts import audio
+from twilio_gateway.accounts import auth_tokens
 
 log = logging.getLogger(__name__)
 
@@ -91,19 +94,22 @@ def fetch_tip_recording(tip_id):
             log.warning("tip %s: gone, no recording to fetch", tip_id)
             return None
         url, caller, action_id = tip.recording, tip.from_e164, tip.action_id
-    if not recording_pending(url):
-        return url  # already a file (fetched before, or recorded by Asterisk)
-    try:
-        recording_sid = recording_sid_of(url, config)
-        source = f"{api_base(config)}/2010-04-01/Accounts/{config['TWILIO_ACCOUNT_SID']}/Recordings/{recording_sid}.wav"
-    except Refused as exc:
-        log.warning("tip %s: recording URL %r refused: %s", tip_id, url[:200], exc)
-        return None
+        if not recording_pending(url):
+            return url  # already a file (fetched before, or recorded by Asterisk)
+        try:
+            account_sid, recording_sid = recording_of(url, config)
+            auth_token = next(auth_tokens(session, config, account_sid), None)
+            if auth_token is None:
+                raise Refused(f"no auth token held for its account {account_sid}")
+            source = f"{api_base(config)}/2010-04-01/Accounts/{account_sid}/Recordings/{recording_sid}.wav"
+        except Refused as exc:
+            log.warning("tip %s: recording URL %r refused: %s", tip_id, url[:200], exc)
+            return None
     name = f"tip-twilio-{recording_sid}.wav"
     target = Path(config["RECORDINGS_DIR"]) / name
     if not target.is_file():  # else an earlier run wrote it, then stopped before the update
         try:
-            data = download(source, config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"])
+            data = download(source, account_sid, auth_token)
             check_wav(data)
         except Refused as exc:
             log.error("tip %s: recording %s not kept: %s", tip_id, recording_sid, exc)
@@ -117,8 +123,8 @@ def fetch_tip_recording(tip_id):
     return name
 
 
-def recording_sid_of(url, config):
-    """The recording SID in a RecordingUrl of our account on Twilio's API host; Refused otherwise."""
+def recording_of(url, config):
+    """The account and recording SIDs of a RecordingUrl on Twilio's API host; Refused otherwise."""
     parts = urlsplit(url)
     try:
         port = parts.port
@@ -139,9 +145,7 @@ def recording_sid_of(url, config):
     found = RECORDING_PATH.fullmatch(parts.path[len(prefix):]) if parts.path.startswith(prefix) else None
     if found is None:
         raise Refused("not the path of a recording")
-    if found.group(1) != config.get("TWILIO_ACCOUNT_SID"):
-        raise Refused("a recording of another account")
-    return found.group(2)
+    return found.group(1), found.group(2)
 
 
 def api_base(config):
@@ -155,8 +159,6 @@ def api_base(config):
 
 def download(url, account_sid, auth_token):
     """The body of a GET with basic auth, at most MAX_BYTES; RecordingNotReady or Refused otherwise."""
-    if not auth_token:
-        raise Refused("TWILIO_AUTH_TOKEN is not set")
     try:
         with requests.get(url, auth=(account_sid, auth_token), timeout=TIMEOUT_S, stream=True) as response:
             status = response.status_code

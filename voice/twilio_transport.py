@@ -5,6 +5,7 @@ the participant answers; a closing call or a confirmation code is short enough t
 as <Say>. Each attempt gets an id of ours, committed to the ledger (core.alert_calls.dialling)
 before Twilio is asked, and carried in the signed callback URLs: a status callback that
 overtakes the worker still finds its attempt, and one of an earlier attempt changes nothing.
+Which account, caller ID and calls per second each call uses is twilio_gateway.accounts' choice.
 """
 import logging
 import uuid
@@ -21,8 +22,9 @@ from core.messages import language_of
 from core.models import Delivery, Participant
 from core.numbers import mask
 from core.transports import PermanentFailure, SendResult, TransientFailure
+from twilio_gateway.accounts import PerAccountTransport, TwilioAccounts
 from twilio_gateway.callbacks import CALL_STATUS, VOICE_ALERT, callback_url, checked_public_base_url
-from twilio_gateway.client import last_response_headers, twilio_client_from_config
+from twilio_gateway.client import last_response_headers
 from twilio_gateway.errors import PermanentSendError, classify_rest_error, classify_transport_error
 from twilio_gateway.pacing import DEFAULT_MAX_WAIT_S, Pacer, SendSchedule
 
@@ -30,7 +32,6 @@ log = logging.getLogger(__name__)
 
 # The language Twilio's <Say> speaks for a participant's language.
 SAY_LANGUAGES = {"nl": "nl-NL", "en": "en-GB"}
-DEFAULT_CALLS_PER_S = 1.0  # Twilio's default outbound calls per second for an account
 DEFAULT_RING_TIMEOUT_S = 30
 MAX_CALL_S = 600
 
@@ -40,19 +41,19 @@ def say_language(language):
 
 
 class TwilioVoiceTransport:
-    """``send``/``send_direct`` for the voice channel; outcomes arrive as status callbacks."""
+    """``send``/``send_direct`` for the voice channel through one account; outcomes arrive as status callbacks."""
 
     in_database = False
+    name = "twilio-voice"
 
     def __init__(self, client, schedule: SendSchedule, *, caller_id: str, public_base_url: str,
-                 account_sid: str, calls_per_s: float = DEFAULT_CALLS_PER_S,
+                 account_sid: str, calls_per_s: float,
                  ring_timeout_s: int = DEFAULT_RING_TIMEOUT_S, max_pacing_wait_s: float = DEFAULT_MAX_WAIT_S):
         if not caller_id or not caller_id.startswith("+") or not caller_id[1:].isdigit():
             raise ValueError("TWILIO_VOICE_FROM: expected the E.164 Twilio number calls come from")
         if not 5 <= int(ring_timeout_s) <= 600:
             raise ValueError("VOICE_RING_TIMEOUT_S: Twilio accepts 5 to 600 seconds")
         self._client = client
-        self.name = "twilio-voice"
         self.caller_id = caller_id
         self.public_base_url = checked_public_base_url(public_base_url)
         self.ring_timeout_s = int(ring_timeout_s)
@@ -129,17 +130,19 @@ def spoken_twiml(text, language, repeats=2):
 
 
 def make_voice_transport(config, channel="voice"):
-    """The transport from TWILIO_* settings, PUBLIC_BASE_URL, TWILIO_CALLS_PER_S, VOICE_RING_TIMEOUT_S."""
+    """The transport from the Twilio trunks, TWILIO_* settings, PUBLIC_BASE_URL, TWILIO_CALLS_PER_S and
+    VOICE_RING_TIMEOUT_S."""
     if channel != "voice":
         raise ValueError(f"the Twilio voice transport reaches the voice channel, not {channel!r}")
     if not config.get("PUBLIC_BASE_URL"):
         raise ValueError("the Twilio voice transport needs PUBLIC_BASE_URL: Twilio fetches the call flow there")
     redis = Redis.from_url(config["REDIS_URL"])
     schedule = SendSchedule(redis, prefix=f"{config.get('QUEUE_PREFIX', 'uitkijk')}:twilio-rate")
-    return TwilioVoiceTransport(
-        twilio_client_from_config(config), schedule,
-        caller_id=config.get("TWILIO_VOICE_FROM") or config.get("TWILIO_FROM") or "",
-        public_base_url=config["PUBLIC_BASE_URL"], account_sid=config["TWILIO_ACCOUNT_SID"],
-        calls_per_s=float(config.get("TWILIO_CALLS_PER_S", DEFAULT_CALLS_PER_S)),
-        ring_timeout_s=int(config.get("VOICE_RING_TIMEOUT_S", DEFAULT_RING_TIMEOUT_S)),
-        max_pacing_wait_s=float(config.get("SMS_MAX_PACING_WAIT_S", DEFAULT_MAX_WAIT_S)))
+
+    def build(account, client):
+        return TwilioVoiceTransport(
+            client, schedule, caller_id=account.from_number or "", public_base_url=config["PUBLIC_BASE_URL"],
+            account_sid=account.account_sid, calls_per_s=account.rate_per_s,
+            ring_timeout_s=int(config.get("VOICE_RING_TIMEOUT_S", DEFAULT_RING_TIMEOUT_S)),
+            max_pacing_wait_s=float(config.get("SMS_MAX_PACING_WAIT_S", DEFAULT_MAX_WAIT_S)))
+    return PerAccountTransport(TwilioVoiceTransport.name, TwilioAccounts(config, channel), build)

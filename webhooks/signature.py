@@ -1,14 +1,18 @@
 """Refuse every webhook request that Twilio did not sign: 403, before any view runs.
 
-The signature covers the public URL Twilio requested (PUBLIC_BASE_URL + path + query) and the
-POST form, keyed with TWILIO_AUTH_TOKEN. Without both settings nothing can be verified, so
-everything is refused.
+Twilio signs the public URL it requested (PUBLIC_BASE_URL + path + query) and the POST form with
+the auth token of the account the request belongs to, which the form names (AccountSid). So the
+signature is checked with a token held for that account: the configuration's (TWILIO_AUTH_TOKEN)
+or a Twilio trunk's (twilio_gateway.accounts). An account this installation does not know, or no
+PUBLIC_BASE_URL, and nothing can be verified: the request is refused.
 """
 import logging
 
 from flask import abort, current_app, request
 
+from twilio_gateway.accounts import auth_tokens
 from twilio_gateway.signatures import SIGNATURE_HEADER, SignatureValidator
+from web.db_session import runtime
 
 from . import bp
 
@@ -18,28 +22,27 @@ log = logging.getLogger(__name__)
 UNSIGNED_ENDPOINTS = {"twilio_webhooks.prompt_audio"}
 
 
-def validator():
-    """The app's SignatureValidator, built once from its configuration (None if unconfigured)."""
-    found = current_app.extensions.get("twilio_signature_validator")
-    if found is None:
-        token = current_app.config.get("TWILIO_AUTH_TOKEN")
-        base = current_app.config.get("PUBLIC_BASE_URL")
-        if not token or not base:
-            return None
-        found = current_app.extensions["twilio_signature_validator"] = SignatureValidator(token, base)
-    return found
-
-
 @bp.before_request
 def require_signature():
     if request.endpoint in UNSIGNED_ENDPOINTS:
         return
-    checker = validator()
-    if checker is None:
-        log.error("Twilio webhook %s refused: TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL must both be set",
-                  request.path)
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        log.error("Twilio webhook %s refused: PUBLIC_BASE_URL must be set to verify signatures", request.path)
         abort(403)
-    if not checker.is_valid(request.url, request.form, request.headers.get(SIGNATURE_HEADER)):
-        log.warning("Twilio webhook %s refused: %s X-Twilio-Signature", request.path,
-                    "wrong" if request.headers.get(SIGNATURE_HEADER) else "no")
+    signature = request.headers.get(SIGNATURE_HEADER)
+    if not signature:
+        log.warning("Twilio webhook %s refused: no X-Twilio-Signature", request.path)
         abort(403)
+    account_sid = request.form.get("AccountSid")
+    known = False
+    with runtime().db.session() as session:
+        for token in auth_tokens(session, current_app.config, account_sid):
+            known = True
+            if SignatureValidator(token, base).is_valid(request.url, request.form, signature):
+                return
+    if known:
+        log.warning("Twilio webhook %s refused: wrong X-Twilio-Signature", request.path)
+    else:
+        log.warning("Twilio webhook %s refused: account %r is not configured", request.path, (account_sid or "")[:40])
+    abort(403)

@@ -55,13 +55,14 @@ def twilio_app(twilio_config):
 
 @pytest.fixture
 def twilio_post(twilio_app):
-    """POST a webhook as Twilio would: signed (default), forged, or unsigned."""
-    from prism_twilio import AUTH_TOKEN
+    """POST a webhook as Twilio would (naming its account): signed (default), forged, or unsigned."""
+    from prism_twilio import ACCOUNT_SID, AUTH_TOKEN
     from twilio_gateway.signatures import SIGNATURE_HEADER, sign
 
     client = twilio_app.test_client()
 
     def post(path, form, signature="genuine"):
+        form = {"AccountSid": ACCOUNT_SID, **form}
         headers = {}
         if signature == "genuine":
             headers[SIGNATURE_HEADER] = sign(AUTH_TOKEN, PUBLIC_BASE_URL + path, form)

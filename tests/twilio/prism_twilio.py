@@ -4,17 +4,23 @@ Prism validates every request against the spec (path, form body, Basic auth) and
 violation with 422 (or 401) listing what is wrong. Twilio's spec defines only the success
 responses, so the fixture serves a copy with Twilio's 429 and 503 responses added to the create
 operations of Messages and Calls; a test asks for one with the header ``Prefer: code=429``.
+Prism answers with the spec's examples, not with what it was sent: a RecordingProxy in front of it
+keeps each request, for tests of what the transports ask of Twilio.
 """
+import base64
 import copy
 import json
 import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Mapping, Optional
+from urllib.parse import parse_qs
 
 import requests
 
@@ -155,3 +161,53 @@ def stop_prism(process: subprocess.Popen):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+@dataclass(frozen=True)
+class SeenRequest:
+    """One request as Twilio's API would receive it: path, Basic auth and form (first value per field)."""
+
+    method: str
+    path: str
+    account_sid: str
+    auth_token: str
+    form: dict
+
+
+class RecordingProxy:
+    """Forwards every request to ``target`` (a Prism) and keeps it in ``requests``, in arrival order."""
+
+    def __init__(self, target: str):
+        self.requests: list[SeenRequest] = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _forward(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                scheme, _, encoded = (self.headers.get("Authorization") or "").partition(" ")
+                user, _, password = (base64.b64decode(encoded).decode() if scheme == "Basic" else "").partition(":")
+                form = {name: values[0] for name, values in parse_qs(body.decode()).items()}
+                proxy.requests.append(SeenRequest(self.command, self.path, user, password, form))
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                answer = requests.request(self.command, target + self.path, data=body, headers=headers, timeout=30)
+                self.send_response(answer.status_code)
+                for name, value in answer.headers.items():
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            do_GET = do_POST = do_DELETE = _forward
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self._server.shutdown()
+        self._server.server_close()

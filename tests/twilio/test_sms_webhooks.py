@@ -81,11 +81,12 @@ def test_receipt_without_genuine_signature_is_refused(twilio_app, twilio_post, w
 
 def test_signature_covers_the_delivery_in_the_url(twilio_app, twilio_post, work):
     """A genuine signature for one delivery's URL does not pass for another delivery's URL."""
-    from prism_twilio import AUTH_TOKEN
+    from prism_twilio import ACCOUNT_SID, AUTH_TOKEN
     from twilio_gateway.signatures import SIGNATURE_HEADER, sign
 
     rt, _, delivery = _sent_alert(work)
     path, form = _status(delivery, "undelivered", 30003)
+    form["AccountSid"] = ACCOUNT_SID
     signature = sign(AUTH_TOKEN, "https://uitkijk.example.org" + path, form)
     response = twilio_app.test_client().post(f"{STATUS}?delivery={delivery.id + 1}", data=form,
                                              headers={SIGNATURE_HEADER: signature})

@@ -27,7 +27,7 @@ from twilio_gateway.signatures import SIGNATURE_HEADER, sign
 from voice import twilio_recordings
 from voice.twilio_recordings import RecordingNotReady, enqueue_fetch, fetch_tip_recording, requeue_pending_recordings
 
-from twilio_flows import launch
+from twilio_flows import add_trunk, launch
 
 ACCOUNT_SID = "AC" + "5e" * 16
 AUTH_TOKEN = "recordings-test-token"
@@ -58,16 +58,20 @@ class RecordingServer:
     """Twilio's recording media on loopback: GET <recording>.wav with basic auth.
 
     `answers[path]` is a list of (status, body); each request takes the first, the last stays.
+    `tokens` holds the auth token of each account it knows.
     """
 
     def __init__(self):
         self.answers = {}
+        self.tokens = {ACCOUNT_SID: AUTH_TOKEN}
         self.requests = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
-                expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+                account = self.path.split("/")[3] if self.path.count("/") > 3 else ""
+                credentials = f"{account}:{server.tokens.get(account)}".encode()
+                expected = "Basic " + base64.b64encode(credentials).decode()
                 server.requests.append(self.path)
                 if self.headers.get("Authorization") != expected:
                     status, body = 401, b'{"code": 20003, "message": "Authenticate"}'
@@ -92,8 +96,8 @@ class RecordingServer:
         """The RecordingUrl Twilio posts to the Record action (without an extension)."""
         return f"{self.base_url}/2010-04-01/Accounts/{account_sid}/Recordings/{recording_sid}"
 
-    def serve(self, *answers, recording_sid=RECORDING_SID):
-        self.answers[urlsplit(self.recording_url(recording_sid)).path + ".wav"] = list(answers)
+    def serve(self, *answers, recording_sid=RECORDING_SID, account_sid=ACCOUNT_SID):
+        self.answers[urlsplit(self.recording_url(recording_sid, account_sid)).path + ".wav"] = list(answers)
 
     def close(self):
         self.httpd.shutdown()
@@ -167,6 +171,7 @@ def webhook(app):
     client = app.test_client()
 
     def post(path, form):
+        form = {"AccountSid": ACCOUNT_SID, **form}
         headers = {SIGNATURE_HEADER: sign(AUTH_TOKEN, PUBLIC_BASE_URL + path, form)}
         return client.post(path, data=form, headers=headers)
     return post
@@ -288,6 +293,30 @@ def test_plain_https_twilio_url_is_fetched_through_the_configured_api(rt, action
     tip_id = _tip(rt, action_id, f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{RECORDING_SID}")
     assert fetch_tip_recording(tip_id) == f"tip-twilio-{RECORDING_SID}.wav"
     assert twilio_api.requests == [f"/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{RECORDING_SID}.wav"]
+
+
+def test_recording_of_a_trunk_account_is_fetched_with_its_token(rt, action_id, twilio_api, recordings_dir):
+    """A recording of a Twilio trunk's account (disabled since: the tip was left before) is fetched with its token."""
+    trunk_sid, trunk_token = "AC" + "6f" * 16, "trunk-recordings-token"
+    add_trunk(rt, "zuid", trunk_sid, trunk_token, "+31201110000", enabled=False)
+    twilio_api.tokens[trunk_sid] = trunk_token
+    twilio_api.serve((200, WAV), account_sid=trunk_sid)
+    tip_id = _tip(rt, action_id, twilio_api.recording_url(account_sid=trunk_sid))
+    assert fetch_tip_recording(tip_id) == f"tip-twilio-{RECORDING_SID}.wav"
+    assert twilio_api.requests == [f"/2010-04-01/Accounts/{trunk_sid}/Recordings/{RECORDING_SID}.wav"]
+    assert (recordings_dir / _recording(rt, tip_id)).read_bytes() == WAV
+
+
+def test_recording_of_a_trunk_whose_token_is_unavailable_is_refused(rt, action_id, twilio_api, caplog, monkeypatch):
+    """The trunk's token names an environment variable that is not set: nothing is requested, the tip is left."""
+    monkeypatch.delenv("UITKIJK_TEST_RECORDINGS_TOKEN", raising=False)
+    trunk_sid = "AC" + "6f" * 16
+    add_trunk(rt, "zuid", trunk_sid, "env:UITKIJK_TEST_RECORDINGS_TOKEN", "+31201110000")
+    url = twilio_api.recording_url(account_sid=trunk_sid)
+    tip_id = _tip(rt, action_id, url)
+    assert fetch_tip_recording(tip_id) is None
+    assert _recording(rt, tip_id) == url and twilio_api.requests == []
+    assert "UITKIJK_TEST_RECORDINGS_TOKEN is not set" in caplog.text and "no auth token" in caplog.text
 
 
 @pytest.mark.parametrize("status", [401, 403])

@@ -1,7 +1,8 @@
-"""Test helpers for the Twilio tests: an area with participants, a launched action, ledger reads."""
+"""Test helpers for the Twilio tests: an area with participants, a launched action, ledger reads, trunks."""
 from sqlalchemy import select
 
 from core.actions import ActionService, parse_launch
+from core.configuration import save_trunk
 from core.models import Delivery
 from tests import factories
 
@@ -28,3 +29,13 @@ def deliveries(rt, action_id):
     with rt.db.session() as session:
         return session.scalars(select(Delivery).where(Delivery.action_id == action_id)
                                .order_by(Delivery.rank)).all()
+
+
+def add_trunk(rt, name, sid, token, caller_id, room_id=None, enabled=True, cps="7"):
+    """A Twilio trunk as the admin page saves it; returns its id."""
+    form = {"name": name, "backend": "twilio", "control_room_id": str(room_id or ""), "caller_id": caller_id,
+            "channel_limit": "10", "calls_per_second": cps, "account_sid": sid, "auth_token": token}
+    if enabled:
+        form["enabled"] = "on"
+    with rt.db.session() as session:
+        return save_trunk(session, form, "test", rt.config).id
