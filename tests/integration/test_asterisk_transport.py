@@ -1,0 +1,66 @@
+"""The asterisk voice transport before any call is placed: the alert spoken at launch, calls queued
+per trunk, and a text espeak-ng cannot speak failing its delivery on purpose (no Asterisk needed)."""
+import pytest
+from sqlalchemy import select
+
+from core import ledger, runtime
+from core.actions import ActionService, parse_launch
+from core.jobs import send_one
+from core.models import Action, Delivery
+from tests import factories
+from tests.conftest import runtime_close
+from voice.call_queue import CallQueue
+
+
+@pytest.fixture
+def asterisk_rt(config):
+    current = runtime.configure({**config, "VOICE_TRANSPORT": "asterisk", "TRUNK_NAME": "lab",
+                                 "TRUNK_DIAL_TEMPLATE": "Local/{number}@lab-pstn"})
+    yield current
+    runtime_close()
+
+
+def launch(rt, *numbers):
+    with rt.db.session() as session:
+        room, operators = factories.control_room(session)
+        for number in numbers:
+            factories.participant(session, number, 200)
+        action, _ = ActionService(rt).launch(session, parse_launch(factories.launch_body(room, operators[0]),
+                                                                   640, 50_000), "test")
+        return action.id
+
+
+def voice_deliveries(rt, action_id):
+    with rt.db.session() as session:
+        return session.scalars(select(Delivery).where(Delivery.action_id == action_id,
+                                                      Delivery.channel == "voice").order_by(Delivery.id)).all()
+
+
+def test_launch_speaks_the_alert_and_queues_each_call_for_its_trunk(asterisk_rt, work):
+    """The alert is rendered before the first call; each landline's call waits in the trunk's queue."""
+    rt = asterisk_rt
+    action_id = launch(rt, "0201234501", "0201234502")
+    with rt.db.session() as session:
+        key = session.get(Action, action_id).alert_prompt
+    assert key.startswith("nl/")
+    assert (rt.transports["voice"].prompts.root / f"{key}.wav").stat().st_size > 0
+    work()
+    deliveries = voice_deliveries(rt, action_id)
+    assert {(d.state, d.transport) for d in deliveries} == {("sending", "asterisk")}
+    waiting = CallQueue(rt.redis, rt.config["QUEUE_PREFIX"]).waiting_deliveries("lab")
+    assert sorted(waiting) == [d.id for d in deliveries]
+
+
+@pytest.mark.parametrize("text", ["", "%%% *** ###", "lang " * 2000], ids=["empty", "symbols", "huge"])
+def test_a_text_espeak_cannot_speak_fails_the_delivery_with_the_reason(asterisk_rt, text):
+    """The delivery is failed on purpose, naming the prompt; nothing is queued for the trunk."""
+    rt = asterisk_rt
+    action_id = launch(rt, "0201234501")
+    (delivery,) = voice_deliveries(rt, action_id)
+    with rt.db.session() as session:
+        ((claimed, *_),) = ledger.claim(session, [delivery.id])
+    with rt.db.session() as session:
+        send_one(rt, session, claimed, text)
+    (failed,) = voice_deliveries(rt, action_id)
+    assert failed.state == "failed" and failed.error.startswith("prompt: the alert text cannot be spoken")
+    assert CallQueue(rt.redis, rt.config["QUEUE_PREFIX"]).waiting("lab") == 0
