@@ -4,7 +4,8 @@ import sys
 import time
 
 # name -> module; each module has run(report, log).
-SUITES = {"core": "benchmarks.bench_core"}
+SUITES = {"core": "benchmarks.bench_core", "sms": "benchmarks.bench_sms", "calls": "benchmarks.bench_calls",
+          "inbound": "benchmarks.bench_inbound"}
 
 
 def main(argv):

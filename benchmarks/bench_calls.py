@@ -16,37 +16,23 @@ import time
 import uuid
 
 from rq import SimpleWorker
-from sqlalchemy import create_engine, text
 
 from asterisk_conf.lab import LAB_TRUNK, AsteriskLab, ensure_root
 from core import runtime
 from core.actions import ActionService, parse_launch
-from core.db import make_engine
-from core.models import Base, Delivery
+from core.models import Delivery
 from tests import factories
 from voice.call_events import CallService
 from voice.trunk_limiter import TrunkLimiter
 
+from .dataset import scratch_database
+
 CALLS = int(os.environ.get("UITKIJK_BENCH_CALLS", 1000))
 BASELINE_CALLS = int(os.environ.get("UITKIJK_BENCH_BASELINE_CALLS", 300))
-PG_ADMIN_URL = os.environ.get("UITKIJK_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("UITKIJK_BENCH_REDIS", "redis://127.0.0.1:6379/13")
 CHANNELS, CPS, LISTEN_S = 30, 10.0, 10
 RETRY_AFTER_S = 5.0  # the naive worker's pause when the trunk is full
 WAIT_LIMIT_S = 1800  # a bound on each run, far above what it needs
-
-
-def create_database(log):
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"uitkijk_bench_calls_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    engine = make_engine(url)
-    Base.metadata.create_all(engine)
-    engine.dispose()
-    log(f"  database {name}")
-    return admin, name, url
 
 
 def bench_dispatcher(lab, url, log):
@@ -133,15 +119,12 @@ def bench_retry_when_full(lab, log):
 def run(report, log=print):
     lab = AsteriskLab(ensure_root())
     lab.start()  # from the main thread: Asterisk gets SIGTERM when the starting thread ends
-    admin, name, url = create_database(log)
     try:
-        elapsed, setup, peak = bench_dispatcher(lab, url, log)
+        with scratch_database("calls", log) as url:
+            elapsed, setup, peak = bench_dispatcher(lab, url, log)
         naive_elapsed, naive_peak = bench_retry_when_full(lab, log)
     finally:
         lab.close()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     minimum = CALLS / CHANNELS * LISTEN_S
     naive_minimum = BASELINE_CALLS / CHANNELS * LISTEN_S
     overhead = elapsed / minimum

@@ -4,9 +4,11 @@ SQLite: a file under UITKIJK_BENCH_DIR; PostgreSQL: a database `uitkijk_bench_<n
 Rows come from core.demo's generator (people spread like the Dutch population) and are loaded
 with the fastest path each database has (executemany on SQLite, COPY on PostgreSQL).
 """
+import contextlib
 import hashlib
 import os
 import time
+import uuid
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -145,3 +147,24 @@ def ensure_postgres(count, log=print):
     engine.dispose()
     log(f"  built PostgreSQL data set of {count:,} participants in {time.perf_counter() - started:.0f} s")
     return url
+
+
+@contextlib.contextmanager
+def scratch_database(kind, log=print):
+    """A PostgreSQL database of the project's schema for one benchmark run, dropped afterwards;
+    yields its URL."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"uitkijk_bench_{kind}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        log(f"  database {name}")
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -80,6 +80,8 @@ DEFAULTS = {
     "AGI_PORT": 4573,
     "OPERATOR_LEASE_S": 4 * 3600,
     "CALL_MAX_S": 4 * 3600,
+    # Seconds between reloads of the FastAGI server's in-memory snapshot of alerted callers and routes.
+    "IVR_SNAPSHOT_S": 2.0,
     "IVR_DEFAULT_LANGUAGE": "nl",
     "IVR_TITLE_LANGUAGE": "nl",
     "IVR_RING_S": 20,

@@ -6,6 +6,8 @@ value, cheap to keep in a flow's JSON state) and writes through `InboundCallLog`
 free number lives here, none in ivr/ or bridge/.
 """
 import logging
+import threading
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
@@ -76,7 +78,11 @@ class AlertCall:
     alert_text: str
 
 
-def _summary(action):
+# The columns of an ActionSummary, in its field order.
+_SUMMARY_COLUMNS = (Action.id, Action.code, Action.title, Action.status, Action.control_room_id, Action.alert_prompt)
+
+
+def action_summary(action):
     return ActionSummary(id=action.id, code=action.code, title=action.title, status=action.status,
                          control_room_id=action.control_room_id, alert_prompt=action.alert_prompt)
 
@@ -92,31 +98,32 @@ class InboundDirectory:
         """The participant behind this number and the active actions that alerted them.
 
         A participant counts as alerted when any of their numbers was, so someone alerted by SMS
-        on their mobile is recognised calling from their landline too.
+        on their mobile is recognised calling from their landline too. Plain column reads on one
+        connection: this runs at the start of every call, and ORM entities cost more than the SQL.
         """
         if not caller_e164:
             return CallerMatch(None, None, ())
-        with self.db.Session() as session:
-            owner = session.execute(
+        with self.db.engine.connect() as conn:
+            owner = conn.execute(
                 select(Participant.id, Participant.language)
                 .join(PhoneNumber, PhoneNumber.participant_id == Participant.id)
                 .where(PhoneNumber.e164 == caller_e164)).first()
             alerted = [Delivery.to_e164 == caller_e164]
             if owner is not None:
                 alerted.append(Delivery.participant_id == owner.id)
-            rows = session.execute(
-                select(Action, Delivery.participant_id)
+            rows = conn.execute(
+                select(*_SUMMARY_COLUMNS, Delivery.participant_id)
                 .join(Delivery, Delivery.action_id == Action.id)
                 .where(and_(Action.status == "active", Delivery.purpose == "alert",
                             Delivery.state.in_(ALERTED_STATES), or_(*alerted)))
                 .order_by(Action.launched_at.desc(), Action.id.desc())).all()
         actions, seen = [], set()
         participant_id = owner.id if owner is not None else None
-        for action, delivered_to in rows:
+        for *summary, delivered_to in rows:
             participant_id = participant_id or delivered_to
-            if action.id not in seen:
-                seen.add(action.id)
-                actions.append(_summary(action))
+            if summary[0] not in seen:
+                seen.add(summary[0])
+                actions.append(ActionSummary(*summary))
         language = owner.language if owner is not None else None
         return CallerMatch(participant_id, language, tuple(actions))
 
@@ -128,7 +135,7 @@ class InboundDirectory:
             action = session.scalars(
                 select(Action).where(Action.code == code)
                 .order_by((Action.status == "active").desc(), Action.launched_at.desc()).limit(1)).first()
-            return _summary(action) if action is not None else None
+            return action_summary(action) if action is not None else None
 
     def has_active_actions(self):
         with self.db.Session() as session:
@@ -136,19 +143,8 @@ class InboundDirectory:
 
     def route(self, action_id):
         """The action's handling operator, the other operators of its control room, and its general line."""
-        with self.db.Session() as session:
-            action = session.get(Action, action_id)
-            if action is None:
-                return RouteInfo(action_id, None, (), None)
-            room = session.get(ControlRoom, action.control_room_id)
-            operators = session.scalars(select(Operator).where(Operator.control_room_id == room.id)
-                                        .order_by(Operator.id)).all()
-            refs = {op.id: OperatorRef(op.id, op.dial_string, op.available) for op in operators}
-            handler = refs.pop(action.operator_id, None)
-            if handler is None:  # the handler moved to another control room: still theirs to take
-                op = session.get(Operator, action.operator_id)
-                handler = OperatorRef(op.id, op.dial_string, op.available) if op else None
-            return RouteInfo(action_id, handler, tuple(refs.values()), room.general_line)
+        with self.db.engine.connect() as conn:
+            return _routes(conn, Action.id == action_id).get(action_id) or RouteInfo(action_id, None, (), None)
 
     def idle_line(self, dialled=None):
         """The general line of the control room behind the dialled free number (or the only control
@@ -177,8 +173,96 @@ class InboundDirectory:
             return None
         delivery, language, action, free_number = row
         language = language_of(language)
-        return AlertCall(delivery.id, delivery.participant_id, language, _summary(action),
+        return AlertCall(delivery.id, delivery.participant_id, language, action_summary(action),
                          message_for(action, "voice", "alert", language, free_number))
+
+
+def _routes(conn, which):
+    """RouteInfo of the actions `which` selects, by action id, in one statement (the handler is
+    joined even when they moved to another control room)."""
+    rows = conn.execute(
+        select(Action.id.label("action_id"), Action.operator_id, ControlRoom.general_line, Operator.id,
+               Operator.dial_string, Operator.available)
+        .join(ControlRoom, ControlRoom.id == Action.control_room_id)
+        .outerjoin(Operator, or_(Operator.control_room_id == ControlRoom.id, Operator.id == Action.operator_id))
+        .where(which).order_by(Action.id, Operator.id)).all()
+    by_action = defaultdict(list)
+    for row in rows:
+        by_action[row.action_id].append(row)
+    routes = {}
+    for action_id, rows in by_action.items():
+        refs = {row.id: OperatorRef(row.id, row.dial_string, row.available) for row in rows if row.id is not None}
+        handler = refs.pop(rows[0].operator_id, None)
+        routes[action_id] = RouteInfo(action_id, handler, tuple(refs.values()), rows[0].general_line)
+    return routes
+
+
+class SnapshotDirectory(InboundDirectory):
+    """An InboundDirectory that answers alerted callers from memory: no database on the call path.
+
+    A background thread reloads, every `refresh_s`, the numbers of every participant an active
+    action alerted (with those actions) and the routes of the active actions. A number not in the
+    snapshot (not alerted, alerted since the last reload, or one whose answer the snapshot cannot
+    give exactly, e.g. a number that changed hands) is looked up in the database. The snapshot is
+    at most `refresh_s` old: an action ended, or an operator marked away, that recently is still
+    routed to.
+    """
+
+    def __init__(self, db, default_region="NL", refresh_s=2.0):
+        super().__init__(db, default_region)
+        self.refresh_s = refresh_s
+        self._callers, self._routes = {}, {}
+        self._closed = threading.Event()
+        self.reload()
+        threading.Thread(target=self._keep_fresh, name="inbound-snapshot", daemon=True).start()
+
+    def close(self):
+        """Stop reloading (the snapshot keeps answering as it last was)."""
+        self._closed.set()
+
+    def identify(self, caller_e164):
+        return self._callers.get(caller_e164) or super().identify(caller_e164)
+
+    def route(self, action_id):
+        return self._routes.get(action_id) or super().route(action_id)
+
+    def reload(self):
+        with self.db.engine.connect() as conn:
+            actions = [ActionSummary(*row) for row in conn.execute(
+                select(*_SUMMARY_COLUMNS).where(Action.status == "active")
+                .order_by(Action.launched_at.desc(), Action.id.desc()))]
+            rows = conn.execute(
+                select(Delivery.action_id, Delivery.participant_id, Delivery.to_e164, PhoneNumber.e164,
+                       Participant.language)
+                .join(Action, Action.id == Delivery.action_id)
+                .join(Participant, Participant.id == Delivery.participant_id)
+                .outerjoin(PhoneNumber, PhoneNumber.participant_id == Delivery.participant_id)
+                .where(Action.status == "active", Delivery.purpose == "alert",
+                       Delivery.state.in_(ALERTED_STATES))).all()
+            routes = _routes(conn, Action.status == "active")
+        owner, alerted_by, sent_to = {}, defaultdict(set), defaultdict(set)
+        for action_id, participant_id, to_e164, number, language in rows:
+            if number is not None:
+                owner[number] = (participant_id, language)
+                alerted_by[number].add(action_id)
+            sent_to[to_e164].add(participant_id)
+        # identify() also counts deliveries to the number itself: exact only if they went to its owner.
+        unclear = {number for number, participants in sent_to.items()
+                   if {owner.get(number, (None,))[0]} != participants}
+        rank = {summary.id: n for n, summary in enumerate(actions)}  # newest first, as identify() orders
+        by_id = {summary.id: summary for summary in actions}
+        self._callers = {
+            number: CallerMatch(participant_id, language,
+                                tuple(by_id[a] for a in sorted(alerted_by[number], key=rank.__getitem__)))
+            for number, (participant_id, language) in owner.items() if number not in unclear}
+        self._routes = routes
+
+    def _keep_fresh(self):
+        while not self._closed.wait(self.refresh_s):
+            try:
+                self.reload()
+            except Exception:  # the database is away: keep the last snapshot; misses fail as before
+                log.exception("inbound snapshot not reloaded")
 
 
 def _digits(number):

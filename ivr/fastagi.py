@@ -70,14 +70,14 @@ def build_services(config, on_decision=None):
     """Everything the calls share, from the project's configuration."""
     from bridge.leases import OperatorLeases
     from core import runtime
-    from core.inbound import InboundCallLog, InboundDirectory
+    from core.inbound import InboundCallLog, SnapshotDirectory
     from tts_prompts import PromptStore, get_engine
 
     from .prompts import PromptFiles
 
     rt = runtime.configure(config)
     settings = FlowSettings.from_config(rt.config)
-    directory = InboundDirectory(rt.db, rt.config["DEFAULT_REGION"])
+    directory = SnapshotDirectory(rt.db, rt.config["DEFAULT_REGION"], float(rt.config["IVR_SNAPSHOT_S"]))
     store = PromptStore(rt.config["PROMPT_DIR"], get_engine(rt.config["TTS_ENGINE"]))
     return CallServices(
         flows=build_flows(directory, settings),

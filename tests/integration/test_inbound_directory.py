@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select, update
 
 from core.actions import ActionService, parse_launch
-from core.inbound import InboundCallLog, InboundDirectory, calls_and_tips, set_operator_available
+from core.inbound import InboundCallLog, InboundDirectory, SnapshotDirectory, calls_and_tips, set_operator_available
 from core.models import Delivery, InboundCall, Operator, Tip
 from ivr.steps import Outcome
 from tests import factories
@@ -19,6 +19,22 @@ def launch(rt, session, room, operator, title, radius_m=1000):
 
 def alerted(session, action_id, state="sent"):
     session.execute(update(Delivery).where(Delivery.action_id == action_id).values(state=state))
+
+
+@pytest.fixture(params=["database", "snapshot"])
+def directory(request, rt):
+    """directory() -> the directory as a call would find it now: read from the database each time,
+    or from the FastAGI server's in-memory snapshot (loaded now, so it holds what the test set up)."""
+    made = []
+
+    def make():
+        if request.param == "database":
+            return InboundDirectory(rt.db)
+        made.append(SnapshotDirectory(rt.db, refresh_s=3600))
+        return made[-1]
+    yield make
+    for snapshot in made:
+        snapshot.close()
 
 
 @pytest.fixture
@@ -36,39 +52,39 @@ def world(rt):
                 "first": first, "second": second}
 
 
-def test_caller_alerted_by_two_actions_gets_both_newest_first(rt, world):
+def test_caller_alerted_by_two_actions_gets_both_newest_first(rt, directory, world):
     """A number alerted by two active actions is matched to both, newest first, with its participant."""
-    match = InboundDirectory(rt.db).identify("+31201234567")
+    match = directory().identify("+31201234567")
     assert match.participant_id == world["both"]
     assert [a.id for a in match.actions] == [world["second"].id, world["first"].id]
     assert match.actions[1].title == "Inbraak Weesp" and match.actions[1].code == world["first"].code
 
 
-def test_participant_recognised_from_another_of_their_numbers(rt, world):
+def test_participant_recognised_from_another_of_their_numbers(rt, directory, world):
     """Alerted by SMS on the mobile, calling from a landline of the same participant: still matched."""
     with rt.db.session() as s:
         from core.models import PhoneNumber
         s.add(PhoneNumber(participant_id=world["first_only"], e164="+31201112233", kind="landline",
                           channel="voice"))
-    match = InboundDirectory(rt.db).identify("+31201112233")
+    match = directory().identify("+31201112233")
     assert match.participant_id == world["first_only"]
     assert [a.id for a in match.actions] == [world["first"].id]
 
 
 @pytest.mark.parametrize("state", ["queued", "failed", "cancelled"])
-def test_not_yet_or_never_alerted_does_not_count(rt, world, state):
+def test_not_yet_or_never_alerted_does_not_count(rt, directory, world, state):
     """Deliveries still queued, failed or cancelled do not make the caller 'alerted'."""
     with rt.db.session() as s:
         alerted(s, world["first"].id, state)
-    match = InboundDirectory(rt.db).identify("+31612345678")
+    match = directory().identify("+31612345678")
     assert match.actions == () and match.participant_id == world["first_only"]
 
 
-def test_ended_action_no_longer_matches_and_its_code_reads_ended(rt, world):
+def test_ended_action_no_longer_matches_and_its_code_reads_ended(rt, directory, world):
     """After an action ends it is not offered; its code is found as ended."""
     with rt.db.session() as s:
         ActionService(rt).end(s, world["first"].id, "not_found", None, "test")
-    directory = InboundDirectory(rt.db)
+    directory = directory()
     assert [a.id for a in directory.identify("+31201234567").actions] == [world["second"].id]
     assert directory.action_by_code(world["first"].code).status == "ended"
     assert directory.action_by_code(world["second"].code).status == "active"
@@ -81,18 +97,18 @@ def test_unknown_or_malformed_code_is_none(rt, world, code):
     assert InboundDirectory(rt.db).action_by_code(code) is None
 
 
-def test_unknown_and_withheld_callers_match_nothing(rt, world):
+def test_unknown_and_withheld_callers_match_nothing(rt, directory, world):
     """A number nobody registered, and a withheld one, match no participant and no action."""
-    directory = InboundDirectory(rt.db)
+    directory = directory()
     assert directory.identify("+31209999999").actions == ()
     assert directory.identify(None).participant_id is None
 
 
-def test_route_lists_handler_colleagues_availability_and_general_line(rt, world):
+def test_route_lists_handler_colleagues_availability_and_general_line(rt, directory, world):
     """The route is the action's operator, the other operators of its room (with availability), the line."""
     with rt.db.session() as s:
         set_operator_available(s, world["ops"][1], False)
-    route = InboundDirectory(rt.db).route(world["first"].id)
+    route = directory().route(world["first"].id)
     assert route.handler.id == world["ops"][0] and route.handler.available
     assert [(o.id, o.available) for o in route.others] == [(world["ops"][1], False)]
     assert route.general_line == "Local/31209990000@lab-pstn"
@@ -156,3 +172,23 @@ def test_operator_availability_unknown_operator(rt, world):
         set_operator_available(s, 10 ** 6, True)
     with rt.db.Session() as s:
         assert s.get(Operator, world["ops"][0]).available
+
+
+def test_snapshot_falls_back_to_the_database_and_catches_up_on_reload(rt, world):
+    """A caller alerted after the snapshot was taken is still recognised (from the database), and an
+    action that ended is no longer offered once the snapshot reloads."""
+    snapshot = SnapshotDirectory(rt.db, refresh_s=3600)
+    try:
+        with rt.db.session() as s:
+            factories.participant(s, "0201230000", 200)
+            operator = s.get(Operator, world["ops"][0])
+            later = launch(rt, s, operator.control_room, operator, "Later", radius_m=300)
+            alerted(s, later.id)
+        assert [a.id for a in snapshot.identify("+31201230000").actions] == [later.id]
+        with rt.db.session() as s:
+            ActionService(rt).end(s, world["second"].id, "not_found", None, "test")
+        assert world["second"].id in [a.id for a in snapshot.identify("+31201234567").actions]  # until reloaded
+        snapshot.reload()
+        assert world["second"].id not in [a.id for a in snapshot.identify("+31201234567").actions]
+    finally:
+        snapshot.close()
