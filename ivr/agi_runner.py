@@ -2,8 +2,8 @@
 
     Say     STREAM FILE per prompt file (interrupt keys as escape digits)
     Gather  GET DATA with the prompt files joined by `&`
-    Dial    EXEC Dial(A&B,<ring s>,U(whisper)) after claiming the operators; then DIALSTATUS,
-            ANSWEREDTIME and DIALEDPEERNUMBER
+    Dial    EXEC Dial(A&B,<ring s>,U(whisper[^call ref])) after claiming the operators; then
+            DIALSTATUS, ANSWEREDTIME and DIALEDPEERNUMBER
     Record  the prompt, then RECORD FILE <dir>/<name> wav # <ms> 0 beep s=<silence>
     SaveTip the call log (no AGI)
     Hangup  SET VARIABLE UITKIJK_FLOW_DONE 1, HANGUP
@@ -11,6 +11,10 @@
 Whatever happens (hangup, dropped socket, a flow or database error) the call ends here and is
 recorded; only a flow that finished sets UITKIJK_FLOW_DONE, so the dialplan puts every other
 call through to the control room (never dead air).
+
+The script `answered` is no flow: the whisper subroutine runs it on the channel of an operator who
+answered a Dial that rang several (`AGI(.../answered,<call ref>,<DIALEDPEERNUMBER>)`), and the
+others' leases are freed while the conversation goes on. It sends no command.
 """
 import logging
 import re
@@ -32,6 +36,7 @@ log = logging.getLogger(__name__)
 COMMAND_TIMEOUT_S = 120  # any single prompt or question; a Dial may last up to call_max_s
 RECORD_SILENCE_S = 5
 KEYS = "0123456789*#"
+ANSWERED = "answered"
 _SAFE_REF = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -91,6 +96,9 @@ class AgiCall:
     def run(self):
         env = self.agi.env
         name = script_name(env.get("agi_network_script"))
+        if name == ANSWERED:
+            self.operator_answered(env.get("agi_arg_1") or "", env.get("agi_arg_2") or "")
+            return
         flow = self.services.flows.get(name)
         if flow is None:
             log.warning("FastAGI: no flow for script %r; the dialplan falls back", name[:40])
@@ -139,6 +147,20 @@ class AgiCall:
     @staticmethod
     def hung_up(flow, state):
         return flow.advance(state, Hungup())[0] if state is not None else None
+
+    def operator_answered(self, call_ref, dialled_peer):
+        """Free the leases of the operators call `call_ref` rang alongside the one who answered."""
+        leases = self.services.leases
+        if leases is None or not call_ref or _SAFE_REF.search(call_ref):
+            return
+        held = leases.held(call_ref)
+        peer = answered_by(dialled_peer, list(held.values()))
+        answered_id = next((o for o, d in held.items() if d == peer), None)
+        if answered_id is None:
+            log.info("call %s: the operator who answered holds no lease of it; none freed early", call_ref)
+            return
+        released = leases.release_others(call_ref, answered_id)
+        log.info("call %s: operator %s answered; leases of %s freed", call_ref, answered_id, released)
 
     # Steps --------------------------------------------------------------------------------
 
@@ -220,8 +242,8 @@ class AgiCall:
 
     def dial(self, step, flow_name):
         leases = self.services.leases
-        operator_ids = [t.operator_id for t in step.targets if t.operator_id is not None]
-        claimed = set(leases.claim(self.call_ref, operator_ids)) if leases and operator_ids else set(operator_ids)
+        operators = {t.operator_id: t.dial_string for t in step.targets if t.operator_id is not None}
+        claimed = set(leases.claim(self.call_ref, operators)) if leases and operators else set(operators)
         targets = [t for t in step.targets if t.operator_id is None or t.operator_id in claimed]
         if not targets:
             log.info("call %s: %s stage skipped, everyone busy", self.call_ref, step.stage)
@@ -231,8 +253,10 @@ class AgiCall:
             if self.services.on_decision:
                 self.services.on_decision(flow_name, self.clock.first_dial - self.clock.started
                                           - self.clock.waiting)
+        # Only a Dial ringing several leased operators has others to free when one answers.
         argument = dial_argument([t.dial_string for t in targets], step.timeout_s,
-                                 self.services.prompts.files(step.whisper, self.language))
+                                 self.services.prompts.files(step.whisper, self.language),
+                                 answered_ref=self.call_ref if leases and len(claimed) > 1 else None)
         dial_hung_up = False
         try:
             self._command(step.timeout_s + self.services.call_max_s, "EXEC", "Dial",

@@ -180,7 +180,9 @@ class TwimlRunner:
         return self._play(call_sid, record, steps)
 
     def whisper(self, parent_sid, seq, called):
-        """An operator answered a Dial: note who, and give the whisper they hear before the bridge."""
+        """An operator answered a Dial: note who, free the others rung with them (Twilio hung up on
+        them; the Dial's result comes only when the conversation ends), and give the whisper they
+        hear before the bridge."""
         record = self.records.load(parent_sid)
         response = VoiceResponse()
         if record is None or record["dial"] is None or seq != record["seq"]:
@@ -190,6 +192,8 @@ class TwimlRunner:
         for address, operator_id, dial_string in dial["targets"]:
             if address == called or (called_number is not None and address == called_number[1]):
                 dial["answered"] = [operator_id, dial_string]
+                if operator_id is not None:
+                    self.leases.release_others(parent_sid, operator_id)
                 break
         self.records.save(parent_sid, record)
         self.prompts.add(response, tuple(dial["whisper"]), self.default_language)
@@ -273,8 +277,8 @@ class TwimlRunner:
 
     def _claim(self, call_sid, record, step):
         """The targets Twilio can ring now: reachable, and (operators) not on another call."""
-        operator_ids = [t.operator_id for t in step.targets if t.operator_id is not None]
-        free = set(self.leases.claim(call_sid, operator_ids)) if operator_ids else set()
+        operators = {t.operator_id: t.dial_string for t in step.targets if t.operator_id is not None}
+        free = set(self.leases.claim(call_sid, operators)) if operators else set()
         targets = []
         for target in step.targets:
             address = twilio_address(target.dial_string, self.region)

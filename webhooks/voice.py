@@ -107,7 +107,8 @@ def flow_event():
 
 @bp.post(VOICE_WHISPER)
 def whisper():
-    """An operator picked up: what they hear before the caller is connected."""
+    """An operator picked up: what they hear before the caller is connected (the others rung with
+    them are free again from here on)."""
     parent = request.args.get("parent")
     seq = request.args.get("seq", type=int)
     if not parent or seq is None:

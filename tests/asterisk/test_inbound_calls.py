@@ -143,15 +143,31 @@ def dialled(ami_events, channel_id):
 
 def recorded_call(rt, timeout=RECORD_WAIT):
     """Wait until the FastAGI server has written the record of the (first) call in this test."""
+    return recorded_calls(rt, 1, timeout)[0]
+
+
+def recorded_calls(rt, count, timeout=RECORD_WAIT):
+    """Wait until the FastAGI server has written the records of the first `count` calls in this test."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with rt.db.Session() as s:
-            call = s.scalars(select(InboundCall).where(InboundCall.outcome.is_not(None))
-                             .order_by(InboundCall.id).limit(1)).first()
-            if call is not None:
-                return call
+            calls = s.scalars(select(InboundCall).where(InboundCall.outcome.is_not(None))
+                              .order_by(InboundCall.id).limit(count)).all()
+            if len(calls) == count:
+                return calls
         time.sleep(0.2)
-    raise AssertionError("no inbound call was recorded")
+    raise AssertionError(f"fewer than {count} inbound calls were recorded")
+
+
+def whispers(asterisk_lab, operator_channel):
+    """The whisper Playback lines the lab logged for this operator channel (waiting for the first)."""
+    deadline = time.monotonic() + RECORD_WAIT
+    while True:
+        played = [line for line in asterisk_lab.log_file.read_text(errors="replace").splitlines()
+                  if "Playback(" in line and f'"{operator_channel}"' in line and "@uitkijk-operator:" in line]
+        if played or time.monotonic() >= deadline:
+            return played
+        time.sleep(0.2)
 
 
 def local_name(dial_string):
@@ -266,6 +282,35 @@ def test_busy_operator_is_not_rung_for_a_second_caller(ami, ami_events, rt, inbo
     assert dialled(ami_events, second) == [local_name(world.colleague.dial_string)]
 
 
+def test_colleagues_rung_but_not_answering_are_free_for_the_next_caller(ami, ami_events, rt, inbound_server,
+                                                                        lab_prompts):
+    """Handler busy: caller 2 rings three colleagues at once and one answers. While they talk, caller 3
+    rings the two others (their leases went when the first answered) and is bridged to one of them."""
+    world = World(rt, lab_prompts, handler="03")
+    colleagues = {op.dial_string: op.id for op in (world.colleague, world.operator(lab_line(13, "07")),
+                                                   world.operator(lab_line(14, "07")))}
+    world.participant("0201234501")
+    world.participant("0201234502", 200)
+    world.launch("Inbraak Weesp")
+    second, third = "inb-second-" + str(time.time_ns()), "inb-third-" + str(time.time_ns())
+    call_free_number(ami, second, "+31201234501", listen=15)
+    talking = bridged_to(ami_events, second).rsplit("-", 1)[0]
+    assert talking in colleagues
+    call_free_number(ami, third, "+31201234502", listen=3)
+
+    answered = bridged_to(ami_events, third).rsplit("-", 1)[0]
+    assert not ami_events.events(lambda e: e.name == "Hangup" and e.get("Uniqueid") == second), \
+        "caller 2 hung up before caller 3 was put through"
+    free = [c for c in colleagues if c != talking]
+    assert answered in free
+    assert sorted(dialled(ami_events, third)) == sorted([local_name(world.handler.dial_string),
+                                                         *map(local_name, free)])
+    calls = recorded_calls(rt, 2)
+    assert sorted(c.operator_id for c in calls) == sorted([colleagues[talking], colleagues[answered]])
+    assert [[(r["stage"], r["status"]) for r in c.route] for c in calls] == \
+        [[("operator", "busy"), ("others", "answered")]] * 2
+
+
 def test_alert_call_press_1_is_bridged_to_the_operator(ami, ami_events, channel_id, rt, inbound_server,
                                                        lab_prompts):
     """The alert call plays, the participant presses 1 and is bridged; key and bridge are recorded."""
@@ -299,15 +344,41 @@ def test_operator_hears_the_whisper_before_the_bridge(ami, ami_events, channel_i
 
     files = inbound_server.services.prompts.files(("whisper_action_code", f"digit_{action.code[0]}",
                                                    "whisper_alerted"), "nl")
-    deadline = time.monotonic() + RECORD_WAIT
-    while time.monotonic() < deadline:
-        played = [line for line in asterisk_lab.log_file.read_text(errors="replace").splitlines()
-                  if "Playback(" in line and f'"{operator_channel}"' in line and "@uitkijk-operator:" in line]
-        if played:
-            break
-        time.sleep(0.2)
+    played = whispers(asterisk_lab, operator_channel)
     assert played, "the operator's channel never ran the whisper"
     assert all(path in played[0] for path in files)
+
+
+@pytest.mark.parametrize("trouble", ["notification_fails", "empty_whisper"])
+def test_operator_rung_with_others_is_bridged_whatever_the_notification_does(
+        ami, ami_events, channel_id, rt, inbound_server, lab_prompts, asterisk_lab, monkeypatch, trouble):
+    """The answering operator's channel tells the FastAGI server who answered, before the whisper. If
+    that fails the whisper still plays, the caller is bridged and the colleague's lease waits for the
+    Dial's end; with an empty whisper the notification still frees the colleague."""
+    world = World(rt, lab_prompts, handler="03")
+    operators = {op.dial_string: op.id for op in (world.colleague, world.operator(lab_line(13, "07")))}
+    world.participant("0201234501")
+    world.launch("Inbraak Weesp")
+    services = inbound_server.services
+    if trouble == "notification_fails":
+        def broken(call_ref):
+            raise RuntimeError("the answered script fails")
+        monkeypatch.setattr(services.leases, "held", broken)
+    else:
+        files = services.prompts.files
+        monkeypatch.setattr(services.prompts, "files", lambda parts, language:
+                            [] if "whisper_alerted" in parts else files(parts, language))
+    call_free_number(ami, channel_id, "+31201234501", listen=6)
+
+    operator_channel = bridged_to(ami_events, channel_id)
+    talking = operator_channel.rsplit("-", 1)[0]
+    [other] = [op for dial_string, op in operators.items() if dial_string != talking]
+    assert services.leases.busy(operators[talking])
+    assert services.leases.busy(other) == (trouble == "notification_fails")
+    if trouble == "notification_fails":
+        assert whispers(asterisk_lab, operator_channel), "the operator's channel never ran the whisper"
+    call = recorded_call(rt)
+    assert (call.outcome, call.operator_id) == ("connected", operators[talking])
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,9 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from bridge.leases import OperatorLeases
 from core import runtime
-from core.models import InboundCall, Tip
+from core.models import InboundCall, Operator, Tip
 
 from twilio_flows import LANDLINE, LANDLINE_E164, deliveries, launch
 
@@ -125,6 +126,32 @@ def test_free_number_puts_alerted_caller_through(twilio_app, twilio_post, work):
     _called(work)
     twiml = _free_number_call(twilio_post, LANDLINE_E164)
     assert "U belt over" in twiml and f"{OPERATOR_1}</Number>" in twiml
+
+
+def test_whisper_frees_the_colleagues_who_did_not_answer(twilio_app, twilio_post, work):
+    """The handler is on another call, so three colleagues ring together. B answers: once B's whisper
+    is fetched, A and C are free for the next caller; B stays leased until the Dial's result."""
+    rt, ids, _ = _called(work)
+    with rt.db.session() as session:
+        extra = [Operator(control_room_id=ids["room"], name=f"Operator {n}",
+                          dial_string=f"Local/3120999000{n}@lab-pstn") for n in (3, 4)]
+        session.add_all(extra)
+        session.flush()
+        handler, a, b, c = *ids["operators"], *(op.id for op in extra)
+    leases = OperatorLeases(rt.redis, rt.config["QUEUE_PREFIX"])
+    leases.claim("CA-another-call", {handler: "Local/31209990001@lab-pstn"})
+    twiml = _free_number_call(twilio_post, LANDLINE_E164)
+    numbers = re.findall(r'<Number url="([^"]+)">([^<]+)</Number>', twiml)
+    assert [number for _, number in numbers] == ["+31209990002", "+31209990003", "+31209990004"]
+    assert all(leases.busy(o) for o in (a, b, c))
+    whisper, answered = _path(numbers[1][0]), {"CallSid": "CA" + "56" * 16, "To": "+31209990003"}
+    assert twilio_post(whisper, answered, signature="forged").status_code == 403
+    assert all(leases.busy(o) for o in (a, b, c))
+    assert "Actiecode" in twilio_post(whisper, answered).text
+    assert [leases.busy(o) for o in (handler, a, b, c)] == [True, False, True, False]
+    [dial] = _action_urls(twiml, "Dial")
+    twilio_post(dial, {"CallSid": CALL_SID, "DialCallStatus": "completed", "DialCallDuration": "30"})
+    assert [leases.busy(o) for o in (handler, a, b, c)] == [True, False, False, False]
 
 
 def test_unknown_caller_enters_code_then_leaves_tip(twilio_app, twilio_post, work):

@@ -46,14 +46,23 @@ def test_dial_argument_rings_targets_together_with_the_whisper():
     assert dial_argument(["PJSIP/jan"], 5) == "PJSIP/jan,5"
 
 
-@pytest.mark.parametrize(("targets", "timeout", "whisper"), [
-    ([], 20, ()), (["PJSIP/jan,30,G(x)"], 20, ()), (["PJSIP/jan"], 0, ()),
-    (["PJSIP/jan"], 20, ["/s/a)b"]), (["PJSIP/jan"], 20, ["/s/a^b"]),
+def test_dial_argument_passes_the_call_ref_for_the_answer():
+    """With a call ref the gosub gets it as ARG2 (after the whisper, empty or not)."""
+    assert dial_argument(["PJSIP/jan", "PJSIP/piet"], 20, ["/s/nl/a"], answered_ref="1717171717.42") == \
+        "PJSIP/jan&PJSIP/piet,20,U(uitkijk-operator^/s/nl/a^1717171717.42)"
+    assert dial_argument(["PJSIP/jan", "PJSIP/piet"], 20, answered_ref="CA12") == \
+        "PJSIP/jan&PJSIP/piet,20,U(uitkijk-operator^^CA12)"
+
+
+@pytest.mark.parametrize(("targets", "timeout", "whisper", "ref"), [
+    ([], 20, (), None), (["PJSIP/jan,30,G(x)"], 20, (), None), (["PJSIP/jan"], 0, (), None),
+    (["PJSIP/jan"], 20, ["/s/a)b"], None), (["PJSIP/jan"], 20, ["/s/a^b"], None),
+    (["PJSIP/jan"], 20, (), "1.2)G(x"), (["PJSIP/jan"], 20, (), "a^b"), (["PJSIP/jan"], 20, (), ""),
 ])
-def test_dial_argument_refuses_unsafe_input(targets, timeout, whisper):
+def test_dial_argument_refuses_unsafe_input(targets, timeout, whisper, ref):
     """Nothing that could smuggle options or applications into Dial() gets through."""
     with pytest.raises(ValueError):
-        dial_argument(targets, timeout, whisper)
+        dial_argument(targets, timeout, whisper, answered_ref=ref)
 
 
 @pytest.mark.parametrize(("raw", "status"), [("ANSWER", "answered"), ("BUSY", "busy"), ("NOANSWER", "noanswer"),

@@ -20,10 +20,10 @@ def load(name):
     return entries
 
 
-def environment(**overrides):
-    """The recorded environment with some headers replaced (value None drops the header)."""
+def environment(recorded="env_alerted_caller.txt", **overrides):
+    """A recorded environment with some headers replaced (value None drops the header)."""
     lines = []
-    for _, line in load("env_alerted_caller.txt"):
+    for _, line in load(recorded):
         key = line.split(":", 1)[0]
         if key in overrides:
             if overrides[key] is not None:

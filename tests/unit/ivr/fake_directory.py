@@ -11,6 +11,7 @@ ENDED = ActionSummary(id=3, code="9000", title="Oud", status="ended", control_ro
 HANDLER = OperatorRef(11, "Local/31209990001@lab-pstn", True)
 COLLEAGUE = OperatorRef(12, "Local/31209990002@lab-pstn", True)
 AWAY = OperatorRef(13, "Local/31209990003@lab-pstn", False)
+SECOND_COLLEAGUE = OperatorRef(14, "Local/31209990004@lab-pstn", True)
 GENERAL = "Local/31209990000@lab-pstn"
 
 

@@ -1,8 +1,10 @@
 """The AGI runner against recorded Asterisk exchanges (tests/fixtures/agi)."""
 import pytest
 from agi_peer import ScriptedAsterisk, environment, load
-from fake_directory import BURGLARY, HANDLER, MISSING, FakeDirectory, alert_call
+from fake_directory import BURGLARY, COLLEAGUE, GENERAL, HANDLER, MISSING, SECOND_COLLEAGUE, FakeDirectory, alert_call
+from redis import Redis
 
+from bridge.leases import OperatorLeases
 from core.inbound import RouteInfo
 from ivr.agi_channel import SocketAGI
 from ivr.agi_runner import AgiCall, CallServices, caller_e164, script_name
@@ -121,6 +123,58 @@ def test_hangup_while_ringing_is_abandoned_and_releases_the_operator():
     assert peer.extra == []
     assert svc.call_log.finished[0][2].outcome == "abandoned"
     assert svc.leases.releases == [[HANDLER.id]]
+
+
+def test_colleagues_rung_together_get_the_call_ref_for_the_answer():
+    """A Dial of several leased operators passes the call ref to the whisper subroutine; the answerer
+    is recorded and every lease is released when the Dial returns."""
+    svc, _ = services(routes={1: RouteInfo(1, HANDLER, (COLLEAGUE, SECOND_COLLEAGUE), GENERAL)})
+    replay("inbound_others_answered.txt", svc)
+    outcome = svc.call_log.finished[0][2]
+    assert (outcome.outcome, outcome.operator_id) == ("connected", SECOND_COLLEAGUE.id)
+    assert svc.leases.claims == [[HANDLER.id], [COLLEAGUE.id, SECOND_COLLEAGUE.id]]
+    assert svc.leases.releases == [[HANDLER.id], [COLLEAGUE.id, SECOND_COLLEAGUE.id]]
+
+
+@pytest.fixture
+def redis_leases(redis_url, queue_prefix):
+    redis = Redis.from_url(redis_url)
+    yield OperatorLeases(redis, queue_prefix, ttl_s=60)
+    redis.close()
+
+
+def rung_together(leases):
+    """Call 1717171717.42 rings the two colleagues; the handler is on another call."""
+    leases.claim("other-call", {HANDLER.id: HANDLER.dial_string})
+    leases.claim("1717171717.42", {COLLEAGUE.id: COLLEAGUE.dial_string,
+                                   SECOND_COLLEAGUE.id: SECOND_COLLEAGUE.dial_string})
+
+
+def test_answered_script_frees_the_colleagues_who_did_not_answer(redis_leases):
+    """The answering operator's channel names the call and itself: the other colleague is free at once,
+    the answerer stays leased; no AGI command is sent and no call is recorded."""
+    rung_together(redis_leases)
+    svc, decisions = services(leases=redis_leases)
+    peer = run_call(ScriptedAsterisk([], environment("env_operator_answered.txt")), svc)
+    assert peer.extra == [] and svc.call_log.finished == [] and decisions == []
+    assert not redis_leases.busy(COLLEAGUE.id)
+    assert redis_leases.busy(SECOND_COLLEAGUE.id) and redis_leases.busy(HANDLER.id)
+
+
+@pytest.mark.parametrize("env", [
+    {"agi_arg_2": "31209990009@lab-pstn"},  # not one of the call's operators
+    {"agi_arg_2": None},  # DIALEDPEERNUMBER empty
+    {"agi_arg_1": "other-call"},  # a call that rang only the handler
+    {"agi_arg_1": "1717171717.42)x"},  # not a call ref
+    {"agi_arg_1": None},
+])
+def test_answered_script_without_a_match_frees_nobody(redis_leases, env):
+    """An answer that names no operator the call holds frees nothing: the Dial's end releases as before."""
+    rung_together(redis_leases)
+    svc, _ = services(leases=redis_leases)
+    peer = run_call(ScriptedAsterisk([], environment("env_operator_answered.txt", **env)), svc)
+    assert peer.extra == []
+    assert all(redis_leases.busy(o.id) for o in (HANDLER, COLLEAGUE, SECOND_COLLEAGUE))
 
 
 def test_hangup_during_tip_still_saves_the_tip():
