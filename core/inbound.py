@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from .errors import NotFound
 from .messages import language_of, message_for
@@ -197,6 +197,24 @@ def _routes(conn, which):
     return routes
 
 
+def _fingerprint(conn):
+    """What changes whenever the snapshot would: the alerted deliveries of active actions, the phone
+    numbers, the active actions, operators and control rooms (the last three are small tables)."""
+    alerted = conn.execute(
+        select(func.count(), func.coalesce(func.sum(Delivery.id), 0)).select_from(Delivery)
+        .join(Action, Action.id == Delivery.action_id)
+        .where(Action.status == "active", Delivery.purpose == "alert", Delivery.state.in_(ALERTED_STATES))).one()
+    numbers = conn.execute(select(func.count(), func.coalesce(func.sum(PhoneNumber.id), 0),
+                                  func.coalesce(func.sum(PhoneNumber.participant_id), 0))).one()
+    actions = conn.execute(select(*_SUMMARY_COLUMNS, Action.operator_id).where(Action.status == "active")
+                           .order_by(Action.id)).all()
+    operators = conn.execute(select(Operator.id, Operator.control_room_id, Operator.dial_string, Operator.available)
+                             .order_by(Operator.id)).all()
+    rooms = conn.execute(select(ControlRoom.id, ControlRoom.general_line).order_by(ControlRoom.id)).all()
+    return tuple(alerted), tuple(numbers), tuple(map(tuple, actions)), tuple(map(tuple, operators)), \
+        tuple(map(tuple, rooms))
+
+
 class SnapshotDirectory(InboundDirectory):
     """An InboundDirectory that answers alerted callers from memory: no database on the call path.
 
@@ -211,7 +229,7 @@ class SnapshotDirectory(InboundDirectory):
     def __init__(self, db, default_region="NL", refresh_s=2.0):
         super().__init__(db, default_region)
         self.refresh_s = refresh_s
-        self._callers, self._routes = {}, {}
+        self._callers, self._routes, self._fingerprint = {}, {}, None
         self._closed = threading.Event()
         self.reload()
         threading.Thread(target=self._keep_fresh, name="inbound-snapshot", daemon=True).start()
@@ -227,7 +245,16 @@ class SnapshotDirectory(InboundDirectory):
         return self._routes.get(action_id) or super().route(action_id)
 
     def reload(self):
+        """Rebuild the snapshot if anything it holds has changed; returns whether it was rebuilt.
+
+        The check is a few aggregate reads done by the database; rebuilding holds this process's
+        interpreter for tens of milliseconds per 10,000 alerted numbers, which calls in progress
+        would otherwise wait for every `refresh_s`.
+        """
         with self.db.engine.connect() as conn:
+            fingerprint = _fingerprint(conn)
+            if fingerprint == self._fingerprint:
+                return False
             actions = [ActionSummary(*row) for row in conn.execute(
                 select(*_SUMMARY_COLUMNS).where(Action.status == "active")
                 .order_by(Action.launched_at.desc(), Action.id.desc()))]
@@ -256,6 +283,8 @@ class SnapshotDirectory(InboundDirectory):
                                 tuple(by_id[a] for a in sorted(alerted_by[number], key=rank.__getitem__)))
             for number, (participant_id, language) in owner.items() if number not in unclear}
         self._routes = routes
+        self._fingerprint = fingerprint
+        return True
 
     def _keep_fresh(self):
         while not self._closed.wait(self.refresh_s):

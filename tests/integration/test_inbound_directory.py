@@ -188,7 +188,12 @@ def test_snapshot_falls_back_to_the_database_and_catches_up_on_reload(rt, world)
         with rt.db.session() as s:
             ActionService(rt).end(s, world["second"].id, "not_found", None, "test")
         assert world["second"].id in [a.id for a in snapshot.identify("+31201234567").actions]  # until reloaded
-        snapshot.reload()
+        assert snapshot.reload() is True
         assert world["second"].id not in [a.id for a in snapshot.identify("+31201234567").actions]
+        assert snapshot.reload() is False  # nothing changed: nothing rebuilt
+        with rt.db.session() as s:
+            set_operator_available(s, world["ops"][1], False)
+        assert snapshot.reload() is True
+        assert not snapshot.route(world["first"].id).others[0].available
     finally:
         snapshot.close()
