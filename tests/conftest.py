@@ -123,12 +123,17 @@ def rt(config):
     runtime_close()
 
 
-@pytest.fixture
-def app(config):
+def app_for(config):
+    """The body of an app fixture: create_app(config), and the process runtime closed afterwards."""
     from app import create_app
     application = create_app(config)
     yield application
     runtime_close()
+
+
+@pytest.fixture
+def app(config):
+    yield from app_for(config)
 
 
 @pytest.fixture

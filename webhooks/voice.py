@@ -67,11 +67,7 @@ def inbound_call():
     sid = _call_sid()
     if sid is None:
         return _bad("CallSid: missing")
-    region = current_app.config.get("DEFAULT_REGION", "NL")
-    started = Started(call_ref=sid, caller=normalise_caller_id(request.form.get("From"), region),
-                      dialled=request.form.get("To"))
-    log.info("free-number call %s from %s", sid, mask(started.caller))
-    return twiml(runner().start("inbound", sid, started))
+    return _start("inbound", sid, request.form.get("From"), dialled=request.form.get("To"))
 
 
 @bp.post(VOICE_ALERT)
@@ -81,10 +77,15 @@ def alert_call():
     delivery_id = request.args.get("delivery", type=int)
     if sid is None or delivery_id is None:
         return _bad("CallSid and ?delivery= are required")
-    region = current_app.config.get("DEFAULT_REGION", "NL")
-    started = Started(call_ref=sid, caller=normalise_caller_id(request.form.get("To"), region),
-                      delivery_id=delivery_id)
-    return twiml(runner().start("alert", sid, started, attempt=request.args.get("call")))
+    return _start("alert", sid, request.form.get("To"), attempt=request.args.get("call"), delivery_id=delivery_id)
+
+
+def _start(flow, sid, participant_number, attempt=None, **facts):
+    """Run `flow` for a call that just reached it; `participant_number` is the caller on the free
+    number, the called number on an alert call."""
+    caller = normalise_caller_id(participant_number, current_app.config.get("DEFAULT_REGION", "NL"))
+    log.info("%s call %s with %s", flow, sid, mask(caller))
+    return twiml(runner().start(flow, sid, Started(call_ref=sid, caller=caller, **facts), attempt=attempt))
 
 
 @bp.post(VOICE_EVENT)

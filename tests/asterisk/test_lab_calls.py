@@ -7,6 +7,8 @@ import pytest
 from asterisk_conf.lab import LAB_CONTROL_ROOM
 
 CONTROL_ROOM_DIAL = LAB_CONTROL_ROOM.removeprefix("Local/")  # DialString in DialBegin
+# A participant in a fallback test stays on through the generic fallback prompt (about 8 s).
+FALLBACK_LISTEN_S = 15
 
 
 def dial_begin_from(uniqueid: str):
@@ -87,7 +89,7 @@ def test_alert_without_fastagi_falls_back_to_the_control_room(ami, ami_events, c
     """With no FastAGI server the alert call plays the generic fallback prompt, then reaches the
     control room, which answers."""
     ami.originate("Local/31201234501@lab-pstn", context="uitkijk-alert",
-                  variables={"UITKIJK_DELIVERY": "delivery-79", "LAB_LISTEN": 2},
+                  variables={"UITKIJK_DELIVERY": "delivery-79", "LAB_LISTEN": FALLBACK_LISTEN_S},
                   channel_id=channel_id)
 
     dial = ami_events.wait_for(dial_begin_from(channel_id))
@@ -104,7 +106,7 @@ def test_alert_without_fastagi_falls_back_to_the_control_room(ami, ami_events, c
 def test_alert_fallback_dials_the_control_room_given_by_the_call(ami, ami_events, channel_id):
     """UITKIJK_CONTROL_ROOM set on the Originate overrides the default fallback destination."""
     ami.originate("Local/31201234501@lab-pstn", context="uitkijk-alert",
-                  variables={"UITKIJK_DELIVERY": "delivery-80", "LAB_LISTEN": 2,
+                  variables={"UITKIJK_DELIVERY": "delivery-80", "LAB_LISTEN": FALLBACK_LISTEN_S,
                              "UITKIJK_CONTROL_ROOM": "Local/31200000107@lab-pstn"},
                   channel_id=channel_id)
 
@@ -116,7 +118,7 @@ def test_alert_flow_that_dies_midway_falls_back(ami, ami_events, fastagi, channe
     """A FastAGI session that ends without UITKIJK_FLOW_DONE=1 (a crash) still falls back."""
     agi = fastagi(["GET VARIABLE UITKIJK_DELIVERY"], flow_done=False)
     ami.originate("Local/31201234501@lab-pstn", context="uitkijk-alert",
-                  variables={"UITKIJK_DELIVERY": "delivery-81", "LAB_LISTEN": 2},
+                  variables={"UITKIJK_DELIVERY": "delivery-81", "LAB_LISTEN": FALLBACK_LISTEN_S},
                   channel_id=channel_id)
 
     agi.wait()

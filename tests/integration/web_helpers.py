@@ -1,10 +1,9 @@
 """Signing in to the web in integration tests: real accounts, the real login form, real CSRF tokens."""
 import re
 
-from app import create_app
 from core.accounts import create_user
-from tests.conftest import runtime_close
 from core.models import Municipality
+from tests.conftest import app_for
 
 PASSWORD = "correct horse battery"
 _TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
@@ -12,9 +11,7 @@ _TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 def web_app(config):
     """An app for the test client, which speaks plain http: session cookies without the Secure flag."""
-    application = create_app({**config, "SECURE_COOKIES": False})
-    yield application
-    runtime_close()
+    yield from app_for({**config, "SECURE_COOKIES": False})
 
 
 def make_user(app, role, email=None, municipality_id=None, operator_id=None):

@@ -45,12 +45,9 @@ def twilio_config(config, prism):
 @pytest.fixture
 def twilio_app(twilio_config):
     """The app with SMS and voice on Twilio."""
-    from app import create_app
-    from tests.conftest import runtime_close
+    from tests.conftest import app_for
 
-    application = create_app(twilio_config)
-    yield application
-    runtime_close()
+    yield from app_for(twilio_config)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from sqlalchemy import update
 
 from core import runtime
 from core.models import Tip, utcnow
-from tests.conftest import runtime_close
+from tests.conftest import app_for
 from tests.integration.web_helpers import make_user, sign_in
 from twilio_gateway.signatures import SIGNATURE_HEADER, sign
 from voice import twilio_recordings
@@ -125,10 +125,7 @@ def recording_config(config, twilio_api, recordings_dir):
 
 @pytest.fixture
 def app(recording_config):
-    from app import create_app
-    application = create_app(recording_config)
-    yield application
-    runtime_close()
+    yield from app_for(recording_config)
 
 
 @pytest.fixture
