@@ -282,26 +282,31 @@ class CallService:
             log.warning("AMI unavailable: %s", exc)
             return False
         if self._ever_connected:
-            self.reconnects += 1
             log.warning("AMI connection back; checking the calls that were up")
-            self._retry_lost_calls()
+            if not self._retry_lost_calls():
+                # Not ready until that check is done: a call placed meanwhile could be taken for lost.
+                self.ami.close()
+                return False
+            self.reconnects += 1
         self._ever_connected = True
         self._ready.set()
         return True
 
-    def _retry_lost_calls(self) -> None:
-        """After a reconnect: calls Asterisk no longer has were cut off (a restart): retry them."""
+    def _retry_lost_calls(self) -> bool:
+        """After a reconnect: calls Asterisk no longer has were cut off (a restart): retry them.
+        False when Asterisk cannot list its channels yet (it refuses CLI commands while it boots)."""
         try:
             alive = channel_uniqueids(self.ami)
         except (AmiUnavailable, AmiActionFailed) as exc:
-            log.warning("could not list Asterisk's channels (%s); the deadlines will decide", exc)
-            return
+            log.warning("could not list Asterisk's channels (%s); connecting again", exc)
+            return False
         with self._lock:
             lost = [call_id for call_id in self._live if call_id not in alive]
         for call_id in lost:
             self._settle(call_id, "interrupted")
         if lost:
             log.warning("%d call(s) were lost with Asterisk's restart and will be retried", len(lost))
+        return True
 
     def _give_up_overdue(self) -> None:
         now = time.monotonic()

@@ -139,3 +139,28 @@ def test_originate_without_any_response_is_given_up_at_its_deadline(service, mon
     assert service.ledger.names() == ["dialling", "not_reached"]
     assert "no response" in service.ledger.calls[-1][1]
     assert service.limiter.in_use("lab") == 0
+
+
+def test_reconnect_is_not_ready_until_asterisk_can_list_its_channels(service, monkeypatch):
+    """After a reconnect to an Asterisk still booting (it refuses the CLI command), the service stays
+    not ready and tries again; once it can list the channels, the answered call it lost is retried."""
+    place(service)
+    service.ami.replay(recorded("answered")[:3])  # up to Newstate Up: answered, not yet hung up
+    listings = iter([call_events.AmiActionFailed("Command: Command output follows"), ""])
+
+    def command(_):
+        outcome = next(listings)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    service.ami.connect = service.ami.close = lambda: None
+    service.ami.command = command
+    service._ever_connected = True
+
+    assert service._connect() is False and not service._ready.is_set()
+    assert service.live_calls() == 1
+    assert service._connect() is True and service.reconnects == 1
+    assert service.ledger.names()[-1] == "not_reached"
+    assert "interrupted" in service.ledger.calls[-1][1]
+    assert service.live_calls() == 0 and service.limiter.in_use("lab") == 0
