@@ -33,21 +33,20 @@ def trunk_for_room(session, control_room_id) -> Trunk | None:
     return rows[0] if rows else None
 
 
-def trunk_conf(row: Trunk, config) -> TrunkConf:
-    """The row as asterisk_conf's TrunkConf (SIP password revealed: for rendering pjsip.conf only)."""
-    stored = row.settings or {}
-    password = stored.get("password")
-    return TrunkConf(name=row.name, dial_template=row.dial_template, caller_id=row.caller_id.lstrip("+"),
-                     channel_limit=row.channel_limit, cps=row.calls_per_second, sip_host=stored.get("sip_host"),
-                     sip_port=stored.get("sip_port") or 5060, username=stored.get("username"),
-                     password=secrets.reveal(config, password) if password else None,
-                     register=bool(stored.get("register")))
-
-
 def calling_trunk(row: Trunk) -> TrunkConf:
     """What placing a call needs of the row: its name, dial template, caller ID and limits."""
     return TrunkConf(name=row.name, dial_template=row.dial_template, caller_id=row.caller_id,
                      channel_limit=row.channel_limit, cps=row.calls_per_second)
+
+
+def trunk_conf(row: Trunk, config) -> TrunkConf:
+    """The row as pjsip.conf needs it: with its SIP peer and the password revealed (for rendering only)."""
+    stored = row.settings or {}
+    password = stored.get("password")
+    return dataclasses.replace(
+        calling_trunk(row), caller_id=row.caller_id.lstrip("+"), sip_host=stored.get("sip_host"),
+        sip_port=stored.get("sip_port") or 5060, username=stored.get("username"),
+        password=secrets.reveal(config, password) if password else None, register=bool(stored.get("register")))
 
 
 def voice_settings(row: Trunk | None, config, base: VoiceSettings | None = None) -> VoiceSettings:
