@@ -146,14 +146,16 @@ def stale(session, lease_s, requeue_after_s, limit=5000):
     """Deliveries whose job was lost: held in 'sending' past the lease, or queued, due and not enqueued lately.
 
     A 'sending' delivery that already has a provider reference was accepted by the provider; it is
-    marked sent rather than sent again.
+    marked sent rather than sent again. A call that only waited for a trunk slot was never dialled
+    (core.alert_calls records `detail.call` when it is): it is taken back and sent again.
     """
     now = utcnow()
     taken_back = []
     held = session.scalars(select(Delivery).where(and_(
         Delivery.state == "sending", Delivery.claimed_at < now - timedelta(seconds=lease_s))).limit(limit))
     for delivery in held:
-        if delivery.provider_ref:
+        dialled = delivery.channel != "voice" or (delivery.detail or {}).get("call")
+        if delivery.provider_ref and dialled:
             transition(session, delivery.id, "sent")
         elif transition(session, delivery.id, "queued", claim_token=None, error="lease expired"):
             taken_back.append(delivery.id)

@@ -1,12 +1,14 @@
 """The asterisk voice transport before any call is placed: the alert spoken at launch, calls queued
 per trunk, and a text espeak-ng cannot speak failing its delivery on purpose (no Asterisk needed)."""
-import pytest
-from sqlalchemy import select
+from datetime import timedelta
 
-from core import ledger, runtime
+import pytest
+from sqlalchemy import select, update
+
+from core import alert_calls, ledger, runtime
 from core.actions import ActionService, parse_launch
-from core.jobs import send_one
-from core.models import Action, Delivery
+from core.jobs import send_one, sweep
+from core.models import Action, Delivery, utcnow
 from tests import factories
 from tests.conftest import runtime_close
 from voice.call_queue import CallQueue
@@ -64,3 +66,25 @@ def test_a_text_espeak_cannot_speak_fails_the_delivery_with_the_reason(asterisk_
     (failed,) = voice_deliveries(rt, action_id)
     assert failed.state == "failed" and failed.error.startswith("prompt: the alert text cannot be spoken")
     assert CallQueue(rt.redis, rt.config["QUEUE_PREFIX"]).waiting("lab") == 0
+
+
+def test_a_call_that_only_waited_for_a_slot_is_sent_again_when_no_call_service_took_it(asterisk_rt, work):
+    """With the call service down past the lease, the sweeper takes a waiting call back (never dialled),
+    but marks a dialled one sent: nothing is lost, nobody is called twice."""
+    rt = asterisk_rt
+    action_id = launch(rt, "0201234501", "0201234502")
+    work()
+    waiting, dialled = voice_deliveries(rt, action_id)
+    with rt.db.session() as session:
+        assert alert_calls.dialling(session, dialled.id, dialled.claim_token, dialled.provider_ref) == "call"
+        session.execute(update(Delivery).where(Delivery.action_id == action_id)
+                        .values(claimed_at=utcnow() - timedelta(seconds=rt.config["DELIVERY_LEASE_S"] + 1)))
+    assert sweep() == 1
+    again, sent = voice_deliveries(rt, action_id)
+    assert (again.state, again.error, sent.state) == ("queued", "lease expired", "sent")
+    work()
+    (resent, _) = voice_deliveries(rt, action_id)
+    assert resent.state == "sending" and resent.claim_token != waiting.claim_token
+    queue = CallQueue(rt.redis, rt.config["QUEUE_PREFIX"])
+    specs = {call.delivery_id: call for call in iter(lambda: queue.pop("lab"), None)}
+    assert specs[waiting.id].claim_token == resent.claim_token  # one entry, the new claim's
