@@ -6,7 +6,7 @@ Trunk secrets are sealed by core.secrets and never come back out of this module 
 import re
 
 import phonenumbers
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from asterisk_conf.model import OperatorConf, TrunkConf, check_dial_string
@@ -305,6 +305,16 @@ def public_settings(trunk):
     for key, value in (trunk.settings or {}).items():
         shown[key] = secrets.describe(value) if key in SECRET_FIELDS.get(trunk.backend, ()) else value
     return shown
+
+
+def trunk_for_room(session, backend, control_room_id):
+    """The enabled `backend` trunk a control room's sends leave through: its own, else one shared by
+    every room (no control room set); None when there is neither. `control_room_id` may be a
+    subquery; None asks for a shared trunk only."""
+    return session.scalars(
+        select(Trunk).where(Trunk.backend == backend, Trunk.enabled.is_(True),
+                            or_(Trunk.control_room_id == control_room_id, Trunk.control_room_id.is_(None)))
+        .order_by(Trunk.control_room_id.is_(None), Trunk.name).limit(1)).first()
 
 
 def trunk_secret(trunk, field, config, environ=None):

@@ -27,9 +27,9 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from core.configuration import trunk_secret
+from core.configuration import trunk_for_room, trunk_secret
 from core.models import Action, Trunk
 from core.secrets import SecretUnavailable
 from core.transports import PermanentFailure
@@ -103,10 +103,7 @@ class TwilioAccounts:
 
     def _account(self, session, room):
         """`room` is a control room id (or a query for one); None for no room."""
-        trunk = session.scalars(
-            select(Trunk).where(Trunk.backend == "twilio", Trunk.enabled.is_(True),
-                                or_(Trunk.control_room_id == room, Trunk.control_room_id.is_(None)))
-            .order_by(Trunk.control_room_id.is_(None), Trunk.name).limit(1)).first()
+        trunk = trunk_for_room(session, "twilio", room)
         if trunk is not None:
             return self._trunk_account(trunk)
         if self.configured is None:

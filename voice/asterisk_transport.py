@@ -15,6 +15,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from asterisk_conf.model import check_dial_string
+from core.configuration import trunk_for_room
 from core.messages import language_of
 from core.models import Action, ControlRoom, Participant
 from core.numbers import mask
@@ -24,7 +25,7 @@ from tts_prompts import PromptStore, SpeechEngineError, UnspeakableText, get_eng
 
 from .call_queue import NORMAL, URGENT, CallQueue, PendingCall
 from .settings import VoiceSettings
-from .trunks import calling_trunk, trunk_for_room
+from .trunks import calling_trunk
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class AsteriskVoiceTransport:
 
     def _trunk(self, session, control_room_id):
         """The trunk this room's calls leave through (voice.trunks); the configured one by default."""
-        row = trunk_for_room(session, control_room_id)
+        row = trunk_for_room(session, "asterisk", control_room_id)
         return calling_trunk(row) if row else self.settings.trunk
 
     def _push(self, call):

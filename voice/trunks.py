@@ -16,6 +16,7 @@ from sqlalchemy import select
 from asterisk_conf import AsteriskSettings, render_config
 from asterisk_conf.model import OperatorConf, TrunkConf
 from core import secrets
+from core.configuration import trunk_secret
 from core.models import Operator, Trunk
 
 from .settings import VoiceSettings
@@ -24,13 +25,6 @@ from .settings import VoiceSettings
 def enabled_asterisk_trunks(session) -> list[Trunk]:
     return list(session.scalars(select(Trunk).where(Trunk.backend == "asterisk", Trunk.enabled.is_(True))
                                 .order_by(Trunk.name)))
-
-
-def trunk_for_room(session, control_room_id) -> Trunk | None:
-    """The room's own enabled Asterisk trunk, else a shared one, else None (the configured trunk)."""
-    rows = [t for t in enabled_asterisk_trunks(session) if t.control_room_id in (control_room_id, None)]
-    rows.sort(key=lambda t: (t.control_room_id is None, t.name))
-    return rows[0] if rows else None
 
 
 def calling_trunk(row: Trunk) -> TrunkConf:
@@ -42,11 +36,11 @@ def calling_trunk(row: Trunk) -> TrunkConf:
 def trunk_conf(row: Trunk, config) -> TrunkConf:
     """The row as pjsip.conf needs it: with its SIP peer and the password revealed (for rendering only)."""
     stored = row.settings or {}
-    password = stored.get("password")
     return dataclasses.replace(
         calling_trunk(row), caller_id=row.caller_id.lstrip("+"), sip_host=stored.get("sip_host"),
         sip_port=stored.get("sip_port") or 5060, username=stored.get("username"),
-        password=secrets.reveal(config, password) if password else None, register=bool(stored.get("register")))
+        password=trunk_secret(row, "password", config) if stored.get("password") else None,
+        register=bool(stored.get("register")))
 
 
 def voice_settings(row: Trunk | None, config, base: VoiceSettings | None = None) -> VoiceSettings:
@@ -58,7 +52,7 @@ def voice_settings(row: Trunk | None, config, base: VoiceSettings | None = None)
     return dataclasses.replace(
         base, trunk=calling_trunk(row), ami_host=stored.get("ami_host") or base.ami_host,
         ami_port=int(stored.get("ami_port") or base.ami_port), ami_user=stored.get("ami_user") or base.ami_user,
-        ami_secret=secrets.reveal(config, stored["ami_secret"]) if stored.get("ami_secret") else base.ami_secret)
+        ami_secret=trunk_secret(row, "ami_secret", config) if stored.get("ami_secret") else base.ami_secret)
 
 
 def softphone_conf(row: Operator, config) -> OperatorConf:

@@ -6,12 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from core import runtime
-from core.configuration import save_operator, save_trunk
+from core.configuration import save_operator, save_trunk, trunk_for_room
 from core.errors import ValidationError
 from core.models import AuditEvent, Operator
 from tests import factories
 from voice.call_events import TrunkServices
-from voice.trunks import trunk_for_room
 
 AMI_SECRET = "ami-secret-for-tests"
 
@@ -38,7 +37,7 @@ def room(rt, name="Meldkamer Test"):
 
 def chosen(rt, room_id):
     with rt.db.session() as session:
-        row = trunk_for_room(session, room_id)
+        row = trunk_for_room(session, "asterisk", room_id)
         return row.name if row else None
 
 
