@@ -27,8 +27,7 @@ def prism(tmp_path_factory):
 
 # The app and runtime with both channels on Twilio (through Prism) and the webhooks registered.
 
-PUBLIC_BASE_URL = "https://uitkijk.example.org"
-TWILIO_NUMBER = "+3197010000000"
+from twilio_flows import PUBLIC_BASE_URL, TWILIO_NUMBER  # noqa: E402
 
 
 @pytest.fixture

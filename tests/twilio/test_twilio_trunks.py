@@ -12,9 +12,9 @@ from tests.conftest import runtime_close
 from twilio_gateway.accounts import TwilioAccounts, configured_account
 from twilio_gateway.signatures import SIGNATURE_HEADER, sign
 
-from conftest import PUBLIC_BASE_URL, TWILIO_NUMBER
 from prism_twilio import ACCOUNT_SID, AUTH_TOKEN, RecordingProxy
-from twilio_flows import LANDLINE, LANDLINE_E164, MOBILE_E164, add_trunk, deliveries, launch
+from twilio_flows import (LANDLINE, LANDLINE_E164, MOBILE_E164, PUBLIC_BASE_URL, TWILIO_NUMBER, add_trunk,
+                          deliveries, launch)
 
 ROOM_SID, ROOM_TOKEN, ROOM_CALLER_ID = "AC" + "1a" * 16, "room-trunk-token", "+31201110000"
 SHARED_SID, SHARED_TOKEN, SHARED_CALLER_ID = "AC" + "2b" * 16, "shared-trunk-token", "+31202220000"

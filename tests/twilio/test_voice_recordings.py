@@ -27,12 +27,11 @@ from twilio_gateway.signatures import SIGNATURE_HEADER, sign
 from voice import twilio_recordings
 from voice.twilio_recordings import RecordingNotReady, enqueue_fetch, fetch_tip_recording, requeue_pending_recordings
 
-from twilio_flows import add_trunk, launch
+from twilio_flows import PUBLIC_BASE_URL, add_trunk, launch
 
 ACCOUNT_SID = "AC" + "5e" * 16
 AUTH_TOKEN = "recordings-test-token"
 RECORDING_SID = "RE" + "7c" * 16
-PUBLIC_BASE_URL = "https://uitkijk.example.org"
 INBOUND = "/webhooks/twilio/voice/inbound"
 CALL_SID = "CA" + "56" * 16
 CALLER = "+31301234567"

@@ -10,6 +10,8 @@ MOBILE = "0612345678"
 MOBILE_E164 = "+31612345678"
 LANDLINE = "0201234567"
 LANDLINE_E164 = "+31201234567"
+PUBLIC_BASE_URL = "https://uitkijk.example.org"  # where the tests' Twilio reaches the webhooks
+TWILIO_NUMBER = "+3197010000000"
 
 
 def launch(rt, channel_numbers=((MOBILE, 100),), radius_m=1000):
