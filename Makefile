@@ -3,7 +3,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 export FLASK_APP := app
 
-.PHONY: run test bench venv system-deps services lab-deps asterisk-lab prompts clean
+.PHONY: run test imports bench venv system-deps services lab-deps asterisk-lab prompts clean
 
 venv: .venv/.installed
 .venv/.installed: requirements.txt
@@ -26,7 +26,11 @@ lab-deps: system-deps
 run: venv system-deps
 	bash scripts/run.sh
 
-test: venv system-deps services lab-deps
+# The layers and forbidden imports of .importlinter: a back door fails the build before any test runs.
+imports: venv
+	.venv/bin/lint-imports --no-logo
+
+test: venv system-deps services lab-deps imports
 	$(PY) -m pytest tests
 
 bench: venv system-deps services lab-deps
@@ -34,7 +38,7 @@ bench: venv system-deps services lab-deps
 
 asterisk-lab: venv system-deps
 	bash scripts/asterisk_root.sh
-	$(PY) scripts/asterisk_lab.py
+	$(PY) -m lab
 
 prompts: venv
 	$(PY) -m tts_prompts render

@@ -17,11 +17,11 @@ import uuid
 
 from rq import SimpleWorker
 
-from asterisk_conf.lab import LAB_TRUNK, AsteriskLab, ensure_root
+from lab.asterisk import LAB_TRUNK, AsteriskLab, ensure_root
 from core import runtime
 from core.actions import ActionService, parse_launch
 from core.models import Delivery
-from tests import factories
+from lab import factories
 from voice.call_events import CallService
 from voice.trunk_limiter import TrunkLimiter
 

@@ -41,7 +41,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, insert, select, text
 
-from asterisk_conf.lab import AsteriskLab, ensure_root
+from lab.asterisk import AsteriskLab, ensure_root
 from core import runtime
 from core.db import Database, make_engine
 from core.demo import TOWNS

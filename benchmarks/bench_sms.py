@@ -20,7 +20,7 @@ import requests
 from redis import Redis
 
 from sms.transport import TwilioSmsTransport
-from tests.twilio.prism_twilio import ACCOUNT_SID, AUTH_TOKEN, PrismUnavailable, prepare_spec, start_prism, stop_prism
+from lab.prism import ACCOUNT_SID, AUTH_TOKEN, PrismUnavailable, prepare_spec, start_prism, stop_prism
 from twilio_gateway.client import make_twilio_client
 from twilio_gateway.pacing import SendSchedule
 

@@ -13,7 +13,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from asterisk_conf.lab import LAB_TRUNK
+from lab.asterisk import LAB_TRUNK
 from bridge.leases import OperatorLeases
 from core import runtime
 from core.actions import ActionService, parse_launch
@@ -24,7 +24,7 @@ from ivr.agi_runner import CallServices
 from ivr.fastagi import FastAgiServer, build_flows
 from ivr.prompts import PromptFiles
 from ivr.settings import FlowSettings
-from tests import factories
+from lab import factories
 from tests.conftest import runtime_close
 from tts_prompts import PromptStore, get_engine
 from voice.call_events import CallService

@@ -1,4 +1,4 @@
-"""Fixtures for tests against a real Asterisk (the lab from asterisk_conf.lab).
+"""Fixtures for tests against a real Asterisk (the lab from lab.asterisk).
 
 Locally these tests skip when the Asterisk root cannot be built (no root user,
 no Debian mirror); with CI=true they fail instead.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from asterisk_conf.lab import AsteriskLab, LabError, ensure_root
+from lab.asterisk import AsteriskLab, LabError, ensure_root
 from voice.ami import AmiClient, AmiEvent
 
 EVENT_WAIT = 30.0  # seconds; a generous bound for a call step, not a performance check

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from asterisk_conf.lab import LAB_TRUNK
+from lab.asterisk import LAB_TRUNK
 from core.configuration import save_trunk
 from core.models import Action
 from voice.call_events import TrunkServices

@@ -9,7 +9,7 @@ import signal
 
 import pytest
 
-from asterisk_conf.lab import free_port
+from lab.asterisk import free_port
 from core import jobs
 from core.jobs import send_deliveries
 from core.models import utcnow

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from asterisk_conf.lab import free_port
+from lab.asterisk import free_port
 from voice.ami import AmiActionFailed, AmiClient, AmiTimeout, AmiUnavailable
 
 

@@ -19,7 +19,7 @@ from ivr.agi_runner import CallServices
 from ivr.fastagi import FastAgiServer, build_flows
 from ivr.prompts import PromptFiles
 from ivr.settings import FlowSettings
-from tests import factories
+from lab import factories
 from tts_prompts.engines import SpeechEngine
 from tts_prompts.store import PromptStore
 

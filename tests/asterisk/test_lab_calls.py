@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from asterisk_conf.lab import LAB_CONTROL_ROOM
+from lab.asterisk import LAB_CONTROL_ROOM
 
 CONTROL_ROOM_DIAL = LAB_CONTROL_ROOM.removeprefix("Local/")  # DialString in DialBegin
 # A participant in a fallback test stays on through the generic fallback prompt (about 8 s).

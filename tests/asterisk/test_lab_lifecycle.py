@@ -7,9 +7,9 @@ import re
 import pytest
 
 from asterisk_conf import OperatorConf, TrunkConf
-from asterisk_conf.lab import LAB_TRUNK, AsteriskLab
+from lab.asterisk import LAB_TRUNK, AsteriskLab
 from core.configuration import save_operator, save_trunk
-from tests import factories
+from lab import factories
 from voice.ami import AmiUnavailable
 from voice.trunks import asterisk_objects
 

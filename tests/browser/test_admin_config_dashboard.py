@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from core.actions import ActionService, parse_launch
 from core.models import InboundCall, Municipality
 from core.participants import Registry, validate
-from tests import factories
+from lab import factories
 from tests.browser.fixtures_operator import sign_in_as
 from tests.browser.support import screenshot
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.actions import ActionService, parse_launch
 from core.models import Action, InboundCall, Tip
-from tests import factories
+from lab import factories
 from tests.browser.fixtures_operator import recordings_dir, sign_in_as  # noqa: F401 (fixture)
 from tests.browser.support import screenshot
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core.geo import distance_m
 from core.models import Action
-from tests import factories
+from lab import factories
 from tests.browser.fixtures_operator import sign_in_as
 from tests.browser.support import screenshot
 

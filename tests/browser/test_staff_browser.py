@@ -3,7 +3,7 @@ from playwright.sync_api import expect
 
 from core.participants import Registry, validate
 from tests.browser.support import screenshot, sign_in
-from tests.factories import CENTRE
+from lab.factories import CENTRE
 from tests.integration.admin_web import municipality
 
 CSV = ("external_ref,name,phone,home_lat,home_lon,home_address\n"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.models import AuditEvent, Participant
 from core.participant_access import ParticipantScope
 from core.participants import Registry, validate
-from tests.factories import CENTRE
+from lab.factories import CENTRE
 from tests.integration.admin_web import login, make_user, municipality, post
 
 

@@ -11,7 +11,7 @@ from app import create_app
 from core.models import AuditEvent, NumberConfirmation, OutboxMessage, Participant, PhoneNumber, utcnow
 from core.selection import participants_in_circle
 from core.signup import make_link_token
-from tests.factories import CENTRE
+from lab.factories import CENTRE
 from tests.integration.admin_web import post
 
 MOBILE, LANDLINE = "0612345678", "0201234567"

@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.models import Action, AuditEvent, Delivery, Participant, PhoneNumber
-from tests import factories
+from lab import factories
 
 
 def counts(app):

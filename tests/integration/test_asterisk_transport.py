@@ -9,7 +9,7 @@ from core import alert_calls, ledger, runtime
 from core.actions import ActionService, parse_launch
 from core.jobs import send_one, sweep
 from core.models import Action, Delivery, utcnow
-from tests import factories
+from lab import factories
 from tests.conftest import runtime_close
 from voice.call_queue import CallQueue
 

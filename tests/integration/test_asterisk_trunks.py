@@ -9,7 +9,7 @@ from core import runtime
 from core.configuration import save_operator, save_trunk, trunk_for_room
 from core.errors import ValidationError
 from core.models import AuditEvent, Operator
-from tests import factories
+from lab import factories
 from voice.call_events import TrunkServices
 
 AMI_SECRET = "ami-secret-for-tests"

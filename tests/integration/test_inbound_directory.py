@@ -8,7 +8,7 @@ from core.actions import ActionService, parse_launch
 from core.inbound import InboundCallLog, InboundDirectory, SnapshotDirectory, calls_and_tips, set_operator_available
 from core.models import Delivery, InboundCall, Operator, Tip
 from ivr.steps import Outcome
-from tests import factories
+from lab import factories
 
 
 def launch(rt, session, room, operator, title, radius_m=1000):

@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 
 from core.models import Action, AuditEvent, Delivery, OutboxMessage
-from tests import factories
+from lab import factories
 
 
 def setup_area(app):

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from core import ledger
 from core.jobs import sweep
 from core.models import Delivery, OutboxMessage, utcnow
-from tests import factories
+from lab import factories
 
 
 def launch(app, client, auth, participants=3):

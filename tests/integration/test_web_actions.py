@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.models import Action, AuditEvent, Delivery, InboundCall, Tip
-from tests import factories
+from lab import factories
 from tests.integration.web_helpers import csrf_token, make_municipality, make_user, post, sign_in, web_app
 
 

@@ -10,7 +10,7 @@ from core import dashboard
 from core.actions import ActionService, parse_launch
 from core.models import Action, InboundCall, Municipality
 from core.participants import Registry, validate
-from tests import factories
+from lab import factories
 from tests.integration.web_helpers import make_user, sign_in, web_app
 
 

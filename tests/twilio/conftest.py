@@ -1,9 +1,9 @@
-"""Fixtures for tests against Prism serving Twilio's OpenAPI spec (see prism_twilio.py)."""
+"""Fixtures for tests against Prism serving Twilio's OpenAPI spec (see lab/prism.py)."""
 import os
 
 import pytest
 
-from prism_twilio import PrismUnavailable, prepare_spec, start_prism, stop_prism
+from lab.prism import PrismUnavailable, prepare_spec, start_prism, stop_prism
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +33,7 @@ from twilio_flows import PUBLIC_BASE_URL, TWILIO_NUMBER  # noqa: E402
 @pytest.fixture
 def twilio_config(config, prism):
     """The test configuration with SMS and voice through Twilio, i.e. through Prism."""
-    from prism_twilio import ACCOUNT_SID, AUTH_TOKEN
+    from lab.prism import ACCOUNT_SID, AUTH_TOKEN
 
     return {**config, "SMS_TRANSPORT": "twilio", "VOICE_TRANSPORT": "twilio",
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
@@ -52,7 +52,7 @@ def twilio_app(twilio_config):
 @pytest.fixture
 def twilio_post(twilio_app):
     """POST a webhook as Twilio would (naming its account): signed (default), forged, or unsigned."""
-    from prism_twilio import ACCOUNT_SID, AUTH_TOKEN
+    from lab.prism import ACCOUNT_SID, AUTH_TOKEN
     from twilio_gateway.signatures import SIGNATURE_HEADER, sign
 
     client = twilio_app.test_client()

@@ -12,7 +12,7 @@ from core.transports import PermanentFailure, TransientFailure
 from sms.transport import TwilioSmsTransport
 from twilio_gateway.pacing import Pacer, SendSchedule
 
-from prism_twilio import RETRY_AFTER_S
+from lab.prism import RETRY_AFTER_S
 from twilio_flows import MOBILE_E164, deliveries, launch
 
 SID = re.compile(r"SM[0-9a-fA-F]{32}")

@@ -81,7 +81,7 @@ def test_receipt_without_genuine_signature_is_refused(twilio_app, twilio_post, w
 
 def test_signature_covers_the_delivery_in_the_url(twilio_app, twilio_post, work):
     """A genuine signature for one delivery's URL does not pass for another delivery's URL."""
-    from prism_twilio import ACCOUNT_SID, AUTH_TOKEN
+    from lab.prism import ACCOUNT_SID, AUTH_TOKEN
     from twilio_gateway.signatures import SIGNATURE_HEADER, sign
 
     rt, _, delivery = _sent_alert(work)

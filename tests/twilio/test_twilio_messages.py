@@ -6,7 +6,7 @@ import pytest
 from sms.sender import PermanentSendError, TransientSendError, TwilioSmsSender
 from twilio_gateway.client import last_response_headers, make_twilio_client
 
-from prism_twilio import ACCOUNT_SID, AUTH_TOKEN, RETRY_AFTER_S
+from lab.prism import ACCOUNT_SID, AUTH_TOKEN, RETRY_AFTER_S
 
 FROM = "+3197010000000"
 TO = "+31612345678"

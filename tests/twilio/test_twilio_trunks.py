@@ -7,12 +7,12 @@ from sqlalchemy import update
 
 from core import runtime
 from core.models import Trunk
-from tests import factories
+from lab import factories
 from tests.conftest import runtime_close
 from twilio_gateway.accounts import TwilioAccounts, configured_account
 from twilio_gateway.signatures import SIGNATURE_HEADER, sign
 
-from prism_twilio import ACCOUNT_SID, AUTH_TOKEN, RecordingProxy
+from lab.prism import ACCOUNT_SID, AUTH_TOKEN, RecordingProxy
 from twilio_flows import (LANDLINE, LANDLINE_E164, MOBILE_E164, PUBLIC_BASE_URL, TWILIO_NUMBER, add_trunk,
                           deliveries, launch)
 

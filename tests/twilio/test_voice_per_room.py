@@ -5,7 +5,7 @@ import pytest
 from core import runtime
 from core.actions import ActionService, parse_launch
 from core.models import Action
-from tests import factories
+from lab import factories
 from tests.conftest import runtime_close
 from voice.call_queue import CallQueue
 

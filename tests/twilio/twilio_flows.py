@@ -4,7 +4,7 @@ from sqlalchemy import select
 from core.actions import ActionService, parse_launch
 from core.configuration import save_trunk
 from core.models import Delivery
-from tests import factories
+from lab import factories
 
 MOBILE = "0612345678"
 MOBILE_E164 = "+31612345678"

@@ -1,5 +1,5 @@
 """The call service's event handling, replaying AMI events recorded from the real lab Asterisk
-(tests/fixtures/ami/*.events.txt, made by `python -m tests.asterisk.record_ami_events`)."""
+(tests/fixtures/ami/*.events.txt, made by `python -m lab.record_ami_events`)."""
 from __future__ import annotations
 
 import contextlib

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Run the real-Asterisk lab in the foreground, or record an AMI exchange.
 
-    python scripts/asterisk_lab.py [--ami-port N] [--agi-port N] [--sip-port N] [--verbose N]
-    python scripts/asterisk_lab.py record-originate tests/fixtures/ami
+    python -m lab [--ami-port N] [--agi-port N] [--sip-port N] [--verbose N]
+    python -m lab record-originate tests/fixtures/ami
 
 Builds the Asterisk root first (scripts/asterisk_root.sh; needs root).
 """
@@ -16,9 +16,7 @@ import sys
 import threading
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from asterisk_conf.lab import AsteriskLab, LabError, ensure_root  # noqa: E402
+from lab.asterisk import AsteriskLab, LabError, ensure_root
 
 FIXTURE_CHANNEL_ID = "uitkijk-fixture-1"
 

@@ -24,8 +24,8 @@ from pathlib import Path
 from tts_prompts import PromptStore, get_engine
 from voice.ami import AmiClient, AmiEvent, AmiUnavailable
 
-from .model import AsteriskSettings, OperatorConf, TrunkConf
-from .render import render_config
+from asterisk_conf.model import AsteriskSettings, OperatorConf, TrunkConf
+from asterisk_conf.render import render_config
 
 ROOT_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "asterisk_root.sh"
 ASTERISK = "/usr/sbin/asterisk"

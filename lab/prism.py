@@ -26,7 +26,7 @@ import requests
 
 from twilio_gateway.client import make_twilio_client
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 PRISM_SCRIPT = REPO / "scripts" / "prism.sh"
 INSTALL_TIMEOUT_S = 600
 START_TIMEOUT_S = 90

@@ -1,6 +1,6 @@
 """Record the AMI events of one alert-style Originate per lab outcome, for the replay unit tests.
 
-    python -m tests.asterisk.record_ami_events tests/fixtures/ami
+    python -m lab.record_ami_events tests/fixtures/ami
 
 Each Originate uses ActionID = ChannelId = `rec-7-001` (as voice.call_events does); every event
 of the call is written as `Key: Value` lines, one blank line between events, in arrival order.
@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from asterisk_conf.lab import AsteriskLab, ensure_root
+from lab.asterisk import AsteriskLab, ensure_root
 
 CALL_ID = "rec-7-001"
 # file stem -> (lab number, ring timeout, extra variables)
