@@ -31,8 +31,9 @@ def _configure_cookies(app):
 
 
 def _web_blueprints():
-    from . import accounts, actions, auth, configuration, dashboard, participants, signup
-    return [assets, auth.bp, accounts.bp, participants.bp, signup.bp, actions.bp, configuration.bp, dashboard.bp]
+    from . import accounts, actions, auth, configuration, dashboard, participants, partners, signup
+    return [assets, auth.bp, accounts.bp, participants.bp, signup.bp, actions.bp, configuration.bp, dashboard.bp,
+            partners.bp]
 
 
 def init_app(app):
@@ -46,6 +47,9 @@ def init_app(app):
     for blueprint in _web_blueprints():
         app.register_blueprint(blueprint)
         web_names.add(blueprint.name)
+
+    from . import public_alerts
+    app.register_blueprint(public_alerts.bp)  # no login, no forms: outside the web's CSRF and session
 
     @app.before_request
     def _protect_web_forms():

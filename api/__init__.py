@@ -61,4 +61,4 @@ def int_arg(name, default, low, high):
     return value
 
 
-from . import actions, openapi, outbox, participants  # noqa: E402,F401  (routes attach to bp)
+from . import actions, openapi, outbox, participants, publication  # noqa: E402,F401  (routes attach to bp)

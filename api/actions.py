@@ -9,12 +9,14 @@ from core.numbers import mask
 from web.db_session import runtime, session
 
 from . import bp, int_arg, json_body
+from .publication import publication_payload
 
 
 def action_payload(db, action):
     """The action with its progress, and which transports carry it (a console transport says so)."""
     payload = action_as_dict(db, action)
     payload["transports"] = {channel: t.name for channel, t in runtime().transports.items()}
+    payload["publication"] = publication_payload(db, action.id)
     return payload
 
 

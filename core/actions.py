@@ -7,10 +7,14 @@ from sqlalchemy import select
 from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, ledger
+import base64
+import binascii
+
+from . import audit, ledger, publication
 from .errors import Conflict, NotFound, ValidationError
 from .models import ACTION_KINDS, ACTION_RESULTS, Action, ControlRoom, Operator, utcnow
 from .jobs import enqueue_sends
+from .photos import clean_photo
 from .selection import select_recipients, validate_area
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,11 @@ class LaunchRequest:
     operator_id: int
     control_room_id: int
     client_request_id: str | None = None
+    # Public alerts: AMBER always; a missing person when chosen with the family's consent.
+    public: bool = False
+    family_consent: bool = False
+    area_name: str | None = None  # what CAP and the public page call the area (a place name)
+    photos: tuple = ()  # uploaded image bytes, cleaned at launch
 
 
 def parse_launch(data, max_message_length, max_radius_m):
@@ -63,8 +72,32 @@ def parse_launch(data, max_message_length, max_radius_m):
     if request_id is not None and (not isinstance(request_id, str) or not 0 < len(request_id) <= 100):
         raise ValidationError("client_request_id", "must be text of 1 to 100 characters")
     area = validate_area(data.get("area"), kind, max_radius_m)
+    public = publication.check_public(kind, data.get("public"), data.get("family_consent"))
+    area_name = data.get("area_name")
+    if area_name is not None and (not isinstance(area_name, str) or len(area_name) > 40):
+        raise ValidationError("area_name", "must be a place name of at most 40 characters")
     return LaunchRequest(kind, time_critical, title.strip(), message.strip(), area,
-                         ids["operator_id"], ids["control_room_id"], request_id)
+                         ids["operator_id"], ids["control_room_id"], request_id, public=public,
+                         family_consent=data.get("family_consent") is True, area_name=area_name,
+                         photos=decode_photos(data.get("photos")))
+
+
+def decode_photos(photos):
+    """Photos as the JSON API sends them: a list of base64 strings (raw bytes pass through from forms)."""
+    if photos is None:
+        return ()
+    if not isinstance(photos, (list, tuple)):
+        raise ValidationError("photos", "must be a list of base64-encoded images")
+    decoded = []
+    for index, photo in enumerate(photos):
+        if isinstance(photo, bytes):
+            decoded.append(photo)
+            continue
+        try:
+            decoded.append(base64.b64decode(photo, validate=True))
+        except (TypeError, ValueError, binascii.Error):
+            raise ValidationError(f"photos[{index}]", "is not base64") from None
+    return tuple(decoded)
 
 
 def _new_code(session):
@@ -109,6 +142,7 @@ class ActionService:
             raise ValidationError("control_room_id", f"unknown control room {request.control_room_id}")
         if operator.control_room_id != room.id:
             raise ValidationError("operator_id", "operator does not work for that control room")
+        photos = self.clean_photos(request.photos)
         centre = (request.area["lat"], request.area["lon"]) if request.area["type"] == "circle" else None
         recipients = select_recipients(session, request.area, self.config["TIMEZONE"], centre=centre)
         action = self._insert_action(session, request, actor)
@@ -119,8 +153,15 @@ class ActionService:
         due = ledger.write_alerts(session, action.id, recipients, hold_quiet=not request.time_critical)
         audit.record(session, actor, "launch", "action", action.id,
                      {"code": action.code, "kind": action.kind, "area": action.area, "recipients": len(recipients)})
+        publication.attach_photos(session, action.id, photos, actor)
+        event = None
+        if request.public:
+            event = publication.open_publication(session, action, actor, self.config,
+                                                 consent=request.family_consent, area_name=request.area_name)
+            self.runtime.publisher.render(session, event)
         session.commit()
         self.enqueue(action, due)
+        self.dispatch(event)
         log.info("action %s launched by %s: %d deliveries", action.id, actor, len(recipients))
         return action, True
 
@@ -141,6 +182,37 @@ class ActionService:
                         select(Action.id).where(Action.client_request_id == request.client_request_id)):
                     raise Conflict("the same launch request is being processed") from None
         raise Conflict("could not allocate an action code")
+
+    def clean_photos(self, photos):
+        """Check and clean uploads before any database work (a bad photo refuses the whole request)."""
+        return [clean_photo(data, self.config["PHOTO_MAX_BYTES"], self.config["PHOTO_MAX_SIDE"], f"photos[{i}]")
+                for i, data in enumerate(photos)]
+
+    def dispatch(self, event):
+        if event is not None:
+            self.runtime.publisher.dispatch([event.id])
+
+    def update_publication(self, session, action_id, actor, title=None, message=None, photos=(), area_name=None):
+        """The operator changes a public action's text, photos or area name: the publication's Update."""
+        cleaned = self.clean_photos(photos)
+        event = publication.record_update(session, action_id, actor, self.config, title=title, message=message,
+                                          photos=cleaned, area_name=area_name)
+        self.runtime.publisher.render(session, event)
+        session.commit()
+        self.dispatch(event)
+        return event
+
+    def add_photos(self, session, action_id, photos, actor):
+        """Photos added after launch; on a public action they go out as an Update."""
+        action = get_action(session, action_id)
+        if publication.publication_of(session, action_id) is not None:
+            return self.update_publication(session, action_id, actor, photos=photos)
+        if action.status != "active":
+            raise Conflict(f"action {action_id} has ended")
+        publication.attach_photos(session, action_id, self.clean_photos(photos), actor)
+        audit.record(session, actor, "add_photos", "action", action_id, {"count": len(photos)})
+        session.commit()
+        return None
 
     def enqueue(self, action, delivery_ids):
         """Put the sends on the action's queue. If Redis is unreachable the ledger still holds them
@@ -177,8 +249,12 @@ class ActionService:
         audit.record(session, actor, "end", "action", action.id,
                      {"result": result, "from_response": result_from_response, "cancelled": cancelled,
                       "closings": len(closing_ids)})
+        event = publication.cancel_publication(session, action, self.config)
+        if event is not None:
+            self.runtime.publisher.render(session, event)
         session.commit()
         self.enqueue(action, closing_ids)
+        self.dispatch(event)
         return action
 
 

@@ -91,18 +91,38 @@ DEFAULTS = {
     "IVR_MAX_TRIES": 3,
     "IVR_TIP_MAX_S": 120,
     "IVR_IDLE_TO_GENERAL_LINE": True,
+    # Public alerts (AMBER, published missing persons): CAP 1.2 documents, feeds, partner webhooks, the page.
+    "CAP_SENDER": "uitkijk@politie.nl",  # CAP <sender>: an address naming the issuing organisation
+    "CAP_SENDER_NAME": "Politie via Uitkijk",
+    "CAP_STATUS": "Actual",  # Actual | Exercise | Test: exercises and test systems say so in every document
+    # The admin's signing key and certificate (PEM files); without them documents are not signed (logged).
+    "CAP_SIGNING_KEY_FILE": "",
+    "CAP_SIGNING_CERT_FILE": "",
+    "PUBLIC_ALERT_TTL_S": 24 * 3600,  # <expires> of an Alert or Update; an Update renews it
+    "PUBLIC_CANCEL_TTL_S": 3600,  # how long a Cancel stays in the feeds, so every poller clears its screen
+    "PUBLIC_FEED_MAX_AGE_S": 10,  # Cache-Control max-age of the feeds (pollers revalidate with ETag)
+    "PHOTO_MAX_BYTES": 10 * 1024 * 1024,
+    "PHOTO_MAX_SIDE": 1200,
+    "PARTNER_TIMEOUT_S": 5.0,
+    "PARTNER_MAX_ATTEMPTS": 8,
+    "PARTNER_RETRY_BASE_S": 10.0,  # first retry after this, doubling up to PARTNER_RETRY_MAX_S
+    "PARTNER_RETRY_MAX_S": 900.0,
 }
 
 BOOL_KEYS = {"SECURE_COOKIES", "IVR_IDLE_TO_GENERAL_LINE"}
 INT_KEYS = {"SESSION_LIFETIME_S", "LOGIN_MAX_FAILURES_ACCOUNT", "LOGIN_MAX_FAILURES_ADDRESS", "LOGIN_WINDOW_S",
             "SIGNUP_PER_HOUR", "LINK_PER_HOUR", "MAX_ATTEMPTS", "RETRY_WINDOW_S", "MAX_MESSAGE_LENGTH", "MAX_RADIUS_M",
             "DELIVERY_LEASE_S", "REQUEUE_AFTER_S", "AMI_PORT", "AGI_PORT", "TRUNK_CHANNEL_LIMIT", "OPERATOR_LEASE_S",
-            "CALL_MAX_S"}
+            "CALL_MAX_S", "PUBLIC_ALERT_TTL_S", "PUBLIC_CANCEL_TTL_S", "PUBLIC_FEED_MAX_AGE_S", "PHOTO_MAX_BYTES",
+            "PHOTO_MAX_SIDE", "PARTNER_MAX_ATTEMPTS"}
+FLOAT_KEYS = {"PARTNER_TIMEOUT_S", "PARTNER_RETRY_BASE_S", "PARTNER_RETRY_MAX_S"}
 
 
 def _parse(key, text):
     if key in INT_KEYS:
         return int(text)
+    if key in FLOAT_KEYS:
+        return float(text)
     if key in BOOL_KEYS:
         return text.strip().lower() not in ("0", "false", "no", "off", "")
     return text

@@ -2,7 +2,7 @@
 from datetime import datetime, time, timezone
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer,
+    JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
     String, Text, Time, TypeDecorator, UniqueConstraint, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -324,3 +324,110 @@ class NumberConfirmation(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+PUBLICATION_MSG_TYPES = ("Alert", "Update", "Cancel")
+
+
+class Publication(Base):
+    """A public action (an AMBER alert, or a missing person with the family's consent): one CAP chain,
+    one public page, the partners' copies. Cancelled when the action ends: the public data is withdrawn."""
+
+    __tablename__ = "publications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), unique=True)
+    # The public page's address: random, so public pages do not reveal how many actions there are.
+    token: Mapped[str] = mapped_column(String(24), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | cancelled
+    # A missing person is published only with the family's consent: who recorded it, and when.
+    consent_by: Mapped[str | None] = mapped_column(String(120))
+    consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # What CAP's areaDesc and the page call the area (a place name); regions and the country name themselves.
+    area_name: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    action: Mapped[Action] = relationship()
+
+    __table_args__ = (CheckConstraint("status in ('active', 'cancelled')", name="ck_publication_status"),)
+
+
+class PublicationEvent(Base):
+    """One CAP message of a publication: Alert at launch, Update on a change, Cancel at the end."""
+
+    __tablename__ = "publication_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    msg_type: Mapped[str] = mapped_column(String(6))
+    identifier: Mapped[str] = mapped_column(String(100), unique=True)
+    sent: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    # The public facts of this message (texts per language, photos, area); emptied when withdrawn.
+    content: Mapped[dict] = mapped_column(JSON)
+    # The signed CAP document; None once withdrawn (every message of a cancelled publication but its Cancel).
+    cap_xml: Mapped[str | None] = mapped_column(Text)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    publication: Mapped[Publication] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("publication_id", "seq"),
+        CheckConstraint("msg_type in ('Alert', 'Update', 'Cancel')", name="ck_publication_event_type"),
+    )
+
+
+class Photo(Base):
+    """A photo attached to an action, already checked, resized and stripped of metadata (JPEG).
+
+    Kept in the database, so every web server can serve it; the bytes are deleted when withdrawn."""
+
+    __tablename__ = "photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), index=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    mime_type: Mapped[str] = mapped_column(String(20), default="image/jpeg")
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha1: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    added_by: Mapped[str] = mapped_column(String(120))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Partner(Base):
+    """A display network, transport company or website that receives every publication event by webhook."""
+
+    __tablename__ = "partners"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[dict] = mapped_column(JSON)  # the HMAC key, sealed by core.secrets
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+PARTNER_DELIVERY_STATES = ("queued", "delivered", "failed", "withdrawn")
+
+
+class PartnerDelivery(Base):
+    """One publication event to one partner: the delivery log an admin reads."""
+
+    __tablename__ = "partner_deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("publication_events.id"))
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("partner_id", "event_id"),
+        CheckConstraint("state in ('queued', 'delivered', 'failed', 'withdrawn')", name="ck_partner_delivery_state"),
+    )

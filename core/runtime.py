@@ -25,6 +25,8 @@ class Runtime:
         from .transports import build_transports
         self.queues = Queues(self.redis, config["QUEUE_PREFIX"])
         self.transports = build_transports(config)
+        from .publication import load_publisher
+        self.publisher = load_publisher(config)
         for channel, transport in self.transports.items():
             if transport.name.startswith("console"):
                 log.warning("%s messages go to the outbox (console transport %s), not to phones",

@@ -1,0 +1,93 @@
+"""The public side of public alerts, without login: feeds, CAP documents, photos and the page to share.
+
+Nothing here shows a participant or needs an account. After a Cancel the withdrawn documents and
+photos answer 410 Gone, and the page shows only that the alert has ended.
+"""
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from core import publication
+from core.models import utcnow
+from core.public_texts import PAGE
+from publish import urls
+from publish.feeds import atom_feed, etag_of, json_body, json_item
+from web.db_session import session
+
+bp = Blueprint("public_alerts", __name__)
+
+
+def _conditional(body, mimetype, last_modified):
+    """A feed response with ETag and Last-Modified; 304 when the poller already has it."""
+    response = Response(body, mimetype=mimetype)
+    response.set_etag(etag_of(body))
+    if last_modified is not None:
+        response.last_modified = last_modified
+    response.cache_control.public = True
+    response.cache_control.max_age = int(current_app.config["PUBLIC_FEED_MAX_AGE_S"])
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response.make_conditional(request)
+
+
+def _current():
+    db = session()
+    return publication.current_events(db), publication.feeds_changed_at(db)
+
+
+@bp.get(urls.ATOM_FEED)
+def atom():
+    events, changed = _current()
+    return _conditional(atom_feed(events, current_app.config, changed or utcnow()), "application/atom+xml",
+                        changed)
+
+
+@bp.get(urls.JSON_FEED)
+def json_feed():
+    events, changed = _current()
+    return _conditional(json_body(events, current_app.config), "application/json", changed)
+
+
+@bp.get(urls.CAP_DOCUMENT)
+def cap_document(identifier):
+    event = publication.event_by_identifier(session(), identifier)
+    if event is None:
+        abort(404)
+    if event.cap_xml is None:
+        abort(410)
+    response = Response(event.cap_xml, mimetype="application/cap+xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = 60
+    return response
+
+
+@bp.get(urls.PHOTO)
+def photo(token):
+    found = publication.photo_by_token(session(), token)
+    if found is None:
+        abort(404)
+    if found.data is None:
+        abort(410)
+    response = Response(found.data, mimetype=found.mime_type)
+    response.set_etag(found.sha1)
+    # Short caching: a withdrawn photo must disappear from caches soon after the Cancel.
+    response.cache_control.public = True
+    response.cache_control.max_age = 60
+    return response.make_conditional(request)
+
+
+@bp.get(urls.PAGE)
+def page(token):
+    db = session()
+    pub = publication.publication_by_token(db, token)
+    if pub is None:
+        abort(404)
+    event = publication.latest_event(db, pub.id)
+    language = "en" if request.args.get("lang") == "en" else "nl"
+    config = current_app.config
+    item = json_item(event, config, language)
+    response = Response(render_template(
+        "public/page.html", item=item, event=event, texts=event.content["texts"][language], words=PAGE[language],
+        language=language, area=event.content["area"], ended=event.msg_type == "Cancel",
+        page_url=urls.page_url(config, token), free_number=event.content["free_number"],
+        tiles=config.get("MAP_TILE_URL", "")))
+    response.cache_control.public = True
+    response.cache_control.max_age = 30
+    return response

@@ -1,0 +1,50 @@
+"""Public alerts through the API: photos after launch, and Updates of a public action's text."""
+from flask import g, jsonify, request
+
+from core.actions import ActionService, decode_photos
+from core.errors import ValidationError
+from core.publication import publication_of
+from publish import urls
+from web.db_session import runtime, session
+
+from . import bp, json_body
+
+
+def publication_payload(db, action_id):
+    """Where a public action is published: its page, and the state of its publication (None if not public)."""
+    pub = publication_of(db, action_id)
+    if pub is None:
+        return None
+    config = runtime().config
+    return {"status": pub.status, "page_url": urls.page_url(config, pub.token),
+            "consent_by": pub.consent_by, "consent_at": pub.consent_at.isoformat() if pub.consent_at else None}
+
+
+def _event_payload(event):
+    if event is None:
+        return {"published": False}
+    return {"published": True, "msg_type": event.msg_type, "identifier": event.identifier,
+            "cap_url": urls.cap_url(runtime().config, event.identifier)}
+
+
+@bp.post("/actions/<int:action_id>/photos")
+def add_photos(action_id):
+    """Photos as multipart files (`photo`, repeatable) or JSON {"photos": [base64, ...]}."""
+    files = request.files.getlist("photo")
+    photos = [f.read() for f in files] if files else decode_photos(json_body().get("photos"))
+    if not photos:
+        raise ValidationError("photo", "no photo sent")
+    db = session()
+    event = ActionService(runtime()).add_photos(db, action_id, photos, g.api_actor)
+    return jsonify(_event_payload(event)), 201
+
+
+@bp.post("/actions/<int:action_id>/publication")
+def update_publication(action_id):
+    """Change a public action's title, message or area name: an Update goes out."""
+    data = json_body()
+    db = session()
+    event = ActionService(runtime()).update_publication(
+        db, action_id, g.api_actor, title=data.get("title"), message=data.get("message"),
+        area_name=data.get("area_name"))
+    return jsonify(_event_payload(event))

@@ -1,0 +1,84 @@
+"""The words of a public alert (CAP, feeds, partners, the public page), per language: Dutch first.
+
+Google Public Alerts' content rules shape them: a headline that stands on its own, a short area
+description, an instruction saying what to do, and nothing "Unknown".
+"""
+LANGUAGES = ("nl", "en")
+CAP_LANGUAGE = {"nl": "nl-NL", "en": "en-GB"}
+HEADLINE_MAX = 140
+AREA_DESC_MAX = 49
+
+EVENT = {
+    "nl": {"amber_alert": "AMBER Alert", "missing_person": "Vermissing"},
+    "en": {"amber_alert": "AMBER Alert", "missing_person": "Missing person"},
+}
+HEADLINE = {
+    "nl": {"Alert": "{event}: {title}", "Update": "{event} (bijgewerkt): {title}", "Cancel": "{event} beëindigd"},
+    "en": {"Alert": "{event}: {title}", "Update": "{event} (updated): {title}", "Cancel": "{event} ended"},
+}
+INSTRUCTION = {
+    "nl": "Heeft u iets gezien? Bel gratis {free}. Bij direct gevaar: bel 112. Spreek de persoon niet zelf aan.",
+    "en": "Have you seen anything? Call free on {free}. In immediate danger: call 112. Do not approach the person yourself.",
+}
+CANCEL_DESCRIPTION = {
+    "nl": {"person_found": "Het kind is gevonden. Dank voor het uitkijken en delen.",
+           "default": "Deze oproep is ingetrokken. Dank voor het uitkijken en delen."},
+    "en": {"person_found": "The child has been found. Thank you for looking out and sharing.",
+           "default": "This alert has been withdrawn. Thank you for looking out and sharing."},
+}
+CANCEL_INSTRUCTION = {
+    "nl": "U hoeft niets meer te doen. Verwijder gedeelde berichten en foto's.",
+    "en": "No action is needed any more. Please delete shared messages and photos.",
+}
+AREA = {
+    "nl": {"country": "Heel Nederland", "circle": "{name} en omgeving ({km} km)", "circle_unnamed": "Zoekgebied van {km} km"},
+    "en": {"country": "All of the Netherlands", "circle": "{name} and surroundings ({km} km)",
+           "circle_unnamed": "Search area of {km} km"},
+}
+PAGE = {
+    "nl": {"what_to_do": "Wat kunt u doen?", "share": "Deel deze oproep", "photo": "Foto van de vermiste persoon",
+           "area": "Gebied", "ended": "Deze oproep is beëindigd", "sent": "Verstuurd"},
+    "en": {"what_to_do": "What can you do?", "share": "Share this alert", "photo": "Photo of the missing person",
+           "area": "Area", "ended": "This alert has ended", "sent": "Sent"},
+}
+
+
+def shorten(text, limit):
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def km(radius_m):
+    value = radius_m / 1000
+    return f"{value:g}" if value >= 10 else f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def area_description(area, language, name=None):
+    """areaDesc: short (Google: under 50 characters), a place name rather than coordinates."""
+    words = AREA[language]
+    if area["type"] == "country":
+        text = words["country"]
+    elif area["type"] == "circle":
+        distance = km(area["radius_m"]).replace(".", ",") if language == "nl" else km(area["radius_m"])
+        text = words["circle"].format(name=name, km=distance) if name else words["circle_unnamed"].format(km=distance)
+    else:
+        text = name or ", ".join(area.get("names") or area.get("codes") or [])
+    return shorten(text, AREA_DESC_MAX)
+
+
+def alert_texts(kind, msg_type, title, message, free_number, result=None):
+    """{language: {event, headline, description, instruction}} of one CAP message."""
+    texts = {}
+    for language in LANGUAGES:
+        event = EVENT[language][kind]
+        headline = shorten(HEADLINE[language][msg_type].format(event=event, title=title), HEADLINE_MAX)
+        if msg_type == "Cancel":
+            cancel = CANCEL_DESCRIPTION[language]
+            description = cancel.get(result or "", cancel["default"])
+            instruction = CANCEL_INSTRUCTION[language]
+        else:
+            description = message
+            instruction = INSTRUCTION[language].format(free=free_number)
+        texts[language] = {"event": event, "headline": headline, "description": description,
+                           "instruction": instruction}
+    return texts

@@ -1,0 +1,88 @@
+"""Partners registered by an admin receive every public message by a signed webhook, retried on failure."""
+import json
+import time
+
+import pytest
+from rq import SimpleWorker
+from sqlalchemy import select
+
+from core import partners, runtime
+from core.models import PartnerDelivery
+from tests.conftest import app_for
+from tests.integration.test_public_alerts import amber_body, room  # noqa: F401  (fixture)
+from tests.publish_support import WebhookReceiver, signing_files
+
+WAIT_S = 60
+
+
+@pytest.fixture
+def app(config, tmp_path):
+    key, cert, _ = signing_files(tmp_path)
+    yield from app_for({**config, "CAP_SIGNING_KEY_FILE": key, "CAP_SIGNING_CERT_FILE": cert,
+                        "PARTNER_RETRY_BASE_S": 0.2, "PARTNER_RETRY_MAX_S": 0.5, "PARTNER_TIMEOUT_S": 5.0})
+
+
+def register(app, url, name="NS stationsschermen"):
+    with app.extensions["uitkijk"].db.session() as session:
+        partner, secret = partners.register_partner(session, name, url, "user:admin@example.org", app.config)
+        return partner.id, secret
+
+
+def work_until(done):
+    """Run the queues (with RQ's scheduler, which holds the retries) until done() or WAIT_S passes."""
+    rt = runtime.get()
+    deadline = time.monotonic() + WAIT_S
+    while not done() and time.monotonic() < deadline:
+        SimpleWorker(rt.queues.in_priority_order(), connection=rt.redis).work(
+            burst=True, with_scheduler=True, logging_level="ERROR")
+        time.sleep(0.2)
+
+
+def log_rows(app, partner_id):
+    with app.extensions["uitkijk"].db.session() as session:
+        return session.scalars(select(PartnerDelivery).where(PartnerDelivery.partner_id == partner_id)
+                               .order_by(PartnerDelivery.id)).all()
+
+
+def test_partner_gets_alert_and_cancel_signed_and_retried_after_500(app, client, auth, room):  # noqa: F811
+    """The receiver answers 500 twice: the Alert arrives on the third attempt, the Cancel carries no child data."""
+    with WebhookReceiver(fail_first=2) as receiver:
+        partner_id, receiver.secret = register(app, receiver.url)
+        action = client.post("/api/actions", json=amber_body(room), headers=auth).get_json()
+        work_until(lambda: len(receiver.accepted) == 1)
+        assert [status for status, _, _ in receiver.attempts] == [500, 500, 200]
+        alert = receiver.accepted[0]
+        assert alert["type"] == "Alert" and alert["level"] == "national_amber"
+        assert alert["image_url"] and "roze jas" in alert["description"]
+        assert receiver.attempts[-1][1]["X-Uitkijk-Event"] == "Alert"
+        row, = log_rows(app, partner_id)
+        assert (row.state, row.attempts, row.last_status) == ("delivered", 3, 200)
+
+        client.post(f"/api/actions/{action['id']}/end", headers=auth, json={"result": "person_found"})
+        work_until(lambda: len(receiver.accepted) == 2)
+        cancel = receiver.accepted[1]
+        assert cancel["type"] == "Cancel" and cancel["image_url"] is None
+        assert "Sanne" not in json.dumps(cancel) and cancel["description"].startswith("Het kind is gevonden")
+
+
+def test_a_forged_or_stale_signature_is_what_the_receiver_refuses(app, client, auth, room):  # noqa: F811
+    """With the wrong secret every attempt is refused (401) and the log shows it; it ends failed, not lost silently."""
+    app.extensions["uitkijk"].config["PARTNER_MAX_ATTEMPTS"] = 2
+    with WebhookReceiver(secret="not-the-partner-secret") as receiver:
+        partner_id, _ = register(app, receiver.url)
+        client.post("/api/actions", json=amber_body(room), headers=auth)
+        work_until(lambda: log_rows(app, partner_id)[0].state == "failed")
+        assert [status for status, _, _ in receiver.attempts] == [401, 401]
+        row, = log_rows(app, partner_id)
+        assert row.last_status == 401 and row.last_error == "HTTP 401"
+
+
+def test_a_message_withdrawn_before_delivery_is_never_sent(app, client, auth, room):  # noqa: F811
+    """Partner unreachable until the Cancel: the Alert's delivery is withdrawn, only the Cancel goes out."""
+    with WebhookReceiver() as receiver:
+        partner_id, receiver.secret = register(app, receiver.url)
+        action = client.post("/api/actions", json=amber_body(room), headers=auth).get_json()
+        client.post(f"/api/actions/{action['id']}/end", headers=auth, json={"result": "person_found"})
+        work_until(lambda: len(receiver.accepted) == 1)
+        assert [m["type"] for m in receiver.accepted] == ["Cancel"]
+        assert [r.state for r in log_rows(app, partner_id)] == ["withdrawn", "delivered"]
