@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core import publication
 from core.models import AuditEvent, Photo, Publication, utcnow
-from tests import factories
+from lab import factories
 from tests.conftest import app_for
 from tests.publish_support import DisplayPanel, b64, cap_fields, consume_cap, jpeg_with_gps, signing_files
 
