@@ -12,6 +12,8 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.estimate import estimate_circle
 from core.messages import RESULT_TEXT
 from core.models import ACTION_RESULTS
+from core.publication import publication_of
+from core import public_urls as urls
 from sms.compose import compose_alert
 from web.db_session import runtime, session
 
@@ -114,12 +116,22 @@ def _launch_data(form):
             return cast(form.get(field, ""))
         except ValueError:
             raise ValidationError(field, "is missing or not a number") from None
+    if form.get("area_type") == "country":
+        area = {"type": "country"}
+    else:
+        area = {"type": "circle", "lat": number("lat", float), "lon": number("lon", float),
+                "radius_m": number("radius_m", float)}
     return {"kind": form.get("kind"), "time_critical": form.get("urgency", "urgent") == "urgent",
-            "title": form.get("title", ""), "message": form.get("message", ""),
-            "area": {"type": "circle", "lat": number("lat", float), "lon": number("lon", float),
-                     "radius_m": number("radius_m", float)},
+            "title": form.get("title", ""), "message": form.get("message", ""), "area": area,
             "operator_id": number("operator_id", int), "control_room_id": number("control_room_id", int),
-            "client_request_id": form.get("client_request_id") or None}
+            "client_request_id": form.get("client_request_id") or None,
+            "public": form.get("public") == "on", "family_consent": form.get("family_consent") == "on",
+            "area_name": form.get("area_name", "").strip() or None, "photos": _uploads("photos")}
+
+
+def _uploads(field):
+    """The bytes of the files chosen in a file input (an empty input sends one nameless part)."""
+    return [upload.read() for upload in request.files.getlist(field) if upload.filename]
 
 
 @bp.post("/")
@@ -150,8 +162,27 @@ def _action_or_404(action_id):
 @login_required("operator")
 def show(action_id):
     action = _action_or_404(action_id)
+    pub = publication_of(session(), action_id)
+    page_url = urls.page_url(current_app.config, pub.token) if pub else None
     return render_template("actions/follow.html", action=action, kinds=KIND_LABELS, results=RESULT_LABELS,
-                           result_texts=RESULT_TEXT["nl"], map=_map_settings())
+                           result_texts=RESULT_TEXT["nl"], map=_map_settings(), publication=pub,
+                           page_url=page_url)
+
+
+@bp.post("/<int:action_id>/photos")
+@login_required("operator")
+def add_photos(action_id):
+    """Photos added after launch; on a public action they go out at once as an Update."""
+    db = session()
+    _action_or_404(action_id)
+    try:
+        event = ActionService(runtime()).add_photos(db, action_id, _uploads("photos"), audit_actor())
+    except (ValidationError, Conflict) as exc:
+        db.rollback()
+        flash(f"Foto niet toegevoegd: {exc}", "error")
+        return redirect(url_for("actions.show", action_id=action_id))
+    flash("Foto toegevoegd" + (" en gepubliceerd (Update)." if event else "."), "info")
+    return redirect(url_for("actions.show", action_id=action_id))
 
 
 @bp.get("/<int:action_id>/status")

@@ -3,14 +3,14 @@
 Nothing here shows a participant or needs an account. After a Cancel the withdrawn documents and
 photos answer 410 Gone, and the page shows only that the alert has ended.
 """
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from core import publication
 from core.models import utcnow
 from core.public_texts import PAGE
-from publish import urls
+from core import public_urls as urls
 from publish.feeds import atom_feed, etag_of, json_body, json_item
-from web.db_session import session
+from web.db_session import runtime, session
 
 bp = Blueprint("public_alerts", __name__)
 
@@ -22,7 +22,7 @@ def _conditional(body, mimetype, last_modified):
     if last_modified is not None:
         response.last_modified = last_modified
     response.cache_control.public = True
-    response.cache_control.max_age = int(current_app.config["PUBLIC_FEED_MAX_AGE_S"])
+    response.cache_control.max_age = int(runtime().config["PUBLIC_FEED_MAX_AGE_S"])
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response.make_conditional(request)
 
@@ -35,14 +35,14 @@ def _current():
 @bp.get(urls.ATOM_FEED)
 def atom():
     events, changed = _current()
-    return _conditional(atom_feed(events, current_app.config, changed or utcnow()), "application/atom+xml",
+    return _conditional(atom_feed(events, runtime().config, changed or utcnow()), "application/atom+xml",
                         changed)
 
 
 @bp.get(urls.JSON_FEED)
 def json_feed():
     events, changed = _current()
-    return _conditional(json_body(events, current_app.config), "application/json", changed)
+    return _conditional(json_body(events, runtime().config), "application/json", changed)
 
 
 @bp.get(urls.CAP_DOCUMENT)
@@ -53,9 +53,10 @@ def cap_document(identifier):
     if event.cap_xml is None:
         abort(410)
     response = Response(event.cap_xml, mimetype="application/cap+xml")
+    response.set_etag(event.identifier)  # a CAP document never changes; it is only withdrawn
     response.cache_control.public = True
-    response.cache_control.max_age = 60
-    return response
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)
 
 
 @bp.get(urls.PHOTO)
@@ -67,9 +68,9 @@ def photo(token):
         abort(410)
     response = Response(found.data, mimetype=found.mime_type)
     response.set_etag(found.sha1)
-    # Short caching: a withdrawn photo must disappear from caches soon after the Cancel.
+    # Revalidated on every use: a photo withdrawn at the Cancel must not live on in caches.
     response.cache_control.public = True
-    response.cache_control.max_age = 60
+    response.cache_control.no_cache = True
     return response.make_conditional(request)
 
 
@@ -81,13 +82,15 @@ def page(token):
         abort(404)
     event = publication.latest_event(db, pub.id)
     language = "en" if request.args.get("lang") == "en" else "nl"
-    config = current_app.config
+    config = runtime().config
     item = json_item(event, config, language)
     response = Response(render_template(
         "public/page.html", item=item, event=event, texts=event.content["texts"][language], words=PAGE[language],
         language=language, area=event.content["area"], ended=event.msg_type == "Cancel",
         page_url=urls.page_url(config, token), free_number=event.content["free_number"],
         tiles=config.get("MAP_TILE_URL", "")))
+    # Revalidated on every view (cheap with the ETag), so a redaction at Cancel shows at once.
+    response.set_etag(etag_of(response.get_data()))
     response.cache_control.public = True
-    response.cache_control.max_age = 30
-    return response
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)

@@ -4,7 +4,7 @@ from flask import g, jsonify, request
 from core.actions import ActionService, decode_photos
 from core.errors import ValidationError
 from core.publication import publication_of
-from publish import urls
+from core import public_urls as urls
 from web.db_session import runtime, session
 
 from . import bp, json_body

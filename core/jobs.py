@@ -10,6 +10,7 @@ from . import ledger, runtime
 from .messages import message_for
 from .models import Action, Delivery, utcnow
 from .numbers import mask
+from .publication import page_urls
 from .transports import PermanentFailure, TransientFailure, transport_for
 
 log = logging.getLogger(__name__)
@@ -34,12 +35,14 @@ def send_deliveries(delivery_ids):
     rt = runtime.get()
     with rt.db.session() as session:
         claimed = ledger.claim(session, delivery_ids)
+        pages = page_urls(session, {action.id for _, _, action, _ in claimed}, rt.config)
     texts = {}
     in_database = []
     for delivery, language, action, free_number in claimed:
         key = (action.id, delivery.channel, delivery.purpose, language)
         if key not in texts:
-            texts[key] = message_for(action, delivery.channel, delivery.purpose, language, free_number)
+            texts[key] = message_for(action, delivery.channel, delivery.purpose, language, free_number,
+                                     pages.get(action.id))
         if getattr(rt.transports[delivery.channel], "in_database", False):
             in_database.append((delivery, texts[key]))
         else:

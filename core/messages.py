@@ -30,12 +30,13 @@ def closing_result(action, language):
                                       action.closing_text or "") if part)
 
 
-def message_for(action, channel, purpose, language, free_number):
-    """The text of one delivery; for voice the text that is spoken (or printed by a console transport)."""
+def message_for(action, channel, purpose, language, free_number, page_url=None):
+    """The text of one delivery; for voice the text that is spoken (or printed by a console transport).
+    A published action's SMS links its public page (photo, area)."""
     language = language_of(language)
     if channel == "sms":
         if purpose == "alert":
-            return compose_alert(action.message, action.code, free_number, language=language).text
+            return compose_alert(action.message, action.code, free_number, language=language, link=page_url).text
         return compose_closing(closing_result(action, language), action.code, language=language).text
     if purpose == "alert":
         return SPOKEN[language]["alert"].format(message=action.message, code=spoken_code(action.code),

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from . import audit
+from . import audit, public_urls
 from .errors import Conflict, NotFound, ValidationError
 from .models import Action, ControlRoom, Municipality, Photo, Publication, PublicationEvent, utcnow
 from .photos import new_token
@@ -62,6 +62,15 @@ def level_of(kind, area):
     if kind == "amber_alert":
         return "national_amber" if area["type"] == "country" else "regional_amber"
     return "missing_person"
+
+
+def page_urls(session, action_ids, config):
+    """{action id: public page URL} of the published, still active actions among action_ids."""
+    if not action_ids:
+        return {}
+    rows = session.execute(select(Publication.action_id, Publication.token).where(
+        Publication.action_id.in_(action_ids), Publication.status == "active"))
+    return {action_id: public_urls.page_url(config, token) for action_id, token in rows}
 
 
 def publication_of(session, action_id):

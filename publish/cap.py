@@ -9,7 +9,7 @@ from lxml import etree
 
 from core.public_texts import CAP_LANGUAGE
 
-from . import urls
+from core import public_urls as urls
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 # Until admins keep regions as polygons, "the whole country" is this coarse outline (lat,lon) around it.

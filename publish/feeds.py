@@ -9,7 +9,7 @@ import json
 
 from lxml import etree
 
-from . import urls
+from core import public_urls as urls
 from .cap import cap_time
 
 ATOM_NS = "http://www.w3.org/2005/Atom"

@@ -18,6 +18,8 @@ _ALERT = {
     "nl": "Uitkijk: {description} Gezien? Bel gratis {free_number} en toets code {code}. Afmelden: STOP",
     "en": "Uitkijk: {description} Seen something? Call free {free_number} and enter code {code}. Unsubscribe: STOP",
 }
+# The public page of a published action (photo, area, what to do); never shortened.
+_LINK = {"nl": " Foto en info: {link}", "en": " Photo and info: {link}"}
 _CLOSING = {
     "nl": "Uitkijk: actie {code} is afgelopen.{result} Bedankt voor het uitkijken.",
     "en": "Uitkijk: action {code} has ended.{result} Thank you for keeping watch.",
@@ -49,9 +51,11 @@ class ComposedSms:
 
 
 def compose_alert(description: str, action_code: str, free_number: str,
-                  max_segments: int = DEFAULT_MAX_SEGMENTS, language: str = "nl") -> ComposedSms:
-    """The SMS that tells a participant about an action and how to report a sighting."""
+                  max_segments: int = DEFAULT_MAX_SEGMENTS, language: str = "nl", link: str | None = None) -> ComposedSms:
+    """The SMS that tells a participant about an action and how to report a sighting (and, for a public
+    action, where its photo and page are)."""
     template = _template(_ALERT, language)
+    tail = _template(_LINK, language).format(link=link) if link else ""
     code = _checked_code(action_code, "action_code")
     number = " ".join(str(free_number).split())
     if not number:
@@ -61,7 +65,7 @@ def compose_alert(description: str, action_code: str, free_number: str,
         raise ValueError("description: empty")
 
     def render(part: str) -> str:
-        return template.format(description=part, free_number=number, code=code)
+        return template.format(description=part + tail, free_number=number, code=code)
 
     return _fit(render, text, _checked_max_segments(max_segments))
 

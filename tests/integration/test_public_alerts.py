@@ -193,3 +193,13 @@ def test_a_photo_added_later_goes_out_as_an_update(app, client, auth, room, sign
     with app.extensions["uitkijk"].db.session() as session:
         photo = session.scalar(select(Photo))
         assert max(photo.width, photo.height) == app.config["PHOTO_MAX_SIDE"]
+
+
+def test_the_alert_sms_of_a_public_action_links_its_page(app, client, auth, room, work):
+    """A participant's SMS carries the public page's address (where the photo is); a private one does not."""
+    action = client.post("/api/actions", json=amber_body(room), headers=auth).get_json()
+    work()
+    outbox = client.get("/api/outbox", headers=auth).get_json()
+    sms = [m for m in outbox if m["channel"] == "sms"]
+    assert len(sms) == 1 and action["publication"]["page_url"] in sms[0]["body"]
+    assert "Foto en info: https://uitkijk.example.nl/publiek/" in sms[0]["body"]

@@ -1,4 +1,4 @@
-"""The public addresses of a publication, shared by the documents (CAP, feeds, webhooks) and the web routes."""
+"""The public addresses of a publication, shared by the documents (CAP, feeds, webhooks, SMS) and the web routes."""
 
 PAGE = "/publiek/<token>"
 CAP_DOCUMENT = "/publiek/cap/<identifier>.xml"
