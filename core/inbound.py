@@ -69,13 +69,19 @@ class RouteInfo:
 
 @dataclass(frozen=True)
 class AlertCall:
-    """The outbound alert call of one delivery: who hears it, in which language, about what."""
+    """The outbound call of one voice delivery: who hears it, in which language, about what.
+
+    `purpose` is the delivery's: "alert" (look out for ...) or "closing" (how the action ended).
+    `text` is what is spoken; `prompt` the store key of its rendering (made at launch for the
+    alert, at the closing call's send for the closing), None if none was made."""
 
     delivery_id: int
     participant_id: int
     language: str
     action: ActionSummary
-    alert_text: str
+    text: str
+    purpose: str = "alert"
+    prompt: str | None = None
 
 
 # The columns of an ActionSummary, in its field order.
@@ -161,7 +167,7 @@ class InboundDirectory:
         return rooms[0].general_line if len(rooms) == 1 else None
 
     def alert_call(self, delivery_id):
-        """The alert call of a delivery, or None if there is no such voice alert."""
+        """The call of a voice delivery (alert or closing), or None if there is no such delivery."""
         with self.db.Session() as session:
             row = session.execute(
                 select(Delivery, Participant.language, Action, ControlRoom.free_number)
@@ -172,9 +178,13 @@ class InboundDirectory:
         if row is None:
             return None
         delivery, language, action, free_number = row
+        if delivery.channel != "voice":
+            return None
         language = language_of(language)
+        prompt = action.alert_prompt if delivery.purpose == "alert" else (delivery.detail or {}).get("prompt")
         return AlertCall(delivery.id, delivery.participant_id, language, action_summary(action),
-                         message_for(action, "voice", "alert", language, free_number))
+                         message_for(action, "voice", delivery.purpose, language, free_number),
+                         purpose=delivery.purpose, prompt=prompt)
 
 
 def _routes(conn, which):

@@ -128,13 +128,15 @@ class SignupService:
         language = number.participant.language if number.participant.language in CODE_TEXTS else "nl"
         channel = "sms" if number.kind == "mobile" else "voice"
         text = CODE_TEXTS[language][channel].format(code=code, spoken=", ".join(code))
-        self._send(channel, number.e164, text)
+        self._send(channel, number.e164, text, language)
         self.session.flush()
 
-    def _send(self, channel, e164, text):
-        """Send through the channel's transport; a provider's refusal becomes a clear error for the form."""
+    def _send(self, channel, e164, text, language="nl"):
+        """Send through the channel's transport (a call speaks the participant's language); a
+        provider's refusal becomes a clear error for the form."""
+        options = {"language": language} if channel == "voice" else {}
         try:
-            self.transports[channel].send_direct(self.session, e164, text)
+            self.transports[channel].send_direct(self.session, e164, text, **options)
         except PermanentFailure as exc:
             raise ValidationError("phones", f"{mask(e164)} cannot receive messages ({exc.code})") from None
         except TransientFailure:

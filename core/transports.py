@@ -54,8 +54,9 @@ class ConsoleTransport:
         log.debug("%s: %s delivery %s to %s", self.name, delivery.purpose, delivery.id, mask(delivery.to_e164))
         return result
 
-    def send_direct(self, session, to_e164, text, delivery_id=None):
-        """Send a message that is not part of an action (a sign-up confirmation code)."""
+    def send_direct(self, session, to_e164, text, delivery_id=None, language=None):
+        """Send a message that is not part of an action (a sign-up confirmation code); the outbox
+        holds the text, whatever its language."""
         row = OutboxMessage(delivery_id=delivery_id, transport=self.name, channel=self.channel,
                             to_e164=to_e164, body=text)
         session.add(row)

@@ -1,15 +1,21 @@
-"""The outbound alert call: the alert twice, then "press 1 to be put through now, press 2 to hear
-it again". Press 1 takes the free number's routing for that action (see put_through).
+"""The outbound call of a voice delivery, written once for both back-ends.
 
-State is a JSON dict; `phase`: menu | routing | tip | done. `key` is the key the participant
-pressed (for the ledger), `listened` whether the alert was played to its end at least once.
+An alert call: the alert twice, then "press 1 to be put through now, press 2 to hear it again";
+press 1 takes the free number's routing for that action (see put_through).
+A closing call: how the action ended, twice, then "press 2 to hear it again"; it never puts
+anyone through (the action is over) and is not told the action ended as if that were news
+about an alert: the closing text itself says so.
+
+State is a JSON dict; `phase`: menu | closing | routing | tip | done. `key` is the key the
+participant pressed (for the ledger), `plays` how often the message was played.
 """
 from . import put_through
 from .call_flow import CallFlow
-from .steps import Digits, Gather, Hangup, Say, Spoken
+from .steps import Digits, Gather, Hangup, Say, Spoken, digits_prompt
 
 NAME = "alert"
 KEYS = "12"
+AGAIN = "2"
 
 
 class AlertFlow(CallFlow):
@@ -21,6 +27,8 @@ class AlertFlow(CallFlow):
     def on_event(self, state, event):
         if state["phase"] == "menu" and isinstance(event, Digits):
             return self.on_menu(state, event.value)
+        if state["phase"] == "closing" and isinstance(event, Digits):
+            return self.on_closing_menu(state, event.value)
         return self.unexpected(state, event)
 
     def start(self, event):
@@ -28,39 +36,58 @@ class AlertFlow(CallFlow):
         state = {"flow": NAME, "phase": "done", "call_ref": event.call_ref, "caller": event.caller,
                  "delivery_id": event.delivery_id, "tries": 0, "key": None, "outcome": None,
                  "action": None, "alerted": True, "route": [], "pending": [], "operator_id": None,
-                 "talk_s": None, "participant_id": None, "lang": self.settings.default_language}
+                 "talk_s": None, "participant_id": None, "lang": self.settings.default_language,
+                 "purpose": None, "text": None, "prompt": None, "plays": 0}
         if call is None:
             state["outcome"] = "failed"
             return state, [Hangup()]
         state.update(participant_id=call.participant_id, lang=call.language, action=call.action.as_dict(),
-                     alert_text=call.alert_text)
+                     purpose=call.purpose, text=call.text, prompt=call.prompt)
+        if call.purpose == "closing":
+            state["phase"] = "closing"
+            return state, [self.message(state), self.message(state), self.closing_menu()]
         if call.action.status != "active":
             state["outcome"] = "no_action"
             return state, [Say(("action_ended", "goodbye")), Hangup()]
         state["phase"] = "menu"
-        return state, [self.alert(state), self.alert(state), self.menu()]
+        return state, [self.message(state), self.message(state), self.menu()]
 
-    def alert(self, state):
-        """The alert as rendered at launch (either key pressed early ends it and counts)."""
-        spoken = Spoken(state["alert_text"], key=state["action"]["alert_prompt"],
-                        fallback=("alert_intro", "whisper_action_code",
-                                  *(f"digit_{d}" for d in state["action"]["code"])))
+    def message(self, state):
+        """The alert or the closing text as rendered before the call; a key of the menu pressed
+        during it ends it and counts."""
+        state["plays"] += 1
+        if state["purpose"] == "closing":
+            spoken = Spoken(state["text"], key=state["prompt"], fallback=("alert_closing_intro",))
+            return Say((spoken,), interrupt=AGAIN)
+        spoken = Spoken(state["text"], key=state["prompt"],
+                        fallback=("alert_intro", "whisper_action_code", *digits_prompt(state["action"]["code"])))
         return Say((spoken,), interrupt=KEYS)
 
     def menu(self):
         return Gather(("alert_menu",), max_digits=1, timeout_s=self.settings.menu_timeout_s)
+
+    def closing_menu(self):
+        return Gather(("closing_menu",), max_digits=1, timeout_s=self.settings.menu_timeout_s)
 
     def on_menu(self, state, digits):
         if digits == "1":  # match: put through
             state["key"] = "1"
             return put_through.begin(state, self.directory, self.settings, state["action"], alerted=True,
                                      lead_in=("connecting",))
-        if digits == "2":  # match: again
-            state["key"] = state["key"] or "2"
-            return state, [self.alert(state), self.menu()]
+        if digits == AGAIN:  # match: again
+            state["key"] = state["key"] or AGAIN
+            return state, [self.message(state), self.menu()]
         state["tries"] += 1
         if state["tries"] >= self.settings.max_tries:  # failure: they heard it; leave them be
             state.update(phase="done", outcome="listened")
             return state, [Say(("thanks_goodbye",)), Hangup()]
         complaint = "no_input" if digits is None else "invalid_choice"  # timeout | invalid
         return state, [Say((complaint,)), self.menu()]
+
+    def on_closing_menu(self, state, digits):
+        """2 plays the closing once more; anything else (or nothing) ends the call politely."""
+        if digits == AGAIN:
+            state["key"] = AGAIN
+            return state, [self.message(state), self.closing_menu()]
+        state.update(phase="done", outcome="listened")
+        return state, [Say(("goodbye",)), Hangup()]

@@ -145,7 +145,7 @@ class TwimlRunner:
         if record is not None:
             return record["twiml"]  # Twilio repeated the first webhook
         record = {"flow": flow_name, "state": None, "seq": 0, "twiml": "", "rest": {}, "interrupt": {},
-                  "dial": None, "delivery": event.delivery_id, "attempt": attempt, "alert_plays": 0,
+                  "dial": None, "delivery": event.delivery_id, "attempt": attempt,
                   "started_at": utcnow().isoformat(), "finished": False}
         if event.delivery_id is not None and attempt:
             with self.db.session() as session:
@@ -232,7 +232,6 @@ class TwimlRunner:
                 self.prompts.add(gather, step.prompt, language)
                 record["interrupt"][str(index)] = step.interrupt
                 record["rest"][str(index)] = _encode(steps[index + 1:])
-                record["alert_plays"] += _plays_alert(step, record["state"])
             elif isinstance(step, Say):
                 self.prompts.add(response, step.prompt, language)
             elif isinstance(step, Gather):
@@ -341,18 +340,12 @@ class TwimlRunner:
         answered = next((r for r in reversed(state.get("route") or []) if r.get("status") == "answered"), None)
         with self.db.session() as session:
             alert_calls.flow_facts(session, record["delivery"], record["attempt"], key=state.get("key"),
-                                   alert_plays=record["alert_plays"],
+                                   alert_plays=state.get("plays"),
                                    routed_to=answered["stage"] if answered else None)
 
 
 def _origin(record):
     return "alert_call" if record["flow"] == "alert" else "free_number"
-
-
-def _plays_alert(step, state):
-    """Whether this Say is the alert itself (counted for the ledger as alert_plays)."""
-    alert_text = state.get("alert_text")
-    return bool(alert_text) and any(isinstance(part, Spoken) and part.text == alert_text for part in step.prompt)
 
 
 def _seconds(raw):

@@ -31,6 +31,11 @@ PROMPTS: dict[str, dict[str, str]] = {
         "en": "This is Uitkijk, with an alert from the police. The message cannot be played right now. "
               "You are being put through to the control room.",
     },
+    # After the closing message (how the action ended), played twice.
+    "closing_menu": {
+        "nl": "Toets 2 om het bericht nog een keer te horen.",
+        "en": "Press 2 to hear the message again.",
+    },
     "alert_closing_intro": {
         "nl": "De actie waarvoor u eerder bent gewaarschuwd, is beëindigd.",
         "en": "The action you were alerted about has ended.",

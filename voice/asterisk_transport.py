@@ -20,9 +20,8 @@ from core.messages import language_of
 from core.models import Action, ControlRoom, Participant
 from core.numbers import mask
 from core.transports import PermanentFailure, SendResult, TransientFailure
-from ivr.prompts import render_action_audio
-from tts_prompts import PromptStore, SpeechEngineError, UnspeakableText, get_engine
 
+from .action_audio import ActionAudio
 from .call_queue import NORMAL, URGENT, CallQueue, PendingCall
 from .settings import VoiceSettings
 from .trunks import calling_trunk
@@ -41,31 +40,21 @@ class AsteriskVoiceTransport:
             raise ValueError(f"the asterisk transport carries voice, not {channel!r}")
         self.channel = channel
         self.settings = VoiceSettings.from_config(config)
-        self.prompts = PromptStore(self.settings.prompt_dir, get_engine(config.get("TTS_ENGINE", "espeak")))
+        self.audio = ActionAudio(config)
+        self.prompts = self.audio.store
         self.redis = redis or Redis.from_url(config["REDIS_URL"])
         self.queue = CallQueue(self.redis, self.settings.prefix)
 
     # -- launch time ------------------------------------------------------
     def prepare_action(self, session, action):
-        """Speak the alert (every language) and the title before the first call (ivr.prompts).
-
-        A text the engine cannot speak does not stop the launch (SMS still goes out); each
-        voice delivery then fails with the reason.
-        """
-        free_number = session.get(ControlRoom, action.control_room_id).free_number
-        try:
-            action.alert_prompt = render_action_audio(self.prompts, action, free_number)
-        except (UnspeakableText, SpeechEngineError) as exc:
-            log.error("action %s: the alert cannot be spoken: %s", action.id, exc)
+        """Speak the alert (every language) and the title before the first call (voice.action_audio)."""
+        self.audio.prepare_action(session, action)
 
     # -- a job sends ------------------------------------------------------
     def send(self, session, delivery, text):
         """Queue one call for the dispatcher; the outcome arrives later ("sending")."""
         language = language_of(session.get(Participant, delivery.participant_id).language)
-        try:
-            prompt = self.prompts.render_text(text, language)
-        except (UnspeakableText, SpeechEngineError) as exc:
-            raise PermanentFailure("prompt", f"the {delivery.purpose} text cannot be spoken: {exc}") from None
+        prompt = self.audio.render(delivery, text, language)
         action = session.get(Action, delivery.action_id)
         trunk = self._trunk(session, action.control_room_id)
         dial = _dial_string(trunk, delivery.to_e164)
@@ -88,9 +77,10 @@ class AsteriskVoiceTransport:
                   mask(delivery.to_e164))
         return SendResult(provider_ref=call.call_id, state="sending")
 
-    def send_direct(self, session, to_e164, text, delivery_id=None):
-        """A call outside any action (a confirmation code): plays the text twice and hangs up."""
-        prompt = self.prompts.render_text(text, "nl")
+    def send_direct(self, session, to_e164, text, delivery_id=None, language="nl"):
+        """A call outside any action (a confirmation code): plays the text twice, spoken in the
+        participant's language, and hangs up."""
+        prompt = self.prompts.render_text(text, language_of(language))
         trunk = self._trunk(session, None)
         dial = _dial_string(trunk, to_e164)
         path = self.settings.asterisk_path(prompt.key)

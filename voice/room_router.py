@@ -63,8 +63,8 @@ class RoomVoiceRouter:
         if prepare:
             prepare(session, action)
 
-    def send_direct(self, session, to_e164, text):
-        return self.backend(self._direct).send_direct(session, to_e164, text)
+    def send_direct(self, session, to_e164, text, language="nl"):
+        return self.backend(self._direct).send_direct(session, to_e164, text, language=language)
 
 
 def factory(config, channel):

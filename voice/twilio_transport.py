@@ -1,7 +1,8 @@
-"""Spoken calls through Twilio's Calls API: the alert call runs the same flow as on Asterisk.
+"""Spoken calls through Twilio's Calls API: alert and closing calls run the same flow as on Asterisk.
 
-An alert call's TwiML comes from the webhooks (ivr.twiml_runner driving ivr.alert_flow) when
-the participant answers; a closing call or a confirmation code is short enough to travel inline
+An alert or closing call's TwiML comes from the webhooks (ivr.twiml_runner driving
+ivr.alert_flow) when the participant answers, and plays the audio rendered before the call
+(voice.action_audio), as Asterisk does; a confirmation code is short enough to travel inline
 as <Say>. Each attempt gets an id of ours, committed to the ledger (core.alert_calls.dialling)
 before Twilio is asked, and carried in the signed callback URLs: a status callback that
 overtakes the worker still finds its attempt, and one of an earlier attempt changes nothing.
@@ -28,6 +29,8 @@ from twilio_gateway.client import last_response_headers
 from twilio_gateway.errors import PermanentSendError, classify_rest_error, classify_transport_error
 from twilio_gateway.pacing import DEFAULT_MAX_WAIT_S, Pacer, SendSchedule
 
+from .action_audio import ActionAudio
+
 log = logging.getLogger(__name__)
 
 # The language Twilio's <Say> speaks for a participant's language.
@@ -47,13 +50,14 @@ class TwilioVoiceTransport:
     name = "twilio-voice"
 
     def __init__(self, client, schedule: SendSchedule, *, caller_id: str, public_base_url: str,
-                 account_sid: str, calls_per_s: float,
+                 account_sid: str, calls_per_s: float, audio=None,
                  ring_timeout_s: int = DEFAULT_RING_TIMEOUT_S, max_pacing_wait_s: float = DEFAULT_MAX_WAIT_S):
         if not caller_id or not caller_id.startswith("+") or not caller_id[1:].isdigit():
             raise ValueError("TWILIO_VOICE_FROM: expected the E.164 Twilio number calls come from")
         if not 5 <= int(ring_timeout_s) <= 600:
             raise ValueError("VOICE_RING_TIMEOUT_S: Twilio accepts 5 to 600 seconds")
         self._client = client
+        self.audio = audio  # voice.action_audio.ActionAudio (None: the flow speaks the text with <Say>)
         self.caller_id = caller_id
         self.public_base_url = checked_public_base_url(public_base_url)
         self.ring_timeout_s = int(ring_timeout_s)
@@ -63,21 +67,21 @@ class TwilioVoiceTransport:
     def send(self, session, delivery, text):
         """Place the call of one delivery; the ledger learns its outcome from the status callbacks."""
         attempt = f"tw{uuid.uuid4().hex}"
+        prompt = None
+        if self.audio is not None and delivery.purpose != "alert":  # the alert was rendered at launch
+            language = session.scalar(select(Participant.language).where(Participant.id == delivery.participant_id))
+            prompt = self.audio.render(delivery, text, language_of(language)).key
         self.pacer.wait()
-        verdict = alert_calls.dialling(session, delivery.id, delivery.claim_token, attempt)
+        verdict = alert_calls.dialling(session, delivery.id, delivery.claim_token, attempt, prompt=prompt)
         if verdict != "call":
             # Cancelled (the action ended) or taken back meanwhile: leave the ledger as it now is.
             return SendResult(session.scalar(select(Delivery.provider_ref).where(Delivery.id == delivery.id)),
                               state="sending")
         session.commit()  # callbacks may arrive before this worker is done: they must find the attempt
-        urls = {"status_callback": callback_url(self.public_base_url, CALL_STATUS,
-                                                delivery=delivery.id, call=attempt)}
-        if delivery.purpose == "alert":
-            urls["url"] = callback_url(self.public_base_url, VOICE_ALERT, delivery=delivery.id, call=attempt)
-        else:
-            language = session.scalar(select(Participant.language).where(Participant.id == delivery.participant_id))
-            urls["twiml"] = spoken_twiml(text, language)
-        sid = self._create(delivery.to_e164, **urls)
+        sid = self._create(delivery.to_e164,
+                           url=callback_url(self.public_base_url, VOICE_ALERT, delivery=delivery.id, call=attempt),
+                           status_callback=callback_url(self.public_base_url, CALL_STATUS,
+                                                        delivery=delivery.id, call=attempt))
         row = session.get(Delivery, delivery.id)  # this session's copy (``delivery`` is the claim's)
         row.detail = {**(row.detail or {}), "call_sid": sid}
         return SendResult(provider_ref=attempt, state="sending")
@@ -138,11 +142,23 @@ def make_voice_transport(config, channel="voice"):
         raise ValueError("the Twilio voice transport needs PUBLIC_BASE_URL: Twilio fetches the call flow there")
     redis = Redis.from_url(config["REDIS_URL"])
     schedule = SendSchedule(redis, prefix=f"{config.get('QUEUE_PREFIX', 'uitkijk')}:twilio-rate")
+    audio = ActionAudio(config)
 
     def build(account, client):
         return TwilioVoiceTransport(
             client, schedule, caller_id=account.from_number or "", public_base_url=config["PUBLIC_BASE_URL"],
-            account_sid=account.account_sid, calls_per_s=account.rate_per_s,
+            account_sid=account.account_sid, calls_per_s=account.rate_per_s, audio=audio,
             ring_timeout_s=int(config.get("VOICE_RING_TIMEOUT_S", DEFAULT_RING_TIMEOUT_S)),
             max_pacing_wait_s=float(config.get("SMS_MAX_PACING_WAIT_S", DEFAULT_MAX_WAIT_S)))
-    return PerAccountTransport(TwilioVoiceTransport.name, TwilioAccounts(config, channel), build)
+    return TwilioVoiceTransports(TwilioVoiceTransport.name, TwilioAccounts(config, channel), build, audio)
+
+
+class TwilioVoiceTransports(PerAccountTransport):
+    """Each call through its action's account; the action's audio rendered at launch, as for Asterisk."""
+
+    def __init__(self, name, accounts, build, audio):
+        super().__init__(name, accounts, build)
+        self.audio = audio
+
+    def prepare_action(self, session, action):
+        self.audio.prepare_action(session, action)

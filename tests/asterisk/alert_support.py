@@ -7,6 +7,7 @@ Import the fixtures into a test module: `from tests.asterisk.alert_support impor
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 import time
 
@@ -27,11 +28,13 @@ from ivr.settings import FlowSettings
 from lab import factories
 from tests.conftest import runtime_close
 from tts_prompts import PromptStore, get_engine
+from tts_prompts.catalogue import LANGUAGES, prompt_ids
+from tts_prompts.store import PromptNotRendered
 from voice.call_events import CallService
 from voice.settings import VoiceSettings
 
 __all__ = ["voice_rt", "voice_prompts", "alert_server", "call_service", "start_service", "hang_up", "Scenario", "scenario", "wait_until",
-           "LEDGER_WAIT"]
+           "LEDGER_WAIT", "heard"]
 
 LEDGER_WAIT = 60.0  # seconds; a generous bound for a call's outcome to reach the ledger, not a performance check
 PROMPT_SUBDIR = "voice-prompts"
@@ -128,6 +131,37 @@ def wait_until(probe, what, timeout=LEDGER_WAIT, every=0.2):
         time.sleep(every)
 
 
+def heard(asterisk_lab, store, delivery_id):
+    """What the participant of `delivery_id`'s call was played, from Asterisk's own log: the files
+    its channel played (STREAM FILE and GET DATA both log "Playing"), named by prompt id and
+    language ("closing_menu/nl") or, for rendered text, by store key ("nl/<hash>")."""
+    by_path = {}
+    for prompt_id in prompt_ids():
+        for language in LANGUAGES:
+            try:
+                key = store.path_for(prompt_id, language).relative_to(store.root).with_suffix("").as_posix()
+            except PromptNotRendered:
+                continue
+            by_path[key] = f"{prompt_id}/{language}"
+    log = asterisk_lab.log_file.read_text(errors="replace").splitlines()
+    # Delivery ids start again in every test's database: the lab's latest call of that id is this test's.
+    channel = next((m.group(1) for m in map(_CALL_OF_DELIVERY.search, reversed(log))
+                    if m and m.group(2) == str(delivery_id)), None)
+    if channel is None:
+        raise AssertionError(f"no call of delivery {delivery_id} reached the alert context")
+    played = []
+    for line in log:
+        found = _PLAYING.search(line)
+        if found and found.group(1) == channel:
+            key = found.group(2).split(f"/{PROMPT_SUBDIR}/", 1)[-1]
+            played.append(by_path.get(key, key))
+    return played
+
+
+_CALL_OF_DELIVERY = re.compile(r'NoOp\("([^"]+)", "Uitkijk alert for delivery (\d+)"\)')
+_PLAYING = re.compile(r"<([^>]+)> Playing '([^']+?)(?:\.[a-z0-9]+)?'")
+
+
 class Scenario:
     """A control room, its operators, landline participants by lab behaviour, and launches."""
 
@@ -139,14 +173,14 @@ class Scenario:
             self.room, operators = factories.control_room(session)
             self.room_id, self.operator_id = self.room.id, operators[0].id
 
-    def participants(self, *behaviours):
+    def participants(self, *behaviours, language="nl"):
         """One landline participant per behaviour, all 100 m from the centre; returns their numbers."""
         numbers = []
         with self.rt.db.session() as session:
             for behaviour in behaviours:
                 self.count += 1
                 number = f"+31201{self.count:04d}{behaviour}"
-                factories.participant(session, number, distance_m=100)
+                factories.participant(session, number, distance_m=100, language=language)
                 numbers.append(number)
         return numbers
 

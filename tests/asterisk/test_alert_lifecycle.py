@@ -12,7 +12,7 @@ from core.models import Action
 from voice.call_events import TrunkServices
 from voice.settings import VoiceSettings
 from tests.asterisk.alert_support import *  # noqa: F401,F403 (fixtures)
-from tests.asterisk.alert_support import ANSWERS, STAYS, hang_up, wait_until
+from tests.asterisk.alert_support import ANSWERS, STAYS, hang_up, heard, wait_until
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -34,20 +34,29 @@ def test_ending_an_action_cancels_the_calls_still_waiting_for_a_channel(scenario
     assert all(d.error == "action ended" and "call" not in (d.detail or {}) for d in others)
 
 
-def test_everyone_reached_gets_a_closing_call_with_the_closing_text(scenario, call_service, voice_rt):
-    """After the action ends, each answered participant is called again with the closing text, rendered then."""
-    numbers = scenario.participants(ANSWERS, ANSWERS)
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_everyone_reached_hears_the_closing_text_twice_in_their_language(scenario, call_service, voice_rt,
+                                                                        voice_prompts, asterisk_lab, language):
+    """After the action ends, each participant reached is called again and Asterisk plays them the
+    closing text (rendered in their language) twice, then 'press 2 to hear it again', then goodbye:
+    never "this action has ended" as news, never an operator rung."""
+    numbers = scenario.participants(STAYS, language=language)
     action_id = scenario.launch()
-    alerts = scenario.wait_settled(action_id)
+    alerts = scenario.wait_settled(action_id, timeout=120)  # the flow says goodbye after one silent menu
     assert {d.state for d in alerts.values()} == {"answered"}
 
     scenario.end(action_id, closing_text="De verdachte zit vast.")
-    closings = scenario.wait_settled(action_id, purpose="closing")
+    closings = scenario.wait_settled(action_id, purpose="closing", timeout=120)
     assert sorted(closings) == sorted(numbers)
     for number, closing in closings.items():
         assert closing.state == "answered"
-        assert closing.detail["prompt"] != alerts[number].detail["prompt"]
-        assert (voice_rt.transports["voice"].prompts.root / f"{closing.detail['prompt']}.wav").exists()
+        closing_prompt = closing.detail["prompt"]
+        assert closing_prompt.startswith(f"{language}/") and closing_prompt != alerts[number].detail["prompt"]
+        assert heard(asterisk_lab, voice_prompts, closing.id) == [
+            closing_prompt, closing_prompt, f"closing_menu/{language}", f"goodbye/{language}"]
+        alert = alerts[number].detail["prompt"]
+        assert heard(asterisk_lab, voice_prompts, alerts[number].id) == [
+            alert, alert, f"alert_menu/{language}", f"thanks_goodbye/{language}"]
     with voice_rt.db.session() as session:
         assert session.get(Action, action_id).status == "ended"
 

@@ -128,7 +128,7 @@ def test_alert_call_reads_delivery_language_and_spoken_text(rt, world):
                                                          Delivery.channel == "voice"))
     call = InboundDirectory(rt.db).alert_call(delivery_id)
     assert call.action.id == world["first"].id and call.language == "nl"
-    assert " ".join(world["first"].code) in call.alert_text
+    assert " ".join(world["first"].code) in call.text and call.purpose == "alert"
     assert InboundDirectory(rt.db).alert_call(10 ** 9) is None
 
 

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from bridge.leases import OperatorLeases
 from core import runtime
-from core.models import InboundCall, Operator, Tip
+from core.actions import ActionService
+from core.models import Action, InboundCall, Operator, Tip
 
 from twilio_flows import LANDLINE, LANDLINE_E164, deliveries, launch
 
@@ -99,7 +100,9 @@ def test_answered_alert_plays_alert_then_press_1_puts_through(twilio_app, twilio
     path = f"/webhooks/twilio/voice/alert?delivery={delivery.id}&call={delivery.provider_ref}"
     answered = {"CallSid": CALL_SID, "From": "+3197010000000", "To": LANDLINE_E164, "CallStatus": "in-progress"}
     twiml = twilio_post(path, answered).text
-    assert twiml.count('<Say language="nl-NL">Dit is Uitkijk') == 2 and "<Gather" in twiml
+    alert = _action(rt, ids["action"]).alert_prompt
+    assert twiml.count(f"/{alert}.wav</Play>") == 2 and "<Gather" in twiml
+    assert "Dit is Uitkijk" not in twiml  # the rendered alert, not Twilio's own voice
     assert twilio_post(path, answered).text == twiml  # a repeated webhook: same answer
     [menu] = _action_urls(twiml, "Gather")[-1:]
     twiml = twilio_post(menu, {"CallSid": CALL_SID, "Digits": "1"}).text
@@ -115,6 +118,30 @@ def test_answered_alert_plays_alert_then_press_1_puts_through(twilio_app, twilio
         call = session.scalar(select(InboundCall))
     assert (call.call_ref, call.origin, call.outcome, call.operator_id) == (
         CALL_SID, "alert_call", "connected", ids["operators"][0])
+
+
+def _action(rt, action_id):
+    with rt.db.session() as session:
+        return session.get(Action, action_id)
+
+
+def test_closing_call_plays_the_rendered_closing_twice_and_press_2_repeats(twilio_app, twilio_post, work):
+    """When the action ends, the participant reached is called again through the same flow: the closing
+    text as rendered audio twice, 'press 2 to hear it again', and no operator is rung."""
+    rt, ids, delivery = _called(work)
+    twilio_post(*_status(delivery, "completed", CallDuration="20"))
+    with rt.db.session() as session:
+        ActionService(rt).end(session, ids["action"], "suspect_caught", "Dank voor het uitkijken.", "test")
+    work()
+    [closing] = [d for d in deliveries(rt, ids["action"]) if d.purpose == "closing"]
+    assert (closing.state, closing.transport) == ("sending", "twilio-voice") and closing.detail["prompt"]
+    path = f"/webhooks/twilio/voice/alert?delivery={closing.id}&call={closing.provider_ref}"
+    twiml = twilio_post(path, {"CallSid": CALL_SID, "To": LANDLINE_E164, "CallStatus": "in-progress"}).text
+    assert twiml.count(f"/{closing.detail['prompt']}.wav</Play>") == 2 and "Toets 2 om het bericht" in twiml
+    assert "Dit is Uitkijk" not in twiml and "<Dial" not in twiml
+    [menu] = _action_urls(twiml, "Gather")[-1:]
+    again = twilio_post(menu, {"CallSid": CALL_SID, "Digits": "2"}).text
+    assert again.count(f"/{closing.detail['prompt']}.wav</Play>") == 1 and "<Dial" not in again
 
 
 def _free_number_call(twilio_post, caller):

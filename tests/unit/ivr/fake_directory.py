@@ -46,4 +46,9 @@ class FakeDirectory:
 
 
 def alert_call(delivery_id=7, action=BURGLARY, language="nl"):
-    return AlertCall(delivery_id, 21, language, action, f"Alert text of {action.code}")
+    return AlertCall(delivery_id, 21, language, action, f"Alert text of {action.code}", prompt=action.alert_prompt)
+
+
+def closing_call(delivery_id=8, action=ENDED, language="nl"):
+    return AlertCall(delivery_id, 21, language, action, f"Closing text of {action.code}", purpose="closing",
+                     prompt="nl/closing9000")

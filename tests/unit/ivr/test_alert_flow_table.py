@@ -2,7 +2,7 @@
 import json
 
 import pytest
-from fake_directory import BURGLARY, ENDED, HANDLER, FakeDirectory, alert_call
+from fake_directory import BURGLARY, ENDED, HANDLER, FakeDirectory, alert_call, closing_call
 
 from ivr.alert_flow import AlertFlow
 from ivr.settings import FlowSettings
@@ -89,3 +89,36 @@ def test_alert_for_an_ended_action_says_so():
     flow = AlertFlow(FakeDirectory(alerts={7: alert_call(action=ENDED)}), SETTINGS)
     _, (steps,) = run(flow, [])
     assert steps == [Say(("action_ended", "goodbye")), Hangup()]
+
+
+CLOSING = Say((Spoken("Closing text of 9000", key="nl/closing9000", fallback=("alert_closing_intro",)),),
+              interrupt="2")
+CLOSING_MENU = Gather(("closing_menu",), max_digits=1, timeout_s=SETTINGS.menu_timeout_s)
+
+
+def closing_flow():
+    return AlertFlow(FakeDirectory(alerts={8: closing_call()}), SETTINGS)
+
+
+def test_closing_call_plays_the_result_twice_then_press_2():
+    """A closing call plays how the action ended twice, then offers 'press 2 to hear it again'."""
+    _, (steps,) = run(closing_flow(), [], delivery_id=8)
+    assert steps == [CLOSING, CLOSING, CLOSING_MENU]
+
+
+def test_closing_call_press_2_plays_it_again_and_never_puts_through():
+    """2 replays the closing text; 1 (or nothing) says goodbye: a closing call rings nobody."""
+    flow = closing_flow()
+    state, batches = run(flow, [Digits("2"), Digits("1")], delivery_id=8)
+    assert batches[1] == [CLOSING, CLOSING_MENU]
+    assert batches[2] == [Say(("goodbye",)), Hangup()]
+    assert flow.outcome(state).outcome == "listened" and state["plays"] == 3 and state["route"] == []
+    assert not any(isinstance(step, Dial) for batch in batches for step in batch)
+
+
+def test_closing_call_does_not_announce_the_end_as_news():
+    """The closing call never plays the free number's 'this action has ended' prompt."""
+    flow = closing_flow()
+    _, batches = run(flow, [Digits(None)], delivery_id=8)
+    prompts = [part for batch in batches for step in batch for part in getattr(step, "prompt", ())]
+    assert "action_ended" not in prompts

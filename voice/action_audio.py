@@ -1,0 +1,40 @@
+"""The audio a voice call plays, rendered before the call on every voice back-end.
+
+At launch, the action's title and its spoken alert (every language) are rendered
+(ivr.prompts.render_action_audio); a closing text is rendered when its call is sent, in the
+participant's language. Asterisk plays the files, Twilio fetches the same files by URL: both
+back-ends' callers hear the same voice.
+"""
+import logging
+
+from core.models import ControlRoom
+from core.transports import PermanentFailure
+from ivr.prompts import render_action_audio
+from tts_prompts import PromptStore, SpeechEngineError, UnspeakableText, get_engine
+
+log = logging.getLogger(__name__)
+
+
+class ActionAudio:
+    def __init__(self, config):
+        self.store = PromptStore(config["PROMPT_DIR"], get_engine(config.get("TTS_ENGINE", "espeak")))
+
+    def prepare_action(self, session, action):
+        """Speak the alert (every language) and the title before the first call.
+
+        A text the engine cannot speak does not stop the launch (SMS still goes out); each
+        voice delivery then fails with the reason.
+        """
+        free_number = session.get(ControlRoom, action.control_room_id).free_number
+        try:
+            action.alert_prompt = render_action_audio(self.store, action, free_number)
+        except (UnspeakableText, SpeechEngineError) as exc:
+            log.error("action %s: the alert cannot be spoken: %s", action.id, exc)
+
+    def render(self, delivery, text, language):
+        """The rendering of a delivery's text (a cache lookup once rendered); PermanentFailure if
+        it cannot be spoken."""
+        try:
+            return self.store.render_text(text, language)
+        except (UnspeakableText, SpeechEngineError) as exc:
+            raise PermanentFailure("prompt", f"the {delivery.purpose} text cannot be spoken: {exc}") from None
