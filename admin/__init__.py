@@ -31,9 +31,9 @@ def _configure_cookies(app):
 
 
 def _web_blueprints():
-    from . import accounts, actions, auth, configuration, dashboard, participants, partners, signup
+    from . import accounts, actions, auth, configuration, dashboard, participants, partners, regions, signup
     return [assets, auth.bp, accounts.bp, participants.bp, signup.bp, actions.bp, configuration.bp, dashboard.bp,
-            partners.bp]
+            partners.bp, regions.bp]
 
 
 def init_app(app):

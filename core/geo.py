@@ -37,7 +37,11 @@ def bounding_box(lat, lon, radius_m):
 
 def cell_ranges(lat, lon, radius_m):
     """(first_cell, last_cell) per grid row that the circle's bounding box touches."""
-    south, north, west, east = bounding_box(lat, lon, radius_m)
+    return box_cell_ranges(*bounding_box(lat, lon, radius_m))
+
+
+def box_cell_ranges(south, north, west, east):
+    """(first_cell, last_cell) per grid row that a bounding box touches."""
     first_row = math.floor((south + 90.0) / CELL_DEG)
     last_row = math.floor((north + 90.0) / CELL_DEG)
     first_col = math.floor((west + 180.0) / CELL_DEG)

@@ -431,3 +431,20 @@ class PartnerDelivery(Base):
         UniqueConstraint("partner_id", "event_id"),
         CheckConstraint("state in ('queued', 'delivered', 'failed', 'withdrawn')", name="ck_partner_delivery_state"),
     )
+
+
+REGION_KINDS = ("province", "safety_region", "police_unit")
+
+
+class Region(Base):
+    """A province, safety region or police unit an AMBER alert can cover, kept by admins as polygons."""
+
+    __tablename__ = "regions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(14))
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    polygons: Mapped[list] = mapped_column(JSON)  # [[outer, holes...], ...] of [lat, lon] (core.polygons)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (CheckConstraint("kind in ('province', 'safety_region', 'police_unit')", name="ck_region_kind"),)

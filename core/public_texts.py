@@ -31,9 +31,10 @@ CANCEL_INSTRUCTION = {
     "en": "No action is needed any more. Please delete shared messages and photos.",
 }
 AREA = {
-    "nl": {"country": "Heel Nederland", "circle": "{name} en omgeving ({km} km)", "circle_unnamed": "Zoekgebied van {km} km"},
+    "nl": {"country": "Heel Nederland", "circle": "{name} en omgeving ({km} km)", "circle_unnamed": "Zoekgebied van {km} km",
+           "polygon": "Zoekgebied"},
     "en": {"country": "All of the Netherlands", "circle": "{name} and surroundings ({km} km)",
-           "circle_unnamed": "Search area of {km} km"},
+           "circle_unnamed": "Search area of {km} km", "polygon": "Search area"},
 }
 PAGE = {
     "nl": {"what_to_do": "Wat kunt u doen?", "share": "Deel deze oproep", "photo": "Foto van de vermiste persoon",
@@ -61,6 +62,8 @@ def area_description(area, language, name=None):
     elif area["type"] == "circle":
         distance = km(area["radius_m"]).replace(".", ",") if language == "nl" else km(area["radius_m"])
         text = words["circle"].format(name=name, km=distance) if name else words["circle_unnamed"].format(km=distance)
+    elif area["type"] == "polygon":
+        text = name or words["polygon"]
     else:
         text = name or ", ".join(area.get("names") or area.get("codes") or [])
     return shorten(text, AREA_DESC_MAX)

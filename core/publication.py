@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 
 from . import audit, public_urls
 from .errors import Conflict, NotFound, ValidationError
-from .models import Action, ControlRoom, Municipality, Photo, Publication, PublicationEvent, utcnow
+from .models import Action, ControlRoom, Municipality, Photo, Publication, PublicationEvent, Region, utcnow
 from .photos import new_token
 from .public_texts import LANGUAGES, alert_texts, area_description
 
@@ -150,8 +150,13 @@ def _photos(session, action_id):
 
 
 def _area(session, area):
-    """The action's area as published: municipalities get their names."""
+    """The action's area as published: regions and municipalities get their names, regions their polygons."""
     published = dict(area)
+    if area["type"] == "regions":
+        rows = session.execute(select(Region.name, Region.polygons).where(Region.code.in_(area["codes"]))
+                               .order_by(Region.name)).all()
+        published["names"] = [name for name, _ in rows]
+        published["polygons"] = [polygon for _, polygons in rows for polygon in polygons]
     if area["type"] == "municipalities":
         published["names"] = list(session.scalars(
             select(Municipality.name).where(Municipality.code.in_(area["codes"])).order_by(Municipality.name)))

@@ -6,8 +6,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 
 from .errors import ValidationError
-from .geo import cell_ranges, check_point, distance_m
-from .models import Municipality, Participant, ParticipantLocation, PhoneNumber
+from . import polygons as geometry
+from .geo import box_cell_ranges, cell_ranges, check_point, distance_m
+from .models import Municipality, Participant, ParticipantLocation, PhoneNumber, Region
 
 @dataclass(frozen=True)
 class Recipient:
@@ -32,6 +33,18 @@ def validate_area(area, kind, max_radius_m):
         if not 0 < radius <= max_radius_m:
             raise ValidationError("area.radius_m", f"must be more than 0 and at most {max_radius_m} metres")
         return {"type": "circle", "lat": lat, "lon": lon, "radius_m": int(radius)}
+    if area_type == "polygon":
+        polygons = geometry.from_geojson(area.get("geometry"), "area.geometry")
+        if kind != "amber_alert" and geometry.span_m(polygons) > 2 * max_radius_m:
+            raise ValidationError("area.geometry", f"is larger than {2 * max_radius_m // 1000} km across")
+        centre = area.get("centre")
+        if centre is None:
+            centre = geometry.centre(polygons)
+        elif isinstance(centre, dict):
+            centre = check_point(centre.get("lat"), centre.get("lon"), "area.centre")
+        else:
+            raise ValidationError("area.centre", "must be an object with lat and lon")
+        return {"type": "polygon", "polygons": polygons, "centre": [round(centre[0], 6), round(centre[1], 6)]}
     if kind != "amber_alert":
         raise ValidationError("area.type", "only an AMBER alert may cover a region or the whole country")
     if area_type == "municipalities":
@@ -39,9 +52,32 @@ def validate_area(area, kind, max_radius_m):
         if not codes or not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise ValidationError("area.codes", "must be a list of municipality codes")
         return {"type": "municipalities", "codes": sorted(set(codes))}
+    if area_type == "regions":
+        codes = area.get("codes")
+        if not codes or not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ValidationError("area.codes", "must be a list of region codes")
+        return {"type": "regions", "codes": sorted(set(codes))}
     if area_type == "country":
         return {"type": "country"}
-    raise ValidationError("area.type", "must be circle, municipalities or country")
+    raise ValidationError("area.type", "must be circle, polygon, regions, municipalities or country")
+
+
+def region_polygons(session, codes):
+    """The polygons of the regions with these codes; ValidationError naming an unknown code."""
+    found = {code: polys for code, polys in session.execute(
+        select(Region.code, Region.polygons).where(Region.code.in_(codes)))}
+    missing = sorted(set(codes) - set(found))
+    if missing:
+        raise ValidationError("area.codes", f"unknown region {', '.join(missing)}")
+    return [polygon for code in sorted(found) for polygon in found[code]]
+
+
+def _polygons_of(session, area):
+    if area["type"] == "polygon":
+        return area["polygons"]
+    if area["type"] == "regions":
+        return region_polygons(session, area["codes"])
+    return None
 
 
 def participants_in_circle(session, lat, lon, radius_m):
@@ -68,8 +104,11 @@ def in_quiet_hours(start, end, now_local):
     return start <= t < end if start <= end else (t >= start or t < end)
 
 
-def _area_filter(area):
+def _area_filter(area, polygons=None):
     loc = ParticipantLocation
+    if polygons is not None:
+        return or_(*[loc.cell.between(lo, hi) for polygon in polygons
+                     for lo, hi in box_cell_ranges(*geometry.bbox([polygon]))])
     if area["type"] == "circle":
         return or_(*[loc.cell.between(lo, hi) for lo, hi in cell_ranges(area["lat"], area["lon"], area["radius_m"])])
     if area["type"] == "municipalities":
@@ -91,16 +130,21 @@ def select_recipients(session, area, tz="Europe/Amsterdam", now=None, centre=Non
              .join(PhoneNumber, PhoneNumber.participant_id == loc.participant_id)
              .where(and_(Participant.active.is_(True), PhoneNumber.confirmed.is_(True),
                          PhoneNumber.unsubscribed.is_(False))))
-    where = _area_filter(area)
+    polygons = _polygons_of(session, area)
+    where = _area_filter(area, polygons)
     if where is not None:
         query = query.where(where)
     if area["type"] == "circle":
         centre, radius = (area["lat"], area["lon"]), area["radius_m"]
     else:
         radius = float("inf")
+        if area["type"] == "polygon" and centre is None:
+            centre = tuple(area["centre"])
     now_local = (now or datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz))
     distance, numbers, quiet = {}, {}, {}
     for pid, plat, plon, nid, e164, channel, q_start, q_end in session.execute(query):
+        if polygons is not None and not geometry.contains(polygons, plat, plon):
+            continue
         d = distance_m(centre[0], centre[1], plat, plon) if centre else 0.0
         if d > radius:
             continue

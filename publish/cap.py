@@ -55,9 +55,9 @@ def _area(info, area, description):
     _text(element, "areaDesc", description)
     if area["type"] == "circle":
         _text(element, "circle", f"{area['lat']:.5f},{area['lon']:.5f} {area['radius_m'] / 1000:.3f}")
-    elif area["type"] == "polygon":
-        for ring in area["rings"]:
-            _text(element, "polygon", polygon_text(ring))
+    elif area["type"] in ("polygon", "regions"):
+        for polygon in area["polygons"]:  # CAP has no holes: the outer ring of each polygon
+            _text(element, "polygon", polygon_text(polygon[0]))
     elif area["type"] == "country":
         _text(element, "polygon", polygon_text(NETHERLANDS_OUTLINE))
     for code in area.get("codes", []):

@@ -30,8 +30,10 @@ def json_item(event, config, language="nl"):
         "image_url": urls.photo_url(config, photos[0]["token"]) if photos else None,
         "image_urls": [urls.photo_url(config, p["token"]) for p in photos],
         "cap_url": urls.cap_url(config, event.identifier),
-        "area": {"description": content["area_desc"][language], "circle": None},
+        "area": {"description": content["area_desc"][language], "circle": None, "polygons": None},
     }
+    if area.get("polygons"):
+        item["area"]["polygons"] = [polygon[0] for polygon in area["polygons"]]
     if area["type"] == "circle":
         item["area"]["circle"] = {"lat": area["lat"], "lon": area["lon"], "radius_km": area["radius_m"] / 1000}
     return item

@@ -176,7 +176,8 @@ def test_a_missing_person_is_published_only_with_recorded_consent(app, client, a
     item = client.get("/publiek/alerts.json").get_json()["alerts"]
     assert [a["level"] for a in item] == ["missing_person"]
     assert item[0]["area"] == {"description": "Weesp en omgeving (2,5 km)",
-                               "circle": {"lat": factories.CENTRE[0], "lon": factories.CENTRE[1], "radius_km": 2.5}}
+                               "circle": {"lat": factories.CENTRE[0], "lon": factories.CENTRE[1], "radius_km": 2.5},
+                               "polygons": None}
     with app.extensions["uitkijk"].db.session() as session:
         verbs = session.scalars(select(AuditEvent.verb).where(AuditEvent.subject_type == "action")).all()
         assert verbs.count("publish") == 1

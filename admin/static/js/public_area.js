@@ -12,8 +12,8 @@
   var shape = null;
   if (area.type === "circle") {
     shape = L.circle([area.lat, area.lon], Object.assign({ radius: area.radius_m }, style));
-  } else if (area.type === "polygon") {
-    shape = L.polygon(area.rings, style);
+  } else if (area.polygons) {
+    shape = L.polygon(area.polygons, style);
   }
   if (shape) { shape.addTo(map); map.fitBounds(shape.getBounds(), { padding: [20, 20] }); }
 })();

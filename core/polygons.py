@@ -1,0 +1,103 @@
+"""Polygon areas: GeoJSON in, lat/lon rings stored, point-in-polygon for the selection.
+
+Stored form (in an action's area, a region): {"polygons": [[outer, hole, ...], ...]} with each ring a
+closed list of [lat, lon]. GeoJSON (RFC 7946) is [lon, lat]; it is turned round once, here.
+"""
+import math
+
+from .errors import ValidationError
+from .geo import EARTH_RADIUS_M, check_point
+
+MAX_VERTICES = 5000
+
+
+def _ring(points, field):
+    if not isinstance(points, list) or len(points) < 3:
+        raise ValidationError(field, "a ring needs at least three points")
+    ring = []
+    for point in points:
+        if not isinstance(point, (list, tuple)) or len(point) < 2:
+            raise ValidationError(field, "each point is [longitude, latitude]")
+        lat, lon = check_point(point[1], point[0], field)
+        ring.append([round(lat, 6), round(lon, 6)])
+    if ring[0] != ring[-1]:
+        ring.append(list(ring[0]))
+    if len({tuple(p) for p in ring}) < 3:
+        raise ValidationError(field, "a ring needs at least three different points")
+    return ring
+
+
+def from_geojson(geometry, field="area.geometry"):
+    """[[outer, holes...], ...] in lat/lon from a GeoJSON Polygon, MultiPolygon or Feature(Collection) of them."""
+    if not isinstance(geometry, dict):
+        raise ValidationError(field, "must be a GeoJSON Polygon or MultiPolygon")
+    kind = geometry.get("type")
+    if kind == "Feature":
+        return from_geojson(geometry.get("geometry"), field)
+    if kind == "FeatureCollection":
+        features = geometry.get("features") or []
+        return [p for f in features for p in from_geojson(f, field)] or _empty(field)
+    coordinates = geometry.get("coordinates")
+    if kind == "Polygon":
+        polygons = [coordinates]
+    elif kind == "MultiPolygon":
+        polygons = coordinates
+    else:
+        raise ValidationError(field, "must be a GeoJSON Polygon or MultiPolygon")
+    if not isinstance(polygons, list) or not polygons:
+        _empty(field)
+    result = [[_ring(ring, field) for ring in polygon] for polygon in polygons
+              if isinstance(polygon, list) and polygon]
+    if not result:
+        _empty(field)
+    if sum(len(ring) for polygon in result for ring in polygon) > MAX_VERTICES:
+        raise ValidationError(field, f"has more than {MAX_VERTICES} points")
+    return result
+
+
+def _empty(field):
+    raise ValidationError(field, "has no polygon")
+
+
+def to_geojson(polygons):
+    return {"type": "MultiPolygon",
+            "coordinates": [[[[lon, lat] for lat, lon in ring] for ring in polygon] for polygon in polygons]}
+
+
+def bbox(polygons):
+    """(south, north, west, east) around the outer rings."""
+    lats = [p[0] for polygon in polygons for p in polygon[0]]
+    lons = [p[1] for polygon in polygons for p in polygon[0]]
+    return min(lats), max(lats), min(lons), max(lons)
+
+
+def _in_ring(lat, lon, ring):
+    inside = False
+    for (lat1, lon1), (lat2, lon2) in zip(ring, ring[1:]):
+        if (lat1 > lat) != (lat2 > lat):
+            crossing = lon1 + (lat - lat1) * (lon2 - lon1) / (lat2 - lat1)
+            if lon < crossing:
+                inside = not inside
+    return inside
+
+
+def contains(polygons, lat, lon):
+    """Whether the point is inside an outer ring and in none of its holes (even-odd rule)."""
+    for polygon in polygons:
+        if _in_ring(lat, lon, polygon[0]) and not any(_in_ring(lat, lon, hole) for hole in polygon[1:]):
+            return True
+    return False
+
+
+def centre(polygons):
+    """A point to rank distances from: the centre of the bounding box of the outer rings."""
+    south, north, west, east = bbox(polygons)
+    return (south + north) / 2, (west + east) / 2
+
+
+def span_m(polygons):
+    """The bounding box's diagonal in metres: how large an area is."""
+    south, north, west, east = bbox(polygons)
+    dlat = math.radians(north - south)
+    dlon = math.radians(east - west) * math.cos(math.radians((north + south) / 2))
+    return EARTH_RADIUS_M * math.hypot(dlat, dlon)
