@@ -1,4 +1,5 @@
 """Operator pages: launch an action on the map, follow it live, hear its tips, end it."""
+import json
 import secrets
 from pathlib import Path
 
@@ -9,7 +10,8 @@ from core import configuration, follow
 from core.actions import ActionService, get_action, parse_launch
 from core.config import BASE_DIR
 from core.errors import Conflict, NotFound, ValidationError
-from core.estimate import estimate_circle
+from core.estimate import estimate_area
+from core.regions import list_regions
 from core.messages import RESULT_TEXT
 from core.models import ACTION_RESULTS
 from core.publication import publication_of
@@ -61,7 +63,8 @@ def _launch_page(form, status=200):
     rooms = configuration.list_control_rooms(db)
     operators = configuration.list_operators(db)
     return render_template(
-        "actions/launch.html", form=form, rooms=rooms, operators=operators, kinds=KIND_LABELS,
+        "actions/launch.html", form=form, rooms=rooms, operators=operators, kinds=KIND_LABELS, regions=list_regions(db),
+        chosen_regions=form.getlist("region_codes") if hasattr(form, "getlist") else [],
         map=_map_settings(), max_radius=current_app.config["MAX_RADIUS_M"],
         max_length=current_app.config["MAX_MESSAGE_LENGTH"], own_operator=user.operator_id,
         request_id=form.get("client_request_id") or secrets.token_urlsafe(16)), status
@@ -77,9 +80,15 @@ def new():
 @login_required("operator")
 def estimate():
     """Who the circle reaches now, per channel: fetched by the launch page as the circle changes."""
+    config = current_app.config
     try:
-        result = estimate_circle(session(), _float_arg("lat"), _float_arg("lon"), _float_arg("radius_m"),
-                                 current_app.config["MAX_RADIUS_M"], current_app.config["TIMEZONE"])
+        if request.args.get("polygon"):
+            area = {"type": "polygon", "geometry": _geojson(request.args["polygon"]),
+                    "centre": {"lat": _float_arg("lat"), "lon": _float_arg("lon")}}
+        else:
+            area = {"type": "circle", "lat": _float_arg("lat"), "lon": _float_arg("lon"),
+                    "radius_m": _float_arg("radius_m")}
+        result = estimate_area(session(), area, config["MAX_RADIUS_M"], config["TIMEZONE"])
     except ValidationError as exc:
         return _json_error(exc)
     return jsonify(result.as_dict())
@@ -116,8 +125,14 @@ def _launch_data(form):
             return cast(form.get(field, ""))
         except ValueError:
             raise ValidationError(field, "is missing or not a number") from None
-    if form.get("area_type") == "country":
+    area_type = form.get("area_type", "circle")
+    if area_type == "country":
         area = {"type": "country"}
+    elif area_type == "regions":
+        area = {"type": "regions", "codes": form.getlist("region_codes")}
+    elif area_type == "polygon":
+        area = {"type": "polygon", "geometry": _geojson(form.get("polygon", "")),
+                "centre": {"lat": number("lat", float), "lon": number("lon", float)}}
     else:
         area = {"type": "circle", "lat": number("lat", float), "lon": number("lon", float),
                 "radius_m": number("radius_m", float)}
@@ -127,6 +142,13 @@ def _launch_data(form):
             "client_request_id": form.get("client_request_id") or None,
             "public": form.get("public") == "on", "family_consent": form.get("family_consent") == "on",
             "area_name": form.get("area_name", "").strip() or None, "photos": _uploads("photos")}
+
+
+def _geojson(text):
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ValidationError("area.geometry", "draw the area on the map (at least three corners)") from None
 
 
 def _uploads(field):
@@ -145,7 +167,7 @@ def launch():
     except (ValidationError, Conflict) as exc:
         db.rollback()
         flash(f"Not launched: {exc}", "error")
-        return _launch_page(request.form.to_dict(), 400)
+        return _launch_page(request.form, 400)
     if created:
         flash(f"Action {action.code} launched.", "info")
     return redirect(url_for("actions.show", action_id=action.id))

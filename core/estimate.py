@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from .geo import distance_m
+from .polygons import contains
 from .models import ParticipantLocation
 from .selection import select_recipients, validate_area
 
@@ -29,11 +30,11 @@ class Estimate:
                 "in_quiet_hours": self.in_quiet_hours, "points": self.points}
 
 
-def estimate_circle(session, lat, lon, radius_m, max_radius_m, timezone, now=None):
-    """The reach of a circle; ValidationError for a bad centre or radius."""
-    area = validate_area({"type": "circle", "lat": lat, "lon": lon, "radius_m": radius_m}, "burglary",
-                         max_radius_m)
-    recipients = select_recipients(session, area, timezone, now=now, centre=(area["lat"], area["lon"]))
+def estimate_area(session, area, max_radius_m, timezone, now=None):
+    """The reach of a circle or a drawn polygon (as an action of any kind could have it)."""
+    area = validate_area(area, "burglary", max_radius_m)
+    centre = (area["lat"], area["lon"]) if area["type"] == "circle" else None
+    recipients = select_recipients(session, area, timezone, now=now, centre=centre)
     per_channel = dict.fromkeys(CHANNELS, 0)
     participant_ids, quiet = set(), set()
     for r in recipients:
@@ -43,6 +44,12 @@ def estimate_circle(session, lat, lon, radius_m, max_radius_m, timezone, now=Non
             quiet.add(r.participant_id)
     return Estimate(len(participant_ids), per_channel, len(quiet),
                     _points(session, area, participant_ids))
+
+
+def _inside(area, lat, lon):
+    if area["type"] == "polygon":
+        return contains(area["polygons"], lat, lon)
+    return distance_m(area["lat"], area["lon"], lat, lon) <= area["radius_m"]
 
 
 def _points(session, area, participant_ids):
@@ -55,7 +62,7 @@ def _points(session, area, participant_ids):
     for start in range(0, len(ids), 500):
         rows = session.execute(select(loc.lat, loc.lon).where(loc.participant_id.in_(ids[start:start + 500])))
         for plat, plon in rows:
-            if distance_m(area["lat"], area["lon"], plat, plon) <= area["radius_m"]:
+            if _inside(area, plat, plon):
                 points.add((round(plat, POINT_DECIMALS), round(plon, POINT_DECIMALS)))
         if len(points) >= MAX_POINTS:
             break

@@ -43,7 +43,11 @@
     if (options.editable) {
       this.marker.on("drag", function (e) { self.circle.setLatLng(e.target.getLatLng()); });
       this.marker.on("dragend", function () { self.changed(); });
-      map.on("click", function (e) { self.setCentre(e.latlng.lat, e.latlng.lng); self.changed(); });
+      map.on("click", function (e) {
+        if (options.onClick && options.onClick(e.latlng)) return;  // e.g. a polygon vertex, not a new centre
+        self.setCentre(e.latlng.lat, e.latlng.lng);
+        self.changed();
+      });
     }
   }
 
@@ -56,6 +60,9 @@
   CircleMap.prototype.setCentre = function (lat, lon) {
     this.marker.setLatLng([lat, lon]);
     this.circle.setLatLng([lat, lon]);
+  };
+  CircleMap.prototype.showCircle = function (visible) {
+    this.circle.setStyle(visible ? { opacity: 1, fillOpacity: 0.12 } : { opacity: 0, fillOpacity: 0 });
   };
   CircleMap.prototype.setRadius = function (radius) {
     this.circle.setRadius(radius);

@@ -13,14 +13,53 @@
     return function () { clearTimeout(timer); timer = setTimeout(fn, ms); };
   }
 
+  var areaType = form.elements.area_type, polygonInput = form.elements.polygon;
+  var vertices = [];  // [lat, lon] of the polygon being drawn
+  function drawing() { return areaType.value === "polygon"; }
+
   var map = new UitkijkMap.CircleMap(document.getElementById("map"), {
     lat: parseFloat(lat.value), lon: parseFloat(lon.value), radius: parseFloat(radius.value), editable: true,
     onChange: function (la, lo) {
       lat.value = la.toFixed(6);
       lon.value = lo.toFixed(6);
       refreshEstimate();
+    },
+    onClick: function (latlng) {
+      if (!drawing()) return false;
+      vertices.push([latlng.lat, latlng.lng]);
+      polygonChanged();
+      return true;
     }
   });
+  var polygonLayer = L.polygon([], { color: "#a4262c", weight: 2, fillOpacity: 0.12 }).addTo(map.map);
+
+  // The drawn polygon travels as GeoJSON ([lon, lat], closed), as the API takes it.
+  function polygonChanged() {
+    polygonLayer.setLatLngs(vertices);
+    document.getElementById("vertex-count").textContent = vertices.length;
+    if (vertices.length >= 3) {
+      var ring = vertices.map(function (v) { return [+v[1].toFixed(6), +v[0].toFixed(6)]; });
+      ring.push(ring[0]);
+      polygonInput.value = JSON.stringify({ type: "Polygon", coordinates: [ring] });
+    } else {
+      polygonInput.value = "";
+    }
+    refreshEstimate();
+  }
+  document.getElementById("polygon-clear").addEventListener("click", function () {
+    vertices = [];
+    polygonChanged();
+  });
+  function areaTypeChanged() {
+    var type = areaType.value;
+    map.showCircle(type === "circle");
+    document.getElementById("circle-fields").hidden = type !== "circle";
+    document.getElementById("polygon-fields").hidden = type !== "polygon";
+    document.getElementById("region-fields").hidden = type !== "regions";
+    radius.required = type === "circle";
+    refreshEstimate();
+  }
+  areaType.addEventListener("change", areaTypeChanged);
 
   var estimateSeq = 0;
   function estimateNow() {
@@ -28,6 +67,15 @@
     counts.classList.add("stale");
     var query = "?lat=" + encodeURIComponent(lat.value) + "&lon=" + encodeURIComponent(lon.value) +
       "&radius_m=" + encodeURIComponent(radius.value);
+    if (drawing()) {
+      if (!polygonInput.value) {
+        document.getElementById("estimate-error").textContent = "Klik op de kaart om de hoeken van het gebied te zetten (minstens drie).";
+        return;
+      }
+      query += "&polygon=" + encodeURIComponent(polygonInput.value);
+    } else if (areaType.value !== "circle") {
+      return;  // regions and the whole country: counted at launch
+    }
     fetch(estimateUrl + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
       .then(function (res) {
@@ -117,6 +165,7 @@
   });
 
   filterOperators();
+  areaTypeChanged();
   estimateNow();
   if (form.elements.message.value) previewNow();
 })();
