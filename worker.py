@@ -11,6 +11,7 @@ from rq import SimpleWorker
 
 from core import runtime
 from core.jobs import sweep
+from publish.partners import requeue_stale as requeue_partner_deliveries
 from voice.twilio_recordings import requeue_pending_recordings
 
 log = logging.getLogger("uitkijk.worker")
@@ -19,13 +20,14 @@ SWEEP_EVERY_S = 15
 
 def sweeper_loop(rt, stop):
     """Every few seconds one worker (a Redis lock elects it) re-enqueues what the ledger holds but no queue
-    does, and the downloads of Twilio tip recordings whose jobs were lost."""
+    does, the downloads of Twilio tip recordings and the partner webhooks whose jobs were lost."""
     key = f"{rt.config['QUEUE_PREFIX']}:sweeper"
     while not stop.wait(SWEEP_EVERY_S):
         try:
             if rt.redis.set(key, "1", nx=True, ex=SWEEP_EVERY_S - 1):
                 sweep()
                 requeue_pending_recordings(rt)
+                requeue_partner_deliveries(rt)
         except RedisError:
             log.warning("sweeper: Redis unavailable, trying again in %ss", SWEEP_EVERY_S)
         except Exception:  # the sweeper must outlive one bad round; the error is logged in full

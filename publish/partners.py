@@ -4,7 +4,8 @@ The body is the message's JSON feed item. The signature is an HMAC-SHA256, with 
 secret, of "<timestamp>.<body>": headers X-Uitkijk-Timestamp and X-Uitkijk-Signature: sha256=<hex>.
 A partner checks the signature and that the timestamp is recent (replays are refused). A failed
 attempt (no answer, not 2xx) is retried with exponential backoff on RQ's scheduler; a message
-withdrawn by a Cancel before it got through is never sent (its log row says "withdrawn").
+withdrawn by a Cancel before it got through is never sent (its log row says "withdrawn"). Delivery is
+at least once: a partner keeps the message `id` it has seen and ignores a repeat.
 """
 import hashlib
 import hmac
@@ -46,6 +47,22 @@ def fan_out(session, event):
 def enqueue_deliveries(rt, delivery_ids):
     for delivery_id in delivery_ids:
         rt.queues.urgent.enqueue(deliver, delivery_id, result_ttl=0, failure_ttl=7 * 86400)
+
+
+def requeue_stale(rt, now=None):
+    """Enqueue again what the log holds as queued but no queue does (Redis was down, or lost its jobs):
+    never tried for REQUEUE_AFTER_S, or last tried longer ago than the longest backoff allows."""
+    now = now or utcnow()
+    config = rt.config
+    never = now - timedelta(seconds=config["REQUEUE_AFTER_S"])
+    lost = now - timedelta(seconds=config["PARTNER_RETRY_MAX_S"] * 1.2 + config["REQUEUE_AFTER_S"])
+    with rt.db.session() as session:
+        ids = list(session.scalars(select(PartnerDelivery.id).where(
+            PartnerDelivery.state == "queued",
+            ((PartnerDelivery.last_attempt_at.is_(None) & (PartnerDelivery.created_at < never))
+             | (PartnerDelivery.last_attempt_at < lost)))))
+    enqueue_deliveries(rt, ids)
+    return ids
 
 
 def deliver(delivery_id):

@@ -1,14 +1,19 @@
 """Partners registered by an admin receive every public message by a signed webhook, retried on failure."""
 import json
 import time
+from datetime import timedelta
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 from sqlalchemy import select
 
+import publish.channel
 from core import partners, runtime
-from core.models import PartnerDelivery
+from core.models import Partner, PartnerDelivery, utcnow
+from publish.partners import requeue_stale
 from tests.conftest import app_for
+from tests.integration.admin_web import login, make_user, post
 from tests.integration.test_public_alerts import amber_body, room  # noqa: F401  (fixture)
 from tests.publish_support import WebhookReceiver, signing_files
 
@@ -86,3 +91,48 @@ def test_a_message_withdrawn_before_delivery_is_never_sent(app, client, auth, ro
         work_until(lambda: len(receiver.accepted) == 1)
         assert [m["type"] for m in receiver.accepted] == ["Cancel"]
         assert [r.state for r in log_rows(app, partner_id)] == ["withdrawn", "delivered"]
+
+
+def test_deliveries_redis_never_got_are_sent_by_the_sweeper(app, client, auth, room, monkeypatch):  # noqa: F811
+    """Redis refuses the partner jobs at launch: the log keeps them queued, the sweeper enqueues them later."""
+    def redis_down(rt, ids):
+        raise RedisConnectionError("Redis is down")
+
+    with WebhookReceiver() as receiver:
+        partner_id, receiver.secret = register(app, receiver.url)
+        monkeypatch.setattr(publish.channel, "enqueue_deliveries", redis_down)
+        assert client.post("/api/actions", json=amber_body(room), headers=auth).status_code == 201
+        row, = log_rows(app, partner_id)
+        assert row.state == "queued"
+        rt = runtime.get()
+        assert requeue_stale(rt) == []  # not yet: it may still be on its way
+        assert requeue_stale(rt, now=utcnow() + timedelta(seconds=rt.config["REQUEUE_AFTER_S"] + 1)) == [row.id]
+        work_until(lambda: len(receiver.accepted) == 1)
+        assert receiver.accepted[0]["type"] == "Alert"
+
+
+def test_the_admin_registers_a_partner_and_reads_its_delivery_log(app, client, auth, room):  # noqa: F811
+    """The secret is shown once at registration, the log page lists each message with attempts and answer."""
+    app.config["SECURE_COOKIES"] = False
+    admin = app.test_client()
+    login(admin, make_user(app, "admin"))
+    with WebhookReceiver(fail_first=1) as receiver:
+        created = post(admin, "/config/partners/new", {"name": "Wegwijzer schermen", "url": receiver.url})
+        html = created.get_data(as_text=True)
+        assert created.status_code == 200 and "maar één keer" in html
+        receiver.secret = html.split('id="partner-secret">', 1)[1].split("<", 1)[0]
+        client.post("/api/actions", json=amber_body(room), headers=auth)
+        work_until(lambda: len(receiver.accepted) == 1)
+        listing = admin.get("/config/partners/").get_data(as_text=True)
+        assert "Wegwijzer schermen" in listing
+        partner_id = log_rows_by_name(app, "Wegwijzer schermen")
+        log = admin.get(f"/config/partners/{partner_id}").get_data(as_text=True)
+        assert "delivered" in log and "uitkijk-" in log and ">2<" in log  # two attempts: 500, then 200
+        assert receiver.secret not in admin.get(f"/config/partners/{partner_id}").get_data(as_text=True)
+    bad = post(admin, "/config/partners/new", {"name": "X", "url": "ftp://nope"})
+    assert bad.status_code == 400 and "url" in bad.get_data(as_text=True)
+
+
+def log_rows_by_name(app, name):
+    with app.extensions["uitkijk"].db.session() as session:
+        return session.scalar(select(Partner.id).where(Partner.name == name))
