@@ -40,6 +40,20 @@ def _echo_json(data):
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
+@click.command("config")
+@with_appcontext
+def config_command():
+    """Print the effective configuration: every key, its value (secrets masked), where it came from."""
+    config = _runtime().config
+    rows = config.describe()
+    width = max(len(name) for name, *_ in rows)
+    for name, shown, source, description in rows:
+        click.echo(f"{name:<{width}}  {shown}  [{source}]")
+        click.echo(f"{'':<{width}}    {description}")
+    for name in config.unknown:
+        click.echo(f"unknown: {name} is not a configuration key (ignored)", err=True)
+
+
 @click.command("migrate")
 @with_appcontext
 def migrate_command():
@@ -204,6 +218,6 @@ def asterisk_config_command(target_dir, fallback_destination):
 
 
 def init_app(app):
-    for command in (migrate_command, create_token_command, load_demo_command, participants_group,
+    for command in (config_command, migrate_command, create_token_command, load_demo_command, participants_group,
                     actions_group, outbox_command, sweep_command, asterisk_config_command):
         app.cli.add_command(command)

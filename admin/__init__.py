@@ -5,6 +5,8 @@ from datetime import timedelta
 from flask import Blueprint, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from core.config import default
+
 log = logging.getLogger(__name__)
 
 csrf = CSRFProtect()
@@ -13,20 +15,13 @@ csrf = CSRFProtect()
 assets = Blueprint("admin", __name__, static_folder="static", static_url_path="/static/admin",
                    template_folder="templates")
 
-def _flag(value):
-    """A boolean setting that may come from the environment as text."""
-    if isinstance(value, str):
-        return value.strip().lower() not in ("0", "false", "no", "off", "")
-    return bool(value)
-
-
 def _configure_cookies(app):
     # Secure is on unless SECURE_COOKIES is switched off for plain-http development.
-    app.config["SESSION_COOKIE_SECURE"] = _flag(app.config.get("SECURE_COOKIES", True))
+    app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=int(app.config.get("SESSION_LIFETIME_S", 8 * 3600)))
-    if app.config.get("SECRET_KEY") == "dev-only-change-me" and not app.config.get("TESTING"):
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=app.config["SESSION_LIFETIME_S"])
+    if app.config["SECRET_KEY"] == default("SECRET_KEY") and not app.config.get("TESTING"):
         log.warning("SECRET_KEY is the development default: set SECRET_KEY before serving real users")
 
 

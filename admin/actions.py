@@ -1,14 +1,12 @@
 """Operator pages: launch an action on the map, follow it live, hear its tips, end it."""
 import json
 import secrets
-from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
                    send_file, url_for)
 
 from core import configuration, follow
 from core.actions import ActionService, get_action, parse_launch
-from core.config import BASE_DIR
 from core.errors import Conflict, NotFound, ValidationError
 from core.estimate import estimate_area
 from core.regions import list_regions
@@ -26,16 +24,15 @@ bp = Blueprint("actions", __name__, url_prefix="/actions")
 # Until launch the action has no code; the preview shows one of the usual length.
 PREVIEW_CODE = "0000"
 # Where the map opens when the operator has not placed the circle yet (Weesp; overridable).
-DEFAULT_MAP_CENTRE = "52.3079,5.0417"
 KIND_LABELS = {"burglary": "Burglary", "robbery": "Robbery", "missing_person": "Missing person",
                "vehicle": "Vehicle", "amber_alert": "AMBER alert", "information": "Information"}
 RESULT_LABELS = {"suspect_caught": "Suspect caught", "person_found": "Person found",
                  "not_found": "Nobody found", "cancelled": "Cancelled"}
 
 
-def _map_settings():
-    lat, _, lon = current_app.config.get("MAP_CENTRE", DEFAULT_MAP_CENTRE).partition(",")
-    return {"lat": float(lat), "lon": float(lon), "tiles": current_app.config.get("MAP_TILE_URL", "")}
+def map_settings():
+    lat, lon = current_app.config["MAP_CENTRE"]
+    return {"lat": lat, "lon": lon, "tiles": current_app.config["MAP_TILE_URL"]}
 
 
 def _float_arg(name):
@@ -65,7 +62,7 @@ def _launch_page(form, status=200):
     return render_template(
         "actions/launch.html", form=form, rooms=rooms, operators=operators, kinds=KIND_LABELS, regions=list_regions(db),
         chosen_regions=form.getlist("region_codes") if hasattr(form, "getlist") else [],
-        map=_map_settings(), max_radius=current_app.config["MAX_RADIUS_M"],
+        map=map_settings(), max_radius=current_app.config["MAX_RADIUS_M"],
         max_length=current_app.config["MAX_MESSAGE_LENGTH"], own_operator=user.operator_id,
         request_id=form.get("client_request_id") or secrets.token_urlsafe(16)), status
 
@@ -187,7 +184,7 @@ def show(action_id):
     pub = publication_of(session(), action_id)
     page_url = urls.page_url(current_app.config, pub.token) if pub else None
     return render_template("actions/follow.html", action=action, kinds=KIND_LABELS, results=RESULT_LABELS,
-                           result_texts=RESULT_TEXT["nl"], map=_map_settings(), publication=pub,
+                           result_texts=RESULT_TEXT["nl"], map=map_settings(), publication=pub,
                            page_url=page_url)
 
 
@@ -229,9 +226,8 @@ def status(action_id):
 def recording(action_id, tip_id):
     """A recorded tip, for the page's audio player; only for signed-in operators."""
     db = session()
-    recordings_dir = current_app.config.get("RECORDINGS_DIR") or str(Path(BASE_DIR) / "instance" / "recordings")
     try:
-        path = follow.recording_path(db, action_id, tip_id, recordings_dir, audit_actor())
+        path = follow.recording_path(db, action_id, tip_id, current_app.config["RECORDINGS_DIR"], audit_actor())
     except NotFound:
         abort(404)
     db.commit()

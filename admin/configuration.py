@@ -22,7 +22,7 @@ def _admins_only():
 
 
 def _region():
-    return current_app.config.get("DEFAULT_REGION", "NL")
+    return current_app.config["DEFAULT_REGION"]
 
 
 def _saved(what, name, endpoint):
@@ -172,7 +172,7 @@ def delete_trunk(trunk_id):
 
 def _prompt_store():
     config = current_app.config
-    return PromptStore(config["PROMPT_DIR"], get_engine(config.get("TTS_ENGINE", "espeak")))
+    return PromptStore(config["PROMPT_DIR"], get_engine(config["TTS_ENGINE"]))
 
 
 @bp.get("/prompts")

@@ -13,7 +13,7 @@ from core import dashboard
 from core.errors import ValidationError
 from web.db_session import session
 
-from .actions import DEFAULT_MAP_CENTRE, KIND_LABELS, RESULT_LABELS
+from .actions import KIND_LABELS, RESULT_LABELS, map_settings
 from .auth import current_user, login_required
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -58,13 +58,12 @@ def index():
         error, stats = str(exc), None
         hood = dashboard.Neighbourhood(user.municipality_id if user.role == "municipality" else None)
         period = None
-    centre_lat, _, centre_lon = current_app.config.get("MAP_CENTRE", DEFAULT_MAP_CENTRE).partition(",")
     return render_template(
         "dashboard/index.html", stats=stats, hood=hood, period=period, error=error, args=request.args,
         municipalities=dashboard.municipalities(db), own_only=user.role == "municipality",
         areas=dashboard.postcode_areas(db, hood.municipality_id), kinds=KIND_LABELS,
         results={**RESULT_LABELS, "still active": "Still active"},
-        map={"lat": float(centre_lat), "lon": float(centre_lon), "tiles": current_app.config.get("MAP_TILE_URL", "")},
+        map=map_settings(),
     ), 400 if error else 200
 
 

@@ -16,8 +16,6 @@ from .participant_form import PHONE_SLOTS, error_label, form_to_input, participa
 
 bp = Blueprint("signup", __name__)
 
-SIGNUP_LIMIT_PER_HOUR = 10
-LINK_LIMIT_PER_HOUR = 5
 OUTCOME_TEXT = {"confirmed": "Confirmed", "wrong": "That code is not right; try again",
                 "expired": "The code has expired; ask for a new one",
                 "locked": "Too many wrong codes; ask for a new one"}
@@ -32,10 +30,10 @@ def _secret():
     return current_app.config["SECRET_KEY"].encode()
 
 
-def _allowed(kind, limit):
+def _allowed(kind):
     rt = runtime()
     key = f"{rt.config['QUEUE_PREFIX']}:{kind}:{request.remote_addr or '-'}"
-    return within_limit(rt.redis, key, int(current_app.config.get(f"{kind.upper()}_PER_HOUR", limit)), 3600)
+    return within_limit(rt.redis, key, current_app.config[f"{kind.upper()}_PER_HOUR"], 3600)
 
 
 def _map_available():
@@ -71,7 +69,7 @@ def start():
     data["municipality"] = (request.form.get("municipality") or "").strip() or None
     if request.form.get("consent") != "on":
         return _signup_page(request.form, ValidationError("consent", "please agree to be alerted"), slots, 400)
-    if not _allowed("signup", SIGNUP_LIMIT_PER_HOUR):
+    if not _allowed("signup"):
         return _signup_page(request.form, ValidationError("form", "too many sign-ups from this address; "
                                                                   "try again in an hour"), slots, 429)
     db = db_session()
@@ -144,7 +142,7 @@ def done(token):
 def request_link():
     if request.method == "GET":
         return render_template("signup/link.html", sent=False)
-    if not _allowed("link", LINK_LIMIT_PER_HOUR):
+    if not _allowed("link"):
         flash("Too many requests from this address; try again in an hour.", "error")
         return render_template("signup/link.html", sent=False), 429
     db = db_session()

@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 
+from .config import default, effective
 from .errors import NotFound, ValidationError
 from .models import ROLES, Municipality, Operator, User
 
@@ -118,15 +119,15 @@ def list_users(session):
 
 @dataclass(frozen=True)
 class LoginLimits:
-    per_account: int = 5
-    per_address: int = 20
-    window_s: int = 900
+    per_account: int = default("LOGIN_MAX_FAILURES_ACCOUNT")
+    per_address: int = default("LOGIN_MAX_FAILURES_ADDRESS")
+    window_s: int = default("LOGIN_WINDOW_S")
 
     @classmethod
     def from_config(cls, config):
-        return cls(int(config.get("LOGIN_MAX_FAILURES_ACCOUNT", cls.per_account)),
-                   int(config.get("LOGIN_MAX_FAILURES_ADDRESS", cls.per_address)),
-                   int(config.get("LOGIN_WINDOW_S", cls.window_s)))
+        config = effective(config)
+        return cls(config["LOGIN_MAX_FAILURES_ACCOUNT"], config["LOGIN_MAX_FAILURES_ADDRESS"],
+                   config["LOGIN_WINDOW_S"])
 
 
 class LoginThrottled(Exception):

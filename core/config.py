@@ -1,140 +1,277 @@
-"""Configuration: defaults in code, overridden by the environment, overridden by the caller."""
+"""Configuration: one typed schema; defaults in code, overridden by the environment, overridden by the caller.
+
+Every key is declared once in SCHEMA with its type, default, description and whether it is a
+secret. `load_config` parses each value there, once, so the rest of the code reads typed values
+(`config["AMI_PORT"]` is an int) and never repeats a default or an int()/float()/boolean parse.
+An environment variable may carry the key's own name or `UITKIJK_<NAME>` (the latter wins);
+`UITKIJK_*` variables that name no key are reported, since they are almost always a typo.
+"""
+from __future__ import annotations
+
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-DEFAULTS = {
-    "DATABASE_URL": f"sqlite:///{BASE_DIR / 'instance' / 'uitkijk.db'}",
-    "REDIS_URL": "redis://127.0.0.1:6379/0",
-    "SECRET_KEY": "dev-only-change-me",
-    "DEFAULT_REGION": "NL",
-    "TIMEZONE": "Europe/Amsterdam",
-    # Prefix of every RQ queue and Redis key, so several installations (or test runs) share a Redis.
-    "QUEUE_PREFIX": "uitkijk",
-    # Which transport reaches a channel; "console" writes to the outbox table.
-    "VOICE_TRANSPORT": "console",
-    # With VOICE_TRANSPORT=per-room: the back-end of calls that belong to no control room (confirmation codes).
-    "VOICE_DIRECT_BACKEND": "asterisk",
-    "SMS_TRANSPORT": "console",
-    "FREE_NUMBER": "0800 0011",
-    "MAX_MESSAGE_LENGTH": 640,
-    "MAX_RADIUS_M": 50_000,
-    # Seconds a worker may hold a delivery in "sending" before the sweeper takes it back.
-    "DELIVERY_LEASE_S": 120,
-    # Seconds a queued delivery may wait before the sweeper enqueues it again (lost Redis job).
-    "REQUEUE_AFTER_S": 60,
-    # Attempts per delivery before it is failed (busy, no answer, provider overloaded).
-    "MAX_ATTEMPTS": 5,
-    # Seconds after launch during which a time-critical alert is still worth retrying.
-    "RETRY_WINDOW_S": 1800,
-    "PROMPT_DIR": str(BASE_DIR / "instance" / "prompts"),
-    "RECORDINGS_DIR": str(BASE_DIR / "instance" / "recordings"),
-    "TTS_ENGINE": "espeak",
-    # The web: session cookies are Secure unless switched off for plain-http development.
-    "SECURE_COOKIES": True,
-    "SESSION_LIFETIME_S": 8 * 3600,
-    "LOGIN_MAX_FAILURES_ACCOUNT": 5,
-    "LOGIN_MAX_FAILURES_ADDRESS": 20,
-    "LOGIN_WINDOW_S": 900,
-    "SIGNUP_PER_HOUR": 10,
-    "LINK_PER_HOUR": 5,
-    "MAP_CENTRE": "52.3079,5.0417",
-    "MAP_TILE_URL": "",  # empty: the maps draw circles and points on a plain background
-    # Fernet key for trunk secrets; by default one is derived from SECRET_KEY.
-    "TRUNK_SECRET_KEY": "",
-    # Twilio (SMS and, per control room, voice). Webhooks are verified against PUBLIC_BASE_URL.
-    "TWILIO_ACCOUNT_SID": "",
-    "TWILIO_AUTH_TOKEN": "",
-    "TWILIO_API_BASE_URL": "",  # empty: Twilio itself; tests point it at Prism
-    "TWILIO_FROM": "",
-    "TWILIO_MESSAGING_SERVICE_SID": "",
-    "TWILIO_VOICE_FROM": "",
-    "PUBLIC_BASE_URL": "",
-    "SMS_RATE_PER_S": 10,
-    "SMS_ALERT_VALIDITY_S": 1800,
-    "SMS_MAX_PACING_WAIT_S": 30,
-    "TWILIO_CALLS_PER_S": 1,
-    # Asterisk: AMI, the trunk of alert calls and its limits (voice.settings reads these).
-    "AMI_HOST": "127.0.0.1",
-    "AMI_PORT": 5038,
-    "AMI_USER": "uitkijk",
-    "AMI_SECRET": "",
-    "TRUNK_NAME": "provider",
-    "TRUNK_DIAL_TEMPLATE": "PJSIP/{number}@provider",
-    "TRUNK_CALLER_ID": "+31850000000",
-    "TRUNK_CHANNEL_LIMIT": 30,
-    "TRUNK_CPS": 10.0,
-    "TRUNK_CHANNEL_VARIABLES": {},  # from the environment: a JSON object
-    # PROMPT_DIR and RECORDINGS_DIR as Asterisk sees them (it may run in a chroot); empty: the same path.
-    "ASTERISK_PROMPT_DIR": "",
-    # Where `flask asterisk-config` tells Asterisk to keep its files and find the fallback prompt.
-    "ASTERISK_SOUND_DIR": "/var/lib/uitkijk/sounds",
-    "ASTERISK_INSTANCE_DIR": "/var/lib/uitkijk/asterisk",
-    "ASTERISK_RECORDINGS_DIR": "",
-    "VOICE_RING_TIMEOUT_S": 30.0,
-    "CALL_RESPONSE_GRACE_S": 15.0,
-    "CALL_LEASE_S": 60.0,
-    # The FastAGI server and the free-number flows (ivr.settings reads the IVR_ keys).
-    "AGI_HOST": "127.0.0.1",
-    "AGI_PORT": 4573,
-    "OPERATOR_LEASE_S": 4 * 3600,
-    "CALL_MAX_S": 4 * 3600,
-    # Seconds between reloads of the FastAGI server's in-memory snapshot of alerted callers and routes.
-    "IVR_SNAPSHOT_S": 2.0,
-    "IVR_DEFAULT_LANGUAGE": "nl",
-    "IVR_TITLE_LANGUAGE": "nl",
-    "IVR_RING_S": 20,
-    "IVR_CONTROL_ROOM_RING_S": 30,
-    "IVR_MENU_TIMEOUT_S": 6,
-    "IVR_CODE_TIMEOUT_S": 10,
-    "IVR_MAX_TRIES": 3,
-    "IVR_TIP_MAX_S": 120,
-    "IVR_IDLE_TO_GENERAL_LINE": True,
-    # Public alerts (AMBER, published missing persons): CAP 1.2 documents, feeds, partner webhooks, the page.
-    "CAP_SENDER": "uitkijk@politie.nl",  # CAP <sender>: an address naming the issuing organisation
-    "CAP_SENDER_NAME": "Politie via Uitkijk",
-    "CAP_STATUS": "Actual",  # Actual | Exercise | Test: exercises and test systems say so in every document
-    # The admin's signing key and certificate (PEM files); without them documents are not signed (logged).
-    "CAP_SIGNING_KEY_FILE": "",
-    "CAP_SIGNING_CERT_FILE": "",
-    "PUBLIC_ALERT_TTL_S": 24 * 3600,  # <expires> of an Alert or Update; an Update renews it
-    "PUBLIC_CANCEL_TTL_S": 3600,  # how long a Cancel stays in the feeds, so every poller clears its screen
-    "PUBLIC_FEED_MAX_AGE_S": 10,  # Cache-Control max-age of the feeds (pollers revalidate with ETag)
-    "PHOTO_MAX_BYTES": 10 * 1024 * 1024,
-    "PHOTO_MAX_SIDE": 1200,
-    "PARTNER_TIMEOUT_S": 5.0,
-    "PARTNER_MAX_ATTEMPTS": 8,
-    "PARTNER_RETRY_BASE_S": 10.0,  # first retry after this, doubling up to PARTNER_RETRY_MAX_S
-    "PARTNER_RETRY_MAX_S": 900.0,
-}
-
-BOOL_KEYS = {"SECURE_COOKIES", "IVR_IDLE_TO_GENERAL_LINE"}
-INT_KEYS = {"SESSION_LIFETIME_S", "LOGIN_MAX_FAILURES_ACCOUNT", "LOGIN_MAX_FAILURES_ADDRESS", "LOGIN_WINDOW_S",
-            "SIGNUP_PER_HOUR", "LINK_PER_HOUR", "MAX_ATTEMPTS", "RETRY_WINDOW_S", "MAX_MESSAGE_LENGTH", "MAX_RADIUS_M",
-            "DELIVERY_LEASE_S", "REQUEUE_AFTER_S", "AMI_PORT", "AGI_PORT", "TRUNK_CHANNEL_LIMIT", "OPERATOR_LEASE_S",
-            "CALL_MAX_S", "PUBLIC_ALERT_TTL_S", "PUBLIC_CANCEL_TTL_S", "PUBLIC_FEED_MAX_AGE_S", "PHOTO_MAX_BYTES",
-            "PHOTO_MAX_SIDE", "PARTNER_MAX_ATTEMPTS"}
-FLOAT_KEYS = {"PARTNER_TIMEOUT_S", "PARTNER_RETRY_BASE_S", "PARTNER_RETRY_MAX_S"}
+ENV_PREFIX = "UITKIJK_"
+# UITKIJK_* variables read by the project's scripts and tests, not by the application.
+TOOLING_VARIABLES = frozenset({"UITKIJK_ASTERISK_ROOT", "UITKIJK_DEBIAN_MIRROR", "UITKIJK_NODE_CACHE",
+                               "UITKIJK_CHROMIUM"})
 
 
-def _parse(key, text):
-    if key in INT_KEYS:
-        return int(text)
-    if key in FLOAT_KEYS:
-        return float(text)
-    if key in BOOL_KEYS:
-        return text.strip().lower() not in ("0", "false", "no", "off", "")
-    return text
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message names the key and where it came from."""
+
+
+def _bool(value):
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _json_object(value):
+    value = json.loads(value) if isinstance(value, str) else value
+    if not isinstance(value, dict):
+        raise ValueError("expected a JSON object")
+    return value
+
+
+def _point(value):
+    """'lat,lon' (or a pair) -> (lat, lon)."""
+    if isinstance(value, str):
+        value = value.split(",")
+    lat, lon = (float(part) for part in value)
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError("latitude or longitude out of range")
+    return lat, lon
+
+
+def _int(value):
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError("expected a whole number")
+    return int(value)
+
+
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "str": str, "int": _int, "float": float, "bool": _bool, "json": _json_object, "point": _point}
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    kind: str  # a name in PARSERS
+    default: Any
+    description: str
+    secret: bool = False
+    minimum: float | None = None
+    choices: tuple[str, ...] | None = None
+
+    def parse(self, value, source):
+        try:
+            parsed = PARSERS[self.kind](value)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{self.name}={value!r} (from {source}): {exc or 'expected ' + self.kind}") from None
+        if self.minimum is not None and parsed < self.minimum:
+            raise ConfigError(f"{self.name}={value!r} (from {source}): must be at least {self.minimum:g}")
+        if self.choices is not None and parsed not in self.choices:
+            raise ConfigError(f"{self.name}={value!r} (from {source}): must be one of {', '.join(self.choices)}")
+        return parsed
+
+
+def _key(name, default, description, kind=None, **options):
+    return Key(name, kind or type(default).__name__, default, description, **options)
+
+
+SCHEMA: tuple[Key, ...] = (
+    # The process
+    _key("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'uitkijk.db'}",
+         "SQLAlchemy URL of the database (postgresql://... for PostgreSQL); a password in it is masked"),
+    _key("REDIS_URL", "redis://127.0.0.1:6379/0", "Redis of the queues, leases and rate limits"),
+    _key("SECRET_KEY", "dev-only-change-me", "signs sessions and links; must be set in production", secret=True),
+    _key("DEFAULT_REGION", "NL", "region of phone numbers written without a country code"),
+    _key("TIMEZONE", "Europe/Amsterdam", "time zone of quiet hours and of times shown to people"),
+    _key("QUEUE_PREFIX", "uitkijk",
+         "prefix of every RQ queue and Redis key, so several installations (or test runs) share a Redis"),
+    # Channels
+    _key("VOICE_TRANSPORT", "console", "which network carries alert calls; console writes to the outbox",
+         choices=("console", "asterisk", "twilio", "per-room")),
+    _key("VOICE_DIRECT_BACKEND", "asterisk",
+         "with VOICE_TRANSPORT=per-room: the back-end of calls that belong to no control room",
+         choices=("asterisk", "twilio")),
+    _key("SMS_TRANSPORT", "console", "which network carries SMS; console writes to the outbox",
+         choices=("console", "twilio")),
+    _key("FREE_NUMBER", "0800 0011", "the free number participants call, as the alerts say it"),
+    _key("MAX_MESSAGE_LENGTH", 640, "longest alert text an operator may type", minimum=1),
+    _key("MAX_RADIUS_M", 50_000, "largest alert circle in metres", minimum=1),
+    # The ledger
+    _key("DELIVERY_LEASE_S", 120, "seconds a worker may hold a delivery in 'sending' before the sweeper takes it back",
+         minimum=1),
+    _key("REQUEUE_AFTER_S", 60, "seconds a queued delivery may wait before the sweeper enqueues it again", minimum=1),
+    _key("MAX_ATTEMPTS", 5, "attempts per delivery before it is failed (busy, no answer, provider overloaded)",
+         minimum=1),
+    _key("RETRY_WINDOW_S", 1800, "seconds after launch during which a time-critical alert is still worth retrying",
+         minimum=0),
+    # Files and speech
+    _key("PROMPT_DIR", str(BASE_DIR / "instance" / "prompts"), "where rendered prompts are written"),
+    _key("RECORDINGS_DIR", str(BASE_DIR / "instance" / "recordings"), "where tips and call recordings are kept"),
+    _key("TTS_ENGINE", "espeak", "speech engine of the prompts"),
+    # The web
+    _key("SECURE_COOKIES", True, "session cookies are Secure; switch off only for plain-http development"),
+    _key("SESSION_LIFETIME_S", 8 * 3600, "seconds a web session lasts", minimum=60),
+    _key("LOGIN_MAX_FAILURES_ACCOUNT", 5, "failed logins per account within LOGIN_WINDOW_S before it is locked",
+         minimum=1),
+    _key("LOGIN_MAX_FAILURES_ADDRESS", 20, "failed logins per client address within LOGIN_WINDOW_S", minimum=1),
+    _key("LOGIN_WINDOW_S", 900, "window of the login failure counts, in seconds", minimum=1),
+    _key("SIGNUP_PER_HOUR", 10, "sign-ups per client address per hour", minimum=1),
+    _key("LINK_PER_HOUR", 5, "confirmation links per address per hour", minimum=1),
+    _key("MAP_CENTRE", (52.3079, 5.0417), "where the maps open: 'lat,lon'", kind="point"),
+    _key("MAP_TILE_URL", "", "tile server of the maps; empty: circles and points on a plain background"),
+    _key("TRUNK_SECRET_KEY", "", "Fernet key of trunk secrets; empty: one derived from SECRET_KEY", secret=True),
+    # Twilio
+    _key("TWILIO_ACCOUNT_SID", "", "the Twilio account of SMS and calls outside any Twilio trunk"),
+    _key("TWILIO_AUTH_TOKEN", "", "that account's auth token; also checks its webhooks' signatures", secret=True),
+    _key("TWILIO_API_BASE_URL", "", "empty: Twilio itself; the tests point it at Prism"),
+    _key("TWILIO_FROM", "", "sender number of SMS"),
+    _key("TWILIO_MESSAGING_SERVICE_SID", "", "a messaging service SMS leave through instead of TWILIO_FROM"),
+    _key("TWILIO_VOICE_FROM", "", "caller ID of Twilio calls; empty: TWILIO_FROM"),
+    _key("PUBLIC_BASE_URL", "", "where Twilio reaches the webhooks; their signatures are checked against it"),
+    _key("SMS_RATE_PER_S", 10.0, "SMS per second per sender number", minimum=0.01),
+    _key("SMS_ALERT_VALIDITY_S", 1800, "seconds Twilio may try to deliver an alert SMS; 0: Twilio's default",
+         minimum=0),
+    _key("SMS_MAX_PACING_WAIT_S", 30.0,
+         "longest a send waits for its pacing slot before the job is retried later", minimum=0),
+    _key("TWILIO_CALLS_PER_S", 1.0, "calls per second through the configured Twilio account", minimum=0.01),
+    # Asterisk
+    _key("AMI_HOST", "127.0.0.1", "Asterisk Manager Interface host"),
+    _key("AMI_PORT", 5038, "Asterisk Manager Interface port", minimum=1),
+    _key("AMI_USER", "uitkijk", "AMI user"),
+    _key("AMI_SECRET", "", "AMI secret", secret=True),
+    _key("TRUNK_NAME", "provider", "name of the fallback trunk of alert calls"),
+    _key("TRUNK_DIAL_TEMPLATE", "PJSIP/{number}@provider", "dial string of the fallback trunk"),
+    _key("TRUNK_CALLER_ID", "+31850000000", "caller ID of the fallback trunk"),
+    _key("TRUNK_CHANNEL_LIMIT", 30, "simultaneous calls on the fallback trunk", minimum=1),
+    _key("TRUNK_CPS", 10.0, "calls per second started on the fallback trunk", minimum=0.01),
+    _key("TRUNK_CHANNEL_VARIABLES", {}, "extra channel variables set on every call: a JSON object", kind="json"),
+    _key("ASTERISK_PROMPT_DIR", "", "PROMPT_DIR as Asterisk sees it (chroot, container); empty: the same path"),
+    _key("ASTERISK_SOUND_DIR", "/var/lib/uitkijk/sounds",
+         "where `flask asterisk-config` tells Asterisk to find the fallback prompt"),
+    _key("ASTERISK_INSTANCE_DIR", "/var/lib/uitkijk/asterisk", "where `flask asterisk-config` keeps Asterisk's files"),
+    _key("ASTERISK_RECORDINGS_DIR", "", "RECORDINGS_DIR as Asterisk sees it; empty: the same path"),
+    _key("VOICE_RING_TIMEOUT_S", 30.0, "seconds a participant's phone rings", minimum=5),
+    _key("CALL_RESPONSE_GRACE_S", 15.0, "how much longer an Originate may go without any answer from Asterisk",
+         minimum=0),
+    _key("CALL_LEASE_S", 60.0, "a trunk channel lease in seconds; renewed while the call is up", minimum=1),
+    # The FastAGI server and the free number
+    _key("AGI_HOST", "127.0.0.1", "address the FastAGI server listens on"),
+    _key("AGI_PORT", 4573, "port the FastAGI server listens on", minimum=1),
+    _key("OPERATOR_LEASE_S", 4 * 3600, "longest an operator is held busy by one call, in seconds", minimum=1),
+    _key("CALL_MAX_S", 4 * 3600, "longest a bridged call may last, in seconds", minimum=1),
+    _key("IVR_SNAPSHOT_S", 2.0, "seconds between checks of the FastAGI server's snapshot of callers and routes",
+         minimum=0.1),
+    _key("IVR_DEFAULT_LANGUAGE", "nl", "language of the free number's prompts for unknown callers"),
+    _key("IVR_TITLE_LANGUAGE", "nl", "language the actions' titles are spoken in"),
+    _key("IVR_RING_S", 20, "seconds an operator rings before the next one is tried", minimum=1),
+    _key("IVR_CONTROL_ROOM_RING_S", 30, "seconds the control room rings", minimum=1),
+    _key("IVR_MENU_TIMEOUT_S", 6, "seconds a menu waits for a key", minimum=1),
+    _key("IVR_CODE_TIMEOUT_S", 10, "seconds the action code prompt waits for digits", minimum=1),
+    _key("IVR_MAX_TRIES", 3, "tries of a menu or code before the caller goes to the control room", minimum=1),
+    _key("IVR_TIP_MAX_S", 120, "longest tip a caller may record, in seconds", minimum=1),
+    _key("IVR_IDLE_TO_GENERAL_LINE", True, "callers go to the control room's general line when no action is active"),
+    # Public alerts (AMBER, published missing persons): CAP 1.2 documents, feeds, partner webhooks, the page
+    _key("CAP_SENDER", "uitkijk@politie.nl", "CAP <sender>: an address naming the issuing organisation"),
+    _key("CAP_SENDER_NAME", "Politie via Uitkijk", "CAP <senderName>"),
+    _key("CAP_STATUS", "Actual", "CAP <status>: exercises and test systems say so in every document",
+         choices=("Actual", "Exercise", "Test")),
+    _key("CAP_SIGNING_KEY_FILE", "", "PEM file of the signing key; without it documents are not signed (logged)"),
+    _key("CAP_SIGNING_CERT_FILE", "", "PEM file of the signing certificate"),
+    _key("PUBLIC_ALERT_TTL_S", 24 * 3600, "<expires> of an Alert or Update in seconds; an Update renews it",
+         minimum=60),
+    _key("PUBLIC_CANCEL_TTL_S", 3600, "how long a Cancel stays in the feeds, so every poller clears its screen",
+         minimum=0),
+    _key("PUBLIC_FEED_MAX_AGE_S", 10, "Cache-Control max-age of the feeds (pollers revalidate with ETag)", minimum=0),
+    _key("PHOTO_MAX_BYTES", 10 * 1024 * 1024, "largest photo upload in bytes", minimum=1),
+    _key("PHOTO_MAX_SIDE", 1200, "photos are scaled down to at most this many pixels a side", minimum=16),
+    _key("PARTNER_TIMEOUT_S", 5.0, "seconds a partner webhook may take to answer", minimum=0.1),
+    _key("PARTNER_MAX_ATTEMPTS", 8, "attempts of a partner webhook delivery", minimum=1),
+    _key("PARTNER_RETRY_BASE_S", 10.0, "first retry of a partner webhook after this, doubling up to the maximum",
+         minimum=0.1),
+    _key("PARTNER_RETRY_MAX_S", 900.0, "longest wait between partner webhook retries", minimum=0.1),
+)
+
+KEYS: dict[str, Key] = {key.name: key for key in SCHEMA}
+DEFAULTS: dict[str, Any] = {key.name: key.default for key in SCHEMA}
+
+
+def default(name):
+    """The schema's default of one key (for dataclasses whose fields mirror configuration keys)."""
+    return KEYS[name].default
+
+
+class Config(dict):
+    """The effective configuration: a plain dict of typed values, plus where each came from."""
+
+    def __init__(self, values=(), sources=None, unknown=()):
+        super().__init__(values)
+        self.sources: dict[str, str] = dict(sources or {})
+        self.unknown: tuple[str, ...] = tuple(unknown)
+
+    def describe(self):
+        """(key, shown value, source, description) per schema key; secrets masked."""
+        rows = []
+        for key in SCHEMA:
+            value = self.get(key.name, key.default)
+            shown = ("********" if value else "(empty)") if key.secret else _show(value)
+            rows.append((key.name, shown, self.sources.get(key.name, "default"), key.description))
+        return rows
+
+
+def _show(value):
+    if isinstance(value, str) and "://" in value:
+        parts = urlsplit(value)
+        if parts.password:
+            netloc = f"{parts.username or ''}:********@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+            return urlunsplit(parts._replace(netloc=netloc))
+    if isinstance(value, tuple):
+        return ",".join(str(part) for part in value)
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)
 
 
 def load_config(overrides=None, environ=None):
-    """Return the effective configuration as a plain dict."""
+    """Return the effective configuration (a Config): defaults < environment < overrides, each parsed once.
+
+    Override keys outside the schema (Flask's own, e.g. TESTING) pass through unchanged.
+    """
+    if isinstance(overrides, Config):
+        return overrides  # already effective (the app hands its configuration to the runtime)
     environ = os.environ if environ is None else environ
-    config = dict(DEFAULTS)
-    for key, default in DEFAULTS.items():
-        for name in (key, f"UITKIJK_{key}"):
+    config = Config(DEFAULTS, dict.fromkeys(KEYS, "default"), unknown=sorted(
+        name for name in environ
+        if name.startswith(ENV_PREFIX) and name[len(ENV_PREFIX):] not in KEYS and name not in TOOLING_VARIABLES))
+    for key in SCHEMA:
+        for name in (key.name, ENV_PREFIX + key.name):
             if name in environ:
-                config[key] = _parse(key, environ[name])
-    config.update(overrides or {})
+                config[key.name] = key.parse(environ[name], f"environment {name}")
+                config.sources[key.name] = f"environment {name}"
+    for name, value in (overrides or {}).items():
+        if name in KEYS:
+            config[name] = KEYS[name].parse(value, "overrides")
+            config.sources[name] = "overrides"
+        else:
+            config[name] = value
     return config
+
+
+def effective(config):
+    """`config` as a Config: itself if it is one; any other mapping (Flask's app.config, a test's
+    partial dict) parsed over the defaults, without reading the environment."""
+    return config if isinstance(config, Config) else load_config(config, environ={})

@@ -226,7 +226,7 @@ def save_trunk(session, data, actor, config, trunk_id=None):
     room_id = _int(data, "control_room_id", 1, 2 ** 31) if room_raw else None
     if room_id is not None and session.get(ControlRoom, room_id) is None:
         raise ValidationError("control_room_id", f"unknown control room {room_id}")
-    caller_id = _caller_id(data, config.get("DEFAULT_REGION", "NL"))
+    caller_id = _caller_id(data, config["DEFAULT_REGION"])
     channel_limit = _int(data, "channel_limit", 1, MAX_CHANNELS)
     try:
         cps = float((data.get("calls_per_second") or "").strip())

@@ -19,6 +19,8 @@ _current = None
 class Runtime:
     def __init__(self, config):
         self.config = config
+        if getattr(config, "unknown", ()):
+            log.warning("unknown configuration variables, ignored (a typo?): %s", ", ".join(config.unknown))
         self.db = Database(config["DATABASE_URL"])
         self.redis = Redis.from_url(config["REDIS_URL"])
         from .queues import Queues

@@ -1,40 +1,31 @@
-"""Tunables of the call flows, read from the configuration (defaults here)."""
+"""Tunables of the call flows, read from the configuration (typed, with their defaults, in core.config)."""
 from dataclasses import dataclass
+
+from core.config import default, effective
 
 
 @dataclass(frozen=True)
 class FlowSettings:
-    default_language: str = "nl"
+    default_language: str = default("IVR_DEFAULT_LANGUAGE")
     # Language the actions' titles are rendered in at launch (titles are typed by operators).
-    title_language: str = "nl"
-    ring_s: int = 20  # an operator rings this long before the next stage
-    control_room_ring_s: int = 30
-    menu_timeout_s: int = 6
-    code_timeout_s: int = 10
-    max_tries: int = 3
-    tip_max_s: int = 120
+    title_language: str = default("IVR_TITLE_LANGUAGE")
+    ring_s: int = default("IVR_RING_S")  # an operator rings this long before the next stage
+    control_room_ring_s: int = default("IVR_CONTROL_ROOM_RING_S")
+    menu_timeout_s: int = default("IVR_MENU_TIMEOUT_S")
+    code_timeout_s: int = default("IVR_CODE_TIMEOUT_S")
+    max_tries: int = default("IVR_MAX_TRIES")
+    tip_max_s: int = default("IVR_TIP_MAX_S")
     min_tip_s: float = 1.0  # shorter recordings are an accidental key press, not a tip
     # Put callers through to the control room's general line when there is no active action.
-    idle_to_general_line: bool = True
+    idle_to_general_line: bool = default("IVR_IDLE_TO_GENERAL_LINE")
 
     @classmethod
     def from_config(cls, config):
-        def number(key, default):
-            value = int(config.get(key, default))
-            if value < 1:
-                raise ValueError(f"{key} must be at least 1, not {value}")
-            return value
-        idle = config.get("IVR_IDLE_TO_GENERAL_LINE", True)
-        if isinstance(idle, str):
-            idle = idle.strip().lower() not in {"0", "false", "no", "off", ""}
+        config = effective(config)
         return cls(
-            default_language=config.get("IVR_DEFAULT_LANGUAGE", "nl"),
-            title_language=config.get("IVR_TITLE_LANGUAGE", "nl"),
-            ring_s=number("IVR_RING_S", cls.ring_s),
-            control_room_ring_s=number("IVR_CONTROL_ROOM_RING_S", cls.control_room_ring_s),
-            menu_timeout_s=number("IVR_MENU_TIMEOUT_S", cls.menu_timeout_s),
-            code_timeout_s=number("IVR_CODE_TIMEOUT_S", cls.code_timeout_s),
-            max_tries=number("IVR_MAX_TRIES", cls.max_tries),
-            tip_max_s=number("IVR_TIP_MAX_S", cls.tip_max_s),
-            idle_to_general_line=bool(idle),
+            default_language=config["IVR_DEFAULT_LANGUAGE"], title_language=config["IVR_TITLE_LANGUAGE"],
+            ring_s=config["IVR_RING_S"], control_room_ring_s=config["IVR_CONTROL_ROOM_RING_S"],
+            menu_timeout_s=config["IVR_MENU_TIMEOUT_S"], code_timeout_s=config["IVR_CODE_TIMEOUT_S"],
+            max_tries=config["IVR_MAX_TRIES"], tip_max_s=config["IVR_TIP_MAX_S"],
+            idle_to_general_line=config["IVR_IDLE_TO_GENERAL_LINE"],
         )

@@ -12,19 +12,19 @@ from typing import Optional
 
 from redis import Redis
 
+from core.config import default, effective
 from core.numbers import mask
 from core.sms_replies import unsubscribe_number
 from core.transports import PermanentFailure, SendResult, TransientFailure
 from sms.sender import PermanentSendError, TransientSendError, TwilioSmsSender
 from twilio_gateway.accounts import PerAccountTransport, TwilioAccounts
 from twilio_gateway.callbacks import SMS_STATUS, callback_url, checked_public_base_url
-from twilio_gateway.pacing import DEFAULT_MAX_WAIT_S, Pacer, SendSchedule
+from twilio_gateway.pacing import Pacer, SendSchedule
 
 log = logging.getLogger(__name__)
 
 UNSUBSCRIBED_CODE = 21610
 # An alert still queued at Twilio after this long is dropped there: it would arrive too late.
-DEFAULT_ALERT_VALIDITY_S = 1800
 
 
 class TwilioSmsTransport:
@@ -36,8 +36,8 @@ class TwilioSmsTransport:
     def __init__(self, client, schedule: SendSchedule, *, rate_per_s: float,
                  from_number: Optional[str] = None, messaging_service_sid: Optional[str] = None,
                  public_base_url: Optional[str] = None,
-                 alert_validity_s: Optional[int] = DEFAULT_ALERT_VALIDITY_S,
-                 max_pacing_wait_s: float = DEFAULT_MAX_WAIT_S):
+                 alert_validity_s: Optional[int] = default("SMS_ALERT_VALIDITY_S"),
+                 max_pacing_wait_s: float = default("SMS_MAX_PACING_WAIT_S")):
         # Validates the sender (number, sender ID or Messaging Service) before any send.
         self._plain = TwilioSmsSender(client, from_number=from_number, messaging_service_sid=messaging_service_sid)
         self._client = client
@@ -80,15 +80,15 @@ def make_sms_transport(config, channel="sms"):
     """The transport from the Twilio trunks, TWILIO_* settings, PUBLIC_BASE_URL and SMS_RATE_PER_S (see the README)."""
     if channel != "sms":
         raise ValueError(f"the Twilio SMS transport reaches the sms channel, not {channel!r}")
+    config = effective(config)
     redis = Redis.from_url(config["REDIS_URL"])
-    schedule = SendSchedule(redis, prefix=f"{config.get('QUEUE_PREFIX', 'uitkijk')}:sms-rate")
-    validity = config.get("SMS_ALERT_VALIDITY_S", DEFAULT_ALERT_VALIDITY_S)
+    schedule = SendSchedule(redis, prefix=f"{config['QUEUE_PREFIX']}:sms-rate")
 
     def build(account, client):
         return TwilioSmsTransport(
             client, schedule, rate_per_s=account.rate_per_s, from_number=account.from_number,
             messaging_service_sid=account.messaging_service_sid,
-            public_base_url=config.get("PUBLIC_BASE_URL") or None,
-            alert_validity_s=int(validity) if validity else None,
-            max_pacing_wait_s=float(config.get("SMS_MAX_PACING_WAIT_S", DEFAULT_MAX_WAIT_S)))
+            public_base_url=config["PUBLIC_BASE_URL"] or None,
+            alert_validity_s=config["SMS_ALERT_VALIDITY_S"] or None,
+            max_pacing_wait_s=config["SMS_MAX_PACING_WAIT_S"])
     return PerAccountTransport(TwilioSmsTransport.name, TwilioAccounts(config, channel), build)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from core.config import effective
 from core.configuration import trunk_for_room, trunk_secret
 from core.models import Action, Trunk
 from core.secrets import SecretUnavailable
@@ -39,8 +40,6 @@ from .client import twilio_client_for
 log = logging.getLogger(__name__)
 
 CHANNELS = ("sms", "voice")
-DEFAULT_SMS_RATE_PER_S = 10.0
-DEFAULT_CALLS_PER_S = 1.0  # Twilio's default outbound calls per second for an account
 FAILURE_CODE = "twilio-account"  # the code of a PermanentFailure: no usable account for the send
 
 
@@ -59,6 +58,7 @@ class TwilioAccount:
 def configured_account(config, channel) -> TwilioAccount | None:
     """The configuration's account as `channel` uses it; None when neither TWILIO_ACCOUNT_SID nor
     TWILIO_AUTH_TOKEN is set, ValueError when only one is."""
+    config = effective(config)
     keys = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
     missing = [key for key in keys if not config.get(key)]
     if len(missing) == len(keys):
@@ -67,10 +67,10 @@ def configured_account(config, channel) -> TwilioAccount | None:
         raise ValueError(f"Twilio is not configured: set {' and '.join(missing)}")
     sid, token = config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"]
     if channel == "sms":
-        return TwilioAccount("configuration", sid, token, config.get("TWILIO_FROM") or None, _sms_rate(config),
-                             config.get("TWILIO_MESSAGING_SERVICE_SID") or None)
-    return TwilioAccount("configuration", sid, token, config.get("TWILIO_VOICE_FROM") or config.get("TWILIO_FROM")
-                         or None, float(config.get("TWILIO_CALLS_PER_S", DEFAULT_CALLS_PER_S)))
+        return TwilioAccount("configuration", sid, token, config["TWILIO_FROM"] or None, config["SMS_RATE_PER_S"],
+                             config["TWILIO_MESSAGING_SERVICE_SID"] or None)
+    return TwilioAccount("configuration", sid, token, config["TWILIO_VOICE_FROM"] or config["TWILIO_FROM"] or None,
+                         config["TWILIO_CALLS_PER_S"])
 
 
 class TwilioAccounts:
@@ -80,8 +80,8 @@ class TwilioAccounts:
         if channel not in CHANNELS:
             raise ValueError(f"no Twilio accounts for channel {channel!r}")
         self.channel = channel
+        self._config = config = effective(config)
         self.configured = configured_account(config, channel)
-        self._config = config
         self._clients = {}
         self._lock = threading.Lock()
 
@@ -117,7 +117,7 @@ class TwilioAccounts:
         except SecretUnavailable as exc:
             log.error("Twilio trunk %s cannot send: its auth token is unavailable: %s", trunk.name, exc)
             raise PermanentFailure(FAILURE_CODE, f"Twilio trunk {trunk.name}: auth token unavailable: {exc}") from None
-        rate = trunk.calls_per_second if self.channel == "voice" else _sms_rate(self._config)
+        rate = trunk.calls_per_second if self.channel == "voice" else self._config["SMS_RATE_PER_S"]
         return TwilioAccount(f"trunk {trunk.name}", (trunk.settings or {}).get("account_sid"), token,
                              trunk.caller_id, rate)
 
@@ -173,6 +173,3 @@ def auth_tokens(session, config, account_sid) -> Iterator[str]:
             except SecretUnavailable as exc:
                 log.warning("Twilio trunk %s: auth token unavailable: %s", trunk.name, exc)
 
-
-def _sms_rate(config):
-    return float(config.get("SMS_RATE_PER_S", DEFAULT_SMS_RATE_PER_S))

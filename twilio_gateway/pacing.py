@@ -14,12 +14,12 @@ import math
 import time
 from typing import Callable
 
+from core.config import default
 from core.transports import TransientFailure
 
 # Pace a little below the configured rate: the limit counts where requests arrive (at Twilio),
 # and network jitter could otherwise push one request into the previous second there.
 HEADROOM = 0.98
-DEFAULT_MAX_WAIT_S = 30.0
 
 # KEYS[1]: the key's next free slot. ARGV[1]: interval (µs), ARGV[2]: longest wait (µs).
 # Returns {1, µs to wait} with the slot reserved, or {0, µs} when the slot is too far away.
@@ -55,7 +55,7 @@ class Pacer:
     """Waits for one sender's slots: ``rate_per_s`` at most, across every process."""
 
     def __init__(self, schedule: SendSchedule, key: str, rate_per_s: float,
-                 max_wait_s: float = DEFAULT_MAX_WAIT_S, sleep: Callable[[float], None] = time.sleep):
+                 max_wait_s: float = default("SMS_MAX_PACING_WAIT_S"), sleep: Callable[[float], None] = time.sleep):
         if isinstance(rate_per_s, bool) or not isinstance(rate_per_s, (int, float)) or not rate_per_s > 0:
             raise ValueError(f"rate: expected a positive number per second, got {rate_per_s!r}")
         if not key:

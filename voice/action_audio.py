@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 class ActionAudio:
     def __init__(self, config):
-        self.store = PromptStore(config["PROMPT_DIR"], get_engine(config.get("TTS_ENGINE", "espeak")))
+        self.store = PromptStore(config["PROMPT_DIR"], get_engine(config["TTS_ENGINE"]))
 
     def prepare_action(self, session, action):
         """Speak the alert (every language) and the title before the first call.

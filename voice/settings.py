@@ -1,6 +1,6 @@
 """The voice side's configuration, read once from the project's config dict.
 
-Keys (defaults in core.config.DEFAULTS):
+Keys (typed, with their defaults, in core.config.SCHEMA):
     AMI_HOST, AMI_PORT, AMI_USER, AMI_SECRET      the Asterisk Manager Interface
     TRUNK_NAME, TRUNK_DIAL_TEMPLATE, TRUNK_CALLER_ID, TRUNK_CHANNEL_LIMIT, TRUNK_CPS
     TRUNK_CHANNEL_VARIABLES  extra channel variables set on every call ({name: value}, or JSON), e.g.
@@ -13,13 +13,12 @@ Keys (defaults in core.config.DEFAULTS):
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from asterisk_conf.model import TrunkConf
-from core.config import DEFAULTS
+from core.config import effective
 
 
 
@@ -40,27 +39,17 @@ class VoiceSettings:
 
     @classmethod
     def from_config(cls, config) -> VoiceSettings:
-        def get(key, kind):
-            value = config.get(key, DEFAULTS[key])
-            try:
-                return kind(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"{key}={value!r}: expected {kind.__name__}") from None
-
-        trunk = TrunkConf(name=get("TRUNK_NAME", str), dial_template=get("TRUNK_DIAL_TEMPLATE", str),
-                          caller_id=get("TRUNK_CALLER_ID", str),
-                          channel_limit=get("TRUNK_CHANNEL_LIMIT", int), cps=get("TRUNK_CPS", float))
+        config = effective(config)
+        trunk = TrunkConf(name=config["TRUNK_NAME"], dial_template=config["TRUNK_DIAL_TEMPLATE"],
+                          caller_id=config["TRUNK_CALLER_ID"], channel_limit=config["TRUNK_CHANNEL_LIMIT"],
+                          cps=config["TRUNK_CPS"])
         settings = cls(
-            ami_host=get("AMI_HOST", str), ami_port=get("AMI_PORT", int), ami_user=get("AMI_USER", str),
-            ami_secret=get("AMI_SECRET", str), trunk=trunk, prompt_dir=str(config["PROMPT_DIR"]),
-            asterisk_prompt_dir=get("ASTERISK_PROMPT_DIR", str) or str(config["PROMPT_DIR"]),
-            ring_timeout_s=get("VOICE_RING_TIMEOUT_S", float),
-            response_grace_s=get("CALL_RESPONSE_GRACE_S", float), lease_s=get("CALL_LEASE_S", float),
-            channel_variables=_channel_variables(config.get("TRUNK_CHANNEL_VARIABLES") or {}),
-            prefix=str(config.get("QUEUE_PREFIX", "uitkijk")))
-        for name in ("ring_timeout_s", "response_grace_s", "lease_s"):
-            if getattr(settings, name) <= 0:
-                raise ValueError(f"{name}: must be positive")
+            ami_host=config["AMI_HOST"], ami_port=config["AMI_PORT"], ami_user=config["AMI_USER"],
+            ami_secret=config["AMI_SECRET"], trunk=trunk, prompt_dir=config["PROMPT_DIR"],
+            asterisk_prompt_dir=config["ASTERISK_PROMPT_DIR"] or config["PROMPT_DIR"],
+            ring_timeout_s=config["VOICE_RING_TIMEOUT_S"], response_grace_s=config["CALL_RESPONSE_GRACE_S"],
+            lease_s=config["CALL_LEASE_S"], channel_variables=_channel_variables(config["TRUNK_CHANNEL_VARIABLES"]),
+            prefix=config["QUEUE_PREFIX"])
         if settings.lease_s <= settings.ring_timeout_s:
             raise ValueError("CALL_LEASE_S must exceed VOICE_RING_TIMEOUT_S (a ringing call holds its lease)")
         return settings
@@ -86,13 +75,6 @@ _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 def _channel_variables(value):
-    if isinstance(value, str):  # from the environment: a JSON object
-        try:
-            value = json.loads(value)
-        except ValueError:
-            raise ValueError("TRUNK_CHANNEL_VARIABLES: expected a JSON object") from None
-    if not isinstance(value, dict):
-        raise ValueError(f"TRUNK_CHANNEL_VARIABLES: expected a mapping, got {type(value).__name__}")
     for name, text in value.items():
         if not isinstance(name, str) or not _VARIABLE.fullmatch(name) or name.startswith("UITKIJK_"):
             raise ValueError(f"TRUNK_CHANNEL_VARIABLES: invalid or reserved variable name {name!r}")

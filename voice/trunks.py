@@ -83,8 +83,8 @@ def render_asterisk_config(session, config, target_dir, fallback_destination):
     the configuration, a PJSIP endpoint per enabled SIP trunk and per softphone operator admins configured."""
     settings = AsteriskSettings(
         ami_secret=config["AMI_SECRET"], fallback_destination=fallback_destination,
-        ami_host=config["AMI_HOST"], ami_port=int(config["AMI_PORT"]), ami_user=config["AMI_USER"],
-        agi_host=config["AGI_HOST"], agi_port=int(config["AGI_PORT"]),
+        ami_host=config["AMI_HOST"], ami_port=config["AMI_PORT"], ami_user=config["AMI_USER"],
+        agi_host=config["AGI_HOST"], agi_port=config["AGI_PORT"],
         sound_dir=config["ASTERISK_SOUND_DIR"], instance_dir=config["ASTERISK_INSTANCE_DIR"])
     trunks, operators = asterisk_objects(session, config)
     return render_config(Path(target_dir), settings, trunks, operators)

@@ -19,6 +19,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.twiml.voice_response import VoiceResponse
 
 from core import alert_calls
+from core.config import default, effective
 from core.messages import language_of
 from core.models import Delivery, Participant
 from core.numbers import mask
@@ -27,7 +28,7 @@ from twilio_gateway.accounts import PerAccountTransport, TwilioAccounts
 from twilio_gateway.callbacks import CALL_STATUS, VOICE_ALERT, callback_url, checked_public_base_url
 from twilio_gateway.client import last_response_headers
 from twilio_gateway.errors import PermanentSendError, classify_rest_error, classify_transport_error
-from twilio_gateway.pacing import DEFAULT_MAX_WAIT_S, Pacer, SendSchedule
+from twilio_gateway.pacing import Pacer, SendSchedule
 
 from .action_audio import ActionAudio
 
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 
 # The language Twilio's <Say> speaks for a participant's language.
 SAY_LANGUAGES = {"nl": "nl-NL", "en": "en-GB"}
-DEFAULT_RING_TIMEOUT_S = 30
 MAX_CALL_S = 600
 
 
@@ -51,7 +51,8 @@ class TwilioVoiceTransport:
 
     def __init__(self, client, schedule: SendSchedule, *, caller_id: str, public_base_url: str,
                  account_sid: str, calls_per_s: float, audio=None,
-                 ring_timeout_s: int = DEFAULT_RING_TIMEOUT_S, max_pacing_wait_s: float = DEFAULT_MAX_WAIT_S):
+                 ring_timeout_s: int = default("VOICE_RING_TIMEOUT_S"),
+                 max_pacing_wait_s: float = default("SMS_MAX_PACING_WAIT_S")):
         if not caller_id or not caller_id.startswith("+") or not caller_id[1:].isdigit():
             raise ValueError("TWILIO_VOICE_FROM: expected the E.164 Twilio number calls come from")
         if not 5 <= int(ring_timeout_s) <= 600:
@@ -138,27 +139,17 @@ def make_voice_transport(config, channel="voice"):
     VOICE_RING_TIMEOUT_S."""
     if channel != "voice":
         raise ValueError(f"the Twilio voice transport reaches the voice channel, not {channel!r}")
-    if not config.get("PUBLIC_BASE_URL"):
+    config = effective(config)
+    if not config["PUBLIC_BASE_URL"]:
         raise ValueError("the Twilio voice transport needs PUBLIC_BASE_URL: Twilio fetches the call flow there")
     redis = Redis.from_url(config["REDIS_URL"])
-    schedule = SendSchedule(redis, prefix=f"{config.get('QUEUE_PREFIX', 'uitkijk')}:twilio-rate")
-    audio = ActionAudio(config)
+                 account_sid: str, calls_per_s: float, audio=None,
+                 ring_timeout_s: int = default("VOICE_RING_TIMEOUT_S"),
+                 max_pacing_wait_s: float = default("SMS_MAX_PACING_WAIT_S")):
 
     def build(account, client):
         return TwilioVoiceTransport(
             client, schedule, caller_id=account.from_number or "", public_base_url=config["PUBLIC_BASE_URL"],
-            account_sid=account.account_sid, calls_per_s=account.rate_per_s, audio=audio,
-            ring_timeout_s=int(config.get("VOICE_RING_TIMEOUT_S", DEFAULT_RING_TIMEOUT_S)),
-            max_pacing_wait_s=float(config.get("SMS_MAX_PACING_WAIT_S", DEFAULT_MAX_WAIT_S)))
-    return TwilioVoiceTransports(TwilioVoiceTransport.name, TwilioAccounts(config, channel), build, audio)
-
-
-class TwilioVoiceTransports(PerAccountTransport):
-    """Each call through its action's account; the action's audio rendered at launch, as for Asterisk."""
-
-    def __init__(self, name, accounts, build, audio):
-        super().__init__(name, accounts, build)
-        self.audio = audio
-
-    def prepare_action(self, session, action):
-        self.audio.prepare_action(session, action)
+                 account_sid: str, calls_per_s: float, audio=None,
+                 ring_timeout_s: int = default("VOICE_RING_TIMEOUT_S"),
+                 max_pacing_wait_s: float = default("SMS_MAX_PACING_WAIT_S")):

@@ -25,7 +25,7 @@ def inbound_sms():
     """A participant texted the SMS number: STOP/START, or a tip for the action that alerted them."""
     try:
         with runtime().db.session() as session:
-            _, twiml = handle_inbound_sms(session, request.form, current_app.config.get("DEFAULT_REGION", "NL"))
+            _, twiml = handle_inbound_sms(session, request.form, current_app.config["DEFAULT_REGION"])
     except InboundSmsError as exc:
         return {"error": "bad_request", "reason": str(exc)}, 400
     return Response(twiml, mimetype="application/xml")

@@ -38,17 +38,17 @@ def runner():
     config = current_app.config
     base = config["PUBLIC_BASE_URL"]
     settings = FlowSettings.from_config(config)
-    directory = InboundDirectory(rt.db, config.get("DEFAULT_REGION", "NL"))
-    store = PromptStore(config["PROMPT_DIR"], get_engine(config.get("TTS_ENGINE", "espeak")))
+    directory = InboundDirectory(rt.db, config["DEFAULT_REGION"])
+    store = PromptStore(config["PROMPT_DIR"], get_engine(config["TTS_ENGINE"]))
     found = current_app.extensions["twilio_runner"] = TwimlRunner(
         flows={"inbound": InboundFlow(directory, settings), "alert": AlertFlow(directory, settings)},
         prompts=PromptAudio(store, lambda name: callback_url(base, f"{PROMPTS}/{name}")),
         records=CallRecords(rt.redis, config["QUEUE_PREFIX"]),
         urls=lambda path, **query: callback_url(base, path, **query),
         call_log=InboundCallLog(rt.db),
-        leases=OperatorLeases(rt.redis, config["QUEUE_PREFIX"], int(config.get("OPERATOR_LEASE_S", 4 * 3600))),
+        leases=OperatorLeases(rt.redis, config["QUEUE_PREFIX"], config["OPERATOR_LEASE_S"]),
         db=rt.db, paths={"event": VOICE_EVENT, "whisper": VOICE_WHISPER},
-        region=config.get("DEFAULT_REGION", "NL"), default_language=settings.default_language,
+        region=config["DEFAULT_REGION"], default_language=settings.default_language,
         on_tip_saved=lambda tip_id: enqueue_fetch(rt, tip_id))
     return found
 
@@ -83,7 +83,7 @@ def alert_call():
 def _start(flow, sid, participant_number, attempt=None, **facts):
     """Run `flow` for a call that just reached it; `participant_number` is the caller on the free
     number, the called number on an alert call."""
-    caller = normalise_caller_id(participant_number, current_app.config.get("DEFAULT_REGION", "NL"))
+    caller = normalise_caller_id(participant_number, current_app.config["DEFAULT_REGION"])
     log.info("%s call %s with %s", flow, sid, mask(caller))
     return twiml(runner().start(flow, sid, Started(call_ref=sid, caller=caller, **facts), attempt=attempt))
 

@@ -4,6 +4,7 @@ import json
 from sqlalchemy import func, select
 
 from core.models import Participant
+from tests.conftest import app_for, runtime_close
 
 
 def test_cli_participant_launch_end_and_outbox(app, work, tmp_path):
@@ -47,3 +48,19 @@ def test_create_token_prints_a_working_token(app, client):
     assert client.get("/api/actions", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     again = app.test_cli_runner().invoke(args=["create-token", "meldkamer"])
     assert again.exit_code != 0 and "exists" in again.output
+
+
+def test_flask_config_prints_each_key_its_source_and_masks_secrets(config, monkeypatch):
+    """`flask config` lists every key with where its value came from, never a secret, and unknown variables."""
+    monkeypatch.setenv("UITKIJK_AMI_SECRET", "very-secret-ami")
+    monkeypatch.setenv("UITKIJK_RING_S", "5")  # a typo of IVR_RING_S
+    app = next(app_for({**config, "MAX_ATTEMPTS": 7}))
+    result = app.test_cli_runner().invoke(args=["config"])
+    runtime_close()
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any(line.startswith("AMI_SECRET") and "********  [environment UITKIJK_AMI_SECRET]" in line for line in lines)
+    assert any(line.startswith("MAX_ATTEMPTS") and "7  [overrides]" in line for line in lines)
+    assert any(line.startswith("AMI_PORT") and "5038  [default]" in line for line in lines)
+    assert "very-secret-ami" not in result.output
+    assert "unknown: UITKIJK_RING_S" in result.output
