@@ -22,7 +22,7 @@ def _conditional(body, mimetype, last_modified):
     if last_modified is not None:
         response.last_modified = last_modified
     response.cache_control.public = True
-    response.cache_control.max_age = int(runtime().config["PUBLIC_FEED_MAX_AGE_S"])
+    response.cache_control.max_age = runtime().config["PUBLIC_FEED_MAX_AGE_S"]
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response.make_conditional(request)
 
