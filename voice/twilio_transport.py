@@ -143,13 +143,23 @@ def make_voice_transport(config, channel="voice"):
     if not config["PUBLIC_BASE_URL"]:
         raise ValueError("the Twilio voice transport needs PUBLIC_BASE_URL: Twilio fetches the call flow there")
     redis = Redis.from_url(config["REDIS_URL"])
-                 account_sid: str, calls_per_s: float, audio=None,
-                 ring_timeout_s: int = default("VOICE_RING_TIMEOUT_S"),
-                 max_pacing_wait_s: float = default("SMS_MAX_PACING_WAIT_S")):
+    schedule = SendSchedule(redis, prefix=f"{config['QUEUE_PREFIX']}:twilio-rate")
+    audio = ActionAudio(config)
 
     def build(account, client):
         return TwilioVoiceTransport(
             client, schedule, caller_id=account.from_number or "", public_base_url=config["PUBLIC_BASE_URL"],
-                 account_sid: str, calls_per_s: float, audio=None,
-                 ring_timeout_s: int = default("VOICE_RING_TIMEOUT_S"),
-                 max_pacing_wait_s: float = default("SMS_MAX_PACING_WAIT_S")):
+            account_sid=account.account_sid, calls_per_s=account.rate_per_s, audio=audio,
+            ring_timeout_s=int(config["VOICE_RING_TIMEOUT_S"]), max_pacing_wait_s=config["SMS_MAX_PACING_WAIT_S"])
+    return TwilioVoiceTransports(TwilioVoiceTransport.name, TwilioAccounts(config, channel), build, audio)
+
+
+class TwilioVoiceTransports(PerAccountTransport):
+    """Each call through its action's account; the action's audio rendered at launch, as for Asterisk."""
+
+    def __init__(self, name, accounts, build, audio):
+        super().__init__(name, accounts, build)
+        self.audio = audio
+
+    def prepare_action(self, session, action):
+        self.audio.prepare_action(session, action)
