@@ -57,6 +57,15 @@ def login_required(*roles):
     return decorator
 
 
+def admins_only(blueprint):
+    """Make every page of a blueprint for admins only."""
+    @blueprint.before_request
+    @login_required("admin")
+    def _admins_only():
+        return None
+    return blueprint
+
+
 def _limiter():
     rt = runtime()
     return LoginLimiter(rt.redis, rt.config["QUEUE_PREFIX"], LoginLimits.from_config(current_app.config))

@@ -6,16 +6,9 @@ from core.errors import Conflict, NotFound, ValidationError
 from publish.partners import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from web.db_session import session
 
-from .auth import audit_actor, login_required
+from .auth import admins_only, audit_actor
 
-bp = Blueprint("partners", __name__, url_prefix="/config/partners")
-
-
-@bp.before_request
-@login_required("admin")
-def _admins_only():
-    """Every page here is for admins only."""
-    return None
+bp = admins_only(Blueprint("partners", __name__, url_prefix="/config/partners"))
 
 
 @bp.get("/")

@@ -27,6 +27,16 @@ def _conditional(body, mimetype, last_modified):
     return response.make_conditional(request)
 
 
+def _revalidated(body, mimetype, etag):
+    """Public, but revalidated on every use (cheap with the ETag): a document, photo or page withdrawn
+    at the Cancel must not live on in browsers or caches."""
+    response = Response(body, mimetype=mimetype)
+    response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)
+
+
 def _current():
     db = session()
     return publication.current_events(db), publication.feeds_changed_at(db)
@@ -52,11 +62,8 @@ def cap_document(identifier):
         abort(404)
     if event.cap_xml is None:
         abort(410)
-    response = Response(event.cap_xml, mimetype="application/cap+xml")
-    response.set_etag(event.identifier)  # a CAP document never changes; it is only withdrawn
-    response.cache_control.public = True
-    response.cache_control.no_cache = True
-    return response.make_conditional(request)
+    # A CAP document never changes (it is only withdrawn): its identifier is its ETag.
+    return _revalidated(event.cap_xml, "application/cap+xml", event.identifier)
 
 
 @bp.get(urls.PHOTO)
@@ -66,12 +73,7 @@ def photo(token):
         abort(404)
     if found.data is None:
         abort(410)
-    response = Response(found.data, mimetype=found.mime_type)
-    response.set_etag(found.sha1)
-    # Revalidated on every use: a photo withdrawn at the Cancel must not live on in caches.
-    response.cache_control.public = True
-    response.cache_control.no_cache = True
-    return response.make_conditional(request)
+    return _revalidated(found.data, found.mime_type, found.sha1)
 
 
 @bp.get(urls.PAGE)
@@ -84,13 +86,9 @@ def page(token):
     language = "en" if request.args.get("lang") == "en" else "nl"
     config = runtime().config
     item = json_item(event, config, language)
-    response = Response(render_template(
+    html = render_template(
         "public/page.html", item=item, event=event, texts=event.content["texts"][language], words=PAGE[language],
         language=language, area=event.content["area"], ended=event.msg_type == "Cancel",
         page_url=urls.page_url(config, token), free_number=event.content["free_number"],
-        tiles=config.get("MAP_TILE_URL", "")))
-    # Revalidated on every view (cheap with the ETag), so a redaction at Cancel shows at once.
-    response.set_etag(etag_of(response.get_data()))
-    response.cache_control.public = True
-    response.cache_control.no_cache = True
-    return response.make_conditional(request)
+        tiles=config.get("MAP_TILE_URL", ""))
+    return _revalidated(html, "text/html", etag_of(html.encode()))

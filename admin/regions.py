@@ -5,18 +5,11 @@ from core import regions
 from core.errors import ValidationError
 from web.db_session import session
 
-from .auth import audit_actor, login_required
+from .auth import admins_only, audit_actor
 
-bp = Blueprint("regions", __name__, url_prefix="/config/regions")
+bp = admins_only(Blueprint("regions", __name__, url_prefix="/config/regions"))
 KIND_LABELS = {"province": "Provincie", "safety_region": "Veiligheidsregio", "police_unit": "Politie-eenheid"}
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
-@bp.before_request
-@login_required("admin")
-def _admins_only():
-    """Every page here is for admins only."""
-    return None
-
 @bp.get("/")
 def index():
     return render_template("config/regions.html", regions=regions.list_regions(session()), kinds=KIND_LABELS)

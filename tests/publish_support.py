@@ -43,6 +43,13 @@ def signing_files(directory, common_name="Uitkijk CAP signing (test)"):
     return str(key_path), str(cert_path), cert_pem
 
 
+def signed_config(config, signing, **extra):
+    """A test configuration that signs CAP documents with `signing` (from signing_files) and has a public address."""
+    key, cert, _ = signing
+    return {**config, "CAP_SIGNING_KEY_FILE": key, "CAP_SIGNING_CERT_FILE": cert,
+            "PUBLIC_BASE_URL": "https://uitkijk.example.nl", **extra}
+
+
 def schema():
     global _SCHEMA
     if _SCHEMA is None:

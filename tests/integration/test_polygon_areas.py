@@ -10,7 +10,7 @@ from core.models import Delivery, Region
 from lab import factories
 from tests.conftest import app_for
 from tests.integration.admin_web import login, make_user, post
-from tests.publish_support import cap_fields, consume_cap, signing_files
+from tests.publish_support import signed_config, cap_fields, consume_cap, signing_files
 
 NORTH_M_PER_DEG = 111_320.0
 
@@ -32,9 +32,7 @@ def signing(tmp_path):
 
 @pytest.fixture
 def app(config, signing):
-    key, cert, _ = signing
-    yield from app_for({**config, "SECURE_COOKIES": False, "CAP_SIGNING_KEY_FILE": key,
-                        "CAP_SIGNING_CERT_FILE": cert, "PUBLIC_BASE_URL": "https://uitkijk.example.nl"})
+    yield from app_for(signed_config(config, signing, SECURE_COOKIES=False))
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from core import publication
 from core.models import AuditEvent, Photo, Publication, utcnow
 from lab import factories
 from tests.conftest import app_for
-from tests.publish_support import DisplayPanel, b64, cap_fields, consume_cap, jpeg_with_gps, signing_files
+from tests.publish_support import signed_config, DisplayPanel, b64, cap_fields, consume_cap, jpeg_with_gps, signing_files
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -22,9 +22,7 @@ def signing(tmp_path):
 
 @pytest.fixture
 def app(config, signing):
-    key, cert, _ = signing
-    yield from app_for({**config, "CAP_SIGNING_KEY_FILE": key, "CAP_SIGNING_CERT_FILE": cert,
-                        "PUBLIC_BASE_URL": "https://uitkijk.example.nl", "CAP_STATUS": "Test"})
+    yield from app_for(signed_config(config, signing, CAP_STATUS="Test"))
 
 
 @pytest.fixture
