@@ -188,6 +188,24 @@ def show(action_id):
                            page_url=page_url)
 
 
+@bp.post("/<int:action_id>/publication")
+@login_required("operator")
+def update_publication(action_id):
+    """The operator changes a public action's title, message or area name: an Update goes out."""
+    db = session()
+    _action_or_404(action_id)
+    form = request.form
+    changes = {field: form[field] for field in ("title", "message", "area_name") if form.get(field, "").strip()}
+    try:
+        ActionService(runtime()).update_publication(db, action_id, audit_actor(), **changes)
+    except (ValidationError, Conflict) as exc:
+        db.rollback()
+        flash(f"Niet bijgewerkt: {exc}", "error")
+        return redirect(url_for("actions.show", action_id=action_id))
+    flash("Publicatie bijgewerkt (Update verstuurd).", "info")
+    return redirect(url_for("actions.show", action_id=action_id))
+
+
 @bp.post("/<int:action_id>/photos")
 @login_required("operator")
 def add_photos(action_id):

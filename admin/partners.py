@@ -4,7 +4,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from core import partners
 from core.errors import Conflict, NotFound, ValidationError
 from publish.partners import SIGNATURE_HEADER, TIMESTAMP_HEADER
-from web.db_session import session
+from core import public_urls as urls
+from web.db_session import runtime, session
 
 from .auth import admins_only, audit_actor
 
@@ -13,7 +14,9 @@ bp = admins_only(Blueprint("partners", __name__, url_prefix="/config/partners"))
 
 @bp.get("/")
 def index():
-    return render_template("config/partners.html", partners=partners.list_partners(session()))
+    signer = runtime().publisher.signer
+    return render_template("config/partners.html", partners=partners.list_partners(session()),
+                           signing=signer.describe() if signer else None, certificate_url=urls.CERTIFICATE)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -55,6 +55,15 @@ def json_feed():
     return _conditional(json_body(events, runtime().config), "application/json", changed)
 
 
+@bp.get(urls.CERTIFICATE)
+def certificate():
+    """The certificate CAP consumers check signatures against (during a rotation: the one signing now)."""
+    signer = runtime().publisher.signer
+    if signer is None:
+        abort(404)
+    return _revalidated(signer.cert_pem, "application/x-pem-file", signer.describe()["sha256"].replace(":", ""))
+
+
 @bp.get(urls.CAP_DOCUMENT)
 def cap_document(identifier):
     event = publication.event_by_identifier(session(), identifier)

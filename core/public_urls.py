@@ -5,6 +5,7 @@ CAP_DOCUMENT = "/publiek/cap/<identifier>.xml"
 PHOTO = "/publiek/foto/<token>.jpg"
 ATOM_FEED = "/publiek/cap.atom"
 JSON_FEED = "/publiek/alerts.json"
+CERTIFICATE = "/publiek/cap-certificaat.pem"
 DEFAULT_BASE = "http://127.0.0.1:5000"
 
 

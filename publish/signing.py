@@ -6,6 +6,8 @@ the certificate travels in each signature's KeyInfo so consumers can check it ag
 import logging
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from lxml import etree
 from signxml import SignatureMethod, DigestAlgorithm, XMLSigner
 
@@ -24,6 +26,12 @@ class CapSigner:
     def sign(self, alert):
         """The alert element with a ds:Signature appended as its last child (the CAP schema's slot for it)."""
         return self._signer.sign(alert, key=self.key_pem, cert=self.cert_pem)
+
+    def describe(self):
+        """What an admin checks when rotating: whose certificate, its fingerprint, until when."""
+        cert = x509.load_pem_x509_certificate(self.cert_pem)
+        return {"subject": cert.subject.rfc4514_string(), "not_after": cert.not_valid_after_utc,
+                "sha256": cert.fingerprint(hashes.SHA256()).hex(":")}
 
     @classmethod
     def from_config(cls, config):

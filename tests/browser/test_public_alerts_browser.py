@@ -75,3 +75,26 @@ def test_amber_alert_with_photo_page_tags_and_redaction(web_server, page, chromi
     assert requests.get(og_image, timeout=5).status_code == 410
     screenshot(public, "public-amber-page-ended")
     visitor.close()
+
+
+def test_the_operator_updates_a_public_alert_from_the_follow_page(web_server, page, chromium):
+    """Changing the description on the follow page publishes an Update the public page shows."""
+    operator_id = _room(web_server)
+    sign_in_as(page, web_server, "operator", operator_id=operator_id)
+    page.goto(f"{web_server.url}/actions/new")
+    page.select_option("#kind", "amber_alert")
+    page.select_option("#area_type", "country")
+    page.fill("#title", "Sanne (8) vermist")
+    page.fill("#message", "Meisje van 8, roze jas.")
+    page.click("#launch-button")
+    page.wait_for_url(re.compile(r"/actions/\d+$"))
+    public_url = page.locator("#public-page-link").get_attribute("href")
+    page.fill("#pub-message", "Meisje van 8, roze jas. Gezien bij station Utrecht Centraal.")
+    page.click("#update-button")
+    expect(page.locator(".flash-info")).to_contain_text("Update")
+    visitor = chromium.new_context()
+    public = visitor.new_page()
+    public.goto(public_url)
+    expect(public.locator("h1")).to_have_text("AMBER Alert (bijgewerkt): Sanne (8) vermist")
+    expect(public.locator("#description")).to_contain_text("Utrecht Centraal")
+    visitor.close()

@@ -10,6 +10,7 @@ from core import publication
 from core.models import AuditEvent, Photo, Publication, utcnow
 from lab import factories
 from tests.conftest import app_for
+from tests.integration.admin_web import login, make_user
 from tests.publish_support import signed_config, DisplayPanel, b64, cap_fields, consume_cap, jpeg_with_gps, signing_files
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -202,3 +203,14 @@ def test_the_alert_sms_of_a_public_action_links_its_page(app, client, auth, room
     sms = [m for m in outbox if m["channel"] == "sms"]
     assert len(sms) == 1 and action["publication"]["page_url"] in sms[0]["body"]
     assert "Foto en info: https://uitkijk.example.nl/publiek/" in sms[0]["body"]
+
+
+def test_consumers_fetch_the_signing_certificate_and_admins_see_which_it_is(app, client, signing):
+    """The certificate is public at a fixed address; the admin's partner page names its fingerprint."""
+    response = client.get("/publiek/cap-certificaat.pem")
+    assert response.status_code == 200 and response.get_data() == signing[2]
+    app.config["SECURE_COOKIES"] = False
+    admin = app.test_client()
+    login(admin, make_user(app, "admin"))
+    page = admin.get("/config/partners/").get_data(as_text=True)
+    assert "Uitkijk CAP signing (test)" in page and "SHA-256" in page
