@@ -142,7 +142,8 @@ SCHEMA: tuple[Key, ...] = (
     _key("TWILIO_FROM", "", "sender number of SMS"),
     _key("TWILIO_MESSAGING_SERVICE_SID", "", "a messaging service SMS leave through instead of TWILIO_FROM"),
     _key("TWILIO_VOICE_FROM", "", "caller ID of Twilio calls; empty: TWILIO_FROM"),
-    _key("PUBLIC_BASE_URL", "", "where Twilio reaches the webhooks; their signatures are checked against it"),
+    _key("PUBLIC_BASE_URL", "", "where Twilio reaches the webhooks (their signatures are checked against it) and "
+         "the public reaches the alert pages, photos and CAP documents"),
     _key("SMS_RATE_PER_S", 10.0, "SMS per second per sender number", minimum=0.01),
     _key("SMS_ALERT_VALIDITY_S", 1800, "seconds Twilio may try to deliver an alert SMS; 0: Twilio's default",
          minimum=0),
