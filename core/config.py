@@ -115,6 +115,8 @@ SCHEMA: tuple[Key, ...] = (
     _key("DELIVERY_LEASE_S", 120, "seconds a worker may hold a delivery in 'sending' before the sweeper takes it back",
          minimum=1),
     _key("REQUEUE_AFTER_S", 60, "seconds a queued delivery may wait before the sweeper enqueues it again", minimum=1),
+    _key("SWEEP_INTERVAL_S", 15.0, "seconds between the sweeper's rounds (in every worker; a Redis lock picks one)",
+         minimum=0.1),
     _key("MAX_ATTEMPTS", 5, "attempts per delivery before it is failed (busy, no answer, provider overloaded)",
          minimum=1),
     _key("RETRY_WINDOW_S", 1800, "seconds after launch during which a time-critical alert is still worth retrying",

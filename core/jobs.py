@@ -109,11 +109,15 @@ def after_reached(rt, session, delivery):
             enqueue_sends(rt.queues.for_action(action.time_critical), [[closing_id]])
 
 
-def sweep():
-    """Re-enqueue what the ledger holds but no queue does: lost jobs, expired leases, due quiet-hour sends."""
+def sweep(requeue_after_s=None):
+    """Re-enqueue what the ledger holds but no queue does: lost jobs, expired leases, due quiet-hour sends.
+
+    requeue_after_s=0 takes every queued row (after a Redis restart that may have lost all jobs)."""
     rt = runtime.get()
+    if requeue_after_s is None:
+        requeue_after_s = rt.config["REQUEUE_AFTER_S"]
     with rt.db.session() as session:
-        ids = ledger.stale(session, rt.config["DELIVERY_LEASE_S"], rt.config["REQUEUE_AFTER_S"])
+        ids = ledger.stale(session, rt.config["DELIVERY_LEASE_S"], requeue_after_s)
         if not ids:
             return 0
         ledger.mark_enqueued(session, ids)
