@@ -89,11 +89,18 @@ def retry_or_fail(rt, session, delivery, reason, retry_after):
         ledger.transition(session, delivery.id, "failed", error=f"gave up: {reason}"[:200])
         return
     delay = retry_after or min(MAX_RETRY_S, RETRY_BASE_S * 2 ** (delivery.attempts - 1))
-    delay = delay * random.uniform(1.0, 1.2)
-    ledger.retry_later(session, delivery.id, delay, reason)
+    not_before = utcnow() + timedelta(seconds=delay * random.uniform(1.0, 1.2))
+    ledger.retry_later(session, delivery.id, not_before, reason)
     session.commit()
-    rt.queues.for_action(action.time_critical).enqueue_in(
-        timedelta(seconds=delay), send_deliveries, [delivery.id], result_ttl=0)
+    rt.queues.for_action(action.time_critical).enqueue_at(
+        run_at(not_before), send_deliveries, [delivery.id], result_ttl=0)
+
+
+def run_at(not_before):
+    """When the retry job of a row held until not_before may run. RQ keeps scheduled times in whole seconds,
+    rounded down: a job scheduled for 12:00:00.7 would run at 12:00:00 and find its row not yet due."""
+    whole = not_before.replace(microsecond=0)
+    return whole if whole == not_before else whole + timedelta(seconds=1)
 
 
 def after_reached(rt, session, delivery):

@@ -137,8 +137,8 @@ def mark_enqueued(session, delivery_ids):
     session.execute(update(Delivery).where(Delivery.id.in_(delivery_ids)).values(enqueued_at=utcnow()))
 
 
-def retry_later(session, delivery_id, delay_s, reason):
-    return transition(session, delivery_id, "queued", not_before=utcnow() + timedelta(seconds=delay_s),
+def retry_later(session, delivery_id, not_before, reason):
+    return transition(session, delivery_id, "queued", not_before=not_before,
                       enqueued_at=utcnow(), error=reason[:200], claim_token=None)
 
 
