@@ -21,12 +21,23 @@ if [ ! -f instance/admin-password ]; then
   fi
 fi
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+# Each loop below runs in a process group of its own: stopping the group stops the loop and its process.
+cleanup() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
 trap cleanup EXIT INT TERM
-$PY worker.py & pids+=($!)
-$PY -m ivr.fastagi & pids+=($!)
+# Each process is started again if it ever exits: one crashed process must not take the others down.
+keep_running() {
+  set -m
+  ( while true; do "$@" || true; echo "$* exited; starting it again in 2 s" >&2; sleep 2; done ) & pids+=($!)
+  set +m
+}
+keep_running $PY worker.py
+keep_running $PY -m ivr.fastagi
 # Alert calls through Asterisk: the call service places them and reads their outcomes from AMI.
-case "${VOICE_TRANSPORT:-console}" in asterisk|per-room) $PY -m voice.call_events & pids+=($!) ;; esac
+case "${VOICE_TRANSPORT:-console}" in asterisk|per-room) keep_running $PY -m voice.call_events ;; esac
 echo "Uitkijk is running: http://127.0.0.1:${PORT:-5000}/  (API: /api/openapi.json)"
-$PY -m flask run --host 127.0.0.1 --port "${PORT:-5000}" & pids+=($!)
-wait -n "${pids[@]}"
+keep_running $PY -m flask run --host 127.0.0.1 --port "${PORT:-5000}"
+wait
