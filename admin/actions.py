@@ -14,7 +14,7 @@ from core.messages import RESULT_TEXT
 from core.models import ACTION_RESULTS
 from core.publication import publication_of
 from core import public_urls as urls
-from sms.compose import compose_alert
+from core.sms_texts import compose_alert
 from web.db_session import runtime, session
 
 from .auth import audit_actor, current_user, login_required

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .model import AsteriskSettings, OperatorConf, TrunkConf
+from core.asterisk_values import AsteriskSettings, OperatorConf, TrunkConf
 
 TRANSPORT = "uitkijk-udp"
 CODECS = "alaw,ulaw"

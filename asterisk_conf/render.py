@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from string import Template
 
-from .model import AsteriskSettings, OperatorConf, TrunkConf
+from core.asterisk_values import AsteriskSettings, OperatorConf, TrunkConf
 from .pjsip import render_pjsip
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")

@@ -9,7 +9,7 @@ which frees the leases of the operators rung with them (bridge.leases).
 """
 import re
 
-from asterisk_conf.model import check_dial_string
+from core.asterisk_values import check_dial_string
 
 WHISPER_GOSUB = "uitkijk-operator"
 _CALL_REF = re.compile(r"[A-Za-z0-9._-]{1,64}")

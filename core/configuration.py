@@ -9,7 +9,7 @@ import phonenumbers
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from asterisk_conf.model import OperatorConf, TrunkConf, check_dial_string
+from core.asterisk_values import OperatorConf, TrunkConf, check_dial_string
 
 from . import audit, secrets
 from .errors import Conflict, NotFound, ValidationError

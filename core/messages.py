@@ -1,5 +1,5 @@
 """The words a participant gets: the alert and the closing message, per channel and language."""
-from sms.compose import compose_alert, compose_closing
+from core.sms_texts import compose_alert, compose_closing
 
 RESULT_TEXT = {
     "nl": {"suspect_caught": "De verdachte is aangehouden.", "person_found": "De vermiste persoon is gevonden.",

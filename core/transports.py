@@ -64,13 +64,20 @@ class ConsoleTransport:
         return SendResult(provider_ref=f"outbox-{row.id}")
 
 
-# Transport name -> "module:factory". Imported only when configured, so the core needs no telephony package.
+# A registry: channel -> transport name -> "module:factory", imported only when configured, so the core
+# imports no channel package (the import contracts forbid it) and a channel never reaches another's.
 TRANSPORTS = {
-    "console": None,
-    "twilio": "twilio_gateway.transports:make_twilio_transport",
-    "asterisk": "voice.asterisk_transport:factory",
-    # Voice through each control room's own back-end (asterisk or twilio).
-    "per-room": "voice.room_router:factory",
+    "voice": {
+        "console": None,
+        "twilio": "voice.twilio_transport:make_voice_transport",
+        "asterisk": "voice.asterisk_transport:factory",
+        # Voice through each control room's own back-end (asterisk or twilio).
+        "per-room": "voice.room_router:factory",
+    },
+    "sms": {
+        "console": None,
+        "twilio": "sms.transport:make_sms_transport",
+    },
 }
 
 
@@ -84,12 +91,12 @@ def transport_for(rt, session, delivery):
 def build_transports(config):
     transports = {}
     for channel, key in (("voice", "VOICE_TRANSPORT"), ("sms", "SMS_TRANSPORT")):
-        name = config[key]
-        if name not in TRANSPORTS:
-            raise ValueError(f"{key}={name!r}: unknown transport (known: {', '.join(TRANSPORTS)})")
-        if TRANSPORTS[name] is None:
+        name, known = config[key], TRANSPORTS[channel]
+        if name not in known:
+            raise ValueError(f"{key}={name!r}: unknown transport (known: {', '.join(known)})")
+        if known[name] is None:
             transports[channel] = ConsoleTransport(channel)
         else:
-            module, factory = TRANSPORTS[name].split(":")
+            module, factory = known[name].split(":")
             transports[channel] = getattr(importlib.import_module(module), factory)(config, channel)
     return transports

@@ -1,14 +1,13 @@
 """Prompt parts to the sound files Asterisk plays, without rendering anything on the call path.
 
 Fixed prompts are looked up once at start-up into a dict. Dynamic audio (an action's title and
-alert, rendered at launch by `render_action_audio`) is found by its content hash and one stat.
+alert, rendered at launch by `voice.action_audio.render_action_audio`) is found by its content hash and one stat.
 Paths are given as Asterisk sees them (without extension): in the lab Asterisk runs in a chroot,
 so `asterisk_dir` may differ from the store's directory on this machine.
 """
 import logging
 from pathlib import Path
 
-from core.messages import message_for
 from tts_prompts.catalogue import LANGUAGES, prompt_ids
 from tts_prompts.store import PromptNotRendered, PromptStore
 
@@ -73,13 +72,3 @@ def speech_key(store, text, language):
     if language not in LANGUAGES or not isinstance(text, str):
         return None
     return store.text_key(text, language)
-
-
-def render_action_audio(store, action, free_number, title_language="nl"):
-    """Render an action's title and its spoken alert (in every language) at launch, before the
-    first call; returns the store key of the alert in `title_language` for Action.alert_prompt."""
-    store.render_text(action.title, title_language)
-    keys = {language: store.render_text(message_for(action, "voice", "alert", language, free_number),
-                                        language).key
-            for language in LANGUAGES}
-    return keys[title_language]

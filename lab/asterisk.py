@@ -24,7 +24,7 @@ from pathlib import Path
 from tts_prompts import PromptStore, get_engine
 from voice.ami import AmiClient, AmiEvent, AmiUnavailable
 
-from asterisk_conf.model import AsteriskSettings, OperatorConf, TrunkConf
+from core.asterisk_values import AsteriskSettings, OperatorConf, TrunkConf
 from asterisk_conf.render import render_config
 
 ROOT_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "asterisk_root.sh"

@@ -1,1 +1,1 @@
-"""SMS: composing messages (GSM-7/UCS-2, segments), sending them through Twilio, pacing the sends."""
+"""SMS: sending the texts core.sms_texts composes through Twilio, pacing the sends, receipts and replies."""

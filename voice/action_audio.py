@@ -1,7 +1,7 @@
 """The audio a voice call plays, rendered before the call on every voice back-end.
 
 At launch, the action's title and its spoken alert (every language) are rendered
-(ivr.prompts.render_action_audio); a closing text is rendered when its call is sent, in the
+(render_action_audio); a closing text is rendered when its call is sent, in the
 participant's language. Asterisk plays the files, Twilio fetches the same files by URL: both
 back-ends' callers hear the same voice.
 """
@@ -9,7 +9,8 @@ import logging
 
 from core.models import ControlRoom
 from core.transports import PermanentFailure
-from ivr.prompts import render_action_audio
+from core.messages import message_for
+from tts_prompts.catalogue import LANGUAGES
 from tts_prompts import PromptStore, SpeechEngineError, UnspeakableText, get_engine
 
 log = logging.getLogger(__name__)
@@ -38,3 +39,13 @@ class ActionAudio:
             return self.store.render_text(text, language)
         except (UnspeakableText, SpeechEngineError) as exc:
             raise PermanentFailure("prompt", f"the {delivery.purpose} text cannot be spoken: {exc}") from None
+
+
+def render_action_audio(store, action, free_number, title_language="nl"):
+    """Render an action's title and its spoken alert (in every language) at launch, before the
+    first call; returns the store key of the alert in `title_language` for Action.alert_prompt."""
+    store.render_text(action.title, title_language)
+    keys = {language: store.render_text(message_for(action, "voice", "alert", language, free_number),
+                                        language).key
+            for language in LANGUAGES}
+    return keys[title_language]

@@ -14,7 +14,7 @@ import logging
 from redis import Redis
 from redis.exceptions import RedisError
 
-from asterisk_conf.model import check_dial_string
+from core.asterisk_values import check_dial_string
 from core.configuration import trunk_for_room
 from core.messages import language_of
 from core.models import Action, ControlRoom, Participant
@@ -110,5 +110,5 @@ def _dial_string(trunk, to_e164):
 
 
 def factory(config, channel):
-    """core.transports.TRANSPORTS entry: "asterisk": "voice.asterisk_transport:factory"."""
+    """core.transports.TRANSPORTS["voice"] entry "asterisk"."""
     return AsteriskVoiceTransport(config, channel)

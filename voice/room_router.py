@@ -13,11 +13,10 @@ import threading
 from sqlalchemy import select
 
 from core.models import Action, ControlRoom
+from core.transports import TRANSPORTS
 
-BACKENDS = {
-    "asterisk": "voice.asterisk_transport:factory",
-    "twilio": "voice.twilio_transport:make_voice_transport",
-}
+# The back-ends a room may choose: the voice transports of the core's registry that place calls.
+BACKENDS = {name: TRANSPORTS["voice"][name] for name in ("asterisk", "twilio")}
 # A confirmation call belongs to no control room: it takes this back-end.
 DIRECT_BACKEND_KEY = "VOICE_DIRECT_BACKEND"
 
@@ -68,5 +67,5 @@ class RoomVoiceRouter:
 
 
 def factory(config, channel):
-    """core.transports.TRANSPORTS entry "per-room"."""
+    """core.transports.TRANSPORTS["voice"] entry "per-room"."""
     return RoomVoiceRouter(config, channel)

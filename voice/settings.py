@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from asterisk_conf.model import TrunkConf
+from core.asterisk_values import TrunkConf
 from core.config import effective
 
 

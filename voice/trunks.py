@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from asterisk_conf import AsteriskSettings, render_config
-from asterisk_conf.model import OperatorConf, TrunkConf
+from core.asterisk_values import OperatorConf, TrunkConf
 from core import secrets
 from core.configuration import trunk_secret
 from core.models import Operator, Trunk

@@ -48,7 +48,7 @@ ANSWERS, PRESSES, BUSY, NO_ANSWER, HANGS_UP, CONGESTED, STAYS, NOT_IN_SERVICE = 
 @pytest.fixture
 def voice_rt(config, asterisk_lab, monkeypatch):
     """The process runtime with the asterisk voice transport pointed at the lab."""
-    monkeypatch.setitem(TRANSPORTS, "asterisk", "voice.asterisk_transport:factory")
+    monkeypatch.setitem(TRANSPORTS["voice"], "asterisk", "voice.asterisk_transport:factory")
     config.update(
         VOICE_TRANSPORT="asterisk", AMI_HOST=asterisk_lab.ami_host, AMI_PORT=asterisk_lab.ami_port,
         AMI_USER=asterisk_lab.ami_user, AMI_SECRET=asterisk_lab.ami_secret,

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from redis import Redis
 
-from asterisk_conf.model import TrunkConf
+from core.asterisk_values import TrunkConf
 from voice import call_events
 from voice.ami import AmiEvent
 from voice.call_queue import PendingCall

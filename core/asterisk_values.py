@@ -1,4 +1,5 @@
-"""What admins configure for Asterisk: settings, trunks and operators.
+"""What admins configure for Asterisk: settings, trunks and operators (domain values, so the core
+checks them when admins save them and asterisk_conf renders them, without importing each other).
 
 Every value ends up inside an Asterisk configuration file, where `;` starts a
 comment, `,` separates application arguments and a newline ends an entry, so

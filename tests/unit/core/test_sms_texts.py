@@ -1,8 +1,8 @@
 """Composing the alert, closing and confirmation SMS texts."""
 import pytest
 
-from sms.compose import (ComposedSms, compose_alert, compose_closing, compose_confirmation)
-from sms.encoding import GSM7, UCS2, count_segments
+from core.sms_texts import (ComposedSms, compose_alert, compose_closing, compose_confirmation)
+from core.sms_encoding import GSM7, UCS2, count_segments
 
 EMOJI = "\U0001f622"
 LONG_NL = ("Inbraak aan de Dorpsstraat, man met rode jas en blauwe pet, richting station op een "

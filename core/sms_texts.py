@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from sms.encoding import count_segments, encoding_of, is_gsm7
+from core.sms_encoding import count_segments, encoding_of, is_gsm7
 
 LANGUAGES = ("nl", "en")
 DEFAULT_MAX_SEGMENTS = 2

@@ -1,7 +1,7 @@
 """GSM-7/UCS-2 detection and segment counting."""
 import pytest
 
-from sms.encoding import (GSM7, GSM7_BASIC, GSM7_EXTENSION, UCS2, count_segments, encoding_of,
+from core.sms_encoding import (GSM7, GSM7_BASIC, GSM7_EXTENSION, UCS2, count_segments, encoding_of,
                           is_gsm7, length_in_units)
 
 EURO = "\u20ac"
