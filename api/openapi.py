@@ -61,6 +61,15 @@ SPEC = {
                 {"type": "object", "required": ["type", "codes"], "properties": {
                     "type": {"const": "municipalities"}, "codes": {"type": "array", "items": {"type": "string"}}},
                  "description": "AMBER alerts only"},
+                {"type": "object", "required": ["type", "geometry"], "properties": {
+                    "type": {"const": "polygon"},
+                    "geometry": {"type": "object", "description": "GeoJSON Polygon or MultiPolygon ([lon, lat]); "
+                                                                 "holes are left out"},
+                    "centre": {"type": "object", "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}},
+                               "description": "Ranked nearest first from here; default the middle of the polygon"}}},
+                {"type": "object", "required": ["type", "codes"], "properties": {
+                    "type": {"const": "regions"}, "codes": {"type": "array", "items": {"type": "string"}}},
+                 "description": "AMBER alerts only: regions an admin uploaded"},
                 {"type": "object", "required": ["type"], "properties": {"type": {"const": "country"}},
                  "description": "AMBER alerts only"}]},
             "LaunchRequest": {"type": "object",
@@ -73,7 +82,21 @@ SPEC = {
                                   "area": _ref("Area"),
                                   "operator_id": {"type": "integer"}, "control_room_id": {"type": "integer"},
                                   "client_request_id": {"type": "string", "maxLength": 100,
-                                                        "description": "Repeat it to get the same action back"}}},
+                                                        "description": "Repeat it to get the same action back"},
+                                  "public": {"type": "boolean", "description": "Publish a missing person (AMBER "
+                                             "alerts are always public; other kinds never)"},
+                                  "family_consent": {"type": "boolean",
+                                                     "description": "Required true to publish a missing person"},
+                                  "area_name": {"type": "string", "maxLength": 40,
+                                                "description": "Place name for CAP areaDesc and the public page"},
+                                  "photos": {"type": "array", "items": {"type": "string", "contentEncoding": "base64"},
+                                             "description": "JPEG, PNG, WebP or GIF; resized, metadata stripped"}}},
+            "PublicationUpdate": {"type": "object", "properties": {
+                "title": {"type": "string", "maxLength": 120}, "message": {"type": "string", "maxLength": 640},
+                "area_name": {"type": "string", "maxLength": 40}}},
+            "PublicationEvent": {"type": "object", "properties": {
+                "published": {"type": "boolean"}, "msg_type": {"enum": ["Alert", "Update", "Cancel"]},
+                "identifier": {"type": "string"}, "cap_url": {"type": "string"}}},
             "Action": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "code": {"type": "string", "pattern": "^\\d{4,6}$"},
                 "status": {"enum": ["active", "ended"]}, "result": {"enum": list(ACTION_RESULTS) + [None]},
@@ -142,6 +165,23 @@ SPEC = {
                      "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("EndRequest")}}},
                      "responses": {"200": _json(_ref("Action"), "Ended"), "409": _json(_ref("Error"), "Already ended"),
                                    **ERRORS}}},
+        "/api/actions/{id}/photos": {
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "post": {"summary": "Add photos; on a public action an Update goes out",
+                     "requestBody": {"required": True, "content": {
+                         "multipart/form-data": {"schema": {"type": "object", "properties": {
+                             "photo": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+                         "application/json": {"schema": {"type": "object", "properties": {
+                             "photos": {"type": "array", "items": {"type": "string", "contentEncoding": "base64"}}}}}}},
+                     "responses": {"201": _json(_ref("PublicationEvent"), "Added"),
+                                   "409": _json(_ref("Error"), "Ended"), **ERRORS}}},
+        "/api/actions/{id}/publication": {
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "post": {"summary": "Change a public action's title, message or area name: a CAP Update",
+                     "requestBody": {"required": True,
+                                     "content": {"application/json": {"schema": _ref("PublicationUpdate")}}},
+                     "responses": {"200": _json(_ref("PublicationEvent"), "Published"),
+                                   "409": _json(_ref("Error"), "Not public, or ended"), **ERRORS}}},
         "/api/control-rooms": {"get": {"summary": "Control rooms and their operators",
                                        "responses": {"200": {"description": "Control rooms"}}}},
         "/api/outbox": {"get": {
