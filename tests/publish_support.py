@@ -21,6 +21,9 @@ from lxml import etree
 from PIL import Image
 from signxml import XMLVerifier
 
+from lab import factories
+
+ATOM = "{http://www.w3.org/2005/Atom}"
 CAP_XSD = Path(__file__).parent / "fixtures" / "CAP-v1.2.xsd"
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
 DS = "{http://www.w3.org/2000/09/xmldsig#}"
@@ -103,6 +106,21 @@ def jpeg_with_gps(width=1600, height=1200):
     out = io.BytesIO()
     image.save(out, "JPEG", exif=exif)
     return out.getvalue()
+
+
+def amber_body(room, **extra):
+    """The API launch of a national AMBER alert with a photo, for `room` = (control room, operator)."""
+    room_, operator = room
+    body = factories.launch_body(room_, operator, kind="amber_alert", title="Sanne (8) vermist",
+                                 message="Meisje van 8, blond haar, roze jas, mogelijk in een grijze bestelbus.",
+                                 area={"type": "country"}, photos=[b64(jpeg_with_gps())])
+    body.update(extra)
+    return body
+
+
+def path_of(url):
+    """The path of a public URL under the tests' PUBLIC_BASE_URL."""
+    return url.split("uitkijk.example.nl", 1)[1]
 
 
 def b64(data):

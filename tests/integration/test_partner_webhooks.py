@@ -14,17 +14,14 @@ from core.models import Partner, PartnerDelivery, utcnow
 from publish.partners import requeue_stale
 from tests.conftest import app_for
 from tests.integration.admin_web import login, make_user, post
-from tests.integration.test_public_alerts import amber_body, room  # noqa: F401  (fixture)
-from tests.publish_support import WebhookReceiver, signing_files
+from tests.publish_support import WebhookReceiver, amber_body, signed_config
 
 WAIT_S = 60
 
 
 @pytest.fixture
-def app(config, tmp_path):
-    key, cert, _ = signing_files(tmp_path)
-    yield from app_for({**config, "CAP_SIGNING_KEY_FILE": key, "CAP_SIGNING_CERT_FILE": cert,
-                        "PARTNER_RETRY_BASE_S": 0.2, "PARTNER_RETRY_MAX_S": 0.5, "PARTNER_TIMEOUT_S": 5.0})
+def app(config, signing):
+    yield from app_for(signed_config(config, signing, PARTNER_RETRY_BASE_S=0.2, PARTNER_RETRY_MAX_S=0.5))
 
 
 def register(app, url, name="NS stationsschermen"):
@@ -49,7 +46,7 @@ def log_rows(app, partner_id):
                                .order_by(PartnerDelivery.id)).all()
 
 
-def test_partner_gets_alert_and_cancel_signed_and_retried_after_500(app, client, auth, room):  # noqa: F811
+def test_partner_gets_alert_and_cancel_signed_and_retried_after_500(app, client, auth, room):
     """The receiver answers 500 twice: the Alert arrives on the third attempt, the Cancel carries no child data."""
     with WebhookReceiver(fail_first=2) as receiver:
         partner_id, receiver.secret = register(app, receiver.url)
@@ -70,7 +67,7 @@ def test_partner_gets_alert_and_cancel_signed_and_retried_after_500(app, client,
         assert "Sanne" not in json.dumps(cancel) and cancel["description"].startswith("Het kind is gevonden")
 
 
-def test_a_forged_or_stale_signature_is_what_the_receiver_refuses(app, client, auth, room):  # noqa: F811
+def test_a_forged_or_stale_signature_is_what_the_receiver_refuses(app, client, auth, room):
     """With the wrong secret every attempt is refused (401) and the log shows it; it ends failed, not lost silently."""
     app.extensions["uitkijk"].config["PARTNER_MAX_ATTEMPTS"] = 2
     with WebhookReceiver(secret="not-the-partner-secret") as receiver:
@@ -82,7 +79,7 @@ def test_a_forged_or_stale_signature_is_what_the_receiver_refuses(app, client, a
         assert row.last_status == 401 and row.last_error == "HTTP 401"
 
 
-def test_a_message_withdrawn_before_delivery_is_never_sent(app, client, auth, room):  # noqa: F811
+def test_a_message_withdrawn_before_delivery_is_never_sent(app, client, auth, room):
     """Partner unreachable until the Cancel: the Alert's delivery is withdrawn, only the Cancel goes out."""
     with WebhookReceiver() as receiver:
         partner_id, receiver.secret = register(app, receiver.url)
@@ -93,7 +90,7 @@ def test_a_message_withdrawn_before_delivery_is_never_sent(app, client, auth, ro
         assert [r.state for r in log_rows(app, partner_id)] == ["withdrawn", "delivered"]
 
 
-def test_deliveries_redis_never_got_are_sent_by_the_sweeper(app, client, auth, room, monkeypatch):  # noqa: F811
+def test_deliveries_redis_never_got_are_sent_by_the_sweeper(app, client, auth, room, monkeypatch):
     """Redis refuses the partner jobs at launch: the log keeps them queued, the sweeper enqueues them later."""
     def redis_down(rt, ids):
         raise RedisConnectionError("Redis is down")
@@ -111,7 +108,7 @@ def test_deliveries_redis_never_got_are_sent_by_the_sweeper(app, client, auth, r
         assert receiver.accepted[0]["type"] == "Alert"
 
 
-def test_the_admin_registers_a_partner_and_reads_its_delivery_log(app, client, auth, room):  # noqa: F811
+def test_the_admin_registers_a_partner_and_reads_its_delivery_log(app, client, auth, room):
     """The secret is shown once at registration, the log page lists each message with attempts and answer."""
     app.config["SECURE_COOKIES"] = False
     admin = app.test_client()

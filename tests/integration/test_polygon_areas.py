@@ -10,7 +10,7 @@ from core.models import Delivery, Region
 from lab import factories
 from tests.conftest import app_for
 from tests.integration.admin_web import login, make_user, post
-from tests.publish_support import signed_config, cap_fields, consume_cap, signing_files
+from tests.publish_support import cap_fields, consume_cap, signed_config
 
 NORTH_M_PER_DEG = 111_320.0
 
@@ -23,11 +23,6 @@ def ring(south_west, north_east):
     """A GeoJSON ring ([lon, lat]) of the rectangle between two (lat, lon) corners."""
     (s, w), (n, e) = south_west, north_east
     return [[w, s], [e, s], [e, n], [w, n], [w, s]]
-
-
-@pytest.fixture
-def signing(tmp_path):
-    return signing_files(tmp_path)
 
 
 @pytest.fixture

@@ -11,40 +11,12 @@ from core.models import AuditEvent, Photo, Publication, utcnow
 from lab import factories
 from tests.conftest import app_for
 from tests.integration.admin_web import login, make_user
-from tests.publish_support import signed_config, DisplayPanel, b64, cap_fields, consume_cap, jpeg_with_gps, signing_files
-
-ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-@pytest.fixture
-def signing(tmp_path):
-    return signing_files(tmp_path)
-
+from tests.publish_support import (ATOM, DisplayPanel, amber_body, b64, cap_fields, consume_cap, jpeg_with_gps,
+                                   path_of, signed_config)
 
 @pytest.fixture
 def app(config, signing):
     yield from app_for(signed_config(config, signing, CAP_STATUS="Test"))
-
-
-@pytest.fixture
-def room(app):
-    with app.extensions["uitkijk"].db.session() as session:
-        room, operators = factories.control_room(session)
-        factories.participant(session, "+31612345601", distance_m=100)
-        return room, operators[0]
-
-
-def amber_body(room, **extra):
-    room_, operator = room
-    body = factories.launch_body(room_, operator, kind="amber_alert", title="Sanne (8) vermist",
-                                 message="Meisje van 8, blond haar, roze jas, mogelijk in een grijze bestelbus.",
-                                 area={"type": "country"}, photos=[b64(jpeg_with_gps())])
-    body.update(extra)
-    return body
-
-
-def path_of(url):
-    return url.split("uitkijk.example.nl", 1)[1]
 
 
 def test_a_national_amber_alert_is_signed_cap_in_both_feeds_and_withdrawn_at_cancel(client, auth, room, signing):
