@@ -13,7 +13,8 @@ from core.csv_import import import_csv
 from core.demo import bulk_insert, ensure_control_room, generate_people
 from core.errors import Conflict, NotFound, ValidationError
 from core.jobs import sweep
-from core.models import OutboxMessage, Participant
+from core.models import Participant
+from core.outbox import list_outbox
 from core.secrets import SecretUnavailable
 from core.participants import Registry, delete_participant, get_participant, participant_as_dict, validate
 from core.tokens import create_token
@@ -186,7 +187,7 @@ def actions_end(action_id, result, closing_text, actor):
 def outbox_command(limit):
     """The newest messages written by the console transports."""
     def work(session):
-        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)).all()
+        rows = list_outbox(session, limit=limit, newest_first=True)
         return [f"#{m.id} {m.created_at:%H:%M:%S} {m.transport} to {m.to_e164}: {m.body}" for m in reversed(rows)]
     for line in _run(work):
         click.echo(line)

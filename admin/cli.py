@@ -2,12 +2,12 @@
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from core import audit
 from core.accounts import create_user
 from core.errors import ValidationError
-from core.models import ROLES, Municipality
+from core.models import ROLES
+from core.participants import Registry
 
 
 @click.command("create-user")
@@ -22,11 +22,7 @@ def create_user_command(email, name, role, municipality_code, operator_id, passw
     """Create a web account."""
     try:
         with current_app.extensions["uitkijk"].db.session() as session:
-            municipality_id = None
-            if municipality_code:
-                municipality_id = session.scalar(select(Municipality.id).where(Municipality.code == municipality_code))
-                if municipality_id is None:
-                    raise ValidationError("municipality", f"unknown municipality {municipality_code!r}")
+            municipality_id = Registry(session).municipality_id(municipality_code or None)
             user = create_user(session, email, name, password, role, municipality_id, operator_id)
             audit.record(session, "cli", "create", "user", user.id, {"email": user.email, "role": role})
             click.echo(f"created {role} account {user.email}")

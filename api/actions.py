@@ -1,10 +1,8 @@
 """Action endpoints: launch, list, get with progress, deliveries, end."""
 from flask import current_app, g, jsonify, request
-from sqlalchemy import select
-
-from core.actions import ActionService, action_as_dict, get_action, parse_launch
+from core import configuration, ledger
+from core.actions import ActionService, action_as_dict, get_action, list_actions as newest_actions, parse_launch
 from core.errors import ValidationError
-from core.models import Action, ControlRoom, Delivery, Operator
 from core.numbers import mask
 from web.db_session import runtime, session
 
@@ -31,14 +29,8 @@ def launch_action():
 
 @bp.get("/actions")
 def list_actions():
-    status = request.args.get("status")
-    query = select(Action).order_by(Action.id.desc()).limit(100)
-    if status:
-        if status not in ("active", "ended"):
-            raise ValidationError("status", "must be active or ended")
-        query = query.where(Action.status == status)
     db = session()
-    return jsonify([action_payload(db, a) for a in db.scalars(query)])
+    return jsonify([action_payload(db, a) for a in newest_actions(db, request.args.get("status"))])
 
 
 @bp.get("/actions/<int:action_id>")
@@ -51,17 +43,14 @@ def show_action(action_id):
 def list_deliveries(action_id):
     db = session()
     get_action(db, action_id)
-    query = select(Delivery).where(Delivery.action_id == action_id).order_by(Delivery.purpose, Delivery.rank)
-    for field in ("state", "channel", "purpose"):
-        if request.args.get(field):
-            query = query.where(getattr(Delivery, field) == request.args[field])
-    query = query.limit(int_arg("limit", 100, 1, 1000)).offset(int_arg("offset", 0, 0, 10_000_000))
+    deliveries = ledger.list_deliveries(db, action_id, {f: request.args.get(f) for f in ledger.DELIVERY_FILTERS},
+                                        int_arg("limit", 100, 1, 1000), int_arg("offset", 0, 0, 10_000_000))
     return jsonify([{
         "id": d.id, "participant_id": d.participant_id, "to": mask(d.to_e164), "channel": d.channel,
         "purpose": d.purpose, "rank": d.rank, "distance_m": d.distance_m, "state": d.state,
         "attempts": d.attempts, "error": d.error, "transport": d.transport,
         "updated_at": d.updated_at.isoformat(),
-    } for d in db.scalars(query)])
+    } for d in deliveries])
 
 
 @bp.post("/actions/<int:action_id>/end")
@@ -79,8 +68,7 @@ def end_action(action_id):
 @bp.get("/control-rooms")
 def list_control_rooms():
     db = session()
-    rooms = db.scalars(select(ControlRoom).order_by(ControlRoom.id))
-    operators = db.scalars(select(Operator).order_by(Operator.id)).all()
+    rooms, operators = configuration.list_control_rooms(db), configuration.list_operators(db)
     return jsonify([{"id": r.id, "name": r.name, "free_number": r.free_number,
                      "operators": [{"id": o.id, "name": o.name, "available": o.available}
                                    for o in operators if o.control_room_id == r.id]} for r in rooms])

@@ -258,6 +258,16 @@ class ActionService:
         return action
 
 
+def list_actions(session, status=None, limit=100):
+    """The newest actions first; `status` "active" or "ended" filters them."""
+    query = select(Action).order_by(Action.id.desc()).limit(limit)
+    if status:
+        if status not in ("active", "ended"):
+            raise ValidationError("status", "must be active or ended")
+        query = query.where(Action.status == status)
+    return session.scalars(query).all()
+
+
 def get_action(session, action_id):
     action = session.get(Action, action_id)
     if action is None:

@@ -177,3 +177,16 @@ def progress(session, action_id):
     for channel, purpose, state, count in rows:
         out.setdefault(channel, {}).setdefault(purpose, {})[state] = count
     return out
+
+
+DELIVERY_FILTERS = ("state", "channel", "purpose")
+
+
+def list_deliveries(session, action_id, filters, limit=100, offset=0):
+    """An action's deliveries by purpose and rank (nearest first); `filters` maps a name of
+    DELIVERY_FILTERS to the value it must have."""
+    query = select(Delivery).where(Delivery.action_id == action_id).order_by(Delivery.purpose, Delivery.rank)
+    for field in DELIVERY_FILTERS:
+        if filters.get(field):
+            query = query.where(getattr(Delivery, field) == filters[field])
+    return session.scalars(query.limit(limit).offset(offset)).all()
