@@ -1,4 +1,5 @@
 """Phone numbers: parsing to E.164, landline or mobile, the default channel, masking for logs."""
+import re
 from dataclasses import dataclass
 
 import phonenumbers
@@ -11,6 +12,10 @@ LANDLINE_TYPES = {PhoneNumberType.FIXED_LINE, PhoneNumberType.VOIP, PhoneNumberT
 # Numbers a participant cannot be alerted on: free, premium, shared-cost and personal numbers.
 REJECTED_TYPES = {PhoneNumberType.TOLL_FREE, PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST,
                   PhoneNumberType.PERSONAL_NUMBER, PhoneNumberType.VOICEMAIL}
+# What people write between digits; anything else (letters above all: phonenumbers reads them as
+# keypad digits, so 'O651000084' would become 0651000084) is refused rather than guessed.
+_SEPARATORS = re.compile(r"[0-9\s()./-]*")
+MAX_TYPED = 32
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,12 @@ def parse_number(raw, region="NL", field="phone"):
     if raw is None or not str(raw).strip():
         raise ValidationError(field, "is empty")
     text = str(raw).strip()
+    if len(text) > MAX_TYPED:
+        raise ValidationError(field, f"is longer than {MAX_TYPED} characters")
+    if any(ch.isalpha() for ch in text):
+        raise ValidationError(field, "contains letters; a phone number has only digits")
+    if not _SEPARATORS.fullmatch(text[1:] if text.startswith("+") else text):
+        raise ValidationError(field, "contains characters that are not part of a phone number")
     if text.startswith("00"):
         text = "+" + text[2:]
     try:

@@ -22,7 +22,7 @@ def test_parse_valid_numbers(raw, e164, kind):
 
 @pytest.mark.parametrize("raw, reason", [
     ("", "is empty"), ("   ", "is empty"), (None, "is empty"),
-    ("hello", "is not a phone number"), ("123", "not a valid"), ("0612", "not a valid"),
+    ("hello", "contains letters"), ("123", "not a valid"), ("0612", "not a valid"),
     ("0800 0011", "service number"), ("0900 1234567", "service number"),
 ])
 def test_parse_rejects(raw, reason):
@@ -31,6 +31,30 @@ def test_parse_rejects(raw, reason):
         parse_number(raw, field="phones[0]")
     assert info.value.field == "phones[0]"
     assert reason in info.value.reason
+
+
+@pytest.mark.parametrize("raw", ["O651000084", "0651000219a", "065abc0264", "+31 6 5100 0O84", "06-CALL-ME-1",
+                                 "０６５１０００２１９x", "06\u0410\u0412123456"])
+def test_numbers_with_letters_are_refused(raw):
+    """phonenumbers reads letters as keypad digits; a number with a letter in it is refused, not guessed."""
+    with pytest.raises(ValidationError) as info:
+        parse_number(raw, field="phone")
+    assert info.value.field == "phone" and info.value.reason == "contains letters; a phone number has only digits"
+
+
+@pytest.mark.parametrize("raw", ["06 1234\x005678", "06;12345678", "+31+612345678", "06 12345678 ext", "0" * 400,
+                                 "\ud800612345678", "06_12345678"])
+def test_numbers_with_other_junk_are_refused(raw):
+    """NUL bytes, lone surrogates, stray signs and absurd lengths are refused with a reason, never guessed."""
+    with pytest.raises(ValidationError) as info:
+        parse_number(raw)
+    assert info.value.field == "phone"
+
+
+def test_usual_separators_are_accepted():
+    """Spaces (also the no-break space pasted from documents), dashes, dots, slashes and brackets are fine."""
+    for raw in ("06\xa012345678", "(020) 123.45.67", "020/1234567", "+31 (0)20 1234567"):
+        assert parse_number(raw).e164 in ("+31612345678", "+31201234567")
 
 
 def test_default_channel_follows_kind():
