@@ -115,8 +115,7 @@ def participants_import(csv_file, municipality):
 
     def work(session):
         report = import_csv(session, text, current_app.config["DEFAULT_REGION"], municipality)
-        audit.record(session, CLI_ACTOR, "import", "participant", None,
-                     {"created": report.created, "updated": report.updated, "rejected": len(report.errors)})
+        audit.record(session, CLI_ACTOR, "import", "participant", None, report.audit_detail())
         return report.as_dict()
     report = _run(work)
     _echo_json(report)

@@ -11,6 +11,7 @@ from .auth import audit_actor, current_user, login_required
 from .participant_form import PHONE_SLOTS, error_label, form_to_input, participant_to_form
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
+MAX_PAGE = 100_000  # 50 a page: beyond any register; keeps the OFFSET within a column's range
 
 PER_PAGE = 50
 MAX_CSV_BYTES = 20 * 1024 * 1024
@@ -29,7 +30,7 @@ def _region():
 
 def _page_number():
     try:
-        return max(1, int(request.args.get("page", 1)))
+        return min(max(1, int(request.args.get("page", 1))), MAX_PAGE)
     except ValueError:
         return 1
 
@@ -130,8 +131,7 @@ def import_csv():
         return render_template("participants/import.html", report=None, error=exc,
                                municipality=scope.municipality), 400
     audit.record(db, audit_actor(), "import", "participant", None,
-                 {"created": report.created, "updated": report.updated, "rejected": len(report.errors),
-                  "municipality": scope.municipality.code if scope.restricted else None})
+                 {**report.audit_detail(), "municipality": scope.municipality.code if scope.restricted else None})
     db.commit()
     return render_template("participants/import.html", report=report, municipality=scope.municipality)
 

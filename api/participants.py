@@ -38,8 +38,7 @@ def import_participants():
         raise ValidationError("file", "is not UTF-8 text") from None
     db = session()
     report = import_csv(db, text, current_app.config["DEFAULT_REGION"])
-    audit.record(db, g.api_actor, "import", "participant", None,
-                 {"created": report.created, "updated": report.updated, "rejected": len(report.errors)})
+    audit.record(db, g.api_actor, "import", "participant", None, report.audit_detail())
     db.commit()
     return jsonify(report.as_dict())
 

@@ -4,7 +4,7 @@ import io
 from dataclasses import dataclass, field
 
 from .errors import ValidationError
-from .participants import Registry, validate
+from .participants import Registry, already_registered, validate
 
 COLUMNS = ("external_ref", "name", "email", "language", "municipality", "phone", "phone_channel",
            "phone2", "phone2_channel", "home_lat", "home_lon", "home_address", "work_lat", "work_lon",
@@ -18,10 +18,17 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     errors: list = field(default_factory=list)  # {"line": n, "field": ..., "reason": ...}
+    changed: list = field(default_factory=list)  # {"line": n, "participant_id": id, "change": created|updated}
 
     def as_dict(self):
         return {"created": self.created, "updated": self.updated, "rejected": len(self.errors),
                 "errors": self.errors}
+
+    def audit_detail(self):
+        """Which participants the import created and updated, and which lines it refused."""
+        return {"created": [c["participant_id"] for c in self.changed if c["change"] == "created"],
+                "updated": [c["participant_id"] for c in self.changed if c["change"] == "updated"],
+                "rejected": [{"line": e["line"], "field": e["field"]} for e in self.errors]}
 
 
 def row_to_input(row):
@@ -47,40 +54,52 @@ def row_to_input(row):
     }
 
 
-def import_csv(session, text, region="NL", default_municipality=None):
-    """Import CSV text; return the report. Each good row is saved inside its own savepoint."""
+def import_csv(session, text, region="NL", default_municipality=None, only_municipality=None):
+    """Import CSV text; return the report. Each good row is saved inside its own savepoint.
+
+    With `only_municipality` (a Municipality: the import of that municipality's staff) every row is
+    put in it, and a row naming another municipality, or about a participant registered elsewhere,
+    is refused; the check is made here, on each parsed row, so no reading of the file can slip past it.
+    """
     report = ImportReport()
+    # Rows end at LF (or CRLF) only: a bare CR inside a row makes that row a bad row, not two rows.
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as exc:
+        raise ValidationError("file", f"the header line cannot be read ({exc})") from None
+    header = [h.strip() for h in fieldnames]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise ValidationError("file", f"missing column(s): {', '.join(missing)}")
     unknown = [c for c in header if c not in COLUMNS]
     if unknown:
-        raise ValidationError("file", f"unknown column(s): {', '.join(unknown)}")
+        raise ValidationError("file", f"unknown column(s): {', '.join(c[:40] for c in unknown[:10])}")
     reader.fieldnames = header
+    if only_municipality is not None:
+        default_municipality = only_municipality.code
     registry = Registry(session)
     seen = {}
-    for line_no, row in _numbered_rows(reader):
-        if row is None:
-            report.errors.append({"line": line_no, "field": "row", "reason": "wrong number of columns"})
-            continue
+    for line_no, row, problem in _numbered_rows(reader):
         try:
+            if problem:
+                raise ValidationError("row", problem)
             data = row_to_input(row)
-            if default_municipality and not data["municipality"]:
+            if default_municipality and not (data["municipality"] or "").strip():
                 data["municipality"] = default_municipality
             spec = validate(data, region)
             key = spec.external_ref or spec.numbers[0].e164
             if key in seen:
                 raise ValidationError("row", f"repeats line {seen[key]}")
             existing = registry.find_existing(spec)
+            if only_municipality is not None:
+                _confine(spec, existing, only_municipality)
             with session.begin_nested():
-                registry.save(spec, existing)
+                saved = registry.save(spec, existing)
             seen[key] = line_no
-            if existing is None:
-                report.created += 1
-            else:
-                report.updated += 1
+            change = "created" if existing is None else "updated"
+            setattr(report, change, getattr(report, change) + 1)
+            report.changed.append({"line": line_no, "participant_id": saved.id, "change": change})
         except ValidationError as exc:
             report.errors.append({"line": line_no, "field": exc.field, "reason": exc.reason})
         if line_no % BATCH == 0:
@@ -88,12 +107,28 @@ def import_csv(session, text, region="NL", default_municipality=None):
     return report
 
 
+def _confine(spec, existing, municipality):
+    """Refuse a row that is not about `municipality`: no other code, nobody registered elsewhere."""
+    if spec.municipality_code != municipality.code:
+        raise ValidationError("municipality", "you can only import participants of your own municipality")
+    if existing is not None and existing.municipality_id != municipality.id:
+        raise already_registered(spec, existing)
+
+
 def _numbered_rows(reader):
-    """Yield (physical line number, row or None for a row with the wrong number of fields)."""
+    """Yield (line number, row, None) or (line number, None, why the row cannot be read)."""
     width = len(reader.fieldnames)
-    for row in reader:
-        line = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a field beyond csv's size limit, a bare CR
+            reason = ("has a line break (CR) inside a field that is not quoted" if "new-line" in str(exc)
+                      else f"cannot be read as CSV ({exc})")
+            yield reader.reader.line_num, None, reason  # DictReader's own line_num lags on errors
+            continue
         if None in row or any(v is None for v in row.values()) or len(row) != width:
-            yield line, None
+            yield reader.line_num, None, "wrong number of columns"
         else:
-            yield line, row
+            yield reader.line_num, row, None

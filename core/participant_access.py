@@ -3,9 +3,6 @@
 Municipality staff see and change only their own municipality's participants; admins see all.
 The rule lives here, in the queries, so no view or template can forget it.
 """
-import csv
-import io
-
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -13,7 +10,7 @@ from .csv_import import import_csv
 from .errors import NotFound, ValidationError
 from .models import Municipality, Participant, PhoneNumber
 from .numbers import parse_number
-from .participants import Registry, validate
+from .participants import Registry, already_registered, validate
 
 STATUSES = ("active", "inactive", "all")
 
@@ -102,7 +99,7 @@ class ParticipantScope:
             existing = registry.find_existing(spec)
             if existing is not None:
                 if self._owned_elsewhere(existing):
-                    raise ValidationError("phones[0]", "is registered in another municipality")
+                    raise already_registered(spec, existing)
                 raise ValidationError("phones[0]", "is already registered; search for it and edit that participant")
         with self.session.begin_nested():
             return registry.save(spec, participant)
@@ -117,55 +114,5 @@ class ParticipantScope:
         return self.restricted and participant.municipality_id != self.municipality.id
 
     def import_csv(self, text, region="NL"):
-        """Import CSV text; for staff, rows about another municipality's participants are refused."""
-        if not self.restricted:
-            return import_csv(self.session, text, region)
-        refused, text = self._refuse_foreign_rows(text, region)
-        report = import_csv(self.session, text, region, default_municipality=self.municipality.code)
-        report.errors = sorted(report.errors + refused, key=lambda e: e["line"])
-        return report
-
-    def _refuse_foreign_rows(self, text, region):
-        """Blank out rows naming another municipality or someone registered there.
-
-        Each refused row is replaced by as many empty lines as it spanned, so the importer's line
-        numbers stay those of the file the user uploaded.
-        """
-        text = text.lstrip("\ufeff")
-        lines = text.splitlines(keepends=True)
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames:
-            return [], text
-        reader.fieldnames = [h.strip() for h in reader.fieldnames]
-        refused, start = [], reader.line_num + 1
-        for row in reader:
-            end = reader.line_num
-            reason = self._foreign_reason(row, region)
-            if reason:
-                refused.append({"line": end, "field": reason[0], "reason": reason[1]})
-                for i in range(start - 1, end):
-                    lines[i] = "\n"
-            start = end + 1
-        return refused, "".join(lines)
-
-    def _foreign_reason(self, row, region):
-        code = (row.get("municipality") or "").strip()
-        if code and code != self.municipality.code:
-            return "municipality", "you can only import participants of your own municipality"
-        ref = (row.get("external_ref") or "").strip()
-        if ref:
-            owner = self.session.scalar(select(Participant).where(Participant.external_ref == ref))
-            if owner is not None and self._owned_elsewhere(owner):
-                return "external_ref", "belongs to a participant of another municipality"
-        for column in ("phone", "phone2"):
-            raw = (row.get(column) or "").strip()
-            if not raw:
-                continue
-            try:
-                e164 = parse_number(raw, region).e164
-            except ValidationError:
-                continue  # the importer reports the bad number itself
-            owner_id = self.session.scalar(select(PhoneNumber.participant_id).where(PhoneNumber.e164 == e164))
-            if owner_id is not None and self._owned_elsewhere(self.session.get(Participant, owner_id)):
-                return column, "is registered in another municipality"
-        return None
+        """Import CSV text; for staff, every row is confined to their municipality (see core.csv_import)."""
+        return import_csv(self.session, text, region, only_municipality=self.municipality)

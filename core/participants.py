@@ -6,12 +6,16 @@ from sqlalchemy import delete, select
 
 from .errors import NotFound, ValidationError
 from .geo import cell_of, check_point
+from .input_checks import check_text
 from .models import Municipality, Participant, ParticipantLocation, PhoneNumber
 from .numbers import mask, parse_number
 
 LANGUAGES = ("nl", "en")
 CHANNELS = ("voice", "sms")
 MAX_NUMBERS = 4
+# The same words whoever holds the number or reference, so staff learn nothing about other municipalities.
+NUMBER_TAKEN = "is registered to another participant"
+EXTERNAL_REF_TAKEN = "is already used by another participant"
 
 
 @dataclass
@@ -55,12 +59,14 @@ def _text(data, key, max_len, required=False):
     value = value.strip()
     if len(value) > max_len:
         raise ValidationError(key, f"is longer than {max_len} characters")
-    return value
+    return check_text(value, key, multiline=False)
 
 
 def _time(value, key):
-    if value in (None, ""):
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if not isinstance(value, str) or len(value) > 8:
+        raise ValidationError(key, "must be a time as HH:MM")
     try:
         hours, minutes = str(value).split(":")
         return time(int(hours), int(minutes))
@@ -69,7 +75,7 @@ def _time(value, key):
 
 
 def _location(value, kind):
-    if value in (None, {}):
+    if value is None or value == {}:
         return None
     if not isinstance(value, dict):
         raise ValidationError(kind, "must be an object with lat and lon")
@@ -77,14 +83,14 @@ def _location(value, kind):
     address = value.get("address")
     if address is not None and (not isinstance(address, str) or len(address) > 300):
         raise ValidationError(f"{kind}.address", "must be text of at most 300 characters")
-    return LocationSpec(kind, lat, lon, address or None)
+    return LocationSpec(kind, lat, lon, check_text(address, f"{kind}.address", multiline=False) if address else None)
 
 
 def validate(data, region="NL"):
     """Turn registration input (API JSON or a CSV row) into a ParticipantSpec or raise ValidationError."""
     if not isinstance(data, dict):
         raise ValidationError("participant", "must be an object")
-    language = (data.get("language") or "nl").strip().lower()
+    language = (_text(data, "language", 8) or "nl").lower()
     if language not in LANGUAGES:
         raise ValidationError("language", "must be nl or en")
     email = _text(data, "email", 254)
@@ -110,7 +116,7 @@ def validate(data, region="NL"):
             raise ValidationError(name, "must be a number or an object with number and channel")
         parsed = parse_number(entry.get("number"), region, field=name)
         channel = entry.get("channel") or parsed.default_channel
-        if channel not in CHANNELS:
+        if not isinstance(channel, str) or channel not in CHANNELS:
             raise ValidationError(f"{name}.channel", "must be voice or sms")
         if channel == "sms" and parsed.kind != "mobile":
             raise ValidationError(f"{name}.channel", "a landline cannot receive SMS")
@@ -132,6 +138,13 @@ def validate(data, region="NL"):
     if (spec.quiet_start is None) != (spec.quiet_end is None):
         raise ValidationError("quiet_hours", "needs both start and end")
     return spec
+
+
+def already_registered(spec, existing):
+    """The refusal of a registration that names `existing`, someone else's participant."""
+    if spec.external_ref and existing.external_ref == spec.external_ref:
+        return ValidationError("external_ref", EXTERNAL_REF_TAKEN)
+    return ValidationError("phones[0]", f"{mask(spec.numbers[0].e164)} {NUMBER_TAKEN}")
 
 
 class Registry:
@@ -168,10 +181,14 @@ class Registry:
         municipality_id = self.municipality_id(spec.municipality_code)
         if participant is None:
             participant = self.find_existing(spec)
+        if spec.external_ref:
+            holder = self.session.scalar(select(Participant.id).where(Participant.external_ref == spec.external_ref))
+            if holder is not None and (participant is None or holder != participant.id):
+                raise ValidationError("external_ref", EXTERNAL_REF_TAKEN)
         for i, number in enumerate(spec.numbers):
             owner = self.session.scalar(select(PhoneNumber.participant_id).where(PhoneNumber.e164 == number.e164))
             if owner is not None and (participant is None or owner != participant.id):
-                raise ValidationError(f"phones[{i}]", f"{mask(number.e164)} is registered to another participant")
+                raise ValidationError(f"phones[{i}]", f"{mask(number.e164)} {NUMBER_TAKEN}")
         if participant is None:
             participant = Participant()
             self.session.add(participant)

@@ -107,10 +107,13 @@ def test_add_reports_bad_input_by_field(app, client, two_towns):
 
 
 def test_staff_cannot_take_over_a_number_registered_elsewhere(app, client, two_towns):
-    """Adding a participant with B's number in A is refused, and B's participant stays in B."""
+    """Adding a participant with B's number in A is refused without saying where it is registered,
+    and B's participant stays in B."""
     login(client, two_towns["staff_a"])
     response = post(client, "/participants/new", form("0612345672"))
-    assert response.status_code == 400 and "another municipality" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "is registered to another participant" in html
+    assert "another municipality" not in html and "Amsterdam" not in html
     _found, _numbers, municipality_id = participant(app, two_towns["bert"])
     with app.extensions["uitkijk"].db.session() as session:
         assert municipality_id == municipality(session, "0363").id
@@ -164,10 +167,57 @@ def test_csv_import_refuses_rows_about_another_municipality(app, client, two_tow
                 "A-7,Hans,0612345676,52.30,5.04,0457\n")
     html = upload(client, csv_text).get_data(as_text=True)
     assert '<strong id="created">1</strong>' in html and '<strong id="rejected">3</strong>' in html
-    for line, field in ((2, "external_ref"), (3, "municipality"), (4, "phone")):
+    for line, field in ((2, "external_ref"), (3, "municipality"), (4, "phones[0]")):
         assert f"<td class=\"num\">{line}</td><td>{field}</td>" in html
     found, numbers, _m = participant(app, two_towns["bert"])
     assert found.name == "Bert Bakker" and numbers == ["+31612345672"]
+
+
+@pytest.mark.parametrize("separator", ["\x0c", "\x0b", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"])
+def test_csv_import_cannot_take_over_another_municipality_with_line_separators(app, client, two_towns, separator):
+    """Characters that str.splitlines() counts as line ends (but CSV does not) cannot shift the scope
+    check off the row it is about: B's participant named by reference or number stays B's, unchanged."""
+    login(client, two_towns["staff_a"])
+    csv_text = ("external_ref,name,phone,home_lat,home_lon\n"
+                f"A-5,Carla{separator}Smit,0612345677,52.30,5.04\n"
+                f"A-6,\"Dirk{separator}\",0612345678,52.30,5.04\n"
+                "B-1,Bert Stolen,0612345679,52.30,5.04\n"
+                ",Bert Stolen Again,0612345672,52.30,5.04\n")
+    response = upload(client, csv_text)
+    assert response.status_code == 200
+    found, numbers, municipality_id = participant(app, two_towns["bert"])
+    assert (found.name, numbers) == ("Bert Bakker", ["+31612345672"])
+    with app.extensions["uitkijk"].db.session() as session:
+        assert municipality_id == municipality(session, "0363").id
+        event = session.scalar(select(AuditEvent).where(AuditEvent.verb == "import"))
+    assert two_towns["bert"] not in event.detail["updated"] + event.detail["created"]
+    assert {(r["line"], r["field"]) for r in event.detail["rejected"]} >= {(4, "external_ref"), (5, "phones[0]")}
+
+
+def test_csv_import_audit_names_the_participants_it_changed(app, client, two_towns):
+    """The audit event of an import lists which participants it created and updated, and the refused lines."""
+    login(client, two_towns["staff_a"])
+    upload(client, "external_ref,name,phone,home_lat,home_lon\n"
+                   "A-1,Anna Updated,0612345671,52.30,5.04\n"
+                   "A-2,Carla,0612345673,52.30,5.04\n"
+                   "A-3,Dirk,0651000219a,52.30,5.04\n")
+    with app.extensions["uitkijk"].db.session() as session:
+        carla = session.scalar(select(Participant.id).where(Participant.external_ref == "A-2"))
+        event = session.scalar(select(AuditEvent).where(AuditEvent.verb == "import"))
+    assert event.detail["created"] == [carla] and event.detail["updated"] == [two_towns["anna"]]
+    assert event.detail["rejected"] == [{"line": 4, "field": "phones[0]"}]
+    assert event.actor == "user:staff@weesp.nl" and event.detail["municipality"] == "0457"
+
+
+def test_staff_cannot_claim_another_municipalitys_reference_by_editing(app, client, two_towns):
+    """Editing A's participant to carry B's external reference is a 400 naming the field, not a 500,
+    and the answer does not say where the reference is used."""
+    login(client, two_towns["staff_a"])
+    response = post(client, f"/participants/{two_towns['anna']}", form("0612345671", external_ref="B-1"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "is already used by another participant" in html
+    with app.extensions["uitkijk"].db.session() as session:
+        assert session.get(Participant, two_towns["anna"]).external_ref == "A-1"
 
 
 def test_csv_import_with_missing_columns_is_explained(app, client, two_towns):
