@@ -14,6 +14,8 @@ def create_app(test_config=None):
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.extensions["uitkijk"] = runtime.configure(config)
+    from web import input_guard
+    input_guard.init_app(app)  # before any route: it replaces the <int:> converter
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from web import db_session

@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from core import audit
 from core.accounts import create_user, get_user, link_choices, list_users, set_password, update_user
 from core.errors import NotFound, ValidationError
+from core.input_checks import parse_id
 from core.models import ROLES
 from web.db_session import session as db_session
 
@@ -17,8 +18,8 @@ def _optional_int(name):
     if not raw:
         return None
     try:
-        return int(raw)
-    except ValueError:
+        return parse_id(raw, name)
+    except ValidationError:
         raise ValidationError(name, "must be chosen from the list") from None
 
 

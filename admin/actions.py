@@ -10,6 +10,7 @@ from core.actions import ActionService, get_action, parse_launch
 from core.errors import Conflict, NotFound, ValidationError
 from core.estimate import estimate_area
 from core.regions import list_regions
+from core.input_checks import parse_id
 from core.messages import RESULT_TEXT
 from core.models import ACTION_RESULTS
 from core.publication import publication_of
@@ -100,9 +101,9 @@ def sms_preview():
         return jsonify(previews=[])
     db = session()
     try:
-        room = configuration.get_control_room(db, int(request.args.get("control_room_id", "")))
+        room = configuration.get_control_room(db, parse_id(request.args.get("control_room_id"), "control_room_id"))
         free_number = room.free_number
-    except (ValueError, NotFound):
+    except (ValidationError, NotFound):
         free_number = current_app.config["FREE_NUMBER"]
     previews = []
     for language in ("nl", "en"):

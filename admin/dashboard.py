@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from core import dashboard
 from core.errors import ValidationError
+from core.input_checks import parse_id
 from web.db_session import session
 
 from .actions import KIND_LABELS, RESULT_LABELS, map_settings
@@ -25,10 +26,7 @@ def _municipality_id():
     if user.role == "municipality":
         return user.municipality_id
     raw = request.args.get("municipality_id", "")
-    try:
-        return int(raw) if raw else None
-    except ValueError:
-        raise ValidationError("municipality_id", "must be an id") from None
+    return parse_id(raw, "municipality_id") if raw else None
 
 
 def _query():

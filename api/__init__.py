@@ -45,7 +45,7 @@ def _conflict(exc):
 
 def json_body():
     data = request.get_json(silent=True)
-    if data is None:
+    if not isinstance(data, dict):
         raise ValidationError("body", "must be a JSON object")
     return data
 

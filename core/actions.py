@@ -12,6 +12,7 @@ import binascii
 
 from . import audit, ledger, publication
 from .errors import Conflict, NotFound, ValidationError
+from .input_checks import ID_MAX, check_int, check_text
 from .models import ACTION_KINDS, ACTION_RESULTS, Action, ControlRoom, Operator, utcnow
 from .jobs import enqueue_sends
 from .photos import clean_photo
@@ -57,20 +58,24 @@ def parse_launch(data, max_message_length, max_radius_m):
         raise ValidationError("message", "is empty")
     if len(message) > max_message_length:
         raise ValidationError("message", f"is longer than {max_message_length} characters")
+    check_text(message, "message")
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         raise ValidationError("title", "is empty")
     if len(title) > 120:
         raise ValidationError("title", "is longer than 120 characters")
+    check_text(title, "title", multiline=False)
     ids = {}
     for key in ("operator_id", "control_room_id"):
         value = data.get(key)
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(key, "must be an id")
-        ids[key] = value
+        ids[key] = check_int(value, key, 1, ID_MAX)
     request_id = data.get("client_request_id")
     if request_id is not None and (not isinstance(request_id, str) or not 0 < len(request_id) <= 100):
         raise ValidationError("client_request_id", "must be text of 1 to 100 characters")
+    if request_id is not None:
+        check_text(request_id, "client_request_id", multiline=False)
     area = validate_area(data.get("area"), kind, max_radius_m)
     public = publication.check_public(kind, data.get("public"), data.get("family_consent"))
     area_name = data.get("area_name")
@@ -233,6 +238,8 @@ class ActionService:
         if closing_text is not None and (not isinstance(closing_text, str)
                                          or len(closing_text) > self.config["MAX_MESSAGE_LENGTH"]):
             raise ValidationError("closing_text", f"must be text of at most {self.config['MAX_MESSAGE_LENGTH']} characters")
+        if closing_text is not None:
+            check_text(closing_text, "closing_text")
         action = session.get(Action, action_id, with_for_update=True)
         if action is None:
             raise NotFound("action", action_id)

@@ -111,6 +111,8 @@ SCHEMA: tuple[Key, ...] = (
     _key("FREE_NUMBER", "0800 0011", "the free number participants call, as the alerts say it"),
     _key("MAX_MESSAGE_LENGTH", 640, "longest alert text an operator may type", minimum=1),
     _key("MAX_RADIUS_M", 50_000, "largest alert circle in metres", minimum=1),
+    _key("MAX_CONTENT_LENGTH", 51 * 1024 * 1024,
+         "largest request body in bytes, answered with 413 above it (room for a 50 MB CSV upload)", minimum=1024),
     # The ledger
     _key("DELIVERY_LEASE_S", 120, "seconds a worker may hold a delivery in 'sending' before the sweeper takes it back",
          minimum=1),

@@ -14,6 +14,7 @@ from core.asterisk_values import OperatorConf, TrunkConf, check_dial_string
 from . import audit, secrets
 from .errors import Conflict, NotFound, ValidationError
 from .models import ControlRoom, Operator, Trunk
+from .input_checks import ID_MAX
 from .numbers import parse_number
 
 BACKENDS = ("asterisk", "twilio")
@@ -143,7 +144,7 @@ def save_operator(session, data, actor, region="NL", operator_id=None, config=No
     softphone (see _softphone_secret). `config` (the application's) is needed to seal a typed SIP password."""
     operator = Operator() if operator_id is None else get_operator(session, operator_id)
     operator.name = _text(data, "name", 120)
-    room_id = _int(data, "control_room_id", 1, 2 ** 31)
+    room_id = _int(data, "control_room_id", 1, ID_MAX)
     if session.get(ControlRoom, room_id) is None:
         raise ValidationError("control_room_id", f"unknown control room {room_id}")
     operator.control_room_id = room_id
@@ -223,7 +224,7 @@ def save_trunk(session, data, actor, config, trunk_id=None):
     if trunk_id is not None and backend != trunk.backend:
         raise ValidationError("backend", "cannot change; create a new trunk instead")
     room_raw = (data.get("control_room_id") or "").strip()
-    room_id = _int(data, "control_room_id", 1, 2 ** 31) if room_raw else None
+    room_id = _int(data, "control_room_id", 1, ID_MAX) if room_raw else None
     if room_id is not None and session.get(ControlRoom, room_id) is None:
         raise ValidationError("control_room_id", f"unknown control room {room_id}")
     caller_id = _caller_id(data, config["DEFAULT_REGION"])

@@ -51,6 +51,12 @@ def box_cell_ranges(south, north, west, east):
 
 
 def check_point(lat, lon, field="location"):
+    """(lat, lon) as floats from numbers or decimal text; true/false are not coordinates."""
+    for name, value in (("lat", lat), ("lon", lon)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValidationError(f"{field}.{name}", "must be a number")
+        if isinstance(value, str) and len(value) > 32:
+            raise ValidationError(f"{field}.{name}", "must be a number")
     try:
         lat, lon = float(lat), float(lon)
     except (TypeError, ValueError):

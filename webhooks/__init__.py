@@ -9,7 +9,7 @@ from twilio_gateway.callbacks import PREFIX
 
 bp = Blueprint("twilio_webhooks", __name__, url_prefix=PREFIX)
 
-from . import prompts, signature, sms, voice  # noqa: E402,F401  (routes attach to bp)
+from . import signature, form_checks, prompts, sms, voice  # noqa: E402,F401  (routes and checks attach to bp)
 
 
 def init_app(app):

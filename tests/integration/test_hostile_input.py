@@ -1,0 +1,243 @@
+"""A hostile table run against every API endpoint, web form and webhook that takes input, on SQLite and
+PostgreSQL: each field of a valid request is replaced by each hostile value in turn. Nothing may give a
+500, and a refused request (4xx) writes nothing."""
+import io
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from core.models import Base, Participant
+from lab import factories
+from tests.integration.admin_web import PASSWORD, csrf_token, make_user, municipality
+from twilio_gateway.signatures import SIGNATURE_HEADER, sign
+
+ACCOUNT_SID, AUTH_TOKEN, BASE_URL = "AC" + "0" * 32, "hostile-test-token", "https://uitkijk.example.org"
+
+HOSTILE_JSON = [None, True, False, 0, -1, 10 ** 400, 2 ** 63, -(2 ** 63) - 1, 1.5e308, float("nan"), "", " ",
+                "x" * 5000, "\x00", "a\x00b", "\ud800", "\udfff\ud800", "\x1b[31m", "\u2028", "0651000219a",
+                "O651000084", "true", "NaN", [], {}, [1, 2], {"a": {"b": {"c": {}}}}, ["\x00"], {"\x00": 1}]
+HOSTILE_TEXT = ["", " ", "x" * 5000, "\x00", "a\x00b", "\ufffd", "\x1b[31m", "\u2028", "9" * 400,
+                str(2 ** 63), "-1", "true", "NaN", "inf", "0651000219a", "065abc0264", "1e400", "12:99", "<script>"]
+
+
+def fingerprint(app):
+    """Rows per table: a refused request must leave every count as it was."""
+    with app.extensions["uitkijk"].db.session() as s:
+        return {t.name: s.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
+
+
+@pytest.fixture
+def hostile_app(config):
+    from tests.conftest import app_for
+    yield from app_for({**config, "SIGNUP_PER_HOUR": 100_000, "LINK_PER_HOUR": 100_000,
+                        "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                        "PUBLIC_BASE_URL": BASE_URL, "MAX_CONTENT_LENGTH": 2 * 1024 * 1024})
+
+
+@pytest.fixture
+def world(hostile_app):
+    with hostile_app.extensions["uitkijk"].db.session() as s:
+        room, operators = factories.control_room(s)
+        factories.participant(s, "0612345678", 100)
+        municipality(s, "0457", "Weesp")
+        ids = {"room": room.id, "operator": operators[0].id}
+    ids["staff"] = make_user(hostile_app, "municipality", "staff@weesp.nl", "0457")
+    ids["operator_user"] = make_user(hostile_app, "admin", "admin@example.org")
+    from core.tokens import create_token
+    with hostile_app.extensions["uitkijk"].db.session() as s:
+        ids["auth"] = {"Authorization": f"Bearer {create_token(s, 'hostile')}"}
+    return ids
+
+
+def variants(base):
+    """(field path, body) for each field of `base` replaced by each hostile value; nested one level."""
+    for key, value in base.items():
+        for bad in HOSTILE_JSON:
+            yield key, {**base, key: bad}
+        if isinstance(value, dict):
+            for inner in value:
+                for bad in HOSTILE_JSON:
+                    yield f"{key}.{inner}", {**base, key: {**value, inner: bad}}
+        if isinstance(value, list) and value:
+            for bad in HOSTILE_JSON:
+                yield f"{key}[0]", {**base, key: [bad, *value[1:]]}
+
+
+def check(app, send, label, audited=False):
+    """Send one request; assert no 500 and, when refused, nothing written (but the audit trail of a
+    refusal that is `audited`, such as a failed login). Returns the response."""
+    before = fingerprint(app)
+    response = send()
+    assert response.status_code < 500, f"{label}: {response.status_code} {response.get_data(as_text=True)[:300]}"
+    if response.status_code >= 400:
+        after = fingerprint(app)
+        if audited:
+            after["audit_events"] = before["audit_events"]
+        assert after == before, f"{label}: refused ({response.status_code}) but wrote something"
+    return response
+
+
+def test_api_json_endpoints_survive_the_hostile_table(hostile_app, world):
+    """Every field of every JSON body replaced by a hostile value: a 4xx naming a field, never a 500."""
+    client, auth = hostile_app.test_client(), world["auth"]
+    participant = {"external_ref": "H-1", "name": "Hans", "email": "h@example.org", "language": "nl",
+                   "phones": [{"number": "0612345671", "channel": "sms"}], "home": {"lat": 52.3, "lon": 5.04,
+                                                                                   "address": "Dorpsstraat 1"},
+                   "quiet_hours": {"start": "22:00", "end": "07:00"}}
+    launch = factories.launch_body(SimpleRoom(world["room"]), SimpleRoom(world["operator"]))
+    action_id = client.post("/api/actions", json=launch, headers=auth).json["id"]
+    launch = {**launch, "client_request_id": "hostile-1"}
+    ending = {"result": "suspect_caught", "closing_text": "Dank", "result_from_response": False}
+    for path, base in (("/api/participants", participant), ("/api/actions", launch),
+                       (f"/api/actions/{action_id}/end", ending)):
+        for field, body in variants(base):
+            raw = json.dumps(body)
+            response = check(hostile_app, lambda: client.post(path, data=raw, headers={
+                **auth, "Content-Type": "application/json"}), f"{path} {field}={raw[:80]!r}")
+            if response.status_code == 400:
+                assert response.json["field"] and response.json["reason"], (path, field)
+        for raw, field in ((b"[]", "body"), (b'"text"', "body"), (b"1", "body"), (b"null", "body"),
+                           (b"[" * 100_000 + b"]" * 100_000, "body"), (b"\xff\xfe", "body"),
+                           (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, "body"), (b'{"title": "\\ud800"}', "title")):
+            response = check(hostile_app, lambda: client.post(path, data=raw, headers={
+                **auth, "Content-Type": "application/json"}), f"{path} raw {raw[:20]!r}")
+            assert response.status_code == 400 and response.json["field"] == field, (path, raw[:20])
+
+
+def test_api_query_strings_and_ids_survive_the_hostile_table(hostile_app, world):
+    """Hostile query parameters and ids beyond 64 bits in URLs give 4xx, never a 500."""
+    client, auth = hostile_app.test_client(), world["auth"]
+    for value in HOSTILE_TEXT:
+        for path in ("/api/actions?status={}", "/api/actions/1/deliveries?limit={}", "/api/outbox?limit={}",
+                     "/api/actions/1/deliveries?state={}"):
+            check(hostile_app, lambda: client.get(path.format(value.replace("\x00", "%00")), headers=auth), path)
+    for path in ("/api/actions/{}", "/api/participants/{}", "/api/actions/{}/deliveries"):
+        for ident in ("9" * 400, str(2 ** 63), str(2 ** 63 - 1), str(2 ** 31)):
+            assert check(hostile_app, lambda: client.get(path.format(ident), headers=auth), path).status_code == 404
+
+
+@pytest.mark.parametrize("row, field", [
+    ("H-1,Hans\x00,0612345671,52.3,5.04", "name"),
+    ("H-1,Hans,06123\x0045671,52.3,5.04", "phones[0]"),
+    ("H-1,Hans,0612345671,52.3\x00,5.04", "home"),
+    ("H-1,Hans,0651000219a,52.3,5.04", "phones[0]"),
+    ("H-1,Hans,065abc0264,52.3,5.04", "phones[0]"),
+    ("H-1,Hans,O651000084,52.3,5.04", "phones[0]"),
+    ("H-1," + "x" * 140_000 + ",0612345671,52.3,5.04", "row"),
+    ("H-1,Ha\rns,0612345671,52.3,5.04", "row"),
+    ("H-\ud800,Hans,0612345671,52.3,5.04", "external_ref"),
+    ("H-1,Hans,0612345671,true,false", "home"),
+])
+def test_csv_bad_row_is_reported_and_rows_beside_it_imported(hostile_app, world, row, field):
+    """A hostile row is reported with its line and field; the good rows around it are imported."""
+    client, auth = hostile_app.test_client(), world["auth"]
+    text = ("external_ref,name,phone,home_lat,home_lon\n"
+            "G-1,Goed,0612345672,52.3,5.04\n" + row + "\nG-2,Ook goed,0612345673,52.3,5.04\n")
+    response = check(hostile_app, lambda: client.post("/api/participants/import", data=text.encode(
+        "utf-8", "surrogatepass"), headers={**auth, "Content-Type": "text/csv"}), row[:40])
+    if "\ud800" in row:  # not UTF-8 at all: the whole file is refused
+        assert response.status_code == 400 and response.json["field"] == "file"
+        return
+    report = response.json
+    assert report["created"] == 2, report
+    assert [e["field"] for e in report["errors"]] == [field] and report["errors"][0]["line"] == 3
+    with hostile_app.extensions["uitkijk"].db.session() as s:
+        assert {p.external_ref for p in s.scalars(select(Participant))} >= {"G-1", "G-2"}
+
+
+def test_body_over_the_configured_size_is_413(hostile_app, world):
+    """A body over MAX_CONTENT_LENGTH is refused with 413 on the API, the web and the webhooks."""
+    client = hostile_app.test_client()
+    big = b"x" * (2 * 1024 * 1024 + 1)
+    response = check(hostile_app, lambda: client.post("/api/participants/import", data=big,
+                                                      headers={**world["auth"], "Content-Type": "text/csv"}), "api")
+    assert response.status_code == 413 and response.json["field"] == "body"
+    assert check(hostile_app, lambda: client.post("/signup", data={"name": "x" * (2 * 1024 * 1024 + 1)}),
+                 "form").status_code == 413
+    assert check(hostile_app, lambda: client.post("/webhooks/twilio/sms/inbound", data=big, headers={
+        "Content-Type": "application/x-www-form-urlencoded"}), "webhook").status_code == 413
+
+
+def login_as(client, email):
+    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+
+
+def form_variants(base):
+    for key in base:
+        for bad in HOSTILE_TEXT:
+            yield key, {**base, key: bad}
+
+
+def test_web_forms_survive_the_hostile_table(hostile_app, world):
+    """The public sign-up, the staff participant form and CSV upload, the operator's launch form and the
+    login form: every field replaced by a hostile value gives a page or a 4xx, never a 500."""
+    client = hostile_app.test_client()
+    token = csrf_token(client, "/signup")
+    signup = {"name": "Sanne", "phone_1": "0612345674", "home_lat": "52.3", "home_lon": "5.04", "language": "nl",
+              "consent": "on", "municipality": "0457", "email": "s@example.org"}
+    forms = [("/signup", signup), ("/signup/link", {"number": "0612345678"}),
+             ("/login", {"email": "nobody@example.org", "password": "x"})]
+    for path, base in forms:
+        for field, form in form_variants(base):
+            check(hostile_app, lambda: client.post(path, data={**form, "csrf_token": token}), f"{path} {field}",
+                  audited=path == "/login")
+    login_as(client, world["staff"])
+    token = csrf_token(client, "/participants")
+    participant = {"name": "Piet", "phone_1": "0612345675", "channel_1": "sms", "home_lat": "52,3",
+                   "home_lon": "5.04", "language": "nl", "external_ref": "P-1", "quiet_start": "22:00",
+                   "quiet_end": "07:00"}
+    for field, form in form_variants(participant):
+        check(hostile_app, lambda: client.post("/participants/new", data={**form, "csrf_token": token}),
+              f"participant {field}")
+    for row in ("P-2,Hans\x00,0612345676,52.3,5.04", "P-3,Hans,0651000219a,52.3,5.04", "x" * 140_000):
+        data = {"csrf_token": token, "file": (io.BytesIO(f"external_ref,name,phone,home_lat,home_lon\n{row}\n"
+                                                         .encode()), "p.csv")}
+        check(hostile_app, lambda: client.post("/participants/import", data=data,
+                                               content_type="multipart/form-data"), f"import {row[:20]}")
+    client.post("/logout", data={"csrf_token": token})
+    login_as(client, world["operator_user"])
+    token = csrf_token(client, "/actions/new")
+    launch = {"kind": "burglary", "urgency": "urgent", "title": "Inbraak", "message": "Man met rode jas",
+              "lat": "52.3", "lon": "5.04", "radius_m": "1000", "operator_id": str(world["operator"]),
+              "control_room_id": str(world["room"]), "client_request_id": "web-1"}
+    for field, form in form_variants(launch):
+        check(hostile_app, lambda: client.post("/actions/", data={**form, "csrf_token": token}), f"launch {field}")
+    for value in HOSTILE_TEXT:
+        for path, query in (("/actions/estimate", {"lat": value, "lon": "5.0", "radius_m": "100"}),
+                            ("/actions/sms-preview", {"message": "Man", "control_room_id": value}),
+                            ("/dashboard/", {"municipality_id": value}), ("/participants", {"page": value}),
+                            ("/participants", {"q": value})):
+            check(hostile_app, lambda: client.get(path, query_string=query), f"{path} {query}")
+        account = {"email": "new@example.org", "name": "Nieuw", "role": "municipality", "password": PASSWORD,
+                   "municipality_id": value, "csrf_token": token}
+        check(hostile_app, lambda: client.post("/accounts/new", data=account), f"account {value[:20]!r}")
+
+
+def test_signed_webhooks_survive_the_hostile_table(hostile_app, world):
+    """Twilio's webhooks, genuinely signed, with each form field replaced by a hostile value: never a 500."""
+    client = hostile_app.test_client()
+    hooks = {"/webhooks/twilio/sms/inbound": {"From": "+31612345678", "To": "+3197010000000", "Body": "STOP",
+                                              "MessageSid": "SM" + "1" * 32},
+             "/webhooks/twilio/sms/status?delivery=1": {"MessageSid": "SM" + "1" * 32, "MessageStatus": "delivered",
+                                                        "ErrorCode": "30003"},
+             "/webhooks/twilio/voice/inbound": {"CallSid": "CA" + "1" * 32, "From": "+31612345678",
+                                                "To": "+31800001100", "CallStatus": "ringing"},
+             "/webhooks/twilio/voice/status": {"CallSid": "CA" + "1" * 32, "CallStatus": "completed",
+                                               "CallDuration": "12"}}
+    for path, base in hooks.items():
+        for field, form in form_variants(base):
+            form = {"AccountSid": ACCOUNT_SID, **form}
+
+            def send():
+                return client.post(path, data=form, headers={SIGNATURE_HEADER: sign(AUTH_TOKEN, BASE_URL + path,
+                                                                                     form)})
+            check(hostile_app, send, f"{path} {field}")
+
+
+class SimpleRoom:
+    """factories.launch_body reads only `.id`."""
+
+    def __init__(self, ident):
+        self.id = ident
