@@ -52,7 +52,8 @@ def atom():
 @bp.get(urls.JSON_FEED)
 def json_feed():
     events, changed = _current()
-    return _conditional(json_body(events, runtime().config), "application/json", changed)
+    language = "en" if request.args.get("lang") == "en" else "nl"
+    return _conditional(json_body(events, runtime().config, language), "application/json", changed)
 
 
 @bp.get(urls.CERTIFICATE)

@@ -129,17 +129,22 @@ def record_update(session, action_id, actor, config, title=None, message=None, p
 
 
 def cancel_publication(session, action, config):
-    """At the end of a public action: withdraw every earlier message and its photos, emit the Cancel."""
+    """At the end of an action: withdraw its photos; if public, every earlier message too, and emit the Cancel."""
     pub = publication_of(session, action.id)
     if pub is None or pub.status != "active":
+        withdraw_photos(session, action.id)
         return None
-    now = utcnow()
-    pub.status, pub.cancelled_at = "cancelled", now
+    pub.status, pub.cancelled_at = "cancelled", utcnow()
     session.execute(update(PublicationEvent).where(PublicationEvent.publication_id == pub.id)
                     .values(content={}, cap_xml=None, withdrawn=True))
-    session.execute(update(Photo).where(Photo.action_id == action.id, Photo.data.is_not(None))
-                    .values(data=None, withdrawn_at=now))
+    withdraw_photos(session, action.id)
     return _new_event(session, pub, action, "Cancel", config)
+
+
+def withdraw_photos(session, action_id):
+    """Delete an ended action's photos (public or not): only their sizes and digests stay."""
+    session.execute(update(Photo).where(Photo.action_id == action_id, Photo.data.is_not(None))
+                    .values(data=None, withdrawn_at=utcnow()))
 
 
 def _photos(session, action_id):

@@ -39,12 +39,12 @@ def json_item(event, config, language="nl"):
     return item
 
 
-def json_feed(events, config):
-    return {"generated_by": "Uitkijk", "alerts": [json_item(e, config) for e in events]}
+def json_feed(events, config, language="nl"):
+    return {"generated_by": "Uitkijk", "language": language, "alerts": [json_item(e, config, language) for e in events]}
 
 
-def json_body(events, config):
-    return json.dumps(json_feed(events, config), ensure_ascii=False, sort_keys=True).encode()
+def json_body(events, config, language="nl"):
+    return json.dumps(json_feed(events, config, language), ensure_ascii=False, sort_keys=True).encode()
 
 
 def atom_feed(events, config, updated):

@@ -186,3 +186,17 @@ def test_consumers_fetch_the_signing_certificate_and_admins_see_which_it_is(app,
     login(admin, make_user(app, "admin"))
     page = admin.get("/config/partners/").get_data(as_text=True)
     assert "Uitkijk CAP signing (test)" in page and "SHA-256" in page
+
+
+def test_the_json_feed_in_english_and_a_private_actions_photo_deleted_at_its_end(app, client, auth, room):
+    """?lang=en gives the English texts; a non-public action's photo is deleted when it ends, too."""
+    client.post("/api/actions", json=amber_body(room), headers=auth)
+    item = client.get("/publiek/alerts.json?lang=en").get_json()["alerts"][0]
+    assert item["area"]["description"] == "All of the Netherlands" and "Call free on" in item["instruction"]
+    circle = {"type": "circle", "lat": factories.CENTRE[0], "lon": factories.CENTRE[1], "radius_m": 2500}
+    private = client.post("/api/actions", headers=auth, json=amber_body(room, kind="missing_person", area=circle,
+                                                                         client_request_id="private-1")).get_json()
+    client.post(f"/api/actions/{private['id']}/end", headers=auth, json={"result": "person_found"})
+    with app.extensions["uitkijk"].db.session() as session:
+        photo = session.scalar(select(Photo).where(Photo.action_id == private["id"]))
+        assert photo.data is None and photo.withdrawn_at is not None

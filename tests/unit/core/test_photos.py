@@ -42,3 +42,11 @@ def test_a_bmp_is_not_an_accepted_type():
     Image.new("RGB", (10, 10)).save(out, "BMP")
     with pytest.raises(ValidationError, match="must be a JPEG"):
         clean_photo(out.getvalue(), 10_000_000, 1200)
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded():
+    """A small file that would unpack to 100 megapixels is refused by its header."""
+    out = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(out, "PNG")
+    with pytest.raises(ValidationError, match="too many pixels"):
+        clean_photo(out.getvalue(), 10_000_000, 1200)
