@@ -47,7 +47,8 @@ from core.db import Database, make_engine
 from core.demo import TOWNS
 from core.inbound import ALERTED_STATES, CallerMatch, InboundDirectory, action_summary
 from core.models import Action, ControlRoom, Delivery, InboundCall, Operator, Participant, PhoneNumber, utcnow
-from ivr.fastagi import FastAgiServer, build_flows, build_services
+from ivr.call_engine import build_flows
+from ivr.fastagi import FastAgiServer, build_services
 from tts_prompts import PromptStore, get_engine
 
 from .dataset import scratch_database

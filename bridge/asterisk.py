@@ -14,20 +14,6 @@ from core.asterisk_values import check_dial_string
 WHISPER_GOSUB = "uitkijk-operator"
 _CALL_REF = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
-# DIALSTATUS -> the flows' dial status. CANCEL (the caller hung up while it rang) is reported as
-# a hangup by the runner, not here.
-DIAL_STATUS = {
-    "ANSWER": "answered",
-    "BUSY": "busy",
-    "NOANSWER": "noanswer",
-    "CONGESTION": "failed",
-    "CHANUNAVAIL": "failed",
-    "DONTCALL": "failed",
-    "TORTURE": "failed",
-    "INVALIDARGS": "failed",
-}
-
-
 def dial_argument(dial_strings, timeout_s, whisper_files=(), answered_ref=None):
     """The argument of Dial(): `A&B,<timeout>[,U(uitkijk-operator^<whisper>[^<answered_ref>])]`.
 
@@ -50,11 +36,6 @@ def dial_argument(dial_strings, timeout_s, whisper_files=(), answered_ref=None):
     elif whisper_files:
         argument += f",U({WHISPER_GOSUB}^{'&'.join(whisper_files)})"
     return argument
-
-
-def dial_status(asterisk_status):
-    """The flows' status for a DIALSTATUS value; unknown values count as failed."""
-    return DIAL_STATUS.get((asterisk_status or "").strip().upper(), "failed")
 
 
 def answered_by(dialled_peer, dial_strings):

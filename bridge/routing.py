@@ -26,9 +26,3 @@ def plan_route(route: RouteInfo, ring_s: int, control_room_ring_s: int) -> list[
                        "timeout_s": control_room_ring_s})
     return stages
 
-
-def whisper_prompt(action_code: str, alerted: bool) -> tuple[str, ...]:
-    """What the operator hears before the caller is connected: the action code and whether the
-    caller was alerted by this action."""
-    digits = tuple(f"digit_{d}" for d in action_code if d.isdigit())
-    return ("whisper_action_code", *digits, "whisper_alerted" if alerted else "whisper_not_alerted")

@@ -110,6 +110,22 @@ def flow_facts(session, delivery_id, call_id, *, key=None, alert_plays=None, rou
     return True
 
 
+class AlertCallLedger:
+    """What a call flow tells the ledger, for runners that hold no database session: each call
+    commits on its own, at once."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def answered(self, delivery_id, call_id):
+        with self.db.session() as session:
+            return answered(session, delivery_id, call_id)
+
+    def flow_facts(self, delivery_id, call_id, **facts):
+        with self.db.session() as session:
+            return flow_facts(session, delivery_id, call_id, **facts)
+
+
 def ended(rt, session, delivery_id, call_id, cause=None, at=None):
     """The call hung up. An answered call becomes "answered" with the seconds listened.
 

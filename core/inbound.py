@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 
 from .errors import NotFound
 from .messages import language_of, message_for
@@ -356,17 +356,6 @@ class InboundCallLog:
                 call.connected_at = now - timedelta(seconds=outcome.talk_s)
             session.flush()
             return call.id
-
-    def record_alert_listen(self, delivery_id, listened_s, key):
-        """Add what the participant did on the alert call (seconds listened, key pressed) to the ledger row."""
-        with self.db.session() as session:
-            delivery = session.get(Delivery, delivery_id)
-            if delivery is None:
-                return False
-            detail = dict(delivery.detail or {})
-            detail.update({"listened_s": round(listened_s, 1), "key": key})
-            session.execute(update(Delivery).where(Delivery.id == delivery_id).values(detail=detail))
-            return True
 
 
 def set_operator_available(session, operator_id, available):

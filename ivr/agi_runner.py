@@ -10,7 +10,11 @@
 
 Whatever happens (hangup, dropped socket, a flow or database error) the call ends here and is
 recorded; only a flow that finished sets UITKIJK_FLOW_DONE, so the dialplan puts every other
-call through to the control room (never dead air).
+call through to the control room (never dead air). Once Asterisk said the channel hung up, no
+further command is sent and no operator is claimed: the flow hears Hungup at once.
+
+Everything that is not AGI (the flow table, leases, dial statuses, the call record and the
+alert call's facts) is ivr.call_engine's, shared with the TwiML runner.
 
 The script `answered` is no flow: the whisper subroutine runs it on the channel of an operator who
 answered a Dial that rang several (`AGI(.../answered,<call ref>,<DIALEDPEERNUMBER>)`), and the
@@ -25,10 +29,11 @@ from typing import Callable
 
 from asterisk.agi import AGIAppError, AGIError, AGIHangup
 
-from bridge.asterisk import answered_by, dial_argument, dial_status
+from bridge.asterisk import answered_by, dial_argument
 from core.numbers import mask, normalise_caller_id
 
 from .agi_channel import AgiProtocolError
+from .call_engine import ALERT, CallEnd, CallRecorder, claim_operators, dial_status, seconds
 from .steps import Dial, DialResult, Digits, Gather, Hangup, Hungup, Record, Recorded, Say, SaveTip, Started
 
 log = logging.getLogger(__name__)
@@ -55,6 +60,14 @@ def caller_e164(raw, region):
     return e164
 
 
+def quoted(value):
+    """An AGI command argument in double quotes; text that would break out of them is refused."""
+    text = str(value)
+    if any(ch in text for ch in '"\\\n\r'):
+        raise ValueError(f"unsafe AGI argument {text[:40]!r}")
+    return f'"{text}"'
+
+
 def script_name(value):
     """`agi_network_script` without arguments or slashes: `inbound?x=1` -> `inbound`."""
     return (value or "").split("?", 1)[0].strip("/")
@@ -64,7 +77,7 @@ def script_name(value):
 class CallServices:
     """What every call on this server shares. `flows` maps agi_network_script to a flow."""
 
-    flows: dict
+    flows: dict  # ivr.call_engine.build_flows
     prompts: object  # ivr.prompts.PromptFiles
     call_log: object  # core.inbound.InboundCallLog
     leases: object | None  # bridge.leases.OperatorLeases
@@ -73,6 +86,11 @@ class CallServices:
     call_max_s: int = 4 * 3600
     on_decision: Callable[[str, float], None] | None = None  # (flow name, seconds) at the first Dial
     backend: str = "asterisk"
+    alert_ledger: object | None = None  # core.alert_calls.AlertCallLedger (None: no alert facts kept)
+
+    @property
+    def recorder(self):
+        return CallRecorder(self.call_log, self.alert_ledger)
 
 
 @dataclass
@@ -92,6 +110,11 @@ class AgiCall:
         self.language = "nl"
         self.call_ref = None
         self.caller = None
+        self.attempt = None  # an alert call's attempt id (UITKIJK_CALL)
+        self.flow_name = None
+        self.recorder = services.recorder
+        self.executors = {Say: self.say_step, Gather: self.gather, Dial: self.dial, Record: self.record_tip,
+                          SaveTip: self.save_tip, Hangup: self.hangup}
 
     def run(self):
         env = self.agi.env
@@ -109,6 +132,7 @@ class AgiCall:
         try:
             state, steps = flow.advance(None, self.started(flow, env))
             self.language = state.get("lang", self.language)
+            self.recorder.started(state, self.end())
             while steps:
                 event = self.play(steps, flow.name)
                 if event is None:
@@ -136,10 +160,11 @@ class AgiCall:
 
     def started(self, flow, env):
         delivery_id = None
-        if flow.name == "alert":
+        if flow.name == ALERT:
             self.agi.set_timeout(COMMAND_TIMEOUT_S)
             raw = self.agi.get_variable("UITKIJK_DELIVERY")
             delivery_id = int(raw) if raw.isdigit() else None
+            self.attempt = _SAFE_REF.sub("_", self.agi.get_variable("UITKIJK_CALL") or "")[:64] or None
         dnid = env.get("agi_dnid")
         return Started(call_ref=self.call_ref, caller=self.caller, delivery_id=delivery_id,
                        dialled=dnid if dnid and dnid != "unknown" else None)
@@ -165,30 +190,20 @@ class AgiCall:
     # Steps --------------------------------------------------------------------------------
 
     def play(self, steps, flow_name):
-        """Run one batch of steps; the event that ends it, or None after a Hangup step."""
+        """Run one batch of steps, each by its executor; the event that ends it, or None after Hangup."""
+        self.flow_name = flow_name
         for step in steps:
-            if isinstance(step, Say):
-                digit = self.say(step.prompt, step.interrupt)
-                if digit:
-                    return Digits(digit)
-            elif isinstance(step, Gather):
-                return self.gather(step)
-            elif isinstance(step, Dial):
-                return self.dial(step, flow_name)
-            elif isinstance(step, Record):
-                return self.record_tip(step)
-            elif isinstance(step, SaveTip):
-                self.services.call_log.save_tip(self.call_ref, self.services.backend, self.caller,
-                                                step.action_id, step.recording, step.duration_s,
-                                                origin=_origin(flow_name))
-            elif isinstance(step, Hangup):
-                self.hangup()
-                return None
-            else:
+            executor = self.executors.get(type(step))
+            if executor is None:
                 raise TypeError(f"unknown step {step!r}")
+            event = executor(step)
+            if event is not None:
+                return None if event is _HUNG_UP else event
         raise ValueError("a batch of steps must end with Gather, Dial, Record or Hangup")
 
     def _command(self, timeout_s, command, *args):
+        if self.agi.hung_up:  # Asterisk said the caller is gone: nothing more is sent
+            raise AGIHangup(f"{command} not sent: the channel hung up")
         self.agi.set_timeout(timeout_s)
         begun = time.monotonic()
         try:
@@ -202,6 +217,10 @@ class AgiCall:
         finally:
             self.clock.waiting += time.monotonic() - begun
 
+    def say_step(self, step):
+        digit = self.say(step.prompt, step.interrupt)
+        return Digits(digit) if digit else None
+
     def say(self, parts, interrupt=""):
         return self.play_files(self.services.prompts.files(parts, self.language), interrupt)
 
@@ -209,7 +228,7 @@ class AgiCall:
         """STREAM FILE each file; the key that interrupted, or None."""
         for path in files:
             try:
-                result = self._command(COMMAND_TIMEOUT_S, "STREAM FILE", path, self.agi._quote(interrupt), 0)
+                result = self._command(COMMAND_TIMEOUT_S, "STREAM FILE", path, quoted(interrupt), 0)
             except AGIAppError:
                 if self.agi.hung_up:
                     raise AGIHangup("hangup during a prompt") from None
@@ -230,7 +249,7 @@ class AgiCall:
         if len(keyed) < step.max_digits:
             prompt = "" if keyed else (files[-1] if files else "")
             try:
-                result = self._command(COMMAND_TIMEOUT_S + step.timeout_s, "GET DATA", self.agi._quote(prompt),
+                result = self._command(COMMAND_TIMEOUT_S + step.timeout_s, "GET DATA", quoted(prompt),
                                        int(step.timeout_s * 1000), step.max_digits - len(keyed))
             except AGIAppError:
                 if self.agi.hung_up:
@@ -240,18 +259,18 @@ class AgiCall:
         keyed = "".join(ch for ch in keyed if ch in KEYS).rstrip(step.finish_on or "#")
         return Digits(keyed or None)
 
-    def dial(self, step, flow_name):
+    def dial(self, step):
+        if self.agi.hung_up:  # nobody is claimed or rung for a caller who is gone
+            raise AGIHangup("Dial not sent: the channel hung up")
         leases = self.services.leases
-        operators = {t.operator_id: t.dial_string for t in step.targets if t.operator_id is not None}
-        claimed = set(leases.claim(self.call_ref, operators)) if leases and operators else set(operators)
-        targets = [t for t in step.targets if t.operator_id is None or t.operator_id in claimed]
+        targets, claimed = claim_operators(leases, self.call_ref, step)
         if not targets:
             log.info("call %s: %s stage skipped, everyone busy", self.call_ref, step.stage)
             return DialResult("busy")
         if self.clock.first_dial is None:
             self.clock.first_dial = time.monotonic()
             if self.services.on_decision:
-                self.services.on_decision(flow_name, self.clock.first_dial - self.clock.started
+                self.services.on_decision(self.flow_name, self.clock.first_dial - self.clock.started
                                           - self.clock.waiting)
         # Only a Dial ringing several leased operators has others to free when one answers.
         argument = dial_argument([t.dial_string for t in targets], step.timeout_s,
@@ -259,21 +278,20 @@ class AgiCall:
                                  answered_ref=self.call_ref if leases and len(claimed) > 1 else None)
         dial_hung_up = False
         try:
-            self._command(step.timeout_s + self.services.call_max_s, "EXEC", "Dial",
-                          self.agi._quote(argument))
+            self._command(step.timeout_s + self.services.call_max_s, "EXEC", "Dial", quoted(argument))
         except AGIAppError:  # Dial returns -1 when the caller hangs up (ringing or talking)
             dial_hung_up = True
         finally:
             if leases and claimed:
-                leases.release(self.call_ref, sorted(claimed))
+                leases.release(self.call_ref, claimed)
         self.agi.set_timeout(COMMAND_TIMEOUT_S)
         status = self.agi.get_variable("DIALSTATUS")
-        result = dial_status(status)
+        result = dial_status("asterisk", status)
         if result != "answered":
             if dial_hung_up or self.agi.hung_up or status.upper() == "CANCEL":
                 raise AGIHangup("caller hung up while ringing")
             return DialResult(result)
-        talk = _seconds(self.agi.get_variable("ANSWEREDTIME"))
+        talk = seconds(self.agi.get_variable("ANSWEREDTIME")) or 0.0
         peer = answered_by(self.agi.get_variable("DIALEDPEERNUMBER"), [t.dial_string for t in targets])
         operator_id = next((t.operator_id for t in targets if t.dial_string == peer), None)
         self.clock.wait_s = max(0.0, time.monotonic() - self.clock.started - talk)
@@ -284,8 +302,8 @@ class AgiCall:
         name = f"tip-{self.call_ref}-{int(time.time())}"
         path = f"{self.services.recording_dir.rstrip('/')}/{name}"
         try:
-            result = self._command(step.max_s + COMMAND_TIMEOUT_S, "RECORD FILE", self.agi._quote(path), "wav",
-                                   self.agi._quote(step.finish_on), step.max_s * 1000, 0, "beep",
+            result = self._command(step.max_s + COMMAND_TIMEOUT_S, "RECORD FILE", quoted(path), "wav",
+                                   quoted(step.finish_on), step.max_s * 1000, 0, "beep",
                                    f"s={RECORD_SILENCE_S}")
         except AGIHangup:  # what was said before hanging up is still a tip; its length is unknown
             return Recorded(f"{name}.wav", None)
@@ -296,38 +314,33 @@ class AgiCall:
         samples = result.get("endpos", ("0", ""))[0]
         return Recorded(f"{name}.wav", int(samples) / 8000 if samples.isdigit() else None)
 
-    def hangup(self):
+    def save_tip(self, step):
+        self.recorder.save_tip(self.flow_name, step, self.end())
+
+    def hangup(self, _step):
         try:
             self.agi.set_timeout(COMMAND_TIMEOUT_S)
             self.agi.set_variable("UITKIJK_FLOW_DONE", "1")
             self.agi.hangup()
         except (AGIError, AgiProtocolError, OSError):
             pass  # the caller was gone already
+        return _HUNG_UP
 
     # The record ---------------------------------------------------------------------------
 
+    def end(self):
+        listened = (self.clock.first_dial or time.monotonic()) - self.clock.started
+        return CallEnd(self.call_ref, self.services.backend, self.caller, self.started_at, attempt=self.attempt,
+                       wait_s=self.clock.wait_s, listened_s=listened if self.clock.first_dial else None)
+
     def record(self, flow, state):
-        log_ = self.services.call_log
-        outcome = flow.outcome(state)
         try:
-            if flow.name == "alert":
-                if state.get("delivery_id"):
-                    end = self.clock.first_dial or time.monotonic()
-                    log_.record_alert_listen(state["delivery_id"], end - self.clock.started, state.get("key"))
-                if not outcome.route:
-                    return
-            log_.finish(self.call_ref, self.services.backend, self.caller, outcome,
-                        started_at=self.started_at, wait_s=self.clock.wait_s, origin=_origin(flow.name))
+            end = self.end()
+            if flow.name == ALERT:
+                self.recorder.alert_facts(state, end)
+            self.recorder.finish(flow, state, end)
         except Exception:  # the call is over; a lost record must not take the server down
             log.exception("call %s: could not record the call", self.call_ref)
 
 
-def _origin(flow_name):
-    return "alert_call" if flow_name == "alert" else "free_number"
-
-
-def _seconds(value):
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return 0.0
+_HUNG_UP = object()  # what the Hangup executor returns: the batch, and the call, are over

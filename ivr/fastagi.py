@@ -1,6 +1,6 @@
 """The FastAGI server: Asterisk's `AGI(agi://host:port/<script>)` lands here, one thread per call.
 
-`agi_network_script` picks the flow from an explicit table (`build_flows`), built when the server
+`agi_network_script` picks the flow from an explicit table (ivr.call_engine.build_flows), built when the server
 starts: nothing registers itself on import. `python -m ivr.fastagi [--host H] [--port P]` runs it
 with the project's configuration (AGI_HOST, AGI_PORT, PROMPT_DIR, ...).
 """
@@ -15,18 +15,12 @@ from core.numbers import mask
 
 from .agi_channel import AgiProtocolError, SocketAGI
 from .agi_runner import AgiCall, CallServices
-from .alert_flow import AlertFlow
-from .inbound_flow import InboundFlow
+from .call_engine import build_flows
 from .settings import FlowSettings
 
 log = logging.getLogger(__name__)
 
 ENVIRONMENT_TIMEOUT_S = 5  # a peer that connects and says nothing is let go after this
-
-
-def build_flows(directory, settings):
-    """The table from agi_network_script to call flow."""
-    return {"inbound": InboundFlow(directory, settings), "alert": AlertFlow(directory, settings)}
 
 
 class _CallHandler(socketserver.StreamRequestHandler):
@@ -70,6 +64,7 @@ def build_services(config, on_decision=None):
     """Everything the calls share, from the project's configuration."""
     from bridge.leases import OperatorLeases
     from core import runtime
+    from core.alert_calls import AlertCallLedger
     from core.inbound import InboundCallLog, SnapshotDirectory
     from tts_prompts import PromptStore, get_engine
 
@@ -83,6 +78,7 @@ def build_services(config, on_decision=None):
         flows=build_flows(directory, settings),
         prompts=PromptFiles(store, rt.config.get("ASTERISK_PROMPT_DIR")),
         call_log=InboundCallLog(rt.db),
+        alert_ledger=AlertCallLedger(rt.db),
         leases=OperatorLeases(rt.redis, rt.config["QUEUE_PREFIX"],
                               int(rt.config["OPERATOR_LEASE_S"])),
         region=rt.config["DEFAULT_REGION"],

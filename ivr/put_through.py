@@ -6,7 +6,7 @@ Shared by the free-number flow and the alert call's "press 1". Works on the flow
   pending    routing stages still to try (bridge.routing.plan_route)
   route      what was tried: [{"stage", "targets", "status"}]
 """
-from bridge.routing import plan_route, whisper_prompt
+from bridge.routing import plan_route
 
 from .steps import Dial, DialTarget, Hangup, Record, Say, SaveTip, Spoken, digits_prompt
 
@@ -15,6 +15,12 @@ def title_audio(action, settings):
     """An action's title as rendered at launch; its code digit by digit if no rendering exists."""
     return Spoken(action["title"], language=settings.title_language,
                   fallback=("whisper_action_code", *digits_prompt(action["code"])))
+
+
+def whisper_prompt(action_code, alerted):
+    """What the operator hears before the caller is connected: the action code and whether the
+    caller was alerted by this action."""
+    return ("whisper_action_code", *digits_prompt(action_code), "whisper_alerted" if alerted else "whisper_not_alerted")
 
 
 def begin(state, directory, settings, action, alerted, lead_in=()):

@@ -58,8 +58,10 @@ class AsteriskVoiceTransport:
         action = session.get(Action, delivery.action_id)
         trunk = self._trunk(session, action.control_room_id)
         dial = _dial_string(trunk, delivery.to_e164)
-        variables = {**self.settings.channel_variables, "UITKIJK_DELIVERY": delivery.id, "UITKIJK_FALLBACK": self.settings.asterisk_path(prompt.key),
-                     "UITKIJK_PROMPT": prompt.key}
+        call_id = self.settings.call_id(delivery.id, delivery.attempts)
+        # UITKIJK_CALL names the attempt, so the flow's facts reach the ledger only for this one.
+        variables = {**self.settings.channel_variables, "UITKIJK_DELIVERY": delivery.id, "UITKIJK_CALL": call_id,
+                     "UITKIJK_FALLBACK": self.settings.asterisk_path(prompt.key), "UITKIJK_PROMPT": prompt.key}
         control_room = session.get(ControlRoom, action.control_room_id).general_line
         if control_room:
             try:
@@ -68,7 +70,7 @@ class AsteriskVoiceTransport:
                 log.warning("control room %s: general line is not a dial string; the default is used",
                             action.control_room_id)
         call = PendingCall(
-            call_id=self.settings.call_id(delivery.id, delivery.attempts), trunk=trunk.name,
+            call_id=call_id, trunk=trunk.name,
             channel=dial, caller_id=trunk.caller_id, variables=variables,
             delivery_id=delivery.id, claim_token=delivery.claim_token,
             priority=URGENT if action.time_critical and delivery.purpose == "alert" else NORMAL)

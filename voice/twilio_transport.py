@@ -24,6 +24,7 @@ from core.messages import language_of
 from core.models import Delivery, Participant
 from core.numbers import mask
 from core.transports import PermanentFailure, SendResult, TransientFailure
+from ivr.twiml_audio import say_language
 from twilio_gateway.accounts import PerAccountTransport, TwilioAccounts
 from twilio_gateway.callbacks import CALL_STATUS, VOICE_ALERT, callback_url, checked_public_base_url
 from twilio_gateway.client import last_response_headers
@@ -34,13 +35,7 @@ from .action_audio import ActionAudio
 
 log = logging.getLogger(__name__)
 
-# The language Twilio's <Say> speaks for a participant's language.
-SAY_LANGUAGES = {"nl": "nl-NL", "en": "en-GB"}
 MAX_CALL_S = 600
-
-
-def say_language(language):
-    return SAY_LANGUAGES[language_of(language)]
 
 
 class TwilioVoiceTransport:

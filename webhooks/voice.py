@@ -4,13 +4,15 @@ import logging
 from flask import Response, current_app, request
 
 from bridge.leases import OperatorLeases
+from core.alert_calls import AlertCallLedger
 from core.inbound import InboundCallLog, InboundDirectory
 from core.numbers import mask, normalise_caller_id
-from ivr.alert_flow import AlertFlow
-from ivr.inbound_flow import InboundFlow
+from ivr.call_engine import build_flows
 from ivr.settings import FlowSettings
 from ivr.steps import Started
-from ivr.twiml_runner import CallRecords, PromptAudio, TwimlRunner, UnknownCall
+from ivr.twiml_audio import PromptAudio
+from ivr.twiml_calls import CallRecords
+from ivr.twiml_runner import TwimlRunner, UnknownCall
 from tts_prompts import PromptStore, get_engine
 from twilio_gateway.callbacks import (CALL_STATUS, PROMPTS, VOICE_ALERT, VOICE_EVENT, VOICE_INBOUND, VOICE_WHISPER,
                                       callback_url)
@@ -41,13 +43,13 @@ def runner():
     directory = InboundDirectory(rt.db, config["DEFAULT_REGION"])
     store = PromptStore(config["PROMPT_DIR"], get_engine(config["TTS_ENGINE"]))
     found = current_app.extensions["twilio_runner"] = TwimlRunner(
-        flows={"inbound": InboundFlow(directory, settings), "alert": AlertFlow(directory, settings)},
+        flows=build_flows(directory, settings),
         prompts=PromptAudio(store, lambda name: callback_url(base, f"{PROMPTS}/{name}")),
         records=CallRecords(rt.redis, config["QUEUE_PREFIX"]),
         urls=lambda path, **query: callback_url(base, path, **query),
-        call_log=InboundCallLog(rt.db),
+        call_log=InboundCallLog(rt.db), alert_ledger=AlertCallLedger(rt.db),
         leases=OperatorLeases(rt.redis, config["QUEUE_PREFIX"], config["OPERATOR_LEASE_S"]),
-        db=rt.db, paths={"event": VOICE_EVENT, "whisper": VOICE_WHISPER},
+        paths={"event": VOICE_EVENT, "whisper": VOICE_WHISPER},
         region=config["DEFAULT_REGION"], default_language=settings.default_language,
         on_tip_saved=lambda tip_id: enqueue_fetch(rt, tip_id))
     return found

@@ -18,11 +18,13 @@ from lab.asterisk import LAB_TRUNK
 from bridge.leases import OperatorLeases
 from core import runtime
 from core.actions import ActionService, parse_launch
+from core.alert_calls import AlertCallLedger
 from core.inbound import InboundCallLog, InboundDirectory
 from core.models import Delivery
 from core.transports import TRANSPORTS
 from ivr.agi_runner import CallServices
-from ivr.fastagi import FastAgiServer, build_flows
+from ivr.call_engine import build_flows
+from ivr.fastagi import FastAgiServer
 from ivr.prompts import PromptFiles
 from ivr.settings import FlowSettings
 from lab import factories
@@ -77,7 +79,8 @@ def alert_server(asterisk_lab, voice_rt, voice_prompts):
     services = CallServices(
         flows=build_flows(InboundDirectory(rt.db), FLOW_SETTINGS),
         prompts=PromptFiles(voice_prompts, f"{asterisk_lab.sound_dir}/{PROMPT_SUBDIR}"),
-        call_log=InboundCallLog(rt.db), leases=OperatorLeases(rt.redis, rt.config["QUEUE_PREFIX"], 600),
+        call_log=InboundCallLog(rt.db), alert_ledger=AlertCallLedger(rt.db),
+        leases=OperatorLeases(rt.redis, rt.config["QUEUE_PREFIX"], 600),
         recording_dir=f"{asterisk_lab.instance_dir}/spool")
     server = FastAgiServer(("127.0.0.1", asterisk_lab.agi_port), services)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

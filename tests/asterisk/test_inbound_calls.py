@@ -13,10 +13,12 @@ from sqlalchemy import select, update
 
 from bridge.leases import OperatorLeases
 from core.actions import ActionService, parse_launch
+from core.alert_calls import AlertCallLedger
 from core.inbound import InboundCallLog, InboundDirectory
 from core.models import ControlRoom, Delivery, InboundCall, Operator, Tip
 from ivr.agi_runner import CallServices
-from ivr.fastagi import FastAgiServer, build_flows
+from ivr.call_engine import build_flows
+from ivr.fastagi import FastAgiServer
 from ivr.prompts import PromptFiles
 from ivr.settings import FlowSettings
 from lab import factories
@@ -60,7 +62,8 @@ def inbound_server(asterisk_lab, rt, lab_prompts):
     services = CallServices(
         flows=build_flows(InboundDirectory(rt.db), SETTINGS),
         prompts=PromptFiles(lab_prompts, f"{asterisk_lab.sound_dir}/prompts"),
-        call_log=InboundCallLog(rt.db), leases=OperatorLeases(rt.redis, rt.config["QUEUE_PREFIX"], 600),
+        call_log=InboundCallLog(rt.db), alert_ledger=AlertCallLedger(rt.db),
+        leases=OperatorLeases(rt.redis, rt.config["QUEUE_PREFIX"], 600),
         recording_dir=f"{asterisk_lab.instance_dir}/spool/tips",
         on_decision=lambda flow, seconds: decisions.append(seconds))
     server = FastAgiServer(("127.0.0.1", asterisk_lab.agi_port), services)
@@ -317,10 +320,12 @@ def test_alert_call_press_1_is_bridged_to_the_operator(ami, ami_events, channel_
     world = World(rt, lab_prompts)
     pid = world.participant("0201234502")
     action = world.launch("Inbraak Weesp")
-    with rt.db.Session() as s:
+    with rt.db.session() as s:  # this call is the delivery's current attempt, as the call service makes it
         delivery_id = s.scalar(select(Delivery.id).where(Delivery.participant_id == pid))
+        s.execute(update(Delivery).where(Delivery.id == delivery_id).values(provider_ref=channel_id))
     ami.originate("Local/31201234502@lab-pstn", context="uitkijk-alert", channel_id=channel_id,
-                  variables={"UITKIJK_DELIVERY": delivery_id, "LAB_DTMF": "1", "LAB_DTMF_DELAY": 1,
+                  variables={"UITKIJK_DELIVERY": delivery_id, "UITKIJK_CALL": channel_id,
+                             "LAB_DTMF": "1", "LAB_DTMF_DELAY": 1,
                              "LAB_LISTEN": 4})
 
     enter = ami_events.wait_for(lambda e: e.name == "BridgeEnter" and e.get("Linkedid") == channel_id

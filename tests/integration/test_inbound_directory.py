@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select, update
 
 from core.actions import ActionService, parse_launch
+from core.alert_calls import AlertCallLedger
 from core.inbound import InboundCallLog, InboundDirectory, SnapshotDirectory, calls_and_tips, set_operator_available
 from core.models import Delivery, InboundCall, Operator, Tip
 from ivr.steps import Outcome
@@ -155,14 +156,23 @@ def test_finish_refuses_an_unknown_outcome(rt, world):
         InboundCallLog(rt.db).finish("x", "asterisk", None, Outcome("exploded"), started_at=datetime.now(timezone.utc))
 
 
-def test_alert_listen_is_added_to_the_delivery_detail(rt, world):
-    """Seconds listened and the key pressed end up in the ledger row's detail."""
+def test_alert_call_facts_reach_the_ledger_only_for_the_current_attempt(rt, world):
+    """What the flow learnt (key, plays, transfer, seconds listened) is checked and kept for the
+    delivery's current attempt; an earlier attempt's or an unknown delivery's changes nothing."""
+    with rt.db.session() as s:
+        delivery = s.scalar(select(Delivery).where(Delivery.action_id == world["first"].id))
+        delivery.provider_ref = "call-2"
+        delivery_id = delivery.id
+    ledger = AlertCallLedger(rt.db)
+    assert not ledger.flow_facts(delivery_id, "call-1", key="2")
+    assert ledger.flow_facts(delivery_id, "call-2", key="1", alert_plays=2, routed_to="operator", listened_s=23.46)
     with rt.db.Session() as s:
-        delivery_id = s.scalar(select(Delivery.id).where(Delivery.action_id == world["first"].id))
-    assert InboundCallLog(rt.db).record_alert_listen(delivery_id, 23.46, "1")
-    with rt.db.Session() as s:
-        assert s.get(Delivery, delivery_id).detail == {"listened_s": 23.5, "key": "1"}
-    assert not InboundCallLog(rt.db).record_alert_listen(10 ** 9, 1, None)
+        detail = s.get(Delivery, delivery_id).detail
+    assert (detail["key"], detail["alert_plays"], detail["routed_to"], detail["listened_s"]) == ("1", 2, "operator", 23.5)
+    assert detail["answered_at"]
+    with pytest.raises(ValueError, match="key"):
+        ledger.flow_facts(delivery_id, "call-2", key="x")
+    assert not ledger.flow_facts(10 ** 9, "call-2", key="1")
 
 
 def test_operator_availability_unknown_operator(rt, world):

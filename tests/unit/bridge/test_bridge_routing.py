@@ -1,9 +1,11 @@
-"""Routing stages, the whisper, and the Dial() argument Asterisk gets."""
+"""Routing stages, the whisper, the Dial() argument Asterisk gets and both back-ends' dial results."""
 import pytest
 
-from bridge.asterisk import answered_by, dial_argument, dial_status
-from bridge.routing import plan_route, whisper_prompt
+from bridge.asterisk import answered_by, dial_argument
+from bridge.routing import plan_route
 from core.inbound import OperatorRef, RouteInfo
+from ivr.call_engine import dial_status
+from ivr.put_through import whisper_prompt
 
 HANDLER = OperatorRef(1, "PJSIP/jan", True)
 OTHER = OperatorRef(2, "PJSIP/piet", True)
@@ -70,7 +72,14 @@ def test_dial_argument_refuses_unsafe_input(targets, timeout, whisper, ref):
                                              ("weird", "failed")])
 def test_dial_status_mapping(raw, status):
     """DIALSTATUS values map onto the flows' four statuses; unknown ones count as failed."""
-    assert dial_status(raw) == status
+    assert dial_status("asterisk", raw) == status
+
+
+@pytest.mark.parametrize(("raw", "status"), [("completed", "answered"), ("busy", "busy"), ("no-answer", "noanswer"),
+                                             ("canceled", "failed"), ("", "failed"), (None, "failed")])
+def test_twilio_dial_call_status_mapping(raw, status):
+    """Twilio's DialCallStatus maps onto the same four statuses."""
+    assert dial_status("twilio", raw) == status
 
 
 def test_answered_by_matches_dialled_peer_number():

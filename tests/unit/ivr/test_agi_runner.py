@@ -8,7 +8,7 @@ from bridge.leases import OperatorLeases
 from core.inbound import RouteInfo
 from ivr.agi_channel import SocketAGI
 from ivr.agi_runner import AgiCall, CallServices, caller_e164, script_name
-from ivr.fastagi import build_flows
+from ivr.call_engine import build_flows
 from ivr.settings import FlowSettings
 from ivr.steps import Spoken
 
@@ -32,7 +32,7 @@ class TablePrompts:
 
 class CallLog:
     def __init__(self):
-        self.tips, self.finished, self.listened = [], [], []
+        self.tips, self.finished = [], []
 
     def save_tip(self, call_ref, backend, caller, action_id, recording, duration_s, origin):
         self.tips.append((call_ref, caller, action_id, recording, duration_s, origin))
@@ -40,8 +40,18 @@ class CallLog:
     def finish(self, call_ref, backend, caller, outcome, *, started_at, wait_s, origin):
         self.finished.append((call_ref, caller, outcome, wait_s, origin))
 
-    def record_alert_listen(self, delivery_id, listened_s, key):
-        self.listened.append((delivery_id, key))
+
+
+class AlertLedger:
+    def __init__(self):
+        self.calls, self.facts = [], []
+
+    def answered(self, delivery_id, call_id):
+        self.calls.append((delivery_id, call_id))
+
+    def flow_facts(self, delivery_id, call_id, **facts):
+        self.facts.append((delivery_id, call_id, facts))
+        return True
 
 
 class Leases:
@@ -61,7 +71,7 @@ def services(leases=None, **directory):
     directory.setdefault("alerts", {7: alert_call(language="en")})
     decisions = []
     return CallServices(flows=build_flows(FakeDirectory(**directory), FlowSettings()), prompts=TablePrompts(),
-                        call_log=CallLog(), leases=leases or Leases(), recording_dir="/rec",
+                        call_log=CallLog(), alert_ledger=AlertLedger(), leases=leases or Leases(), recording_dir="/rec",
                         on_decision=lambda flow, seconds: decisions.append(flow)), decisions
 
 
@@ -186,6 +196,15 @@ def test_hangup_during_tip_still_saves_the_tip():
     assert svc.call_log.finished[0][2].outcome == "tip"
 
 
+def test_hangup_mid_prompt_sends_nothing_more_and_claims_nobody():
+    """Asterisk's HANGUP during the greeting ends the flow at once: no further STREAM FILE, no Dial,
+    no operator lease claimed; the call is recorded as abandoned."""
+    svc, decisions = services()
+    peer = replay("inbound_hangup_mid_greeting.txt", svc)
+    assert peer.extra == [] and svc.leases.claims == [] and decisions == []
+    assert svc.call_log.finished[0][2].outcome == "abandoned"
+
+
 def test_star_then_code_puts_through_not_alerted():
     """`*` during the greeting, then another action's code: put through with 'not alerted'."""
     svc, _ = services()
@@ -205,7 +224,11 @@ def test_alert_press_1_records_key_and_bridge():
     """The alert call reads its delivery, plays the alert; 1 puts through and both records are written."""
     svc, _ = services()
     replay("alert_press_1.txt", svc, agi_network_script="alert", agi_context="uitkijk-alert")
-    assert svc.call_log.listened == [(7, "1")]
+    assert svc.alert_ledger.calls == [(7, "t0-7-001")]
+    [(delivery_id, attempt, facts)] = svc.alert_ledger.facts
+    assert (delivery_id, attempt, facts["key"], facts["alert_plays"], facts["routed_to"]) == (
+        7, "t0-7-001", "1", 2, "operator")
+    assert facts["listened_s"] >= 0
     (_, _, outcome, _, origin), = svc.call_log.finished
     assert (outcome.outcome, origin) == ("connected", "alert_call")
 

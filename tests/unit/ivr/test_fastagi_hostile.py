@@ -8,7 +8,8 @@ from test_agi_runner import CallLog, Leases, TablePrompts
 
 from ivr.agi_channel import MAX_HEADERS, MAX_LINE
 from ivr.agi_runner import CallServices
-from ivr.fastagi import FastAgiServer, build_flows
+from ivr.call_engine import build_flows
+from ivr.fastagi import FastAgiServer
 from ivr.settings import FlowSettings
 
 GOOD_ENV = (b"agi_network_script: inbound\nagi_uniqueid: 1700000000.1\nagi_callerid: anonymous\n"
