@@ -57,7 +57,7 @@ def voice_rt(config, asterisk_lab, monkeypatch):
         PROMPT_DIR=str(asterisk_lab.sound_dir_host / PROMPT_SUBDIR),
         ASTERISK_PROMPT_DIR=f"{asterisk_lab.sound_dir}/{PROMPT_SUBDIR}",
         TRUNK_NAME="lab", TRUNK_DIAL_TEMPLATE=LAB_TRUNK.dial_template, TRUNK_CALLER_ID=LAB_TRUNK.caller_id,
-        TRUNK_CHANNEL_LIMIT=30, TRUNK_CPS=10.0, VOICE_RING_TIMEOUT_S=3.0, CALL_RESPONSE_GRACE_S=3.0,
+        TRUNK_CHANNEL_LIMIT=30, TRUNK_CPS=10.0, VOICE_RING_TIMEOUT_S=5.0, CALL_RESPONSE_GRACE_S=3.0,
         CALL_LEASE_S=30.0, MAX_ATTEMPTS=3)
     current = runtime.configure(config)
     yield current
