@@ -2,16 +2,10 @@
 <Say> in the call's language (a prompt not rendered yet)."""
 from tts_prompts.catalogue import prompt_text
 from tts_prompts.store import PromptNotRendered
+from twilio_gateway.say import say_language
 
 from .prompts import speech_key
 from .steps import Spoken
-
-SAY_LANGUAGES = {"nl": "nl-NL", "en": "en-GB"}
-
-
-def say_language(language):
-    return SAY_LANGUAGES.get(language, SAY_LANGUAGES["nl"])
-
 
 class PromptAudio:
     """Adds prompt parts to a TwiML verb: <Play> of the store's file, else <Say>."""
