@@ -13,7 +13,7 @@ from core.asterisk_values import OperatorConf, TrunkConf, check_dial_string
 
 from . import audit, secrets
 from .errors import Conflict, NotFound, ValidationError
-from .models import ControlRoom, Operator, Trunk
+from .models import Action, ControlRoom, Operator, Trunk
 from .input_checks import ID_MAX
 from .numbers import parse_number
 
@@ -316,6 +316,17 @@ def trunk_for_room(session, backend, control_room_id):
         select(Trunk).where(Trunk.backend == backend, Trunk.enabled.is_(True),
                             or_(Trunk.control_room_id == control_room_id, Trunk.control_room_id.is_(None)))
         .order_by(Trunk.control_room_id.is_(None), Trunk.name).limit(1)).first()
+
+
+def trunk_for_action(session, backend, action_id):
+    """The enabled `backend` trunk an action's sends leave through (see trunk_for_room)."""
+    return trunk_for_room(session, backend,
+                          select(Action.control_room_id).where(Action.id == action_id).scalar_subquery())
+
+
+def trunks_of_backend(session, backend):
+    """Every `backend` trunk, enabled or not, by name."""
+    return session.scalars(select(Trunk).where(Trunk.backend == backend).order_by(Trunk.name)).all()
 
 
 def trunk_secret(trunk, field, config, environ=None):

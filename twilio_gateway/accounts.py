@@ -27,11 +27,8 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
 from core.config import effective
-from core.configuration import trunk_for_room, trunk_secret
-from core.models import Action, Trunk
+from core.configuration import trunk_for_action, trunk_for_room, trunk_secret, trunks_of_backend
 from core.secrets import SecretUnavailable
 from core.transports import PermanentFailure
 
@@ -87,11 +84,11 @@ class TwilioAccounts:
 
     def for_action(self, session, action_id) -> TwilioAccount:
         """The account of a send for an action: its room's trunk, else a shared trunk, else the configured one."""
-        return self._account(session, select(Action.control_room_id).where(Action.id == action_id).scalar_subquery())
+        return self._account(trunk_for_action(session, "twilio", action_id))
 
     def for_direct(self, session) -> TwilioAccount:
         """The account of a send outside any action: a shared trunk, else the configured one."""
-        return self._account(session, None)
+        return self._account(trunk_for_room(session, "twilio", None))
 
     def client(self, account: TwilioAccount):
         """The REST client of the account, made once."""
@@ -101,9 +98,7 @@ class TwilioAccounts:
                 self._clients[key] = twilio_client_for(self._config, *key)
             return self._clients[key]
 
-    def _account(self, session, room):
-        """`room` is a control room id (or a query for one); None for no room."""
-        trunk = trunk_for_room(session, "twilio", room)
+    def _account(self, trunk):
         if trunk is not None:
             return self._trunk_account(trunk)
         if self.configured is None:
@@ -166,7 +161,7 @@ def auth_tokens(session, config, account_sid) -> Iterator[str]:
         return
     if account_sid == config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN"):
         yield config["TWILIO_AUTH_TOKEN"]
-    for trunk in session.scalars(select(Trunk).where(Trunk.backend == "twilio").order_by(Trunk.name)).all():
+    for trunk in trunks_of_backend(session, "twilio"):
         if (trunk.settings or {}).get("account_sid") == account_sid:
             try:
                 yield trunk_secret(trunk, "auth_token", config)
