@@ -7,8 +7,6 @@ An operator marked away is skipped; a busy one is skipped when the call is diall
 """
 from core.inbound import RouteInfo
 
-STAGES = ("operator", "others", "control_room")
-
 
 def plan_route(route: RouteInfo, ring_s: int, control_room_ring_s: int) -> list[dict]:
     """The stages to try in order, each {"stage", "targets": [[dial_string, operator_id]], "timeout_s"}."""

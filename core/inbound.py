@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from sqlalchemy import and_, func, or_, select
 
-from .errors import NotFound
 from .messages import language_of, message_for
 from .models import Action, ControlRoom, Delivery, InboundCall, Operator, Participant, PhoneNumber, Tip, utcnow
 from .numbers import mask, normalise_caller_id
@@ -23,7 +22,6 @@ log = logging.getLogger(__name__)
 # A delivery in one of these states means the participant was (or is being) alerted.
 ALERTED_STATES = ("sending", "sent", "delivered", "answered")
 OUTCOMES = ("connected", "tip", "no_tip", "general_line", "no_action", "listened", "abandoned", "failed")
-ORIGINS = ("free_number", "alert_call")
 
 
 @dataclass(frozen=True)
@@ -356,29 +354,3 @@ class InboundCallLog:
                 call.connected_at = now - timedelta(seconds=outcome.talk_s)
             session.flush()
             return call.id
-
-
-def set_operator_available(session, operator_id, available):
-    """An operator marks themselves available or away; returns the operator."""
-    operator = session.get(Operator, operator_id)
-    if operator is None:
-        raise NotFound("operator", operator_id)
-    operator.available = bool(available)
-    session.flush()
-    return operator
-
-
-def calls_and_tips(session, action_id):
-    """The operator's view of an action's free-number traffic: its calls and its tips, newest first."""
-    calls = session.scalars(select(InboundCall).where(InboundCall.action_id == action_id)
-                            .order_by(InboundCall.started_at.desc())).all()
-    tips = session.scalars(select(Tip).where(Tip.action_id == action_id).order_by(Tip.created_at.desc())).all()
-    return {
-        "calls": [{"id": c.id, "caller": mask(c.caller_e164), "participant_id": c.participant_id,
-                   "alerted": c.alerted, "origin": c.origin, "operator_id": c.operator_id, "route": c.route,
-                   "outcome": c.outcome, "wait_s": c.wait_s, "talk_s": c.talk_s,
-                   "started_at": c.started_at.isoformat()} for c in calls],
-        "tips": [{"id": t.id, "source": t.source, "from": mask(t.from_e164), "text": t.text,
-                  "recording": t.recording, "duration_s": t.duration_s, "heard": t.heard,
-                  "created_at": t.created_at.isoformat()} for t in tips],
-    }

@@ -162,7 +162,6 @@ class Action(Base):
 
 DELIVERY_STATES = ("queued", "sending", "sent", "delivered", "answered", "failed", "cancelled")
 REACHED_STATES = ("sent", "delivered", "answered")
-FINAL_STATES = ("delivered", "answered", "failed", "cancelled")
 
 
 class Delivery(Base):

@@ -8,7 +8,6 @@ from phonenumbers import NumberParseException, PhoneNumberType
 from .errors import ValidationError
 
 MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE, PhoneNumberType.PAGER}
-LANDLINE_TYPES = {PhoneNumberType.FIXED_LINE, PhoneNumberType.VOIP, PhoneNumberType.UAN}
 # Numbers a participant cannot be alerted on: free, premium, shared-cost and personal numbers.
 REJECTED_TYPES = {PhoneNumberType.TOLL_FREE, PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST,
                   PhoneNumberType.PERSONAL_NUMBER, PhoneNumberType.VOICEMAIL}

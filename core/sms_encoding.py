@@ -44,11 +44,6 @@ def _unit_sizes(text: str, encoding: str) -> list[int]:
     return [2 if ord(ch) > 0xFFFF else 1 for ch in text]
 
 
-def length_in_units(text: str) -> int:
-    """Septets (GSM-7) or UTF-16 code units (UCS-2) the text occupies."""
-    return sum(_unit_sizes(text, encoding_of(text)))
-
-
 def count_segments(text: str) -> int:
     """Number of SMS segments the text is sent as; 0 for an empty text."""
     encoding = encoding_of(text)

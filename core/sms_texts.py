@@ -1,4 +1,4 @@
-"""The texts of the SMS messages Uitkijk sends: alert, closing and sign-up confirmation.
+"""The texts of the SMS messages Uitkijk sends: alert and closing (the sign-up code texts live in core.signup).
 
 Every composer is a pure function returning a ``ComposedSms``. What a participant must act
 on (the action code, the free number) is never shortened; when the text would take more
@@ -24,11 +24,6 @@ _CLOSING = {
     "nl": "Uitkijk: actie {code} is afgelopen.{result} Bedankt voor het uitkijken.",
     "en": "Uitkijk: action {code} has ended.{result} Thank you for keeping watch.",
 }
-_CONFIRMATION = {
-    "nl": "Uitkijk: uw bevestigingscode is {code}. Deel deze code met niemand.",
-    "en": "Uitkijk: your confirmation code is {code}. Do not share this code.",
-}
-
 # Typographic characters that editors insert and that would force UCS-2 (halving what fits).
 _GSM7_LOOKALIKES = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'",
@@ -81,12 +76,6 @@ def compose_closing(result_text: str, action_code: str, language: str = "nl",
         return template.format(code=code, result=f" {part}" if part else "")
 
     return _fit(render, result, _checked_max_segments(max_segments))
-
-
-def compose_confirmation(code: str, language: str = "nl") -> ComposedSms:
-    """The SMS carrying the code a new participant enters to confirm their mobile number."""
-    text = _template(_CONFIRMATION, language).format(code=_checked_code(code, "code"))
-    return ComposedSms(text, encoding_of(text), count_segments(text), truncated=False)
 
 
 def _template(templates: dict, language: str) -> str:

@@ -102,19 +102,9 @@ def encode_wav(segment: AudioSegment) -> bytes:
     return to_telephony(segment).export(io.BytesIO(), format="wav").getvalue()
 
 
-def encode_sln(segment: AudioSegment) -> bytes:
-    """`segment` as raw 8 kHz mono 16-bit samples (Asterisk's `.sln`), little-endian."""
-    return to_telephony(segment).raw_data
-
-
 def write_wav(segment: AudioSegment, path: str | os.PathLike) -> Path:
     """Write `segment` as telephony WAV to `path`, atomically; returns the path."""
     return write_atomically(path, encode_wav(segment))
-
-
-def write_sln(segment: AudioSegment, path: str | os.PathLike) -> Path:
-    """Write `segment` as raw `.sln` to `path`, atomically; returns the path."""
-    return write_atomically(path, encode_sln(segment))
 
 
 def write_atomically(path: str | os.PathLike, data: bytes) -> Path:

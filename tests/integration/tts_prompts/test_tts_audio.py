@@ -8,9 +8,7 @@ from tts_prompts.audio import (
     InvalidRecording,
     decode_recording,
     decode_wav,
-    encode_sln,
     to_telephony,
-    write_sln,
     write_wav,
 )
 from tts_prompts.engines import EspeakEngine
@@ -38,16 +36,6 @@ def test_written_wav_is_what_asterisk_plays(tmp_path):
     assert_telephony(read_back)
     assert 0.3 < read_back.duration_seconds < 3
     assert not list(path.parent.glob("*.part")), "no temporary file left behind"
-
-
-def test_written_sln_is_raw_samples(tmp_path):
-    """write_sln() writes headerless 16-bit samples at 8 kHz."""
-    speech = decode_wav(EspeakEngine().synthesize("Tot ziens.", "en"))
-    path = write_sln(speech, tmp_path / "goodbye.sln")
-    data = path.read_bytes()
-    assert not data.startswith(b"RIFF")
-    assert data == encode_sln(speech)
-    assert abs(len(data) / 2 / 8000 - speech.duration_seconds) < 0.05
 
 
 @pytest.mark.parametrize(

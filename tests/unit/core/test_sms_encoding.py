@@ -2,7 +2,7 @@
 import pytest
 
 from core.sms_encoding import (GSM7, GSM7_BASIC, GSM7_EXTENSION, UCS2, count_segments, encoding_of,
-                          is_gsm7, length_in_units)
+                          is_gsm7)
 
 EURO = "\u20ac"
 EMOJI = "\U0001f600"
@@ -35,21 +35,6 @@ def test_encoding_of(text, expected):
     """A text is GSM-7 exactly when every character is in the basic or extension table."""
     assert encoding_of(text) == expected
     assert is_gsm7(text) == (expected == GSM7)
-
-
-@pytest.mark.parametrize("text, units", [
-    ("", 0),
-    ("abc", 3),
-    (f"a{EURO}", 3),
-    ("{}", 4),
-    ("\f", 2),
-    ("ë", 1),
-    (f"a{EMOJI}", 3),
-    (f"{EURO}ë", 2),            # UCS-2 as a whole: the euro sign is one unit there
-])
-def test_length_in_units(text, units):
-    """Extension characters take two septets; astral characters two UTF-16 units."""
-    assert length_in_units(text) == units
 
 
 @pytest.mark.parametrize("text, segments", [

@@ -1,7 +1,7 @@
-"""Composing the alert, closing and confirmation SMS texts."""
+"""Composing the alert and closing SMS texts."""
 import pytest
 
-from core.sms_texts import (ComposedSms, compose_alert, compose_closing, compose_confirmation)
+from core.sms_texts import ComposedSms, compose_alert, compose_closing
 from core.sms_encoding import GSM7, UCS2, count_segments
 
 EMOJI = "\U0001f622"
@@ -128,19 +128,3 @@ def test_closing_truncates_result():
     assert sms.truncated and sms.segments == 1
     assert sms.text.startswith("Uitkijk: actie 4821 is afgelopen. Inbraak")
     assert sms.text.endswith("... Bedankt voor het uitkijken.")
-
-
-@pytest.mark.parametrize("language, expected", [
-    ("nl", "Uitkijk: uw bevestigingscode is 123456. Deel deze code met niemand."),
-    ("en", "Uitkijk: your confirmation code is 123456. Do not share this code."),
-])
-def test_confirmation_text(language, expected):
-    """The confirmation SMS carries the code in one GSM-7 segment."""
-    assert compose_confirmation("123456", language) == ComposedSms(expected, GSM7, 1, False)
-
-
-@pytest.mark.parametrize("code, language", [("12a456", "nl"), (123456, "nl"), ("", "en"), ("123456", "fr")])
-def test_confirmation_rejects_bad_input(code, language):
-    """A code that is not digits, or an unknown language, is refused."""
-    with pytest.raises(ValueError):
-        compose_confirmation(code, language)
