@@ -72,6 +72,15 @@ def create_token_command(name):
     click.echo(token)
 
 
+@click.command("rotate-trunk-secrets")
+@with_appcontext
+def rotate_trunk_secrets_command():
+    """Encrypt every trunk and softphone secret again with the first key in TRUNK_SECRET_KEY."""
+    from core.configuration import rotate_secrets
+    count = _run(lambda s: rotate_secrets(s, current_app.config, CLI_ACTOR))
+    click.echo(f"{count} secret(s) encrypted with the newest key")
+
+
 @click.command("load-demo")
 @with_appcontext
 @click.option("--participants", default=20_000, show_default=True)
@@ -219,5 +228,6 @@ def asterisk_config_command(target_dir, fallback_destination):
 
 def init_app(app):
     for command in (config_command, migrate_command, create_token_command, load_demo_command, participants_group,
-                    actions_group, outbox_command, sweep_command, asterisk_config_command):
+                    actions_group, outbox_command, sweep_command, asterisk_config_command,
+                    rotate_trunk_secrets_command):
         app.cli.add_command(command)

@@ -1,13 +1,8 @@
 """The admin and operator web: Flask blueprints and templates over the core's services."""
-import logging
 from datetime import timedelta
 
 from flask import Blueprint, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
-
-from core.config import default
-
-log = logging.getLogger(__name__)
 
 csrf = CSRFProtect()
 
@@ -21,8 +16,6 @@ def _configure_cookies(app):
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=app.config["SESSION_LIFETIME_S"])
-    if app.config["SECRET_KEY"] == default("SECRET_KEY") and not app.config.get("TESTING"):
-        log.warning("SECRET_KEY is the development default: set SECRET_KEY before serving real users")
 
 
 def _web_blueprints():

@@ -1,7 +1,12 @@
 """Run the benchmarks and print each figure beside its naive baseline: `python -m benchmarks [NAME ...]`."""
 import importlib
+import os
 import sys
 import time
+
+# The benchmarks build throw-away installations (and start workers and FastAGI servers as child
+# processes) with the development keys: they serve nobody.
+os.environ.setdefault("UITKIJK_MODE", "development")
 
 # name -> module; each module has run(report, log).
 SUITES = {"core": "benchmarks.bench_core", "sms": "benchmarks.bench_sms", "calls": "benchmarks.bench_calls",

@@ -95,7 +95,10 @@ SCHEMA: tuple[Key, ...] = (
     _key("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'uitkijk.db'}",
          "SQLAlchemy URL of the database (postgresql://... for PostgreSQL); a password in it is masked"),
     _key("REDIS_URL", "redis://127.0.0.1:6379/0", "Redis of the queues, leases and rate limits"),
-    _key("SECRET_KEY", "dev-only-change-me", "signs sessions and links; must be set in production", secret=True),
+    _key("MODE", "production", "production refuses the development keys (core.keys); development and test "
+         "accept them", choices=("production", "development", "test")),
+    _key("SECRET_KEY", "dev-only-change-me", "signs sessions and links; at least 32 characters outside "
+         "development and test", secret=True),
     _key("DEFAULT_REGION", "NL", "region of phone numbers written without a country code"),
     _key("TIMEZONE", "Europe/Amsterdam", "time zone of quiet hours and of times shown to people"),
     _key("QUEUE_PREFIX", "uitkijk",
@@ -138,7 +141,8 @@ SCHEMA: tuple[Key, ...] = (
     _key("LINK_PER_HOUR", 5, "confirmation links per address per hour", minimum=1),
     _key("MAP_CENTRE", (52.3079, 5.0417), "where the maps open: 'lat,lon'", kind="point"),
     _key("MAP_TILE_URL", "", "tile server of the maps; empty: circles and points on a plain background"),
-    _key("TRUNK_SECRET_KEY", "", "Fernet key of trunk secrets; empty: one derived from SECRET_KEY", secret=True),
+    _key("TRUNK_SECRET_KEY", "", "Fernet keys of trunk secrets, comma-separated, newest first; required outside "
+         "development and test", secret=True),
     # Twilio
     _key("TWILIO_ACCOUNT_SID", "", "the Twilio account of SMS and calls outside any Twilio trunk"),
     _key("TWILIO_AUTH_TOKEN", "", "that account's auth token; also checks its webhooks' signatures", secret=True),

@@ -27,8 +27,15 @@ MAX_CHANNELS = 1000
 MAX_CPS = 100.0
 
 
+def _no_control_characters(field, value):
+    """Refuse line breaks and other control characters: these fields end up in AMI headers and config files."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValidationError(field, "must not contain line breaks or other control characters")
+    return value
+
+
 def _text(data, field, max_len, required=True):
-    value = (data.get(field) or "").strip()
+    value = _no_control_characters(field, (data.get(field) or "").strip())
     if required and not value:
         raise ValidationError(field, "is required")
     if len(value) > max_len:
@@ -251,7 +258,7 @@ def save_trunk(session, data, actor, config, trunk_id=None):
 
 def _sealed(data, field, old, config):
     """The stored form of a secret field: newly sealed if typed, else the stored one."""
-    typed = (data.get(field) or "").strip()
+    typed = _no_control_characters(field, (data.get(field) or "").strip())
     if not typed:
         return old.get(field)
     try:
@@ -343,3 +350,23 @@ def delete_trunk(session, trunk_id, actor):
     trunk = get_trunk(session, trunk_id)
     session.delete(trunk)
     audit.record(session, actor, "delete", "trunk", trunk_id, {"name": trunk.name})
+
+
+def rotate_secrets(session, config, actor):
+    """Encrypt every stored trunk and softphone secret again with the newest TRUNK_SECRET_KEY; returns
+    how many were rewritten. Run it after putting a new key first in TRUNK_SECRET_KEY, then drop the old."""
+    count = 0
+    for trunk in session.scalars(select(Trunk)):
+        settings = dict(trunk.settings or {})
+        for field in SECRET_FIELDS.get(trunk.backend, ()):
+            if settings.get(field) and "encrypted" in settings[field]:
+                settings[field] = secrets.rotate(config, settings[field])
+                count += 1
+        trunk.settings = settings
+    for operator in session.scalars(select(Operator).where(Operator.sip_secret.is_not(None))):
+        if "encrypted" in operator.sip_secret:
+            operator.sip_secret = secrets.rotate(config, operator.sip_secret)
+            count += 1
+    audit.record(session, actor, "rotate-secrets", "trunk", None, {"rewritten": count})
+    session.flush()
+    return count

@@ -10,6 +10,7 @@ from redis import Redis
 
 from .config import load_config
 from .db import Database
+from .keys import check_keys
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -18,6 +19,7 @@ _current = None
 
 class Runtime:
     def __init__(self, config):
+        check_keys(config)  # every process (web, worker, call service, FastAGI) builds its runtime here
         self.config = config
         if getattr(config, "unknown", ()):
             log.warning("unknown configuration variables, ignored (a typo?): %s", ", ".join(config.unknown))

@@ -6,6 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export FLASK_APP=app
+# The installation's keys, made once and kept in instance/ readable by this user only (see README, Security).
+mkdir -p instance && chmod 700 instance
+if [ ! -s instance/secret-key ]; then
+  (umask 077; $PY -c "import secrets; print(secrets.token_urlsafe(48))" > instance/secret-key)
+fi
+if [ ! -s instance/trunk-secret-key ]; then
+  (umask 077; $PY -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" \
+    > instance/trunk-secret-key)
+fi
+export SECRET_KEY="${SECRET_KEY:-$(cat instance/secret-key)}"
+export TRUNK_SECRET_KEY="${TRUNK_SECRET_KEY:-$(cat instance/trunk-secret-key)}"
 bash scripts/services.sh
 $PY -m flask migrate
 $PY -m flask load-demo

@@ -71,9 +71,10 @@ EventCallback = Callable[[AmiEvent], None]
 
 
 def _check_header_value(key: str, value: object) -> str:
+    """A header's text, refused when a line break in it would start a header or action of its own."""
     text = str(value)
-    if "\r" in text or "\n" in text:
-        raise ValueError(f"AMI header {key} must not contain a line break")
+    if "\r" in text or "\n" in text or "\r" in key or "\n" in key:
+        raise ValueError(f"AMI header {key!r} must not contain a line break")
     return text
 
 
@@ -84,8 +85,9 @@ class AmiClient:
                  timeout: float = 5.0) -> None:
         self.host = host
         self.port = port
-        self.user = user
-        self._secret = secret
+        # The login's Username and Secret are AMI headers too: a line break would smuggle in an action.
+        self.user = _check_header_value("Username", user)
+        self._secret = _check_header_value("Secret", secret)
         self.timeout = timeout
         self._manager: Manager | None = None
         self._callbacks: dict[tuple[str, EventCallback], Callable] = {}

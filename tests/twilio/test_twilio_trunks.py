@@ -19,7 +19,7 @@ from twilio_flows import (LANDLINE, LANDLINE_E164, MOBILE_E164, PUBLIC_BASE_URL,
 ROOM_SID, ROOM_TOKEN, ROOM_CALLER_ID = "AC" + "1a" * 16, "room-trunk-token", "+31201110000"
 SHARED_SID, SHARED_TOKEN, SHARED_CALLER_ID = "AC" + "2b" * 16, "shared-trunk-token", "+31202220000"
 OTHER_SID, OTHER_TOKEN = "AC" + "3c" * 16, "other-room-token"
-MISSING_ENV = "UITKIJK_TEST_TRUNK_TOKEN_NOT_SET"
+MISSING_ENV = "UITKIJK_TRUNK_TEST_TOKEN_NOT_SET"
 SMS_STATUS = "/webhooks/twilio/sms/status"
 
 

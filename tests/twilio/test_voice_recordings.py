@@ -305,14 +305,14 @@ def test_recording_of_a_trunk_account_is_fetched_with_its_token(rt, action_id, t
 
 def test_recording_of_a_trunk_whose_token_is_unavailable_is_refused(rt, action_id, twilio_api, caplog, monkeypatch):
     """The trunk's token names an environment variable that is not set: nothing is requested, the tip is left."""
-    monkeypatch.delenv("UITKIJK_TEST_RECORDINGS_TOKEN", raising=False)
+    monkeypatch.delenv("UITKIJK_TRUNK_TEST_RECORDINGS_TOKEN", raising=False)
     trunk_sid = "AC" + "6f" * 16
-    add_trunk(rt, "zuid", trunk_sid, "env:UITKIJK_TEST_RECORDINGS_TOKEN", "+31201110000")
+    add_trunk(rt, "zuid", trunk_sid, "env:UITKIJK_TRUNK_TEST_RECORDINGS_TOKEN", "+31201110000")
     url = twilio_api.recording_url(account_sid=trunk_sid)
     tip_id = _tip(rt, action_id, url)
     assert fetch_tip_recording(tip_id) is None
     assert _recording(rt, tip_id) == url and twilio_api.requests == []
-    assert "UITKIJK_TEST_RECORDINGS_TOKEN is not set" in caplog.text and "no auth token" in caplog.text
+    assert "UITKIJK_TRUNK_TEST_RECORDINGS_TOKEN is not set" in caplog.text and "no auth token" in caplog.text
 
 
 @pytest.mark.parametrize("status", [401, 403])
