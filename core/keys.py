@@ -9,9 +9,11 @@ import logging
 
 from cryptography.fernet import Fernet
 
+from .config import default
+
 log = logging.getLogger(__name__)
 
-DEVELOPMENT_SECRET_KEY = "dev-only-change-me"
+DEVELOPMENT_SECRET_KEY = default("SECRET_KEY")
 MODES = ("production", "development", "test")
 MIN_SECRET_KEY_LENGTH = 32
 
