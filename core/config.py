@@ -181,6 +181,13 @@ SCHEMA: tuple[Key, ...] = (
     # The FastAGI server and the free number
     _key("AGI_HOST", "127.0.0.1", "address the FastAGI server listens on"),
     _key("AGI_PORT", 4573, "port the FastAGI server listens on", minimum=1),
+    _key("AGI_ALLOWED_PEERS", "127.0.0.1,::1",
+         "addresses or networks (comma-separated) of the Asterisks that may connect to the FastAGI server"),
+    _key("AGI_MAX_CALLS", 400, "calls the FastAGI server serves at once; more go to the dialplan's fallback",
+         minimum=0),
+    _key("AGI_MAX_WAITING", 1000, "connections still sending their AGI environment; more cut the oldest",
+         minimum=1),
+    _key("AGI_ENVIRONMENT_TIMEOUT_S", 5.0, "seconds the whole AGI environment may take to arrive", minimum=0.1),
     _key("OPERATOR_LEASE_S", 4 * 3600, "longest an operator is held busy by one call, in seconds", minimum=1),
     _key("CALL_MAX_S", 4 * 3600, "longest a bridged call may last, in seconds", minimum=1),
     _key("IVR_SNAPSHOT_S", 2.0, "seconds between checks of the FastAGI server's snapshot of callers and routes",

@@ -82,9 +82,8 @@ def replay(transcript, services_, **env):
 def run_call(peer, services_):
     """Run one call on the server side of the scripted Asterisk; returns the peer when both are done."""
     peer.start()
-    sock = peer.server_sock
-    with sock, sock.makefile("rb") as rfile, sock.makefile("wb", buffering=0) as wfile:
-        AgiCall(SocketAGI(sock, rfile, wfile), services_).run()
+    with peer.server_sock as sock:
+        AgiCall(SocketAGI(sock), services_).run()
     peer.wait()
     return peer
 

@@ -126,3 +126,130 @@ def test_many_calls_at_once_with_hostile_ones_among_them(server):
     for t in threads:
         t.join(30)
     assert results == ["HANGUP"] * 30
+
+
+def start_server(**limits):
+    services = CallServices(flows=build_flows(FakeDirectory(actions=(), idle=None), FlowSettings()),
+                            prompts=TablePrompts(), call_log=CallLog(), leases=Leases(), recording_dir="/rec")
+    srv = FastAgiServer(("127.0.0.1", 0), services, **limits)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+@pytest.fixture
+def limited():
+    """start(**limits): FastAGI servers with limits of the test's choosing, stopped afterwards."""
+    servers = []
+
+    def start(**limits):
+        servers.append(start_server(**limits))
+        return servers[-1]
+    yield start
+    for srv in servers:
+        srv.shutdown()
+        srv.server_close()
+
+
+class Trickler(threading.Thread):
+    """A peer that sends a valid environment one byte at a time, `pause` seconds apart, until cut."""
+
+    def __init__(self, srv, pause):
+        super().__init__(daemon=True)
+        self.sock = connect(srv)
+        self.pause = pause
+        self.cut = threading.Event()
+
+    def run(self):
+        payload = GOOD_ENV * 1000
+        try:
+            for byte in payload:
+                self.sock.sendall(bytes([byte]))
+                self.cut.wait(self.pause)
+                self.sock.settimeout(0.001)
+                try:
+                    if self.sock.recv(1) == b"":
+                        break
+                except TimeoutError:
+                    continue
+                finally:
+                    self.sock.settimeout(10)
+        except OSError:  # reset by the server
+            pass
+        self.cut.set()
+        self.sock.close()
+
+
+def test_tricklers_are_cut_and_hold_no_call_slot(limited):
+    """Three hundred peers trickling an environment byte by byte hold no thread: good calls are served
+    while they trickle, and each trickler is cut at its environment deadline."""
+    srv = limited(environment_timeout_s=1.5, max_calls=4)
+    tricklers = [Trickler(srv, 0.2) for _ in range(300)]
+    for t in tricklers:
+        t.start()
+    assert [good_call_works(srv)[-1] for _ in range(5)] == ["HANGUP"] * 5
+    for t in tricklers:
+        assert t.cut.wait(30), "a trickler was never cut"
+    assert srv.counts["cut"] >= 300 and srv.counts["overflow"] == 0
+
+
+def test_a_reply_trickled_byte_by_byte_misses_its_deadline():
+    """A reply must arrive whole within its deadline: a byte every 0.1 s does not keep it alive."""
+    from ivr.agi_channel import AgiLines
+    ours, peer = socket.socketpair()
+    lines = AgiLines(ours, timeout_s=0.5)
+    stop = threading.Event()
+
+    def trickle():
+        while not stop.is_set():
+            try:
+                peer.send(b"2")
+            except OSError:
+                return
+            stop.wait(0.1)
+    threading.Thread(target=trickle, daemon=True).start()
+    with pytest.raises(TimeoutError):
+        lines.readline()
+    stop.set()
+    ours.close()
+    peer.close()
+
+
+def test_when_every_call_slot_is_taken_the_call_is_closed_for_the_dialplan_fallback(limited):
+    """With max_calls busy, a further call gets no command and is closed at once (the dialplan then
+    plays its fallback and rings the control room); once a slot is free calls are served again."""
+    srv = limited(max_calls=1)
+    holder = connect(srv)
+    holder.sendall(GOOD_ENV)
+    holder.makefile("rb").readline()  # the first command: the call holds the only slot
+    assert closed_by_server(connect_and_send(srv, GOOD_ENV)) == b""
+    assert srv.counts["overflow"] == 1
+    holder.close()
+    pause = threading.Event()
+    for _ in range(100):  # the slot is freed when the server notices the hangup
+        if good_call_works(srv)[-1:] == ["HANGUP"]:
+            break
+        pause.wait(0.1)
+    else:
+        raise AssertionError("the freed slot never served a call")
+
+
+def connect_and_send(srv, payload):
+    sock = connect(srv)
+    sock.sendall(payload)
+    return sock
+
+
+def test_connections_from_addresses_that_are_not_asterisk_are_refused(limited):
+    """Only the configured Asterisk addresses may connect: any other peer is closed before it is read."""
+    srv = limited(allowed_peers=["192.0.2.0/24"])
+    assert closed_by_server(connect_and_send(srv, GOOD_ENV)) == b""
+    assert srv.counts["refused"] == 1 and srv.counts["calls"] == 0
+
+
+def test_too_many_waiting_connections_cut_the_oldest(limited):
+    """Past max_waiting silent connections the oldest are cut, so a real call always gets in."""
+    srv = limited(max_waiting=5, environment_timeout_s=60)
+    silent = [connect(srv) for _ in range(12)]
+    assert good_call_works(srv)[-1] == "HANGUP"
+    assert all(closed_by_server(sock) == b"" for sock in silent[:7])
+    assert srv.counts["cut"] >= 7
