@@ -207,9 +207,9 @@ class _Waiting:
 
 def server_limits(config):
     """FastAgiServer's keyword arguments from the configuration (AGI_* keys)."""
-    return {"environment_timeout_s": float(config["AGI_ENVIRONMENT_TIMEOUT_S"]),
-            "max_calls": int(config["AGI_MAX_CALLS"]), "max_waiting": int(config["AGI_MAX_WAITING"]),
-            "allowed_peers": [p for p in str(config["AGI_ALLOWED_PEERS"]).split(",") if p.strip()]}
+    return {"environment_timeout_s": config["AGI_ENVIRONMENT_TIMEOUT_S"],
+            "max_calls": config["AGI_MAX_CALLS"], "max_waiting": config["AGI_MAX_WAITING"],
+            "allowed_peers": [p for p in config["AGI_ALLOWED_PEERS"].split(",") if p.strip()]}
 
 
 def build_services(config, on_decision=None):
