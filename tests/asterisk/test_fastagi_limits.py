@@ -11,9 +11,11 @@ from test_inbound_calls import SETTINGS, World, bridged_to, call_free_number, in
 from test_lab_calls import CONTROL_ROOM_DIAL
 
 from bridge.leases import OperatorLeases
+from core.alert_calls import AlertCallLedger
 from core.inbound import InboundCallLog, InboundDirectory
 from ivr.agi_runner import CallServices
-from ivr.fastagi import FastAgiServer, build_flows
+from ivr.call_engine import build_flows
+from ivr.fastagi import FastAgiServer
 from ivr.prompts import PromptFiles
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -75,7 +77,8 @@ def full_server(asterisk_lab, rt, lab_prompts):
     services = CallServices(
         flows=build_flows(InboundDirectory(rt.db), SETTINGS),
         prompts=PromptFiles(lab_prompts, f"{asterisk_lab.sound_dir}/prompts"),
-        call_log=InboundCallLog(rt.db), leases=OperatorLeases(rt.redis, rt.config["QUEUE_PREFIX"], 600))
+        call_log=InboundCallLog(rt.db), alert_ledger=AlertCallLedger(rt.db),
+        leases=OperatorLeases(rt.redis, rt.config["QUEUE_PREFIX"], 600))
     server = FastAgiServer(("127.0.0.1", asterisk_lab.agi_port), services, max_calls=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server
