@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 # A delivery in one of these states means the participant was (or is being) alerted.
 ALERTED_STATES = ("sending", "sent", "delivered", "answered")
 OUTCOMES = ("connected", "tip", "no_tip", "general_line", "no_action", "listened", "abandoned", "failed")
+# A caller alerted by an action that ended this recently is told it ended (not "no active alert").
+RECENTLY_ENDED = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -41,11 +43,13 @@ class ActionSummary:
 
 @dataclass(frozen=True)
 class CallerMatch:
-    """A caller recognised by number: the participant and the active actions that alerted them."""
+    """A caller recognised by number: the participant, the active actions that alerted them and
+    (when none is active) those that ended in the last RECENTLY_ENDED and alerted them."""
 
     participant_id: int | None
     language: str | None
     actions: tuple[ActionSummary, ...]
+    ended: tuple[ActionSummary, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,21 +119,25 @@ class InboundDirectory:
             alerted = [Delivery.to_e164 == caller_e164]
             if owner is not None:
                 alerted.append(Delivery.participant_id == owner.id)
+            current = or_(Action.status == "active",
+                          and_(Action.status == "ended", Action.ended_at >= utcnow() - RECENTLY_ENDED))
             rows = conn.execute(
                 select(*_SUMMARY_COLUMNS, Delivery.participant_id)
                 .join(Delivery, Delivery.action_id == Action.id)
-                .where(and_(Action.status == "active", Delivery.purpose == "alert",
+                .where(and_(current, Delivery.purpose == "alert",
                             Delivery.state.in_(ALERTED_STATES), or_(*alerted)))
                 .order_by(Action.launched_at.desc(), Action.id.desc())).all()
-        actions, seen = [], set()
+        found, seen = {"active": [], "ended": []}, set()
         participant_id = owner.id if owner is not None else None
         for *summary, delivered_to in rows:
             participant_id = participant_id or delivered_to
             if summary[0] not in seen:
                 seen.add(summary[0])
-                actions.append(ActionSummary(*summary))
+                action = ActionSummary(*summary)
+                found[action.status].append(action)
         language = owner.language if owner is not None else None
-        return CallerMatch(participant_id, language, tuple(actions))
+        return CallerMatch(participant_id, language, tuple(found["active"]),
+                           () if found["active"] else tuple(found["ended"]))
 
     def action_by_code(self, code):
         """The active action with this code, else the latest ended one that had it, else None."""

@@ -2,6 +2,7 @@
 
     caller alerted by one active action   -> "you are calling about <title>", put through
     alerted by several                    -> menu of their titles (1..n), `*` for the code
+    alerted only by one that just ended   -> told it ended and thanked, then the control room
     unknown or withheld, or pressed `*`   -> the code from the message, three tries
     no active action / the action ended   -> told so (112 for emergencies), then the general line
     nobody answers                        -> a spoken tip, kept with the action
@@ -58,6 +59,9 @@ class InboundFlow(CallFlow):
             state["choices"] = [a.as_dict() for a in match.actions[:MENU_SIZE]]
             state["phase"] = "menu"
             return state, [Say(("inbound_welcome",)), self.menu(state["choices"])]
+        if match.ended:
+            state["action"] = match.ended[0].as_dict()
+            return self.no_action(state, ("inbound_welcome", "action_ended"), to_control_room=True)
         if not self.directory.has_active_actions():
             return self.no_action(state, ("inbound_welcome", "no_active_action"))
         return self.ask_code(state, lead_in=("inbound_welcome",))
@@ -110,9 +114,10 @@ class InboundFlow(CallFlow):
                                      alerted=action["id"] in state["alerted_ids"],
                                      lead_in=("inbound_calling_about",
                                               put_through.title_audio(action, self.settings), "connecting"))
-        if action is not None:  # the action has ended
+        if action is not None:  # the action has ended: "no active alert" only if none is
             state["action"] = action.as_dict()
-            return self.no_action(state, ("action_ended", "no_active_action"))
+            ended = ("action_ended",) if self.directory.has_active_actions() else ("action_ended", "no_active_action")
+            return self.no_action(state, ended, to_control_room=True)
         state["tries"] += 1
         if state["tries"] >= self.settings.max_tries:  # failure
             return self.no_action(state, ("code_retry_exhausted",))
@@ -121,8 +126,9 @@ class InboundFlow(CallFlow):
 
     # Nothing to put through to -------------------------------------------------------------
 
-    def no_action(self, state, said):
-        """Say why, then the control room's general line where it wants those calls, else goodbye."""
+    def no_action(self, state, said, to_control_room=False):
+        """Say why, then the control room's general line where it wants those calls, else goodbye.
+        `to_control_room`: the caller is told they are put through (an ended action's caller)."""
         state["outcome"] = "no_action"
         line = self.directory.idle_line(state["dialled"]) if self.settings.idle_to_general_line else None
         if line is None:
@@ -130,5 +136,6 @@ class InboundFlow(CallFlow):
             return state, [Say((*said, "goodbye")), Hangup()]
         state["phase"] = "general_line"
         state["route"].append({"stage": "general_line", "targets": [line], "status": None})
-        return state, [Say(said), Dial((DialTarget(line),), self.settings.control_room_ring_s,
-                                       stage="general_line")]
+        lead_in = (*said, "connecting_control_room") if to_control_room else said
+        return state, [Say(lead_in), Dial((DialTarget(line),), self.settings.control_room_ring_s,
+                                          stage="general_line")]

@@ -85,6 +85,10 @@ PROMPTS: dict[str, dict[str, str]] = {
         "nl": "Deze actie is beëindigd. Bedankt.",
         "en": "This action has ended. Thank you.",
     },
+    "connecting_control_room": {
+        "nl": "U wordt doorverbonden met de meldkamer.",
+        "en": "You are being put through to the control room.",
+    },
     "connecting": {
         "nl": "U wordt doorverbonden met de centralist.",
         "en": "You are being put through to the operator.",

@@ -1,5 +1,5 @@
 """core.inbound on SQLite and PostgreSQL: who is calling about what, routes, and the call record."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select, update
@@ -7,8 +7,8 @@ from sqlalchemy import select, update
 from core.actions import ActionService, parse_launch
 from core.alert_calls import AlertCallLedger
 from core.configuration import set_operator_available
-from core.inbound import InboundCallLog, InboundDirectory, SnapshotDirectory
-from core.models import Delivery, InboundCall, Operator, Tip
+from core.inbound import RECENTLY_ENDED, InboundCallLog, InboundDirectory, SnapshotDirectory
+from core.models import Action, Delivery, InboundCall, Operator, Tip, utcnow
 from ivr.steps import Outcome
 from lab import factories
 
@@ -91,6 +91,20 @@ def test_ended_action_no_longer_matches_and_its_code_reads_ended(rt, directory, 
     assert directory.action_by_code(world["first"].code).status == "ended"
     assert directory.action_by_code(world["second"].code).status == "active"
     assert directory.has_active_actions()
+
+
+def test_caller_alerted_only_by_a_recently_ended_action_is_told_which(rt, directory, world):
+    """When every action that alerted a caller has ended, the latest one that ended in the last
+    hours is named (the free number tells them it ended); one that ended long ago is not."""
+    with rt.db.session() as s:
+        for action in (world["first"], world["second"]):
+            ActionService(rt).end(s, action.id, "not_found", None, "test")
+    match = directory().identify("+31201234567")
+    assert match.actions == () and {a.id for a in match.ended} <= {world["first"].id, world["second"].id}
+    assert match.ended and all(a.status == "ended" for a in match.ended)
+    with rt.db.session() as s:
+        s.execute(update(Action).values(ended_at=utcnow() - RECENTLY_ENDED - timedelta(minutes=1)))
+    assert directory().identify("+31201234567").ended == ()
 
 
 @pytest.mark.parametrize("code", [None, "", "12", "abcd", "1234567", "0000"])  # codes start at 1000

@@ -17,15 +17,15 @@ GENERAL = "Local/31209990000@lab-pstn"
 
 @dataclass
 class FakeDirectory:
-    callers: dict = field(default_factory=dict)  # e164 -> (participant_id, language, actions)
+    callers: dict = field(default_factory=dict)  # e164 -> (participant_id, language, actions[, ended])
     actions: tuple = (BURGLARY, MISSING, ENDED)
     routes: dict = field(default_factory=dict)  # action id -> RouteInfo
     idle: str | None = GENERAL
     alerts: dict = field(default_factory=dict)  # delivery id -> AlertCall
 
     def identify(self, caller):
-        pid, language, actions = self.callers.get(caller, (None, None, ()))
-        return CallerMatch(pid, language, tuple(actions))
+        pid, language, actions, *ended = self.callers.get(caller, (None, None, ()))
+        return CallerMatch(pid, language, tuple(actions), tuple(*ended))
 
     def action_by_code(self, code):
         found = [a for a in self.actions if a.code == code]

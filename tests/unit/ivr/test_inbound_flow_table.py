@@ -2,7 +2,7 @@
 import json
 
 import pytest
-from fake_directory import BURGLARY, GENERAL, HANDLER, MISSING, COLLEAGUE, FakeDirectory
+from fake_directory import BURGLARY, ENDED, GENERAL, HANDLER, MISSING, COLLEAGUE, FakeDirectory
 
 from core.inbound import RouteInfo
 from ivr.inbound_flow import InboundFlow
@@ -174,11 +174,23 @@ def test_three_wrong_codes_end_at_the_general_line():
     assert steps == [Hangup()] and flow.outcome(state).outcome == "general_line"
 
 
-def test_ended_action_code_is_told_ended():
-    """The code of an ended action: told it has ended (and 112), then the general line."""
+def test_ended_action_code_is_told_ended_not_also_that_nothing_is_active():
+    """The code of an ended action while others are active: told it ended and put through to the
+    control room, never also "there is no active alert"."""
     state, batches = run(make_flow(), [Digits("9000")], caller=STRANGER)
-    assert batches[-1][0] == Say(("action_ended", "no_active_action"))
-    assert isinstance(batches[-1][1], Dial)
+    assert batches[-1][0] == Say(("action_ended", "connecting_control_room"))
+    assert isinstance(batches[-1][1], Dial) and batches[-1][1].stage == "general_line"
+
+
+def test_caller_alerted_by_a_recently_ended_action_is_told_it_ended():
+    """A caller whose alert's action ended in the last hours is told it ended and thanked, then put
+    through to the control room (not asked for a code, not told "no active alert")."""
+    callers = {ALERTED_ONCE: (101, "en", [], [ENDED])}
+    flow = InboundFlow(FakeDirectory(callers=callers), SETTINGS)
+    state, (steps,) = run(flow, [])
+    assert steps[0] == Say(("inbound_welcome", "action_ended", "connecting_control_room"))
+    assert isinstance(steps[1], Dial) and steps[1].targets[0].dial_string == GENERAL
+    assert state["action"]["id"] == ENDED.id and flow.outcome(state).outcome == "no_action"
 
 
 def test_no_active_action_without_general_line_says_goodbye():
