@@ -22,7 +22,7 @@ from redis import Redis
 from sms.transport import TwilioSmsTransport
 from lab.prism import ACCOUNT_SID, AUTH_TOKEN, PrismUnavailable, prepare_spec, start_prism, stop_prism
 from twilio_gateway.client import make_twilio_client
-from twilio_gateway.pacing import SendSchedule
+from core.pacing import SendSchedule
 
 MESSAGES = int(os.environ.get("UITKIJK_BENCH_SMS", 10_000))
 RATE_PER_S = float(os.environ.get("UITKIJK_BENCH_SMS_RATE", 100))

@@ -1,6 +1,6 @@
 """Sending one SMS through Twilio's Messages API.
 
-The sender only sends: pacing is ``twilio_gateway.pacing``'s job and retrying the caller's (the
+The sender only sends: pacing is ``core.pacing``'s job and retrying the caller's (the
 delivery job), told by the exception which of the two kinds of failure it met.
 """
 import logging

@@ -1,6 +1,6 @@
 """The Twilio SMS transport of the core: paced per sender, failures told apart for the delivery job.
 
-Every worker process reserves send slots per sender in Redis (twilio_gateway.pacing), so the
+Every worker process reserves send slots per sender in Redis (core.pacing), so the
 configured messages per second hold for the whole installation. A refusal becomes the core's
 TransientFailure (retried by the job, after Retry-After when Twilio sent one) or
 PermanentFailure (recorded on the delivery); when Twilio says the recipient unsubscribed
@@ -19,7 +19,7 @@ from core.transports import PermanentFailure, SendResult, TransientFailure
 from sms.sender import PermanentSendError, TransientSendError, TwilioSmsSender
 from twilio_gateway.accounts import PerAccountTransport, TwilioAccounts
 from twilio_gateway.callbacks import SMS_STATUS, callback_url, checked_public_base_url
-from twilio_gateway.pacing import Pacer, SendSchedule
+from core.pacing import Pacer, SendSchedule
 
 log = logging.getLogger(__name__)
 

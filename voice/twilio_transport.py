@@ -28,7 +28,7 @@ from twilio_gateway.accounts import PerAccountTransport, TwilioAccounts
 from twilio_gateway.callbacks import CALL_STATUS, VOICE_ALERT, callback_url, checked_public_base_url
 from twilio_gateway.client import last_response_headers
 from twilio_gateway.errors import PermanentSendError, classify_rest_error, classify_transport_error
-from twilio_gateway.pacing import Pacer, SendSchedule
+from core.pacing import Pacer, SendSchedule
 from twilio_gateway.say import say_language
 
 from .action_audio import ActionAudio

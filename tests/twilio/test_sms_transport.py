@@ -10,7 +10,7 @@ from core import runtime
 from core.models import AuditEvent, PhoneNumber, utcnow
 from core.transports import PermanentFailure, TransientFailure
 from sms.transport import TwilioSmsTransport
-from twilio_gateway.pacing import Pacer, SendSchedule
+from core.pacing import Pacer, SendSchedule
 
 from lab.prism import RETRY_AFTER_S
 from twilio_flows import MOBILE_E164, deliveries, launch

@@ -1,4 +1,5 @@
-"""Send slots per sender, reserved in Redis by every worker process: at most a rate per second.
+"""Send slots per sender (an SMS number, a Twilio account, a mail relay), reserved in Redis by
+every worker process: at most a rate per second.
 
 Each send reserves the next free slot of its key (slots lie exactly 1/rate apart on Redis's
 clock) and sleeps until it. Slots follow one another from the previous slot, not from the
@@ -14,10 +15,10 @@ import math
 import time
 from typing import Callable
 
-from core.config import default
-from core.transports import TransientFailure
+from .config import default
+from .transports import TransientFailure
 
-# Pace a little below the configured rate: the limit counts where requests arrive (at Twilio),
+# Pace a little below the configured rate: the limit counts where requests arrive (at Twilio, at the relay),
 # and network jitter could otherwise push one request into the previous second there.
 HEADROOM = 0.98
 
