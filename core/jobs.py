@@ -88,8 +88,7 @@ def retry_or_fail(rt, session, delivery, reason, retry_after):
             delivery.purpose == "alert" and action.status != "active"):
         ledger.transition(session, delivery.id, "failed", error=f"gave up: {reason}"[:200])
         return
-    delay = retry_after or min(MAX_RETRY_S, RETRY_BASE_S * 2 ** (delivery.attempts - 1))
-    not_before = utcnow() + timedelta(seconds=delay * random.uniform(1.0, 1.2))
+    not_before = utcnow() + timedelta(seconds=backoff_s(delivery.attempts, retry_after))
     ledger.retry_later(session, delivery.id, not_before, reason)
     session.commit()
     rt.queues.for_action(action.time_critical).enqueue_at(
@@ -101,6 +100,12 @@ def run_at(not_before):
     rounded down: a job scheduled for 12:00:00.7 would run at 12:00:00 and find its row not yet due."""
     whole = not_before.replace(microsecond=0)
     return whole if whole == not_before else whole + timedelta(seconds=1)
+
+
+def backoff_s(attempts, retry_after=None):
+    """Seconds before the next try: the provider's Retry-After, else doubling from RETRY_BASE_S, with jitter."""
+    delay = retry_after or min(MAX_RETRY_S, RETRY_BASE_S * 2 ** (attempts - 1))
+    return delay * random.uniform(1.0, 1.2)
 
 
 def after_reached(rt, session, delivery):
@@ -130,8 +135,11 @@ def sweep(requeue_after_s=None):
         ledger.mark_enqueued(session, ids)
         urgent = set(session.scalars(select(Delivery.id).join(Action, Action.id == Delivery.action_id)
                                      .where(Delivery.id.in_(ids), Action.time_critical.is_(True))))
+        mails = set(session.scalars(select(Delivery.id).where(Delivery.id.in_(ids), Delivery.inquiry_id.isnot(None))))
+    from .mail_jobs import enqueue_mails
     enqueue_sends(rt.queues.urgent, _chunks([i for i in ids if i in urgent]))
-    enqueue_sends(rt.queues.normal, _chunks([i for i in ids if i not in urgent]))
+    enqueue_sends(rt.queues.normal, _chunks([i for i in ids if i not in urgent and i not in mails]))
+    enqueue_mails(rt.queues.normal, [i for i in ids if i in mails])
     log.info("sweeper re-enqueued %d deliveries", len(ids))
     return len(ids)
 

@@ -10,12 +10,14 @@ from .models import REACHED_STATES, Action, ControlRoom, Delivery, Participant, 
 # Which state may follow which. Anything else is a stale or repeated event and is ignored.
 TRANSITIONS = {
     "queued": {"sending", "cancelled", "failed"},
-    "sending": {"queued", "sent", "delivered", "answered", "failed", "cancelled"},
-    "sent": {"delivered", "answered", "failed"},
+    "sending": {"queued", "sent", "delivered", "answered", "failed", "cancelled", "bounced"},
+    # A mail the relay took may bounce later (a delivery-status notification in the bounce mailbox).
+    "sent": {"delivered", "answered", "failed", "bounced"},
     "delivered": set(),
     "answered": set(),
     "failed": set(),
     "cancelled": set(),
+    "bounced": set(),
 }
 
 

@@ -160,24 +160,27 @@ class Action(Base):
     )
 
 
-DELIVERY_STATES = ("queued", "sending", "sent", "delivered", "answered", "failed", "cancelled")
+DELIVERY_STATES = ("queued", "sending", "sent", "delivered", "answered", "failed", "cancelled", "bounced")
 REACHED_STATES = ("sent", "delivered", "answered")
 
 
 class Delivery(Base):
     """One message to one participant on one channel for one purpose: the ledger row.
 
-    The unique key makes a repeated launch or a retried job unable to double an alert.
+    The unique key makes a repeated launch or a retried job unable to double an alert. A mail of
+    neighbourhood mail belongs to an inquiry instead of an action, and goes to `to_address`.
     """
 
     __tablename__ = "deliveries"
     id: Mapped[int] = mapped_column(primary_key=True)
-    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"))
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id"))
+    inquiry_id: Mapped[int | None] = mapped_column(ForeignKey("inquiries.id"))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
     phone_number_id: Mapped[int | None] = mapped_column(ForeignKey("phone_numbers.id", ondelete="SET NULL"))
-    to_e164: Mapped[str] = mapped_column(String(16))
-    channel: Mapped[str] = mapped_column(String(5))  # voice | sms
-    purpose: Mapped[str] = mapped_column(String(7))  # alert | closing
+    to_e164: Mapped[str] = mapped_column(String(16))  # "" for a mail
+    to_address: Mapped[str | None] = mapped_column(String(254))  # the e-mail address of a mail
+    channel: Mapped[str] = mapped_column(String(5))  # voice | sms | email
+    purpose: Mapped[str] = mapped_column(String(7))  # alert | closing; inquiry | update for neighbourhood mail
     rank: Mapped[int] = mapped_column(Integer)  # 0 = nearest; batches are rank ranges
     distance_m: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(10), default="queued")
@@ -194,11 +197,14 @@ class Delivery(Base):
 
     __table_args__ = (
         UniqueConstraint("action_id", "participant_id", "channel", "purpose", name="ux_delivery_once"),
+        UniqueConstraint("inquiry_id", "participant_id", "channel", "purpose", name="ux_delivery_mail_once"),
+        Index("ix_delivery_inquiry", "inquiry_id", "purpose", "rank"),
         Index("ix_delivery_batch", "action_id", "channel", "purpose", "rank"),
         Index("ix_delivery_state", "state", "enqueued_at"),
         Index("ix_delivery_number", "to_e164", "action_id"),
-        CheckConstraint("state in ('queued','sending','sent','delivered','answered','failed','cancelled')",
+        CheckConstraint("state in ('queued','sending','sent','delivered','answered','failed','cancelled','bounced')",
                         name="ck_delivery_state"),
+        CheckConstraint("(action_id is null) <> (inquiry_id is null)", name="ck_delivery_owner"),
     )
 
 
@@ -210,8 +216,9 @@ class OutboxMessage(Base):
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
     transport: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(5))
-    to_e164: Mapped[str] = mapped_column(String(16))
-    body: Mapped[str] = mapped_column(Text)
+    to_e164: Mapped[str] = mapped_column(String(16))  # "" for a mail
+    to_address: Mapped[str | None] = mapped_column(String(254))  # a mail's recipient
+    body: Mapped[str] = mapped_column(Text)  # a mail: the whole message as it would go over SMTP
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
@@ -293,7 +300,7 @@ class Tip(Base):
     heard: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-ROLES = ("admin", "operator", "municipality")
+ROLES = ("admin", "operator", "police", "municipality")
 
 
 class User(Base):
@@ -310,7 +317,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
-    __table_args__ = (CheckConstraint("role in ('admin', 'operator', 'municipality')", name="ck_user_role"),)
+    __table_args__ = (CheckConstraint("role in ('admin', 'operator', 'police', 'municipality')", name="ck_user_role"),)
 
 
 class NumberConfirmation(Base):
@@ -447,3 +454,96 @@ class Region(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     __table_args__ = (CheckConstraint("kind in ('province', 'safety_region', 'police_unit')", name="ck_region_kind"),)
+
+
+class MailPreference(Base):
+    """A participant's e-mail: the address they confirmed (double opt-in) and what they want by mail.
+
+    Mail goes only to `confirmed_address`, and only while it equals the participant's current
+    e-mail: a changed address is unconfirmed until its link comes back. A hard bounce clears
+    `confirmed_address`, so nothing more goes there until it is confirmed again.
+    """
+
+    __tablename__ = "mail_preferences"
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True)
+    confirmed_address: Mapped[str | None] = mapped_column(String(254))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    bounced_address: Mapped[str | None] = mapped_column(String(254))
+    bounced_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    bounce_reason: Mapped[str | None] = mapped_column(String(200))
+    inquiries: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    information: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    alerts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+
+class MailSender(Base):
+    """A name and address mail leaves from, configured by admins: the police's, or a municipality's own."""
+
+    __tablename__ = "mail_senders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(254))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))  # None: the police's
+
+
+INQUIRY_KINDS = ("inquiry", "information")
+
+
+class Inquiry(Base):
+    """Neighbourhood mail: a door-to-door inquiry by the police, or information from a municipality."""
+
+    __tablename__ = "inquiries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # inquiry | information
+    subject: Mapped[str] = mapped_column(String(150))
+    body: Mapped[str] = mapped_column(Text)
+    questions: Mapped[list] = mapped_column(JSON)
+    photo: Mapped[str | None] = mapped_column(String(80))  # file name under MAIL_PHOTO_DIR
+    area: Mapped[dict] = mapped_column(JSON)
+    area_label: Mapped[str] = mapped_column(String(200))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
+    sender_id: Mapped[int] = mapped_column(ForeignKey("mail_senders.id"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | closed
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    update_text: Mapped[str | None] = mapped_column(Text)
+    update_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    sender: Mapped[MailSender] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+
+    __table_args__ = (CheckConstraint("status in ('open', 'closed')", name="ck_inquiry_status"),)
+
+
+class InquiryReply(Base):
+    """What one participant told about an inquiry, through the link in their mail; they may add to it."""
+
+    __tablename__ = "inquiry_replies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), unique=True)
+    noticed: Mapped[bool] = mapped_column(Boolean)  # False: "I noticed nothing"
+    story: Mapped[str | None] = mapped_column(Text)
+    when_text: Mapped[str | None] = mapped_column(String(200))
+    may_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_number: Mapped[str | None] = mapped_column(String(16))
+    helpful: Mapped[bool] = mapped_column(Boolean, default=False)  # marked by the sender
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+    photos: Mapped[list["ReplyPhoto"]] = relationship(cascade="all, delete-orphan", order_by="ReplyPhoto.id")
+
+
+class ReplyPhoto(Base):
+    """A photo sent with a reply, re-encoded without its metadata, stored under MAIL_PHOTO_DIR."""
+
+    __tablename__ = "reply_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reply_id: Mapped[int] = mapped_column(ForeignKey("inquiry_replies.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(80))
+    content_type: Mapped[str] = mapped_column(String(20))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

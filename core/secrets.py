@@ -78,6 +78,19 @@ def rotate(config, stored):
     return {"encrypted": cipher(config).encrypt(reveal(config, stored).encode()).decode()}
 
 
+SEALED_PREFIX = "sealed:"
+
+
+def reveal_setting(config, value, environ=None):
+    """A secret given as a configuration value: "env:NAME", "sealed:<token>" (from `flask seal-secret`),
+    or plain text (development only)."""
+    if value.startswith(ENV_PREFIX) or value.startswith(SEALED_PREFIX):
+        stored = ({"env": value[len(ENV_PREFIX):]} if value.startswith(ENV_PREFIX)
+                  else {"encrypted": value[len(SEALED_PREFIX):]})
+        return reveal(config, stored, environ)
+    return value
+
+
 def describe(stored):
     """What an admin page shows for a stored secret."""
     if not stored:

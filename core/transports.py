@@ -29,6 +29,10 @@ class PermanentFailure(Exception):
         self.reason = reason
 
 
+class HardBounce(PermanentFailure):
+    """The receiving side refused the address itself (5xx at RCPT, or a DSN): stop mailing it."""
+
+
 class TransientFailure(Exception):
     """Try again later, not before `retry_after` seconds."""
 
@@ -81,6 +85,18 @@ TRANSPORTS = {
 }
 
 
+# MAIL_TRANSPORT -> "module:factory"; both live in mail/, which renders the core's mail contents.
+MAIL_TRANSPORTS = {
+    "console": "mail.transport:console_transport",
+    "smtp": "mail.transport:smtp_transport",
+}
+
+
+def _factory(spec):
+    module, factory = spec.split(":")
+    return getattr(importlib.import_module(module), factory)
+
+
 def transport_for(rt, session, delivery):
     """The transport that sends `delivery`: its channel's, or the one a router picks for it."""
     transport = rt.transports[delivery.channel]
@@ -97,6 +113,9 @@ def build_transports(config):
         if known[name] is None:
             transports[channel] = ConsoleTransport(channel)
         else:
-            module, factory = known[name].split(":")
-            transports[channel] = getattr(importlib.import_module(module), factory)(config, channel)
+            transports[channel] = _factory(known[name])(config, channel)
+    name = config.get("MAIL_TRANSPORT", "console")
+    if name not in MAIL_TRANSPORTS:
+        raise ValueError(f"MAIL_TRANSPORT={name!r}: unknown transport (known: {', '.join(MAIL_TRANSPORTS)})")
+    transports["email"] = _factory(MAIL_TRANSPORTS[name])(config)
     return transports

@@ -1,0 +1,184 @@
+"""Mail transports for the core: the console (the outbox table, `make run`'s default) and an SMTP relay.
+
+The SMTP transport talks to one configured relay (STARTTLS or implicit TLS, AUTH), paced per
+relay across every worker (core.pacing), one connection per job batch. The relay's answers
+become the core's failures: 4xx is TransientFailure (tried again), 5xx at RCPT is HardBounce,
+any other 5xx PermanentFailure (never retried).
+"""
+import contextlib
+import logging
+import smtplib
+import socket
+import ssl
+import threading
+
+from redis import Redis
+
+from core.models import OutboxMessage
+from core.pacing import Pacer, SendSchedule
+from core.secrets import reveal_setting
+from core.transports import HardBounce, PermanentFailure, SendResult, TransientFailure
+
+from .compose import compose
+from .dkim_signing import DkimSigner
+
+log = logging.getLogger(__name__)
+
+
+def _masked(address):
+    local, _, domain = address.rpartition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+class ConsoleMailTransport:
+    """Writes each mail, exactly as it would go over SMTP, into the outbox instead of a relay."""
+
+    name = "console-email"
+
+    def __init__(self, signer=None):
+        self.signer = signer
+
+    def batch(self):
+        return contextlib.nullcontext()
+
+    def send(self, session, mail):
+        msg, reference = compose(mail)
+        raw = self.signer.sign(msg) if self.signer else msg.as_bytes()
+        session.add(OutboxMessage(delivery_id=mail.delivery_id, transport=self.name, channel="email", to_e164="",
+                                  to_address=mail.to_address, body=raw.decode("utf-8", "replace")))
+        session.flush()
+        return SendResult(provider_ref=reference)
+
+    send_direct = send
+
+
+class SmtpTransport:
+    """Sends through the relay at SMTP_HOST:SMTP_PORT."""
+
+    name = "smtp"
+
+    def __init__(self, config, pacer=None, signer=None):
+        self.host, self.port = config["SMTP_HOST"], int(config["SMTP_PORT"])
+        self.security = config["SMTP_SECURITY"]
+        if self.security not in ("starttls", "tls", "none"):
+            raise ValueError(f"SMTP_SECURITY={self.security!r}: expected starttls, tls or none")
+        self.user = config["SMTP_USER"]
+        self.password = reveal_setting(config, config["SMTP_PASSWORD"]) if config["SMTP_PASSWORD"] else ""
+        self.timeout = float(config["SMTP_TIMEOUT_S"])
+        self.context = ssl.create_default_context(cafile=config.get("SMTP_CA_FILE") or None)
+        self.pacer = pacer
+        self.signer = signer
+        self._local = threading.local()
+
+    @property
+    def relay(self):
+        return f"{self.host}:{self.port}"
+
+    def _connect(self):
+        if self.security == "tls":
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        smtp.ehlo()
+        if self.security == "starttls":
+            smtp.starttls(context=self.context)
+            smtp.ehlo()
+        if self.user:
+            smtp.login(self.user, self.password)
+        return smtp
+
+    @contextlib.contextmanager
+    def batch(self):
+        """Keep one connection to the relay for the sends inside."""
+        self._local.keep = True
+        try:
+            yield
+        finally:
+            self._local.keep = False
+            self._close()
+
+    def _close(self):
+        smtp = getattr(self._local, "smtp", None)
+        self._local.smtp = None
+        if smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                smtp.quit()
+
+    def send(self, session, mail):
+        msg, reference = compose(mail)
+        raw = self.signer.sign(msg) if self.signer else msg.as_bytes()
+        if self.pacer is not None:
+            self.pacer.wait()
+        try:
+            self._deliver(mail, raw)
+        except (smtplib.SMTPServerDisconnected, ConnectionError):
+            # A kept connection the relay closed meanwhile: one fresh try, then it is the relay's problem.
+            self._close()
+            self._deliver_classified(mail, raw)
+        finally:
+            if not getattr(self._local, "keep", False):
+                self._close()
+        log.info("mail %s to %s accepted by %s", reference, _masked(mail.to_address), self.relay)
+        return SendResult(provider_ref=reference)
+
+    send_direct = send
+
+    def _deliver(self, mail, raw):
+        if getattr(self._local, "smtp", None) is None:
+            self._local.smtp = self._open()
+        try:
+            self._local.smtp.sendmail(mail.from_address, [mail.to_address], raw)
+        except smtplib.SMTPServerDisconnected:
+            raise
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()))
+            self._reset()
+            if 400 <= code < 500:
+                raise TransientFailure(f"{code} {_text(text)}") from None
+            raise HardBounce(code, _text(text)) from None
+        except smtplib.SMTPResponseException as exc:
+            self._reset()
+            if 400 <= exc.smtp_code < 500:
+                raise TransientFailure(f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
+            raise PermanentFailure(exc.smtp_code, _text(exc.smtp_error)) from None
+
+    def _deliver_classified(self, mail, raw):
+        try:
+            self._deliver(mail, raw)
+        except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
+            self._close()
+            raise TransientFailure(f"relay {self.relay} dropped the connection: {exc}") from None
+
+    def _open(self):
+        try:
+            return self._connect()
+        except smtplib.SMTPAuthenticationError as exc:
+            raise TransientFailure(f"relay {self.relay} refused the login ({exc.smtp_code})") from None
+        except smtplib.SMTPResponseException as exc:
+            raise TransientFailure(f"relay {self.relay} answered {exc.smtp_code} {_text(exc.smtp_error)}") from None
+        except (OSError, smtplib.SMTPException, ssl.SSLError, socket.timeout) as exc:
+            raise TransientFailure(f"relay {self.relay} unreachable: {exc.__class__.__name__}") from None
+
+    def _reset(self):
+        """After a refusal the connection is still good; RSET so the next mail starts clean."""
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            self._local.smtp.rset()
+
+
+def _text(raw):
+    return (raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw))[:150]
+
+
+def _signer(config):
+    return DkimSigner.from_config(config) if config.get("MAIL_DKIM_KEY_FILE") else None
+
+
+def console_transport(config):
+    return ConsoleMailTransport(_signer(config))
+
+
+def smtp_transport(config):
+    redis = Redis.from_url(config["REDIS_URL"])
+    schedule = SendSchedule(redis, prefix=f"{config.get('QUEUE_PREFIX', 'uitkijk')}:mail-rate")
+    pacer = Pacer(schedule, f"{config['SMTP_HOST']}:{config['SMTP_PORT']}", float(config["MAIL_RATE_PER_S"]))
+    return SmtpTransport(config, pacer, _signer(config))
