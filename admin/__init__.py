@@ -19,9 +19,10 @@ def _configure_cookies(app):
 
 
 def _web_blueprints():
-    from . import accounts, actions, auth, configuration, dashboard, participants, partners, regions, signup
+    from . import (accounts, actions, auth, configuration, dashboard, mail, mail_public, participants, partners,
+                   regions, signup)
     return [assets, auth.bp, accounts.bp, participants.bp, signup.bp, actions.bp, configuration.bp, dashboard.bp,
-            partners.bp, regions.bp]
+            partners.bp, regions.bp, mail.bp, mail_public.bp]
 
 
 def init_app(app):
@@ -35,6 +36,8 @@ def init_app(app):
     for blueprint in _web_blueprints():
         app.register_blueprint(blueprint)
         web_names.add(blueprint.name)
+    from .mail_public import one_click
+    app.register_blueprint(one_click)  # RFC 8058 one-click unsubscribe: signed link, no CSRF token
 
     from . import public_alerts
     app.register_blueprint(public_alerts.bp)  # no login, no forms: outside the web's CSRF and session

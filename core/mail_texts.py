@@ -114,3 +114,56 @@ def confirmation_mail(language, confirm_url):
     t = TEXTS[language_of(language)]
     return MailContent(subject=t["confirm_subject"], paragraphs=(t["greeting"], t["confirm_text"]),
                        buttons=((t["confirm_button"], confirm_url),), language=language_of(language))
+
+
+# The participant's pages behind the links in a mail.
+PAGE_TEXTS = {
+    "nl": {
+        "reply_title": "Uw reactie", "what": "Wat zag of hoorde u?", "when": "Wanneer was dat?",
+        "when_hint": "bijvoorbeeld: dinsdagnacht rond 3 uur", "photos": "Foto's (optioneel)",
+        "photos_hint": "JPEG, PNG of WebP, tot {mb} MB per foto; wij verwijderen locatie- en cameragegevens",
+        "may_contact": "De politie mag contact met mij opnemen", "number": "Op telefoonnummer",
+        "send": "Verstuur reactie", "add": "Vul uw reactie aan", "nothing": "Ik heb niets gemerkt",
+        "nothing_hint": "Niets gezien of gehoord? Dat is ook nuttig om te weten.",
+        "thanks": "Dank u wel. Uw reactie is ontvangen.", "thanks_nothing": "Dank u wel voor het laten weten.",
+        "your_reply": "Uw reactie tot nu toe", "closed": "Dit buurtonderzoek is gesloten; reageren kan niet meer.",
+        "expired": "Deze link is verlopen. Neem bij dringende informatie contact op met de politie via 0900-8844.",
+        "invalid": "Deze link is niet geldig. Gebruik de link uit uw e-mail.",
+        "unsubscribe_title": "Afmelden", "unsubscribe_button": "Afmelden",
+        "unsubscribe_ask": "Wilt u geen {kind} meer per e-mail ontvangen?",
+        "unsubscribed": "U bent afgemeld voor {kind}. U kunt dit altijd terugzetten via uw voorkeuren.",
+        "confirm_title": "E-mailadres bevestigen", "confirm_button": "Bevestig mijn e-mailadres",
+        "confirm_ask": "Bevestig dat u op {address} berichten van Uitkijk wilt ontvangen.",
+        "confirmed": "Uw e-mailadres is bevestigd. Dank u wel.",
+        "kinds": {"inquiries": "buurtonderzoeken van de politie", "information": "informatie van uw gemeente",
+                  "alerts": "oproepen per e-mail"},
+        "error": "Controleer het veld", "fields": {"story": "Wat zag of hoorde u", "when": "Wanneer",
+                                                   "photos": "Foto's", "contact_number": "Telefoonnummer"},
+    },
+    "en": {
+        "reply_title": "Your reply", "what": "What did you see or hear?", "when": "When was that?",
+        "when_hint": "for example: Tuesday night around 3 o'clock", "photos": "Photos (optional)",
+        "photos_hint": "JPEG, PNG or WebP, up to {mb} MB each; we remove location and camera data",
+        "may_contact": "The police may contact me", "number": "On phone number",
+        "send": "Send reply", "add": "Add to your reply", "nothing": "I noticed nothing",
+        "nothing_hint": "Saw or heard nothing? That is useful to know too.",
+        "thanks": "Thank you. Your reply has been received.", "thanks_nothing": "Thank you for letting us know.",
+        "your_reply": "Your reply so far", "closed": "This inquiry is closed; replies are no longer possible.",
+        "expired": "This link has expired. For urgent information, contact the police on 0900-8844.",
+        "invalid": "This link is not valid. Use the link from your e-mail.",
+        "unsubscribe_title": "Unsubscribe", "unsubscribe_button": "Unsubscribe",
+        "unsubscribe_ask": "Do you no longer want to receive {kind} by e-mail?",
+        "unsubscribed": "You are unsubscribed from {kind}. You can switch this back on in your preferences.",
+        "confirm_title": "Confirm e-mail address", "confirm_button": "Confirm my e-mail address",
+        "confirm_ask": "Please confirm that you want to receive messages from Uitkijk at {address}.",
+        "confirmed": "Your e-mail address is confirmed. Thank you.",
+        "kinds": {"inquiries": "police inquiries", "information": "information from your municipality",
+                  "alerts": "alerts by e-mail"},
+        "error": "Please check the field", "fields": {"story": "What you saw or heard", "when": "When",
+                                                      "photos": "Photos", "contact_number": "Phone number"},
+    },
+}
+
+
+def page_texts(language):
+    return PAGE_TEXTS[language_of(language)]

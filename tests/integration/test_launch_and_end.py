@@ -44,7 +44,7 @@ def test_launch_reaches_exactly_the_circle_once_each_nearest_first(app, client, 
     progress = client.get(f"/api/actions/{action['id']}", headers=auth).json["progress"]
     assert progress == {"sms": {"alert": {"sent": 3}}, "voice": {"alert": {"sent": 2}}}
     shown = client.get(f"/api/actions/{action['id']}", headers=auth).json
-    assert shown["transports"] == {"voice": "console-voice", "sms": "console-sms"}
+    assert shown["transports"] == {"voice": "console-voice", "sms": "console-sms", "email": "console-email"}
 
 
 def test_same_client_request_id_gives_one_action(app, client, auth, work):

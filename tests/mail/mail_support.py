@@ -6,7 +6,7 @@ import re
 from core.accounts import create_user
 from core.mail_address import preference
 from core.models import MailSender, Municipality
-from tests.factories import participant
+from lab.factories import participant
 
 STREET = "Dorpsstraat {n}, 1381 AB Weesp"
 

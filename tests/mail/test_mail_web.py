@@ -1,0 +1,151 @@
+"""Neighbourhood mail through the web: a police user composes, participants get it by SMTP and reply with a photo."""
+import io
+import re
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from core.models import Delivery, Inquiry, InquiryReply, ReplyPhoto
+from tests.integration.web_helpers import csrf_token, post, sign_in, web_app
+from tests.mail.mail_support import CIRCLE_FORM, mail_participant, municipality, parsed, police_sender, reply_link, staff
+
+
+@pytest.fixture
+def app(mail_config):
+    yield from web_app(mail_config)
+
+
+def _jpeg_with_exif():
+    image = Image.new("RGB", (64, 48), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "Camera Maker"  # Make
+    exif[0x0131] = "Phone 12.3"  # Software
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def _setup(app):
+    with app.extensions["uitkijk"].db.session() as session:
+        for n, distance in ((1, 0), (2, 40), (3, 500)):
+            mail_participant(session, n, distance)
+        police_sender(session)
+        staff(session, "police", "wijkagent@example.org")
+        own = municipality(session, "0457")
+        staff(session, "municipality", "gemeente@example.org", own.id)
+        municipality(session, "0363", "Amsterdam")
+
+
+def _send_inquiry(client, token):
+    preview = post(client, "/mail/inquiries/new", token, {**CIRCLE_FORM, "step": "preview"})
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and 'id="preview-count">2<' in page
+    assert "Zag u iemand op een rode fiets?" in page  # the plain-text preview
+    sent = post(client, "/mail/inquiries/new", token, {**CIRCLE_FORM, "step": "send"})
+    assert sent.status_code == 302
+    return int(sent.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+
+
+def test_police_inquiry_reply_with_photo_and_update(app, relay, work):
+    """Done-when: inquiry to the streets around an address, SMTP, reply with photo, replies read, update to all."""
+    _setup(app)
+    client = app.test_client()
+    token = sign_in(client, "wijkagent@example.org")
+    inquiry_id = _send_inquiry(client, token)
+    work()
+    mails = relay.wait_for(2)
+    assert sorted(m.rcpt_tos[0] for m in mails) == ["p1@example.nl", "p2@example.nl"]
+    link = reply_link(parsed(mails[0]))
+    path = link.replace("http://127.0.0.1:5000", "")
+
+    public = app.test_client()
+    page = public.get(path)
+    assert page.status_code == 200 and CIRCLE_FORM["subject"] in page.get_data(as_text=True)
+    answer = public.post(path, data={"csrf_token": csrf_token(public, path), "story": "Man op rode fiets, 03:10.",
+                                     "when": "vannacht", "may_contact": "1", "contact_number": "0612345678",
+                                     "photos": (io.BytesIO(_jpeg_with_exif()), "fiets.jpg")},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 200 and 'id="reply-done"' in answer.get_data(as_text=True)
+
+    shown = client.get(f"/mail/inquiries/{inquiry_id}").get_data(as_text=True)
+    assert "Man op rode fiets, 03:10." in shown and "+31612345678" in shown
+    photo_url = re.search(r'src="(/mail/inquiries/\d+/photos/\d+)"', shown).group(1)
+    photo = client.get(photo_url)
+    assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+    assert not Image.open(io.BytesIO(photo.data)).getexif()  # metadata stripped
+    with app.extensions["uitkijk"].db.session() as session:
+        reply_id = session.scalar(select(InquiryReply.id))
+    assert post(client, f"/mail/inquiries/{inquiry_id}/replies/{reply_id}/mark", token, {"helpful": "1"}).status_code == 302
+    export = client.get(f"/mail/inquiries/{inquiry_id}/export.csv")
+    assert export.mimetype == "text/csv" and "Man op rode fiets" in export.get_data(as_text=True)
+    assert ",yes\r\n" in export.get_data(as_text=True)  # marked helpful
+
+    update = post(client, f"/mail/inquiries/{inquiry_id}/update", token,
+                  {"update_text": "De verdachte is aangehouden. Dank voor uw hulp!", "close": "1"})
+    assert update.status_code == 302
+    work()
+    updates = relay.wait_for(4)[2:]
+    assert sorted(m.rcpt_tos[0] for m in updates) == ["p1@example.nl", "p2@example.nl"]
+    assert all("De verdachte is aangehouden." in parsed(m).get_body(("plain",)).get_content() for m in updates)
+
+    late = public.post(path, data={"csrf_token": csrf_token(public, path), "story": "Nog iets"})
+    assert late.status_code == 409 and 'id="reply-closed"' in late.get_data(as_text=True)
+
+
+def test_bad_uploads_and_links_write_nothing(app, relay, work):
+    """A non-image or oversized upload, a tampered or expired link: a clear message, no reply row, no file."""
+    _setup(app)
+    client = app.test_client()
+    _send_inquiry(client, sign_in(client, "wijkagent@example.org"))
+    work()
+    path = reply_link(parsed(relay.wait_for(2)[0])).replace("http://127.0.0.1:5000", "")
+    public = app.test_client()
+    token = csrf_token(public, path)
+    bad = public.post(path, data={"csrf_token": token, "story": "x", "photos": (io.BytesIO(b"%PDF-1.4 not a photo"), "a.jpg")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 400 and "Foto" in bad.get_data(as_text=True)
+    big = public.post(path, data={"csrf_token": token, "story": "x",
+                                  "photos": (io.BytesIO(b"\xff\xd8" + b"0" * (app.config["PHOTO_MAX_BYTES"] + 1)), "b.jpg")},
+                      content_type="multipart/form-data")
+    assert big.status_code in (400, 413)
+    assert public.get(path[:-3] + "abc").status_code == 404
+    with app.extensions["uitkijk"].db.session() as session:
+        assert session.scalar(select(func.count()).select_from(InquiryReply)) == 0
+        assert session.scalar(select(func.count()).select_from(ReplyPhoto)) == 0
+    expired = app.test_client().get(path, query_string={})
+    assert expired.status_code == 200  # still valid; the expiry itself is tested in test_mail_links
+
+
+def test_municipality_staff_outside_their_municipality(app, relay):
+    """Municipality staff choosing another municipality: 403 naming the area, no inquiry, nothing sent."""
+    _setup(app)
+    client = app.test_client()
+    token = sign_in(client, "gemeente@example.org")
+    with app.extensions["uitkijk"].db.session() as session:
+        from tests.mail.mail_support import municipality_sender
+        municipality_sender(session, municipality(session, "0457").id)
+    response = post(client, "/mail/inquiries/new", token, {"kind": "information", "subject": "Zakkenrollers",
+                                                           "body": "Let op uw tas.", "area_type": "municipality",
+                                                           "municipality": "0363", "step": "send"})
+    assert response.status_code == 403 and "area.code" in response.get_data(as_text=True)
+    with app.extensions["uitkijk"].db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Inquiry)) == 0
+        assert session.scalar(select(func.count()).select_from(Delivery)) == 0
+    assert relay.messages() == []
+
+
+def test_one_click_unsubscribe_from_the_header(app, relay, work):
+    """POSTing List-Unsubscribe=One-Click to the header's URL stops that kind of mail; no CSRF token needed."""
+    _setup(app)
+    client = app.test_client()
+    _send_inquiry(client, sign_in(client, "wijkagent@example.org"))
+    work()
+    msg = parsed(relay.wait_for(2)[0])
+    url = msg["List-Unsubscribe"].strip("<>").replace("http://127.0.0.1:5000", "")
+    response = app.test_client().post(url, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    with app.extensions["uitkijk"].db.session() as session:
+        from core.models import MailPreference
+        assert session.scalar(select(func.count()).select_from(MailPreference).where(
+            MailPreference.inquiries.is_(False))) == 1
