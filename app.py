@@ -2,6 +2,7 @@
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import runtime
 from core.config import load_config
@@ -14,6 +15,10 @@ def create_app(test_config=None):
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.extensions["uitkijk"] = runtime.configure(config)
+    if config["TRUSTED_PROXIES"]:
+        # Only behind that many proxies: otherwise any client could choose the address the limits see.
+        hops = config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     from web import input_guard
     input_guard.init_app(app)  # before any route: it replaces the <int:> converter
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -92,9 +92,9 @@ def login():
     except LoginThrottled as exc:
         audit.record(db, "anonymous", "login-throttled", "user", None, {"email": email[:254]})
         db.commit()
-        minutes = max(1, round(exc.retry_after / 60))
-        flash(f"Too many failed sign-ins. Try again in about {minutes} minute(s).", "error")
-        return render_template("auth/login.html", next=request.form.get("next", ""), email=email), 429
+        flash(f"Too many failed sign-ins. Try again in {exc.retry_after} second(s).", "error")
+        page = render_template("auth/login.html", next=request.form.get("next", ""), email=email)
+        return page, 429, {"Retry-After": str(exc.retry_after)}
     if user is None:
         audit.record(db, "anonymous", "login-failed", "user", None, {"email": email[:254]})
         db.commit()

@@ -1,7 +1,8 @@
 """Web accounts: argon2-hashed passwords, creation and changes, and sign-in with a Redis rate limit.
 
-The rate limit counts failed sign-ins per account and per client address in fixed windows, so a
-password cannot be guessed quickly from one address, nor one account attacked from many.
+The rate limit counts sign-in attempts atomically per client address (a hard limit per window) and per
+account (past its limit each try waits longer, up to a minute), so a password cannot be guessed quickly
+from one address, nor one account from many, and no attacker can lock an operator out mid-incident.
 """
 from dataclasses import dataclass
 
@@ -122,12 +123,14 @@ class LoginLimits:
     per_account: int = default("LOGIN_MAX_FAILURES_ACCOUNT")
     per_address: int = default("LOGIN_MAX_FAILURES_ADDRESS")
     window_s: int = default("LOGIN_WINDOW_S")
+    delay_base_s: float = default("LOGIN_DELAY_BASE_S")
+    delay_max_s: float = default("LOGIN_DELAY_MAX_S")
 
     @classmethod
     def from_config(cls, config):
         config = effective(config)
         return cls(config["LOGIN_MAX_FAILURES_ACCOUNT"], config["LOGIN_MAX_FAILURES_ADDRESS"],
-                   config["LOGIN_WINDOW_S"])
+                   config["LOGIN_WINDOW_S"], config["LOGIN_DELAY_BASE_S"], config["LOGIN_DELAY_MAX_S"])
 
 
 class LoginThrottled(Exception):
@@ -138,37 +141,77 @@ class LoginThrottled(Exception):
         self.retry_after = retry_after
 
 
+# One atomic step per sign-in attempt: count it for the address (hard limit per window) and for the
+# account; past the account's limit only one attempt per delay gets through (1 s, 2 s, 4 s, ... up to
+# the maximum), so parallel guesses cannot slip between a check and an increment, and the owner of an
+# attacked account waits seconds, not a locked window. Returns 0 (go ahead) or milliseconds to wait.
+_ATTEMPT = """
+local address = redis.call('INCR', KEYS[3])
+if address == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[3]) end
+if address > tonumber(ARGV[2]) then
+  redis.call('DECR', KEYS[3])
+  local ttl = redis.call('PTTL', KEYS[3])
+  if ttl > 0 then return ttl end
+  return tonumber(ARGV[3])
+end
+local tries = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if tries > tonumber(ARGV[1]) then
+  local wait = redis.call('PTTL', KEYS[2])
+  if wait > 0 then
+    redis.call('DECR', KEYS[1])
+    redis.call('DECR', KEYS[3])
+    return wait
+  end
+  local delay = math.min(tonumber(ARGV[4]) * 2 ^ (tries - tonumber(ARGV[1])), tonumber(ARGV[5]))
+  redis.call('SET', KEYS[2], '1', 'PX', math.max(1, math.floor(delay)))
+end
+return 0
+"""
+
+
 class LoginLimiter:
-    """Failed sign-in counters in Redis, one per account and one per client address."""
+    """Sign-in attempt counters in Redis, one per account and one per client address."""
 
     def __init__(self, redis, prefix, limits=LoginLimits()):
         self.redis = redis
         self.prefix = prefix
         self.limits = limits
+        self._attempt = redis.register_script(_ATTEMPT)
 
     def _keys(self, email, address):
-        return ((f"{self.prefix}:login-fail:account:{email}", self.limits.per_account),
-                (f"{self.prefix}:login-fail:address:{address}", self.limits.per_address))
+        base = f"{self.prefix}:login"
+        return f"{base}:account:{email}", f"{base}:account-gate:{email}", f"{base}:address:{address}"
+
+    def _delay_ms(self, tries):
+        limits = self.limits
+        return int(min(limits.delay_base_s * 2 ** (tries - limits.per_account), limits.delay_max_s) * 1000)
 
     def check(self, email, address):
-        """Raise LoginThrottled when either counter is at its limit."""
-        for key, limit in self._keys(email, address):
-            count = self.redis.get(key)
-            if count is not None and int(count) >= limit:
-                ttl = self.redis.ttl(key)
-                raise LoginThrottled(ttl if ttl and ttl > 0 else self.limits.window_s)
+        """Count this attempt; raise LoginThrottled when the address is over its limit or the account
+        must still wait."""
+        limits = self.limits
+        wait_ms = self._attempt(keys=self._keys(email, address),
+                                args=[limits.per_account, limits.per_address, limits.window_s * 1000,
+                                      limits.delay_base_s * 1000, limits.delay_max_s * 1000])
+        if wait_ms:
+            raise LoginThrottled(max(1, round(int(wait_ms) / 1000)))
 
     def failed(self, email, address):
-        pipe = self.redis.pipeline()
-        for key, _limit in self._keys(email, address):
-            pipe.incr(key)
-            pipe.expire(key, self.limits.window_s, nx=True)
-        pipe.execute()
+        """The attempt was wrong: at or past the account's limit the next one waits, doubling each time."""
+        account, gate, _address = self._keys(email, address)
+        tries = int(self.redis.get(account) or 0)
+        if tries >= self.limits.per_account:
+            self.redis.set(gate, "1", px=max(1, self._delay_ms(tries)))
 
-    def succeeded(self, email):
-        """A correct password clears the account's counter (not the address's: one good account
-        must not unlock guessing at others)."""
-        self.redis.delete(self._keys(email, "-")[0][0])
+    def succeeded(self, email, address):
+        """A correct password clears the account's count and takes this attempt off the address's
+        (the address's earlier failures stay: one good account must not unlock guessing at others)."""
+        account, gate, address_key = self._keys(email, address)
+        pipe = self.redis.pipeline()
+        pipe.delete(account, gate)
+        pipe.decr(address_key)
+        pipe.execute()
 
 
 def authenticate(session, limiter, email, password, address):
@@ -187,7 +230,7 @@ def authenticate(session, limiter, email, password, address):
     if not ok:
         limiter.failed(email, address)
         return None
-    limiter.succeeded(email)
+    limiter.succeeded(email, address)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user

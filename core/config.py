@@ -133,8 +133,12 @@ SCHEMA: tuple[Key, ...] = (
     # The web
     _key("SECURE_COOKIES", True, "session cookies are Secure; switch off only for plain-http development"),
     _key("SESSION_LIFETIME_S", 8 * 3600, "seconds a web session lasts", minimum=60),
-    _key("LOGIN_MAX_FAILURES_ACCOUNT", 5, "failed logins per account within LOGIN_WINDOW_S before it is locked",
-         minimum=1),
+    _key("LOGIN_MAX_FAILURES_ACCOUNT", 5, "failed logins per account within LOGIN_WINDOW_S before each further "
+         "try waits (LOGIN_DELAY_BASE_S, doubling up to LOGIN_DELAY_MAX_S); the account is never locked", minimum=1),
+    _key("LOGIN_DELAY_BASE_S", 1.0, "first wait after an account's failed logins reach their limit", minimum=0.001),
+    _key("LOGIN_DELAY_MAX_S", 60.0, "longest wait between sign-in tries of one account", minimum=0.001),
+    _key("TRUSTED_PROXIES", 0, "reverse proxies in front of the web whose X-Forwarded-For/-Proto/-Host are "
+         "believed (ProxyFix); 0 when clients connect directly", minimum=0),
     _key("LOGIN_MAX_FAILURES_ADDRESS", 20, "failed logins per client address within LOGIN_WINDOW_S", minimum=1),
     _key("LOGIN_WINDOW_S", 900, "window of the login failure counts, in seconds", minimum=1),
     _key("SIGNUP_PER_HOUR", 10, "sign-ups per client address per hour", minimum=1),
