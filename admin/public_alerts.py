@@ -3,6 +3,8 @@
 Nothing here shows a participant or needs an account. After a Cancel the withdrawn documents and
 photos answer 410 Gone, and the page shows only that the alert has ended.
 """
+import re
+
 from flask import Blueprint, Response, abort, render_template, request
 
 from core import publication
@@ -13,6 +15,14 @@ from publish.feeds import atom_feed, etag_of, json_body, json_item
 from web.db_session import runtime, session
 
 bp = Blueprint("public_alerts", __name__)
+# Tokens and identifiers are URL-safe base64 and "uitkijk-<token>-<seq>": anything else is not ours.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _ours(token):
+    if not _TOKEN.fullmatch(token):
+        abort(404)
+    return token
 
 
 def _conditional(body, mimetype, last_modified):
@@ -67,7 +77,7 @@ def certificate():
 
 @bp.get(urls.CAP_DOCUMENT)
 def cap_document(identifier):
-    event = publication.event_by_identifier(session(), identifier)
+    event = publication.event_by_identifier(session(), _ours(identifier))
     if event is None:
         abort(404)
     if event.cap_xml is None:
@@ -78,7 +88,7 @@ def cap_document(identifier):
 
 @bp.get(urls.PHOTO)
 def photo(token):
-    found = publication.photo_by_token(session(), token)
+    found = publication.photo_by_token(session(), _ours(token))
     if found is None:
         abort(404)
     if found.data is None:
@@ -89,7 +99,7 @@ def photo(token):
 @bp.get(urls.PAGE)
 def page(token):
     db = session()
-    pub = publication.publication_by_token(db, token)
+    pub = publication.publication_by_token(db, _ours(token))
     if pub is None:
         abort(404)
     event = publication.latest_event(db, pub.id)

@@ -117,7 +117,9 @@ def record_update(session, action_id, actor, config, title=None, message=None, p
         setattr(action, field, value.strip())
         changed.append(field)
     if area_name is not None:
-        pub.area_name = area_name.strip()[:50] or None
+        if not isinstance(area_name, str) or len(area_name) > 40:
+            raise ValidationError("area_name", "must be a place name of at most 40 characters")
+        pub.area_name = area_name.strip() or None
         changed.append("area_name")
     if photos:
         attach_photos(session, action.id, photos, actor)
