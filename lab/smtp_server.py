@@ -82,8 +82,8 @@ class _Handler:
         return "250 2.0.0 queued"
 
 
-class TestRelay:
-    """Start with `with TestRelay() as relay:`; `relay.config()` gives the SMTP_* keys pointing at it."""
+class LabRelay:
+    """Start with `with LabRelay() as relay:`; `relay.config()` gives the SMTP_* keys pointing at it."""
 
     def __init__(self, user="uitkijk", password="relay-secret", implicit_tls=False):
         self.user, self.password = user, password

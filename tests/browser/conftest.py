@@ -28,6 +28,11 @@ def web_server(config, tmp_path):
     """The app on http://127.0.0.1:<free port> in a server thread; `.url`, `.app`.
 
     Plain http, so the session cookie is sent without the Secure flag here."""
+    yield from serve(config)
+
+
+def serve(config):
+    """The body of a web server fixture, for fixtures that serve a configuration of their own."""
     app = create_app({**config, "SECURE_COOKIES": False})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="web-server", daemon=True)

@@ -3,13 +3,13 @@ import warnings
 
 import pytest
 
-from lab.smtp_server import TestRelay
+from lab.smtp_server import LabRelay
 
 
 @pytest.fixture
 def relay():
     """The receiving MTA: STARTTLS required, AUTH required."""
-    with TestRelay() as server:
+    with LabRelay() as server:
         yield server
 
 
@@ -18,7 +18,7 @@ def tls_relay():
     """The receiving MTA with implicit TLS (port 465 style)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        with TestRelay(implicit_tls=True) as server:
+        with LabRelay(implicit_tls=True) as server:
             yield server
 
 
