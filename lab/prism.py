@@ -114,9 +114,9 @@ def _wait_until_listening(process: subprocess.Popen, base_url: str, log_path: Pa
         if process.poll() is not None:
             raise PrismUnavailable(f"Prism exited with {process.returncode}: {log_path.read_text()[-2000:]}")
         try:
-            requests.get(base_url, timeout=1)  # any answer (a 404 for "/") means it is up
+            requests.get(base_url, timeout=5)  # any answer (a 404 for "/") means it is up
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or slow on a loaded machine
             time.sleep(0.2)
     raise PrismUnavailable(f"Prism did not listen within {START_TIMEOUT_S} s: {log_path.read_text()[-2000:]}")
 
