@@ -66,6 +66,15 @@ def normalise_caller_id(raw, region="NL"):
         return None
 
 
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def is_e164(value):
+    """True for a number already in E.164 form (+, country code, at most 15 digits): the one check
+    the transports make before spending a request."""
+    return isinstance(value, str) and _E164.fullmatch(value) is not None
+
+
 def mask(e164):
     """What logs and operators see of a number: country prefix and the last three digits."""
     if not e164:

@@ -7,20 +7,16 @@ import logging
 import re
 from typing import Optional
 
-import requests
 from twilio.base import values
-from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from twilio_gateway.client import last_response_headers
-from twilio_gateway.errors import (PermanentSendError, TransientSendError,
-                                   classify_rest_error, classify_transport_error)
+from core.numbers import is_e164, mask
+from twilio_gateway.errors import PermanentSendError, TransientSendError, twilio_request
 
-__all__ = ["TwilioSmsSender", "PermanentSendError", "TransientSendError", "mask_number"]
+__all__ = ["TwilioSmsSender", "PermanentSendError", "TransientSendError"]
 
 log = logging.getLogger(__name__)
 
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 # An alphanumeric sender ID ("Uitkijk"): up to 11 letters, digits and spaces, at least one letter.
 _ALPHANUMERIC_SENDER = re.compile(r"(?=[0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11}")
 _MESSAGING_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
@@ -41,9 +37,9 @@ class TwilioSmsSender:
                  validity_period_s: Optional[int] = None):
         if bool(from_number) == bool(messaging_service_sid):
             raise ValueError("give exactly one of from_number and messaging_service_sid")
-        if from_number and not (_E164.fullmatch(from_number) or _ALPHANUMERIC_SENDER.fullmatch(from_number)):
+        if from_number and not (is_e164(from_number) or _ALPHANUMERIC_SENDER.fullmatch(from_number)):
             raise ValueError(f"from_number: neither an E.164 number nor an alphanumeric sender ID: "
-                             f"{mask_number(from_number)}")
+                             f"{mask(from_number)}")
         if messaging_service_sid and not _MESSAGING_SERVICE_SID.fullmatch(messaging_service_sid):
             raise ValueError("messaging_service_sid: expected MG followed by 32 hex digits")
         if status_callback_url and not re.fullmatch(r"https?://[^/\s?#]+[^\s]*", status_callback_url):
@@ -67,13 +63,13 @@ class TwilioSmsSender:
         Raises PermanentSendError or TransientSendError; ValueError for input that was never
         sendable (caught before spending a request).
         """
-        if not isinstance(to_e164, str) or not _E164.fullmatch(to_e164):
-            raise ValueError(f"to_e164: not an E.164 number: {mask_number(str(to_e164))}")
+        if not is_e164(to_e164):
+            raise ValueError(f"to_e164: not an E.164 number: {mask(str(to_e164))}")
         if not body or not body.strip():
             raise ValueError("body: empty")
         if len(body) > MAX_BODY_CHARS:
             raise ValueError(f"body: {len(body)} characters, Twilio accepts at most {MAX_BODY_CHARS}")
-        try:
+        with twilio_request(self._client, "SMS", to_e164):
             message = self._client.messages.create(
                 to=to_e164,
                 body=body,
@@ -82,18 +78,5 @@ class TwilioSmsSender:
                 status_callback=self.status_callback_url or values.unset,
                 validity_period=self.validity_period_s or values.unset,
             )
-        except TwilioRestException as exc:
-            error = classify_rest_error(exc, last_response_headers(self._client))
-            log.warning("SMS to %s refused: %s", mask_number(to_e164), error)
-            raise error from exc
-        except requests.RequestException as exc:
-            error = classify_transport_error(exc)
-            log.warning("SMS to %s not sent: %s", mask_number(to_e164), error)
-            raise error from exc
-        log.info("SMS to %s accepted as %s", mask_number(to_e164), message.sid)
+        log.info("SMS to %s accepted as %s", mask(to_e164), message.sid)
         return message.sid
-
-
-def mask_number(number: str) -> str:
-    """A phone number safe for logs: only its last 3 digits."""
-    return "***" + number[-3:] if len(number) > 3 else "***"

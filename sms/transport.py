@@ -15,11 +15,12 @@ from redis import Redis
 from core.config import default, effective
 from core.numbers import mask
 from core.sms_replies import unsubscribe_number
-from core.transports import PermanentFailure, SendResult, TransientFailure
+from core.transports import PermanentFailure, SendResult
 from sms.sender import PermanentSendError, TransientSendError, TwilioSmsSender
 from twilio_gateway.accounts import PerAccountTransport, TwilioAccounts
 from twilio_gateway.callbacks import SMS_STATUS, callback_url, checked_public_base_url
 from core.pacing import Pacer, SendSchedule
+from twilio_gateway.errors import as_core_failure
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +72,9 @@ class TwilioSmsTransport:
             if exc.code == UNSUBSCRIBED_CODE and session is not None:
                 if unsubscribe_number(session, to_e164, actor="twilio"):
                     log.info("%s marked unsubscribed: Twilio refused with %s", mask(to_e164), exc.code)
-            raise PermanentFailure(exc.code or exc.status, exc.message) from exc
+            raise as_core_failure(exc) from exc
         except TransientSendError as exc:
-            raise TransientFailure(f"{exc.code or exc.status or 'network'}: {exc}", exc.retry_after) from exc
+            raise as_core_failure(exc) from exc
 
 
 def make_sms_transport(config, channel="sms"):

@@ -5,12 +5,19 @@ Twilio answers a refused request with an HTTP status and its own error code
 retry; a transient one (rate limits, Twilio's own outages, the network) is worth retrying,
 after ``retry_after`` seconds when Twilio said so.
 """
+import logging
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Mapping, Optional
 
 import requests
 from twilio.base.exceptions import TwilioRestException
+
+from core.numbers import mask
+from core.transports import PermanentFailure, TransientFailure
+
+log = logging.getLogger(__name__)
 
 # Codes that say the recipient cannot be reached at this number: no use trying it again
 # (and the participant's number may need attention), whatever else is configured.
@@ -81,6 +88,30 @@ def classify_rest_error(exc: TwilioRestException,
 def classify_transport_error(exc: requests.RequestException) -> TransientSendError:
     """A request that never got an answer (refused connection, timeout): try again later."""
     return TransientSendError(None, None, f"no answer from Twilio: {type(exc).__name__}")
+
+
+@contextmanager
+def twilio_request(client, what, to_e164):
+    """Around one REST request: a refusal or no answer is logged (the number masked) and raised as the
+    SendError it amounts to. The one translation of Twilio's errors, for messages and calls alike."""
+    from .client import last_response_headers
+    try:
+        yield
+    except TwilioRestException as exc:
+        error = classify_rest_error(exc, last_response_headers(client))
+        log.warning("%s to %s refused: %s", what, mask(to_e164), error)
+        raise error from exc
+    except requests.RequestException as exc:
+        error = classify_transport_error(exc)
+        log.warning("%s to %s not sent: %s", what, mask(to_e164), error)
+        raise error from exc
+
+
+def as_core_failure(error: SendError) -> Exception:
+    """A SendError as the core's PermanentFailure (give up) or TransientFailure (try again later)."""
+    if isinstance(error, PermanentSendError):
+        return PermanentFailure(error.code or error.status, error.message)
+    return TransientFailure(f"{error.code or error.status or 'network'}: {error}", error.retry_after)
 
 
 def retry_after_from(headers: Optional[Mapping[str, str]]) -> Optional[float]:

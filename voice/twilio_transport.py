@@ -12,23 +12,20 @@ import logging
 import uuid
 from typing import Optional
 
-import requests
 from redis import Redis
 from sqlalchemy import select
-from twilio.base.exceptions import TwilioRestException
 from twilio.twiml.voice_response import VoiceResponse
 
 from core import alert_calls
 from core.config import default, effective
 from core.messages import language_of
 from core.models import Delivery, Participant
-from core.numbers import mask
-from core.transports import PermanentFailure, SendResult, TransientFailure
+from core.numbers import is_e164, mask
+from core.transports import PermanentFailure, SendResult
 from twilio_gateway.accounts import PerAccountTransport, TwilioAccounts
 from twilio_gateway.callbacks import CALL_STATUS, VOICE_ALERT, callback_url, checked_public_base_url
-from twilio_gateway.client import last_response_headers
-from twilio_gateway.errors import PermanentSendError, classify_rest_error, classify_transport_error
 from core.pacing import Pacer, SendSchedule
+from twilio_gateway.errors import SendError, as_core_failure, twilio_request
 from twilio_gateway.say import say_language
 
 from .action_audio import ActionAudio
@@ -48,7 +45,7 @@ class TwilioVoiceTransport:
                  account_sid: str, calls_per_s: float, audio=None,
                  ring_timeout_s: int = default("VOICE_RING_TIMEOUT_S"),
                  max_pacing_wait_s: float = default("SMS_MAX_PACING_WAIT_S")):
-        if not caller_id or not caller_id.startswith("+") or not caller_id[1:].isdigit():
+        if not is_e164(caller_id):
             raise ValueError("TWILIO_VOICE_FROM: expected the E.164 Twilio number calls come from")
         if not 5 <= int(ring_timeout_s) <= 600:
             raise ValueError("VOICE_RING_TIMEOUT_S: Twilio accepts 5 to 600 seconds")
@@ -90,7 +87,7 @@ class TwilioVoiceTransport:
     def _create(self, to_e164, *, url: Optional[str] = None, twiml: Optional[str] = None,
                 status_callback: Optional[str] = None):
         """One Calls API request (already paced by the caller); returns the CallSid."""
-        if not isinstance(to_e164, str) or not to_e164.startswith("+") or not to_e164[1:].isdigit():
+        if not is_e164(to_e164):
             raise PermanentFailure("invalid", f"not an E.164 number: {mask(str(to_e164))}")
         options = {"to": to_e164, "from_": self.caller_id, "timeout": self.ring_timeout_s,
                    "time_limit": MAX_CALL_S}
@@ -103,17 +100,10 @@ class TwilioVoiceTransport:
             # no-answer, failed. The answer itself is learnt from the alert flow's webhook.
             options.update(status_callback=status_callback, status_callback_method="POST")
         try:
-            call = self._client.calls.create(**options)
-        except TwilioRestException as exc:
-            error = classify_rest_error(exc, last_response_headers(self._client))
-            log.warning("call to %s refused: %s", mask(to_e164), error)
-            if isinstance(error, PermanentSendError):
-                raise PermanentFailure(error.code or error.status, error.message) from exc
-            raise TransientFailure(str(error), error.retry_after) from exc
-        except requests.RequestException as exc:
-            error = classify_transport_error(exc)
-            log.warning("call to %s not placed: %s", mask(to_e164), error)
-            raise TransientFailure(str(error)) from exc
+            with twilio_request(self._client, "call", to_e164):
+                call = self._client.calls.create(**options)
+        except SendError as error:
+            raise as_core_failure(error) from error
         log.info("call to %s placed as %s", mask(to_e164), call.sid)
         return call.sid
 

@@ -3,7 +3,7 @@ import socket
 
 import pytest
 
-from sms.sender import TransientSendError, TwilioSmsSender, mask_number
+from sms.sender import TransientSendError, TwilioSmsSender
 from twilio_gateway.client import make_twilio_client
 
 ACCOUNT_SID = "AC" + "0" * 32
@@ -74,9 +74,3 @@ def test_send_without_answer_is_transient(unreachable_client, caplog):
         sender.send("+31612345678", "hallo")
     assert failure.value.retry_after is None
     assert "+31612345678" not in caplog.text and "***678" in caplog.text
-
-
-@pytest.mark.parametrize("number, masked", [("+31612345678", "***678"), ("123", "***"), ("", "***")])
-def test_mask_number(number, masked):
-    """Only the last three digits of a number appear in logs."""
-    assert mask_number(number) == masked
