@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 
-from core import runtime
+from core import ledger_rings, runtime
 from core.jobs import sweep
 from core.outage import Outage
 from publish.partners import requeue_stale as requeue_partner_deliveries
@@ -117,6 +117,8 @@ def main(argv=None):
     if not args.burst:
         for loop in (sweeper_loop, scheduler_loop):
             threading.Thread(target=loop, args=(rt, stop, outage), daemon=True, name=loop.__name__).start()
+        # Rings of launched actions' ledgers beyond the first, beside the sends of the rings before.
+        threading.Thread(target=ledger_rings.work, args=(rt, stop), daemon=True, name="ledger-rings").start()
     try:
         run_worker(rt, args.burst, stop, outage)
     finally:

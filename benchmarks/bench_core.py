@@ -1,4 +1,7 @@
-"""Core figures: area selection among 2,000,000 participants, launching for 50,000, console sends per second."""
+"""Core figures: area selection among 2,000,000 participants, time to first send with a real worker.py
+(50,000 participants, and a national action whose whole ledger is written), console sends per second.
+
+UITKIJK_BENCH_CORE=selection,first-send,national,worker picks parts (all by default)."""
 import os
 import random
 import statistics
@@ -7,13 +10,14 @@ import sys
 import time
 import uuid
 
-from sqlalchemy import delete, insert, select, text
+from rq import Worker
+from sqlalchemy import and_, delete, func, insert, select, text
 
-from core import runtime
+from core import ledger, ledger_rings, runtime
 from core.actions import ActionService, LaunchRequest
 from core.demo import ensure_control_room
-from core.geo import distance_m
-from core.jobs import send_deliveries
+from core.geo import bounding_box
+from core.jobs import enqueue_batches, send_deliveries
 from core.models import Action, AuditEvent, Delivery, Operator, OutboxMessage, ParticipantLocation, utcnow
 from core.selection import participants_in_circle, select_recipients
 
@@ -29,39 +33,41 @@ def configure(url):
                               "QUEUE_PREFIX": f"bench{uuid.uuid4().hex[:8]}"})
 
 
-def full_scan(session, lat, lon, radius_m):
-    """The naive baseline: read every location and measure every distance."""
-    found = {}
-    for pid, plat, plon in session.execute(select(ParticipantLocation.participant_id, ParticipantLocation.lat,
-                                                  ParticipantLocation.lon)):
-        d = distance_m(lat, lon, plat, plon)
-        if d <= radius_m and d < found.get(pid, float("inf")):
-            found[pid] = d
-    return sorted(found.items(), key=lambda item: (item[1], item[0]))
+def bounding_box_conditions(session, area):
+    """The baseline's index: an ordinary B-tree on (lat, lon), read by the circle's bounding box."""
+    session.execute(text("CREATE INDEX IF NOT EXISTS bench_location_lat_lon ON participant_locations (lat, lon)"))
+    session.commit()
+    south, north, west, east = bounding_box(area["lat"], area["lon"], area["radius_m"])
+    loc = ParticipantLocation
+    return [and_(loc.lat.between(south, north), loc.lon.between(west, east))]
+
+
+def _median_ms(timings):
+    return statistics.median(timings) * 1000
 
 
 def bench_selection(rt, report):
+    """select_recipients, what a launch and the estimate run, against the same query by a (lat, lon) box."""
     rng = random.Random(7)
-    centres = [(AMSTERDAM[0] + rng.uniform(-0.01, 0.01), AMSTERDAM[1] + rng.uniform(-0.015, 0.015))
-               for _ in range(25)]
-    timings, sizes = [], []
+    areas = [{"type": "circle", "lat": AMSTERDAM[0] + rng.uniform(-0.01, 0.01),
+              "lon": AMSTERDAM[1] + rng.uniform(-0.015, 0.015), "radius_m": 2000} for _ in range(15)]
+    timings, baseline, sizes = [], [], []
     with rt.db.session() as session:
-        participants_in_circle(session, *centres[0], 2000)  # warm the cache, as a running system has it
-        for lat, lon in centres:
+        box = bounding_box_conditions(session, areas[0])
+        assert select_recipients(session, areas[0]) == select_recipients(session, areas[0], conditions=box)
+        for area in areas:  # alternated, so both see the same state of the machine
             started = time.perf_counter()
-            sizes.append(len(participants_in_circle(session, lat, lon, 2000)))
+            sizes.append(len(select_recipients(session, area)))
             timings.append(time.perf_counter() - started)
-        naive = []
-        for lat, lon in centres[:3]:
+            conditions = bounding_box_conditions(session, area)
             started = time.perf_counter()
-            expected = full_scan(session, lat, lon, 2000)
-            naive.append(time.perf_counter() - started)
-        assert [p for p, _ in expected] == [p for p, _ in participants_in_circle(session, lat, lon, 2000)]
-    median, naive_median = statistics.median(timings), statistics.median(naive)
-    report(f"select 2 km circle in Amsterdam ({rt.db.dialect}, {PARTICIPANTS:,} participants, "
-           f"~{int(statistics.median(sizes)):,} inside)",
-           f"median {median * 1000:.1f} ms, p95 {sorted(timings)[int(len(timings) * 0.95) - 1] * 1000:.1f} ms",
-           f"full scan {naive_median * 1000:.0f} ms", naive_median / median)
+            select_recipients(session, area, conditions=conditions)
+            baseline.append(time.perf_counter() - started)
+    report(f"select_recipients, 2 km circle in Amsterdam ({rt.db.dialect}, {PARTICIPANTS:,} participants, "
+           f"~{int(statistics.median(sizes)):,} alerts)",
+           f"median {_median_ms(timings):.0f} ms, p95 {sorted(timings)[int(len(timings) * 0.95) - 1] * 1000:.0f} ms",
+           f"B-tree (lat, lon) + bounding box: median {_median_ms(baseline):.0f} ms",
+           statistics.median(baseline) / statistics.median(timings))
 
 
 def _radius_for(session, target):
@@ -89,45 +95,93 @@ def _cleanup(rt):
         queue.empty()
 
 
-def _naive_launch(rt, session, action, recipients):
-    """The naive baseline: one INSERT and one enqueue per participant."""
-    queue = rt.queues.for_action(True)
-    for rank, r in enumerate(recipients):
-        delivery = Delivery(action_id=action.id, participant_id=r.participant_id, phone_number_id=r.phone_number_id,
-                            to_e164=r.to_e164, channel=r.channel, purpose="alert", rank=rank,
-                            distance_m=r.distance_m, state="queued")
-        session.add(delivery)
-        session.flush()
-        queue.enqueue(send_deliveries, [delivery.id], result_ttl=0)
+def _start_worker(rt):
+    """A real worker.py (sends, sweeper and ledger writer), ready once RQ lists it."""
+    env = dict(os.environ, DATABASE_URL=rt.config["DATABASE_URL"], REDIS_URL=REDIS_URL,
+               QUEUE_PREFIX=rt.config["QUEUE_PREFIX"])
+    process = subprocess.Popen([sys.executable, "worker.py"], env=env, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not Worker.all(queue=rt.queues.urgent) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return process
+
+
+def _stop_worker(process):
+    process.terminate()
+    process.wait(timeout=60)
+
+
+def _first_sent(rt, action_id, launched_at, timeout_s=120):
+    """Seconds from launched_at to the first alert of the action in the outbox."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with rt.db.session() as session:
+            first = session.scalar(select(func.min(OutboxMessage.created_at)).join(
+                Delivery, Delivery.id == OutboxMessage.delivery_id).where(Delivery.action_id == action_id))
+        if first is not None:
+            return (first - launched_at).total_seconds()
+        time.sleep(0.02)
+    raise TimeoutError(f"action {action_id}: nothing sent within {timeout_s} s")
+
+
+def _ledger_done(rt, action_id, launched_at, timeout_s=600):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with rt.db.session() as session:
+            action = session.get(Action, action_id)
+            if action.ledger_done_at is not None:
+                return (action.ledger_done_at - launched_at).total_seconds(), action.ledger_rows
+        time.sleep(0.2)
+    raise TimeoutError(f"action {action_id}: ledger not complete within {timeout_s} s")
+
+
+def _whole_ledger_first(rt, session, request):
+    """The baseline: the launch as written before streaming (select all, write all, commit, then enqueue)."""
+    action = Action(code="9999", kind=request.kind, time_critical=True, title=request.title, message=request.message,
+                    area=request.area, operator_id=request.operator_id, control_room_id=request.control_room_id,
+                    launched_by="bench", ledger_m=request.area.get("radius_m"), ledger_done_at=utcnow())
+    session.add(action)
+    session.flush()
+    due = ledger.write_alerts(session, action.id, select_recipients(session, request.area), hold_quiet=False)
     session.commit()
+    enqueue_batches(rt, action, due)
+    return action
 
 
-def bench_launch(rt, report, target=50_000):
+def bench_first_send(rt, report, area, baseline=True):
+    """Launch request to the first alert in the outbox, with a real worker.py running; for a region also
+    until its whole ledger is written."""
     with rt.db.session() as session:
         room, operator_id = _room_and_operator(session)
-        radius = _radius_for(session, target)
-    area = {"type": "circle", "lat": AMSTERDAM[0], "lon": AMSTERDAM[1], "radius_m": radius}
-    request = LaunchRequest("burglary", True, "Inbraak", "Man in donkere jas op een rode fiets.", area,
-                            operator_id, room.id)
-    service = ActionService(rt)
-    with rt.db.session() as session:
-        started = time.perf_counter()
-        action, _ = service.launch(session, request, "bench")
-        fast = time.perf_counter() - started
-        count = session.scalar(select(text("count(*)")).select_from(Delivery).where(Delivery.action_id == action.id))
-    jobs = rt.queues.urgent.count
-    _cleanup(rt)
-    with rt.db.session() as session:
-        started = time.perf_counter()
-        naive_action = Action(code="9999", kind="burglary", time_critical=True, title="x", message="x", area=area,
-                              operator_id=operator_id, control_room_id=room.id, launched_by="bench")
-        session.add(naive_action)
-        session.flush()
-        _naive_launch(rt, session, naive_action, select_recipients(session, area))
-        naive = time.perf_counter() - started
-    _cleanup(rt)
-    report(f"launch for {count:,} participants ({rt.db.dialect}; ledger written, {jobs} jobs enqueued)",
-           f"{fast:.2f} s", f"insert+enqueue each {naive:.1f} s", naive / fast)
+    kind = "burglary" if area["type"] == "circle" else "amber_alert"
+    request = LaunchRequest(kind, True, "Inbraak", "Man in donkere jas op een rode fiets.", area, operator_id, room.id)
+    figures = {}
+    for mode in ("streaming", "whole ledger first") if baseline else ("streaming",):
+        worker = _start_worker(rt)
+        try:
+            with rt.db.session() as session:
+                launched_at = utcnow()
+                if mode == "streaming":
+                    action, _ = ActionService(rt).launch(session, request, "bench")
+                    planned = action.planned
+                else:
+                    action = _whole_ledger_first(rt, session, request)
+                answered = (utcnow() - launched_at).total_seconds()
+            figures[mode] = _first_sent(rt, action.id, launched_at)
+            if mode == "streaming":
+                complete, rows = _ledger_done(rt, action.id, launched_at)
+        finally:
+            _stop_worker(worker)
+            _cleanup(rt)
+    what = (f"time to first send, {planned:,} alerts ({rt.db.dialect}, console, one worker.py running)"
+            if area["type"] == "circle" else
+            f"time to first send, national action, {planned:,} alerts ({rt.db.dialect}, one worker.py running)")
+    figure = f"{figures['streaming']:.2f} s (answer {answered:.2f} s, ledger complete {complete:.1f} s)"
+    if baseline:
+        report(what, figure, f"whole ledger first: {figures['whole ledger first']:.2f} s",
+               figures["whole ledger first"] / figures["streaming"])
+    else:
+        report(what, figure, "whole ledger first: not run (it holds every recipient in one process)")
 
 
 def bench_worker(rt, report, count=20_000):
@@ -142,6 +196,7 @@ def bench_worker(rt, report, count=20_000):
             request = LaunchRequest("burglary", True, "Inbraak", "Man in donkere jas.", area, operator_id, room.id)
             if mode == "batched":
                 action, _ = ActionService(rt).launch(session, request, "bench")
+                ledger_rings.extend(rt, action.id)
             else:
                 action = Action(code="9998", kind="burglary", time_critical=True, title="x", message="x", area=area,
                                 operator_id=operator_id, control_room_id=room.id, launched_by="bench")
@@ -177,11 +232,20 @@ def bench_worker(rt, report, count=20_000):
 
 
 def run(report, log=print):
+    parts = os.environ.get("UITKIJK_BENCH_CORE", "selection,first-send,national,worker").split(",")
     for name, ensure in (("sqlite", dataset.ensure_sqlite), ("postgresql", dataset.ensure_postgres)):
         log(f"[{name}] preparing {PARTICIPANTS:,} participants (cached after the first run)")
         rt = configure(ensure(PARTICIPANTS, log))
         _cleanup(rt)
-        bench_selection(rt, report)
-        bench_launch(rt, report)
-        bench_worker(rt, report)
+        if "selection" in parts:
+            bench_selection(rt, report)
+        if "first-send" in parts:
+            with rt.db.session() as session:
+                radius = _radius_for(session, 50_000)
+            bench_first_send(rt, report, {"type": "circle", "lat": AMSTERDAM[0], "lon": AMSTERDAM[1],
+                                          "radius_m": radius})
+        if "national" in parts:
+            bench_first_send(rt, report, {"type": "country"}, baseline=False)
+        if "worker" in parts:
+            bench_worker(rt, report)
         rt.close()

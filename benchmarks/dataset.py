@@ -48,11 +48,22 @@ def _municipality_ids(engine):
         return dict(conn.execute(text("SELECT code, id FROM municipalities")).all())
 
 
+# The tables the cached data set fills; every other table is empty and is rebuilt from the models on use.
+PARTICIPANT_TABLES = ("municipalities", "participants", "phone_numbers", "participant_locations")
+
+
 def schema_fingerprint():
-    """Short hash of the models' DDL: a cached data set built for another schema is never reused."""
-    ddl = "\n".join(str(CreateTable(table).compile(dialect=postgresql.dialect()))
-                    for table in Base.metadata.sorted_tables)
+    """Short hash of the participant tables' DDL: a data set built for another schema of them is never reused."""
+    ddl = "\n".join(str(CreateTable(Base.metadata.tables[name]).compile(dialect=postgresql.dialect()))
+                    for name in PARTICIPANT_TABLES)
     return hashlib.sha256(ddl.encode()).hexdigest()[:8]
+
+
+def _refresh_other_tables(engine):
+    """Drop and recreate the tables the data set leaves empty, so a change to them needs no rebuild."""
+    others = [t for t in Base.metadata.sorted_tables if t.name not in PARTICIPANT_TABLES]
+    Base.metadata.drop_all(engine, tables=others)
+    Base.metadata.create_all(engine, tables=others)
 
 
 def sqlite_url(count):
@@ -68,6 +79,8 @@ def ensure_sqlite(count, log=print):
     url = sqlite_url(count)
     engine = make_engine(url)
     if _populated(engine, count):
+        _refresh_other_tables(engine)
+        engine.dispose()
         return url
     engine.dispose()
     Path(url[len("sqlite:///"):]).unlink(missing_ok=True)
@@ -111,6 +124,7 @@ def ensure_postgres(count, log=print):
         exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
     engine = make_engine(url) if exists else None
     if engine is not None and _populated(engine, count):
+        _refresh_other_tables(engine)
         engine.dispose()
         admin.dispose()
         return url

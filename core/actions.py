@@ -4,25 +4,21 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError
 
 import base64
 import binascii
 
-from . import audit, ledger, publication
+from . import audit, ledger, ledger_rings, publication
 from .errors import Conflict, NotFound, ValidationError
 from .input_checks import ID_MAX, check_int, check_text
 from .models import ACTION_KINDS, ACTION_RESULTS, Action, ControlRoom, Operator, utcnow
-from .jobs import enqueue_sends
+from .jobs import enqueue_batches
 from .photos import clean_photo
-from .selection import select_recipients, validate_area
+from .selection import count_recipients, validate_area
 
 log = logging.getLogger(__name__)
 
-# Small first batches so the first calls leave within seconds, larger ones after for throughput.
-BATCH_SIZES = (10, 25, 50)
-BATCH = 100
 CODE_ATTEMPTS = 50
 
 
@@ -116,28 +112,19 @@ def _new_code(session):
     raise Conflict("no free action code")
 
 
-def batches(delivery_ids):
-    """Split rank-ordered ids: the nearest go first in small jobs."""
-    start = 0
-    for size in BATCH_SIZES:
-        if start >= len(delivery_ids):
-            return
-        yield delivery_ids[start:start + size]
-        start += size
-    for i in range(start, len(delivery_ids), BATCH):
-        yield delivery_ids[i:i + BATCH]
-
-
 class ActionService:
     def __init__(self, runtime):
         self.runtime = runtime
         self.config = runtime.config
 
     def launch(self, session, request, actor):
-        """Create the action and its ledger and enqueue the sends. Returns (action, created)."""
+        """Create the action with the nearest ring of its ledger and enqueue those sends at once; a worker's
+        ledger writer adds the rings beyond (core.ledger_rings). Returns (action, created)."""
         if request.client_request_id:
             existing = session.scalar(select(Action).where(Action.client_request_id == request.client_request_id))
             if existing:
+                if existing.ledger_done_at is None:
+                    ledger_rings.request(self.runtime, existing.id)
                 return existing, False
         operator = session.get(Operator, request.operator_id)
         if operator is None:
@@ -148,16 +135,16 @@ class ActionService:
         if operator.control_room_id != room.id:
             raise ValidationError("operator_id", "operator does not work for that control room")
         photos = self.clean_photos(request.photos)
-        centre = (request.area["lat"], request.area["lon"]) if request.area["type"] == "circle" else None
-        recipients = select_recipients(session, request.area, self.config["TIMEZONE"], centre=centre)
         action = self._insert_action(session, request, actor)
         for transport in self.runtime.transports.values():
             prepare = getattr(transport, "prepare_action", None)
             if prepare:
                 prepare(session, action)
-        due = ledger.write_alerts(session, action.id, recipients, hold_quiet=not request.time_critical)
+        due = ledger_rings.write_ring(self.runtime, session, action) or []
+        session.refresh(action)
         audit.record(session, actor, "launch", "action", action.id,
-                     {"code": action.code, "kind": action.kind, "area": action.area, "recipients": len(recipients)})
+                     {"code": action.code, "kind": action.kind, "area": action.area,
+                      "first_ring_m": action.ledger_m, "first_ring": action.ledger_rows})
         publication.attach_photos(session, action.id, photos, actor)
         event = None
         if request.public:
@@ -166,22 +153,30 @@ class ActionService:
             self.runtime.publisher.render(session, event)
         session.commit()
         self.enqueue(action, due)
+        if action.ledger_done_at is None:
+            ledger_rings.request(self.runtime, action.id)
         self.dispatch(event)
-        log.info("action %s launched by %s: %d deliveries", action.id, actor, len(recipients))
+        # Counted while the first alerts go out: the answer says how many the whole area holds.
+        action.planned = count_recipients(session, action.area)
+        session.commit()
+        log.info("action %s launched by %s: %d alerts planned, %d in the first ring", action.id, actor,
+                 action.planned, action.ledger_rows)
         return action, True
 
     def _insert_action(self, session, request, actor):
+        """The action row, the first write of the launch's transaction: a clash rolls the whole transaction
+        back (no SAVEPOINT, whose RELEASE commits on SQLite with pysqlite's transaction handling)."""
         for _ in range(5):
             action = Action(code=_new_code(session), client_request_id=request.client_request_id,
                             kind=request.kind, time_critical=request.time_critical, title=request.title,
                             message=request.message, area=request.area, operator_id=request.operator_id,
                             control_room_id=request.control_room_id, launched_by=actor, status="active")
             try:
-                with session.begin_nested():
-                    session.add(action)
-                    session.flush()
+                session.add(action)
+                session.flush()
                 return action
             except IntegrityError:
+                session.rollback()
                 # A code taken by a concurrent launch, or the same client request id: look again.
                 if request.client_request_id and session.scalar(
                         select(Action.id).where(Action.client_request_id == request.client_request_id)):
@@ -220,13 +215,7 @@ class ActionService:
         return None
 
     def enqueue(self, action, delivery_ids):
-        """Put the sends on the action's queue. If Redis is unreachable the ledger still holds them
-        and the sweeper enqueues them once it is back."""
-        try:
-            enqueue_sends(self.runtime.queues.for_action(action.time_critical), list(batches(delivery_ids)))
-        except RedisError:
-            log.exception("action %s: enqueue failed; the sweeper will enqueue %d deliveries",
-                          action.id, len(delivery_ids))
+        enqueue_batches(self.runtime, action, delivery_ids)
 
     def end(self, session, action_id, result, closing_text, actor, result_from_response=None):
         """End the action in one transaction: result, cancellations, closings, audit; then enqueue closings.
@@ -291,5 +280,6 @@ def action_as_dict(session, action):
         "control_room_id": action.control_room_id, "launched_by": action.launched_by,
         "launched_at": action.launched_at.isoformat(), "ended_by": action.ended_by,
         "ended_at": action.ended_at.isoformat() if action.ended_at else None,
+        "planned": action.planned, "ledger_complete": action.ledger_done_at is not None,
         "progress": ledger.progress(session, action.id),
     }

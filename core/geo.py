@@ -35,9 +35,44 @@ def bounding_box(lat, lon, radius_m):
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
-def cell_ranges(lat, lon, radius_m):
-    """(first_cell, last_cell) per grid row that the circle's bounding box touches."""
-    return box_cell_ranges(*bounding_box(lat, lon, radius_m))
+def cell_ranges(lat, lon, radius_m, inner_m=None):
+    """(first_cell, last_cell) per grid row that the circle's bounding box touches.
+
+    With inner_m, the cells lying wholly inside the inner circle are left out (one or two ranges per
+    row): a ring of a launch reads only what the rings before it did not.
+    """
+    ranges = box_cell_ranges(*bounding_box(lat, lon, radius_m))
+    if not inner_m:
+        return ranges
+    ring = []
+    for first, last in ranges:
+        row = first // ROW_STRIDE
+        inside = _columns_inside(lat, lon, inner_m, row)
+        if inside is None or row * ROW_STRIDE + inside[0] > last or row * ROW_STRIDE + inside[1] < first:
+            ring.append((first, last))
+            continue
+        if row * ROW_STRIDE + inside[0] > first:
+            ring.append((first, row * ROW_STRIDE + inside[0] - 1))
+        if row * ROW_STRIDE + inside[1] < last:
+            ring.append((row * ROW_STRIDE + inside[1] + 1, last))
+    return ring
+
+
+def _columns_inside(lat, lon, radius_m, row):
+    """(first, last) column of the cells of a grid row wholly inside the circle, or None."""
+    edges = (row * CELL_DEG - 90.0, (row + 1) * CELL_DEG - 90.0)
+    h = math.sin(radius_m / (2 * EARTH_RADIUS_M)) ** 2
+    half_width = math.inf
+    for edge in edges:  # the half-width in longitude of the circle at both latitude edges of the row
+        rest = h - math.sin(math.radians(edge - lat) / 2) ** 2
+        if rest <= 0:
+            return None
+        factor = math.cos(math.radians(lat)) * math.cos(math.radians(edge))
+        half_width = min(half_width, math.degrees(2 * math.asin(min(1.0, math.sqrt(rest / factor)))))
+    half_width *= 0.999  # rounding must never drop a cell that is not wholly inside
+    first = math.ceil((lon - half_width + 180.0) / CELL_DEG)
+    last = math.floor((lon + half_width + 180.0) / CELL_DEG) - 1
+    return (first, last) if first <= last else None
 
 
 def box_cell_ranges(south, north, west, east):

@@ -4,6 +4,7 @@ import logging
 import random
 from datetime import timedelta
 
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from . import ledger, runtime
@@ -17,6 +18,31 @@ log = logging.getLogger(__name__)
 
 RETRY_BASE_S = 30
 MAX_RETRY_S = 600
+# Small first batches so the first calls leave within seconds, larger ones after for throughput.
+BATCH_SIZES = (10, 25, 50)
+BATCH = 100
+
+
+def batches(delivery_ids):
+    """Split rank-ordered ids: the nearest go first in small jobs."""
+    start = 0
+    for size in BATCH_SIZES:
+        if start >= len(delivery_ids):
+            return
+        yield delivery_ids[start:start + size]
+        start += size
+    for i in range(start, len(delivery_ids), BATCH):
+        yield delivery_ids[i:i + BATCH]
+
+
+def enqueue_batches(rt, action, delivery_ids):
+    """Put an action's sends on its queue, nearest first. If Redis is unreachable the ledger still
+    holds them and the sweeper enqueues them once it is back."""
+    try:
+        enqueue_sends(rt.queues.for_action(action.time_critical), list(batches(delivery_ids)))
+    except RedisError:
+        log.exception("action %s: enqueue failed; the sweeper will enqueue %d deliveries",
+                      action.id, len(delivery_ids))
 
 
 def enqueue_sends(queue, batches, pipeline=None):

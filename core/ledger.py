@@ -3,6 +3,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from .models import REACHED_STATES, Action, ControlRoom, Delivery, Participant, utcnow
@@ -62,29 +63,29 @@ DELIVERY_COLUMNS = ("action_id", "participant_id", "phone_number_id", "to_e164",
                     "distance_m", "state", "attempts", "not_before", "enqueued_at", "updated_at")
 
 
-def write_alerts(session, action_id, recipients, hold_quiet):
-    """Write one queued alert per recipient, ranked nearest first; returns the ids due now, in rank order.
+def write_alerts(session, action_id, recipients, hold_quiet, first_rank=0):
+    """Write one queued alert per recipient, ranked nearest first from first_rank; returns the ids due now,
+    in rank order.
 
     Recipients in their quiet hours get `not_before` (when hold_quiet) and are left to the sweeper.
-    On PostgreSQL the rows go in with COPY: a launch for 50,000 people must not wait on 50,000 INSERTs.
+    One who already has this action's alert on that channel (by a nearer location, written with an
+    earlier ring) is left as they are: the ledger's unique key decides.
     """
     now = utcnow()
     rows = []
-    for rank, r in enumerate(recipients):
+    for rank, r in enumerate(recipients, start=first_rank):
         held = r.quiet_until if hold_quiet else None
-        rows.append((action_id, r.participant_id, r.phone_number_id, r.to_e164, r.channel, "alert", rank,
-                     r.distance_m, "queued", 0, held, None if held else now, now))
+        rows.append(dict(zip(DELIVERY_COLUMNS, (
+            action_id, r.participant_id, r.phone_number_id, r.to_e164, r.channel, "alert", rank,
+            r.distance_m, "queued", 0, held, None if held else now, now))))
     if not rows:
         return []
-    if session.bind.dialect.name == "postgresql":
-        cursor = session.connection().connection.driver_connection.cursor()
-        with cursor.copy(f"COPY deliveries ({', '.join(DELIVERY_COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        session.execute(Delivery.__table__.insert(), [dict(zip(DELIVERY_COLUMNS, row)) for row in rows])
+    insert_ = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert_(Delivery).on_conflict_do_nothing(), rows)
     return list(session.scalars(select(Delivery.id).where(and_(
-        Delivery.action_id == action_id, Delivery.not_before.is_(None))).order_by(Delivery.rank)))
+        Delivery.action_id == action_id, Delivery.purpose == "alert",
+        Delivery.rank.between(first_rank, first_rank + len(rows) - 1),
+        Delivery.not_before.is_(None))).order_by(Delivery.rank)))
 
 
 def ensure_closing(session, alert):

@@ -148,6 +148,13 @@ class Action(Base):
     alert_prompt: Mapped[str | None] = mapped_column(String(200))
     # Whether a participant's response led directly to the result; the operator says so when ending.
     result_from_response: Mapped[bool | None] = mapped_column(Boolean)
+    # How far the ledger got (core.ledger_rings): every recipient up to ledger_m metres from the centre
+    # is written, with ranks below ledger_rows; ledger_done_at once the whole area is.
+    ledger_m: Mapped[int | None] = mapped_column(Integer)
+    ledger_rows: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ledger_done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Alerts the whole area holds, counted at launch (the ledger reaches it ring by ring).
+    planned: Mapped[int | None] = mapped_column(Integer)
 
     operator: Mapped[Operator] = relationship()
     control_room: Mapped[ControlRoom] = relationship()

@@ -8,7 +8,7 @@ from redis import Redis
 from rq import SimpleWorker
 from sqlalchemy import create_engine, text
 
-from core import runtime
+from core import ledger_rings, runtime
 from core.db import make_engine
 from core.models import Base
 
@@ -155,8 +155,13 @@ def auth(api_token):
 
 @pytest.fixture
 def work():
-    """Run the project's queues to empty with a real RQ worker, as worker.py does."""
+    """Write the rest of launched actions' ledgers and run the project's queues to empty with a real RQ
+    worker, as worker.py's ledger writer and worker do."""
     def run():
         rt = runtime.get()
+        with rt.db.session() as session:
+            unfinished = ledger_rings.unfinished(session)
+        for action_id in unfinished:
+            ledger_rings.extend(rt, action_id)
         SimpleWorker(rt.queues.in_priority_order(), connection=rt.redis).work(burst=True, logging_level="ERROR")
     return run

@@ -165,5 +165,8 @@ def test_amber_alert_for_the_whole_country(app, client, auth, work):
             factories.participant(s, f"061234567{n}", 40_000 * n)
     body = factories.launch_body(room, operators[0], kind="amber_alert", area={"type": "country"})
     action = client.post("/api/actions", json=body, headers=auth).json
+    assert action["planned"] == 3
     work()
-    assert action["progress"] == {"sms": {"alert": {"queued": 3}}}
+    shown = client.get(f"/api/actions/{action['id']}", headers=auth).json
+    assert shown["progress"] == {"sms": {"alert": {"sent": 3}}}
+    assert shown["ledger_complete"] is True

@@ -36,3 +36,21 @@ def test_check_point_rejects_out_of_range(lat, lon, field):
     with pytest.raises(ValidationError) as info:
         check_point(lat, lon, "x")
     assert info.value.field == field
+
+
+@pytest.mark.parametrize("inner, outer", [(300, 1200), (1000, 2000), (5000, 40_000), (2000, 2100)])
+def test_ring_cell_ranges_cover_the_ring_and_skip_the_inside(inner, outer):
+    """A ring's ranges hold every point between the two circles and fewer cells than the whole circle's."""
+    rng = random.Random(inner)
+    lat0, lon0 = 52.3728, 4.8936
+    ranges = cell_ranges(lat0, lon0, outer, inner_m=inner)
+    for _ in range(3000):
+        r = inner + (outer - inner) * rng.random()
+        bearing = rng.random() * 2 * math.pi
+        lat = lat0 + math.degrees(r * math.cos(bearing) / 6_371_008.8)
+        lon = lon0 + math.degrees(r * math.sin(bearing) / (6_371_008.8 * math.cos(math.radians(lat0))))
+        if inner < distance_m(lat0, lon0, lat, lon) <= outer:
+            cell = cell_of(lat, lon)
+            assert any(lo <= cell <= hi for lo, hi in ranges)
+    cells = sum(hi - lo + 1 for lo, hi in ranges)
+    assert cells < sum(hi - lo + 1 for lo, hi in cell_ranges(lat0, lon0, outer)) or inner < 1000

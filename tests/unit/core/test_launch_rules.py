@@ -4,7 +4,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.actions import BATCH, batches, parse_launch
+from core.actions import parse_launch
+from core.jobs import BATCH, batches
 from core.errors import ValidationError
 from core.selection import in_quiet_hours, quiet_hours_end
 

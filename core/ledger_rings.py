@@ -1,0 +1,164 @@
+"""An action's ledger, written ring by ring from the centre outwards, each ring committed and enqueued at once.
+
+The launch writes the nearest ring in the transaction that creates the action, so an action never
+exists without alerts to send; a worker's ledger writer then adds the rings beyond it. The action
+records how far its ledger got (`ledger_m`, `ledger_rows`, `ledger_done_at`), so a writer that
+crashed is resumed by any other from the next ring on, and two writers never write the same ring:
+each moves `ledger_m` from the value it read, in the ring's own transaction.
+
+A ring holds about RING_ROWS alerts (its width follows the density of the rings before it), so no
+process ever holds a whole area, however large.
+"""
+import logging
+import math
+
+from redis.exceptions import RedisError
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import OperationalError
+
+from . import ledger
+from .jobs import enqueue_batches
+from .models import Action, ParticipantLocation, utcnow
+from .selection import index_conditions, select_recipients
+
+log = logging.getLogger(__name__)
+
+# The first ring holds about FIRST_RING_ROWS locations (the whole area when it has no more), the others
+# about RING_ROWS alerts; a region's first ring is FIRST_RING_M wide.
+FIRST_RING_ROWS = 5_000
+FIRST_RING_M = 500
+RING_ROWS = 20_000
+# A region (municipalities, the whole country) is ranked from a centre; beyond this every remaining
+# participant is read in one last ring, without the index.
+REGION_RING_LIMIT_M = 1_000_000
+WRITER_LEASE_S = 30
+
+
+def centre_of(action, config):
+    """Where an action's rings are measured from: its circle's centre, else the map's centre."""
+    if action.area["type"] == "circle":
+        return action.area["lat"], action.area["lon"]
+    lat, lon = config["MAP_CENTRE"].split(",")
+    return float(lat), float(lon)
+
+
+def first_ring_m(session, action):
+    """A circle's first ring, from how many locations its grid cells hold (read from the index alone)."""
+    if action.area["type"] != "circle":
+        return FIRST_RING_M
+    radius = action.area["radius_m"]
+    loc = ParticipantLocation
+    locations = sum(session.scalar(select(func.count()).select_from(loc).where(condition))
+                    for condition in index_conditions(action.area, (action.area["lat"], action.area["lon"])))
+    return radius if locations <= FIRST_RING_ROWS else max(100, int(radius * math.sqrt(FIRST_RING_ROWS / locations)))
+
+
+def next_ring(session, action):
+    """(inner_m, outer_m) of the ring after what the ledger holds; outer_m None: all that is left."""
+    inner = action.ledger_m
+    if inner is None:
+        outer = first_ring_m(session, action)
+    else:
+        density = action.ledger_rows / (math.pi * inner * inner) if inner else 0.0
+        step = math.sqrt(inner * inner + RING_ROWS / (math.pi * density)) - inner if density else inner
+        outer = inner + int(min(max(step, 100), inner))
+    if action.area["type"] == "circle":
+        return inner, min(outer, action.area["radius_m"])
+    return inner, (outer if outer < REGION_RING_LIMIT_M else None)
+
+
+def last_ring(action, outer):
+    return outer is None or (action.area["type"] == "circle" and outer >= action.area["radius_m"])
+
+
+def write_ring(rt, session, action):
+    """Write the next ring of the action's ledger in the session's transaction; returns the ids due now.
+
+    Returns None when another writer has written that ring meanwhile (nothing is changed then).
+    """
+    inner, outer = next_ring(session, action)
+    recipients = select_recipients(session, action.area, rt.config["TIMEZONE"], centre=centre_of(action, rt.config),
+                                   ring=(inner, outer))
+    done = last_ring(action, outer)
+    moved = session.execute(
+        update(Action).where(and_(Action.id == action.id, Action.ledger_rows == action.ledger_rows,
+                                  Action.ledger_m.is_(None) if inner is None else Action.ledger_m == inner))
+        .values(ledger_m=outer if outer is not None else inner, ledger_rows=action.ledger_rows + len(recipients),
+                ledger_done_at=utcnow() if done else None)
+        .execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        return None
+    due = ledger.write_alerts(session, action.id, recipients, hold_quiet=not action.time_critical,
+                              first_rank=action.ledger_rows)
+    return due
+
+
+def extend(rt, action_id, after_ring=None):
+    """Write the remaining rings of an action, committing and enqueueing each; returns the alerts written."""
+    written = 0
+    while True:
+        if after_ring:
+            after_ring()
+        with rt.db.session() as session:
+            action = session.get(Action, action_id)
+            if action is None or action.ledger_done_at is not None:
+                return written
+            if action.status != "active":
+                # Nobody is alerted about an ended action; its ledger stays as far as it got.
+                action.ledger_done_at = utcnow()
+                return written
+            try:
+                due = write_ring(rt, session, action)
+            except OperationalError:
+                if rt.db.dialect != "sqlite":
+                    raise
+                due = None  # SQLite refuses a writer whose snapshot another writer made stale
+            if due is None:
+                session.rollback()
+                continue
+            session.commit()
+            written += len(due)
+        enqueue_batches(rt, action, due)
+
+
+def queue_key(rt):
+    return f"{rt.config['QUEUE_PREFIX']}:ledger-rings"
+
+
+def request(rt, action_id):
+    """Ask a worker's ledger writer to write the action's remaining rings (it also finds them unasked)."""
+    try:
+        rt.redis.rpush(queue_key(rt), action_id)
+    except RedisError:
+        log.warning("action %s: Redis unavailable; a ledger writer finds the rest of its ledger by itself", action_id)
+
+
+def unfinished(session):
+    """Ids of active actions whose ledger is not complete."""
+    return list(session.scalars(select(Action.id).where(and_(Action.status == "active",
+                                                             Action.ledger_done_at.is_(None)))))
+
+
+def work(rt, stop, wait_s=2.0):
+    """A worker's ledger writer: rings of launched actions, and of any whose writer stopped half-way."""
+    while not stop.is_set():
+        try:
+            popped = rt.redis.blpop([queue_key(rt)], timeout=wait_s)
+            if popped:
+                ids = [int(popped[1])]
+            else:
+                with rt.db.session() as session:
+                    ids = unfinished(session)
+            for action_id in ids:
+                lease = f"{queue_key(rt)}:{action_id}"
+                if rt.redis.set(lease, "1", nx=True, ex=WRITER_LEASE_S):
+                    try:
+                        extend(rt, action_id, lambda: rt.redis.expire(lease, WRITER_LEASE_S))
+                    finally:
+                        rt.redis.delete(lease)
+        except RedisError:
+            log.warning("ledger writer: Redis unavailable, trying again")
+            stop.wait(wait_s)
+        except Exception:  # the writer must outlive one bad action; the next round resumes it
+            log.exception("ledger writer round failed")
+            stop.wait(wait_s)
