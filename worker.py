@@ -1,4 +1,4 @@
-"""The RQ worker over Uitkijk's queues (urgent first), with the ledger sweeper beside it.
+"""The RQ worker over Uitkijk's queues (urgent first), with the ledger sweeper and the ledger writer beside it.
 
 Run: `python worker.py` (reads DATABASE_URL, REDIS_URL, ... from the environment).
 

@@ -35,11 +35,12 @@ WRITER_LEASE_S = 30
 
 
 def centre_of(action, config):
-    """Where an action's rings are measured from: its circle's centre, else the map's centre."""
+    """Where an action's rings are measured from: its circle's or polygon's centre, else the map's centre."""
     if action.area["type"] == "circle":
         return action.area["lat"], action.area["lon"]
-    lat, lon = config["MAP_CENTRE"].split(",")
-    return float(lat), float(lon)
+    if action.area["type"] == "polygon":
+        return tuple(action.area["centre"])
+    return tuple(config["MAP_CENTRE"])
 
 
 def first_ring_m(session, action):

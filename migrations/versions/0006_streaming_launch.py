@@ -1,15 +1,15 @@
 """streaming launch: how far an action's ledger got, and how many alerts it plans
 
-Revision ID: 0005_streaming_launch
-Revises: 0004_public_alerts
+Revision ID: 0006_streaming_launch
+Revises: 0005_regions
 """
 from alembic import op
 import sqlalchemy as sa
 
 from core.models import UtcDateTime
 
-revision = "0005_streaming_launch"
-down_revision = "0004_public_alerts"
+revision = "0006_streaming_launch"
+down_revision = "0005_regions"
 branch_labels = None
 depends_on = None
 
