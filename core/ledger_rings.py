@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from . import ledger
 from .jobs import enqueue_batches
 from .models import Action, ParticipantLocation, utcnow
-from .selection import index_conditions, select_recipients
+from .selection import area_reach_m, index_conditions, select_recipients
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,8 @@ log = logging.getLogger(__name__)
 FIRST_RING_ROWS = 5_000
 FIRST_RING_M = 500
 RING_ROWS = 20_000
-# A region (municipalities, the whole country) is ranked from a centre; beyond this every remaining
-# participant is read in one last ring, without the index.
-REGION_RING_LIMIT_M = 1_000_000
 WRITER_LEASE_S = 30
+_reach = {}  # (database, action id) -> area_reach_m, while its rings are being written
 
 
 def centre_of(action, config):
@@ -54,8 +52,8 @@ def first_ring_m(session, action):
     return radius if locations <= FIRST_RING_ROWS else max(100, int(radius * math.sqrt(FIRST_RING_ROWS / locations)))
 
 
-def next_ring(session, action):
-    """(inner_m, outer_m) of the ring after what the ledger holds; outer_m None: all that is left."""
+def next_ring(session, action, reach_m):
+    """(inner_m, outer_m) of the ring after what the ledger holds, outer_m at most reach_m."""
     inner = action.ledger_m
     if inner is None:
         outer = first_ring_m(session, action)
@@ -63,13 +61,7 @@ def next_ring(session, action):
         density = action.ledger_rows / (math.pi * inner * inner) if inner else 0.0
         step = math.sqrt(inner * inner + RING_ROWS / (math.pi * density)) - inner if density else inner
         outer = inner + int(min(max(step, 100), inner))
-    if action.area["type"] == "circle":
-        return inner, min(outer, action.area["radius_m"])
-    return inner, (outer if outer < REGION_RING_LIMIT_M else None)
-
-
-def last_ring(action, outer):
-    return outer is None or (action.area["type"] == "circle" and outer >= action.area["radius_m"])
+    return inner, min(outer, reach_m)
 
 
 def write_ring(rt, session, action):
@@ -77,14 +69,20 @@ def write_ring(rt, session, action):
 
     Returns None when another writer has written that ring meanwhile (nothing is changed then).
     """
-    inner, outer = next_ring(session, action)
-    recipients = select_recipients(session, action.area, rt.config["TIMEZONE"], centre=centre_of(action, rt.config),
-                                   ring=(inner, outer))
-    done = last_ring(action, outer)
+    centre = centre_of(action, rt.config)
+    # A region's reach costs a scan of the locations: once per action and process.
+    reach = _reach.get((rt.db.url, action.id))
+    if reach is None:
+        reach = _reach[(rt.db.url, action.id)] = area_reach_m(session, action.area, centre)
+    inner, outer = next_ring(session, action, reach)
+    recipients = select_recipients(session, action.area, rt.config["TIMEZONE"], centre=centre, ring=(inner, outer))
+    done = outer >= reach
+    if done:
+        _reach.pop((rt.db.url, action.id), None)
     moved = session.execute(
         update(Action).where(and_(Action.id == action.id, Action.ledger_rows == action.ledger_rows,
                                   Action.ledger_m.is_(None) if inner is None else Action.ledger_m == inner))
-        .values(ledger_m=outer if outer is not None else inner, ledger_rows=action.ledger_rows + len(recipients),
+        .values(ledger_m=outer, ledger_rows=action.ledger_rows + len(recipients),
                 ledger_done_at=utcnow() if done else None)
         .execution_options(synchronize_session=False))
     if moved.rowcount != 1:

@@ -117,13 +117,31 @@ def _area_filter(area, polygons=None):
     return None  # the whole country, a circle
 
 
+def area_reach_m(session, area, centre):
+    """How far from `centre` the area's participants can be: a circle's radius, else the farthest corner of
+    the polygons' or (for municipalities and the country) of all locations' bounding box."""
+    if area["type"] == "circle":
+        return area["radius_m"]
+    polygons = _polygons_of(session, area)
+    if polygons is not None:
+        south, north, west, east = geometry.bbox(polygons)
+    else:
+        loc = ParticipantLocation
+        south, north, west, east = session.execute(
+            select(func.min(loc.lat), func.max(loc.lat), func.min(loc.lon), func.max(loc.lon))).one()
+        if south is None:
+            return 0
+    return math.ceil(max(distance_m(centre[0], centre[1], lat, lon)
+                         for lat in (south, north) for lon in (west, east))) + 1
+
+
 # A query reads at most this many cell ranges (SQLite limits the depth of an expression).
 RANGES_PER_QUERY = 200
 
 
 def index_conditions(area, centre, ring=None):
     """The conditions on the locations' grid cells a circle, or one ring of any area around `centre`, is read
-    by, one query each; [None]: no condition (a region read whole, or its last ring)."""
+    by, one query each; [None]: no condition (a region read whole)."""
     inner, outer = ring if ring else (None, None)
     if area["type"] == "circle":
         outer = min(outer, area["radius_m"]) if outer is not None else area["radius_m"]
@@ -141,7 +159,7 @@ def select_recipients(session, area, tz="Europe/Amsterdam", now=None, centre=Non
 
     One query joins the area's locations to active participants and their usable numbers; the
     exact circle or polygon and the distances are computed here. A region is ranked from `centre`
-    if given. With ring=(inner_m, outer_m) (outer_m None: no bound) only those whose rounded distance
+    if given. With ring=(inner_m, outer_m) only those whose rounded distance
     lies in (inner_m, outer_m] are read, by the cells the ring touches: a launch writes its ledger
     ring by ring and never holds the whole area. A participant whose nearer location lies in an
     earlier ring shows up again here by the farther one; the ledger's unique key keeps them once,
