@@ -13,13 +13,13 @@ import logging
 import math
 
 from redis.exceptions import RedisError
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.exc import OperationalError
 
 from . import ledger
 from .jobs import enqueue_batches
-from .models import Action, ParticipantLocation, utcnow
-from .selection import area_reach_m, index_conditions, select_recipients
+from .models import Action, utcnow
+from .selection import area_reach_m, count_locations, select_recipients
 
 log = logging.getLogger(__name__)
 
@@ -41,22 +41,22 @@ def centre_of(action, config):
     return tuple(config["MAP_CENTRE"])
 
 
-def first_ring_m(session, action):
-    """A circle's first ring, from how many locations its grid cells hold (read from the index alone)."""
-    if action.area["type"] != "circle":
-        return FIRST_RING_M
-    radius = action.area["radius_m"]
-    loc = ParticipantLocation
-    locations = sum(session.scalar(select(func.count()).select_from(loc).where(condition))
-                    for condition in index_conditions(action.area, (action.area["lat"], action.area["lon"])))
-    return radius if locations <= FIRST_RING_ROWS else max(100, int(radius * math.sqrt(FIRST_RING_ROWS / locations)))
+def first_ring_m(session, action, reach_m):
+    """The first ring: the whole area when it holds few locations (counted from the index alone), else about
+    FIRST_RING_ROWS locations' worth of a circle, or FIRST_RING_M of a region."""
+    locations = count_locations(session, action.area)
+    if locations <= FIRST_RING_ROWS:
+        return reach_m
+    if action.area["type"] == "circle":
+        return max(100, int(action.area["radius_m"] * math.sqrt(FIRST_RING_ROWS / locations)))
+    return FIRST_RING_M
 
 
 def next_ring(session, action, reach_m):
     """(inner_m, outer_m) of the ring after what the ledger holds, outer_m at most reach_m."""
     inner = action.ledger_m
     if inner is None:
-        outer = first_ring_m(session, action)
+        outer = first_ring_m(session, action, reach_m)
     else:
         density = action.ledger_rows / (math.pi * inner * inner) if inner else 0.0
         step = math.sqrt(inner * inner + RING_ROWS / (math.pi * density)) - inner if density else inner

@@ -206,6 +206,19 @@ def select_recipients(session, area, tz="Europe/Amsterdam", now=None, centre=Non
     return sorted(recipients, key=lambda r: (r.distance_m, r.participant_id, r.channel))
 
 
+def count_locations(session, area):
+    """How many home and work locations the cells of the area's index conditions hold (a bound, quickly)."""
+    loc = ParticipantLocation
+    if area["type"] == "circle":
+        conditions = index_conditions(area, (area["lat"], area["lon"]))
+    else:
+        conditions = [_area_filter(area, _polygons_of(session, area))]
+    query = select(func.count()).select_from(loc)
+    if area["type"] == "municipalities":
+        query = query.join(Participant, Participant.id == loc.participant_id)
+    return sum(session.scalar(query.where(c) if c is not None else query) for c in conditions)
+
+
 def _distance_sql(lat, lon):
     """core.geo.distance_m from (lat, lon) to a location row, as SQL (SQLite's math functions, PostgreSQL)."""
     loc = ParticipantLocation
