@@ -1,15 +1,15 @@
 """streaming launch: how far an action's ledger got, and how many alerts it plans
 
-Revision ID: 0006_streaming_launch
-Revises: 0005_regions
+Revision ID: 0007_streaming_launch
+Revises: 0006_neighbourhood_mail
 """
 from alembic import op
 import sqlalchemy as sa
 
 from core.models import UtcDateTime
 
-revision = "0006_streaming_launch"
-down_revision = "0005_regions"
+revision = "0007_streaming_launch"
+down_revision = "0006_neighbourhood_mail"
 branch_labels = None
 depends_on = None
 
