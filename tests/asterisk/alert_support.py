@@ -28,6 +28,7 @@ from ivr.fastagi import FastAgiServer
 from ivr.prompts import PromptFiles
 from ivr.settings import FlowSettings
 from lab import factories
+from tests.call_scenarios import FLOW_SETTINGS as SCENARIO_SETTINGS
 from tests.conftest import runtime_close
 from tts_prompts import PromptStore, get_engine
 from tts_prompts.catalogue import LANGUAGES, prompt_ids
@@ -40,7 +41,8 @@ __all__ = ["voice_rt", "voice_prompts", "alert_server", "call_service", "start_s
 
 LEDGER_WAIT = 60.0  # seconds; a generous bound for a call's outcome to reach the ledger, not a performance check
 PROMPT_SUBDIR = "voice-prompts"
-FLOW_SETTINGS = FlowSettings(ring_s=5, control_room_ring_s=5, menu_timeout_s=4, max_tries=1)
+FLOW_SETTINGS = FlowSettings(ring_s=5, control_room_ring_s=5, menu_timeout_s=SCENARIO_SETTINGS["IVR_MENU_TIMEOUT_S"],
+                             max_tries=SCENARIO_SETTINGS["IVR_MAX_TRIES"])
 
 # Lab numbers: the last two digits choose the behaviour (asterisk_conf/README.md).
 ANSWERS, PRESSES, BUSY, NO_ANSWER, HANGS_UP, CONGESTED, STAYS, NOT_IN_SERVICE = (

@@ -13,6 +13,7 @@ from voice.call_events import TrunkServices
 from voice.settings import VoiceSettings
 from tests.asterisk.alert_support import *  # noqa: F401,F403 (fixtures)
 from tests.asterisk.alert_support import ANSWERS, STAYS, hang_up, heard, wait_until
+from tests.call_scenarios import expected
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -52,11 +53,10 @@ def test_everyone_reached_hears_the_closing_text_twice_in_their_language(scenari
         assert closing.state == "answered"
         closing_prompt = closing.detail["prompt"]
         assert closing_prompt.startswith(f"{language}/") and closing_prompt != alerts[number].detail["prompt"]
-        assert heard(asterisk_lab, voice_prompts, closing.id) == [
-            closing_prompt, closing_prompt, f"closing_menu/{language}", f"goodbye/{language}"]
-        alert = alerts[number].detail["prompt"]
-        assert heard(asterisk_lab, voice_prompts, alerts[number].id) == [
-            alert, alert, f"alert_menu/{language}", f"thanks_goodbye/{language}"]
+        assert heard(asterisk_lab, voice_prompts, closing.id) == expected(
+            "closing", "listened", closing_prompt, language)
+        assert heard(asterisk_lab, voice_prompts, alerts[number].id) == expected(
+            "alert", "listened", alerts[number].detail["prompt"], language)
     with voice_rt.db.session() as session:
         assert session.get(Action, action_id).status == "ended"
 
