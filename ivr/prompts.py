@@ -48,12 +48,22 @@ class PromptFiles:
                     continue
                 out.extend(self.files(part.fallback, language))
                 continue
-            path = self._fixed.get((part, language))
+            path = self._recording(part, language) or self._fixed.get((part, language))
             if path is None:
                 log.warning("prompt %s (%s) has no audio; skipped", part, language)
                 continue
             out.append(path)
         return out
+
+    def _recording(self, prompt_id, language):
+        """An admin's uploaded recording of the prompt, as it is now (one stat): heard from the next
+        call on, without a restart, as on Twilio."""
+        try:
+            if self.store.has_recording(prompt_id, language):
+                return self._asterisk_path(self.store.path_for(prompt_id, language))
+        except (KeyError, ValueError):  # not a catalogue prompt or language: the index decides
+            return None
+        return None
 
     def _spoken(self, part, language):
         """The rendering of the text in this language first, then the stored key (another language)."""

@@ -148,3 +148,18 @@ def test_bad_uploads_leave_the_prompt_alone(tmp_path, make_audio):
     with pytest.raises(UnknownPrompt):
         store.install_recording("no_such_prompt", "nl", make_audio("mp3", seconds=1))
     assert not (tmp_path / "overrides").exists()
+
+
+def test_asterisk_hears_an_uploaded_recording_without_a_restart(tmp_path, counting_engine, make_audio):
+    """PromptFiles, indexed at the FastAGI server's start, plays a recording uploaded later from the
+    next call on, and the speech again once it is removed."""
+    from ivr.prompts import PromptFiles
+
+    store = PromptStore(tmp_path, counting_engine)
+    speech = store.render_prompt("tip_saved", "nl")
+    files = PromptFiles(store, "/ast")
+    assert files.files(("tip_saved",), "nl") == [f"/ast/{speech.key}"]
+    store.install_recording("tip_saved", "nl", make_audio("mp3", seconds=1))
+    assert files.files(("tip_saved",), "nl") == ["/ast/overrides/nl/tip_saved"]
+    store.remove_recording("tip_saved", "nl")
+    assert files.files(("tip_saved",), "nl") == [f"/ast/{speech.key}"]
