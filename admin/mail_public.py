@@ -118,3 +118,8 @@ def unsubscribe(token):
     db.commit()
     return render_template("mail/public_message.html", t=t, title=t["unsubscribe_title"],
                            text=t["unsubscribed"].format(kind=t["kinds"][kind]))
+
+
+def request_mail_confirmation(participant):
+    """Send the double opt-in link when the participant's address is new or changed (ValidationError if it cannot go)."""
+    mail_address.AddressConfirmation(session(), runtime().transports["email"], current_app.config).request(participant)

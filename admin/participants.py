@@ -8,6 +8,7 @@ from core.participant_access import STATUSES, ParticipantScope
 from web.db_session import session as db_session
 
 from .auth import audit_actor, current_user, login_required
+from .mail_public import request_mail_confirmation
 from .participant_form import PHONE_SLOTS, error_label, form_to_input, participant_to_form
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
@@ -61,7 +62,9 @@ def _save(scope, participant):
     db = db_session()
     try:
         saved = scope.save(data, _region(), participant)
+        request_mail_confirmation(saved)
     except ValidationError as exc:
+        db.rollback()
         return None, _edit_page(scope, participant, request.form, exc, slots, 400)
     audit.record(db, audit_actor(), "update" if participant else "create", "participant", saved.id)
     db.commit()

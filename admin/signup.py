@@ -4,14 +4,16 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from core import audit
+from core import audit, mail_address
 from core.errors import ValidationError
+from core.mail_links import MAIL_KINDS
 from core.numbers import mask
 from core.signup import (CONFIRM_LINK_MAX_AGE_S, MANAGE_LINK_MAX_AGE_S, LinkInvalid, SignupService,
                          make_link_token, municipality_choices, read_link_token, within_limit)
 from web.db_session import runtime
 from web.db_session import session as db_session
 
+from .mail_public import request_mail_confirmation
 from .participant_form import PHONE_SLOTS, error_label, form_to_input, participant_to_form
 
 bp = Blueprint("signup", __name__)
@@ -75,6 +77,7 @@ def start():
     db = db_session()
     try:
         participant = _service().register(data)
+        request_mail_confirmation(participant)
     except ValidationError as exc:
         db.rollback()
         return _signup_page(request.form, exc, slots, 400)
@@ -156,8 +159,10 @@ def request_link():
 
 
 def _manage_page(token, participant, values, error=None, status=200):
+    db = db_session()
     return render_template("signup/manage.html", token=token, participant=participant, values=values,
-                           error=error, error_field=error_label(error.field, []) if error else None,
+                           mail_status=mail_address.mail_status(db, participant),
+                           mail_choices=mail_address.preference(db, participant.id), error=error, error_field=error_label(error.field, []) if error else None,
                            map_available=_map_available()), status
 
 
@@ -172,7 +177,10 @@ def manage(token):
     db = db_session()
     try:
         _service().update_preferences(participant, data, stopped)
+        mail_address.set_choices(db, participant.id, *(request.form.get(f"mail_{kind}") == "on" for kind in MAIL_KINDS))
+        request_mail_confirmation(participant)
     except ValidationError as exc:
+        db.rollback()
         return _manage_page(token, participant, request.form, exc, 400)
     audit.record(db, "self-service", "update", "participant", participant.id)
     db.commit()
