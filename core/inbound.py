@@ -234,7 +234,7 @@ def _fingerprint(conn):
 class SnapshotDirectory(InboundDirectory):
     """An InboundDirectory that answers alerted callers from memory: no database on the call path.
 
-    A background thread reloads, every `refresh_s`, the numbers of every participant an active
+    It is loaded when made; after `start()` a background thread reloads, every `refresh_s`, the numbers of every participant an active
     action alerted (with those actions) and the routes of the active actions. A number not in the
     snapshot (not alerted, alerted since the last reload, or one whose answer the snapshot cannot
     give exactly, e.g. a number that changed hands) is looked up in the database. The snapshot is
@@ -248,7 +248,11 @@ class SnapshotDirectory(InboundDirectory):
         self._callers, self._routes, self._fingerprint = {}, {}, None
         self._closed = threading.Event()
         self.reload()
+
+    def start(self):
+        """Keep the snapshot fresh from a background thread until close(); returns the snapshot."""
         threading.Thread(target=self._keep_fresh, name="inbound-snapshot", daemon=True).start()
+        return self
 
     def close(self):
         """Stop reloading (the snapshot keeps answering as it last was)."""

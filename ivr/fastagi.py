@@ -224,18 +224,17 @@ def build_services(config, on_decision=None):
 
     rt = runtime.configure(config)
     settings = FlowSettings.from_config(rt.config)
-    directory = SnapshotDirectory(rt.db, rt.config["DEFAULT_REGION"], float(rt.config["IVR_SNAPSHOT_S"]))
+    directory = SnapshotDirectory(rt.db, rt.config["DEFAULT_REGION"], rt.config["IVR_SNAPSHOT_S"]).start()
     store = PromptStore(rt.config["PROMPT_DIR"], get_engine(rt.config["TTS_ENGINE"]))
     return CallServices(
         flows=build_flows(directory, settings),
-        prompts=PromptFiles(store, rt.config.get("ASTERISK_PROMPT_DIR")),
+        prompts=PromptFiles(store, rt.config["ASTERISK_PROMPT_DIR"]),
         call_log=InboundCallLog(rt.db),
         alert_ledger=AlertCallLedger(rt.db),
-        leases=OperatorLeases(rt.redis, rt.config["QUEUE_PREFIX"],
-                              int(rt.config["OPERATOR_LEASE_S"])),
+        leases=OperatorLeases(rt.redis, rt.config["QUEUE_PREFIX"], rt.config["OPERATOR_LEASE_S"]),
         region=rt.config["DEFAULT_REGION"],
         recording_dir=rt.config.get("ASTERISK_RECORDINGS_DIR") or rt.config["RECORDINGS_DIR"],
-        call_max_s=int(rt.config["CALL_MAX_S"]),
+        call_max_s=rt.config["CALL_MAX_S"],
         on_decision=on_decision,
     )
 

@@ -221,3 +221,16 @@ def test_snapshot_falls_back_to_the_database_and_catches_up_on_reload(rt, world)
         assert not snapshot.route(world["first"].id).others[0].available
     finally:
         snapshot.close()
+
+
+def test_a_snapshot_reloads_in_the_background_only_once_started(rt, world):
+    """Making a snapshot loads it but starts no thread; start() does, close() stops it."""
+    import threading
+
+    def reloaders():
+        return [t for t in threading.enumerate() if t.name == "inbound-snapshot"]
+    before = len(reloaders())
+    snapshot = SnapshotDirectory(rt.db, refresh_s=3600)
+    assert len(reloaders()) == before
+    assert snapshot.start() is snapshot and len(reloaders()) == before + 1
+    snapshot.close()
