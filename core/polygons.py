@@ -10,6 +10,13 @@ from .geo import EARTH_RADIUS_M, check_point
 
 MAX_VERTICES = 5000
 
+# "The whole country" on maps and in CAP: a coarse outline (lat, lon) around the Netherlands.
+NETHERLANDS_OUTLINE = (
+    (53.56, 6.90), (53.20, 7.22), (52.64, 7.05), (52.23, 7.07), (51.87, 6.17), (51.50, 6.22), (51.18, 6.08),
+    (50.75, 6.02), (50.75, 5.68), (51.26, 5.24), (51.43, 4.93), (51.48, 4.23), (51.37, 3.37), (51.60, 3.45),
+    (52.10, 4.10), (52.95, 4.60), (53.45, 5.10), (53.55, 6.30), (53.56, 6.90),
+)
+
 
 def _ring(points, field):
     if not isinstance(points, list) or len(points) < 3:

@@ -18,6 +18,7 @@ from . import audit, public_urls
 from .errors import Conflict, NotFound, ValidationError
 from .models import Action, ControlRoom, Municipality, Photo, Publication, PublicationEvent, Region, utcnow
 from .photos import new_token
+from .polygons import NETHERLANDS_OUTLINE
 from .public_texts import LANGUAGES, alert_texts, area_description
 
 log = logging.getLogger(__name__)
@@ -157,8 +158,11 @@ def _photos(session, action_id):
 
 
 def _area(session, area):
-    """The action's area as published: regions and municipalities get their names, regions their polygons."""
+    """The action's area as published: regions and municipalities get their names, regions and the country
+    their polygons."""
     published = dict(area)
+    if area["type"] == "country":
+        published["polygons"] = [[[list(point) for point in NETHERLANDS_OUTLINE]]]
     if area["type"] == "regions":
         rows = session.execute(select(Region.name, Region.polygons).where(Region.code.in_(area["codes"]))
                                .order_by(Region.name)).all()

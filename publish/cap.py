@@ -12,12 +12,6 @@ from core.public_texts import CAP_LANGUAGE
 from core import public_urls as urls
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
-# Until admins keep regions as polygons, "the whole country" is this coarse outline (lat,lon) around it.
-NETHERLANDS_OUTLINE = (
-    (53.56, 6.90), (53.20, 7.22), (52.64, 7.05), (52.23, 7.07), (51.87, 6.17), (51.50, 6.22), (51.18, 6.08),
-    (50.75, 6.02), (50.75, 5.68), (51.26, 5.24), (51.43, 4.93), (51.48, 4.23), (51.37, 3.37), (51.60, 3.45),
-    (52.10, 4.10), (52.95, 4.60), (53.45, 5.10), (53.55, 6.30), (53.56, 6.90),
-)
 # Per message type: (urgency, severity, certainty); a Cancel is about the past.
 ASSESSMENT = {
     "amber_alert": {"Alert": ("Immediate", "Severe", "Observed"), "Update": ("Immediate", "Severe", "Observed"),
@@ -55,11 +49,9 @@ def _area(info, area, description):
     _text(element, "areaDesc", description)
     if area["type"] == "circle":
         _text(element, "circle", f"{area['lat']:.5f},{area['lon']:.5f} {area['radius_m'] / 1000:.3f}")
-    elif area["type"] in ("polygon", "regions"):
+    elif area.get("polygons"):  # drawn, regions, the country
         for polygon in area["polygons"]:  # CAP has no holes: the outer ring of each polygon
             _text(element, "polygon", polygon_text(polygon[0]))
-    elif area["type"] == "country":
-        _text(element, "polygon", polygon_text(NETHERLANDS_OUTLINE))
     for code in area.get("codes", []):
         geocode = etree.SubElement(element, f"{{{CAP_NS}}}geocode")
         _text(geocode, "valueName", "CBS")
