@@ -91,7 +91,7 @@ def test_the_operator_updates_a_public_alert_from_the_follow_page(web_server, pa
     public_url = page.locator("#public-page-link").get_attribute("href")
     page.fill("#pub-message", "Meisje van 8, roze jas. Gezien bij station Utrecht Centraal.")
     page.click("#update-button")
-    expect(page.locator(".flash-info")).to_contain_text("Update")
+    expect(page.locator(".flash-info", has_text="Update verstuurd")).to_be_visible()
     visitor = chromium.new_context()
     public = visitor.new_page()
     public.goto(public_url)
