@@ -123,9 +123,7 @@ class ActionService:
         if request.client_request_id:
             existing = session.scalar(select(Action).where(Action.client_request_id == request.client_request_id))
             if existing:
-                if existing.ledger_done_at is None:
-                    ledger_rings.request(self.runtime, existing.id)
-                return existing, False
+                return self._already_launched(existing)
         operator = session.get(Operator, request.operator_id)
         if operator is None:
             raise ValidationError("operator_id", f"unknown operator {request.operator_id}")
@@ -135,7 +133,9 @@ class ActionService:
         if operator.control_room_id != room.id:
             raise ValidationError("operator_id", "operator does not work for that control room")
         photos = self.clean_photos(request.photos)
-        action = self._insert_action(session, request, actor)
+        action, created = self._insert_action(session, request, actor)
+        if not created:
+            return self._already_launched(action)
         for transport in self.runtime.transports.values():
             prepare = getattr(transport, "prepare_action", None)
             if prepare:
@@ -163,9 +163,17 @@ class ActionService:
                  action.planned, action.ledger_rows)
         return action, True
 
+    def _already_launched(self, existing):
+        """A repeated launch answers with the action it made; one whose ledger was cut short is resumed."""
+        if existing.ledger_done_at is None:
+            ledger_rings.request(self.runtime, existing.id)
+        return existing, False
+
     def _insert_action(self, session, request, actor):
-        """The action row, the first write of the launch's transaction: a clash rolls the whole transaction
-        back (no SAVEPOINT, whose RELEASE commits on SQLite with pysqlite's transaction handling)."""
+        """The action row, the first write of the launch's transaction, and True; or, when a concurrent launch
+        with the same client request id won the race, the winner's action and False. A clash rolls the whole
+        transaction back. On PostgreSQL the insert waits on the unique index until the winner commits; on
+        SQLite launches never overlap (core.db begins every transaction IMMEDIATE)."""
         for _ in range(5):
             action = Action(code=_new_code(session), client_request_id=request.client_request_id,
                             kind=request.kind, time_critical=request.time_critical, title=request.title,
@@ -174,13 +182,15 @@ class ActionService:
             try:
                 session.add(action)
                 session.flush()
-                return action
+                return action, True
             except IntegrityError:
                 session.rollback()
                 # A code taken by a concurrent launch, or the same client request id: look again.
-                if request.client_request_id and session.scalar(
-                        select(Action.id).where(Action.client_request_id == request.client_request_id)):
-                    raise Conflict("the same launch request is being processed") from None
+                if request.client_request_id:
+                    winner = session.scalar(select(Action).where(
+                        Action.client_request_id == request.client_request_id))
+                    if winner is not None:
+                        return winner, False
         raise Conflict("could not allocate an action code")
 
     def clean_photos(self, photos):

@@ -24,11 +24,22 @@ def make_engine(url):
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
+            # pysqlite's own transaction handling is switched off (SQLAlchemy's "serializable isolation /
+            # savepoints" recipe): it begins no transaction before a SAVEPOINT, so releasing the savepoint
+            # committed everything before it, and a launch that failed later left half an action behind.
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            # IMMEDIATE takes the write lock at the start: a transaction that reads and then writes can then
+            # never fail half-way because another writer committed in between (SQLITE_BUSY_SNAPSHOT); it
+            # waits for the lock (timeout above) instead. Concurrent launches therefore run one after another.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
