@@ -25,6 +25,8 @@ def create_app(test_config=None):
 
     from web import db_session
     db_session.init_app(app)
+    from web import probes
+    probes.init_app(app)
     from api import bp as api_bp
     app.register_blueprint(api_bp)
     import admin

@@ -16,6 +16,7 @@ from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 
 from core import ledger_rings, runtime
+from core.health import serve_probes, standard_checks
 from core.jobs import sweep
 from core.outage import Outage
 from publish.partners import requeue_stale as requeue_partner_deliveries
@@ -114,6 +115,8 @@ def main(argv=None):
     outage = Outage("Redis", log)
     logging.getLogger("rq.worker").addFilter(RedisOutageFilter(outage))
     stop = threading.Event()
+    serve_probes(rt.config["PROBE_HOST"], 0 if args.burst else rt.config["WORKER_PROBE_PORT"], standard_checks(rt),
+                 "worker")
     if not args.burst:
         for loop in (sweeper_loop, scheduler_loop):
             threading.Thread(target=loop, args=(rt, stop, outage), daemon=True, name=loop.__name__).start()

@@ -120,6 +120,12 @@ SCHEMA: tuple[Key, ...] = (
     _key("DELIVERY_LEASE_S", 120, "seconds a worker may hold a delivery in 'sending' before the sweeper takes it back",
          minimum=1),
     _key("REQUEUE_AFTER_S", 60, "seconds a queued delivery may wait before the sweeper enqueues it again", minimum=1),
+    # Operations: /healthz, /readyz and /metrics of the processes without a web server (0: not served)
+    _key("PROBE_HOST", "127.0.0.1", "address the worker, call service and FastAGI server serve their probes on"),
+    _key("WORKER_PROBE_PORT", 9101, "port of a worker's probes (give each worker on a machine its own)",
+         minimum=0),
+    _key("CALL_SERVICE_PROBE_PORT", 9102, "port of the call service's probes", minimum=0),
+    _key("FASTAGI_PROBE_PORT", 9103, "port of the FastAGI server's probes", minimum=0),
     _key("SWEEP_INTERVAL_S", 15.0, "seconds between the sweeper's rounds (in every worker; a Redis lock picks one)",
          minimum=0.1),
     _key("MAX_ATTEMPTS", 5, "attempts per delivery before it is failed (busy, no answer, provider overloaded)",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from . import ledger, runtime
 from .messages import message_for
+from .metrics import SENDS
 from .models import Action, Delivery, utcnow
 from .numbers import mask
 from .publication import page_urls
@@ -88,13 +89,16 @@ def send_one(rt, session, delivery, text):
     try:
         result = transport.send(session, delivery, text)
     except PermanentFailure as exc:
+        SENDS.labels(delivery.channel, "failed").inc()
         ledger.transition(session, delivery.id, "failed", error=f"{exc.code}: {exc.reason}"[:200],
                           transport=transport.name)
         log.warning("delivery %s to %s failed permanently: %s", delivery.id, mask(delivery.to_e164), exc.code)
         return
     except TransientFailure as exc:
+        SENDS.labels(delivery.channel, "retry").inc()
         retry_or_fail(rt, session, delivery, exc.reason, exc.retry_after)
         return
+    SENDS.labels(delivery.channel, result.state).inc()
     if result.state == "sending":
         # The outcome arrives later (a call in progress); keep the reference for the events.
         ledger.record_provider_ref(session, delivery.id, result.provider_ref, transport.name)

@@ -193,3 +193,12 @@ def list_deliveries(session, action_id, filters, limit=100, offset=0):
         if filters.get(field):
             query = query.where(getattr(Delivery, field) == filters[field])
     return session.scalars(query.limit(limit).offset(offset)).all()
+
+
+def counts_by_state(session, launched_since):
+    """{(channel, state): count} over the deliveries of actions launched since then."""
+    rows = session.execute(
+        select(Delivery.channel, Delivery.state, func.count())
+        .join(Action, Action.id == Delivery.action_id).where(Action.launched_at >= launched_since)
+        .group_by(Delivery.channel, Delivery.state))
+    return {(channel, state): count for channel, state, count in rows}

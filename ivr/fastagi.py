@@ -16,6 +16,8 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from core.health import serve_probes, standard_checks
+from core.metrics import FASTAGI_CALLS, FASTAGI_DECISION
 from core.numbers import mask
 
 from .agi_channel import AgiProtocolError, Environment, SocketAGI
@@ -190,7 +192,8 @@ class FastAgiServer:
         env = waiting.environment.env
         try:
             sock.setblocking(True)
-            AgiCall(SocketAGI(sock, env, waiting.environment.rest), self.services).run()
+            with FASTAGI_CALLS.track_inprogress():
+                AgiCall(SocketAGI(sock, env, waiting.environment.rest), self.services).run()
         except Exception:  # the runner already guards each call; this only keeps the server up
             log.exception("FastAGI call from %s failed", mask(env.get("agi_callerid")))
         finally:
@@ -248,7 +251,11 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=int(config["AGI_PORT"]))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    server = FastAgiServer((args.host, args.port), build_services(config), **server_limits(config))
+    services = build_services(config, on_decision=lambda flow, s: FASTAGI_DECISION.labels(flow).observe(s))
+    server = FastAgiServer((args.host, args.port), services, **server_limits(config))
+    from core import runtime
+    rt = runtime.get()
+    serve_probes(rt.config["PROBE_HOST"], rt.config["FASTAGI_PROBE_PORT"], standard_checks(rt), "FastAGI")
     # shutdown() waits for serve_forever to return, so it runs in a thread of its own.
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     log.info("FastAGI serving %s on %s:%d", ", ".join(server.services.flows), args.host, args.port)

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from redis.exceptions import RedisError
 
 from core import alert_calls
+from core.health import serve_probes, standard_checks
+from core.metrics import ALERT_CALLS, TRUNK_CHANNELS
 from core.secrets import SecretUnavailable
 from voice.ami import AmiActionFailed, AmiClient, AmiEvent, AmiTimeout, AmiUnavailable
 
@@ -103,6 +105,13 @@ class CallService:
     def live_calls(self) -> int:
         with self._lock:
             return len(self._live)
+
+    def channels_in_use(self) -> float:
+        """The trunk's channel leases held by every call service (NaN while Redis is away)."""
+        try:
+            return self.limiter.in_use(self.trunk.name)
+        except RedisError:
+            return float("nan")
 
     # -- placing calls ----------------------------------------------------
     def _dispatch(self) -> None:
@@ -383,8 +392,10 @@ class TrunkServices:
                 del self.services[name]
         for name, settings in wanted.items():
             if name not in self.services:
-                self.services[name] = CallService(self.rt, settings)
-                self.services[name].start()
+                self.services[name] = service = CallService(self.rt, settings)
+                service.start()
+                ALERT_CALLS.labels(name).set_function(service.live_calls)
+                TRUNK_CHANNELS.labels(name).set_function(service.channels_in_use)
                 log.info("call service running for trunk %s (%d channels, %g calls/s)", name,
                          settings.trunk.channel_limit, settings.trunk.cps)
 
@@ -393,13 +404,21 @@ class TrunkServices:
             service.stop()
         self.services.clear()
 
+    def checks(self) -> dict:
+        """Readiness: the database, Redis, and AMI for every trunk served."""
+        checks = standard_checks(self.rt)
+        checks["ami"] = lambda: all(service.connected for service in list(self.services.values()))
+        return checks
+
 
 def main() -> None:
     """Run the call services until SIGTERM/SIGINT (reads the project's configuration and trunks)."""
     from core import runtime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    services = TrunkServices(runtime.get())
+    rt = runtime.get()
+    services = TrunkServices(rt)
+    serve_probes(rt.config["PROBE_HOST"], rt.config["CALL_SERVICE_PROBE_PORT"], services.checks(), "call service")
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
