@@ -50,8 +50,8 @@ keep_running $PY -m ivr.fastagi
 # Alert calls through Asterisk: the call service places them and reads their outcomes from AMI.
 case "${VOICE_TRANSPORT:-console}" in asterisk|per-room) keep_running $PY -m voice.call_events ;; esac
 echo "Uitkijk is running: http://127.0.0.1:${PORT:-5000}/  (API: /api/openapi.json)"
-# The web through gunicorn; FLASK_DEBUG=1 (development) uses Flask's reloading server instead.
-if [ "${FLASK_DEBUG:-0}" = 1 ]; then
+# The web through gunicorn; MODE=development uses Flask's development server instead.
+if [ "${MODE:-production}" = development ]; then
   keep_running $PY -m flask run --host 127.0.0.1 --port "${PORT:-5000}"
 else
   keep_running .venv/bin/gunicorn --bind "127.0.0.1:${PORT:-5000}" --workers "${WEB_WORKERS:-2}" --threads 4 \

@@ -36,7 +36,8 @@ def wait_for(port, path, status, timeout_s=30):
 
 def process_environment(config, redis_url, **extra):
     environment = {key: config[key] for key in ("DATABASE_URL", "QUEUE_PREFIX", "SECRET_KEY", "PROMPT_DIR")}
-    environment.update(REDIS_URL=redis_url, WORKER_PROBE_PORT=0, CALL_SERVICE_PROBE_PORT=0, FASTAGI_PROBE_PORT=0)
+    environment.update(MODE="test", REDIS_URL=redis_url, WORKER_PROBE_PORT=0, CALL_SERVICE_PROBE_PORT=0,
+                       FASTAGI_PROBE_PORT=0)
     environment.update(extra)
     return environment
 
