@@ -99,7 +99,9 @@ def _start_worker(rt):
     """A real worker.py (sends, sweeper and ledger writer), ready once RQ lists it."""
     env = dict(os.environ, DATABASE_URL=rt.config["DATABASE_URL"], REDIS_URL=REDIS_URL,
                QUEUE_PREFIX=rt.config["QUEUE_PREFIX"])
-    process = subprocess.Popen([sys.executable, "worker.py"], env=env, stderr=subprocess.DEVNULL)
+    log_path = dataset.BENCH_DIR / "worker.log"
+    with open(log_path, "ab") as log:  # why a worker did not start or send is read there
+        process = subprocess.Popen([sys.executable, "worker.py"], env=env, stderr=log)
     deadline = time.monotonic() + 60
     while not Worker.all(queue=rt.queues.urgent) and time.monotonic() < deadline:
         time.sleep(0.1)
