@@ -20,6 +20,23 @@ def _room(server):
         return operators[0].id
 
 
+def _launch_national_amber(page, server, operator_id, message, photo=None):
+    """Sign in as the operator and launch a national AMBER alert on the form; returns its public page URL."""
+    sign_in_as(page, server, "operator", operator_id=operator_id)
+    page.goto(f"{server.url}/actions/new")
+    page.select_option("#kind", "amber_alert")
+    page.select_option("#area_type", "country")
+    page.fill("#title", "Sanne (8) vermist")
+    page.fill("#message", message)
+    if photo:
+        page.set_input_files("#photos", str(photo))
+    page.click("#launch-button")
+    page.wait_for_url(re.compile(r"/actions/\d+$"))
+    link = page.locator("#public-page-link")
+    expect(link).to_be_visible()
+    return link.get_attribute("href")
+
+
 def _meta(page, key, attribute="property"):
     found = page.locator(f'meta[{attribute}="{key}"]')
     return found.get_attribute("content") if found.count() else None
@@ -31,18 +48,8 @@ def test_amber_alert_with_photo_page_tags_and_redaction(web_server, page, chromi
     operator_id = _room(web_server)
     photo = tmp_path / "sanne.jpg"
     photo.write_bytes(jpeg_with_gps())
-    sign_in_as(page, web_server, "operator", operator_id=operator_id)
-    page.goto(f"{web_server.url}/actions/new")
-    page.select_option("#kind", "amber_alert")
-    page.select_option("#area_type", "country")
-    page.fill("#title", "Sanne (8) vermist")
-    page.fill("#message", "Meisje van 8, blond haar, roze jas, mogelijk in een grijze bestelbus.")
-    page.set_input_files("#photos", str(photo))
-    page.click("#launch-button")
-    page.wait_for_url(re.compile(r"/actions/\d+$"))
-    link = page.locator("#public-page-link")
-    expect(link).to_be_visible()
-    public_url = link.get_attribute("href")
+    public_url = _launch_national_amber(page, web_server, operator_id,
+                                        "Meisje van 8, blond haar, roze jas, mogelijk in een grijze bestelbus.", photo)
     assert public_url.startswith(f"{web_server.url}/publiek/")
 
     visitor = chromium.new_context(viewport={"width": 420, "height": 900})
@@ -80,15 +87,7 @@ def test_amber_alert_with_photo_page_tags_and_redaction(web_server, page, chromi
 def test_the_operator_updates_a_public_alert_from_the_follow_page(web_server, page, chromium):
     """Changing the description on the follow page publishes an Update the public page shows."""
     operator_id = _room(web_server)
-    sign_in_as(page, web_server, "operator", operator_id=operator_id)
-    page.goto(f"{web_server.url}/actions/new")
-    page.select_option("#kind", "amber_alert")
-    page.select_option("#area_type", "country")
-    page.fill("#title", "Sanne (8) vermist")
-    page.fill("#message", "Meisje van 8, roze jas.")
-    page.click("#launch-button")
-    page.wait_for_url(re.compile(r"/actions/\d+$"))
-    public_url = page.locator("#public-page-link").get_attribute("href")
+    public_url = _launch_national_amber(page, web_server, operator_id, "Meisje van 8, roze jas.")
     page.fill("#pub-message", "Meisje van 8, roze jas. Gezien bij station Utrecht Centraal.")
     page.click("#update-button")
     expect(page.locator(".flash-info", has_text="Update verstuurd")).to_be_visible()
