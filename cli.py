@@ -196,7 +196,8 @@ def outbox_command(limit):
     """The newest messages written by the console transports."""
     def work(session):
         rows = list_outbox(session, limit=limit, newest_first=True)
-        return [f"#{m.id} {m.created_at:%H:%M:%S} {m.transport} to {m.to_e164}: {m.body}" for m in reversed(rows)]
+        return [f"#{m.id} {m.created_at:%H:%M:%S} {m.transport} to {m.to_address or m.to_e164}: {m.body}"
+                for m in reversed(rows)]
     for line in _run(work):
         click.echo(line)
 
@@ -226,8 +227,57 @@ def asterisk_config_command(target_dir, fallback_destination):
     click.echo(f"Asterisk configuration written; start Asterisk with -C {_run(work)}")
 
 
+@click.command("mail-sender")
+@with_appcontext
+@click.argument("display_name")
+@click.argument("address")
+@click.option("--municipality", "municipality_code", default=None,
+              help="The municipality whose information mails leave with this name; without: the police's inquiries")
+def mail_sender_command(display_name, address, municipality_code):
+    """Add the name and address neighbourhood mail leaves from."""
+    from core.mail_address import check_address
+    from core.models import MailSender, Municipality
+
+    def work(session):
+        municipality_id = None
+        if municipality_code:
+            municipality_id = session.scalar(select(Municipality.id).where(Municipality.code == municipality_code))
+            if municipality_id is None:
+                raise click.ClickException(f"municipality {municipality_code}: not known")
+        try:
+            sender = MailSender(display_name=display_name.strip()[:120], address=check_address(address),
+                                municipality_id=municipality_id)
+        except ValidationError as exc:
+            raise click.ClickException(f"{exc.field}: {exc.reason}") from None
+        session.add(sender)
+        audit.record(session, CLI_ACTOR, "mail-sender-added", "mail_sender", None, {"address": sender.address})
+        session.flush()
+        return sender.id
+    click.echo(f"mail sender {_run(work)} added")
+
+
+@click.command("mail-bounces")
+@with_appcontext
+def mail_bounces_command():
+    """Read the bounce Maildir (MAIL_BOUNCE_MAILDIR): hard bounces stop mail to their address."""
+    from mail.bounces import process_bounce_mailbox
+    path = current_app.config["MAIL_BOUNCE_MAILDIR"]
+    if not path:
+        raise click.ClickException("MAIL_BOUNCE_MAILDIR is not set")
+    click.echo(f"{_run(lambda session: process_bounce_mailbox(session, path))} hard bounces recorded")
+
+
+@click.command("seal-secret")
+@with_appcontext
+@click.argument("value")
+def seal_secret_command(value):
+    """Print VALUE sealed with this installation's key, for a setting such as SMTP_PASSWORD."""
+    from core.secrets import SEALED_PREFIX, cipher
+    click.echo(SEALED_PREFIX + cipher(current_app.config).encrypt(value.encode()).decode())
+
+
 def init_app(app):
     for command in (config_command, migrate_command, create_token_command, load_demo_command, participants_group,
                     actions_group, outbox_command, sweep_command, asterisk_config_command,
-                    rotate_trunk_secrets_command):
+                    rotate_trunk_secrets_command, mail_sender_command, mail_bounces_command, seal_secret_command):
         app.cli.add_command(command)

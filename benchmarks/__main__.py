@@ -19,7 +19,7 @@ os.environ.setdefault("UITKIJK_MODE", "development")
 
 # name -> module; each module has run(report, log).
 SUITES = {"core": "benchmarks.bench_core", "sms": "benchmarks.bench_sms", "calls": "benchmarks.bench_calls",
-          "inbound": "benchmarks.bench_inbound"}
+          "inbound": "benchmarks.bench_inbound", "mail": "benchmarks.bench_mail"}
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 

@@ -1,0 +1,116 @@
+"""Neighbourhood mail: an inquiry to 10,000 participants through the test SMTP relay at a configured rate.
+
+The whole path runs: the inquiry writes 10,000 mail deliveries, RQ workers (several processes, as
+in production) claim them and send through the SMTP transport over STARTTLS with AUTH, paced per
+relay in Redis. What counts is what arrives: the relay timestamps every accepted message, and the
+figures (total time against the rate's minimum, the busiest one-second window, mails received
+per address) come from those timestamps. The naive baseline, in the same run, is the same
+workers each pacing itself with sleep at the full rate.
+"""
+import bisect
+import multiprocessing
+import os
+import tempfile
+import time
+import uuid
+from collections import Counter
+
+from rq import SimpleWorker
+from sqlalchemy import insert
+
+from core import migrate, runtime
+from core.geo import cell_of
+from core.inquiries import InquiryService, check_draft
+from core.mail_jobs import enqueue_mails
+from core.models import MailPreference, MailSender, Participant, ParticipantLocation, User
+from lab.smtp_server import LabRelay
+from mail.transport import SmtpTransport
+
+MAILS = int(os.environ.get("UITKIJK_BENCH_MAIL", 10_000))
+RATE_PER_S = float(os.environ.get("UITKIJK_BENCH_MAIL_RATE", 200))
+NAIVE_MAILS = int(os.environ.get("UITKIJK_BENCH_MAIL_NAIVE", 2_000))
+WORKERS = int(os.environ.get("UITKIJK_BENCH_MAIL_WORKERS", 3))
+REDIS_URL = os.environ.get("UITKIJK_BENCH_REDIS", "redis://127.0.0.1:6379/13")
+CENTRE = (52.3079, 5.0417)
+
+
+class SleepPacedTransport(SmtpTransport):
+    """The baseline: no shared schedule, each process sleeps 1/rate before every mail."""
+
+    def send(self, session, mail):
+        time.sleep(1 / RATE_PER_S)
+        return super().send(session, mail)
+
+
+def _populate(config, count):
+    """`count` participants within 500 m of CENTRE, each with a confirmed address; a sender and a police user."""
+    rt = runtime.configure(config)
+    with rt.db.session() as session:
+        session.add(MailSender(display_name="Politie", address="wijkmail@politie.example.nl"))
+        session.add(User(email="police@example.org", name="Police", password_hash="-", role="police"))
+        session.flush()
+        session.execute(insert(Participant), [dict(id=i, email=f"p{i}@example.nl", language="nl", active=True)
+                                              for i in range(1, count + 1)])
+        locations = []
+        for i in range(1, count + 1):
+            lat, lon = CENTRE[0] + (i % 100 - 50) * 0.00004, CENTRE[1] + (i // 100 - 50) * 0.00006
+            locations.append(dict(participant_id=i, kind="home", lat=lat, lon=lon, cell=cell_of(lat, lon)))
+        session.execute(insert(ParticipantLocation), locations)
+        session.execute(insert(MailPreference), [dict(participant_id=i, confirmed_address=f"p{i}@example.nl",
+                                                      inquiries=True, information=True, alerts=False)
+                                                 for i in range(1, count + 1)])
+        user = session.query(User).one()
+        form = {"kind": "inquiry", "subject": "Inbraak: heeft u iets gezien?", "body": "Wij zoeken getuigen.",
+                "questions": "Zag u iemand?", "area_type": "circle", "lat": str(CENTRE[0]), "lon": str(CENTRE[1]),
+                "radius_m": "1000"}
+        inquiry, due = InquiryService(session, rt.config).send(check_draft(session, form, user), user)
+        session.commit()
+    assert len(due) == count, (len(due), count)
+    enqueue_mails(rt.queues.normal, due)
+    runtime.configure(config).close()
+
+
+def _work(config, naive):
+    rt = runtime.configure(config)
+    if naive:
+        rt.transports["email"] = SleepPacedTransport(rt.config)
+    SimpleWorker([rt.queues.normal], connection=rt.redis).work(burst=True, logging_level="ERROR")
+
+
+def _run(count, naive, log):
+    with tempfile.TemporaryDirectory(prefix="uitkijk-bench-mail-") as directory, LabRelay() as relay:
+        config = {"DATABASE_URL": f"sqlite:///{directory}/mail.db", "REDIS_URL": REDIS_URL,
+                  "QUEUE_PREFIX": f"bm{uuid.uuid4().hex[:8]}", **relay.config(), "MAIL_RATE_PER_S": RATE_PER_S,
+                  "MAIL_PHOTO_DIR": directory, "SMTP_TIMEOUT_S": 30.0}
+        migrate.upgrade(config["DATABASE_URL"])
+        _populate(config, count)
+        log(f"  {count} mails queued; {WORKERS} worker processes sending{' (naive)' if naive else ''}")
+        context = multiprocessing.get_context("spawn")
+        workers = [context.Process(target=_work, args=(config, naive)) for _ in range(WORKERS)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        received = relay.messages()
+    arrivals = sorted(m.at for m in received)
+    per_address = Counter(r for m in received for r in m.rcpt_tos)
+    busiest = max(bisect.bisect_left(arrivals, t + 1.0) - i for i, t in enumerate(arrivals)) if arrivals else 0
+    return {"total_s": arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0.0, "busiest": busiest,
+            "received": len(received), "addresses": len(per_address), "twice": sum(1 for n in per_address.values() if n > 1)}
+
+
+def run(report, log):
+    fast = _run(MAILS, False, log)
+    minimum = (MAILS - 1) / RATE_PER_S
+    log(f"  paced: {fast}")
+    naive = _run(NAIVE_MAILS, True, log)
+    naive_minimum = (NAIVE_MAILS - 1) / RATE_PER_S
+    log(f"  naive: {naive}")
+    report(f"inquiry to {MAILS:,} participants through the test SMTP relay (STARTTLS, AUTH) at {RATE_PER_S:g}/s, "
+           f"{WORKERS} worker processes, counted at the relay",
+           f"{fast['total_s']:.1f} s (minimum {minimum:.1f} s, {100 * (fast['total_s'] / minimum - 1):+.1f}%), "
+           f"at most {fast['busiest']} in any second; {fast['received']:,} received by {fast['addresses']:,} "
+           f"addresses, {fast['twice']} twice",
+           f"sleep 1/{RATE_PER_S:g} s per process ({NAIVE_MAILS:,} mails): {naive['total_s']:.1f} s "
+           f"(minimum {naive_minimum:.1f} s), up to {naive['busiest']} in a second",
+           None)
