@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+
 from core import dashboard
+from core.inquiries import mail_counts
 from core.errors import ValidationError
 from core.input_checks import parse_id
 from web.db_session import session
@@ -44,7 +46,7 @@ def _query():
 
 
 @bp.get("/")
-@login_required("municipality", "operator")
+@login_required("municipality", "operator", "police")
 def index():
     db = session()
     user = current_user()
@@ -61,12 +63,12 @@ def index():
         municipalities=dashboard.municipalities(db), own_only=user.role == "municipality",
         areas=dashboard.postcode_areas(db, hood.municipality_id), kinds=KIND_LABELS,
         results={**RESULT_LABELS, "still active": "Still active"},
-        map=map_settings(),
+        map=map_settings(), mail=mail_counts(db),
     ), 400 if error else 200
 
 
 @bp.get("/export.csv")
-@login_required("municipality", "operator")
+@login_required("municipality", "operator", "police")
 def export():
     try:
         hood, period = _query()

@@ -89,6 +89,9 @@ def test_police_inquiry_reply_with_photo_and_update(app, relay, work):
     assert sorted(m.rcpt_tos[0] for m in updates) == ["p1@example.nl", "p2@example.nl"]
     assert all("De verdachte is aangehouden." in parsed(m).get_body(("plain",)).get_content() for m in updates)
 
+    dash = client.get("/dashboard/").get_data(as_text=True)
+    assert "1 buurtonderzoeken verstuurd" in dash and "1 nuttige reacties" in dash
+
     late = public.post(path, data={"csrf_token": csrf_token(public, path), "story": "Nog iets"})
     assert late.status_code == 409 and 'id="reply-closed"' in late.get_data(as_text=True)
 
