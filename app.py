@@ -23,10 +23,11 @@ def create_app(test_config=None):
     input_guard.init_app(app)  # before any route: it replaces the <int:> converter
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from web import db_session
+    from web import db_session, security_headers
     db_session.init_app(app)
     from web import probes
     probes.init_app(app)
+    security_headers.init_app(app)
     from api import bp as api_bp
     app.register_blueprint(api_bp)
     import admin

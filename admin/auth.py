@@ -1,10 +1,12 @@
 """Signing in and out, who is signed in, and the role check every web view goes through.
 
-The signed-in user lives in Flask's signed session cookie as an id plus a fingerprint of the
-password hash, so changing a password or deactivating an account ends its other sessions.
+The signed-in user lives in Flask's signed session cookie as an id, a fingerprint of the password
+hash (changing a password or deactivating an account ends its other sessions) and a session id
+that Redis must still know (signing out ends the session even for a copied cookie).
 """
 import functools
 import hashlib
+import secrets
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
@@ -23,6 +25,17 @@ def _fingerprint(user):
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
+def _session_key(sid):
+    return f"{runtime().config['QUEUE_PREFIX']}:web-session:{sid}"
+
+
+def _session_alive(sid, user_id):
+    """The cookie is signed, so it stays valid after sign-out unless the server forgets its session id."""
+    if not sid:
+        return False
+    return runtime().redis.get(_session_key(sid)) == str(user_id).encode()
+
+
 def current_user():
     """The signed-in, active User of this request, or None."""
     if "current_user" not in g:
@@ -30,7 +43,8 @@ def current_user():
         user_id = session.get("user_id")
         if user_id is not None:
             found = db_session().get(User, user_id)
-            if found is not None and found.active and session.get("pw") == _fingerprint(found):
+            if (found is not None and found.active and session.get("pw") == _fingerprint(found)
+                    and _session_alive(session.get("sid"), user_id)):
                 user = found
         g.current_user = user
     return g.current_user
@@ -104,6 +118,8 @@ def login():
     session.permanent = True
     session["user_id"] = user.id
     session["pw"] = _fingerprint(user)
+    session["sid"] = secrets.token_urlsafe(24)
+    runtime().redis.set(_session_key(session["sid"]), user.id, ex=current_app.config["SESSION_LIFETIME_S"])
     audit.record(db, f"user:{user.email}", "login", "user", user.id)
     db.commit()
     return redirect(_safe_next(request.form.get("next")))
@@ -116,6 +132,8 @@ def logout():
         db = db_session()
         audit.record(db, f"user:{user.email}", "logout", "user", user.id)
         db.commit()
+    if session.get("sid"):
+        runtime().redis.delete(_session_key(session["sid"]))
     session.clear()
     g.pop("current_user", None)
     flash("You are signed out.", "info")

@@ -68,3 +68,15 @@ def test_behind_a_trusted_proxy_the_limits_see_the_real_client(config):
     statuses = [_guess_from(client, f"guess{n}@example.org", "203.0.113.7").status_code for n in range(4)]
     assert statuses == [401, 401, 401, 429]
     assert _guess_from(client, "other@example.org", "203.0.113.8").status_code == 401
+
+
+def test_a_cookie_copied_before_sign_out_is_worthless_afterwards(app, client):
+    """Signing out ends the session on the server: replaying the old signed cookie asks to sign in."""
+    from tests.integration.admin_web import login, post
+    email = make_user(app, "admin")
+    login(client, email)
+    stolen = client.get_cookie("session").value
+    assert post(client, "/logout").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/").status_code == 302
