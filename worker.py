@@ -121,7 +121,7 @@ def main(argv=None):
         for loop in (sweeper_loop, scheduler_loop):
             threading.Thread(target=loop, args=(rt, stop, outage), daemon=True, name=loop.__name__).start()
         # Rings of launched actions' ledgers beyond the first, beside the sends of the rings before.
-        threading.Thread(target=ledger_rings.work, args=(rt, stop), daemon=True, name="ledger-rings").start()
+        threading.Thread(target=ledger_rings.work, args=(rt, stop, outage), daemon=True, name="ledger-rings").start()
     try:
         run_worker(rt, args.burst, stop, outage)
     finally:

@@ -138,8 +138,10 @@ def unfinished(session):
                                                              Action.ledger_done_at.is_(None)))))
 
 
-def work(rt, stop, wait_s=2.0):
-    """A worker's ledger writer: rings of launched actions, and of any whose writer stopped half-way."""
+def work(rt, stop, outage=None, wait_s=2.0):
+    """A worker's ledger writer: rings of launched actions, and of any whose writer stopped half-way.
+
+    A Redis outage is reported to `outage` (the worker's one log line per outage) and waited out."""
     while not stop.is_set():
         try:
             popped = rt.redis.blpop([queue_key(rt)], timeout=wait_s)
@@ -155,8 +157,11 @@ def work(rt, stop, wait_s=2.0):
                         extend(rt, action_id, lambda: rt.redis.expire(lease, WRITER_LEASE_S))
                     finally:
                         rt.redis.delete(lease)
-        except RedisError:
-            log.warning("ledger writer: Redis unavailable, trying again")
+        except RedisError as exc:
+            if outage is not None:
+                outage.went_down(exc)
+            else:
+                log.warning("ledger writer: Redis unavailable, trying again")
             stop.wait(wait_s)
         except Exception:  # the writer must outlive one bad action; the next round resumes it
             log.exception("ledger writer round failed")

@@ -163,7 +163,7 @@ def test_the_workers_ledger_writer_finds_unfinished_actions_by_itself(app, clien
     action = client.post("/api/actions", json=factories.launch_body(room, operators[0], 3000), headers=auth).json
     rt = app.extensions["uitkijk"]
     stop = threading.Event()
-    writer = threading.Thread(target=ledger_rings.work, args=(rt, stop, 0.1))
+    writer = threading.Thread(target=ledger_rings.work, args=(rt, stop), kwargs={"wait_s": 0.1})
     writer.start()
     try:
         for _ in range(300):
