@@ -14,7 +14,6 @@ import math
 
 from redis.exceptions import RedisError
 from sqlalchemy import and_, select, update
-from sqlalchemy.exc import OperationalError
 
 from . import ledger
 from .jobs import enqueue_batches
@@ -106,12 +105,7 @@ def extend(rt, action_id, after_ring=None):
                 # Nobody is alerted about an ended action; its ledger stays as far as it got.
                 action.ledger_done_at = utcnow()
                 return written
-            try:
-                due = write_ring(rt, session, action)
-            except OperationalError:
-                if rt.db.dialect != "sqlite":
-                    raise
-                due = None  # SQLite refuses a writer whose snapshot another writer made stale
+            due = write_ring(rt, session, action)
             if due is None:
                 session.rollback()
                 continue
