@@ -99,3 +99,25 @@ def test_env_secrets_cannot_name_other_variables(name):
     with pytest.raises(secrets.SecretUnavailable):
         secrets.reveal({}, {"env": name}, environ={name: "leaked"})
     assert secrets.reveal({}, {"env": "UITKIJK_TRUNK_AMI"}, environ={"UITKIJK_TRUNK_AMI": "ok"}) == "ok"
+
+
+def test_flask_rotate_trunk_secrets_re_encrypts_with_the_newest_key(config):
+    """After `flask rotate-trunk-secrets` the trunk and softphone secrets read with the new key alone."""
+    from app import create_app
+    from core.configuration import trunk_secret
+    from core.models import Operator, Trunk
+    from tests.integration.test_asterisk_trunks import add_operator, add_trunk, room
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    app = create_app({**config, "TRUNK_SECRET_KEY": old})
+    rt = app.extensions["uitkijk"]
+    room_id = room(rt)
+    add_trunk(rt, "weesp", room_id)
+    add_operator(rt, "Anna", "PJSIP/anna", room_id, sip_password="anna-softphone-1")
+    rt.config["TRUNK_SECRET_KEY"] = app.config["TRUNK_SECRET_KEY"] = f"{new},{old}"
+    result = app.test_cli_runner().invoke(args=["rotate-trunk-secrets"])
+    assert result.exit_code == 0 and "3 secret(s)" in result.output, result.output
+    only_new = {**config, "TRUNK_SECRET_KEY": new}
+    with rt.db.session() as session:
+        trunk = session.query(Trunk).one()
+        assert trunk_secret(trunk, "ami_secret", only_new) == "ami-secret-for-tests"
+        assert secrets.reveal(only_new, session.query(Operator).filter_by(name="Anna").one().sip_secret) == "anna-softphone-1"
