@@ -33,9 +33,10 @@ class Outage:
         self.log.warning("%s unavailable (%s); retrying until it is back", self.what, exc.__class__.__name__)
 
     def came_back(self):
-        """Note a success; logs only the first after an outage."""
+        """Note a success; logs only the first after an outage. A success within first_wait_s of the failure
+        is a command that was already under way as the dependency went: the outage is not over yet."""
         with self._lock:
-            if self._since is None:
+            if self._since is None or time.monotonic() - self._since < self.first_wait_s:
                 return
             lasted, self._since = time.monotonic() - self._since, None
         self.log.warning("%s is back after %.1f s", self.what, lasted)

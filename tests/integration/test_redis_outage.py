@@ -30,7 +30,7 @@ def outage_rt(config, redis_server):
 def start_worker(rt, tmp_path, name="worker"):
     environment = {key: rt.config[key] for key in ("DATABASE_URL", "REDIS_URL", "QUEUE_PREFIX", "SECRET_KEY",
                                                    "PROMPT_DIR")}
-    environment.update(SWEEP_INTERVAL_S=0.5, REQUEUE_AFTER_S=30, MODE="test")
+    environment.update(SWEEP_INTERVAL_S=0.5, REQUEUE_AFTER_S=30, MODE="test", WORKER_PROBE_PORT=0)
     return ProjectProcess(["worker.py"], environment, tmp_path / f"{name}.log").start()
 
 
