@@ -1,7 +1,6 @@
-"""Private Redis and PostgreSQL servers on free loopback ports, for tests that stop and restart them.
+"""A private Redis server on a free loopback port, and the project's processes, for tests that kill them.
 
-The shared servers (6379, 5432) serve every test at once; a test that kills its Redis or restarts its
-PostgreSQL gets one of its own from these.
+The shared Redis (6379) serves every test at once; a test that kills its Redis gets one of its own here.
 """
 import os
 import shutil
@@ -9,8 +8,6 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
 def free_port():
@@ -66,49 +63,6 @@ class RedisServer:
 
     def restart(self):
         self.kill()
-        return self.start()
-
-
-class PostgresCluster:
-    """A PostgreSQL 15 cluster of its own (initdb, pg_ctl), trust on loopback, that a test may restart."""
-
-    def __init__(self, workdir):
-        self.datadir = Path(workdir) / "pgdata"
-        self.port = free_port()
-
-    @staticmethod
-    def available():
-        return (PG_BIN / "initdb").exists()
-
-    def url(self, database="postgres"):
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
-
-    def _run(self, *args):
-        # PostgreSQL refuses to run as root; the cluster belongs to the postgres account then.
-        command = [str(PG_BIN / args[0]), *args[1:]]
-        if os.geteuid() == 0:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def init(self):
-        self.datadir.parent.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            shutil.chown(self.datadir.parent, "postgres")
-        self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        return self
-
-    def start(self):
-        self._run("pg_ctl", "-D", str(self.datadir), "-w", "-l", str(self.datadir.parent / "pg.log"), "-o",
-                  f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off",
-                  "start")
-        return self
-
-    def stop(self, mode="immediate"):
-        """`immediate` drops every connection at once, as a crash would."""
-        self._run("pg_ctl", "-D", str(self.datadir), "-w", "-m", mode, "stop")
-
-    def restart(self):
-        self.stop()
         return self.start()
 
 
