@@ -13,7 +13,7 @@ from .metrics import SENDS
 from .models import Action, Delivery, utcnow
 from .numbers import mask
 from .publication import page_urls
-from .transports import PermanentFailure, TransientFailure, transport_for
+from .transports import Attempt, PermanentFailure, TransientFailure, transport_for
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +85,10 @@ def send_deliveries(delivery_ids):
 
 def send_one(rt, session, delivery, text):
     """Send one claimed delivery through its channel's transport and record the result in the ledger."""
-    transport = transport_for(rt, session, delivery)
+    transport = rt.transports[delivery.channel]
     try:
-        result = transport.send(session, delivery, text)
+        transport = transport_for(rt, session, delivery)
+        result = _send(session, transport, delivery, text)
     except PermanentFailure as exc:
         SENDS.labels(delivery.channel, "failed").inc()
         ledger.transition(session, delivery.id, "failed", error=f"{exc.code}: {exc.reason}"[:200],
@@ -106,6 +107,18 @@ def send_one(rt, session, delivery, text):
         ledger.transition(session, delivery.id, result.state, provider_ref=result.provider_ref,
                           transport=transport.name, error=None)
         after_reached(rt, session, delivery)
+
+
+def _send(session, transport, delivery, text):
+    """One send in this unit of work; a two-phase transport's attempt is committed before it is placed."""
+    record = getattr(transport, "record_attempt", None)
+    if record is None:
+        return transport.send(session, delivery, text)
+    attempt = record(session, delivery, text)
+    if not isinstance(attempt, Attempt):
+        return attempt  # nothing to place any more
+    session.commit()  # the provider's callbacks may overtake this worker: they must find the attempt
+    return transport.place_attempt(session, delivery, attempt)
 
 
 def retry_or_fail(rt, session, delivery, reason, retry_after):

@@ -1,7 +1,15 @@
 """Transports reach a participant on one channel. Console transports write to the outbox table.
 
-A transport's `send` runs inside the ledger transaction of the delivery it sends, so a console
-send and the delivery's new state commit together: exactly once.
+A transport never commits: the caller (core.jobs) owns the unit of work. A transport's `send`
+runs inside the ledger transaction of the delivery it sends, so a console send and the
+delivery's new state commit together: exactly once.
+
+A transport whose provider may answer before the request returns (a call's status callbacks)
+is two-phase instead: `record_attempt(session, delivery, text)` names the attempt in the
+ledger and returns an `Attempt` (or the `SendResult` to record when there is nothing to send
+any more); the caller commits, then `place_attempt(session, delivery, attempt)` asks the
+provider. A callback that overtakes the worker thus finds its attempt, and a unit of work that
+fails before the commit leaves nothing behind.
 """
 import importlib
 import logging
@@ -18,6 +26,14 @@ class SendResult:
     provider_ref: str | None
     # "sent" when the provider took it; "sending" when the outcome arrives later (calls in progress).
     state: str = "sent"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """An attempt a two-phase transport recorded; the caller commits it before it is placed."""
+
+    ref: str
+    prompt: str | None = None
 
 
 class PermanentFailure(Exception):
@@ -98,10 +114,12 @@ def _factory(spec):
 
 
 def transport_for(rt, session, delivery):
-    """The transport that sends `delivery`: its channel's, or the one a router picks for it."""
+    """The transport that sends `delivery`: its channel's, or the one its routers pick for it (a
+    control room's back-end, then the account it calls through)."""
     transport = rt.transports[delivery.channel]
-    route = getattr(transport, "route", None)
-    return route(session, delivery) if route else transport
+    while (route := getattr(transport, "route", None)) is not None:
+        transport = route(session, delivery)
+    return transport
 
 
 def build_transports(config):

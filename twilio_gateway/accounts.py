@@ -137,9 +137,13 @@ class PerAccountTransport:
             log.warning("%s: TWILIO_ACCOUNT_SID is not set, only control rooms with a Twilio trunk "
                         "(their own or a shared one) can send", name)
 
+    def for_action(self, session, action_id):
+        """The transport of the account the action sends through."""
+        return self._transport(self.accounts.for_action(session, action_id))
+
     def send(self, session, delivery, text):
         """Send one ledger delivery through the account of its action."""
-        return self._transport(self.accounts.for_action(session, delivery.action_id)).send(session, delivery, text)
+        return self.for_action(session, delivery.action_id).send(session, delivery, text)
 
     def send_direct(self, session, to_e164, text, **options):
         """Send outside any action (a confirmation code) through the shared trunk or the configured account."""

@@ -21,7 +21,7 @@ from core.config import default, effective
 from core.messages import language_of
 from core.models import Delivery, Participant
 from core.numbers import is_e164, mask
-from core.transports import PermanentFailure, SendResult
+from core.transports import Attempt, PermanentFailure, SendResult
 from twilio_gateway.accounts import PerAccountTransport, TwilioAccounts
 from twilio_gateway.callbacks import CALL_STATUS, VOICE_ALERT, callback_url, checked_public_base_url
 from core.pacing import Pacer, SendSchedule
@@ -36,7 +36,8 @@ MAX_CALL_S = 600
 
 
 class TwilioVoiceTransport:
-    """``send``/``send_direct`` for the voice channel through one account; outcomes arrive as status callbacks."""
+    """A two-phase transport (core.transports): ``record_attempt`` then ``place_attempt``, and
+    ``send_direct``, for the voice channel through one account; outcomes arrive as status callbacks."""
 
     in_database = False
     name = "twilio-voice"
@@ -57,8 +58,12 @@ class TwilioVoiceTransport:
         # Twilio counts calls per second per account, whichever number they come from.
         self.pacer = Pacer(schedule, f"calls:{account_sid}", calls_per_s, max_pacing_wait_s)
 
-    def send(self, session, delivery, text):
-        """Place the call of one delivery; the ledger learns its outcome from the status callbacks."""
+    def record_attempt(self, session, delivery, text):
+        """In the caller's unit of work: name this call's attempt in the ledger (core.alert_calls.dialling).
+
+        Returns the attempt to place once the caller has committed it (its status callbacks may
+        overtake this worker and must find it), or the SendResult to record when there is nothing to
+        call any more (the action ended, or the delivery was taken back meanwhile)."""
         attempt = f"tw{uuid.uuid4().hex}"
         prompt = None
         if self.audio is not None and delivery.purpose != "alert":  # the alert was rendered at launch
@@ -67,17 +72,19 @@ class TwilioVoiceTransport:
         self.pacer.wait()
         verdict = alert_calls.dialling(session, delivery.id, delivery.claim_token, attempt, prompt=prompt)
         if verdict != "call":
-            # Cancelled (the action ended) or taken back meanwhile: leave the ledger as it now is.
             return SendResult(session.scalar(select(Delivery.provider_ref).where(Delivery.id == delivery.id)),
                               state="sending")
-        session.commit()  # callbacks may arrive before this worker is done: they must find the attempt
+        return Attempt(attempt, prompt)
+
+    def place_attempt(self, session, delivery, attempt):
+        """Ask Twilio for the call of a committed attempt; the ledger learns its outcome from the callbacks."""
         sid = self._create(delivery.to_e164,
-                           url=callback_url(self.public_base_url, VOICE_ALERT, delivery=delivery.id, call=attempt),
+                           url=callback_url(self.public_base_url, VOICE_ALERT, delivery=delivery.id, call=attempt.ref),
                            status_callback=callback_url(self.public_base_url, CALL_STATUS,
-                                                        delivery=delivery.id, call=attempt))
+                                                        delivery=delivery.id, call=attempt.ref))
         row = session.get(Delivery, delivery.id)  # this session's copy (``delivery`` is the claim's)
         row.detail = {**(row.detail or {}), "call_sid": sid}
-        return SendResult(provider_ref=attempt, state="sending")
+        return SendResult(provider_ref=attempt.ref, state="sending")
 
     def send_direct(self, session, to_e164, text, language="nl"):
         """Call a number and speak ``text`` twice (a confirmation code); returns the CallSid."""
@@ -145,6 +152,10 @@ class TwilioVoiceTransports(PerAccountTransport):
     def __init__(self, name, accounts, build, audio):
         super().__init__(name, accounts, build)
         self.audio = audio
+
+    def route(self, session, delivery):
+        """The transport of the account this delivery's action calls through (core.jobs asks first)."""
+        return self.for_action(session, delivery.action_id)
 
     def prepare_action(self, session, action):
         self.audio.prepare_action(session, action)

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from bridge.leases import OperatorLeases
-from core import runtime
+from core import ledger, runtime
 from core.actions import ActionService
 from core.models import Action, InboundCall, Operator, Tip
+from core.transports import transport_for
 
 from twilio_flows import LANDLINE, LANDLINE_E164, deliveries, launch
 
@@ -48,6 +49,29 @@ def test_alert_call_is_placed_through_calls_api(twilio_app, work):
     assert (delivery.channel, delivery.state, delivery.transport) == ("voice", "sending", "twilio-voice")
     assert delivery.provider_ref.startswith("tw") and delivery.detail["call"] == delivery.provider_ref
     assert re.fullmatch(r"CA[0-9a-f]{32}", delivery.detail["call_sid"])
+
+
+class _Failed(Exception):
+    pass
+
+
+def test_twilio_call_commits_nothing_of_a_failed_unit_of_work(twilio_app):
+    """The transport records and places a call but commits nothing: when the caller's unit of work
+    fails afterwards, the ledger holds neither the attempt nor the CallSid (core.transports' contract)."""
+    rt = runtime.get()
+    ids = launch(rt, ((LANDLINE, 400),))
+    [queued] = deliveries(rt, ids["action"])
+    with rt.db.session() as session:
+        [(delivery, language, action, free_number)] = ledger.claim(session, [queued.id])
+    with pytest.raises(_Failed), rt.db.session() as session:
+        transport = transport_for(rt, session, delivery)
+        attempt = transport.record_attempt(session, delivery, "Uitkijk: test")
+        result = transport.place_attempt(session, delivery, attempt)
+        assert (result.provider_ref, result.state) == (attempt.ref, "sending")
+        raise _Failed
+    [after] = deliveries(rt, ids["action"])
+    assert after.provider_ref != attempt.ref
+    assert "call_sid" not in (after.detail or {}) and (after.detail or {}).get("call") != attempt.ref
 
 
 def test_answered_call_fills_the_ledger_once(twilio_app, twilio_post, work):
