@@ -1,9 +1,10 @@
 """Engine and session factory for the configured database (SQLite by default, PostgreSQL by URL)."""
 from contextlib import contextmanager
-from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.orm import sessionmaker
+
+from .private_files import private_file
 
 
 def normalise_url(url):
@@ -18,7 +19,9 @@ def normalise_url(url):
 def make_engine(url):
     url = normalise_url(url)
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        # The whole register is in this file: 0600 before SQLite opens it (its WAL and shared-memory
+        # files take the database file's mode).
+        private_file(url[len("sqlite:///"):].split("?", 1)[0])
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 

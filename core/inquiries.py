@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import and_, func, select
 
-from . import audit
+from . import audit, private_files
 from .errors import Conflict, NotFound, ValidationError
 from .mail_links import MailLinks
 from .mail_recipients import select_mail_recipients, validate_mail_area
@@ -271,10 +271,8 @@ def export_csv(session, inquiry, actor):
 
 def store_photo(config, stem, clean):
     """Write a cleaned photo (a bare JPEG) under MAIL_PHOTO_DIR with an unguessable name; returns the file name."""
-    directory = Path(config["MAIL_PHOTO_DIR"])
-    directory.mkdir(parents=True, exist_ok=True)
     name = f"{stem}-{secrets.token_hex(8)}.jpg"
-    (directory / name).write_bytes(clean.data)
+    private_files.write_atomically(Path(config["MAIL_PHOTO_DIR"]) / name, clean.data)
     return name
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from core.health import serve_probes, standard_checks
 from core.metrics import FASTAGI_CALLS, FASTAGI_DECISION
 from core.numbers import mask
+from core.private_files import private_dir
 
 from .agi_channel import AgiProtocolError, Environment, SocketAGI
 from .agi_runner import AgiCall, CallServices
@@ -215,6 +216,14 @@ def server_limits(config):
             "allowed_peers": [p for p in config["AGI_ALLOWED_PEERS"].split(",") if p.strip()]}
 
 
+def recording_dir(config):
+    """Where Asterisk records tips, as it sees it. On this host (no ASTERISK_RECORDINGS_DIR) the directory
+    is made private first, so no other user hears the callers."""
+    if config.get("ASTERISK_RECORDINGS_DIR"):
+        return config["ASTERISK_RECORDINGS_DIR"]
+    return str(private_dir(config["RECORDINGS_DIR"]))
+
+
 def build_services(config, on_decision=None):
     """Everything the calls share, from the project's configuration."""
     from bridge.leases import OperatorLeases
@@ -236,7 +245,7 @@ def build_services(config, on_decision=None):
         alert_ledger=AlertCallLedger(rt.db),
         leases=OperatorLeases(rt.redis, rt.config["QUEUE_PREFIX"], rt.config["OPERATOR_LEASE_S"]),
         region=rt.config["DEFAULT_REGION"],
-        recording_dir=rt.config.get("ASTERISK_RECORDINGS_DIR") or rt.config["RECORDINGS_DIR"],
+        recording_dir=recording_dir(rt.config),
         call_max_s=rt.config["CALL_MAX_S"],
         on_decision=on_decision,
     )

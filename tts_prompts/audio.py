@@ -13,6 +13,8 @@ from pydub import AudioSegment
 from pydub.exceptions import CouldntDecodeError
 from pydub.utils import mediainfo_json
 
+from core import private_files
+
 SAMPLE_RATE = 8000
 CHANNELS = 1
 SAMPLE_WIDTH = 2  # bytes: 16-bit signed linear
@@ -108,25 +110,8 @@ def write_wav(segment: AudioSegment, path: str | os.PathLike) -> Path:
 
 
 def write_atomically(path: str | os.PathLike, data: bytes) -> Path:
-    """Write to a temporary file beside `path`, then rename over it.
-
-    Readers (Asterisk, the HTTP server) see the old file or the complete new one, never
-    half of it; two writers racing on the same path each replace it with a whole file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
-            temp.flush()
-            os.fsync(temp.fileno())
-        os.chmod(temp_name, 0o644)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    return path
+    """Write a prompt atomically (see core.private_files), readable by Asterisk: 0644."""
+    return private_files.write_atomically(path, data, mode=0o644)
 
 
 def wav_duration_s(path: str | os.PathLike) -> float:

@@ -29,7 +29,7 @@ from rq import Retry
 from rq.job import Job
 from sqlalchemy import select, update
 
-from core import runtime
+from core import private_files, runtime
 from core.follow import recording_pending
 from core.models import Tip, utcnow
 from core.numbers import mask
@@ -114,7 +114,7 @@ def fetch_tip_recording(tip_id):
         except Refused as exc:
             log.error("tip %s: recording %s not kept: %s", tip_id, recording_sid, exc)
             return None
-        audio.write_atomically(target, data)
+        private_files.write_atomically(target, data)  # a caller's voice: 0600 in a 0700 directory
     with rt.db.session() as session:
         changed = session.execute(update(Tip).where(Tip.id == tip_id, Tip.recording == url)
                                   .values(recording=name).execution_options(synchronize_session=False)).rowcount

@@ -6,7 +6,9 @@ checks basic auth and serves a real WAV, or the errors Twilio gives.
 import base64
 import io
 import math
+import os
 import re
+import stat
 import struct
 import threading
 import wave
@@ -389,3 +391,15 @@ def test_sweeper_requeues_tips_whose_job_was_lost(rt, action_id, twilio_api, rec
     assert _recording(rt, lost) == f"tip-twilio-{RECORDING_SID}.wav"
     assert _recording(rt, on_disk) == "tip-1700000000.1-1700000010.wav"
     assert requeue_pending_recordings(rt) == 0  # the other one (404 so far) waits for its retry
+
+
+def test_a_fetched_recording_is_readable_by_the_service_alone(rt, action_id, twilio_api, recordings_dir):
+    """A caller's voice under the usual umask 022: the directory 0700 and the file 0600, not world-readable."""
+    old = os.umask(0o022)
+    try:
+        twilio_api.serve((200, WAV))
+        name = fetch_tip_recording(_tip(rt, action_id, twilio_api.recording_url()))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(recordings_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE((recordings_dir / name).stat().st_mode) == 0o600
