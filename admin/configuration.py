@@ -1,11 +1,12 @@
-"""Admin pages: trunks, prompts, operators and control rooms."""
+"""Admin pages: trunks, prompts, operators, control rooms and the sign-up limits' counters."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 
 from core import audit, configuration, secrets
 from core.errors import Conflict, NotFound, ValidationError
+from core.signup_limits import STAT_FIELDS, SignupLimits
 from tts_prompts import (LANGUAGES, InvalidRecording, PromptStore, SpeechEngineError, UnknownPrompt,
                          UnsupportedLanguage, all_prompts, get_engine)
-from web.db_session import session
+from web.db_session import runtime, session
 
 from .auth import audit_actor, login_required
 
@@ -250,3 +251,14 @@ def _get(getter, ident):
         return getter(session(), ident)
     except NotFound:
         abort(404)
+
+
+# Sign-up limits.
+
+@bp.get("/signup-limits")
+def signup_limits():
+    """What the public sign-up sent and what its limits refused, per day (core.signup_limits)."""
+    config = current_app.config
+    limits = SignupLimits(runtime().redis, config, config["SECRET_KEY"])
+    return render_template("config/signup_limits.html", days=limits.daily_counts(), fields=STAT_FIELDS,
+                           limits=limits, config=config)

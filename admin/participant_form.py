@@ -4,9 +4,12 @@ Coordinates are typed (or filled in by the map script), so the form works withou
 """
 import re
 
+from core.errors import ValidationError
 from core.participants import MAX_NUMBERS
 
 PHONE_SLOTS = MAX_NUMBERS
+# The public form shows fewer: the server reads exactly the slots the form has.
+SIGNUP_PHONE_SLOTS = 3
 
 _LABELS = {"home": "Home location", "work": "Work location", "email": "E-mail address", "name": "Name",
            "language": "Language", "quiet_hours": "Quiet hours", "external_ref": "Reference",
@@ -22,10 +25,16 @@ def _coordinate(text):
     return text.replace(",", ".") if re.fullmatch(r"-?\d+,\d+", text) else text
 
 
-def form_to_input(form, with_admin_fields=False):
-    """Registration input (the shape `core.participants.validate` takes) and the phone slot of each entry."""
+def form_to_input(form, with_admin_fields=False, phone_slots=PHONE_SLOTS):
+    """Registration input (the shape `core.participants.validate` takes) and the phone slot of each entry.
+
+    A number in a slot beyond `phone_slots` (one the form does not show) is refused, not read."""
+    extra = sorted(key for key in form
+                   if re.fullmatch(r"phone_\d{1,3}", key) and int(key[6:]) > phone_slots and _clean(form, key))
+    if extra:
+        raise ValidationError("phones", f"this form takes at most {phone_slots} numbers ({extra[0]} is one too many)")
     phones, slots = [], []
-    for slot in range(1, PHONE_SLOTS + 1):
+    for slot in range(1, phone_slots + 1):
         number = _clean(form, f"phone_{slot}")
         if number:
             phones.append({"number": number, "channel": _clean(form, f"channel_{slot}") or None})

@@ -58,9 +58,10 @@ def _edit_page(scope, participant, values, error=None, slots=(), status=200):
 
 
 def _save(scope, participant):
-    data, slots = form_to_input(request.form, with_admin_fields=True)
     db = db_session()
+    slots = ()
     try:
+        data, slots = form_to_input(request.form, with_admin_fields=True)
         saved = scope.save(data, _region(), participant)
         request_mail_confirmation(saved)
     except ValidationError as exc:

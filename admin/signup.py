@@ -9,12 +9,13 @@ from core.errors import ValidationError
 from core.mail_links import MAIL_KINDS
 from core.numbers import mask
 from core.signup import (CONFIRM_LINK_MAX_AGE_S, MANAGE_LINK_MAX_AGE_S, LinkInvalid, SignupService,
-                         make_link_token, municipality_choices, read_link_token, within_limit)
+                         make_link_token, municipality_choices, read_link_token)
+from core.signup_limits import SignupLimits
 from web.db_session import runtime
 from web.db_session import session as db_session
 
 from .mail_public import request_mail_confirmation
-from .participant_form import PHONE_SLOTS, error_label, form_to_input, participant_to_form
+from .participant_form import SIGNUP_PHONE_SLOTS, error_label, form_to_input, participant_to_form
 
 bp = Blueprint("signup", __name__)
 
@@ -23,9 +24,14 @@ OUTCOME_TEXT = {"confirmed": "Confirmed", "wrong": "That code is not right; try 
                 "locked": "Too many wrong codes; ask for a new one"}
 
 
+def _limits():
+    rt = runtime()
+    return SignupLimits(rt.redis, current_app.config, current_app.config["SECRET_KEY"])
+
+
 def _service():
-    return SignupService(db_session(), runtime().transports, current_app.config["SECRET_KEY"],
-                         current_app.config["DEFAULT_REGION"])
+    return SignupService(db_session(), runtime().transports, current_app.config["SECRET_KEY"], current_app.config,
+                         _limits())
 
 
 def _secret():
@@ -33,9 +39,8 @@ def _secret():
 
 
 def _allowed(kind):
-    rt = runtime()
-    key = f"{rt.config['QUEUE_PREFIX']}:{kind}:{request.remote_addr or '-'}"
-    return within_limit(rt.redis, key, current_app.config[f"{kind.upper()}_PER_HOUR"], 3600)
+    """Whether this client address may do one more `kind` ("signup", "resend", "link") this hour."""
+    return _limits().address_allows(kind, request.remote_addr)
 
 
 def _map_available():
@@ -59,7 +64,7 @@ def _gone(exc):
 def _signup_page(values, error=None, slots=(), status=200):
     return render_template("signup/start.html", values=values, error=error,
                            error_field=error_label(error.field, list(slots)) if error else None,
-                           municipalities=municipality_choices(db_session()), phone_slots=min(PHONE_SLOTS, 3),
+                           municipalities=municipality_choices(db_session()), phone_slots=SIGNUP_PHONE_SLOTS,
                            map_available=_map_available()), status
 
 
@@ -67,7 +72,10 @@ def _signup_page(values, error=None, slots=(), status=200):
 def start():
     if request.method == "GET":
         return _signup_page({})
-    data, slots = form_to_input(request.form)
+    try:
+        data, slots = form_to_input(request.form, phone_slots=SIGNUP_PHONE_SLOTS)
+    except ValidationError as exc:
+        return _signup_page(request.form, exc, (), 400)
     data["municipality"] = (request.form.get("municipality") or "").strip() or None
     if request.form.get("consent") != "on":
         return _signup_page(request.form, ValidationError("consent", "please agree to be alerted"), slots, 400)
@@ -76,7 +84,7 @@ def start():
                                                                   "try again in an hour"), slots, 429)
     db = db_session()
     try:
-        participant = _service().register(data)
+        participant, reasons = _service().register(data)
         request_mail_confirmation(participant)
     except ValidationError as exc:
         db.rollback()
@@ -84,6 +92,8 @@ def start():
     audit.record(db, "self-service", "signup", "participant", participant.id,
                  {"numbers": [mask(n.e164) for n in participant.numbers]})
     db.commit()
+    for reason in reasons:
+        flash(reason[:1].upper() + reason[1:] + ".", "error")
     return redirect(url_for("signup.confirm", token=make_link_token(_secret(), participant.id, "confirm")))
 
 
@@ -122,6 +132,9 @@ def resend(token):
     number = next((n for n in participant.numbers if n.id == number_id), None)
     if number is None:
         abort(404)
+    if not _allowed("resend"):
+        flash("Too many new codes asked for from this address; try again in an hour.", "error")
+        return redirect(url_for("signup.confirm", token=token)), 303
     db = db_session()
     try:
         _service().send_code(number)

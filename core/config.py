@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit, urlunsplit
@@ -60,8 +61,29 @@ def _int(value):
     return int(value)
 
 
+def _countries(value):
+    """'NL,BE,DE' (or a sequence) -> ("NL", "BE", "DE"): ISO 3166 codes of phone number regions."""
+    parts = value.split(",") if isinstance(value, str) else list(value)
+    codes = tuple(str(part).strip().upper() for part in parts if str(part).strip())
+    bad = [code for code in codes if len(code) != 2 or not code.isalpha()]
+    if bad or not codes:
+        raise ValueError(f"expected two-letter country codes, comma-separated (not {', '.join(bad) or 'nothing'})")
+    return codes
+
+
+def _hours(value):
+    """'08:00-21:00' (or a pair) -> (time(8), time(21)): a daily window in local time."""
+    if isinstance(value, str):
+        value = value.split("-")
+    start, end = (part if isinstance(part, time) else time.fromisoformat(str(part).strip()) for part in value)
+    if start == end:
+        raise ValueError("the window is empty")
+    return start, end
+
+
 PARSERS: dict[str, Callable[[Any], Any]] = {
-    "str": str, "int": _int, "float": float, "bool": _bool, "json": _json_object, "point": _point}
+    "str": str, "int": _int, "float": float, "bool": _bool, "json": _json_object, "point": _point,
+    "countries": _countries, "hours": _hours}
 
 
 @dataclass(frozen=True)
@@ -148,7 +170,17 @@ SCHEMA: tuple[Key, ...] = (
     _key("LOGIN_MAX_FAILURES_ADDRESS", 20, "failed logins per client address within LOGIN_WINDOW_S", minimum=1),
     _key("LOGIN_WINDOW_S", 900, "window of the login failure counts, in seconds", minimum=1),
     _key("SIGNUP_PER_HOUR", 10, "sign-ups per client address per hour", minimum=1),
-    _key("LINK_PER_HOUR", 5, "confirmation links per address per hour", minimum=1),
+    _key("LINK_PER_HOUR", 5, "self-service links asked for per client address per hour", minimum=1),
+    _key("RESEND_PER_HOUR", 10, "new sign-up codes asked for per client address per hour", minimum=1),
+    _key("SIGNUP_CODES_PER_NUMBER_PER_DAY", 3, "sign-up codes (SMS or call) one number gets per day, whatever "
+         "happens to its sign-ups", minimum=1),
+    _key("SIGNUP_CODES_PER_DAY", 5000, "sign-up codes the whole installation sends per day (stops pumping from "
+         "many addresses)", minimum=1),
+    _key("SIGNUP_COUNTRIES", ("NL", "BE", "DE"), "countries (ISO codes, comma-separated) whose numbers may sign "
+         "up", kind="countries"),
+    _key("SIGNUP_CALL_HOURS", (time(8), time(21)), "local hours in which a landline gets its sign-up code by call; "
+         "outside them, and in the participant's quiet hours, the call is refused (SMS codes always go)",
+         kind="hours"),
     _key("MAP_CENTRE", (52.3079, 5.0417), "where the maps open: 'lat,lon'", kind="point"),
     _key("MAP_TILE_URL", "", "tile server of the maps; empty: circles and points on a plain background"),
     _key("TRUNK_SECRET_KEY", "", "Fernet keys of trunk secrets, comma-separated, newest first; required outside "
@@ -290,7 +322,8 @@ def _show(value):
             netloc = f"{parts.username or ''}:********@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
             return urlunsplit(parts._replace(netloc=netloc))
     if isinstance(value, tuple):
-        return ",".join(str(part) for part in value)
+        return ("-" if all(isinstance(part, time) for part in value) else ",").join(
+            part.strftime("%H:%M") if isinstance(part, time) else str(part) for part in value)
     if isinstance(value, dict):
         return json.dumps(value)
     return str(value)

@@ -165,3 +165,17 @@ def work():
             ledger_rings.extend(rt, action_id)
         SimpleWorker(rt.queues.in_priority_order(), connection=rt.redis).work(burst=True, logging_level="ERROR")
     return run
+
+
+@pytest.fixture
+def signup_clock(monkeypatch):
+    """The sign-up's clock, at noon in Amsterdam (code calls ring only in daytime); `.set(datetime)`
+    moves it."""
+    import core.signup
+    from datetime import datetime
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+    clock = SimpleNamespace(now=datetime(2026, 3, 10, 12, 0, tzinfo=ZoneInfo("Europe/Amsterdam")))
+    clock.set = lambda when: setattr(clock, "now", when)
+    monkeypatch.setattr(core.signup, "local_now", lambda zone: clock.now)
+    return clock

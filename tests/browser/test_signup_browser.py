@@ -16,7 +16,7 @@ def code_sent_to(app, e164):
     return re.search(r"(\d(?:, )?){6}", body).group(0).replace(", ", "")
 
 
-def test_signup_with_typed_coordinates_and_confirmation(web_server, page):
+def test_signup_with_typed_coordinates_and_confirmation(web_server, page, signup_clock):
     """Sign-up with typed coordinates, an SMS code for the mobile and a spoken code for the landline."""
     page.goto(f"{web_server.url}/signup")
     page.fill("#phone_1", "06 1234 5678")

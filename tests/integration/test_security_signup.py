@@ -1,0 +1,207 @@
+"""Attacks on the public sign-up (issue 12, item 4 and the sign-up's Low items): pumping codes to
+foreign or many numbers, bombing one number, hidden form slots, night calls, undoing a staff
+deactivation, and racing the code attempts. Real Redis holds the limits; both databases."""
+import re
+import threading
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from core import runtime
+from core.models import NumberConfirmation, Participant, PhoneNumber, utcnow
+from core.signup import MAX_ATTEMPTS, SignupService
+from core.signup_limits import SignupLimits
+from tests.integration.admin_web import login, make_user, post
+from tests.integration.test_admin_signup import code_for, numbers, outbox, sign_up, signup_form
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+MOBILE_E164, LANDLINE_E164 = "+31612345678", "+31201234567"
+
+
+@pytest.fixture
+def limited(config, signup_clock):
+    """An app with small limits, so a test reaches them in a few requests."""
+    def make(**limits):
+        return create_app({**config, **limits})
+    return make
+
+
+def sent_to(app, e164):
+    return [body for _channel, to, body in outbox(app) if to == e164]
+
+
+def resend(client, confirm_url, number_id):
+    return post(client, confirm_url.rstrip("/") + "/resend", {"number_id": str(number_id)}, follow_redirects=True)
+
+
+def test_numbers_from_countries_not_allowed_get_no_code(limited):
+    """A US or (with SIGNUP_COUNTRIES=NL) a Belgian number is refused with the field named; nothing is sent."""
+    app = limited()
+    client = app.test_client()
+    response = post(client, "/signup", signup_form(phone_1="+12025550143", phone_2=""))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Phone number 1" in html and "NL, BE, DE" in html
+    belgian = "+32470123456"
+    sign_up(client, phone_1=belgian, phone_2="")  # allowed by default
+    assert len(sent_to(app, belgian)) == 1
+
+    dutch_only = limited(SIGNUP_COUNTRIES="NL")
+    client = dutch_only.test_client()
+    response = post(client, "/signup", signup_form(phone_1="+32470123457", phone_2=""))
+    assert response.status_code == 400 and "from BE" in response.get_data(as_text=True)
+    assert sent_to(dutch_only, "+32470123457") == []
+
+
+def test_the_server_reads_only_the_number_slots_the_form_shows(limited):
+    """The form has three number fields; a fourth smuggled into the POST is refused, not texted."""
+    app = limited()
+    client = app.test_client()
+    html = client.get("/signup").get_data(as_text=True)
+    assert sorted(set(re.findall(r'name="phone_(\d+)"', html))) == ["1", "2", "3"]
+    response = post(client, "/signup", signup_form(phone_3="0612345671", phone_4="0612345672"))
+    assert response.status_code == 400 and "phone_4" in response.get_data(as_text=True)
+    assert outbox(app) == []
+    with app.extensions["uitkijk"].db.session() as session:
+        assert session.scalars(select(PhoneNumber)).all() == []
+
+
+def test_resend_is_limited_per_address(limited):
+    """New codes asked for from one address stop at RESEND_PER_HOUR, whatever numbers they are for."""
+    app = limited(RESEND_PER_HOUR=2, SIGNUP_CODES_PER_NUMBER_PER_DAY=50)
+    client = app.test_client()
+    confirm_url = sign_up(client, phone_2="")
+    number_id = numbers(app)[MOBILE_E164]
+    for _ in range(2):
+        assert "on its way" in resend(client, confirm_url, number_id).get_data(as_text=True)
+    assert "Too many new codes" in resend(client, confirm_url, number_id).get_data(as_text=True)
+    assert len(sent_to(app, MOBILE_E164)) == 3
+
+
+def test_a_numbers_daily_limit_survives_the_release_of_a_stale_signup(limited):
+    """Three codes a day per number: letting a sign-up go stale and signing up again gives no fourth."""
+    app = limited(SIGNUP_CODES_PER_NUMBER_PER_DAY=3, RESEND_PER_HOUR=50)
+    client = app.test_client()
+    confirm_url = sign_up(client, phone_2="")
+    number_id = numbers(app)[MOBILE_E164]
+    resend(client, confirm_url, number_id)
+    resend(client, confirm_url, number_id)
+    assert "no more codes" in resend(client, confirm_url, number_id).get_data(as_text=True)
+    with app.extensions["uitkijk"].db.session() as session:
+        for row in session.scalars(select(NumberConfirmation)):
+            row.expires_at = utcnow() - timedelta(seconds=1)
+    confirm_url = sign_up(client, phone_2="")  # the stale sign-up is released, the number signed up anew
+    assert "more codes can be sent to" in client.get(confirm_url).get_data(as_text=True)
+    assert len(sent_to(app, MOBILE_E164)) == 3
+
+
+def test_the_whole_installation_stops_at_its_daily_limit(limited):
+    """Pumping from many addresses at once: past SIGNUP_CODES_PER_DAY no code leaves, and the admins see it."""
+    app = limited(SIGNUP_CODES_PER_DAY=2)
+    client = app.test_client()
+    for n in range(3):
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + 1}"
+        confirm_url = sign_up(client, phone_1=f"061234567{n}", phone_2="")
+    assert "cannot be sent right now" in client.get(confirm_url).get_data(as_text=True)
+    assert len([m for m in outbox(app) if m[0] == "sms"]) == 2
+
+    admin = app.test_client()
+    login(admin, make_user(app, "admin"))
+    page = admin.get("/config/signup-limits").get_data(as_text=True)
+    today = re.search(r"<tbody><tr><td>[\d-]+</td>(.*?)</tr>", page).group(1)
+    assert 'data-field="sms">2<' in today and 'data-field="refused-global">1<' in today
+
+
+def test_only_admins_see_the_signup_counters(limited):
+    app = limited()
+    client = app.test_client()
+    login(client, make_user(app, "operator"))
+    assert client.get("/config/signup-limits").status_code == 403
+
+
+def test_the_manage_link_form_cannot_bomb_a_number(limited):
+    """The self-service link counts against the same daily limit: asking 10 times sends 3 SMS."""
+    app = limited(SIGNUP_CODES_PER_NUMBER_PER_DAY=3, LINK_PER_HOUR=50)
+    client = app.test_client()
+    confirm_url = sign_up(client, phone_2="")
+    post(client, confirm_url, {f"code_{numbers(app)[MOBILE_E164]}": code_for(app, MOBILE_E164)})
+    for _ in range(10):
+        response = post(client, "/signup/link", {"number": "0612345678"})
+        assert response.status_code == 200 and "If this mobile number is registered" in response.get_data(as_text=True)
+    assert len([b for b in sent_to(app, MOBILE_E164) if "/my/" in b]) == 2  # the sign-up code was the first
+
+
+@pytest.mark.parametrize("hour, quiet, called", [
+    (12, ("23:00", "07:00"), True),
+    (23, ("", ""), False),  # outside SIGNUP_CALL_HOURS, whatever the form says
+    (7, ("", ""), False),
+    (14, ("13:00", "15:00"), False),  # the participant's own quiet hours
+])
+def test_code_calls_ring_only_in_daytime_and_outside_quiet_hours(limited, signup_clock, hour, quiet, called):
+    """A landline's code call is refused at night and in the quiet hours the form gives, with a message
+    saying when to ask; the mobile's SMS code goes regardless."""
+    signup_clock.set(datetime(2026, 3, 10, hour, 30, tzinfo=AMSTERDAM))
+    app = limited()
+    client = app.test_client()
+    confirm_url = sign_up(client, quiet_start=quiet[0], quiet_end=quiet[1])
+    page = client.get(confirm_url).get_data(as_text=True)
+    assert len(sent_to(app, MOBILE_E164)) == 1
+    assert len(sent_to(app, LANDLINE_E164)) == (1 if called else 0)
+    assert ("code calls ring only" in page) is not called
+    if not called:
+        signup_clock.set(datetime(2026, 3, 10, 16, 0, tzinfo=AMSTERDAM))
+        assert "on its way" in resend(client, confirm_url, numbers(app)[LANDLINE_E164]).get_data(as_text=True)
+        assert len(sent_to(app, LANDLINE_E164)) == 1
+
+
+def test_a_confirm_link_cannot_undo_a_staff_deactivation(limited):
+    """Staff deactivate a participant; typing the second number's code (or posting the link again)
+    leaves them inactive."""
+    app = limited()
+    client = app.test_client()
+    confirm_url = sign_up(client)
+    ids = numbers(app)
+    post(client, confirm_url, {f"code_{ids[MOBILE_E164]}": code_for(app, MOBILE_E164)})
+    with app.extensions["uitkijk"].db.session() as session:
+        person_id = session.scalar(select(Participant.id))
+    staff = app.test_client()
+    login(staff, make_user(app, "admin"))
+    assert post(staff, f"/participants/{person_id}/active", {"active": "0"}).status_code == 302
+    post(client, confirm_url, {f"code_{ids[LANDLINE_E164]}": code_for(app, LANDLINE_E164)})
+    post(client, confirm_url, {})
+    with app.extensions["uitkijk"].db.session() as session:
+        person = session.get(Participant, person_id)
+        assert all(n.confirmed for n in person.numbers) and not person.active
+
+
+def test_parallel_guesses_are_counted_atomically(app, signup_clock):
+    """Forty wrong codes at once, each in its own session and connection: exactly MAX_ATTEMPTS are
+    checked, the rest find the code locked (SQLite and PostgreSQL, no lock by SELECT ... FOR UPDATE)."""
+    client = app.test_client()
+    sign_up(client, phone_2="")
+    number_id = numbers(app)[MOBILE_E164]
+    good = code_for(app, MOBILE_E164)
+    wrong = "000000" if good != "000000" else "111111"
+    rt = runtime.get()
+    limits = SignupLimits(rt.redis, app.config, app.config["SECRET_KEY"])
+    outcomes, barrier = [], threading.Barrier(40)
+
+    def guess():
+        barrier.wait()
+        with rt.db.session() as session:
+            service = SignupService(session, rt.transports, app.config["SECRET_KEY"], app.config, limits)
+            person = session.scalar(select(Participant).join(PhoneNumber).where(PhoneNumber.id == number_id))
+            outcomes.append(service.confirm(person, {number_id: wrong})[number_id])
+
+    threads = [threading.Thread(target=guess) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with rt.db.session() as session:
+        attempts = session.scalar(select(NumberConfirmation.attempts))
+    assert attempts == MAX_ATTEMPTS
+    assert outcomes.count("wrong") + outcomes.count("locked") == 40
+    assert outcomes.count("wrong") == MAX_ATTEMPTS - 1 and outcomes.count("locked") == 40 - MAX_ATTEMPTS + 1
