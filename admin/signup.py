@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from core import audit, mail_address
+from core.erasure import FileDirs
 from core.errors import ValidationError
 from core.mail_links import MAIL_KINDS
 from core.numbers import mask
@@ -209,7 +210,7 @@ def leave(token):
         return redirect(url_for("signup.manage", token=token))
     db = db_session()
     participant_id = participant.id
-    _service().leave(participant)
+    _service().leave(participant, FileDirs.from_config(current_app.config))
     audit.record(db, "self-service", "leave", "participant", participant_id)
     db.commit()
     return render_template("signup/left.html")

@@ -3,6 +3,7 @@ from flask import current_app, g, jsonify, request
 
 from core import audit
 from core.csv_import import import_csv
+from core.erasure import FileDirs
 from core.errors import ValidationError
 from core.participants import Registry, delete_participant, get_participant, participant_as_dict, validate
 from web.db_session import session
@@ -51,7 +52,7 @@ def show_participant(participant_id):
 @bp.delete("/participants/<int:participant_id>")
 def remove_participant(participant_id):
     db = session()
-    delete_participant(db, participant_id)
+    delete_participant(db, participant_id, FileDirs.from_config(current_app.config))
     audit.record(db, g.api_actor, "delete", "participant", participant_id)
     db.commit()
     return "", 204

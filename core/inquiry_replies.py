@@ -34,7 +34,8 @@ class ReplyService:
         """The inquiry and reply a link names; LinkRefused when the link is expired, forged or not an inquiry's."""
         delivery_id = MailLinks(self.config).read_reply(token)
         delivery = self.session.get(Delivery, delivery_id)
-        if delivery is None or delivery.inquiry_id is None or delivery.purpose != "inquiry":
+        if (delivery is None or delivery.inquiry_id is None or delivery.purpose != "inquiry"
+                or delivery.participant_id is None):  # None: the participant left, and their link with them
             raise LinkRefused("invalid")
         inquiry = self.session.get(Inquiry, delivery.inquiry_id)
         if inquiry.kind != "inquiry":

@@ -56,6 +56,8 @@ class Participant(Base):
     quiet_end: Mapped[time | None] = mapped_column(Time)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # Self-service links signed before this moment no longer open (revoked by staff or the participant).
+    links_revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     numbers: Mapped[list["PhoneNumber"]] = relationship(
         back_populates="participant", cascade="all, delete-orphan", order_by="PhoneNumber.id")
@@ -182,7 +184,8 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id"))
     inquiry_id: Mapped[int | None] = mapped_column(ForeignKey("inquiries.id"))
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    # None once the participant left (core.erasure): the row still counts in the action's figures.
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
     phone_number_id: Mapped[int | None] = mapped_column(ForeignKey("phone_numbers.id", ondelete="SET NULL"))
     to_e164: Mapped[str] = mapped_column(String(16))  # "" for a mail
     to_address: Mapped[str | None] = mapped_column(String(254))  # the e-mail address of a mail

@@ -2,8 +2,9 @@
 from dataclasses import dataclass, field
 from datetime import time
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
+from .erasure import FileDirs, erase_participant
 from .errors import NotFound, ValidationError
 from .geo import cell_of, check_point
 from .input_checks import check_text
@@ -237,14 +238,10 @@ def get_participant(session, participant_id):
     return participant
 
 
-def delete_participant(session, participant_id):
-    """Remove a participant and their personal data; delivery rows keep only ids and the number."""
-    participant = get_participant(session, participant_id)
-    session.execute(delete(ParticipantLocation).where(ParticipantLocation.participant_id == participant.id))
-    session.execute(delete(PhoneNumber).where(PhoneNumber.participant_id == participant.id))
-    participant.name = participant.email = participant.external_ref = None
-    participant.active = False
-    session.flush()
+def delete_participant(session, participant_id, dirs=FileDirs()):
+    """Erase a participant everywhere (core.erasure); the ledger keeps rows that name nobody."""
+    get_participant(session, participant_id)
+    erase_participant(session, participant_id, dirs)
 
 
 def participant_as_dict(participant, show_numbers=True):

@@ -22,6 +22,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 import phonenumbers
 from sqlalchemy import func, select, update
 
+from .erasure import FileDirs
 from .errors import ValidationError
 from .models import Municipality, NumberConfirmation, Participant, PhoneNumber, utcnow
 from .numbers import mask, parse_number
@@ -281,6 +282,6 @@ class SignupService:
         self.session.flush()
         return participant
 
-    def leave(self, participant):
-        """Remove the participant's personal data; the ledger keeps only ids."""
-        delete_participant(self.session, participant.id)
+    def leave(self, participant, dirs=FileDirs()):
+        """Erase the participant everywhere, their recordings and photos too (core.erasure)."""
+        delete_participant(self.session, participant.id, dirs)

@@ -54,8 +54,8 @@ def test_participant_create_get_delete(app, client, auth):
     assert [(p["number"], p["channel"]) for p in shown["phones"]] == [("+31612345678", "sms"), ("+31201234567", "voice")]
     assert client.post("/api/participants", json=body, headers=auth).status_code == 200
     assert client.delete(f"/api/participants/{pid}", headers=auth).status_code == 204
-    gone = client.get(f"/api/participants/{pid}", headers=auth).json
-    assert gone["phones"] == [] and gone["name"] is None and gone["active"] is False
+    assert client.get(f"/api/participants/{pid}", headers=auth).status_code == 404  # erased, not a tombstone
+    assert client.delete(f"/api/participants/{pid}", headers=auth).status_code == 404
     assert client.get("/api/participants/999999", headers=auth).status_code == 404
 
 
