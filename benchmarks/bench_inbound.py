@@ -45,7 +45,7 @@ from lab.asterisk import AsteriskLab, ensure_root
 from core import runtime
 from core.db import Database, make_engine
 from core.demo import TOWNS
-from core.inbound import ALERTED_STATES, CallerMatch, InboundDirectory, action_summary
+from core.caller_directory import ALERTED_STATES, CallerMatch, InboundDirectory, action_summary
 from core.models import Action, ControlRoom, Delivery, InboundCall, Operator, Participant, PhoneNumber, utcnow
 from ivr.call_engine import build_flows
 from ivr.fastagi import FastAgiServer, build_services

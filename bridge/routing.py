@@ -5,7 +5,7 @@
 3. the control room's general line.
 An operator marked away is skipped; a busy one is skipped when the call is dialled (see leases).
 """
-from core.inbound import RouteInfo
+from core.call_routes import RouteInfo
 
 
 def plan_route(route: RouteInfo, ring_s: int, control_room_ring_s: int) -> list[dict]:

@@ -79,7 +79,7 @@ class CallServices:
 
     flows: dict  # ivr.call_engine.build_flows
     prompts: object  # ivr.prompts.PromptFiles
-    call_log: object  # core.inbound.InboundCallLog
+    call_log: object  # core.call_records.InboundCallLog
     leases: object | None  # bridge.leases.OperatorLeases
     region: str = "NL"
     recording_dir: str = "/var/spool/asterisk/uitkijk-tips"  # as Asterisk sees it

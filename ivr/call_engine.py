@@ -77,7 +77,7 @@ class CallRecorder:
     call's facts in the ledger (attempt-checked), and tips."""
 
     def __init__(self, call_log, alert_ledger):
-        self.call_log = call_log  # core.inbound.InboundCallLog
+        self.call_log = call_log  # core.call_records.InboundCallLog
         self.alert_ledger = alert_ledger  # core.alert_calls.AlertCallLedger
 
     def started(self, state, end: CallEnd):

@@ -229,7 +229,8 @@ def build_services(config, on_decision=None):
     from bridge.leases import OperatorLeases
     from core import runtime
     from core.alert_calls import AlertCallLedger
-    from core.inbound import InboundCallLog, SnapshotDirectory
+    from core.call_records import InboundCallLog
+    from core.directory_snapshot import SnapshotDirectory
     from tts_prompts import PromptStore, get_engine
 
     from .prompts import PromptFiles

@@ -5,7 +5,8 @@ from flask import Response, current_app, request
 
 from bridge.leases import OperatorLeases
 from core.alert_calls import AlertCallLedger
-from core.inbound import InboundCallLog, InboundDirectory
+from core.call_records import InboundCallLog
+from core.caller_directory import InboundDirectory
 from core.numbers import mask, normalise_caller_id
 from ivr.call_engine import build_flows
 from ivr.settings import FlowSettings

@@ -19,7 +19,8 @@ from bridge.leases import OperatorLeases
 from core import runtime
 from core.actions import ActionService, parse_launch
 from core.alert_calls import AlertCallLedger
-from core.inbound import InboundCallLog, InboundDirectory
+from core.call_records import InboundCallLog
+from core.caller_directory import InboundDirectory
 from core.models import Delivery
 from core.transports import TRANSPORTS
 from ivr.agi_runner import CallServices
@@ -29,7 +30,6 @@ from ivr.prompts import PromptFiles
 from ivr.settings import FlowSettings
 from lab import factories
 from tests.call_scenarios import FLOW_SETTINGS as SCENARIO_SETTINGS
-from tests.conftest import runtime_close
 from tts_prompts import PromptStore, get_engine
 from tts_prompts.catalogue import LANGUAGES, prompt_ids
 from tts_prompts.store import PromptNotRendered
@@ -63,7 +63,7 @@ def voice_rt(config, asterisk_lab, monkeypatch):
         CALL_LEASE_S=30.0, MAX_ATTEMPTS=3)
     current = runtime.configure(config)
     yield current
-    runtime_close()
+    runtime.uninstall()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ from test_lab_calls import CONTROL_ROOM_DIAL
 
 from bridge.leases import OperatorLeases
 from core.alert_calls import AlertCallLedger
-from core.inbound import InboundCallLog, InboundDirectory
+from core.call_records import InboundCallLog
+from core.caller_directory import InboundDirectory
 from ivr.agi_runner import CallServices
 from ivr.call_engine import build_flows
 from ivr.fastagi import FastAgiServer

@@ -14,7 +14,8 @@ from sqlalchemy import select, update
 from bridge.leases import OperatorLeases
 from core.actions import ActionService, parse_launch
 from core.alert_calls import AlertCallLedger
-from core.inbound import InboundCallLog, InboundDirectory
+from core.call_records import InboundCallLog
+from core.caller_directory import InboundDirectory
 from core.models import ControlRoom, Delivery, InboundCall, Operator, Tip
 from ivr.agi_runner import CallServices
 from ivr.call_engine import build_flows

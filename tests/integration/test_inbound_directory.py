@@ -7,7 +7,9 @@ from sqlalchemy import select, update
 from core.actions import ActionService, parse_launch
 from core.alert_calls import AlertCallLedger
 from core.configuration import set_operator_available
-from core.inbound import RECENTLY_ENDED, InboundCallLog, InboundDirectory, SnapshotDirectory
+from core.call_records import InboundCallLog
+from core.caller_directory import RECENTLY_ENDED, InboundDirectory
+from core.directory_snapshot import SnapshotDirectory
 from core.models import Action, Delivery, InboundCall, Operator, Tip, utcnow
 from ivr.steps import Outcome
 from lab import factories

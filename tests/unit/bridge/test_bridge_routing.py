@@ -3,7 +3,7 @@ import pytest
 
 from bridge.asterisk import answered_by, dial_argument
 from bridge.routing import plan_route
-from core.inbound import OperatorRef, RouteInfo
+from core.call_routes import OperatorRef, RouteInfo
 from ivr.call_engine import dial_status
 from ivr.put_through import whisper_prompt
 

@@ -1,7 +1,8 @@
-"""A table-driven stand-in for core.inbound.InboundDirectory, for the flow tables."""
+"""A table-driven stand-in for core.caller_directory.InboundDirectory, for the flow tables."""
 from dataclasses import dataclass, field
 
-from core.inbound import ActionSummary, AlertCall, CallerMatch, OperatorRef, RouteInfo
+from core.call_routes import OperatorRef, RouteInfo
+from core.caller_directory import ActionSummary, AlertCall, CallerMatch
 
 BURGLARY = ActionSummary(id=1, code="4711", title="Inbraak Weesp", status="active", control_room_id=1,
                          alert_prompt="nl/alert1")

@@ -5,7 +5,7 @@ from fake_directory import BURGLARY, COLLEAGUE, GENERAL, HANDLER, MISSING, SECON
 from redis import Redis
 
 from bridge.leases import OperatorLeases
-from core.inbound import RouteInfo
+from core.call_routes import RouteInfo
 from ivr.agi_channel import SocketAGI
 from ivr.agi_runner import AgiCall, CallServices, caller_e164, script_name
 from ivr.call_engine import build_flows

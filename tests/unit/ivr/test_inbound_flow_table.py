@@ -4,7 +4,7 @@ import json
 import pytest
 from fake_directory import BURGLARY, ENDED, GENERAL, HANDLER, MISSING, COLLEAGUE, FakeDirectory
 
-from core.inbound import RouteInfo
+from core.call_routes import RouteInfo
 from ivr.inbound_flow import InboundFlow
 from ivr.settings import FlowSettings
 from ivr.steps import (Dial, DialResult, Digits, Gather, Hangup, Hungup, Record, Recorded, Say, SaveTip, Spoken,
