@@ -206,7 +206,7 @@ def outbox_command(limit):
 @with_appcontext
 def sweep_command():
     """Enqueue what the ledger holds but no queue does (after a Redis restart or a worker crash)."""
-    click.echo(f"{sweep()} deliveries re-enqueued")
+    click.echo(f"{sweep(_runtime())} deliveries re-enqueued")
 
 
 @click.command("asterisk-config")

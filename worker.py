@@ -55,7 +55,7 @@ def sweep_round(rt, outage):
     every_s = rt.config["SWEEP_INTERVAL_S"]
     lost_all = redis_is_new(rt)
     if lost_all or rt.redis.set(f"{rt.config['QUEUE_PREFIX']}:sweeper", "1", nx=True, px=max(100, int(every_s * 900))):
-        sweep(requeue_after_s=0 if lost_all else None)
+        sweep(rt, requeue_after_s=0 if lost_all else None)
         requeue_pending_recordings(rt)
         requeue_partner_deliveries(rt)
     outage.came_back()
@@ -111,7 +111,7 @@ def main(argv=None):
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    rt = runtime.get()
+    rt = runtime.configure()  # this process's runtime: its jobs get it from the registry
     outage = Outage("Redis", log)
     logging.getLogger("rq.worker").addFilter(RedisOutageFilter(outage))
     stop = threading.Event()

@@ -70,8 +70,7 @@ def bench_dispatcher(lab, url, log):
     finally:
         client.close()
         service.stop()
-        rt.close()
-        runtime._current = None
+        runtime.uninstall()
     log(f"  {answered} answered in the ledger; peak {counter.peak} concurrent (Asterisk's events)")
     return elapsed, setup, counter.peak
 

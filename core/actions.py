@@ -200,7 +200,7 @@ class ActionService:
 
     def dispatch(self, event):
         if event is not None:
-            self.runtime.publisher.dispatch([event.id])
+            self.runtime.publisher.dispatch(self.runtime, [event.id])
 
     def update_publication(self, session, action_id, actor, title=None, message=None, photos=(), area_name=None):
         """The operator changes a public action's text, photos or area name: the publication's Update."""

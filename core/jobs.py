@@ -57,9 +57,9 @@ def enqueue_sends(queue, batches, pipeline=None):
         pipe.execute()
 
 
-def send_deliveries(delivery_ids):
+@runtime.job
+def send_deliveries(rt, delivery_ids):
     """Send each queued, due delivery among delivery_ids through its channel's transport."""
-    rt = runtime.get()
     with rt.db.session() as session:
         claimed = ledger.claim(session, delivery_ids)
         pages = page_urls(session, {action.id for _, _, action, _ in claimed}, rt.config)
@@ -164,11 +164,10 @@ def after_reached(rt, session, delivery):
             enqueue_sends(rt.queues.for_action(action.time_critical), [[closing_id]])
 
 
-def sweep(requeue_after_s=None):
+def sweep(rt, requeue_after_s=None):
     """Re-enqueue what the ledger holds but no queue does: lost jobs, expired leases, due quiet-hour sends.
 
     requeue_after_s=0 takes every queued row (after a Redis restart that may have lost all jobs)."""
-    rt = runtime.get()
     if requeue_after_s is None:
         requeue_after_s = rt.config["REQUEUE_AFTER_S"]
     with rt.db.session() as session:

@@ -84,9 +84,9 @@ def mail_for(links, delivery, language, inquiry, sender, photo_dir):
     return OutgoingMail(delivery.to_address, sender.display_name, sender.address, content, delivery.id)
 
 
-def send_mails(delivery_ids):
+@runtime.job
+def send_mails(rt, delivery_ids):
     """Send each queued, due mail among delivery_ids through the mail transport, over one relay connection."""
-    rt = runtime.get()
     with rt.db.session() as session:
         claimed = claim_mails(session, delivery_ids)
     if not claimed:

@@ -34,7 +34,7 @@ class Publisher:
     def render(self, session, event):
         raise NotImplementedError
 
-    def dispatch(self, event_ids):
+    def dispatch(self, rt, event_ids):
         raise NotImplementedError
 
 

@@ -1,8 +1,13 @@
-"""The process-wide wiring (database, Redis, queues, transports) built from one configuration.
+"""The process-wide wiring (database, Redis, queues, transports) built from one configuration, and
+the registry that holds it: one runtime per process.
 
-Web app, worker, CLI and tests each configure it once; RQ jobs find it here because a job
-only receives ids.
+Each process's entry point (the web app, worker.py, the call service, the FastAGI server, a test's
+fixture) builds and installs its runtime once with `configure` and passes it on
+explicitly. RQ jobs receive only ids, so they are declared with `@job`: the function takes the
+runtime as its first argument and the registry hands it the one its worker process installed
+(`get`). Nothing builds a runtime behind a caller's back: `get` without one installed is an error.
 """
+import functools
 import logging
 import threading
 
@@ -14,7 +19,11 @@ from .keys import check_keys
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
-_current = None
+_installed = None
+
+
+class NoRuntime(RuntimeError):
+    """A job or service ran in a process whose entry point installed no runtime."""
 
 
 class Runtime:
@@ -42,19 +51,39 @@ class Runtime:
 
 
 def configure(config=None):
-    """Install a runtime for this process and return it."""
-    global _current
+    """Build a runtime from `config` (else the environment), install it for this process (closing the
+    one before) and return it."""
+    global _installed
+    rt = Runtime(load_config(config))
     with _lock:
-        if _current is not None:
-            _current.close()
-        _current = Runtime(load_config(config))
-        return _current
+        if _installed is not None:
+            _installed.close()
+        _installed = rt
+        return rt
 
 
 def get():
-    """The runtime of this process, built from the environment on first use (e.g. in a worker)."""
-    global _current
+    """The runtime this process installed; NoRuntime if its entry point installed none."""
     with _lock:
-        if _current is None:
-            _current = Runtime(load_config())
-        return _current
+        if _installed is None:
+            raise NoRuntime("no runtime installed: the process's entry point calls runtime.configure() first")
+        return _installed
+
+
+def uninstall():
+    """Close and remove this process's runtime (between configurations, e.g. in tests)."""
+    global _installed
+    with _lock:
+        if _installed is not None:
+            _installed.close()
+        _installed = None
+
+
+def job(function):
+    """An RQ job that works with the process's runtime: `function(rt, *ids)` is enqueued as `function(*ids)`
+    and, when it runs, gets the runtime its worker installed. `.with_runtime(rt, *ids)` runs it with another."""
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        return function(get(), *args, **kwargs)
+    run.with_runtime = function
+    return run

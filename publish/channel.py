@@ -4,7 +4,7 @@ import logging
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from core import publication, runtime
+from core import publication
 from core.models import PartnerDelivery
 
 from .cap import build_alert
@@ -28,9 +28,8 @@ class Publisher(publication.Publisher):
         event.cap_xml = serialise(alert)
         fan_out(session, event)
 
-    def dispatch(self, event_ids):
+    def dispatch(self, rt, event_ids):
         """After commit: enqueue the messages' partner deliveries (their rows stay queued if Redis is down)."""
-        rt = runtime.get()
         with rt.db.session() as session:
             ids = list(session.scalars(select(PartnerDelivery.id).where(
                 PartnerDelivery.event_id.in_(event_ids), PartnerDelivery.state == "queued")))

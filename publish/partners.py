@@ -65,9 +65,9 @@ def requeue_stale(rt, now=None):
     return ids
 
 
-def deliver(delivery_id):
+@runtime.job
+def deliver(rt, delivery_id):
     """Send one partner delivery (an RQ job); idempotent: a delivered or withdrawn row is left alone."""
-    rt = runtime.get()
     config = rt.config
     with rt.db.session() as session:
         row = session.get(PartnerDelivery, delivery_id, with_for_update=True)

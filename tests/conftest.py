@@ -76,15 +76,9 @@ def database_url(request, tmp_path):
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     yield _pg_url(name)
-    runtime_close()
+    runtime.uninstall()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-def runtime_close():
-    if runtime._current is not None:
-        runtime._current.close()
-        runtime._current = None
 
 
 @pytest.fixture
@@ -120,7 +114,7 @@ def rt(config):
     """The process runtime wired to this test's database and Redis."""
     current = runtime.configure(config)
     yield current
-    runtime_close()
+    runtime.uninstall()
 
 
 def app_for(config):
@@ -128,7 +122,7 @@ def app_for(config):
     from app import create_app
     application = create_app(config)
     yield application
-    runtime_close()
+    runtime.uninstall()
 
 
 @pytest.fixture

@@ -416,7 +416,7 @@ def main() -> None:
     from core import runtime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    rt = runtime.get()
+    rt = runtime.configure()
     services = TrunkServices(rt)
     serve_probes(rt.config["PROBE_HOST"], rt.config["CALL_SERVICE_PROBE_PORT"], services.checks(), "call service")
     stopping = threading.Event()

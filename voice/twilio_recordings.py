@@ -81,12 +81,12 @@ def requeue_pending_recordings(rt):
     return len(queued)
 
 
-def fetch_tip_recording(tip_id):
+@runtime.job
+def fetch_tip_recording(rt, tip_id):
     """RQ job: download the tip's Twilio recording and point the tip at the file.
 
     Returns the file name the tip points at, else None. Running it again changes nothing.
     """
-    rt = runtime.get()
     config = rt.config
     with rt.db.session() as session:
         tip = session.get(Tip, tip_id)

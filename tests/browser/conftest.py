@@ -8,8 +8,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
+from core import runtime
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
-from tests.conftest import require, runtime_close
+from tests.conftest import require
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +41,7 @@ def serve(config):
     yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app)
     server.shutdown()
     thread.join()
-    runtime_close()
+    runtime.uninstall()
 
 
 @pytest.fixture

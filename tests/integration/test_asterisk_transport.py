@@ -10,7 +10,6 @@ from core.actions import ActionService, parse_launch
 from core.jobs import send_one, sweep
 from core.models import Action, Delivery, utcnow
 from lab import factories
-from tests.conftest import runtime_close
 from voice.call_queue import CallQueue
 
 
@@ -19,7 +18,7 @@ def asterisk_rt(config):
     current = runtime.configure({**config, "VOICE_TRANSPORT": "asterisk", "TRUNK_NAME": "lab",
                                  "TRUNK_DIAL_TEMPLATE": "Local/{number}@lab-pstn"})
     yield current
-    runtime_close()
+    runtime.uninstall()
 
 
 def launch(rt, *numbers):
@@ -79,7 +78,7 @@ def test_a_call_that_only_waited_for_a_slot_is_sent_again_when_no_call_service_t
         assert alert_calls.dialling(session, dialled.id, dialled.claim_token, dialled.provider_ref) == "call"
         session.execute(update(Delivery).where(Delivery.action_id == action_id)
                         .values(claimed_at=utcnow() - timedelta(seconds=rt.config["DELIVERY_LEASE_S"] + 1)))
-    assert sweep() == 1
+    assert sweep(rt) == 1
     again, sent = voice_deliveries(rt, action_id)
     assert (again.state, again.error, sent.state) == ("queued", "lease expired", "sent")
     work()

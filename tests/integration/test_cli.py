@@ -3,8 +3,9 @@ import json
 
 from sqlalchemy import func, select
 
+from core import runtime
 from core.models import Participant
-from tests.conftest import app_for, runtime_close
+from tests.conftest import app_for
 
 
 def test_cli_participant_launch_end_and_outbox(app, work, tmp_path):
@@ -56,7 +57,7 @@ def test_flask_config_prints_each_key_its_source_and_masks_secrets(config, monke
     monkeypatch.setenv("UITKIJK_RING_S", "5")  # a typo of IVR_RING_S
     app = next(app_for({**config, "MAX_ATTEMPTS": 7}))
     result = app.test_cli_runner().invoke(args=["config"])
-    runtime_close()
+    runtime.uninstall()
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert any(line.startswith("AMI_SECRET") and "********  [environment UITKIJK_AMI_SECRET]" in line for line in lines)

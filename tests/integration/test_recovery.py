@@ -32,15 +32,15 @@ def test_sweeper_recovers_jobs_lost_with_redis(app, client, auth, work):
     work()
     with rt.db.session() as s:
         assert s.scalars(select(Delivery.state)).all() == ["queued"] * 3
-    assert sweep() == 0  # not yet: they were enqueued a moment ago
+    assert sweep(rt) == 0  # not yet: they were enqueued a moment ago
     age_everything(rt, 3600)
-    assert sweep() == 3
+    assert sweep(rt) == 3
     work()
     with rt.db.session() as s:
         assert s.scalars(select(Delivery.state)).all() == ["sent"] * 3
         assert len(s.scalars(select(OutboxMessage.id)).all()) == 3
     age_everything(rt, 3600)
-    assert sweep() == 0
+    assert sweep(rt) == 0
 
 
 def test_expired_lease_of_a_crashed_worker_is_taken_back(app, client, auth, work):
@@ -52,7 +52,7 @@ def test_expired_lease_of_a_crashed_worker_is_taken_back(app, client, auth, work
         ids = s.scalars(select(Delivery.id).where(Delivery.action_id == action["id"])).all()
         assert len(ledger.claim(s, ids)) == 1  # ...and then the worker is killed
     age_everything(rt, 3600)
-    assert sweep() == 1
+    assert sweep(rt) == 1
     work()
     with rt.db.session() as s:
         delivery = s.scalar(select(Delivery))
@@ -70,7 +70,7 @@ def test_lease_with_provider_reference_is_not_sent_again(app, client, auth, work
         ledger.claim(s, ids)
         ledger.record_provider_ref(s, ids[0], "SM123", "twilio-sms")
     age_everything(rt, 3600)
-    assert sweep() == 0
+    assert sweep(rt) == 0
     with rt.db.session() as s:
         assert s.scalar(select(Delivery.state)) == "sent"
 
@@ -88,7 +88,7 @@ def test_launch_survives_redis_being_down(app, client, auth, work, monkeypatch):
         monkeypatch.undo()
     assert response["status"] == "active"
     age_everything(rt, 3600)
-    assert sweep() == 2
+    assert sweep(rt) == 2
     work()
     with rt.db.session() as s:
         assert s.scalars(select(Delivery.state)).all() == ["sent", "sent"]

@@ -9,7 +9,7 @@ from core.actions import ActionService, parse_launch
 from core.models import Delivery, OutboxMessage
 from lab import factories
 from lab.servers import ProjectProcess, RedisServer
-from tests.conftest import require, runtime_close
+from tests.conftest import require
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def redis_server(tmp_path):
 def outage_rt(config, redis_server):
     config = {**config, "REDIS_URL": redis_server.url}
     yield runtime.configure(config)
-    runtime_close()
+    runtime.uninstall()
 
 
 def start_worker(rt, tmp_path, name="worker"):

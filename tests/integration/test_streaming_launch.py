@@ -116,7 +116,7 @@ def test_a_writer_that_crashes_is_resumed_where_it_stopped(app, client, auth, wo
     with rt.db.session() as s:
         assert ledger_rings.unfinished(s) == [action["id"]]
     work()
-    jobs.sweep()
+    jobs.sweep(rt)
     work()
     rows = ledger_rows(rt, action["id"])
     assert [p for p, *_ in rows] == expected_order(people, commuter)

@@ -5,7 +5,6 @@ from core import runtime
 from core.inquiries import InquiryService, check_draft
 from core.models import Delivery, MailPreference
 from mail.bounces import parse_dsn, process_bounce_mailbox
-from tests.conftest import runtime_close
 from tests.mail.mail_support import CIRCLE_FORM, mail_participant, police_sender, staff
 
 DSN = """From: MAILER-DAEMON@relay.example.nl
@@ -68,4 +67,4 @@ def test_hard_bounce_from_the_maildir_stops_the_address(config, tmp_path):
             assert pref.confirmed_address is None and pref.bounced_address == "p1@example.nl"
         assert len(mailbox.Maildir(tmp_path / "bounces")) == 0
     finally:
-        runtime_close()
+        runtime.uninstall()

@@ -17,8 +17,7 @@ from tests.mail.mail_support import (CIRCLE_FORM, mail_participant, municipality
 def mail_rt(mail_config):
     current = runtime.configure(mail_config)
     yield current
-    from tests.conftest import runtime_close
-    runtime_close()
+    runtime.uninstall()
 
 
 def _setup(session):

@@ -8,7 +8,6 @@ from sqlalchemy import update
 from core import runtime
 from core.models import Trunk
 from lab import factories
-from tests.conftest import runtime_close
 from twilio_gateway.accounts import TwilioAccounts, configured_account
 from twilio_gateway.signatures import SIGNATURE_HEADER, sign
 
@@ -42,7 +41,7 @@ def trunk_app(trunk_config):
 
     application = create_app(trunk_config)
     yield application
-    runtime_close()
+    runtime.uninstall()
 
 
 def other_room(rt):
@@ -130,7 +129,7 @@ def unconfigured_rt(twilio_config, twilio_api):
     """The runtime with Twilio on both channels but no TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN."""
     yield runtime.configure({**twilio_config, "TWILIO_API_BASE_URL": twilio_api.base_url,
                              "TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": ""})
-    runtime_close()
+    runtime.uninstall()
 
 
 def test_a_trunk_needs_no_configured_account(unconfigured_rt, twilio_api, work):

@@ -6,7 +6,6 @@ from core import runtime
 from core.actions import ActionService, parse_launch
 from core.models import Action
 from lab import factories
-from tests.conftest import runtime_close
 from voice.call_queue import CallQueue
 
 from twilio_flows import LANDLINE, deliveries
@@ -17,7 +16,7 @@ def per_room_rt(twilio_config):
     current = runtime.configure({**twilio_config, "VOICE_TRANSPORT": "per-room", "TRUNK_NAME": "lab",
                                  "TRUNK_DIAL_TEMPLATE": "Local/{number}@lab-pstn"})
     yield current
-    runtime_close()
+    runtime.uninstall()
 
 
 def launch_in(rt, room_name, backend):
@@ -54,4 +53,4 @@ def test_an_unknown_direct_back_end_is_refused(twilio_config):
     """A misspelt VOICE_DIRECT_BACKEND stops the start with a message naming the key."""
     with pytest.raises(ValueError, match="VOICE_DIRECT_BACKEND"):
         runtime.configure({**twilio_config, "VOICE_TRANSPORT": "per-room", "VOICE_DIRECT_BACKEND": "skype"})
-    runtime_close()
+    runtime.uninstall()
