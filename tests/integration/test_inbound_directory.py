@@ -1,4 +1,4 @@
-"""core.inbound on SQLite and PostgreSQL: who is calling about what, routes, and the call record."""
+"""core.caller_directory, call_routes and call_records on SQLite and PostgreSQL: who is calling about what, routes, and the call record."""
 from datetime import datetime, timedelta, timezone
 
 import pytest

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import JSON, MetaData, String, Text, cast, func, or_, select
 
-from core.inbound import InboundCallLog
+from core.call_records import InboundCallLog
 from core.models import Delivery, Participant
 from core.signup import make_link_token
 from core.sms_replies import handle_reply
