@@ -55,6 +55,7 @@ def render_config(target_dir: Path, settings: AsteriskSettings, trunks: Sequence
         "ami_secret": settings.ami_secret,
         "ami_permit": settings.ami_permit,
         "agi_url": settings.agi_url,
+        "agi_fallback_url": settings.agi_fallback_url,
         "sound_dir": settings.sound_dir,
         "fallback_prompt": settings.fallback_prompt,
         "fallback_destination": settings.fallback_destination,

@@ -61,6 +61,9 @@ class AsteriskSettings:
     ami_permit: str = "127.0.0.0/255.0.0.0"
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
+    # A second FastAGI server (another machine) Asterisk runs the flow on when the first refuses the connection.
+    agi_fallback_host: str = ""
+    agi_fallback_port: int = 4573
     sip_bind: str = "127.0.0.1"
     sip_port: int = 5060
     sound_dir: str = "/var/lib/uitkijk/sounds"
@@ -77,6 +80,9 @@ class AsteriskSettings:
         _check(_PERMIT, self.ami_permit, "AMI permit (address/mask)")
         _check(_HOST, self.agi_host, "AGI host")
         _check_port(self.agi_port, "AGI port")
+        if self.agi_fallback_host:
+            _check(_HOST, self.agi_fallback_host, "fallback AGI host")
+            _check_port(self.agi_fallback_port, "fallback AGI port")
         _check(_HOST, self.sip_bind, "SIP bind address")
         _check_port(self.sip_port, "SIP port")
         _check(_PATH, self.sound_dir, "sound directory")
@@ -88,6 +94,11 @@ class AsteriskSettings:
     @property
     def agi_url(self) -> str:
         return f"agi://{self.agi_host}:{self.agi_port}"
+
+    @property
+    def agi_fallback_url(self) -> str:
+        """Empty without a fallback server: the dialplan then goes straight to its own fallback."""
+        return f"agi://{self.agi_fallback_host}:{self.agi_fallback_port}" if self.agi_fallback_host else ""
 
 
 @dataclass(frozen=True)

@@ -223,6 +223,8 @@ SCHEMA: tuple[Key, ...] = (
     # The FastAGI server and the free number
     _key("AGI_HOST", "127.0.0.1", "address the FastAGI server listens on"),
     _key("AGI_PORT", 4573, "port the FastAGI server listens on", minimum=1),
+    _key("AGI_FALLBACK_HOST", "", "a second FastAGI server (another machine, same AGI_PORT) Asterisk's dialplan "
+         "runs a call's flow on when the first refuses the connection; empty: none"),
     _key("AGI_ALLOWED_PEERS", "127.0.0.1,::1",
          "addresses or networks (comma-separated) of the Asterisks that may connect to the FastAGI server"),
     _key("AGI_MAX_CALLS", 400, "calls the FastAGI server serves at once; more go to the dialplan's fallback",

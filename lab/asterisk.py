@@ -118,6 +118,8 @@ class AsteriskLab:
             fallback_destination=fallback_destination,
             ami_port=ami_port or free_port(),
             agi_port=agi_port or free_port(),
+            # A second FastAGI port the dialplan falls back to (tests run a server there when they need one).
+            agi_fallback_host="127.0.0.1", agi_fallback_port=free_port(),
             sip_port=sip_port or free_port(socket.SOCK_DGRAM),
             sound_dir=f"{self.instance_dir}/sounds",
             instance_dir=self.instance_dir,
@@ -145,6 +147,10 @@ class AsteriskLab:
     @property
     def agi_port(self) -> int:
         return self.settings.agi_port
+
+    @property
+    def agi_fallback_port(self) -> int:
+        return self.settings.agi_fallback_port
 
     @property
     def sip_port(self) -> int:

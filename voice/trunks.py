@@ -85,6 +85,7 @@ def render_asterisk_config(session, config, target_dir, fallback_destination):
         ami_secret=config["AMI_SECRET"], fallback_destination=fallback_destination,
         ami_host=config["AMI_HOST"], ami_port=config["AMI_PORT"], ami_user=config["AMI_USER"],
         agi_host=config["AGI_HOST"], agi_port=config["AGI_PORT"],
+        agi_fallback_host=config["AGI_FALLBACK_HOST"], agi_fallback_port=config["AGI_PORT"],
         sound_dir=config["ASTERISK_SOUND_DIR"], instance_dir=config["ASTERISK_INSTANCE_DIR"])
     trunks, operators = asterisk_objects(session, config)
     return render_config(Path(target_dir), settings, trunks, operators)

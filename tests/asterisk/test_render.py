@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -35,6 +36,16 @@ def test_settings_reach_their_files(tmp_path):
     assert "UITKIJK_FALLBACK_PROMPT = /srv/uitkijk/sounds/alert-fallback" in files["extensions.conf"]
     assert "UITKIJK_CONTROL_ROOM_DEFAULT = PJSIP/meldkamer" in files["extensions.conf"]
     assert "astrundir => /srv/uitkijk/asterisk/run" in files["asterisk.conf"]
+    assert re.search(r"^UITKIJK_AGI_FALLBACK = $", files["extensions.conf"], flags=re.M)
+
+
+def test_fallback_fastagi_server_is_rendered(tmp_path):
+    """A second FastAGI server becomes the dialplan's UITKIJK_AGI_FALLBACK; a bad host is refused."""
+    settings = dataclasses.replace(SETTINGS, agi_fallback_host="10.0.0.2", agi_fallback_port=4601)
+    render_config(tmp_path, settings, [], [])
+    assert "UITKIJK_AGI_FALLBACK = agi://10.0.0.2:4601" in (tmp_path / "extensions.conf").read_text()
+    with pytest.raises(ValueError, match="fallback AGI host"):
+        dataclasses.replace(SETTINGS, agi_fallback_host="10.0.0.2;x")
 
 
 def test_lab_contexts_only_in_lab(tmp_path):
