@@ -2,13 +2,15 @@
 deactivate and CSV import with a per-row report."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from core import audit
+from core import audit, signup
 from core.errors import NotFound, ValidationError
 from core.participant_access import STATUSES, ParticipantScope
+from core.personal_data import export_participant
 from web.db_session import session as db_session
 
 from .auth import audit_actor, current_user, login_required
 from .mail_public import request_mail_confirmation
+from .personal_data import personal_data_json
 from .participant_form import PHONE_SLOTS, error_label, form_to_input, participant_to_form
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
@@ -99,6 +101,9 @@ def edit(participant_id):
     scope = _scope()
     participant = _visible_or_404(scope, participant_id)
     if request.method == "GET":
+        db = db_session()
+        audit.record(db, audit_actor(), "view", "participant", participant_id)
+        db.commit()
         return _edit_page(scope, participant, participant_to_form(participant))
     saved, failed = _save(scope, participant)
     if failed:
@@ -119,6 +124,35 @@ def set_active(participant_id):
     db.commit()
     flash("Participant reactivated." if active else "Participant deactivated: no more alerts.", "success")
     return redirect(url_for("participants.edit", participant_id=participant_id))
+
+
+@bp.post("/<int:participant_id>/revoke-links")
+@login_required("municipality")
+def revoke_links(participant_id):
+    participant = _visible_or_404(_scope(), participant_id)
+    db = db_session()
+    signup.revoke_links(participant)
+    audit.record(db, audit_actor(), "revoke-links", "participant", participant_id)
+    db.commit()
+    flash("Self-service links revoked: the participant can ask for a new one.", "success")
+    return redirect(url_for("participants.edit", participant_id=participant_id))
+
+
+@bp.get("/<int:participant_id>/data")
+@bp.get("/<int:participant_id>/data.json", endpoint="personal_data_json")
+@login_required("municipality")
+def personal_data(participant_id):
+    """Everything held on one participant (a GDPR access request handled by staff); audited."""
+    _visible_or_404(_scope(), participant_id)
+    db = db_session()
+    data = export_participant(db, participant_id, current_app.config["RECORDINGS_DIR"])
+    audit.record(db, audit_actor(), "export-personal-data", "participant", participant_id)
+    db.commit()
+    if request.path.endswith(".json"):
+        return personal_data_json(data, participant_id)
+    return render_template("participants/personal_data.html", data=data,
+                           json_url=url_for("participants.personal_data_json", participant_id=participant_id),
+                           back_url=url_for("participants.edit", participant_id=participant_id))
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -9,13 +9,15 @@ from core.erasure import FileDirs
 from core.errors import ValidationError
 from core.mail_links import MAIL_KINDS
 from core.numbers import mask
+from core.personal_data import export_participant
 from core.signup import (CONFIRM_LINK_MAX_AGE_S, MANAGE_LINK_MAX_AGE_S, LinkInvalid, SignupService,
-                         make_link_token, municipality_choices, read_link_token)
+                         make_link_token, municipality_choices, read_link, revoke_links)
 from core.signup_limits import SignupLimits
 from web.db_session import runtime
 from web.db_session import session as db_session
 
 from .mail_public import request_mail_confirmation
+from .personal_data import personal_data_json
 from .participant_form import SIGNUP_PHONE_SLOTS, error_label, form_to_input, participant_to_form
 
 bp = Blueprint("signup", __name__)
@@ -51,8 +53,8 @@ def _map_available():
 
 def _participant_for(token, purpose, max_age):
     try:
-        participant_id = read_link_token(_secret(), token, purpose, max_age)
-        return _service().registered(participant_id)
+        participant_id, signed_at = read_link(_secret(), token, purpose, max_age)
+        return _service().registered(participant_id, signed_at)
     except LinkInvalid as exc:
         abort(410, description=str(exc))
 
@@ -215,3 +217,32 @@ def leave(token):
     db.commit()
     return render_template("signup/left.html")
 
+
+
+@bp.post("/my/<token>/revoke")
+def revoke(token):
+    """The participant ends this link and every other one sent to them; the page offers a new one."""
+    participant = _participant_for(token, "manage", MANAGE_LINK_MAX_AGE_S)
+    db = db_session()
+    revoke_links(participant)
+    audit.record(db, "self-service", "revoke-links", "participant", participant.id)
+    db.commit()
+    flash("Deze link werkt niet meer; vraag hieronder een nieuwe aan. / This link no longer works; ask for a new "
+          "one below.", "success")
+    return redirect(url_for("signup.request_link"))
+
+
+@bp.get("/my/<token>/data")
+@bp.get("/my/<token>/data.json", endpoint="my_data_json")
+def my_data(token):
+    """Everything Uitkijk holds on the participant (GDPR access), as a page or as JSON; audited."""
+    participant = _participant_for(token, "manage", MANAGE_LINK_MAX_AGE_S)
+    db = db_session()
+    data = export_participant(db, participant.id, current_app.config["RECORDINGS_DIR"])
+    audit.record(db, "self-service", "export-personal-data", "participant", participant.id)
+    db.commit()
+    if request.path.endswith(".json"):
+        return personal_data_json(data, participant.id)
+    return render_template("participants/personal_data.html", data=data,
+                           json_url=url_for("signup.my_data_json", token=token),
+                           back_url=url_for("signup.manage", token=token))

@@ -67,14 +67,27 @@ def make_link_token(secret, participant_id, purpose):
     return _serializer(secret, purpose).dumps({"p": participant_id})
 
 
-def read_link_token(secret, token, purpose, max_age):
+def read_link(secret, token, purpose, max_age):
+    """(participant id, when the link was signed) of a valid link; LinkInvalid otherwise."""
     try:
-        data = _serializer(secret, purpose).loads(token, max_age=max_age)
+        data, signed_at = _serializer(secret, purpose).loads(token, max_age=max_age, return_timestamp=True)
     except SignatureExpired:
         raise LinkInvalid("this link has expired") from None
     except BadSignature:
         raise LinkInvalid("this link is not valid") from None
-    return int(data["p"])
+    return int(data["p"]), signed_at
+
+
+def revoke_links(participant):
+    """Every self-service link sent so far stops working (a leaked SMS, a lost phone); a new one can be sent."""
+    participant.links_revoked_at = utcnow()
+
+
+def _revoked(participant, signed_at):
+    # Links carry their signing time in whole seconds: one signed in the second of revoking, before or
+    # after it, stays valid, so a new link asked for right after revoking works.
+    revoked = participant.links_revoked_at
+    return revoked is not None and signed_at is not None and signed_at < revoked.replace(microsecond=0)
 
 
 def municipality_choices(session):
@@ -240,11 +253,13 @@ class SignupService:
 
     # -- self-service -----------------------------------------------------------------------
 
-    def registered(self, participant_id):
-        """The participant a valid link names, or LinkInvalid when they have left since."""
+    def registered(self, participant_id, signed_at=None):
+        """The participant a valid link names, or LinkInvalid when they have left or revoked the link since."""
         participant = self.session.get(Participant, participant_id)
         if participant is None or not participant.numbers:
             raise LinkInvalid("this registration no longer exists")
+        if _revoked(participant, signed_at):
+            raise LinkInvalid("this link has been revoked; ask for a new one")
         return participant
 
     def send_manage_link(self, raw_number, link_for):
