@@ -1,11 +1,11 @@
 """The Uitkijk web application: JSON API for control-room systems, and the admin web."""
-import logging
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import runtime
 from core.config import load_config
+from core.log_redaction import configure_logging
 
 
 def create_app(test_config=None):
@@ -21,7 +21,7 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     from web import input_guard
     input_guard.init_app(app)  # before any route: it replaces the <int:> converter
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
 
     from web import db_session, security_headers
     db_session.init_app(app)

@@ -18,6 +18,7 @@ from rq.scheduler import RQScheduler
 from core import ledger_rings, runtime
 from core.health import serve_probes, standard_checks
 from core.jobs import sweep
+from core.log_redaction import configure_logging
 from core.outage import Outage
 from publish.partners import requeue_stale as requeue_partner_deliveries
 from voice.twilio_recordings import requeue_pending_recordings
@@ -110,7 +111,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     rt = runtime.configure()  # this process's runtime: its jobs get it from the registry
     outage = Outage("Redis", log)
     logging.getLogger("rq.worker").addFilter(RedisOutageFilter(outage))

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from core.health import serve_probes, standard_checks
+from core.log_redaction import configure_logging
 from core.metrics import FASTAGI_CALLS, FASTAGI_DECISION
 from core.numbers import mask
 from core.private_files import private_dir
@@ -260,7 +261,7 @@ def main(argv=None):
     parser.add_argument("--host", default=config["AGI_HOST"])
     parser.add_argument("--port", type=int, default=int(config["AGI_PORT"]))
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     services = build_services(config, on_decision=lambda flow, s: FASTAGI_DECISION.labels(flow).observe(s))
     server = FastAgiServer((args.host, args.port), services, **server_limits(config))
     from core import runtime

@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 
 from core import alert_calls
 from core.health import serve_probes, standard_checks
+from core.log_redaction import configure_logging
 from core.metrics import ALERT_CALLS, TRUNK_CHANNELS
 from core.secrets import SecretUnavailable
 from voice.ami import AmiActionFailed, AmiClient, AmiEvent, AmiTimeout, AmiUnavailable
@@ -415,7 +416,7 @@ def main() -> None:
     """Run the call services until SIGTERM/SIGINT (reads the project's configuration and trunks)."""
     from core import runtime
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     rt = runtime.configure()
     services = TrunkServices(rt)
     serve_probes(rt.config["PROBE_HOST"], rt.config["CALL_SERVICE_PROBE_PORT"], services.checks(), "call service")
