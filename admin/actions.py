@@ -116,13 +116,17 @@ def sms_preview():
     return jsonify(previews=previews)
 
 
-def _launch_data(form):
-    """The launch form as the core's launch input."""
+def _number(form, field, cast):
+    try:
+        return cast(form.get(field, ""))
+    except ValueError:
+        raise ValidationError(field, "is missing or not a number") from None
+
+
+def _form_area(form):
+    """The area chosen in a form (launch, or a change after launch) as the core's area input."""
     def number(field, cast):
-        try:
-            return cast(form.get(field, ""))
-        except ValueError:
-            raise ValidationError(field, "is missing or not a number") from None
+        return _number(form, field, cast)
     area_type = form.get("area_type", "circle")
     if area_type == "country":
         area = {"type": "country"}
@@ -134,6 +138,14 @@ def _launch_data(form):
     else:
         area = {"type": "circle", "lat": number("lat", float), "lon": number("lon", float),
                 "radius_m": number("radius_m", float)}
+    return area
+
+
+def _launch_data(form):
+    """The launch form as the core's launch input."""
+    def number(field, cast):
+        return _number(form, field, cast)
+    area = _form_area(form)
     return {"kind": form.get("kind"), "time_critical": form.get("urgency", "urgent") == "urgent",
             "title": form.get("title", ""), "message": form.get("message", ""), "area": area,
             "operator_id": number("operator_id", int), "control_room_id": number("control_room_id", int),
@@ -184,9 +196,10 @@ def show(action_id):
     action = _action_or_404(action_id)
     pub = publication_of(session(), action_id)
     page_url = urls.page_url(current_app.config, pub.token) if pub else None
+    regions = list_regions(session()) if action.kind == "amber_alert" else []
     return render_template("actions/follow.html", action=action, kinds=KIND_LABELS, results=RESULT_LABELS,
                            result_texts=RESULT_TEXT["nl"], map=map_settings(), publication=pub,
-                           page_url=page_url)
+                           page_url=page_url, regions=regions, max_radius=current_app.config["MAX_RADIUS_M"])
 
 
 @bp.post("/<int:action_id>/publication")
@@ -204,6 +217,24 @@ def update_publication(action_id):
         flash(f"Niet bijgewerkt: {exc}", "error")
         return redirect(url_for("actions.show", action_id=action_id))
     flash("Publicatie bijgewerkt (Update verstuurd).", "info")
+    return redirect(url_for("actions.show", action_id=action_id))
+
+
+@bp.post("/<int:action_id>/area")
+@login_required("operator")
+def change_area(action_id):
+    """The operator moves or resizes the area: whoever it adds is alerted; a public action sends an Update."""
+    db = session()
+    _action_or_404(action_id)
+    try:
+        action, event = ActionService(runtime()).change_area(db, action_id, _form_area(request.form), audit_actor(),
+                                                             area_name=request.form.get("area_name") or None)
+    except (ValidationError, Conflict) as exc:
+        db.rollback()
+        flash(f"Gebied niet gewijzigd: {exc}", "error")
+        return redirect(url_for("actions.show", action_id=action_id))
+    flash("Gebied gewijzigd: nieuwe deelnemers in het gebied worden gealarmeerd"
+          + (" en de publicatie is bijgewerkt (Update)." if event else "."), "info")
     return redirect(url_for("actions.show", action_id=action_id))
 
 

@@ -94,6 +94,12 @@ SPEC = {
             "PublicationUpdate": {"type": "object", "properties": {
                 "title": {"type": "string", "maxLength": 120}, "message": {"type": "string", "maxLength": 640},
                 "area_name": {"type": "string", "maxLength": 40}}},
+            "AreaChange": {"type": "object", "required": ["area"], "properties": {
+                "area": _ref("Area"), "area_name": {"type": "string", "maxLength": 40}}},
+            "AreaChanged": {"type": "object", "properties": {
+                "area": {"type": "object"}, "planned": {"type": ["integer", "null"]},
+                "published": {"type": "boolean"}, "msg_type": {"enum": ["Update"]},
+                "identifier": {"type": "string"}, "cap_url": {"type": "string"}}},
             "PublicationEvent": {"type": "object", "properties": {
                 "published": {"type": "boolean"}, "msg_type": {"enum": ["Alert", "Update", "Cancel"]},
                 "identifier": {"type": "string"}, "cap_url": {"type": "string"}}},
@@ -175,6 +181,14 @@ SPEC = {
                              "photos": {"type": "array", "items": {"type": "string", "contentEncoding": "base64"}}}}}}},
                      "responses": {"201": _json(_ref("PublicationEvent"), "Added"),
                                    "409": _json(_ref("Error"), "Ended"), **ERRORS}}},
+        "/api/actions/{id}/area": {
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "post": {"summary": "Move or resize the area of an active action: whoever the new area adds is alerted, "
+                                "nearest first, nobody twice; a public action's publication gets a CAP Update",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AreaChange")}}},
+                     "responses": {"200": _json(_ref("AreaChanged"), "Changed"),
+                                   "404": _json(_ref("Error"), "Unknown"), "409": _json(_ref("Error"), "Ended"),
+                                   **ERRORS}}},
         "/api/actions/{id}/publication": {
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
             "post": {"summary": "Change a public action's title, message or area name: a CAP Update",

@@ -1,4 +1,4 @@
-"""Public alerts through the API: photos after launch, and Updates of a public action's text."""
+"""A live action changed through the API: photos after launch, a public action's text, the area."""
 from flask import g, jsonify, request
 
 from core.actions import ActionService, decode_photos
@@ -37,6 +37,16 @@ def add_photos(action_id):
     db = session()
     event = ActionService(runtime()).add_photos(db, action_id, photos, g.api_actor)
     return jsonify(_event_payload(event)), 201
+
+
+@bp.post("/actions/<int:action_id>/area")
+def change_area(action_id):
+    """Move or resize the area: whoever it adds is alerted, nearest first; a public action sends an Update."""
+    data = json_body()
+    db = session()
+    action, event = ActionService(runtime()).change_area(db, action_id, data.get("area"), g.api_actor,
+                                                         area_name=data.get("area_name"))
+    return jsonify({"area": action.area, "planned": action.planned, **_event_payload(event)})
 
 
 @bp.post("/actions/<int:action_id>/publication")

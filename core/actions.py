@@ -151,17 +151,22 @@ class ActionService:
             event = publication.open_publication(session, action, actor, self.config,
                                                  consent=request.family_consent, area_name=request.area_name)
             self.runtime.publisher.render(session, event)
-        session.commit()
-        self.enqueue(action, due)
-        if action.ledger_done_at is None:
-            ledger_rings.request(self.runtime, action.id)
-        self.dispatch(event)
+        self._commit_and_send(session, action, due, event)
         # Counted while the first alerts go out: the answer says how many the whole area holds.
         action.planned = count_recipients(session, action.area)
         session.commit()
         log.info("action %s launched by %s: %d alerts planned, %d in the first ring", action.id, actor,
                  action.planned, action.ledger_rows)
         return action, True
+
+    def _commit_and_send(self, session, action, due, event):
+        """Commit the first ring (and the publication message), then send it, ask a ledger writer for the
+        rings beyond, and hand the message to the partners."""
+        session.commit()
+        self.enqueue(action, due)
+        if action.ledger_done_at is None:
+            ledger_rings.request(self.runtime, action.id)
+        self.dispatch(event)
 
     def _already_launched(self, existing):
         """A repeated launch answers with the action it made; one whose ledger was cut short is resumed."""
@@ -211,6 +216,38 @@ class ActionService:
         session.commit()
         self.dispatch(event)
         return event
+
+    def change_area(self, session, action_id, area, actor, area_name=None):
+        """The operator moves or resizes the area after launch. Whoever the new area adds is alerted, nearest
+        first from its centre, the nearest ring at once and the rest by a ledger writer; nobody is alerted
+        twice (the ledger's unique key). A public action's publication gets an Update with the new area."""
+        action = session.get(Action, action_id, with_for_update=True)
+        if action is None:
+            raise NotFound("action", action_id)
+        if action.status != "active":
+            raise Conflict(f"action {action_id} has ended")
+        new_area = validate_area(area, action.kind, self.config["MAX_RADIUS_M"])
+        if new_area == action.area:
+            raise ValidationError("area", "is the area the action already covers")
+        before, alerted_before = action.area, action.ledger_rows
+        # The rings start again from the new centre; ranks go on after the rows already written.
+        action.area, action.ledger_m, action.ledger_done_at = new_area, None, None
+        session.flush()
+        due = ledger_rings.write_ring(self.runtime, session, action) or []
+        session.refresh(action)
+        audit.record(session, actor, "change_area", "action", action.id,
+                     {"from": before, "to": new_area, "first_ring": len(due)})
+        event = None
+        if publication.publication_of(session, action.id) is not None:
+            event = publication.record_update(session, action.id, actor, self.config, area_name=area_name,
+                                              area_changed=True)
+            self.runtime.publisher.render(session, event)
+        self._commit_and_send(session, action, due, event)
+        # Those alerted before stay counted; the new area's count is known once the first alerts are out.
+        action.planned = max(alerted_before, count_recipients(session, action.area))
+        session.commit()
+        log.info("action %s: area changed by %s, %d more alerted in the first ring", action.id, actor, len(due))
+        return action, event
 
     def add_photos(self, session, action_id, photos, actor):
         """Photos added after launch; on a public action they go out as an Update."""

@@ -9,6 +9,7 @@ each moves `ledger_m` from the value it read, in the ring's own transaction.
 A ring holds about RING_ROWS alerts (its width follows the density of the rings before it), so no
 process ever holds a whole area, however large.
 """
+import json
 import logging
 import math
 
@@ -28,7 +29,7 @@ FIRST_RING_ROWS = 5_000
 FIRST_RING_M = 500
 RING_ROWS = 20_000
 WRITER_LEASE_S = 30
-_reach = {}  # (database, action id) -> area_reach_m, while its rings are being written
+_reach = {}  # (database, action id, area) -> area_reach_m, while its rings are being written
 
 
 def centre_of(action, config):
@@ -70,14 +71,15 @@ def write_ring(rt, session, action):
     """
     centre = centre_of(action, rt.config)
     # A region's reach costs a scan of the locations: once per action and process.
-    reach = _reach.get((rt.db.url, action.id))
+    key = (rt.db.url, action.id, json.dumps(action.area, sort_keys=True))  # an area changed after launch
+    reach = _reach.get(key)
     if reach is None:
-        reach = _reach[(rt.db.url, action.id)] = area_reach_m(session, action.area, centre)
+        reach = _reach[key] = area_reach_m(session, action.area, centre)
     inner, outer = next_ring(session, action, reach)
     recipients = select_recipients(session, action.area, rt.config["TIMEZONE"], centre=centre, ring=(inner, outer))
     done = outer >= reach
     if done:
-        _reach.pop((rt.db.url, action.id), None)
+        _reach.pop(key, None)
     moved = session.execute(
         update(Action).where(and_(Action.id == action.id, Action.ledger_rows == action.ledger_rows,
                                   Action.ledger_m.is_(None) if inner is None else Action.ledger_m == inner))

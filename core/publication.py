@@ -99,8 +99,10 @@ def open_publication(session, action, actor, config, consent=False, area_name=No
     return _new_event(session, pub, action, "Alert", config)
 
 
-def record_update(session, action_id, actor, config, title=None, message=None, photos=(), area_name=None):
-    """The operator changed the public text, added photos or renamed the area: an Update message."""
+def record_update(session, action_id, actor, config, title=None, message=None, photos=(), area_name=None,
+                  area_changed=False):
+    """The operator changed the public text, added photos, renamed or moved the area: an Update message
+    (its <area> is the action's area as it now is)."""
     action = session.get(Action, action_id, with_for_update=True)
     if action is None:
         raise NotFound("action", action_id)
@@ -125,6 +127,8 @@ def record_update(session, action_id, actor, config, title=None, message=None, p
     if photos:
         attach_photos(session, action.id, photos, actor)
         changed.append("photos")
+    if area_changed:
+        changed.append("area")
     if not changed:
         raise ValidationError("update", "nothing to change: give a title, message, area_name or photo")
     audit.record(session, actor, "update", "publication", pub.id, {"changed": changed})

@@ -1,0 +1,146 @@
+"""An action's area changed after launch (API and web): whoever the new area adds is alerted, nearest first
+from its centre, nobody twice; a public action's publication gets a CAP Update with the new <area>."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from core.actions import ActionService, parse_launch
+from core.models import AuditEvent, Delivery
+from lab import factories
+from tests.conftest import app_for
+from tests.integration.admin_web import login, make_user
+from tests.publish_support import amber_body, cap_fields, consume_cap, path_of, signed_config
+
+NEAR, MIDDLE, FAR, BEYOND = "+31612345611", "+31612345612", "+31612345613", "+31612345614"
+
+
+@pytest.fixture
+def app(config, signing):
+    yield from app_for(signed_config(config, signing, CAP_STATUS="Test"))
+
+
+@pytest.fixture
+def area(app):
+    """A control room and participants 100 m, 800 m, 1.5 km and 6 km east of the centre."""
+    with app.extensions["uitkijk"].db.session() as session:
+        room, operators = factories.control_room(session)
+        for number, distance in ((NEAR, 100), (MIDDLE, 800), (FAR, 1500), (BEYOND, 6000)):
+            factories.participant(session, number, distance_m=distance)
+        return room, operators[0]
+
+
+def _sms_to(client, auth):
+    """Who got a message, in the order they were sent (what the console transport handed over)."""
+    return [m["to"] for m in client.get("/api/outbox?limit=1000", headers=auth).json]
+
+
+def _alerts(app, action_id):
+    with app.extensions["uitkijk"].db.session() as session:
+        return [(d.to_e164, d.rank) for d in session.scalars(
+            select(Delivery).where(Delivery.action_id == action_id, Delivery.purpose == "alert")
+            .order_by(Delivery.rank))]
+
+
+def test_a_wider_area_alerts_only_the_people_it_adds_nearest_first(app, client, auth, area, work):
+    room, operator = area
+    action = client.post("/api/actions", json=factories.launch_body(room, operator, 500), headers=auth).json
+    work()
+    assert [n for n, _ in _alerts(app, action["id"])] == [NEAR]
+    wider = {"type": "circle", "lat": factories.CENTRE[0], "lon": factories.CENTRE[1], "radius_m": 2000}
+    response = client.post(f"/api/actions/{action['id']}/area", json={"area": wider}, headers=auth)
+    assert response.status_code == 200, response.json
+    assert response.json["area"]["radius_m"] == 2000 and response.json["published"] is False
+    work()
+    assert [n for n, _ in _alerts(app, action["id"])] == [NEAR, MIDDLE, FAR]
+    received = _sms_to(client, auth)
+    assert sorted(received) == sorted([NEAR, MIDDLE, FAR])  # each once: nobody alerted twice
+    assert received.index(MIDDLE) < received.index(FAR)
+    with app.extensions["uitkijk"].db.session() as session:
+        audit = session.scalar(select(AuditEvent).where(AuditEvent.verb == "change_area"))
+        assert audit.subject_id == str(action["id"]) and audit.detail["to"]["radius_m"] == 2000
+
+
+def test_a_moved_area_ranks_the_new_people_from_its_own_centre(app, client, auth, area, work):
+    room, operator = area
+    action = client.post("/api/actions", json=factories.launch_body(room, operator, 300), headers=auth).json
+    work()
+    lat, lon = factories.point_east(6000)
+    moved = {"type": "circle", "lat": lat, "lon": lon, "radius_m": 5000}  # reaches 1.5 km and 6 km, not 100 m
+    assert client.post(f"/api/actions/{action['id']}/area", json={"area": moved}, headers=auth).status_code == 200
+    work()
+    assert [n for n, _ in _alerts(app, action["id"])] == [NEAR, BEYOND, FAR]
+    assert sorted(_sms_to(client, auth)) == sorted([NEAR, BEYOND, FAR])
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"area": {"type": "circle", "lat": 52.3, "lon": 5.0, "radius_m": 10 ** 7}}, "area.radius_m"),
+    ({"area": "everywhere"}, "area"),
+    ({"area": {"type": "country"}}, "area.type"),  # only an AMBER alert may cover the country
+])
+def test_a_bad_area_is_refused_naming_the_field_and_changes_nothing(app, client, auth, area, work, body, field):
+    room, operator = area
+    action = client.post("/api/actions", json=factories.launch_body(room, operator, 500), headers=auth).json
+    response = client.post(f"/api/actions/{action['id']}/area", json=body, headers=auth)
+    assert response.status_code == 400 and response.json["field"] == field
+    assert client.get(f"/api/actions/{action['id']}", headers=auth).json["area"]["radius_m"] == 500
+    work()
+    assert [n for n, _ in _alerts(app, action["id"])] == [NEAR]
+
+
+def test_an_ended_actions_area_cannot_change(app, client, auth, area):
+    room, operator = area
+    action = client.post("/api/actions", json=factories.launch_body(room, operator, 500), headers=auth).json
+    client.post(f"/api/actions/{action['id']}/end", json={"result": "not_found"}, headers=auth)
+    wider = {"type": "circle", "lat": factories.CENTRE[0], "lon": factories.CENTRE[1], "radius_m": 2000}
+    assert client.post(f"/api/actions/{action['id']}/area", json={"area": wider}, headers=auth).status_code == 409
+
+
+def test_a_public_actions_new_area_goes_out_as_a_cap_update_in_feeds_and_page(app, client, auth, area, signing):
+    room, operator = area
+    body = amber_body(area, area={"type": "circle", "lat": factories.CENTRE[0], "lon": factories.CENTRE[1],
+                                  "radius_m": 500}, area_name="Weesp")
+    launched = client.post("/api/actions", json=body, headers=auth)
+    assert launched.status_code == 201, launched.json
+    action = launched.json
+    first = client.get("/publiek/alerts.json").json["alerts"][0]
+    lat, lon = factories.point_east(6000)
+    moved = {"type": "circle", "lat": lat, "lon": lon, "radius_m": 3000}
+    response = client.post(f"/api/actions/{action['id']}/area", json={"area": moved, "area_name": "Muiden"},
+                           headers=auth)
+    assert response.status_code == 200, response.json
+    assert response.json["msg_type"] == "Update"
+    update = cap_fields(consume_cap(client.get(path_of(response.json["cap_url"])).get_data(), signing[2]))
+    assert update["msgType"] == "Update"
+    assert update["references"] == f"{update['sender']},{first['id']},{first['sent']}"
+    for language, words in (("nl-NL", "Muiden en omgeving (3 km)"), ("en-GB", "Muiden and surroundings (3 km)")):
+        info = update["info"][language]
+        assert info["circle"] == f"{lat:.5f},{lon:.5f} 3.000" and info["areaDesc"] == words
+    item = client.get("/publiek/alerts.json").json["alerts"][0]
+    assert item["type"] == "Update" and item["area"]["description"] == "Muiden en omgeving (3 km)"
+    assert item["area"]["circle"]["radius_km"] == 3
+    page = client.get(path_of(action["publication"]["page_url"])).get_data(as_text=True)
+    assert "Muiden en omgeving (3 km)" in page and "Weesp" not in page
+
+
+def test_the_operator_changes_the_area_on_the_follow_page(app, client, area, work):
+    room, operator = area
+    login(client, make_user(app, "operator"))
+    with app.extensions["uitkijk"].db.session() as session:
+        action, _ = ActionService(app.extensions["uitkijk"]).launch(
+            session, parse_launch(factories.launch_body(room, operator, 500), 640, 50_000), "user:operator")
+        action_id = action.id
+    page = client.get(f"/actions/{action_id}").get_data(as_text=True)
+    assert 'id="area-form"' in page
+    form = {"area_type": "circle", "lat": str(factories.CENTRE[0]), "lon": str(factories.CENTRE[1]),
+            "radius_m": "2000", "csrf_token": _csrf(page)}
+    response = client.post(f"/actions/{action_id}/area", data=form)
+    assert response.status_code == 302
+    work()
+    assert [n for n, _ in _alerts(app, action_id)] == [NEAR, MIDDLE, FAR]
+    bad = client.post(f"/actions/{action_id}/area", data={**form, "radius_m": "veel"}, follow_redirects=True)
+    assert "radius_m" in bad.get_data(as_text=True)
+
+
+def _csrf(page):
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
