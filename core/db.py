@@ -1,10 +1,16 @@
 """Engine and session factory for the configured database (SQLite by default, PostgreSQL by URL)."""
+import logging
+import threading
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
+from .outage import Outage
 from .private_files import private_file
+
+log = logging.getLogger(__name__)
 
 
 def normalise_url(url):
@@ -52,6 +58,36 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(url)
         self.Session = sessionmaker(self.engine, expire_on_commit=False)
+        # One per process and database: a restart of PostgreSQL is logged once, however many threads wait.
+        self.outage = Outage("the database", log, first_wait_s=0.2, longest_wait_s=5.0)
+
+    def lost_connection(self, exc):
+        """True for an error that says the server went away (a restart, a failover, a cut network): the unit
+        of work never committed, or its commit is unknown, and doing it again once the server is back is right.
+        SQLite's OperationalErrors (a locked file, a missing table) are not that."""
+        if not isinstance(exc, DBAPIError):
+            return False
+        return exc.connection_invalidated or (self.dialect == "postgresql" and isinstance(exc, OperationalError))
+
+    def unit_of_work(self, work, stop=None):
+        """work(session) in a transaction of its own, done again (growing pauses) while the database is
+        unreachable; returns its result. `work` must be safe to do twice: a commit cut off half-way may have
+        happened. With `stop` (a threading.Event) set, the last error is raised instead of waiting on."""
+        stop = stop or threading.Event()
+        pause = self.outage.first_wait_s
+        while True:
+            try:
+                with self.session() as session:
+                    result = work(session)
+            except DBAPIError as exc:
+                if not self.lost_connection(exc) or stop.is_set():
+                    raise
+                self.outage.went_down(exc)
+                stop.wait(pause)
+                pause = min(pause * 2, self.outage.longest_wait_s)
+                continue
+            self.outage.came_back()
+            return result
 
     @contextmanager
     def session(self):

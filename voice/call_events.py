@@ -154,9 +154,8 @@ class CallService:
 
     def _place(self, call: PendingCall) -> None:
         if call.delivery_id is not None:
-            with self.rt.db.session() as session:
-                verdict = alert_calls.dialling(session, call.delivery_id, call.claim_token, call.call_id,
-                                               prompt=call.variables.get("UITKIJK_PROMPT"))
+            verdict = self._record(lambda session: alert_calls.dialling(
+                session, call.delivery_id, call.claim_token, call.call_id, prompt=call.variables.get("UITKIJK_PROMPT")))
             if verdict != "call":
                 log.info("call %s not placed: delivery %s", call.call_id, verdict)
                 self._release(call)
@@ -225,16 +224,15 @@ class CallService:
             return
         live.answered = True
         if live.call.delivery_id is not None:
-            with self.rt.db.session() as session:
-                alert_calls.answered(session, live.call.delivery_id, live.call.call_id)
+            self._record(lambda session: alert_calls.answered(session, live.call.delivery_id, live.call.call_id))
 
     def _on_hangup(self, live: LiveCall) -> None:
         if live.answered:
             self._forget(live.call.call_id)
             self._release(live.call)
             if live.call.delivery_id is not None:
-                with self.rt.db.session() as session:
-                    alert_calls.ended(self.rt, session, live.call.delivery_id, live.call.call_id, live.cause)
+                self._record(lambda session: alert_calls.ended(self.rt, session, live.call.delivery_id,
+                                                               live.call.call_id, live.cause))
         elif live.awaiting_cause_since is not None:
             self._settle(live.call.call_id, _setup_outcome(live.cause))
 
@@ -248,8 +246,8 @@ class CallService:
         if live.call.delivery_id is None:
             log.info("direct call %s: %s", call_id, outcome)
             return
-        with self.rt.db.session() as session:
-            alert_calls.not_reached(self.rt, session, live.call.delivery_id, call_id, outcome, live.cause)
+        self._record(lambda session: alert_calls.not_reached(self.rt, session, live.call.delivery_id, call_id,
+                                                             outcome, live.cause))
 
     def _forget(self, call_id: str) -> LiveCall | None:
         with self._lock:
@@ -262,6 +260,11 @@ class CallService:
             log.warning("call %s: lease not released (Redis unavailable); it expires by itself", call.call_id)
         with self._slot_freed:
             self._slot_freed.notify_all()
+
+    def _record(self, work):
+        """One unit of work on the ledger; while the database is away (a restart) it waits and does it
+        again, so no outcome Asterisk reported is lost (each of core.alert_calls' updates may run twice)."""
+        return self.rt.db.unit_of_work(work, stop=self._stop)
 
     # -- supervision ------------------------------------------------------
     def _supervise(self) -> None:
@@ -340,9 +343,8 @@ class CallService:
             log.warning("leases not renewed: Redis unavailable")
             return
         deliveries = [c.delivery_id for c in calls if c.delivery_id is not None] + waiting
-        with self.rt.db.session() as session:
-            for start in range(0, len(deliveries), 500):
-                alert_calls.renew_leases(session, deliveries[start:start + 500])
+        for start in range(0, len(deliveries), 500):
+            self._record(lambda session: alert_calls.renew_leases(session, deliveries[start:start + 500]))
 
 
 def channel_uniqueids(ami: AmiClient) -> set[str]:
