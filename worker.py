@@ -13,6 +13,7 @@ import threading
 
 from redis.exceptions import RedisError
 from rq import SimpleWorker
+from sqlalchemy.exc import DBAPIError
 from rq.scheduler import RQScheduler
 
 from core import ledger_rings, runtime
@@ -68,8 +69,13 @@ def sweeper_loop(rt, stop, outage):
     while not stop.wait(rt.config["SWEEP_INTERVAL_S"]):
         try:
             sweep_round(rt, outage)
+            rt.db.outage.came_back()
         except RedisError as exc:
             outage.went_down(exc)
+        except DBAPIError as exc:
+            if not rt.db.lost_connection(exc):
+                log.exception("sweeper round failed")
+            rt.db.outage.went_down(exc)  # a restarted database: logged once, the next round tries again
         except Exception:  # the sweeper must outlive one bad round; the error is logged in full
             log.exception("sweeper round failed")
 

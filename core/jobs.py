@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from redis.exceptions import RedisError
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from . import ledger, runtime
 from .messages import message_for
@@ -59,10 +60,16 @@ def enqueue_sends(queue, batches, pipeline=None):
 
 @runtime.job
 def send_deliveries(rt, delivery_ids):
-    """Send each queued, due delivery among delivery_ids through its channel's transport."""
-    with rt.db.session() as session:
+    """Send each queued, due delivery among delivery_ids through its channel's transport.
+
+    A database that goes away (a PostgreSQL restart) is waited for: the claim and a batch of console
+    sends are done again once it is back; a network send whose commit was cut off is the one in flight,
+    left to the sweeper when its lease ends, never sent again from here."""
+    def take(session):
         claimed = ledger.claim(session, delivery_ids)
-        pages = page_urls(session, {action.id for _, _, action, _ in claimed}, rt.config)
+        return claimed, page_urls(session, {action.id for _, _, action, _ in claimed}, rt.config)
+
+    claimed, pages = rt.db.unit_of_work(take)
     texts = {}
     in_database = []
     for delivery, language, action, free_number in claimed:
@@ -74,13 +81,27 @@ def send_deliveries(rt, delivery_ids):
             in_database.append((delivery, texts[key]))
         else:
             # A network send commits on its own, so a crash loses at most the one in flight.
-            with rt.db.session() as session:
-                send_one(rt, session, delivery, texts[key])
+            try:
+                with rt.db.session() as session:
+                    send_one(rt, session, delivery, texts[key])
+            except DBAPIError as exc:
+                if not rt.db.lost_connection(exc):
+                    raise
+                rt.db.outage.went_down(exc)
+                rt.db.unit_of_work(lambda session: None)  # the next send waits for the database
     if in_database:
-        # A console send is a row in this database: the whole batch commits at once, exactly once.
-        with rt.db.session() as session:
+        # A console send is a row in this database: the whole batch commits at once, exactly once. Done
+        # again after a lost connection, it sends only what is still this claim's (the commit may have landed).
+        def send_batch(session):
+            tokens = {delivery.claim_token for delivery, _ in in_database}
+            still = set(session.scalars(select(Delivery.id).where(
+                Delivery.id.in_([delivery.id for delivery, _ in in_database]), Delivery.state == "sending",
+                Delivery.claim_token.in_(tokens))))
             for delivery, text in in_database:
-                send_one(rt, session, delivery, text)
+                if delivery.id in still:
+                    send_one(rt, session, delivery, text)
+
+        rt.db.unit_of_work(send_batch)
 
 
 def send_one(rt, session, delivery, text):

@@ -15,6 +15,7 @@ import math
 
 from redis.exceptions import RedisError
 from sqlalchemy import and_, select, update
+from sqlalchemy.exc import DBAPIError
 
 from . import ledger
 from .jobs import enqueue_batches
@@ -158,6 +159,11 @@ def work(rt, stop, outage=None, wait_s=2.0):
                 outage.went_down(exc)
             else:
                 log.warning("ledger writer: Redis unavailable, trying again")
+            stop.wait(wait_s)
+        except DBAPIError as exc:
+            if not rt.db.lost_connection(exc):
+                log.exception("ledger writer round failed")
+            rt.db.outage.went_down(exc)  # a restarted database: the next round resumes the action's rings
             stop.wait(wait_s)
         except Exception:  # the writer must outlive one bad action; the next round resumes it
             log.exception("ledger writer round failed")
