@@ -1,13 +1,18 @@
-"""A private Redis server on a free loopback port, and the project's processes, for tests that kill them.
+"""Private Redis and PostgreSQL servers on free loopback ports, and the project's processes, for tests that
+kill or restart them.
 
-The shared Redis (6379) serves every test at once; a test that kills its Redis gets one of its own here.
+The shared servers (6379, 5432) serve every test at once; a test that kills its Redis or restarts its
+PostgreSQL gets one of its own here.
 """
 import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
 def free_port():
@@ -64,6 +69,57 @@ class RedisServer:
     def restart(self):
         self.kill()
         return self.start()
+
+
+class PostgresCluster:
+    """A PostgreSQL 15 cluster of its own (initdb, pg_ctl) in a temporary directory, trust on loopback,
+    that a test may restart; removed by close()."""
+
+    def __init__(self):
+        self.workdir = Path(tempfile.mkdtemp(prefix="uitkijk-pg-"))
+        self.datadir = self.workdir / "pgdata"
+        self.port = free_port()
+
+    @staticmethod
+    def available():
+        return (PG_BIN / "initdb").exists()
+
+    def url(self, database="postgres"):
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *args):
+        # PostgreSQL refuses to run as root; the cluster belongs to the postgres account then.
+        command = [str(PG_BIN / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def init(self):
+        if os.geteuid() == 0:
+            shutil.chown(self.workdir, "postgres")
+        self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        return self
+
+    def start(self):
+        self._run("pg_ctl", "-D", str(self.datadir), "-w", "-l", str(self.workdir / "pg.log"), "-o",
+                  f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off "
+                  "-c max_connections=200", "start")
+        return self
+
+    def stop(self, mode="immediate"):
+        """`immediate` drops every connection at once, as a crash would."""
+        self._run("pg_ctl", "-D", str(self.datadir), "-w", "-m", mode, "stop")
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def close(self):
+        try:
+            self.stop()
+        except subprocess.CalledProcessError:  # not running
+            pass
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 REPO = Path(__file__).resolve().parent.parent
