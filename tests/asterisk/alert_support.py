@@ -37,7 +37,7 @@ from voice.call_events import CallService
 from voice.settings import VoiceSettings
 
 __all__ = ["voice_rt", "voice_prompts", "alert_server", "call_service", "start_service", "hang_up", "Scenario", "scenario", "wait_until",
-           "LEDGER_WAIT", "heard"]
+           "LEDGER_WAIT", "heard", "lab_log_on_failure"]
 
 LEDGER_WAIT = 60.0  # seconds; a generous bound for a call's outcome to reach the ledger, not a performance check
 PROMPT_SUBDIR = "voice-prompts"
@@ -112,6 +112,13 @@ def start_service(voice_rt, alert_server):
 def call_service(start_service):
     """The call service as configured for the test."""
     return start_service()
+
+
+@pytest.fixture(autouse=True)
+def lab_log_on_failure(asterisk_lab):
+    """The tail of the lab's Asterisk log, shown by pytest when a test using it fails."""
+    yield
+    print("\n".join(asterisk_lab.log_file.read_text(errors="replace").splitlines()[-150:]))
 
 
 def hang_up(ami, call_id):

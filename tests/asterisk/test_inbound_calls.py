@@ -23,6 +23,7 @@ from ivr.fastagi import FastAgiServer
 from ivr.prompts import PromptFiles
 from ivr.settings import FlowSettings
 from lab import factories
+from tests.asterisk.alert_support import lab_log_on_failure  # noqa: F401 (fixture)
 from tts_prompts.engines import SpeechEngine
 from tts_prompts.store import PromptStore
 
@@ -385,10 +386,3 @@ def test_operator_rung_with_others_is_bridged_whatever_the_notification_does(
         assert whispers(asterisk_lab, operator_channel), "the operator's channel never ran the whisper"
     call = recorded_call(rt)
     assert (call.outcome, call.operator_id) == ("connected", operators[talking])
-
-
-@pytest.fixture(autouse=True)
-def lab_log_on_failure(asterisk_lab):
-    """The tail of the lab's Asterisk log, shown by pytest when a test here fails."""
-    yield
-    print("\n".join(asterisk_lab.log_file.read_text(errors="replace").splitlines()[-150:]))

@@ -4,13 +4,19 @@ prompt for prompt, to match what the lab Asterisk plays (tests/asterisk/test_ale
 import re
 from html import unescape
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
+import pytest
+
+from bridge.twilio import twilio_address
 from core import runtime
 from core.actions import ActionService
 from core.models import Action
+from tts_prompts import PromptStore, get_engine
 from tts_prompts.catalogue import PROMPTS
 
-from tests.call_scenarios import FLOW_SETTINGS, expected
+from tests.call_scenarios import (ANSWERS, FLOW_SETTINGS, NO_ANSWER, PARTICIPANT_E164, ROWS, STRANGER_E164, World,
+                                  expected, heard_as)
 from twilio_flows import LANDLINE, LANDLINE_E164, deliveries, launch
 
 STATUS = "/webhooks/twilio/voice/status"
@@ -65,3 +71,124 @@ def test_alert_then_closing_call_are_heard_as_the_scenario_table_says(twilio_app
     work()
     [closing] = [d for d in deliveries(rt, ids["action"]) if d.purpose == "closing"]
     assert listen(twilio_post, closing) == expected("closing", "listened", closing.detail["prompt"], "nl")
+
+
+# Every row of the table, as Twilio runs it ------------------------------------------------
+
+INBOUND = "/webhooks/twilio/voice/inbound"
+FREE_NUMBER = "+31800001100"
+TWILIO_ROWS = [row for row in ROWS if row.flow != "closing"]  # the closing row: the test above
+
+
+class TwilioCall:
+    """Plays Twilio for one call of a row: follows the TwiML verb by verb as Twilio would, keys
+    where the row's caller keys, answers a <Dial> as the row's phones behave (the answering
+    phone's whisper URL first, as Twilio fetches it) and hangs up where the caller does."""
+
+    def __init__(self, twilio_post, world, row, by_text, phones):
+        self.post, self.world, self.row, self.by_text, self.phones = twilio_post, world, row, by_text, phones
+        self.heard, self.rung, self.bridged, self.pressed = [], [], None, False
+
+    def name(self, verb):
+        if verb.tag == "Play":
+            return urlsplit(verb.text).path.rsplit("/prompts/", 1)[-1].removesuffix(".wav")
+        return self.by_text.get(verb.text, verb.text)
+
+    def run(self, start, form):
+        document = self.post(start, {"CallSid": CALL_SID, **form}).text
+        while document is not None:
+            document = self.follow(ElementTree.fromstring(document))
+        if self.row.hangs_up_after:
+            del self.heard[self.row.hangs_up_after:]
+
+    def hears(self, verb):
+        self.heard.append(self.name(verb))
+        return self.row.hangs_up_after and len(self.heard) >= self.row.hangs_up_after
+
+    def follow(self, response):
+        """The next document Twilio fetches, or None when the call ends."""
+        for verb in response:
+            if verb.tag in ("Play", "Say"):
+                if self.hears(verb):
+                    return None
+            elif verb.tag == "Gather":
+                for inner in verb:
+                    if self.hears(inner):
+                        return None
+                keys = self.keys_for([self.heard[-1 - i] for i in range(len(verb))])
+                if keys is not None:
+                    return self.fetch(verb.get("action"), Digits=keys.removesuffix(verb.get("finishOnKey") or "\0"))
+            elif verb.tag == "Redirect":
+                return self.fetch(verb.text)
+            elif verb.tag == "Dial":
+                return self.dial(verb)
+            elif verb.tag == "Record":
+                return self.fetch(verb.get("action"), RecordingUrl="https://api.twilio.com/recordings/RE1",
+                                  RecordingDuration="3")
+            elif verb.tag == "Hangup":
+                return None
+        return None  # the end of a document ends the call
+
+    def keys_for(self, prompts):
+        """The row's keys if its caller keys during a question with these prompts (once)."""
+        if self.row.press is None or self.pressed:
+            return None
+        wanted = self.row.press[0]
+        wanted = self.titles[wanted[1]] if isinstance(wanted, tuple) else f"{wanted}/nl"
+        if wanted in prompts:
+            self.pressed = True
+            return self.world.keys()
+        return None
+
+    def dial(self, verb):
+        numbers = [(target.text, target.get("url")) for target in verb]
+        self.rung += [self.phones[number] for number, _ in numbers]
+        behaviours = [self.row.phone(self.phones[number]) for number, _ in numbers]
+        if ANSWERS in behaviours:
+            number, whisper = numbers[behaviours.index(ANSWERS)]
+            self.post(self.path(whisper), {"CallSid": "CA" + "78" * 16, "To": number})
+            self.bridged = self.phones[number]
+            return self.fetch(verb.get("action"), DialCallStatus="completed", DialCallDuration="30")
+        status = "no-answer" if NO_ANSWER in behaviours else "busy"
+        return self.fetch(verb.get("action"), DialCallStatus=status)
+
+    @staticmethod
+    def path(url):
+        parts = urlsplit(url)
+        return f"{parts.path}?{parts.query}"
+
+    def fetch(self, url, **form):
+        return self.post(self.path(url), {"CallSid": CALL_SID, **form}).text
+
+
+@pytest.mark.parametrize("row", TWILIO_ROWS, ids=[row.name for row in TWILIO_ROWS])
+def test_twilio_plays_rings_and_records_as_the_table_says(row, twilio_app, twilio_post):
+    """The row through the signed webhooks, the audio rendered at launch as for Asterisk callers."""
+    twilio_app.config.update(FLOW_SETTINGS)  # read when the first webhook builds the runner
+    rt = runtime.get()
+    world = World(rt, row)
+    store = PromptStore(twilio_app.config["PROMPT_DIR"], get_engine(twilio_app.config["TTS_ENGINE"]))
+    titles = [store.text_key(a["title"], twilio_app.config["IVR_TITLE_LANGUAGE"]) for a in world.actions]
+    assert all((store.root / f"{key}.wav").exists() for key in titles), "the launch rendered the titles"
+    phones = {twilio_address(dial_string)[1]: name for name, dial_string in world.dial_strings.items()}
+    by_text = {texts["nl"]: f"{prompt_id}/nl" for prompt_id, texts in PROMPTS.items()}
+    call = TwilioCall(twilio_post, world, row, by_text, phones)
+    call.titles = titles
+    message = None
+    if row.flow == "alert":
+        delivery = world.delivery()
+        with rt.db.session() as session:
+            message = session.get(Action, delivery.action_id).alert_prompt
+        attempt = f"delivery={delivery.id}&call={delivery.provider_ref}"
+        call.run(f"/webhooks/twilio/voice/alert?{attempt}", {"To": PARTICIPANT_E164, "CallStatus": "in-progress"})
+        status = f"{STATUS}?{attempt}"
+    else:
+        caller = PARTICIPANT_E164 if row.caller == "participant" else STRANGER_E164
+        call.run(INBOUND, {"From": caller, "To": FREE_NUMBER})
+        status = STATUS
+    twilio_post(status, {"CallSid": CALL_SID, "CallStatus": "completed", "CallDuration": "30"})
+
+    assert call.heard == heard_as(row, message, titles)
+    assert call.rung == row.rung_phones()
+    assert call.bridged == row.bridged
+    assert world.outcome() == row.outcome()

@@ -1,0 +1,153 @@
+"""The call-scenario table (tests/call_scenarios.py) through the real lab Asterisk and the project's
+FastAGI server: the caller is a Local channel that keys and hangs up when the row says; what it
+was played comes from Asterisk's own log, who was rung from DialBegin and who was bridged from
+BridgeEnter events; the outcome from the database (PostgreSQL). The same rows run through the
+Twilio webhooks in tests/twilio/test_voice_scenarios.py."""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+import pytest
+
+from bridge.leases import OperatorLeases
+from core.alert_calls import AlertCallLedger
+from core.call_records import InboundCallLog
+from core.caller_directory import InboundDirectory
+from ivr.agi_runner import CallServices
+from ivr.call_engine import build_flows
+from ivr.fastagi import FastAgiServer
+from ivr.prompts import PromptFiles
+from ivr.settings import FlowSettings
+from tests.asterisk.alert_support import lab_log_on_failure, wait_until  # noqa: F401 (fixture)
+from tests.call_scenarios import (FLOW_SETTINGS, PARTICIPANT_E164, ROWS, STRANGER_E164, ScenarioTones,
+                                  World, heard_as)
+from tts_prompts.catalogue import LANGUAGES, prompt_ids
+from tts_prompts.store import PromptNotRendered, PromptStore
+
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+SUBDIR = "scenario-prompts"
+SETTINGS = FlowSettings(ring_s=FLOW_SETTINGS["IVR_RING_S"], control_room_ring_s=FLOW_SETTINGS["IVR_CONTROL_ROOM_RING_S"],
+                        menu_timeout_s=FLOW_SETTINGS["IVR_MENU_TIMEOUT_S"],
+                        code_timeout_s=FLOW_SETTINGS["IVR_CODE_TIMEOUT_S"], max_tries=FLOW_SETTINGS["IVR_MAX_TRIES"])
+# Seconds after the prompt a caller keys at: inside the question's wait, or (a tip) once the
+# recording runs; a tip is spoken (a 2 s tone) before the `#` that ends it.
+KEY_AFTER_S, TIP_AFTER_S = 1.0, 1.5
+_FLOW_END = re.compile(r"call \S+ \((alert|inbound), from [^)]*\): \w+$")  # AgiCall.run's last line
+_PLAYING = re.compile(r"<([^>]+)> Playing '([^']+?)(?:\.[a-z0-9]+)?'")
+# The closing call is a row too; it runs through the real call service (tests/asterisk/test_alert_lifecycle.py).
+LAB_ROWS = [row for row in ROWS if row.flow != "closing"]
+
+
+@pytest.fixture(scope="module")
+def tones(asterisk_lab):
+    """The catalogue rendered as timed tones where the lab Asterisk finds it (once per module)."""
+    store = PromptStore(asterisk_lab.sound_dir_host / SUBDIR, ScenarioTones())
+    store.render_catalogue()
+    return store
+
+
+@pytest.fixture
+def agi_server(asterisk_lab, rt, tones):
+    services = CallServices(
+        flows=build_flows(InboundDirectory(rt.db), SETTINGS),
+        prompts=PromptFiles(tones, f"{asterisk_lab.sound_dir}/{SUBDIR}"),
+        call_log=InboundCallLog(rt.db), alert_ledger=AlertCallLedger(rt.db),
+        leases=OperatorLeases(rt.redis, rt.config["QUEUE_PREFIX"], 600),
+        recording_dir=f"{asterisk_lab.instance_dir}/spool/tips")
+    asterisk_lab.host_path(f"{asterisk_lab.instance_dir}/spool/tips").mkdir(parents=True, exist_ok=True)
+    server = FastAgiServer(("127.0.0.1", asterisk_lab.agi_port), services)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def timing(row):
+    """(seconds after answering the caller keys, seconds they listen after that) for the lab caller."""
+    heard = list(row.heard)
+    if row.hangs_up_after:  # in the middle of the n-th prompt
+        before = heard[:row.hangs_up_after - 1]
+        return 0, sum(map(ScenarioTones.duration, before)) + ScenarioTones.duration(heard[row.hangs_up_after - 1]) / 2
+    rings = sum(SETTINGS.control_room_ring_s if stage == "control_room" else SETTINGS.ring_s
+                for stage, _, status in row.rung if status == "noanswer")
+    if row.press:
+        at = heard.index(row.press[0]) + 1
+        delay = sum(map(ScenarioTones.duration, heard[:at])) + (rings if row.press[1] == "#" else 0)
+        delay += TIP_AFTER_S if row.press[1] == "#" else KEY_AFTER_S
+        rest = heard[at:]
+    else:
+        delay, rest = 0, heard
+    # Put through: stay until well after the bridge, then hang up; otherwise the flow hangs up first.
+    listen = sum(map(ScenarioTones.duration, rest)) + rings + 3 if row.bridged else 30
+    return delay, listen
+
+
+def originate(ami, world, row, channel_id, speech):
+    """Place the row's call; returns the name of the channel the FastAGI flow runs on."""
+    delay, listen = timing(row)
+    variables = {"LAB_DTMF_DELAY": f"{delay:.1f}", "LAB_LISTEN": f"{listen:.1f}"}
+    if row.press:
+        variables["LAB_DTMF"] = world.keys()
+    if row.tip:
+        variables["LAB_SPEAK"] = speech
+    if row.flow == "alert":
+        delivery = world.delivery()
+        behaviour = "02" if row.press else "01"
+        ami.originate(f"Local/3120123450{behaviour}@lab-pstn", context="uitkijk-alert", channel_id=channel_id,
+                      variables={"UITKIJK_DELIVERY": delivery.id, "UITKIJK_CALL": delivery.provider_ref, **variables})
+        return lambda name: name  # the originated half runs the alert context
+    caller = PARTICIPANT_E164 if row.caller == "participant" else STRANGER_E164
+    ami.originate(f"Local/{caller}@lab-caller", context="lab-caller-phone", variables=variables,
+                  channel_id=channel_id)
+    return lambda name: name.replace(";1", ";2")  # the other half dials the free number
+
+
+def played(asterisk_lab, store, channel):
+    """The prompt files `channel` played, from Asterisk's log, by prompt id ("connecting/nl") or
+    store key (rendered text); sounds that are not prompts (the recording's beep) are left out."""
+    by_key = {}
+    for prompt_id in prompt_ids():
+        for language in LANGUAGES:
+            try:
+                by_key[store.path_for(prompt_id, language).relative_to(store.root).as_posix()] = f"{prompt_id}/{language}"
+            except PromptNotRendered:
+                continue
+    out = []
+    for line in asterisk_lab.log_file.read_text(errors="replace").splitlines():
+        found = _PLAYING.search(line)
+        if found and found.group(1) == channel and f"/{SUBDIR}/" in found.group(2):
+            key = found.group(2).split(f"/{SUBDIR}/", 1)[1]
+            out.append(by_key.get(key, key))
+    return out
+
+
+@pytest.mark.parametrize("row", LAB_ROWS, ids=[row.name for row in LAB_ROWS])
+def test_the_lab_asterisk_plays_rings_and_records_as_the_table_says(row, ami, ami_events, channel_id, rt, agi_server,
+                                                                    tones, asterisk_lab, caplog):
+    world = World(rt, row)
+    titles = [tones.render_text(a["title"], SETTINGS.title_language).key for a in world.actions]
+    message = None
+    if row.flow == "alert":
+        message = tones.render_text(InboundDirectory(rt.db).alert_call(world.delivery().id).text, "nl").key
+    caplog.set_level(logging.INFO, logger="ivr.agi_runner")
+    flow_channel = originate(ami, world, row, channel_id, f"{asterisk_lab.sound_dir}/{SUBDIR}/{titles[0]}")
+
+    created = ami_events.wait_for(lambda e: e.name == "Newchannel" and e.get("Uniqueid") == channel_id)
+    ami_events.wait_hangup(channel_id)
+    wait_until(lambda: any(r.name == "ivr.agi_runner" and _FLOW_END.match(r.getMessage()) for r in caplog.records),
+               "the FastAGI flow's end")
+
+    assert played(asterisk_lab, tones, flow_channel(created["Channel"])) == heard_as(row, message, titles)
+    dialled = [world.phone_of(f"Local/{e.get('DialString')}") for e in ami_events.events(
+        lambda e: e.name == "DialBegin" and e.get("Linkedid") == channel_id)]
+    assert dialled == row.rung_phones()
+    bridged = {world.phone_of(e.get("Channel").rsplit("-", 1)[0]) for e in ami_events.events(
+        lambda e: e.name == "BridgeEnter" and e.get("Linkedid") == channel_id)} & set(world.dial_strings)
+    assert bridged == ({row.bridged} if row.bridged else set())
+    assert world.outcome() == row.outcome()
+
+
