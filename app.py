@@ -15,6 +15,8 @@ def create_app(test_config=None):
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.extensions["uitkijk"] = runtime.configure(config)
+    from voice.action_audio import TitleAudio
+    app.extensions["uitkijk"].launch_audio.register(TitleAudio(config))  # every launch happens here
     if config["TRUSTED_PROXIES"]:
         # Only behind that many proxies: otherwise any client could choose the address the limits see.
         hops = config["TRUSTED_PROXIES"]

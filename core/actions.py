@@ -140,6 +140,7 @@ class ActionService:
             prepare = getattr(transport, "prepare_action", None)
             if prepare:
                 prepare(session, action)
+        self.runtime.launch_audio.prepare(session, action)  # the title, for the free number
         due = ledger_rings.write_ring(self.runtime, session, action) or []
         session.refresh(action)
         audit.record(session, actor, "launch", "action", action.id,

@@ -40,6 +40,8 @@ class Runtime:
         self.transports = build_transports(config)
         from .publication import load_publisher
         self.publisher = load_publisher(config)
+        from .launch_audio import LaunchAudio
+        self.launch_audio = LaunchAudio()  # the processes register their renderers (core.launch_audio)
         for channel, transport in self.transports.items():
             if transport.name.startswith("console"):
                 log.warning("%s messages go to the outbox (console transport %s), not to phones",

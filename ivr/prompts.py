@@ -1,7 +1,7 @@
 """Prompt parts to the sound files Asterisk plays, without rendering anything on the call path.
 
 Fixed prompts are looked up once at start-up into a dict. Dynamic audio (an action's title and
-alert, rendered at launch by `voice.action_audio.render_action_audio`) is found by its content hash and one stat.
+alert, rendered at launch by `voice.action_audio`) is found by its content hash and one stat.
 Paths are given as Asterisk sees them (without extension): in the lab Asterisk runs in a chroot,
 so `asterisk_dir` may differ from the store's directory on this machine.
 """
