@@ -215,6 +215,9 @@ SCHEMA: tuple[Key, ...] = (
     _key("ASTERISK_SOUND_DIR", "/var/lib/uitkijk/sounds",
          "where `flask asterisk-config` tells Asterisk to find the fallback prompt"),
     _key("ASTERISK_INSTANCE_DIR", "/var/lib/uitkijk/asterisk", "where `flask asterisk-config` keeps Asterisk's files"),
+    _key("CALL_AUDIO_DIR", str(BASE_DIR / "instance" / "call-audio"), "where a code call's own audio waits for "
+         "its one call, under a random name, and is deleted when the call ends (never in PROMPT_DIR)"),
+    _key("ASTERISK_CALL_AUDIO_DIR", "", "CALL_AUDIO_DIR as Asterisk sees it; empty: the same path"),
     _key("ASTERISK_RECORDINGS_DIR", "", "RECORDINGS_DIR as Asterisk sees it; empty: the same path"),
     _key("VOICE_RING_TIMEOUT_S", 30.0, "seconds a participant's phone rings", minimum=5),
     _key("CALL_RESPONSE_GRACE_S", 15.0, "how much longer an Originate may go without any answer from Asterisk",

@@ -21,7 +21,10 @@ from core.models import Action, ControlRoom, Participant
 from core.numbers import mask
 from core.transports import PermanentFailure, SendResult, TransientFailure
 
+from tts_prompts import SpeechEngineError, UnspeakableText
+
 from .action_audio import ActionAudio
+from .call_audio import CallAudio
 from .call_queue import NORMAL, URGENT, CallQueue, PendingCall
 from .settings import VoiceSettings
 from .trunks import calling_trunk
@@ -41,7 +44,7 @@ class AsteriskVoiceTransport:
         self.channel = channel
         self.settings = VoiceSettings.from_config(config)
         self.audio = ActionAudio(config)
-        self.prompts = self.audio.store
+        self.call_audio = CallAudio.from_settings(self.settings, config["TTS_ENGINE"])
         self.redis = redis or Redis.from_url(config["REDIS_URL"])
         self.queue = CallQueue(self.redis, self.settings.prefix)
 
@@ -81,15 +84,23 @@ class AsteriskVoiceTransport:
 
     def send_direct(self, session, to_e164, text, delivery_id=None, language="nl"):
         """A call outside any action (a confirmation code): plays the text twice, spoken in the
-        participant's language, and hangs up."""
-        prompt = self.prompts.render_text(text, language_of(language))
+        participant's language, and hangs up. The audio is this call's own (voice.call_audio),
+        not a prompt: the call service deletes it when the call ends."""
         trunk = self._trunk(session, None)
         dial = _dial_string(trunk, to_e164)
-        path = self.settings.asterisk_path(prompt.key)
+        try:
+            audio = self.call_audio.speak(text, language_of(language))
+        except (UnspeakableText, SpeechEngineError) as exc:
+            raise PermanentFailure("prompt", f"the message cannot be spoken: {exc}") from None
+        path = self.call_audio.asterisk_path(audio)
         call = PendingCall(call_id=f"{self.settings.prefix}-m{self.redis.incr(f'{self.settings.prefix}:voice:direct'):012d}",
                            trunk=trunk.name, channel=dial, caller_id=trunk.caller_id,
-                           playback=f"{path}&{path}", priority=URGENT)
-        self._push(call)
+                           playback=f"{path}&{path}", audio_file=str(audio), priority=URGENT)
+        try:
+            self._push(call)
+        except TransientFailure:
+            self.call_audio.remove(audio)
+            raise
         return SendResult(provider_ref=call.call_id, state="sending")
 
     def _trunk(self, session, control_room_id):

@@ -5,7 +5,8 @@ One process (`python -m voice.call_events`, beside the RQ workers) runs a CallSe
 (TrunkServices), each with three threads:
 * the dispatcher pops the trunk's waiting calls (voice.call_queue), takes a channel lease
   and an originate tick (voice.trunk_limiter), checks with the ledger that the call is
-  still wanted, and Originates into `uitkijk-alert`;
+  still wanted, and Originates into `uitkijk-alert` (a confirmation code: Playback of the call's
+  own audio, deleted when the call ends: voice.call_audio);
 * pyst2's event thread hands OriginateResponse / Newstate / Hangup to this module, which
   records answered, busy, no answer, congestion, not in service (core.alert_calls) and
   releases the channel at once, waking the dispatcher: the trunk stays full;
@@ -32,6 +33,7 @@ from core.metrics import ALERT_CALLS, TRUNK_CHANNELS
 from core.secrets import SecretUnavailable
 from voice.ami import AmiActionFailed, AmiClient, AmiEvent, AmiTimeout, AmiUnavailable
 
+from .call_audio import CallAudio
 from .call_queue import CallQueue, PendingCall
 from .settings import VoiceSettings
 from .trunk_limiter import TrunkLimiter
@@ -69,6 +71,7 @@ class CallService:
         self.trunk = s.trunk
         self.limiter = TrunkLimiter(rt.redis, s.prefix)
         self.queue = CallQueue(rt.redis, s.prefix)
+        self.call_audio = CallAudio.from_settings(s)
         self.ami = ami or AmiClient(s.ami_host, s.ami_port, s.ami_user, s.ami_secret)
         for name in ("OriginateResponse", "Newstate", "HangupRequest", "Hangup"):
             self.ami.subscribe(name, self._on_event)
@@ -230,6 +233,7 @@ class CallService:
         if live.answered:
             self._forget(live.call.call_id)
             self._release(live.call)
+            self._remove_audio(live.call)
             if live.call.delivery_id is not None:
                 self._record(lambda session: alert_calls.ended(self.rt, session, live.call.delivery_id,
                                                                live.call.call_id, live.cause))
@@ -244,10 +248,20 @@ class CallService:
             return
         self._release(live.call)
         if live.call.delivery_id is None:
+            self._remove_audio(live.call)  # a direct call is not retried
             log.info("direct call %s: %s", call_id, outcome)
             return
         self._record(lambda session: alert_calls.not_reached(self.rt, session, live.call.delivery_id, call_id,
                                                              outcome, live.cause))
+
+    def _remove_audio(self, call: PendingCall) -> None:
+        """A call's own audio (a spoken code) is gone with the call."""
+        if call.audio_file:
+            try:
+                self.call_audio.remove(call.audio_file)
+            except OSError as exc:
+                log.warning("call %s: its audio was not removed (%s); the sweep will", call.call_id,
+                            exc.__class__.__name__)
 
     def _forget(self, call_id: str) -> LiveCall | None:
         with self._lock:
@@ -281,6 +295,7 @@ class CallService:
                 self._give_up_overdue()
                 if time.monotonic() >= next_renewal:
                     self._renew_leases()
+                    self.call_audio.sweep()
                     next_renewal = time.monotonic() + RENEW_EVERY_S
             except Exception:  # the supervisor must outlive one bad round; logged in full
                 log.exception("call supervisor round failed")

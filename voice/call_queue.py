@@ -30,7 +30,7 @@ class PendingCall:
     """Everything the dispatcher needs to place one call, decided when the job ran.
 
     `delivery_id` is None for a direct message (a confirmation code), which plays
-    `playback` and hangs up instead of running the alert flow.
+    `playback` (its `audio_file`) and hangs up instead of running the alert flow.
     """
 
     call_id: str  # the Asterisk ChannelId (Uniqueid) of this attempt
@@ -41,6 +41,7 @@ class PendingCall:
     delivery_id: int | None = None
     claim_token: str | None = None
     playback: str | None = None
+    audio_file: str | None = None  # this call's own audio (voice.call_audio), deleted when it ends
     priority: int = NORMAL
 
     @property

@@ -7,6 +7,8 @@ Keys (typed, with their defaults, in core.config.SCHEMA):
                           what a provider's dialplan expects, or the lab's LAB_LISTEN
     ASTERISK_PROMPT_DIR   PROMPT_DIR as Asterisk sees it (differs when Asterisk runs in a
                           chroot or container); empty: the same path
+    CALL_AUDIO_DIR, ASTERISK_CALL_AUDIO_DIR  single calls' own audio (voice.call_audio), and
+                          where Asterisk sees it
     VOICE_RING_TIMEOUT_S  how long a participant's phone rings
     CALL_RESPONSE_GRACE_S how much longer an Originate may go without any answer from Asterisk
     CALL_LEASE_S          a trunk channel lease; renewed while the call is up
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from core.asterisk_values import TrunkConf
-from core.config import effective
+from core.config import default, effective
 
 
 
@@ -36,6 +38,8 @@ class VoiceSettings:
     lease_s: float
     channel_variables: dict
     prefix: str  # Redis keys and call ids: several installations share a Redis or an Asterisk
+    call_audio_dir: str = default("CALL_AUDIO_DIR")  # single calls' own audio (voice.call_audio)
+    asterisk_call_audio_dir: str = ""  # the same directory as Asterisk sees it; empty: the same path
 
     @classmethod
     def from_config(cls, config) -> VoiceSettings:
@@ -49,7 +53,8 @@ class VoiceSettings:
             asterisk_prompt_dir=config["ASTERISK_PROMPT_DIR"] or config["PROMPT_DIR"],
             ring_timeout_s=config["VOICE_RING_TIMEOUT_S"], response_grace_s=config["CALL_RESPONSE_GRACE_S"],
             lease_s=config["CALL_LEASE_S"], channel_variables=_channel_variables(config["TRUNK_CHANNEL_VARIABLES"]),
-            prefix=config["QUEUE_PREFIX"])
+            prefix=config["QUEUE_PREFIX"], call_audio_dir=config["CALL_AUDIO_DIR"],
+            asterisk_call_audio_dir=config["ASTERISK_CALL_AUDIO_DIR"])
         if settings.lease_s <= settings.ring_timeout_s:
             raise ValueError("CALL_LEASE_S must exceed VOICE_RING_TIMEOUT_S (a ringing call holds its lease)")
         return settings

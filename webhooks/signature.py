@@ -18,14 +18,8 @@ from . import bp
 
 log = logging.getLogger(__name__)
 
-# Endpoints Twilio fetches as media: it does not sign those requests.
-UNSIGNED_ENDPOINTS = {"twilio_webhooks.prompt_audio"}
-
-
 @bp.before_request
 def require_signature():
-    if request.endpoint in UNSIGNED_ENDPOINTS:
-        return
     base = current_app.config.get("PUBLIC_BASE_URL")
     if not base:
         log.error("Twilio webhook %s refused: PUBLIC_BASE_URL must be set to verify signatures", request.path)

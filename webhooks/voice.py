@@ -15,13 +15,13 @@ from ivr.twiml_audio import PromptAudio
 from ivr.twiml_calls import CallRecords
 from ivr.twiml_runner import TwimlRunner, UnknownCall
 from tts_prompts import PromptStore, get_engine
-from twilio_gateway.callbacks import (CALL_STATUS, PROMPTS, VOICE_ALERT, VOICE_EVENT, VOICE_INBOUND, VOICE_WHISPER,
-                                      callback_url)
+from twilio_gateway.callbacks import CALL_STATUS, VOICE_ALERT, VOICE_EVENT, VOICE_INBOUND, VOICE_WHISPER, callback_url
 from voice.twilio_recordings import enqueue_fetch
 from voice.twilio_status import FINAL_STATUSES, apply_call_status
 from web.db_session import runtime
 
 from . import bp
+from .prompts import prompt_url
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def runner():
     store = PromptStore(config["PROMPT_DIR"], get_engine(config["TTS_ENGINE"]))
     found = current_app.extensions["twilio_runner"] = TwimlRunner(
         flows=build_flows(directory, settings),
-        prompts=PromptAudio(store, lambda name: callback_url(base, f"{PROMPTS}/{name}")),
+        prompts=PromptAudio(store, lambda name: prompt_url(base, config["SECRET_KEY"], name)),
         records=CallRecords(rt.redis, config["QUEUE_PREFIX"]),
         urls=lambda path, **query: callback_url(base, path, **query),
         call_log=InboundCallLog(rt.db), alert_ledger=AlertCallLedger(rt.db),

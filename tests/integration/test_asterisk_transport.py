@@ -44,7 +44,7 @@ def test_launch_speaks_the_alert_and_queues_each_call_for_its_trunk(asterisk_rt,
     with rt.db.session() as session:
         key = session.get(Action, action_id).alert_prompt
     assert key.startswith("nl/")
-    assert (rt.transports["voice"].prompts.root / f"{key}.wav").stat().st_size > 0
+    assert (rt.transports["voice"].audio.store.root / f"{key}.wav").stat().st_size > 0
     work()
     deliveries = voice_deliveries(rt, action_id)
     assert {(d.state, d.transport) for d in deliveries} == {("sending", "asterisk")}

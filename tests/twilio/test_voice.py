@@ -125,7 +125,7 @@ def test_answered_alert_plays_alert_then_press_1_puts_through(twilio_app, twilio
     answered = {"CallSid": CALL_SID, "From": "+3197010000000", "To": LANDLINE_E164, "CallStatus": "in-progress"}
     twiml = twilio_post(path, answered).text
     alert = _action(rt, ids["action"]).alert_prompt
-    assert twiml.count(f"/{alert}.wav</Play>") == 2 and "<Gather" in twiml
+    assert twiml.count(f"/{alert}.wav?e=") == 2 and "<Gather" in twiml
     assert "Dit is Uitkijk" not in twiml  # the rendered alert, not Twilio's own voice
     assert twilio_post(path, answered).text == twiml  # a repeated webhook: same answer
     [menu] = _action_urls(twiml, "Gather")[-1:]
@@ -161,11 +161,11 @@ def test_closing_call_plays_the_rendered_closing_twice_and_press_2_repeats(twili
     assert (closing.state, closing.transport) == ("sending", "twilio-voice") and closing.detail["prompt"]
     path = f"/webhooks/twilio/voice/alert?delivery={closing.id}&call={closing.provider_ref}"
     twiml = twilio_post(path, {"CallSid": CALL_SID, "To": LANDLINE_E164, "CallStatus": "in-progress"}).text
-    assert twiml.count(f"/{closing.detail['prompt']}.wav</Play>") == 2 and "Toets 2 om het bericht" in twiml
+    assert twiml.count(f"/{closing.detail['prompt']}.wav?e=") == 2 and "Toets 2 om het bericht" in twiml
     assert "Dit is Uitkijk" not in twiml and "<Dial" not in twiml
     [menu] = _action_urls(twiml, "Gather")[-1:]
     again = twilio_post(menu, {"CallSid": CALL_SID, "Digits": "2"}).text
-    assert again.count(f"/{closing.detail['prompt']}.wav</Play>") == 1 and "<Dial" not in again
+    assert again.count(f"/{closing.detail['prompt']}.wav?e=") == 1 and "<Dial" not in again
 
 
 def _free_number_call(twilio_post, caller):
@@ -236,8 +236,8 @@ def test_prompt_files_are_played_by_url_and_served(twilio_app, twilio_post, work
     wav.write_bytes(b"RIFF....WAVE")
     _called(work)
     twiml = _free_number_call(twilio_post, "+31301234567")
-    url = "https://uitkijk.example.org/webhooks/twilio/prompts/overrides/nl/inbound_welcome.wav"
-    assert f"<Play>{url}</Play>" in twiml
+    url = re.search(r"<Play>(https://uitkijk\.example\.org/webhooks/twilio/prompts/overrides/nl/"
+                             r"inbound_welcome\.wav\?e=\d+&amp;s=[0-9a-f]{32})</Play>", twiml).group(1)
     served = twilio_app.test_client().get(_path(url))
     assert served.status_code == 200 and served.data == b"RIFF....WAVE"
     assert twilio_app.test_client().get("/webhooks/twilio/prompts/../config.py").status_code == 404

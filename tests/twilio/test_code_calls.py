@@ -1,0 +1,31 @@
+"""A landline's confirmation code through Twilio (Prism behind a recording proxy): spoken with <Say>
+in the participant's language, carried in the call request itself, with no audio URL to fetch."""
+import pytest
+
+from app import create_app
+from lab.prism import RecordingProxy
+from tests.conftest import runtime_close
+from tests.integration.test_admin_signup import sign_up
+
+SPOKEN = {"nl": ('language="nl-NL"', "Uw bevestigingscode is"), "en": ('language="en-GB"', "Your confirmation code is")}
+
+
+@pytest.fixture
+def twilio_api(prism):
+    proxy = RecordingProxy(prism.base_url)
+    yield proxy
+    proxy.close()
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_code_call_speaks_the_code_in_the_participants_language(twilio_config, twilio_api, signup_clock, language):
+    app = create_app({**twilio_config, "TWILIO_API_BASE_URL": twilio_api.base_url})
+    try:
+        sign_up(app.test_client(), phone_1="", phone_2="0201234567", language=language)
+    finally:
+        runtime_close()
+    [call] = [r for r in twilio_api.requests if r.path.endswith("/Calls.json")]
+    twiml = call.form["Twiml"]
+    say, words = SPOKEN[language]
+    assert call.form["To"] == "+31201234567" and twiml.count(f"<Say {say}>") == 2 and words in twiml
+    assert "<Play" not in twiml and "Url" not in call.form
