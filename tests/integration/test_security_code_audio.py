@@ -13,7 +13,7 @@ import pytest
 from core import runtime
 from core.messages import language_of
 from core.signup import CODE_TEXTS
-from tests.conftest import app_for, runtime_close
+from tests.conftest import app_for
 from tts_prompts import PromptStore, get_engine
 from tts_prompts.audio import decode_wav, encode_wav
 from voice.call_audio import CallAudio
@@ -32,7 +32,7 @@ def asterisk_rt(config, tmp_path):
                                  "TRUNK_DIAL_TEMPLATE": "Local/{number}@lab-pstn",
                                  "CALL_AUDIO_DIR": str(tmp_path / "call-audio")})
     yield current
-    runtime_close()
+    runtime.uninstall()
 
 
 def files_under(directory):

@@ -89,12 +89,15 @@ def test_a_numbers_daily_limit_survives_the_release_of_a_stale_signup(limited):
     resend(client, confirm_url, number_id)
     resend(client, confirm_url, number_id)
     assert "no more codes" in resend(client, confirm_url, number_id).get_data(as_text=True)
+    assert len(sent_to(app, MOBILE_E164)) == 3
     with app.extensions["uitkijk"].db.session() as session:
         for row in session.scalars(select(NumberConfirmation)):
             row.expires_at = utcnow() - timedelta(seconds=1)
     confirm_url = sign_up(client, phone_2="")  # the stale sign-up is released, the number signed up anew
     assert "more codes can be sent to" in client.get(confirm_url).get_data(as_text=True)
-    assert len(sent_to(app, MOBILE_E164)) == 3
+    assert sent_to(app, MOBILE_E164) == []  # the stale sign-up's messages were erased with it; no new one
+    limits = SignupLimits(app.extensions["uitkijk"].redis, app.config, app.config["SECRET_KEY"])
+    assert limits.daily_counts()[0][1]["sms"] == 3
 
 
 def test_the_whole_installation_stops_at_its_daily_limit(limited):

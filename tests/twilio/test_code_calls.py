@@ -3,8 +3,8 @@ in the participant's language, carried in the call request itself, with no audio
 import pytest
 
 from app import create_app
+from core import runtime
 from lab.prism import RecordingProxy
-from tests.conftest import runtime_close
 from tests.integration.test_admin_signup import sign_up
 
 SPOKEN = {"nl": ('language="nl-NL"', "Uw bevestigingscode is"), "en": ('language="en-GB"', "Your confirmation code is")}
@@ -23,7 +23,7 @@ def test_code_call_speaks_the_code_in_the_participants_language(twilio_config, t
     try:
         sign_up(app.test_client(), phone_1="", phone_2="0201234567", language=language)
     finally:
-        runtime_close()
+        runtime.uninstall()
     [call] = [r for r in twilio_api.requests if r.path.endswith("/Calls.json")]
     twiml = call.form["Twiml"]
     say, words = SPOKEN[language]
