@@ -4,6 +4,7 @@ from pathlib import Path
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
                    send_from_directory, url_for)
 
+from core import audit
 from core.errors import Conflict, NotFound, ValidationError
 from core.inquiries import (InquiryService, check_draft, export_csv, get_inquiry, kinds_for, mail_progress,
                             mark_reply, replies_of, visible_inquiries)
@@ -86,7 +87,11 @@ def _inquiry(inquiry_id):
 def show(inquiry_id):
     inquiry = _inquiry(inquiry_id)
     db = session()
-    return render_template("mail/show.html", inquiry=inquiry, replies=replies_of(db, inquiry.id),
+    replies = replies_of(db, inquiry.id)
+    if replies:  # the page shows what residents told, and their numbers: a read of personal data
+        audit.record(db, audit_actor(), "replies-viewed", "inquiry", inquiry.id, {"replies": len(replies)})
+        db.commit()
+    return render_template("mail/show.html", inquiry=inquiry, replies=replies,
                            progress=mail_progress(db, inquiry.id), kind_labels=KIND_LABELS)
 
 
@@ -139,5 +144,7 @@ def photo(inquiry_id, photo_id):
     found = session().get(ReplyPhoto, photo_id)
     if found is None or found.reply_id not in {r.id for r in replies_of(session(), inquiry.id)}:
         abort(404)
+    audit.record(session(), audit_actor(), "photo-viewed", "inquiry", inquiry.id, {"photo": photo_id})
+    session().commit()
     return send_from_directory(Path(current_app.config["MAIL_PHOTO_DIR"]), found.filename,
                                mimetype=found.content_type)

@@ -46,7 +46,11 @@ def import_participants():
 
 @bp.get("/participants/<int:participant_id>")
 def show_participant(participant_id):
-    return jsonify(participant_as_dict(get_participant(session(), participant_id)))
+    db = session()
+    shown = participant_as_dict(get_participant(db, participant_id))
+    audit.record(db, g.api_actor, "view", "participant", participant_id)
+    db.commit()
+    return jsonify(shown)
 
 
 @bp.delete("/participants/<int:participant_id>")

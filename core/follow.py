@@ -67,8 +67,11 @@ def recording_pending(recording):
     return bool(recording) and "://" in recording
 
 
-def recording_path(session, action_id, tip_id, recordings_dir, actor):
-    """The file of a recorded tip, checked to lie inside the recordings dir; marks the tip heard."""
+def recording_path(session, action_id, tip_id, recordings_dir, actor, audited=True):
+    """The file of a recorded tip, checked to lie inside the recordings dir; marks the tip heard.
+
+    Every playing or download is audited (a caller's voice is personal data); `audited` False for the
+    player's further range requests of the same playing."""
     tip = session.get(Tip, tip_id)
     if tip is None or tip.action_id != action_id or not tip.recording or recording_pending(tip.recording):
         raise NotFound("recording", tip_id)
@@ -76,8 +79,8 @@ def recording_path(session, action_id, tip_id, recordings_dir, actor):
     path = (root / tip.recording).resolve()
     if root not in path.parents or not path.is_file():
         raise NotFound("recording", tip_id)
-    if not tip.heard:
-        tip.heard = True
+    tip.heard = True
+    if audited:
         audit.record(session, actor, "listen", "tip", tip.id, {"action_id": action_id})
     return path
 

@@ -121,3 +121,10 @@ def test_staff_revokes_links_and_the_participant_asks_for_a_new_one(app, person,
                                .order_by(OutboxMessage.id.desc())).first()
     fresh = "/my/" + body.rsplit("/my/", 1)[1].split()[0]
     assert public.get(fresh).status_code == 200
+
+
+def test_reading_a_participant_through_the_api_is_audited(app, person, auth):
+    client = app.test_client()
+    assert client.get(f"/api/participants/{person}", headers=auth).get_json()["phones"][0]["number"] == NUMBER
+    [(actor, subject, subject_id)] = audit_rows(app, "view")
+    assert actor.startswith("token:") and (subject, subject_id) == ("participant", str(person))

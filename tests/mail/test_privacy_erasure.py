@@ -1,4 +1,4 @@
-"""Leaving erases the person everywhere: every table of the database is searched for their number, name
+"""Leaving erases the person everywhere (and reading their replies is audited): every table of the database is searched for their number, name
 and e-mail address afterwards, and the recordings and photo directories for their files.
 
 The participant first leaves traces through the real paths: an alert by SMS and its outbox copy, a reply
@@ -14,7 +14,7 @@ from PIL import Image
 from sqlalchemy import JSON, MetaData, String, Text, cast, func, or_, select
 
 from core.call_records import InboundCallLog
-from core.models import Delivery, Participant
+from core.models import AuditEvent, Delivery, Inquiry, Participant
 from core.signup import make_link_token
 from core.sms_replies import handle_reply
 from lab import factories
@@ -132,3 +132,22 @@ def test_leaving_erases_the_person_from_every_table_and_file(app, relay, work, a
     assert public.get(manage).status_code == 410
     mail_path = re.sub(r"^http://[^/]+", "", reply_link(parsed(next(m for m in relay.received if list(m.rcpt_tos) == [ADDRESS]))))
     assert public.get(mail_path).status_code in (404, 410)
+
+
+def test_reading_replies_is_audited(app, relay, work, auth):
+    """The inquiry page with the replies, their CSV export and a reply photo: each read leaves who, what, when."""
+    client = app.test_client()
+    leave_traces(app, client, relay, work, auth)
+    with app.extensions["uitkijk"].db.session() as session:
+        inquiry_id = session.scalar(select(Inquiry.id))
+    shown = client.get(f"/mail/inquiries/{inquiry_id}").get_data(as_text=True)
+    assert client.get(f"/mail/inquiries/{inquiry_id}/export.csv").status_code == 200
+    photo = re.search(r'src="(/mail/inquiries/\d+/photos/(\d+))"', shown)
+    assert client.get(photo.group(1)).status_code == 200
+    with app.extensions["uitkijk"].db.session() as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.subject_type == "inquiry").order_by(AuditEvent.id))
+        reads = [(e.actor, e.verb, e.subject_id, e.detail, e.at is not None) for e in events if e.verb != "inquiry-sent"]
+    actor = "user:wijkagent@example.org"
+    assert reads == [(actor, "replies-viewed", str(inquiry_id), {"replies": 1}, True),
+                     (actor, "replies-exported", str(inquiry_id), None, True),
+                     (actor, "photo-viewed", str(inquiry_id), {"photo": int(photo.group(2))}, True)]

@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 import pytest
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from core import runtime
-from core.models import Tip, utcnow
+from core.models import Action, AuditEvent, Tip, utcnow
 from tests.conftest import app_for
 from tests.integration.web_helpers import make_user, sign_in
 from twilio_gateway.signatures import SIGNATURE_HEADER, sign
@@ -403,3 +403,22 @@ def test_a_fetched_recording_is_readable_by_the_service_alone(rt, action_id, twi
         os.umask(old)
     assert stat.S_IMODE(recordings_dir.stat().st_mode) == 0o700
     assert stat.S_IMODE((recordings_dir / name).stat().st_mode) == 0o600
+
+
+def test_every_playing_and_download_of_a_recording_is_audited(app, rt, action_id, twilio_api):
+    """Not only the first: each listen names who and when; a player's seek within one playing is not a new one."""
+    twilio_api.serve((200, WAV))
+    tip_id = _tip(rt, action_id, twilio_api.recording_url())
+    fetch_tip_recording(tip_id)
+    with rt.db.session() as session:
+        operator_id = session.get(Action, action_id).operator_id
+    operator = app.test_client()
+    sign_in(operator, make_user(app, "operator", operator_id=operator_id))
+    url = f"/actions/{action_id}/tips/{tip_id}/recording"
+    assert operator.get(url).status_code == 200  # a download
+    assert operator.get(url, headers={"Range": "bytes=0-"}).status_code == 206  # the player starts
+    assert operator.get(url, headers={"Range": "bytes=4000-"}).status_code == 206  # ... and seeks
+    with rt.db.session() as session:
+        listens = [(e.actor, e.subject_id) for e in session.scalars(
+            select(AuditEvent).where(AuditEvent.verb == "listen").order_by(AuditEvent.id))]
+    assert listens == [("user:operator@example.org", str(tip_id))] * 2
