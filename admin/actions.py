@@ -151,7 +151,8 @@ def _launch_data(form):
             "operator_id": number("operator_id", int), "control_room_id": number("control_room_id", int),
             "client_request_id": form.get("client_request_id") or None,
             "public": form.get("public") == "on", "family_consent": form.get("family_consent") == "on",
-            "area_name": form.get("area_name", "").strip() or None, "photos": _uploads("photos")}
+            "area_name": form.get("area_name", "").strip() or None, "photos": _uploads("photos"),
+            "title_en": form.get("title_en", "").strip() or None, "message_en": form.get("message_en", "").strip() or None}
 
 
 def _geojson(text):
@@ -209,7 +210,8 @@ def update_publication(action_id):
     db = session()
     _action_or_404(action_id)
     form = request.form
-    changes = {field: form[field] for field in ("title", "message", "area_name") if form.get(field, "").strip()}
+    changes = {field: form[field] for field in ("title", "message", "title_en", "message_en", "area_name")
+               if form.get(field, "").strip()}
     try:
         ActionService(runtime()).update_publication(db, action_id, audit_actor(), **changes)
     except (ValidationError, Conflict) as exc:

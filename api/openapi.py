@@ -89,10 +89,18 @@ SPEC = {
                                                      "description": "Required true to publish a missing person"},
                                   "area_name": {"type": "string", "maxLength": 40,
                                                 "description": "Place name for CAP areaDesc and the public page"},
+                                  "title_en": {"type": "string", "maxLength": 120,
+                                               "description": "Public alerts: the English headline's title"},
+                                  "message_en": {"type": "string", "maxLength": 640,
+                                                 "description": "Public alerts: the English description; without "
+                                                                "it the English info says the description is Dutch"},
                                   "photos": {"type": "array", "items": {"type": "string", "contentEncoding": "base64"},
                                              "description": "JPEG, PNG, WebP or GIF; resized, metadata stripped"}}},
             "PublicationUpdate": {"type": "object", "properties": {
                 "title": {"type": "string", "maxLength": 120}, "message": {"type": "string", "maxLength": 640},
+                "title_en": {"type": "string", "maxLength": 120,
+                             "description": "The English headline's title (the English info never repeats the Dutch)"},
+                "message_en": {"type": "string", "maxLength": 640, "description": "The English description"},
                 "area_name": {"type": "string", "maxLength": 40}}},
             "AreaChange": {"type": "object", "required": ["area"], "properties": {
                 "area": _ref("Area"), "area_name": {"type": "string", "maxLength": 40}}},

@@ -56,5 +56,5 @@ def update_publication(action_id):
     db = session()
     event = ActionService(runtime()).update_publication(
         db, action_id, g.api_actor, title=data.get("title"), message=data.get("message"),
-        area_name=data.get("area_name"))
+        area_name=data.get("area_name"), title_en=data.get("title_en"), message_en=data.get("message_en"))
     return jsonify(_event_payload(event))

@@ -36,6 +36,8 @@ class LaunchRequest:
     public: bool = False
     family_consent: bool = False
     area_name: str | None = None  # what CAP and the public page call the area (a place name)
+    title_en: str | None = None  # the public alert's English headline and description, when written
+    message_en: str | None = None
     photos: tuple = ()  # uploaded image bytes, cleaned at launch
 
 
@@ -77,9 +79,15 @@ def parse_launch(data, max_message_length, max_radius_m):
     area_name = data.get("area_name")
     if area_name is not None and (not isinstance(area_name, str) or len(area_name) > 40):
         raise ValidationError("area_name", "must be a place name of at most 40 characters")
+    title_en, message_en = publication.check_english(data.get("title_en"), data.get("message_en"),
+                                                     max_message_length)
+    for field, value in (("title_en", title_en), ("message_en", message_en)):
+        if value is not None and not public:
+            raise ValidationError(field, "only a public alert has an English text")
     return LaunchRequest(kind, time_critical, title.strip(), message.strip(), area,
                          ids["operator_id"], ids["control_room_id"], request_id, public=public,
                          family_consent=data.get("family_consent") is True, area_name=area_name,
+                         title_en=title_en, message_en=message_en,
                          photos=decode_photos(data.get("photos")))
 
 
@@ -150,7 +158,8 @@ class ActionService:
         event = None
         if request.public:
             event = publication.open_publication(session, action, actor, self.config,
-                                                 consent=request.family_consent, area_name=request.area_name)
+                                                 consent=request.family_consent, area_name=request.area_name,
+                                                 title_en=request.title_en, message_en=request.message_en)
             self.runtime.publisher.render(session, event)
         self._commit_and_send(session, action, due, event)
         # Counted while the first alerts go out: the answer says how many the whole area holds.
@@ -208,11 +217,14 @@ class ActionService:
         if event is not None:
             self.runtime.publisher.dispatch(self.runtime, [event.id])
 
-    def update_publication(self, session, action_id, actor, title=None, message=None, photos=(), area_name=None):
-        """The operator changes a public action's text, photos or area name: the publication's Update."""
+    def update_publication(self, session, action_id, actor, title=None, message=None, photos=(), area_name=None,
+                           title_en=None, message_en=None):
+        """The operator changes a public action's text (Dutch, English), photos or area name: the publication's
+        Update."""
         cleaned = self.clean_photos(photos)
         event = publication.record_update(session, action_id, actor, self.config, title=title, message=message,
-                                          photos=cleaned, area_name=area_name)
+                                          photos=cleaned, area_name=area_name, title_en=title_en,
+                                          message_en=message_en)
         self.runtime.publisher.render(session, event)
         session.commit()
         self.dispatch(event)

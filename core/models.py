@@ -360,6 +360,9 @@ class Publication(Base):
     consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # What CAP's areaDesc and the page call the area (a place name); regions and the country name themselves.
     area_name: Mapped[str | None] = mapped_column(String(50))
+    # The English <info>'s own words, written by the operator; without them it says the description is Dutch.
+    title_en: Mapped[str | None] = mapped_column(String(120))
+    message_en: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 

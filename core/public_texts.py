@@ -1,7 +1,12 @@
 """The words of a public alert (CAP, feeds, partners, the public page), per language: Dutch first.
 
 Google Public Alerts' content rules shape them: a headline that stands on its own, a short area
-description, an instruction saying what to do, and nothing "Unknown".
+description, an instruction saying what to do, and nothing "Unknown"; one <info> per language, each
+in its own language. The operator writes the Dutch title and description, and may write English
+ones; without them the English info does not repeat the Dutch text: its headline names the event and
+the area, its description says what kind of alert it is, where, and that the description is in Dutch
+on the Dutch version and the public page. Event, instruction and area are always the project's own
+English words.
 """
 LANGUAGES = ("nl", "en")
 CAP_LANGUAGE = {"nl": "nl-NL", "en": "en-GB"}
@@ -19,6 +24,18 @@ HEADLINE = {
 INSTRUCTION = {
     "nl": "Heeft u iets gezien? Bel gratis {free}. Bij direct gevaar: bel 112. Spreek de persoon niet zelf aan.",
     "en": "Have you seen anything? Call free on {free}. In immediate danger: call 112. Do not approach the person yourself.",
+}
+# The English headline and description when the operator wrote none (the Dutch is never copied in).
+UNTRANSLATED = {
+    "headline": {"Alert": "{event}: {area}", "Update": "{event} (updated): {area}"},
+    "description": {
+        "amber_alert": "AMBER Alert: a child is missing and may be in danger. Area: {area}. "
+                       "The police's description is in Dutch only: see the Dutch version of this alert "
+                       "or the alert's web page.",
+        "missing_person": "A missing person is being searched for. Area: {area}. "
+                          "The police's description is in Dutch only: see the Dutch version of this alert "
+                          "or the alert's web page.",
+    },
 }
 CANCEL_DESCRIPTION = {
     "nl": {"person_found": "Het kind is gevonden. Dank voor het uitkijken en delen.",
@@ -69,19 +86,27 @@ def area_description(area, language, name=None):
     return shorten(text, AREA_DESC_MAX)
 
 
-def alert_texts(kind, msg_type, title, message, free_number, result=None):
-    """{language: {event, headline, description, instruction}} of one CAP message."""
+def alert_texts(kind, msg_type, written, free_number, area_desc, result=None):
+    """{language: {event, headline, description, instruction}} of one CAP message.
+
+    `written` holds the operator's own words per language: {"nl": (title, message), "en": (title or None,
+    message or None)}; `area_desc` the short area description per language."""
     texts = {}
     for language in LANGUAGES:
         event = EVENT[language][kind]
-        headline = shorten(HEADLINE[language][msg_type].format(event=event, title=title), HEADLINE_MAX)
+        title, message = written.get(language) or (None, None)
         if msg_type == "Cancel":
+            headline = HEADLINE[language][msg_type].format(event=event)
             cancel = CANCEL_DESCRIPTION[language]
             description = cancel.get(result or "", cancel["default"])
             instruction = CANCEL_INSTRUCTION[language]
         else:
-            description = message
+            area = area_desc[language]
+            headline = (HEADLINE[language][msg_type].format(event=event, title=title) if title
+                        else UNTRANSLATED["headline"][msg_type].format(event=event, area=area))
+            description = message or UNTRANSLATED["description"][kind].format(area=area)
             instruction = INSTRUCTION[language].format(free=free_number)
+        headline = shorten(headline, HEADLINE_MAX)
         texts[language] = {"event": event, "headline": headline, "description": description,
                            "instruction": instruction}
     return texts

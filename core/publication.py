@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 
 from . import audit, public_urls
 from .errors import Conflict, NotFound, ValidationError
+from .input_checks import check_text
 from .models import Action, ControlRoom, Municipality, Photo, Publication, PublicationEvent, Region, utcnow
 from .photos import new_token
 from .polygons import NETHERLANDS_OUTLINE
@@ -87,10 +88,27 @@ def attach_photos(session, action_id, photos, actor):
     session.flush()
 
 
-def open_publication(session, action, actor, config, consent=False, area_name=None):
+def check_english(title_en, message_en, max_message_length):
+    """The operator's optional English title and description: None, or checked text (ValidationError names
+    the field)."""
+    checked = []
+    for field, value, limit, multiline in (("title_en", title_en, 120, False),
+                                           ("message_en", message_en, max_message_length, True)):
+        if value is not None:
+            if not isinstance(value, str) or not value.strip() or len(value) > limit:
+                raise ValidationError(field, f"must be text of 1 to {limit} characters")
+            check_text(value, field, multiline=multiline)
+            value = value.strip()
+        checked.append(value)
+    return tuple(checked)
+
+
+def open_publication(session, action, actor, config, consent=False, area_name=None, title_en=None,
+                     message_en=None):
     """Create the publication of a just-launched public action and its Alert message."""
+    title_en, message_en = check_english(title_en, message_en, config["MAX_MESSAGE_LENGTH"])
     pub = Publication(action_id=action.id, token=secrets.token_urlsafe(12), status="active",
-                      area_name=(area_name or "").strip()[:50] or None)
+                      area_name=(area_name or "").strip()[:50] or None, title_en=title_en, message_en=message_en)
     if consent:
         pub.consent_by, pub.consent_at = actor, utcnow()
     session.add(pub)
@@ -100,7 +118,7 @@ def open_publication(session, action, actor, config, consent=False, area_name=No
 
 
 def record_update(session, action_id, actor, config, title=None, message=None, photos=(), area_name=None,
-                  area_changed=False):
+                  area_changed=False, title_en=None, message_en=None):
     """The operator changed the public text, added photos, renamed or moved the area: an Update message
     (its <area> is the action's area as it now is)."""
     action = session.get(Action, action_id, with_for_update=True)
@@ -119,6 +137,11 @@ def record_update(session, action_id, actor, config, title=None, message=None, p
             raise ValidationError(field, f"must be text of 1 to {limit} characters")
         setattr(action, field, value.strip())
         changed.append(field)
+    for field, value in zip(("title_en", "message_en"),
+                            check_english(title_en, message_en, config["MAX_MESSAGE_LENGTH"])):
+        if value is not None:
+            setattr(pub, field, value)
+            changed.append(field)
     if area_name is not None:
         if not isinstance(area_name, str) or len(area_name) > 40:
             raise ValidationError("area_name", "must be a place name of at most 40 characters")
@@ -130,7 +153,8 @@ def record_update(session, action_id, actor, config, title=None, message=None, p
     if area_changed:
         changed.append("area")
     if not changed:
-        raise ValidationError("update", "nothing to change: give a title, message, area_name or photo")
+        raise ValidationError("update", "nothing to change: give a title, message, title_en, message_en, "
+                                        "area_name or photo")
     audit.record(session, actor, "update", "publication", pub.id, {"changed": changed})
     return _new_event(session, pub, action, "Update", config)
 
@@ -185,11 +209,13 @@ def _new_event(session, pub, action, msg_type, config):
     ttl = config["PUBLIC_CANCEL_TTL_S"] if msg_type == "Cancel" else config["PUBLIC_ALERT_TTL_S"]
     room = session.get(ControlRoom, action.control_room_id)
     area = _area(session, action.area)
+    area_desc = {lang: area_description(area, lang, pub.area_name) for lang in LANGUAGES}
+    written = {"nl": (action.title, action.message), "en": (pub.title_en, pub.message_en)}
     content = {
         "kind": action.kind, "level": level_of(action.kind, action.area), "status": config["CAP_STATUS"],
         "free_number": room.free_number, "page": pub.token, "result": action.result,
-        "texts": alert_texts(action.kind, msg_type, action.title, action.message, room.free_number, action.result),
-        "area": area, "area_desc": {lang: area_description(area, lang, pub.area_name) for lang in LANGUAGES},
+        "texts": alert_texts(action.kind, msg_type, written, room.free_number, area_desc, action.result),
+        "area": area, "area_desc": area_desc,
         "photos": [] if msg_type == "Cancel" else _photos(session, action.id),
     }
     event = PublicationEvent(publication_id=pub.id, seq=seq, msg_type=msg_type,
