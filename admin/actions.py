@@ -86,7 +86,8 @@ def estimate():
         else:
             area = {"type": "circle", "lat": _float_arg("lat"), "lon": _float_arg("lon"),
                     "radius_m": _float_arg("radius_m")}
-        result = estimate_area(session(), area, config["MAX_RADIUS_M"], config["TIMEZONE"])
+        result = estimate_area(session(), area, config["MAX_RADIUS_M"], config["TIMEZONE"],
+                               min_participants=config["ESTIMATE_MIN_PARTICIPANTS"])
     except ValidationError as exc:
         return _json_error(exc)
     return jsonify(result.as_dict())

@@ -136,6 +136,8 @@ SCHEMA: tuple[Key, ...] = (
     _key("FREE_NUMBER", "0800 0011", "the free number participants call, as the alerts say it"),
     _key("MAX_MESSAGE_LENGTH", 640, "longest alert text an operator may type", minimum=1),
     _key("MAX_RADIUS_M", 50_000, "largest alert circle in metres", minimum=1),
+    _key("ESTIMATE_MIN_PARTICIPANTS", 5, "the reach estimate of an area with fewer participants says only "
+         "'fewer than this' and shows no points (k-anonymity)", minimum=1),
     _key("MAX_CONTENT_LENGTH", 51 * 1024 * 1024,
          "largest request body in bytes, answered with 413 above it (room for a 50 MB CSV upload)", minimum=1024),
     # The ledger

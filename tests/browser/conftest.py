@@ -34,7 +34,9 @@ def web_server(config, tmp_path):
 
 def serve(config):
     """The body of a web server fixture, for fixtures that serve a configuration of their own."""
-    app = create_app({**config, "SECURE_COOKIES": False})
+    # The browser tests launch over two or three people: the reach estimate answers for any number
+    # (its k-anonymity is tested in tests/integration/test_security_estimate.py).
+    app = create_app({"ESTIMATE_MIN_PARTICIPANTS": 1, **config, "SECURE_COOKIES": False})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="web-server", daemon=True)
     thread.start()

@@ -83,10 +83,11 @@
         var err = document.getElementById("estimate-error");
         if (!res.ok) { err.textContent = res.body.field + ": " + res.body.reason; return; }
         err.textContent = "";
-        document.getElementById("count-participants").textContent = res.body.participants;
-        document.getElementById("count-voice").textContent = res.body.per_channel.voice;
-        document.getElementById("count-sms").textContent = res.body.per_channel.sms;
-        document.getElementById("count-quiet").textContent = res.body.in_quiet_hours;
+        var few = res.body.participants === null;  // too few to say how many, or where (k-anonymity)
+        document.getElementById("count-participants").textContent = few ? "minder dan " + res.body.fewer_than : res.body.participants;
+        document.getElementById("count-voice").textContent = few ? "–" : res.body.per_channel.voice;
+        document.getElementById("count-sms").textContent = few ? "–" : res.body.per_channel.sms;
+        document.getElementById("count-quiet").textContent = few ? "–" : res.body.in_quiet_hours;
         map.showPoints(res.body.points);
         counts.classList.remove("stale");
       })
