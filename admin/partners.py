@@ -1,7 +1,7 @@
 """Admin pages for the partners who receive public alerts by webhook, and each partner's delivery log."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from core import partners
+from core import cap_keys, partners
 from core.errors import Conflict, NotFound, ValidationError
 from publish.partners import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from core import public_urls as urls
@@ -14,9 +14,36 @@ bp = admins_only(Blueprint("partners", __name__, url_prefix="/config/partners"))
 
 @bp.get("/")
 def index():
-    signer = runtime().publisher.signer
-    return render_template("config/partners.html", partners=partners.list_partners(session()),
-                           signing=signer.describe() if signer else None, certificate_url=urls.CERTIFICATE)
+    return _index_page()
+
+
+def _index_page(status=200):
+    db = session()
+    signer = runtime().publisher.signers.current(db)
+    return render_template("config/partners.html", partners=partners.list_partners(db),
+                           signing=signer.describe() if signer else None, certificate_url=urls.CERTIFICATE,
+                           uploaded=cap_keys.current_id(db) is not None), status
+
+
+@bp.post("/signing-key")
+def upload_signing_key():
+    """An admin uploads the CAP signing key and its certificate (PEM files): checked, the key stored sealed;
+    it signs every document from now on, and the key it replaces is destroyed."""
+    db = session()
+    try:
+        row = cap_keys.upload(db, current_app.config, _file("key"), _file("certificate"), audit_actor())
+    except ValidationError as exc:
+        db.rollback()
+        flash(f"Sleutel niet opgeslagen: {exc}", "error")
+        return _index_page(400)
+    db.commit()
+    flash(f"CAP-documenten worden nu ondertekend met {row.subject} (SHA-256 {row.sha256}).", "info")
+    return redirect(url_for("partners.index"))
+
+
+def _file(field):
+    upload = request.files.get(field)
+    return upload.read() if upload is not None and upload.filename else None
 
 
 @bp.route("/new", methods=["GET", "POST"])

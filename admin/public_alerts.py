@@ -69,7 +69,7 @@ def json_feed():
 @bp.get(urls.CERTIFICATE)
 def certificate():
     """The certificate CAP consumers check signatures against (during a rotation: the one signing now)."""
-    signer = runtime().publisher.signer
+    signer = runtime().publisher.signers.current(session())
     if signer is None:
         abort(404)
     return _revalidated(signer.cert_pem, "application/x-pem-file", signer.describe()["sha256"].replace(":", ""))

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.asterisk_values import OperatorConf, TrunkConf, check_dial_string
 
-from . import audit, secrets
+from . import audit, cap_keys, secrets
 from .errors import Conflict, NotFound, ValidationError
 from .models import Action, ControlRoom, Operator, Trunk
 from .input_checks import ID_MAX
@@ -353,8 +353,9 @@ def delete_trunk(session, trunk_id, actor):
 
 
 def rotate_secrets(session, config, actor):
-    """Encrypt every stored trunk and softphone secret again with the newest TRUNK_SECRET_KEY; returns
-    how many were rewritten. Run it after putting a new key first in TRUNK_SECRET_KEY, then drop the old."""
+    """Encrypt every stored trunk and softphone secret and the uploaded CAP signing key again with the newest
+    TRUNK_SECRET_KEY; returns how many were rewritten. Run it after putting a new key first in
+    TRUNK_SECRET_KEY, then drop the old."""
     count = 0
     for trunk in session.scalars(select(Trunk)):
         settings = dict(trunk.settings or {})
@@ -367,6 +368,7 @@ def rotate_secrets(session, config, actor):
         if "encrypted" in operator.sip_secret:
             operator.sip_secret = secrets.rotate(config, operator.sip_secret)
             count += 1
+    count += cap_keys.rotate_sealed(session, config)
     audit.record(session, actor, "rotate-secrets", "trunk", None, {"rewritten": count})
     session.flush()
     return count

@@ -428,6 +428,23 @@ class Partner(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
+class CapSigningKey(Base):
+    """A CAP signing key and certificate an admin uploaded; the newest signs. A replaced key is destroyed
+    (its certificate stays, so documents signed before can still be checked)."""
+
+    __tablename__ = "cap_signing_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cert_pem: Mapped[str] = mapped_column(Text)
+    # The PEM private key, sealed by core.secrets; None once replaced.
+    key: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    subject: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(100))
+    not_after: Mapped[datetime] = mapped_column(UtcDateTime())
+    uploaded_by: Mapped[str] = mapped_column(String(120))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    replaced_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 PARTNER_DELIVERY_STATES = ("queued", "delivered", "failed", "withdrawn")
 
 

@@ -9,7 +9,7 @@ from core.models import PartnerDelivery
 
 from .cap import build_alert
 from .partners import enqueue_deliveries, fan_out
-from .signing import CapSigner, serialise
+from .signing import Signers, serialise
 
 log = logging.getLogger(__name__)
 
@@ -17,14 +17,15 @@ log = logging.getLogger(__name__)
 class Publisher(publication.Publisher):
     def __init__(self, config):
         self.config = config
-        self.signer = CapSigner.from_config(config)
+        self.signers = Signers(config)
 
     def render(self, session, event):
         """Inside the transaction that records the message: its signed CAP document and partner rows."""
         earlier = [e for e in publication.events_of(session, event.publication_id) if e.seq < event.seq]
         alert = build_alert(event, earlier, self.config)
-        if self.signer is not None:
-            alert = self.signer.sign(alert)
+        signer = self.signers.current(session)
+        if signer is not None:
+            alert = signer.sign(alert)
         event.cap_xml = serialise(alert)
         fan_out(session, event)
 
