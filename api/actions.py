@@ -1,6 +1,6 @@
-"""Action endpoints: launch, list, get with progress, deliveries, end."""
+"""Action endpoints: launch, list, get with progress, time-to-reach timeline, deliveries, end."""
 from flask import current_app, g, jsonify, request
-from core import configuration, ledger
+from core import configuration, ledger, timeline
 from core.actions import ActionService, action_as_dict, get_action, list_actions as newest_actions, parse_launch
 from core.errors import ValidationError
 from core.numbers import mask
@@ -37,6 +37,12 @@ def list_actions():
 def show_action(action_id):
     db = session()
     return jsonify(action_payload(db, get_action(db, action_id)))
+
+
+@bp.get("/actions/<int:action_id>/timeline")
+def show_timeline(action_id):
+    db = session()
+    return jsonify(timeline.compute(db, get_action(db, action_id)))
 
 
 @bp.get("/actions/<int:action_id>/deliveries")

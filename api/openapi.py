@@ -120,6 +120,23 @@ SPEC = {
                 "channel": {"enum": ["voice", "sms"]}, "purpose": {"enum": ["alert", "closing"]},
                 "state": {"enum": list(DELIVERY_STATES)}, "rank": {"type": "integer"},
                 "distance_m": {"type": "integer"}}},
+            "Moment": {"type": "object", "properties": {
+                "at": {"type": ["string", "null"], "format": "date-time"},
+                "seconds": {"type": ["number", "null"], "description": "after the launch"}}},
+            "Timeline": {"type": "object", "description": (
+                "How fast the action reached people. An alert counts as reached when a call was answered and "
+                "listened to, or an SMS or mail was taken by its provider or relay; shares are of the alerts "
+                "planned on the channel."), "properties": {
+                "action_id": {"type": "integer"}, "status": {"enum": ["active", "ended"]},
+                "events": {"type": "object", "properties": {name: _ref("Moment") for name in (
+                    "launched", "first_sent", "first_call", "first_sms_reply", "first_response", "first_bridged")}},
+                "channels": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+                    "planned": {"type": "integer"}, "reached": {"type": "integer"},
+                    "at": {"type": "object", "description": "first, p50, p95, p100: ISO time or null"},
+                    "seconds": {"type": "object", "description": "first, p50, p95, p100: seconds after launch"},
+                    "curve": {"type": "array", "description": "every 5 % reached so far",
+                              "items": {"type": "object", "properties": {"percent": {"type": "integer"},
+                                                                         "seconds": {"type": "number"}}}}}}}}},
             "EndRequest": {"type": "object", "required": ["result"], "properties": {
                 "result": {"enum": list(ACTION_RESULTS)}, "closing_text": {"type": "string", "maxLength": 640},
                 "result_from_response": {"type": "boolean",
@@ -173,6 +190,11 @@ SPEC = {
                            {"name": "offset", "in": "query", "schema": {"type": "integer"}}],
             "get": {"summary": "The action's deliveries, nearest first",
                     "responses": {"200": _json({"type": "array", "items": _ref("Delivery")}, "Deliveries")}}},
+        "/api/actions/{id}/timeline": {
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "get": {"summary": "The time-to-reach timeline: launch, first sent, 50/95/100 % reached per channel, "
+                               "first response, first caller put through",
+                    "responses": {"200": _json(_ref("Timeline"), "Timeline"), "404": _json(_ref("Error"), "Unknown")}}},
         "/api/actions/{id}/end": {
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
             "post": {"summary": "End the action: cancel unsent alerts, send the closing message to everyone reached",

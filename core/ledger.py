@@ -2,7 +2,7 @@
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -22,12 +22,31 @@ TRANSITIONS = {
 }
 
 
+def reached_at_for(new_state, now):
+    """The value of `reached_at` when a delivery moves to new_state (None: leave it alone).
+
+    A delivery counts as reached the first time a person got it: a call when it was answered and
+    listened to ("answered"; a placed call, "sent", is not yet reached), an SMS or a mail when the
+    provider or relay took it ("sent") or its receipt says "delivered". The first such moment stays.
+    """
+    if new_state == "answered":
+        return func.coalesce(Delivery.reached_at, now)
+    if new_state in ("sent", "delivered"):
+        return case((and_(Delivery.reached_at.is_(None), Delivery.channel != "voice"), now),
+                    else_=Delivery.reached_at)
+    return None
+
+
 def transition(session, delivery_id, new_state, **fields):
     """Move one delivery to new_state if that is allowed from its current state; True when it moved."""
     allowed_from = [s for s, targets in TRANSITIONS.items() if new_state in targets]
+    now = utcnow()
+    reached = reached_at_for(new_state, now)
+    if reached is not None:
+        fields["reached_at"] = reached
     result = session.execute(
         update(Delivery).where(and_(Delivery.id == delivery_id, Delivery.state.in_(allowed_from)))
-        .values(state=new_state, updated_at=utcnow(), **fields))
+        .values(state=new_state, updated_at=now, **fields))
     return result.rowcount == 1
 
 

@@ -204,6 +204,9 @@ class Delivery(Base):
     error: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+    # When the message first counted as reached (core.ledger.transition): an answered call, an SMS or
+    # mail the provider took. Kept when a later receipt moves the state on; the time-to-reach timeline.
+    reached_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (
         UniqueConstraint("action_id", "participant_id", "channel", "purpose", name="ux_delivery_once"),
