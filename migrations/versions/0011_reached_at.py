@@ -1,15 +1,15 @@
 """time-to-reach timeline: when each delivery first counted as reached
 
-Revision ID: 0008_reached_at
-Revises: 0007_streaming_launch
+Revision ID: 0011_reached_at
+Revises: 0010_cap_signing_keys
 """
 from alembic import op
 import sqlalchemy as sa
 
 from core.models import UtcDateTime
 
-revision = "0008_reached_at"
-down_revision = "0007_streaming_launch"
+revision = "0011_reached_at"
+down_revision = "0010_cap_signing_keys"
 branch_labels = None
 depends_on = None
 
