@@ -5,12 +5,13 @@ import re
 import pytest
 from sqlalchemy import select
 
+from core import partners
 from core.actions import ActionService, parse_launch
 from core.models import AuditEvent, Delivery
 from lab import factories
 from tests.conftest import app_for
 from tests.integration.admin_web import login, make_user
-from tests.publish_support import amber_body, cap_fields, consume_cap, path_of, signed_config
+from tests.publish_support import WebhookReceiver, amber_body, cap_fields, consume_cap, path_of, signed_config
 
 NEAR, MIDDLE, FAR, BEYOND = "+31612345611", "+31612345612", "+31612345613", "+31612345614"
 
@@ -96,8 +97,19 @@ def test_an_ended_actions_area_cannot_change(app, client, auth, area):
     assert client.post(f"/api/actions/{action['id']}/area", json={"area": wider}, headers=auth).status_code == 409
 
 
-def test_a_public_actions_new_area_goes_out_as_a_cap_update_in_feeds_and_page(app, client, auth, area, signing):
+@pytest.fixture
+def receiver():
+    """A partner's webhook endpoint (it checks each delivery's signature)."""
+    with WebhookReceiver() as endpoint:
+        yield endpoint
+
+
+def test_a_public_actions_new_area_goes_out_as_a_cap_update_in_feeds_and_page(app, client, auth, area, signing, work,
+                                                                              receiver):
     room, operator = area
+    with app.extensions["uitkijk"].db.session() as session:
+        receiver.secret = partners.register_partner(session, "NS stationsschermen", receiver.url, "user:admin",
+                                                    app.config)[1]
     body = amber_body(area, area={"type": "circle", "lat": factories.CENTRE[0], "lon": factories.CENTRE[1],
                                   "radius_m": 500}, area_name="Weesp")
     launched = client.post("/api/actions", json=body, headers=auth)
@@ -121,6 +133,9 @@ def test_a_public_actions_new_area_goes_out_as_a_cap_update_in_feeds_and_page(ap
     assert item["area"]["circle"]["radius_km"] == 3
     page = client.get(path_of(action["publication"]["page_url"])).get_data(as_text=True)
     assert "Muiden en omgeving (3 km)" in page and "Weesp" not in page
+    work()
+    assert [m["type"] for m in receiver.accepted] == ["Alert", "Update"]  # signatures checked by the receiver
+    assert receiver.accepted[1]["area"]["description"] == "Muiden en omgeving (3 km)"
 
 
 def test_the_operator_changes_the_area_on_the_follow_page(app, client, area, work):
