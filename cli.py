@@ -66,9 +66,11 @@ def migrate_command():
 @click.command("create-token")
 @with_appcontext
 @click.argument("name")
-def create_token_command(name):
+@click.option("--control-room", "control_room_id", type=int, default=None,
+              help="bind the token to this control room's actions (its id); without: every room's")
+def create_token_command(name, control_room_id):
     """Create an API token for a control-room system; it is shown once."""
-    token = _run(lambda s: create_token(s, name))
+    token = _run(lambda s: create_token(s, name, control_room_id))
     click.echo(token)
 
 

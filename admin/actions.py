@@ -10,6 +10,7 @@ from core.actions import ActionService, get_action, parse_launch
 from core.errors import Conflict, NotFound, ValidationError
 from core.estimate import estimate_area
 from core.regions import list_regions
+from core.room_scope import NotBound, RoomScope
 from core.input_checks import parse_id
 from core.messages import RESULT_TEXT
 from core.models import ACTION_RESULTS
@@ -50,7 +51,7 @@ def _json_error(exc):
 @bp.get("/")
 @login_required("operator")
 def index():
-    active, ended = follow.list_actions(session())
+    active, ended = follow.list_actions(session(), _scope().room_id)
     return render_template("actions/index.html", active=active, ended=ended, kinds=KIND_LABELS,
                            results=RESULT_LABELS)
 
@@ -58,8 +59,9 @@ def index():
 def _launch_page(form, status=200):
     db = session()
     user = current_user()
-    rooms = configuration.list_control_rooms(db)
-    operators = configuration.list_operators(db)
+    scope = _scope()
+    rooms = scope.rooms(configuration.list_control_rooms(db))
+    operators = scope.operators(configuration.list_operators(db))
     return render_template(
         "actions/launch.html", form=form, rooms=rooms, operators=operators, kinds=KIND_LABELS, regions=list_regions(db),
         chosen_regions=form.getlist("region_codes") if hasattr(form, "getlist") else [],
@@ -175,19 +177,33 @@ def launch():
     db = session()
     try:
         launch_request = parse_launch(_launch_data(request.form), config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"])
+        scope = _scope()
+        scope.check_launch(db, launch_request.control_room_id, launch_request.operator_id)
         action, created = ActionService(runtime()).launch(db, launch_request, audit_actor())
+        scope.check(action)  # a client_request_id of another room's launch finds theirs: not shown
     except (ValidationError, Conflict) as exc:
         db.rollback()
         flash(f"Not launched: {exc}", "error")
         return _launch_page(request.form, 400)
+    except NotFound:
+        abort(404)
     if created:
         flash(f"Action {action.code} launched.", "info")
     return redirect(url_for("actions.show", action_id=action.id))
 
 
-def _action_or_404(action_id):
+def _scope():
+    """The control room the signed-in user acts for (core.room_scope); 403 for an unlinked operator account."""
     try:
-        return get_action(session(), action_id)
+        return RoomScope.for_user(session(), current_user())
+    except NotBound as exc:
+        abort(403, description=str(exc))
+
+
+def _action_or_404(action_id):
+    """The action, if it is the user's own control room's; another room's is not found."""
+    try:
+        return _scope().check(get_action(session(), action_id))
     except NotFound:
         abort(404)
 
@@ -282,8 +298,9 @@ def _starts_playing(range_header):
 @bp.get("/<int:action_id>/tips/<int:tip_id>/recording")
 @login_required("operator")
 def recording(action_id, tip_id):
-    """A recorded tip, for the page's audio player; only for signed-in operators."""
+    """A recorded tip, for the page's audio player; only for signed-in operators of the action's room."""
     db = session()
+    _action_or_404(action_id)
     try:
         path = follow.recording_path(db, action_id, tip_id, current_app.config["RECORDINGS_DIR"], audit_actor(),
                                      audited=_starts_playing(request.headers.get("Range")))

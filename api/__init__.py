@@ -2,6 +2,8 @@
 from flask import Blueprint, g, jsonify, request
 
 from core.errors import Conflict, NotFound, ValidationError
+from core.actions import get_action
+from core.room_scope import RoomScope
 from core.tokens import authenticate
 from web.db_session import session
 
@@ -16,13 +18,16 @@ def require_token():
         return None
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    name = authenticate(session(), token.strip()) if scheme.lower() == "bearer" else None
-    if name is None:
+    found = authenticate(session(), token.strip()) if scheme.lower() == "bearer" else None
+    if found is None:
         response = jsonify(error="unauthorized", reason="a valid bearer token is required")
         response.status_code = 401
         response.headers["WWW-Authenticate"] = 'Bearer realm="uitkijk"'
         return response
-    g.api_actor = f"token:{name}"
+    g.api_actor = f"token:{found.name}"
+    g.room_scope = RoomScope(found.control_room_id)
+    if request.view_args and "action_id" in request.view_args:  # every /actions/<id>/...: the room's own only
+        g.room_scope.check(get_action(session(), request.view_args["action_id"]))
     return None
 
 

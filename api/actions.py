@@ -23,14 +23,17 @@ def launch_action():
     config = current_app.config
     request_ = parse_launch(json_body(), config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"])
     db = session()
+    g.room_scope.check_launch(db, request_.control_room_id, request_.operator_id)
     action, created = ActionService(runtime()).launch(db, request_, g.api_actor)
+    g.room_scope.check(action)  # a client_request_id of another room's launch finds theirs: not shown
     return jsonify(action_payload(db, action)), 201 if created else 200
 
 
 @bp.get("/actions")
 def list_actions():
     db = session()
-    return jsonify([action_payload(db, a) for a in newest_actions(db, request.args.get("status"))])
+    actions = newest_actions(db, request.args.get("status"), room_id=g.room_scope.room_id)
+    return jsonify([action_payload(db, a) for a in actions])
 
 
 @bp.get("/actions/<int:action_id>")
@@ -74,7 +77,8 @@ def end_action(action_id):
 @bp.get("/control-rooms")
 def list_control_rooms():
     db = session()
-    rooms, operators = configuration.list_control_rooms(db), configuration.list_operators(db)
+    rooms = g.room_scope.rooms(configuration.list_control_rooms(db))
+    operators = g.room_scope.operators(configuration.list_operators(db))
     return jsonify([{"id": r.id, "name": r.name, "free_number": r.free_number,
                      "operators": [{"id": o.id, "name": o.name, "available": o.available}
                                    for o in operators if o.control_room_id == r.id]} for r in rooms])

@@ -314,9 +314,11 @@ class ActionService:
         return action
 
 
-def list_actions(session, status=None, limit=100):
-    """The newest actions first; `status` "active" or "ended" filters them."""
+def list_actions(session, status=None, limit=100, room_id=None):
+    """The newest actions first; `status` "active" or "ended" filters them, `room_id` to one control room's."""
     query = select(Action).order_by(Action.id.desc()).limit(limit)
+    if room_id is not None:
+        query = query.where(Action.control_room_id == room_id)
     if status:
         if status not in ("active", "ended"):
             raise ValidationError("status", "must be active or ended")

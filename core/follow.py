@@ -18,10 +18,11 @@ NOT_REACHED = ("failed", "cancelled")
 RECENT_ENDED = 20
 
 
-def list_actions(session):
-    """(active actions, most recently ended actions), newest first."""
-    active = session.scalars(select(Action).where(Action.status == "active").order_by(Action.id.desc())).all()
-    ended = session.scalars(select(Action).where(Action.status == "ended")
+def list_actions(session, room_id=None):
+    """(active actions, most recently ended actions), newest first; only `room_id`'s when given."""
+    mine = [Action.control_room_id == room_id] if room_id is not None else []
+    active = session.scalars(select(Action).where(Action.status == "active", *mine).order_by(Action.id.desc())).all()
+    ended = session.scalars(select(Action).where(Action.status == "ended", *mine)
                             .order_by(Action.ended_at.desc(), Action.id.desc()).limit(RECENT_ENDED)).all()
     return active, ended
 

@@ -242,6 +242,8 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A control room's own system: it sees and acts on that room's actions only (core.room_scope).
+    control_room_id: Mapped[int | None] = mapped_column(ForeignKey("control_rooms.id"))
 
 
 class AuditEvent(Base):

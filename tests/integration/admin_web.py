@@ -18,12 +18,12 @@ def municipality(session, code, name=None):
     return found
 
 
-def make_user(app, role, email=None, municipality_code=None, password=PASSWORD):
+def make_user(app, role, email=None, municipality_code=None, password=PASSWORD, operator_id=None):
     """Create an account and return its e-mail address."""
     with app.extensions["uitkijk"].db.session() as session:
         municipality_id = municipality(session, municipality_code).id if municipality_code else None
         user = create_user(session, email or f"{role}-{municipality_code or 'x'}@example.org", role.title(),
-                           password, role, municipality_id)
+                           password, role, municipality_id, operator_id)
         return user.email
 
 

@@ -140,7 +140,7 @@ def test_a_public_actions_new_area_goes_out_as_a_cap_update_in_feeds_and_page(ap
 
 def test_the_operator_changes_the_area_on_the_follow_page(app, client, area, work):
     room, operator = area
-    login(client, make_user(app, "operator"))
+    login(client, make_user(app, "operator", operator_id=operator.id))  # an operator of the action's room
     with app.extensions["uitkijk"].db.session() as session:
         action, _ = ActionService(app.extensions["uitkijk"]).launch(
             session, parse_launch(factories.launch_body(room, operator, 500), 640, 50_000), "user:operator")
