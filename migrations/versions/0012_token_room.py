@@ -1,13 +1,13 @@
 """token room: an API token may be bound to one control room's actions
 
-Revision ID: 0009_token_room
-Revises: 0008_privacy
+Revision ID: 0012_token_room
+Revises: 0011_reached_at
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0009_token_room"
-down_revision = "0008_privacy"
+revision = "0012_token_room"
+down_revision = "0011_reached_at"
 branch_labels = None
 depends_on = None
 
