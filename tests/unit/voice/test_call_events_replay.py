@@ -75,7 +75,8 @@ def service(redis_url, queue_prefix, monkeypatch):
     ledger = LedgerRecorder()
     monkeypatch.setattr(call_events, "alert_calls", ledger)
     redis = Redis.from_url(redis_url)
-    rt = SimpleNamespace(redis=redis, db=SimpleNamespace(session=contextlib.nullcontext), config={})
+    db = SimpleNamespace(session=contextlib.nullcontext, unit_of_work=lambda work, stop=None: work(None))
+    rt = SimpleNamespace(redis=redis, db=db, config={})
     settings = VoiceSettings(
         ami_host="127.0.0.1", ami_port=5038, ami_user="uitkijk", ami_secret="not-used",
         trunk=TrunkConf(name="lab", dial_template="Local/{number}@lab-pstn", caller_id="+31850000000",
