@@ -5,7 +5,7 @@ import secrets
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
                    send_file, url_for)
 
-from core import configuration, follow
+from core import configuration, follow, timeline
 from core.actions import ActionService, get_action, parse_launch
 from core.errors import Conflict, NotFound, ValidationError
 from core.estimate import estimate_area
@@ -283,7 +283,7 @@ def status(action_id):
             "closing_text": action.closing_text,
             "ended_at": action.ended_at.isoformat() if action.ended_at else None,
             "summary": follow.progress_summary(db, action_id), "calls": follow.inbound_calls(db, action_id),
-            "tips": follow.tips(db, action_id)}
+            "tips": follow.tips(db, action_id), "timeline": timeline.compute(db, action)}
     for tip in data["tips"]:
         if tip["has_recording"]:
             tip["recording_url"] = url_for("actions.recording", action_id=action_id, tip_id=tip["id"])

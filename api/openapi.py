@@ -128,6 +128,7 @@ SPEC = {
                 "listened to, or an SMS or mail was taken by its provider or relay; shares are of the alerts "
                 "planned on the channel."), "properties": {
                 "action_id": {"type": "integer"}, "status": {"enum": ["active", "ended"]},
+                "elapsed_s": {"type": "number", "description": "seconds from launch to now, or to the end"},
                 "events": {"type": "object", "properties": {name: _ref("Moment") for name in (
                     "launched", "first_sent", "first_call", "first_sms_reply", "first_response", "first_bridged")}},
                 "channels": {"type": "object", "additionalProperties": {"type": "object", "properties": {

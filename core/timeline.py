@@ -8,7 +8,7 @@ with a window function over one action's rows, so an action of 63,000 deliveries
 """
 from sqlalchemy import and_, func, or_, select
 
-from .models import Action, Delivery, InboundCall, Tip
+from .models import Action, Delivery, InboundCall, Tip, utcnow
 
 MILESTONES = (50, 95, 100)
 CURVE_STEP = 5  # the chart's curve: a point every 5 % reached
@@ -85,6 +85,7 @@ def compute(session, action):
     events = {"launched": launched, "first_sent": first_sent, "first_call": first_call, "first_sms_reply": first_reply,
               "first_response": min(responses) if responses else None, "first_bridged": first_bridged}
     return {"action_id": action.id, "status": action.status,
+            "elapsed_s": _seconds(action.ended_at or utcnow(), launched),
             "events": {name: {"at": _iso(moment), "seconds": _seconds(moment, launched)}
                        for name, moment in events.items()},
             "channels": channels}

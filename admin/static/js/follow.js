@@ -131,6 +131,7 @@
         drawProgress(data.summary);
         drawCalls(data.calls);
         drawTips(data.tips);
+        UitkijkTimeline.draw(document.getElementById("timeline-card"), data.timeline);
         document.getElementById("live-state").textContent = "updated " + new Date().toLocaleTimeString();
         if (wasActive && data.status === "ended") {
           // Someone else ended it: show the ended state and result.
