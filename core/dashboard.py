@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, or_, select
 
+from . import timeline
 from .errors import ValidationError
 from .geo import cell_ranges, check_point, distance_m
 from .models import (ACTION_KINDS, ACTION_RESULTS, Action, Delivery, InboundCall, Municipality, Participant,
@@ -60,6 +61,9 @@ class Statistics:
     with_response: int = 0
     from_response: int = 0
     median_first_response_s: float | None = None
+    median_first_alert_s: float | None = None  # launch to the first alert reached (core.timeline)
+    median_95_reached_s: float | None = None  # launch to 95 % of an action's alerts reached, over the actions that got there
+    time_to_reach: dict = field(default_factory=dict)  # {action code: (first alert s, 95 % s)}
 
     @property
     def response_share(self):
@@ -80,8 +84,24 @@ class Statistics:
                  ("responses", "actions whose result came directly from a response", self.from_response),
                  ("responses", "share of ended actions with a result from a response", _fmt_share(self.result_share)),
                  ("responses", "median seconds from launch to first response",
-                  "" if self.median_first_response_s is None else round(self.median_first_response_s))]
+                  "" if self.median_first_response_s is None else round(self.median_first_response_s)),
+                 ("time to reach", "median seconds from launch to first alert reached",
+                  _fmt_seconds(self.median_first_alert_s)),
+                 ("time to reach", "median seconds from launch to 95% of alerts reached",
+                  _fmt_seconds(self.median_95_reached_s))]
+        for code, (first, p95) in self.time_to_reach.items():
+            rows += [("time to reach", f"action {code}: seconds to first alert reached", _fmt_seconds(first)),
+                     ("time to reach", f"action {code}: seconds to 95% reached", _fmt_seconds(p95))]
         return rows
+
+
+def _fmt_seconds(seconds):
+    return "" if seconds is None else round(seconds, 1)
+
+
+def _median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
 
 
 def _fmt_share(share):
@@ -222,4 +242,8 @@ def compute(session, hood, period):
     stats.from_response = sum(1 for a in actions if a.status == "ended" and a.result_from_response)
     delays = [(first[a.id] - a.launched_at).total_seconds() for a in actions if a.id in first]
     stats.median_first_response_s = statistics.median(delays) if delays else None
+    reach = timeline.summaries(session, [a.id for a in actions])
+    stats.median_first_alert_s = _median(first for first, _ in reach.values())
+    stats.median_95_reached_s = _median(p95 for _, p95 in reach.values())
+    stats.time_to_reach = {a.code: reach.get(a.id, (None, None)) for a in actions}
     return stats

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from core import dashboard
+from core import dashboard, ledger
 from core.actions import ActionService, parse_launch
-from core.models import Action, InboundCall, Municipality
+from core.models import Action, Delivery, InboundCall, Municipality
 from core.participants import Registry, validate
 from lab import factories
 from tests.integration.web_helpers import make_user, sign_in, web_app
@@ -127,3 +127,30 @@ def test_admin_chooses_and_exports_csv(app, client, history):
     assert ["neighbourhood", "postcode area", "1381"] in rows
     assert ["responses", "share of actions with a phone response", "1.000"] in rows
     assert client.get("/dashboard/?from=yesterday").status_code == 400
+
+
+def test_time_to_reach_per_municipality_on_page_and_in_csv(app, client, history, work):
+    """After the worker sent the alerts and the landline answered, each municipality's dashboard shows the
+    median time to the first alert reached and to 95 % reached; the CSV has them per action. (The burglary
+    ended before the worker ran: its alerts were cancelled and it reached nobody.)"""
+    work()
+    with app.extensions["uitkijk"].db.session() as session:
+        for delivery in session.scalars(select(Delivery).where(Delivery.channel == "voice", Delivery.state == "sent")):
+            assert ledger.transition(session, delivery.id, "answered")
+        session.commit()
+        codes = {a.kind: a.code for a in session.scalars(select(Action))}
+    weesp = _stats(app, dashboard.Neighbourhood(history["GM0457"]))
+    assert weesp.median_first_alert_s is not None and weesp.median_first_alert_s >= 0
+    assert weesp.median_95_reached_s >= weesp.median_first_alert_s
+    assert weesp.time_to_reach[codes["burglary"]] == (None, None)
+    assert set(weesp.time_to_reach) == set(codes.values())
+    amsterdam = _stats(app, dashboard.Neighbourhood(history["GM0363"]))
+    assert set(amsterdam.time_to_reach) == {codes["missing_person"]}
+    sign_in(client, make_user(app, "municipality", municipality_id=history["GM0363"]))
+    page = client.get("/dashboard/").get_data(as_text=True)
+    assert 'id="stat-95-reached">' in page and 'id="stat-95-reached">–<' not in page
+    rows = list(csv.reader(io.StringIO(client.get("/dashboard/export.csv").get_data(as_text=True))))
+    items = {item: value for section, item, value in rows if section == "time to reach"}
+    assert float(items["median seconds from launch to 95% of alerts reached"]) >= 0
+    assert f"action {codes['missing_person']}: seconds to 95% reached" in items
+    assert not any(codes["burglary"] in item for item in items)  # Weesp's burglary is not Amsterdam's
