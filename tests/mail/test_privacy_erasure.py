@@ -115,6 +115,15 @@ def test_leaving_erases_the_person_from_every_table_and_file(app, relay, work, a
 
     manage = f"/my/{make_link_token(app.config['SECRET_KEY'].encode(), person_id, 'manage')}"
     public = app.test_client()
+    # Before leaving, their export shows each of these traces: what leaving removes is what they can see.
+    export = public.get(manage + "/data.json").get_json()
+    assert {d["channel"] for d in export["deliveries"]} == {"sms", "email"}
+    assert sorted(t["source"] for t in export["tips"]) == ["sms", "voice"]
+    assert [t["recording_kept"] for t in export["tips"] if t["source"] == "voice"] == [True]
+    assert [c["from"] for c in export["calls"]] == [NUMBER]
+    assert [r["contact_number"] for r in export["inquiry_replies"]] == [NUMBER]
+    assert any(m["to"] == NUMBER and m["channel"] == "sms" for m in export["messages"])
+    assert export["mail"]["confirmed_address"] == ADDRESS
     left = public.post(manage + "/leave", data={"csrf_token": csrf_token(public, manage), "confirm_leave": "on"})
     assert left.status_code == 200
 
