@@ -165,3 +165,12 @@ def test_an_unbound_token_still_serves_every_room(app, rooms, auth):
     client = app.test_client()
     listed = client.get("/api/actions", headers=auth).get_json()
     assert sorted(a["id"] for a in listed) == sorted([rooms["A"]["action"], rooms["B"]["action"]])
+
+
+def test_create_token_binds_to_a_control_room_from_the_cli(app, rooms):
+    runner = app.test_cli_runner()
+    token = runner.invoke(args=["create-token", "cad-b", "--control-room", str(rooms["B"]["room"])]).output.strip()
+    listed = app.test_client().get("/api/actions", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert [a["id"] for a in listed] == [rooms["B"]["action"]]
+    unknown = runner.invoke(args=["create-token", "cad-x", "--control-room", "999999"])
+    assert unknown.exit_code != 0 and "control_room_id" in unknown.output
