@@ -54,8 +54,9 @@ def index():
     try:
         hood, period = _query()
         stats = dashboard.compute(db, hood, period)
+        mail = mail_counts(db, hood.municipality_id, period.bounds)
     except ValidationError as exc:
-        error, stats = str(exc), None
+        error, stats, mail = str(exc), None, None
         hood = dashboard.Neighbourhood(user.municipality_id if user.role == "municipality" else None)
         period = None
     return render_template(
@@ -63,7 +64,7 @@ def index():
         municipalities=dashboard.municipalities(db), own_only=user.role == "municipality",
         areas=dashboard.postcode_areas(db, hood.municipality_id), kinds=KIND_LABELS,
         results={**RESULT_LABELS, "still active": "Still active"},
-        map=map_settings(), mail=mail_counts(db),
+        map=map_settings(), mail=mail,
     ), 400 if error else 200
 
 
@@ -86,6 +87,8 @@ def export():
     if hood.circle:
         writer.writerow(["neighbourhood", "circle", "%.6f %.6f %d m" % hood.circle])
     writer.writerows(stats.as_rows())
+    mail = mail_counts(session(), hood.municipality_id, period.bounds)
+    writer.writerows(("neighbourhood mail", item, "" if value is None else value) for item, value in mail.items())
     name = f"uitkijk-dashboard-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

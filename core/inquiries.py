@@ -17,7 +17,7 @@ from .errors import Conflict, NotFound, ValidationError
 from .mail_links import MailLinks
 from .mail_recipients import select_mail_recipients, validate_mail_area
 from .mail_texts import inquiry_mail
-from .models import (REACHED_STATES, Delivery, Inquiry, InquiryReply, MailSender, Municipality,
+from .models import (REACHED_STATES, Delivery, Inquiry, InquiryReply, MailSender, Municipality, Participant,
                      ParticipantLocation, utcnow)
 from .photos import clean_photo
 
@@ -276,14 +276,29 @@ def store_photo(config, stem, clean):
     return name
 
 
-def mail_counts(session):
-    """The dashboard's figures: inquiries sent, reply rate, replies that helped."""
-    inquiries = session.scalar(select(func.count()).select_from(Inquiry).where(Inquiry.kind == "inquiry")) or 0
-    reached = session.scalar(select(func.count()).select_from(Delivery).join(Inquiry, Inquiry.id == Delivery.inquiry_id)
-                             .where(Inquiry.kind == "inquiry", Delivery.purpose == "inquiry",
-                                    Delivery.state.in_(REACHED_STATES))) or 0
-    replies = session.scalar(select(func.count()).select_from(InquiryReply)) or 0
-    helpful = session.scalar(select(func.count()).select_from(InquiryReply).where(InquiryReply.helpful.is_(True))) or 0
-    information = session.scalar(select(func.count()).select_from(Inquiry).where(Inquiry.kind == "information")) or 0
-    return {"inquiries": inquiries, "information": information, "reached": reached, "replies": replies,
-            "reply_rate": round(replies / reached, 3) if reached else None, "helpful": helpful}
+def mail_counts(session, municipality_id=None, bounds=None):
+    """The dashboard's figures: inquiries sent, reply rate, replies that helped.
+
+    With a municipality, only what concerns its participants counts: the mails that reached them and
+    their replies, and an inquiry or information message when it was mailed to at least one of them,
+    so staff of one municipality never see another's figures. `bounds` ([start, end) datetimes) limits
+    the count to mail composed in the dashboard's period.
+    """
+    mailed = (select(Delivery.id, Delivery.inquiry_id, Delivery.state, Inquiry.kind)
+              .join(Inquiry, Inquiry.id == Delivery.inquiry_id).where(Delivery.purpose == "inquiry"))
+    if municipality_id is not None:
+        mailed = mailed.join(Participant, Participant.id == Delivery.participant_id).where(
+            Participant.municipality_id == municipality_id)
+    if bounds is not None:
+        mailed = mailed.where(Inquiry.created_at >= bounds[0], Inquiry.created_at < bounds[1])
+    mailed = mailed.subquery()
+    per_kind = dict(session.execute(select(mailed.c.kind, func.count(func.distinct(mailed.c.inquiry_id)))
+                                    .group_by(mailed.c.kind)).all())
+    reached = session.scalar(select(func.count()).select_from(mailed).where(
+        mailed.c.kind == "inquiry", mailed.c.state.in_(REACHED_STATES))) or 0
+    replies = select(func.count()).select_from(InquiryReply).join(mailed, mailed.c.id == InquiryReply.delivery_id)
+    replied = session.scalar(replies) or 0
+    helpful = session.scalar(replies.where(InquiryReply.helpful.is_(True))) or 0
+    return {"inquiries": per_kind.get("inquiry", 0), "information": per_kind.get("information", 0),
+            "reached": reached, "replies": replied,
+            "reply_rate": round(replied / reached, 3) if reached else None, "helpful": helpful}

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from core.models import Delivery, Inquiry, InquiryReply, ReplyPhoto
 from tests.integration.web_helpers import csrf_token, post, sign_in, web_app
-from tests.mail.mail_support import CIRCLE_FORM, mail_participant, municipality, parsed, police_sender, reply_link, staff
+from tests.mail.mail_support import (CIRCLE_FORM, mail_participant, municipality, municipality_sender, parsed,
+                                     police_sender, reply_link, staff)
 
 
 @pytest.fixture
@@ -152,3 +153,45 @@ def test_one_click_unsubscribe_from_the_header(app, relay, work):
         from core.models import MailPreference
         assert session.scalar(select(func.count()).select_from(MailPreference).where(
             MailPreference.inquiries.is_(False))) == 1
+
+
+def test_dashboard_mail_counts_stay_in_the_municipality(app, relay, work):
+    """Attack: Amsterdam's staff ask for Weesp's dashboard. They get Amsterdam's mail counts only: the one
+    Amsterdammer the police inquiry reached, not Weesp's two, nor Weesp's information mail and its reply."""
+    _setup(app)
+    with app.extensions["uitkijk"].db.session() as session:
+        mail_participant(session, 4, 20, municipality_code="0363")
+        amsterdam = municipality(session, "0363", "Amsterdam")
+        staff(session, "municipality", "amsterdam@example.org", amsterdam.id)
+        weesp_id = municipality(session, "0457").id
+        municipality_sender(session, weesp_id)
+    police = app.test_client()
+    police_token = sign_in(police, "wijkagent@example.org")
+    assert post(police, "/mail/inquiries/new", police_token, {**CIRCLE_FORM, "step": "send"}).status_code == 302
+    weesp = app.test_client()
+    weesp_token = sign_in(weesp, "gemeente@example.org")
+    assert post(weesp, "/mail/inquiries/new", weesp_token, {
+        "kind": "information", "subject": "Zakkenrollers", "body": "Let op uw tas.", "area_type": "municipality",
+        "municipality": "0457", "step": "send"}).status_code == 302
+    work()
+    relay.wait_for(3 + 3)  # the inquiry to p1, p2 and p4; the information to p1, p2, p3
+    inquiry = next(parsed(m) for m in relay.messages()
+                   if list(m.rcpt_tos) == ["p1@example.nl"] and parsed(m)["Subject"] == CIRCLE_FORM["subject"])
+    path = reply_link(inquiry).replace("http://127.0.0.1:5000", "")
+    public = app.test_client()
+    public.post(path, data={"csrf_token": csrf_token(public, path), "story": "Rode fiets"})
+
+    def counts(client, query=""):
+        page = client.get(f"/dashboard/{query}").get_data(as_text=True)
+        return re.search(r'id="mail-counts">.*?</div>', page, re.S).group(0)
+
+    attacker = app.test_client()
+    sign_in(attacker, "amsterdam@example.org")
+    seen = counts(attacker, f"?municipality_id={weesp_id}")
+    assert "1 buurtonderzoeken verstuurd" in seen and "0 informatieberichten" in seen and "(0 van 1 bereikt)" in seen
+    rows = attacker.get(f"/dashboard/export.csv?municipality_id={weesp_id}").get_data(as_text=True)
+    assert "neighbourhood mail,reached,1\r\n" in rows and "neighbourhood mail,information,0\r\n" in rows
+    own = counts(weesp)
+    assert "1 informatieberichten" in own and "(1 van 2 bereikt)" in own
+    everything = counts(police)
+    assert "(1 van 3 bereikt)" in everything
