@@ -1,6 +1,7 @@
 """Test data: a control room with operators and participants placed at known distances."""
 import math
 
+from core.actions import ActionService, parse_launch
 from core.models import ControlRoom, Operator
 from core.participants import Registry, validate
 
@@ -40,3 +41,12 @@ def launch_body(room, operator, radius_m=1000, **extra):
             "operator_id": operator.id, "control_room_id": room.id}
     body.update(extra)
     return body
+
+
+def launch(rt, room_id, operator_id, title, radius_m=1000):
+    """Launch an action of the control room `room_id` over the circle around CENTRE; returns its id."""
+    body = launch_body(type("Room", (), {"id": room_id}), type("Operator", (), {"id": operator_id}), radius_m,
+                       title=title)
+    with rt.db.session() as session:
+        action, _ = ActionService(rt).launch(session, parse_launch(body, 640, 50_000), "test")
+        return action.id

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
-from core.actions import ActionService, parse_launch
 from core.geo import cell_of
 from core.models import ControlRoom, Delivery, OutboxMessage, Participant, ParticipantLocation, PhoneNumber
 from lab import factories
@@ -176,14 +175,6 @@ def start_fleet(rt, lab, tmp_path, sides="ab", kinds=("worker", "calls", "fastag
             processes[f"{kind}-{side}"] = ProjectProcess(commands[kind], environment,
                                                          tmp_path / f"{kind}-{side}.log").start()
     return processes
-
-
-def launch(rt, room_id, operator_id, title):
-    body = factories.launch_body(type("R", (), {"id": room_id}), type("O", (), {"id": operator_id}), 1000,
-                                 title=title)
-    with rt.db.session() as session:
-        action, _ = ActionService(rt).launch(session, parse_launch(body, 640, 50_000), "test")
-        return action.id
 
 
 def wait_settled(rt, action_id, participants, fleet):

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from lab.servers import PostgresCluster
+from lab import factories
 from tests.asterisk.alert_support import *  # noqa: F401,F403 (fixtures)
 from tests.asterisk.alert_support import wait_until
-from tests.asterisk.fleet import (AlertCallsSeen, assert_alerted_once, launch, logs, ready, seed, sent_sms,
+from tests.asterisk.fleet import (AlertCallsSeen, assert_alerted_once, logs, ready, seed, sent_sms,
                                   start_fleet, wait_settled)
 from core import runtime
 from tests.conftest import create_schema, require
@@ -61,7 +62,7 @@ def test_workers_and_call_service_ride_out_a_postgresql_restart(voice_rt, cluste
     ami.subscribe("*", seen)
     room_id, operator_id, _ = seed(rt, PARTICIPANTS, LANDLINES)
     ready(fleet, asterisk_lab)
-    action_id = launch(rt, room_id, operator_id, "Inbraak Weesp")
+    action_id = factories.launch(rt, room_id, operator_id, "Inbraak Weesp")
 
     wait_until(lambda: sent_sms(rt) >= 300 and len(seen.answered) >= 5, "the first SMS and calls", every=0.02)
     with seen.lock:

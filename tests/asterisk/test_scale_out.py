@@ -16,9 +16,10 @@ import uuid
 import pytest
 from test_inbound_calls import call_free_number
 
+from lab import factories
 from tests.asterisk.alert_support import *  # noqa: F401,F403 (fixtures)
 from tests.asterisk.alert_support import wait_until
-from tests.asterisk.fleet import (CHANNEL_LIMIT, CPS, AlertCallsSeen, Bridged, assert_alerted_once, launch, logs,
+from tests.asterisk.fleet import (CHANNEL_LIMIT, CPS, AlertCallsSeen, Bridged, assert_alerted_once, logs,
                                   ready, seed, sent_sms, start_fleet, wait_settled)
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -50,7 +51,7 @@ def test_two_of_each_one_of_each_killed_everyone_alerted_once(voice_rt, fleet, a
     room_id, operator_id, landlines = seed(rt, PARTICIPANTS, LANDLINES)
     ready(fleet, asterisk_lab)
     started = time.monotonic()
-    action_id = launch(rt, room_id, operator_id, "Vermiste man Weesp")
+    action_id = factories.launch(rt, room_id, operator_id, "Vermiste man Weesp")
 
     wait_until(lambda: sent_sms(rt) >= 500, "the first SMS", every=0.02)
     fleet["worker-a"].kill()

@@ -5,7 +5,6 @@ import pytest
 from sqlalchemy import func, select
 
 from core import runtime
-from core.actions import ActionService, parse_launch
 from core.models import Delivery, OutboxMessage
 from lab import factories
 from lab.servers import ProjectProcess, RedisServer
@@ -42,14 +41,6 @@ def seed(rt, participants):
         return room.id, operators[0].id
 
 
-def launch(rt, room_id, operator_id, title):
-    body = factories.launch_body(type("R", (), {"id": room_id}), type("O", (), {"id": operator_id}), 1000,
-                                 title=title)
-    with rt.db.session() as s:
-        action, _ = ActionService(rt).launch(s, parse_launch(body, 640, 50_000), "test")
-        return action.id
-
-
 def wait_until_all_sent(rt, expected, timeout_s=60):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -77,7 +68,7 @@ def test_worker_survives_redis_restarts_and_sends_everything_once(outage_rt, red
     rt = outage_rt
     room_id, operator_id = seed(rt, 120)
     worker = start_worker(rt, tmp_path)
-    first = launch(rt, room_id, operator_id, "Voor de eerste storing")
+    first = factories.launch(rt, room_id, operator_id, "Voor de eerste storing")
     redis_server.kill()  # mid fan-out: the jobs not yet taken are lost with Redis
     time.sleep(3)
     assert worker.alive, worker.log()
@@ -85,7 +76,7 @@ def test_worker_survives_redis_restarts_and_sends_everything_once(outage_rt, red
     wait_until_all_sent(rt, 120)
 
     redis_server.kill()
-    launch(rt, room_id, operator_id, "Tijdens de tweede storing")  # accepted; the ledger holds it
+    factories.launch(rt, room_id, operator_id, "Tijdens de tweede storing")  # accepted; the ledger holds it
     time.sleep(4)
     assert worker.alive, worker.log()
     redis_server.start()
