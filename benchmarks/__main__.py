@@ -19,7 +19,8 @@ os.environ.setdefault("UITKIJK_MODE", "development")
 
 # name -> module; each module has run(report, log).
 SUITES = {"core": "benchmarks.bench_core", "sms": "benchmarks.bench_sms", "calls": "benchmarks.bench_calls",
-          "inbound": "benchmarks.bench_inbound", "mail": "benchmarks.bench_mail"}
+          "inbound": "benchmarks.bench_inbound", "mail": "benchmarks.bench_mail",
+          "tricklers": "benchmarks.bench_tricklers"}
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 

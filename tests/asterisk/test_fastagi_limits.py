@@ -3,7 +3,6 @@ environment do not stop a real free-number call from being bridged, and a call t
 slot taken goes to the dialplan's fallback (the control room), never to silence."""
 from __future__ import annotations
 
-import socket
 import threading
 
 import pytest
@@ -18,39 +17,12 @@ from ivr.agi_runner import CallServices
 from ivr.call_engine import build_flows
 from ivr.fastagi import FastAgiServer
 from ivr.prompts import PromptFiles
+from lab.tricklers import Trickler
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 TRICKLERS = 300
 CUT_WAIT = 60.0  # seconds; a generous bound for the server to cut every trickler, not a performance check
-
-
-class Trickler:
-    """A peer sending a plausible AGI environment one byte every `pause` seconds, as slowly as it may."""
-
-    def __init__(self, port, pause=2.0):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.pause = pause
-        self.cut = threading.Event()
-        self.got_command = False
-        threading.Thread(target=self._trickle, daemon=True).start()
-
-    def _trickle(self):
-        payload = b"agi_network_script: inbound\nagi_callerid: 0201234501\n" * 100
-        try:
-            for byte in payload:
-                self.sock.sendall(bytes([byte]))
-                self.sock.settimeout(self.pause)
-                try:
-                    data = self.sock.recv(64)
-                except TimeoutError:
-                    continue
-                self.got_command = bool(data)
-                break
-        except OSError:  # reset by the server: cut
-            pass
-        self.cut.set()
-        self.sock.close()
 
 
 def test_real_call_is_bridged_while_hundreds_of_peers_trickle(ami, ami_events, channel_id, rt, inbound_server,
