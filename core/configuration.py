@@ -267,6 +267,17 @@ def _sealed(data, field, old, config):
         raise ValidationError(field, str(exc)) from None
 
 
+# What a TrunkConf check speaks of -> the form field that holds it, so a refusal names the field to correct.
+_TRUNK_CHECKS = (("dial template", "dial_template"), ("dials PJSIP", "dial_template"), ("dial string", "dial_template"),
+                 ("SIP host", "sip_host"), ("SIP port", "sip_port"), ("username", "username"),
+                 ("password", "password"), ("registration", "register"), ("phone number", "caller_id"),
+                 ("channel limit", "channel_limit"), ("cps", "calls_per_second"))
+
+
+def _trunk_field(message):
+    return next((field for phrase, field in _TRUNK_CHECKS if phrase in message), "name")
+
+
 def _asterisk_settings(data, old, config, name, caller_id, channel_limit, cps):
     ami_host = _text(data, "ami_host", 253)
     ami_port = _int(data, "ami_port", 1, 65535, default=5038)
@@ -291,7 +302,7 @@ def _asterisk_settings(data, old, config, name, caller_id, channel_limit, cps):
                   cps=cps, sip_host=sip_host, sip_port=sip_port, username=username,
                   password="placeholder-ok" if username else None, register=register)
     except ValueError as exc:
-        raise ValidationError("trunk", str(exc)) from None
+        raise ValidationError(_trunk_field(str(exc).replace(f"trunk {name}", "")), str(exc)) from None
     return ({"ami_host": ami_host, "ami_port": ami_port, "ami_user": ami_user, "ami_secret": ami_secret,
              "sip_host": sip_host, "sip_port": sip_port, "username": username, "password": password,
              "register": register}, template)

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from . import audit
 from .errors import ValidationError
+from .input_checks import check_text
 from .models import REGION_KINDS, Region
 from .polygons import from_geojson
 
@@ -30,6 +31,8 @@ def import_geojson(session, kind, text, actor):
         data = json.loads(text)
     except (TypeError, ValueError):
         raise ValidationError("file", "is not JSON (GeoJSON expected)") from None
+    except RecursionError:  # nested deeper than the parser follows; no GeoJSON is
+        raise ValidationError("file", "is nested too deeply to be GeoJSON") from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not data.get("features"):
         raise ValidationError("file", "must be a GeoJSON FeatureCollection with at least one feature")
     parsed = []
@@ -41,6 +44,8 @@ def import_geojson(session, kind, text, actor):
             raise ValidationError(field, "needs a property 'code' of at most 32 characters")
         if not name or len(name) > 120:
             raise ValidationError(field, "needs a property 'name' of at most 120 characters")
+        check_text(code, f"{field}.code", multiline=False)  # a NUL or lone surrogate never reaches the database
+        check_text(name, f"{field}.name", multiline=False)
         parsed.append((code, name, from_geojson(feature.get("geometry"), field)))
     existing = {r.code: r for r in session.scalars(select(Region).where(Region.code.in_([p[0] for p in parsed])))}
     for code, name, polygons in parsed:

@@ -1,8 +1,11 @@
 """A hostile table run against every API endpoint, web form and webhook that takes input, on SQLite and
 PostgreSQL: each field of a valid request is replaced by each hostile value in turn. Nothing may give a
 500, and a refused request (4xx) writes nothing."""
+import html
 import io
 import json
+import re
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func, select
@@ -241,3 +244,95 @@ class SimpleRoom:
 
     def __init__(self, ident):
         self.id = ident
+
+
+# The configuration forms have many fields: each gets the values that broke forms before (NUL, an overlong
+# text, digits beyond 64 bits) and three more of the table, rotating from field to field, so a form of five
+# fields or more meets every hostile value and the run stays short.
+ALWAYS = ["\x00", "a\x00b", "x" * 5000, "9" * 400]
+ROTATING = [value for value in HOSTILE_TEXT if value not in ALWAYS]
+
+
+def few_variants(base, share=3):
+    for n, key in enumerate(base):
+        for bad in ALWAYS + [ROTATING[(n * share + k) % len(ROTATING)] for k in range(share)]:
+            yield key, {**base, key: bad}
+
+
+def check_named(app, send, field, fields, label, labels=()):
+    """check(), and a refusal (400) names the field it refused, as core's ValidationError puts it ("field:
+    reason", "feature 1.lon: reason"; another of the form's `fields` when the value clashes with it), or
+    by the label the self-service page gives it."""
+    response = check(app, send, label)
+    if response.status_code == 400:
+        page = html.unescape(response.get_data(as_text=True))
+        named = [name for name in fields if re.search(rf"\b{re.escape(name)}(\.\w+)?:", page)]
+        named += [name for name in labels if re.search(rf"{re.escape(name)}( \(\w+\)| channel)?:", page)]
+        assert named or "already exists" in page, f"{label}: refused without naming {field}"
+    return response
+
+
+def test_admin_configuration_forms_survive_the_hostile_table(hostile_app, world):
+    """Control rooms, operators, trunks, partners, regions and prompt recordings: every field replaced by a
+    hostile value gives a page or a 4xx naming the field, writes nothing when refused, never a 500."""
+    client = hostile_app.test_client()
+    login_as(client, world["operator_user"])
+    token = csrf_token(client, "/config/")
+    room = str(world["room"])
+    forms = {
+        "/config/control-rooms/new": {"name": "Meldkamer Noord", "free_number": "0800 0022",
+                                      "general_line": "Local/31209990000@lab-pstn", "voice_backend": "asterisk"},
+        "/config/operators/new": {"name": "Operator Noord", "control_room_id": room,
+                                  "dial_string": "Local/31209990009@lab-pstn", "available": "on", "sip_password": ""},
+        "/config/trunks/new": {"name": "noord", "backend": "asterisk", "control_room_id": room,
+                               "caller_id": "+31201234567", "channel_limit": "30", "calls_per_second": "5",
+                               "enabled": "on", "ami_host": "127.0.0.1", "ami_port": "5038", "ami_user": "uitkijk",
+                               "ami_secret": "geheim-123", "dial_template": "Local/{number}@pstn", "sip_host": "",
+                               "sip_port": "5060", "username": "", "password": ""},
+        "/config/partners/new": {"name": "Omroep Noord", "url": "https://omroep.example.org/hook"},
+    }
+    for path, base in forms.items():
+        for field, form in few_variants(base):
+            check_named(hostile_app, lambda: client.post(path, data={**form, "csrf_token": token}), field, base,
+                        f"{path} {field}={form[field][:20]!r}")
+    geojson = '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "NH", "name": "X"}, ' \
+              '"geometry": {"type": "Polygon", "coordinates": [[[5, 52], [5.1, 52], [5.1, 52.1], [5, 52]]]}}]}'
+    uploads = [("kind", bad, geojson) for bad in ALWAYS + ROTATING[:3]] + [
+        ("file", "province", bad) for bad in ("", "\x00", "[" * 100_000, '{"type": "FeatureCollection"}',
+                                              geojson.replace("5.1", "1e400"), geojson.replace('"X"', '"\\ud800"'),
+                                              geojson.replace("5.1", "true"))]
+    for field, kind, text in uploads:
+        data = {"csrf_token": token, "kind": kind,
+                "file": (io.BytesIO(text.encode("utf-8", "surrogatepass")), "gebied.geojson")}
+        check_named(hostile_app, lambda: client.post("/config/regions/", data=data, content_type="multipart/form-data"),
+                    field, ("kind", "file", "feature 1"), f"region {field} {text[:20]!r}")
+    for language, prompt_id, audio in (("nl", "alert_intro", b"not audio"), ("nl", "alert_intro", b"RIFF\x00"),
+                                       ("\x00", "alert_intro", b"x"), ("nl", "x" * 5000, b"x"), ("9" * 400, "a", b"x")):
+        data = {"csrf_token": token, "recording": (io.BytesIO(audio), "tip.wav")}
+        check(hostile_app, lambda: client.post(f"/config/prompts/{quote(language)}/{quote(prompt_id)}/recording",
+                                               data=data, content_type="multipart/form-data"), f"prompt {language!r}")
+
+
+def test_self_service_page_survives_the_hostile_table(hostile_app, world):
+    """/my/<token>: every field of the participant's own form replaced by a hostile value gives the page
+    again with the field named, or the saved preferences; never a 500, nothing written when refused."""
+    from admin.participant_form import error_label, participant_to_form
+    from core.signup import make_link_token
+
+    client = hostile_app.test_client()
+    with hostile_app.extensions["uitkijk"].db.session() as s:
+        participant = s.scalars(select(Participant)).first()
+        base = participant_to_form(participant)
+        path = "/my/" + make_link_token(hostile_app.config["SECRET_KEY"].encode(), participant.id, "manage")
+        number_id = participant.numbers[0].id
+    base.update({"home_lat": "52.3", "home_lon": "5.04", f"number_channel_{number_id}": "sms",
+                 "mail_alerts": "on"})
+    # The page names a field by its label ("Quiet hours (start): ...").
+    labels = [error_label(name, [1]) for name in ("name", "email", "language", "external_ref", "municipality",
+                                                  "quiet_hours", "home", "work", "phones[0]")]
+    token = csrf_token(client, path)
+    for field, form in few_variants(base):
+        check_named(hostile_app, lambda: client.post(path, data={**form, "csrf_token": token}), field, base,
+                    f"/my {field}={form[field][:20]!r}", labels)
+    for bad in ("\x00", "9" * 400, "x" * 5000):
+        check(hostile_app, lambda: client.get("/my/" + quote(bad)), f"/my/{bad[:20]!r}")
