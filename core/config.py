@@ -21,6 +21,8 @@ ENV_PREFIX = "UITKIJK_"
 # UITKIJK_* variables read by the project's scripts and tests, not by the application.
 TOOLING_VARIABLES = frozenset({"UITKIJK_ASTERISK_ROOT", "UITKIJK_DEBIAN_MIRROR", "UITKIJK_NODE_CACHE",
                                "UITKIJK_CHROMIUM"})
+# The benchmarks' knobs (benchmarks/, `make bench`) are tooling too: a namespace of their own, not schema keys.
+TOOLING_PREFIXES = ("UITKIJK_BENCH_",)
 
 
 class ConfigError(ValueError):
@@ -346,7 +348,8 @@ def load_config(overrides=None, environ=None):
     environ = os.environ if environ is None else environ
     config = Config(DEFAULTS, dict.fromkeys(KEYS, "default"), unknown=sorted(
         name for name in environ
-        if name.startswith(ENV_PREFIX) and name[len(ENV_PREFIX):] not in KEYS and name not in TOOLING_VARIABLES))
+        if name.startswith(ENV_PREFIX) and name[len(ENV_PREFIX):] not in KEYS and name not in TOOLING_VARIABLES
+        and not name.startswith(TOOLING_PREFIXES)))
     for key in SCHEMA:
         for name in (key.name, ENV_PREFIX + key.name):
             if name in environ:

@@ -45,8 +45,10 @@ def test_a_bad_value_names_the_key_and_where_it_came_from(name, value, words):
 
 
 def test_unknown_prefixed_variables_are_reported():
-    """A UITKIJK_ variable that names no key is listed (a typo), the project's tooling variables are not."""
-    config = load_config(environ={"UITKIJK_AMI_PROT": "1", "UITKIJK_ASTERISK_ROOT": "/x", "HOME": "/root"})
+    """A UITKIJK_ variable that names no key is listed (a typo), the project's tooling variables (and the
+    benchmarks' UITKIJK_BENCH_* knobs) are not."""
+    config = load_config(environ={"UITKIJK_AMI_PROT": "1", "UITKIJK_ASTERISK_ROOT": "/x", "HOME": "/root",
+                                  "UITKIJK_BENCH_CORE": "selection", "UITKIJK_BENCH_PARTICIPANTS": "1000"})
     assert config.unknown == ("UITKIJK_AMI_PROT",)
 
 
