@@ -162,8 +162,10 @@ class ActionService:
                                                  title_en=request.title_en, message_en=request.message_en)
             self.runtime.publisher.render(session, event)
         self._commit_and_send(session, action, due, event)
-        # Counted while the first alerts go out: the answer says how many the whole area holds.
-        action.planned = count_recipients(session, action.area)
+        # Counted while the first alerts go out, in a reading session (on SQLite a long count in a writing
+        # transaction would hold the sends up): the answer says how many the whole area holds.
+        with self.runtime.db.reading() as reader:
+            action.planned = count_recipients(reader, action.area)
         session.commit()
         log.info("action %s launched by %s: %d alerts planned, %d in the first ring", action.id, actor,
                  action.planned, action.ledger_rows)
@@ -257,7 +259,8 @@ class ActionService:
             self.runtime.publisher.render(session, event)
         self._commit_and_send(session, action, due, event)
         # Those alerted before stay counted; the new area's count is known once the first alerts are out.
-        action.planned = max(alerted_before, count_recipients(session, action.area))
+        with self.runtime.db.reading() as reader:
+            action.planned = max(alerted_before, count_recipients(reader, action.area))
         session.commit()
         log.info("action %s: area changed by %s, %d more alerted in the first ring", action.id, actor, len(due))
         return action, event

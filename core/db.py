@@ -13,6 +13,10 @@ from .private_files import private_file
 log = logging.getLogger(__name__)
 
 
+# Execution option of the engine a reading session uses.
+READ_ONLY = "uitkijk_read_only"
+
+
 def normalise_url(url):
     """Let `postgresql://` URLs use psycopg 3, the driver this project installs."""
     if url.startswith("postgres://"):
@@ -48,7 +52,8 @@ def make_engine(url):
             # IMMEDIATE takes the write lock at the start: a transaction that reads and then writes can then
             # never fail half-way because another writer committed in between (SQLITE_BUSY_SNAPSHOT); it
             # waits for the lock (timeout above) instead. Concurrent launches therefore run one after another.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A reading session (Database.reading) begins DEFERRED: a long read holds no lock a send waits on.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -58,6 +63,7 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(url)
         self.Session = sessionmaker(self.engine, expire_on_commit=False)
+        self.Reader = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
         # One per process and database: a restart of PostgreSQL is logged once, however many threads wait.
         self.outage = Outage("the database", log, first_wait_s=0.2, longest_wait_s=5.0)
 
@@ -101,6 +107,16 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def reading(self):
+        """A session for reads only (it must not write): on SQLite it takes no write lock, so a long read (a
+        ring's selection, a count) never holds up the sends and launches that write meanwhile."""
+        session = self.Reader()
+        try:
+            yield session
+        finally:
+            session.close()  # the pool rolls the transaction back; what was read stays loaded
 
     @property
     def dialect(self):

@@ -65,55 +65,75 @@ def next_ring(session, action, reach_m):
     return inner, min(outer, reach_m)
 
 
-def write_ring(rt, session, action):
-    """Write the next ring of the action's ledger in the session's transaction; returns the ids due now.
+def _reach_key(rt, action):
+    return rt.db.url, action.id, json.dumps(action.area, sort_keys=True)  # an area changed after launch
 
-    Returns None when another writer has written that ring meanwhile (nothing is changed then).
-    """
+
+def plan_ring(rt, session, action):
+    """The next ring of the action's ledger: ((inner_m, outer_m), its recipients, whether it is the last).
+
+    Only reads, so a writer may plan in a reading session and write the ring in a short transaction after."""
     centre = centre_of(action, rt.config)
     # A region's reach costs a scan of the locations: once per action and process.
-    key = (rt.db.url, action.id, json.dumps(action.area, sort_keys=True))  # an area changed after launch
+    key = _reach_key(rt, action)
     reach = _reach.get(key)
     if reach is None:
         reach = _reach[key] = area_reach_m(session, action.area, centre)
     inner, outer = next_ring(session, action, reach)
     recipients = select_recipients(session, action.area, rt.config["TIMEZONE"], centre=centre, ring=(inner, outer))
-    done = outer >= reach
-    if done:
-        _reach.pop(key, None)
+    return (inner, outer), recipients, outer >= reach
+
+
+def commit_ring(rt, session, action, planned):
+    """Write a planned ring in the session's transaction; returns the ids due now, or None when the action's
+    ledger is no longer where `action` (as read when planning) says: another writer wrote that ring, or the
+    action ended. Nothing is changed then."""
+    (inner, outer), recipients, done = planned
     moved = session.execute(
-        update(Action).where(and_(Action.id == action.id, Action.ledger_rows == action.ledger_rows,
+        update(Action).where(and_(Action.id == action.id, Action.status == "active",
+                                  Action.ledger_rows == action.ledger_rows,
                                   Action.ledger_m.is_(None) if inner is None else Action.ledger_m == inner))
         .values(ledger_m=outer, ledger_rows=action.ledger_rows + len(recipients),
                 ledger_done_at=utcnow() if done else None)
         .execution_options(synchronize_session=False))
     if moved.rowcount != 1:
         return None
-    due = ledger.write_alerts(session, action.id, recipients, hold_quiet=not action.time_critical,
-                              first_rank=action.ledger_rows)
-    return due
+    if done:
+        _reach.pop(_reach_key(rt, action), None)
+    return ledger.write_alerts(session, action.id, recipients, hold_quiet=not action.time_critical,
+                               first_rank=action.ledger_rows)
+
+
+def write_ring(rt, session, action):
+    """Plan and write the next ring in the session's transaction (a launch's first ring, with its action)."""
+    return commit_ring(rt, session, action, plan_ring(rt, session, action))
 
 
 def extend(rt, action_id, after_ring=None):
-    """Write the remaining rings of an action, committing and enqueueing each; returns the alerts written."""
+    """Write the remaining rings of an action, committing and enqueueing each; returns the alerts written.
+
+    Each ring is read in a reading session and written in a transaction of its own, so on SQLite the
+    write lock is held for the insert only, not while the ring is selected: sends go on meanwhile."""
     written = 0
     while True:
         if after_ring:
             after_ring()
-        with rt.db.session() as session:
-            action = session.get(Action, action_id)
+        with rt.db.reading() as reader:
+            action = reader.get(Action, action_id)
             if action is None or action.ledger_done_at is not None:
                 return written
-            if action.status != "active":
+            planned = plan_ring(rt, reader, action) if action.status == "active" else None
+        with rt.db.session() as session:
+            if planned is None:
                 # Nobody is alerted about an ended action; its ledger stays as far as it got.
-                action.ledger_done_at = utcnow()
+                session.execute(update(Action).where(and_(Action.id == action_id, Action.ledger_done_at.is_(None)))
+                                .values(ledger_done_at=utcnow()))
                 return written
-            due = write_ring(rt, session, action)
+            due = commit_ring(rt, session, action, planned)
             if due is None:
                 session.rollback()
                 continue
-            session.commit()
-            written += len(due)
+        written += len(due)
         enqueue_batches(rt, action, due)
 
 
