@@ -97,11 +97,28 @@ def send_deliveries(rt, delivery_ids):
             still = set(session.scalars(select(Delivery.id).where(
                 Delivery.id.in_([delivery.id for delivery, _ in in_database]), Delivery.state == "sending",
                 Delivery.claim_token.in_(tokens))))
-            for delivery, text in in_database:
-                if delivery.id in still:
-                    send_one(rt, session, delivery, text)
+            send_in_database(rt, session, [(delivery, text) for delivery, text in in_database if delivery.id in still])
 
         rt.db.unit_of_work(send_batch)
+
+
+def send_in_database(rt, session, batch):
+    """Send [(delivery, text)] through transports whose sending is a row in this database: a few statements
+    for the whole batch (outbox rows, then the ledger's states), in the session's one transaction."""
+    by_transport = {}
+    for delivery, text in batch:
+        by_transport.setdefault(transport_for(rt, session, delivery), []).append((delivery, text))
+    for transport, sends in by_transport.items():
+        results = transport.send_many(session, sends)
+        ledger.record_sent(session, [(delivery.id, result.provider_ref, transport.name)
+                                     for (delivery, _), result in zip(sends, results)])
+        SENDS.labels(transport.channel, "sent").inc(len(sends))
+    # One look at the batch's actions, not one per send (the session forgets an action nothing holds).
+    ended = dict(session.execute(select(Action.id, Action.time_critical).where(
+        Action.id.in_({delivery.action_id for delivery, _ in batch}), Action.status == "ended")).all())
+    for delivery, _ in batch:
+        if delivery.purpose == "alert" and delivery.action_id in ended:
+            send_closing(rt, session, delivery, ended[delivery.action_id])
 
 
 def send_one(rt, session, delivery, text):
@@ -178,11 +195,16 @@ def after_reached(rt, session, delivery):
         return
     action = session.get(Action, delivery.action_id)
     if action.status == "ended":
-        closing_id = ledger.ensure_closing(session, delivery)
-        if closing_id:
-            ledger.mark_enqueued(session, [closing_id])
-            session.commit()
-            enqueue_sends(rt.queues.for_action(action.time_critical), [[closing_id]])
+        send_closing(rt, session, delivery, action.time_critical)
+
+
+def send_closing(rt, session, alert, time_critical):
+    """Create, commit and enqueue the closing message of an alert that reached someone (once)."""
+    closing_id = ledger.ensure_closing(session, alert)
+    if closing_id:
+        ledger.mark_enqueued(session, [closing_id])
+        session.commit()
+        enqueue_sends(rt.queues.for_action(time_critical), [[closing_id]])
 
 
 def sweep(rt, requeue_after_s=None):

@@ -2,7 +2,7 @@
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -50,6 +50,22 @@ def transition(session, delivery_id, new_state, **fields):
     return result.rowcount == 1
 
 
+def record_sent(session, sends):
+    """Move claimed deliveries to sent, one statement for all: sends is [(delivery_id, provider_ref, transport)].
+
+    Like transition, a delivery no longer in a state that may become sent is left as it is."""
+    if not sends:
+        return
+    allowed_from = [s for s, targets in TRANSITIONS.items() if "sent" in targets]
+    table = Delivery.__table__
+    session.execute(
+        # state = ... OR ...: an IN list would be an expanding parameter, which an executemany cannot take.
+        update(table).where(and_(table.c.id == bindparam("b_id"), or_(*[table.c.state == s for s in allowed_from])))
+        .values(state="sent", provider_ref=bindparam("b_ref"), transport=bindparam("b_transport"), error=None,
+                updated_at=utcnow()),
+        [{"b_id": delivery_id, "b_ref": ref, "b_transport": transport} for delivery_id, ref, transport in sends])
+
+
 def claim(session, delivery_ids):
     """Take queued, due deliveries for sending; returns (Delivery, language, Action, free number) each.
 
@@ -63,18 +79,22 @@ def claim(session, delivery_ids):
                                     Delivery.purpose == "alert", Delivery.action_id.in_(ended)))
         .values(state="cancelled", updated_at=now, error="action ended"))
     token = secrets.token_hex(8)
-    session.execute(
+    # RETURNING names what this claim took; they are read back by primary key, not by the token.
+    claimed = session.scalars(
         update(Delivery).where(and_(Delivery.id.in_(delivery_ids), Delivery.state == "queued",
                                     or_(Delivery.not_before.is_(None), Delivery.not_before <= now)))
         .values(state="sending", claimed_at=now, claim_token=token, attempts=Delivery.attempts + 1,
-                updated_at=now))
+                updated_at=now)
+        .returning(Delivery.id).execution_options(synchronize_session=False)).all()
+    if not claimed:
+        return []
     rows = session.execute(
         select(Delivery, Participant.language, Action, ControlRoom.free_number)
         .join(Participant, Participant.id == Delivery.participant_id)
         .join(Action, Action.id == Delivery.action_id)
         .join(ControlRoom, ControlRoom.id == Action.control_room_id)
-        .where(and_(Delivery.claim_token == token, Delivery.state == "sending"))
-        .order_by(Delivery.rank)).all()
+        .where(Delivery.id.in_(claimed))
+        .order_by(Delivery.rank).execution_options(populate_existing=True)).all()
     return [tuple(row) for row in rows]
 
 
