@@ -189,10 +189,10 @@ def bench_first_send(rt, report, area, baseline=True):
         report(what, figure, "whole ledger first: not run (it holds every recipient in one process)")
 
 
-def send_one_by_one(delivery_ids):
+@runtime.job
+def send_one_by_one(rt, delivery_ids):
     """The worker baseline's job: the same claim and batch, each send its own statements (the outbox row and the
     ledger's state, one at a time), as the worker sent before its sends were batched."""
-    rt = runtime.get()
     with rt.db.session() as session:
         claimed = ledger.claim(session, delivery_ids)
         pages = page_urls(session, {action.id for _, _, action, _ in claimed}, rt.config)
