@@ -246,13 +246,14 @@ def change_area(action_id):
     db = session()
     _action_or_404(action_id)
     try:
-        action, event = ActionService(runtime()).change_area(db, action_id, _form_area(request.form), audit_actor(),
+        action, event, cancelled = ActionService(runtime()).change_area(db, action_id, _form_area(request.form), audit_actor(),
                                                              area_name=request.form.get("area_name") or None)
     except (ValidationError, Conflict) as exc:
         db.rollback()
         flash(f"Gebied niet gewijzigd: {exc}", "error")
         return redirect(url_for("actions.show", action_id=action_id))
     flash("Gebied gewijzigd: nieuwe deelnemers in het gebied worden gealarmeerd"
+          + (f", {cancelled} nog niet verstuurde alarmering(en) buiten het gebied geannuleerd" if cancelled else "")
           + (" en de publicatie is bijgewerkt (Update)." if event else "."), "info")
     return redirect(url_for("actions.show", action_id=action_id))
 

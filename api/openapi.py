@@ -106,6 +106,8 @@ SPEC = {
                 "area": _ref("Area"), "area_name": {"type": "string", "maxLength": 40}}},
             "AreaChanged": {"type": "object", "properties": {
                 "area": {"type": "object"}, "planned": {"type": ["integer", "null"]},
+                "cancelled": {"type": "integer", "description": "Queued alerts cancelled: the new area leaves "
+                              "their participant out (alerts already being sent finish)"},
                 "published": {"type": "boolean"}, "msg_type": {"enum": ["Update"]},
                 "identifier": {"type": "string"}, "cap_url": {"type": "string"}}},
             "PublicationEvent": {"type": "object", "properties": {
@@ -215,7 +217,8 @@ SPEC = {
         "/api/actions/{id}/area": {
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
             "post": {"summary": "Move or resize the area of an active action: whoever the new area adds is alerted, "
-                                "nearest first, nobody twice; a public action's publication gets a CAP Update",
+                                "nearest first, nobody twice; alerts still queued for whoever it leaves out are cancelled; "
+                                "a public action's publication gets a CAP Update",
                      "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AreaChange")}}},
                      "responses": {"200": _json(_ref("AreaChanged"), "Changed"),
                                    "404": _json(_ref("Error"), "Unknown"), "409": _json(_ref("Error"), "Ended"),

@@ -44,9 +44,9 @@ def change_area(action_id):
     """Move or resize the area: whoever it adds is alerted, nearest first; a public action sends an Update."""
     data = json_body()
     db = session()
-    action, event = ActionService(runtime()).change_area(db, action_id, data.get("area"), g.api_actor,
+    action, event, cancelled = ActionService(runtime()).change_area(db, action_id, data.get("area"), g.api_actor,
                                                          area_name=data.get("area_name"))
-    return jsonify({"area": action.area, "planned": action.planned, **_event_payload(event)})
+    return jsonify({"area": action.area, "planned": action.planned, "cancelled": cancelled, **_event_payload(event)})
 
 
 @bp.post("/actions/<int:action_id>/publication")

@@ -15,7 +15,7 @@ from .input_checks import ID_MAX, check_int, check_text
 from .models import ACTION_KINDS, ACTION_RESULTS, Action, ControlRoom, Operator, utcnow
 from .jobs import enqueue_batches
 from .photos import clean_photo
-from .selection import count_recipients, validate_area
+from .selection import count_recipients, inside_area, validate_area
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +235,8 @@ class ActionService:
     def change_area(self, session, action_id, area, actor, area_name=None):
         """The operator moves or resizes the area after launch. Whoever the new area adds is alerted, nearest
         first from its centre, the nearest ring at once and the rest by a ledger writer; nobody is alerted
-        twice (the ledger's unique key). A public action's publication gets an Update with the new area."""
+        twice (the ledger's unique key). Alerts still queued for those the new area leaves out are cancelled.
+        A public action's publication gets an Update with the new area."""
         action = session.get(Action, action_id, with_for_update=True)
         if action is None:
             raise NotFound("action", action_id)
@@ -245,13 +246,16 @@ class ActionService:
         if new_area == action.area:
             raise ValidationError("area", "is the area the action already covers")
         before, alerted_before = action.area, action.ledger_rows
+        # Who the area no longer holds is not alerted any more (an alert already on its way finishes).
+        cancelled, requeued = ledger.cancel_outside_area(session, action.id,
+                                                         lambda ids: inside_area(session, new_area, ids))
         # The rings start again from the new centre; ranks go on after the rows already written.
         action.area, action.ledger_m, action.ledger_done_at = new_area, None, None
         session.flush()
-        due = ledger_rings.write_ring(self.runtime, session, action) or []
+        due = (ledger_rings.write_ring(self.runtime, session, action) or []) + requeued
         session.refresh(action)
         audit.record(session, actor, "change_area", "action", action.id,
-                     {"from": before, "to": new_area, "first_ring": len(due)})
+                     {"from": before, "to": new_area, "first_ring": len(due), "cancelled": cancelled})
         event = None
         if publication.publication_of(session, action.id) is not None:
             event = publication.record_update(session, action.id, actor, self.config, area_name=area_name,
@@ -262,8 +266,9 @@ class ActionService:
         with self.runtime.db.reading() as reader:
             action.planned = max(alerted_before, count_recipients(reader, action.area))
         session.commit()
-        log.info("action %s: area changed by %s, %d more alerted in the first ring", action.id, actor, len(due))
-        return action, event
+        log.info("action %s: area changed by %s, %d more alerted in the first ring, %d queued alerts cancelled",
+                 action.id, actor, len(due), cancelled)
+        return action, event, cancelled
 
     def add_photos(self, session, action_id, photos, actor):
         """Photos added after launch; on a public action they go out as an Update."""

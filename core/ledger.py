@@ -170,6 +170,42 @@ def cancel_pending_alerts(session, action_id):
     return result.rowcount
 
 
+OUTSIDE_AREA = "outside changed area"
+
+
+def cancel_outside_area(session, action_id, inside, batch=5000):
+    """The area changed: cancel the action's alerts still queued for those `inside(participant_ids)` leaves
+    out, and queue again those an earlier change cancelled whose participant the area holds once more;
+    returns (cancelled, requeued ids). An alert already being sent (claimed) or sent is left to finish."""
+    cancelled, requeued, after = 0, [], 0
+    while True:
+        rows = session.execute(
+            select(Delivery.id, Delivery.participant_id, Delivery.state).where(and_(
+                Delivery.action_id == action_id, Delivery.purpose == "alert", Delivery.id > after,
+                or_(Delivery.state == "queued", and_(Delivery.state == "cancelled",
+                                                     Delivery.error == OUTSIDE_AREA))))
+            .order_by(Delivery.id).limit(batch)).all()
+        if not rows:
+            return cancelled, requeued
+        after = rows[-1].id
+        kept = inside({r.participant_id for r in rows if r.participant_id is not None})
+        leave = [r.id for r in rows if r.state == "queued" and r.participant_id not in kept]
+        back = [r.id for r in rows if r.state == "cancelled" and r.participant_id in kept]
+        now = utcnow()
+        if leave:
+            # state == "queued" again here: a worker that claimed one meanwhile sends it.
+            cancelled += session.execute(
+                update(Delivery).where(and_(Delivery.id.in_(leave), Delivery.state == "queued"))
+                .values(state="cancelled", updated_at=now, error=OUTSIDE_AREA)
+                .execution_options(synchronize_session=False)).rowcount
+        if back:
+            session.execute(
+                update(Delivery).where(and_(Delivery.id.in_(back), Delivery.state == "cancelled"))
+                .values(state="queued", updated_at=now, error=None, enqueued_at=now)
+                .execution_options(synchronize_session=False))
+            requeued += back
+
+
 def record_provider_ref(session, delivery_id, provider_ref, transport):
     session.execute(update(Delivery).where(Delivery.id == delivery_id)
                     .values(provider_ref=provider_ref, transport=transport, updated_at=utcnow()))

@@ -220,6 +220,29 @@ def _rank(recipient):
     return recipient.distance_m, recipient.participant_id, recipient.channel
 
 
+def inside_area(session, area, participant_ids):
+    """Which of these participants have a home or work location inside the area (or live in one of its
+    municipalities): those an area changed after launch still concerns."""
+    ids = set(participant_ids)
+    if area["type"] == "country" or not ids:
+        return ids
+    if area["type"] == "municipalities":
+        return set(session.scalars(select(Participant.id).where(and_(
+            Participant.id.in_(ids), Participant.municipality_id.in_(
+                select(Municipality.id).where(Municipality.code.in_(area["codes"])).scalar_subquery())))))
+    polygons = _polygons_of(session, area)
+    loc = ParticipantLocation
+    inside = set()
+    for pid, plat, plon in session.execute(select(loc.participant_id, loc.lat, loc.lon)
+                                           .where(loc.participant_id.in_(ids))):
+        if polygons is not None:
+            if geometry.contains(polygons, plat, plon):
+                inside.add(pid)
+        elif distance_m(area["lat"], area["lon"], plat, plon) <= area["radius_m"]:
+            inside.add(pid)
+    return inside
+
+
 def count_locations(session, area):
     """How many home and work locations the cells of the area's index conditions hold (a bound, quickly)."""
     loc = ParticipantLocation

@@ -5,8 +5,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from core import partners
+from core import ledger, partners
 from core.actions import ActionService, parse_launch
+from core.jobs import send_one
+from core.messages import message_for
 from core.models import AuditEvent, Delivery
 from lab import factories
 from tests.conftest import app_for
@@ -72,6 +74,80 @@ def test_a_moved_area_ranks_the_new_people_from_its_own_centre(app, client, auth
     work()
     assert [n for n, _ in _alerts(app, action["id"])] == [NEAR, BEYOND, FAR]
     assert sorted(_sms_to(client, auth)) == sorted([NEAR, BEYOND, FAR])
+
+
+def _states(app, action_id, purpose="alert"):
+    with app.extensions["uitkijk"].db.session() as session:
+        return {d.to_e164: (d.state, d.error) for d in session.scalars(
+            select(Delivery).where(Delivery.action_id == action_id, Delivery.purpose == purpose))}
+
+
+def _claim(app, action_id, number):
+    """A worker takes one queued alert for sending (what send_deliveries does first): it is in flight."""
+    with app.extensions["uitkijk"].db.session() as session:
+        delivery_id = session.scalar(select(Delivery.id).where(Delivery.action_id == action_id,
+                                                               Delivery.to_e164 == number))
+        claimed = ledger.claim(session, [delivery_id])
+        session.commit()
+        return claimed
+
+
+def _finish(app, claimed):
+    """The worker hands its claimed alerts to the transport, as send_deliveries goes on after the claim."""
+    rt = app.extensions["uitkijk"]
+    with rt.db.session() as session:
+        for delivery, language, action, free_number in claimed:
+            send_one(rt, session, delivery, message_for(action, delivery.channel, delivery.purpose, language,
+                                                        free_number, None))
+        session.commit()
+
+
+def test_a_smaller_area_cancels_the_queued_alerts_it_leaves_out_and_lets_those_in_flight_finish(
+        app, client, auth, area, work):
+    room, operator = area
+    action = client.post("/api/actions", json=factories.launch_body(room, operator, 2000), headers=auth).json
+    in_flight = _claim(app, action["id"], FAR)  # a worker is sending the 1.5 km alert as the operator shrinks
+    smaller = {"type": "circle", "lat": factories.CENTRE[0], "lon": factories.CENTRE[1], "radius_m": 500}
+    response = client.post(f"/api/actions/{action['id']}/area", json={"area": smaller}, headers=auth)
+    assert response.status_code == 200, response.json
+    assert response.json["cancelled"] == 1
+    _finish(app, in_flight)
+    work()
+    assert sorted(_sms_to(client, auth)) == sorted([NEAR, FAR])  # 800 m never got the alert
+    states = _states(app, action["id"])
+    assert states[MIDDLE] == ("cancelled", "outside changed area")
+    assert states[NEAR][0] == states[FAR][0] == "sent"
+    with app.extensions["uitkijk"].db.session() as session:
+        audit = session.scalar(select(AuditEvent).where(AuditEvent.verb == "change_area"))
+        assert audit.detail["cancelled"] == 1
+    # The end's closing message goes to those the alert reached, not to the one it was cancelled for.
+    last = max(m["id"] for m in client.get("/api/outbox?limit=1000", headers=auth).json)
+    ended = client.post(f"/api/actions/{action['id']}/end", json={"result": "suspect_caught"}, headers=auth)
+    assert ended.status_code == 200, ended.json
+    work()
+    closings = client.get(f"/api/outbox?limit=1000&after_id={last}", headers=auth).json
+    assert sorted(m["to"] for m in closings) == sorted([NEAR, FAR])
+    assert set(_states(app, action["id"], "closing")) == {NEAR, FAR}
+
+
+def test_an_area_moved_away_and_back_alerts_the_cancelled_once_it_holds_them_again(app, client, auth, area, work):
+    room, operator = area
+    action = client.post("/api/actions", json=factories.launch_body(room, operator, 300), headers=auth).json
+    lat, lon = factories.point_east(6000)
+    away = {"type": "circle", "lat": lat, "lon": lon, "radius_m": 1000}  # only the participant at 6 km
+    assert client.post(f"/api/actions/{action['id']}/area", json={"area": away}, headers=auth).json["cancelled"] == 1
+    # Back as a polygon around the centre, to 2 km east: the 100 m alert is queued again, the 6 km one cancelled.
+    east = factories.point_east(2000)[1]
+    south, north = factories.CENTRE[0] - 0.01, factories.CENTRE[0] + 0.01
+    west = factories.CENTRE[1] - 0.01
+    back = {"type": "polygon", "geometry": {"type": "Polygon", "coordinates": [
+        [[west, south], [east, south], [east, north], [west, north], [west, south]]]}}
+    response = client.post(f"/api/actions/{action['id']}/area", json={"area": back}, headers=auth)
+    assert response.status_code == 200, response.json
+    assert response.json["cancelled"] == 1
+    work()
+    assert sorted(_sms_to(client, auth)) == sorted([NEAR, MIDDLE, FAR])  # each once
+    assert _states(app, action["id"])[BEYOND] == ("cancelled", "outside changed area")
 
 
 @pytest.mark.parametrize("body, field", [
