@@ -236,24 +236,15 @@ def asterisk_config_command(target_dir, fallback_destination):
 @click.option("--municipality", "municipality_code", default=None,
               help="The municipality whose information mails leave with this name; without: the police's inquiries")
 def mail_sender_command(display_name, address, municipality_code):
-    """Add the name and address neighbourhood mail leaves from."""
-    from core.mail_address import check_address
-    from core.models import MailSender, Municipality
+    """Add the name and address neighbourhood mail leaves from (the admin page Config → Afzenders does the same)."""
+    from core.mail_senders import save_sender
 
     def work(session):
-        municipality_id = None
-        if municipality_code:
-            municipality_id = session.scalar(select(Municipality.id).where(Municipality.code == municipality_code))
-            if municipality_id is None:
-                raise click.ClickException(f"municipality {municipality_code}: not known")
         try:
-            sender = MailSender(display_name=display_name.strip()[:120], address=check_address(address),
-                                municipality_id=municipality_id)
+            sender = save_sender(session, {"display_name": display_name, "address": address,
+                                           "municipality": municipality_code}, CLI_ACTOR)
         except ValidationError as exc:
             raise click.ClickException(f"{exc.field}: {exc.reason}") from None
-        session.add(sender)
-        audit.record(session, CLI_ACTOR, "mail-sender-added", "mail_sender", None, {"address": sender.address})
-        session.flush()
         return sender.id
     click.echo(f"mail sender {_run(work)} added")
 

@@ -1,7 +1,8 @@
-"""Admin pages: trunks, prompts, operators, control rooms and the sign-up limits' counters."""
+"""Admin pages: trunks, prompts, operators, control rooms, mail senders and the sign-up limits' counters."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 
-from core import audit, configuration, secrets
+from core import audit, configuration, mail_senders, secrets
+from core.dashboard import municipalities
 from core.errors import Conflict, NotFound, ValidationError
 from core.signup_limits import STAT_FIELDS, SignupLimits
 from tts_prompts import (LANGUAGES, InvalidRecording, PromptStore, SpeechEngineError, UnknownPrompt,
@@ -71,6 +72,28 @@ def _room_form(room):
         return {"voice_backend": "asterisk"}
     return {"name": room.name, "free_number": room.free_number, "general_line": room.general_line or "",
             "voice_backend": room.voice_backend}
+
+
+# Mail senders.
+
+@bp.route("/mail-senders", methods=["GET", "POST"], defaults={"sender_id": None})
+@bp.route("/mail-senders/<int:sender_id>", methods=["GET", "POST"])
+def mail_sender(sender_id):
+    """The senders neighbourhood mail leaves from, and the form to add one or change the one chosen."""
+    db = session()
+    sender = _get(mail_senders.get_sender, sender_id)
+    context = {"senders": mail_senders.list_senders(db), "sender": sender,
+               "municipalities": {m.id: m for m in municipalities(db)}}
+    if request.method == "GET":
+        form = {} if sender is None else {
+            "display_name": sender.display_name, "address": sender.address,
+            "municipality": context["municipalities"][sender.municipality_id].code if sender.municipality_id else ""}
+        return render_template("config/mail_senders.html", form=form, **context)
+    try:
+        saved = mail_senders.save_sender(db, request.form, audit_actor(), sender_id)
+    except ValidationError as exc:
+        return _form_error(exc, "config/mail_senders.html", **context)
+    return _saved("Afzender", saved.display_name, "configuration.mail_sender")
 
 
 # Operators.
