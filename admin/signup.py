@@ -10,8 +10,10 @@ from core.errors import ValidationError
 from core.mail_links import MAIL_KINDS
 from core.numbers import mask
 from core.personal_data import export_participant
+from core.models import Participant
 from core.signup import (CONFIRM_LINK_MAX_AGE_S, MANAGE_LINK_MAX_AGE_S, LinkInvalid, SignupService,
                          make_link_token, municipality_choices, read_link, revoke_links)
+from core.signup_slots import SlotsInvalid, seal, unseal
 from core.signup_limits import SignupLimits
 from web.db_session import runtime
 from web.db_session import session as db_session
@@ -87,66 +89,93 @@ def start():
                                                                   "try again in an hour"), slots, 429)
     db = db_session()
     try:
-        participant, reasons = _service().register(data)
-        request_mail_confirmation(participant)
+        signup, reasons = _service().register(data)
+        participant = db_session().get(Participant, signup.participant_id) if signup.participant_id else None
+        if participant is not None:
+            request_mail_confirmation(participant)
     except ValidationError as exc:
         db.rollback()
         return _signup_page(request.form, exc, slots, 400)
-    audit.record(db, "self-service", "signup", "participant", participant.id,
-                 {"numbers": [mask(n.e164) for n in participant.numbers]})
+    if participant is not None:
+        audit.record(db, "self-service", "signup", "participant", participant.id,
+                     {"numbers": [mask(n.e164) for n in participant.numbers]})
     db.commit()
     for reason in reasons:
         flash(reason[:1].upper() + reason[1:] + ".", "error")
-    return redirect(url_for("signup.confirm", token=make_link_token(_secret(), participant.id, "confirm")))
+    return redirect(url_for("signup.confirm", token=seal(_secret(), signup)))
 
 
-def _numbers_view(participant, outcomes=None):
+def _signup_for(token):
+    """(SealedSignup, participant or None, {number id: PhoneNumber}) of a confirmation link; 410 when
+    it is forged or expired, or the sign-up's numbers are gone (it left, or was released as stale)."""
+    try:
+        signup = unseal(_secret(), token, CONFIRM_LINK_MAX_AGE_S)
+    except SlotsInvalid as exc:
+        abort(410, description=str(exc))
+    participant = db_session().get(Participant, signup.participant_id) if signup.participant_id else None
+    numbers = {n.id: n for n in participant.numbers} if participant else {}
+    if (signup.participant_id and participant is None) or any(
+            not s.taken and s.number_id not in numbers for s in signup.slots):
+        abort(410, description="this registration no longer exists")
+    return signup, participant, numbers
+
+
+def _numbers_view(slots, numbers, outcomes=None):
+    """The page's rows, one per slot, the same for a taken slot as for one of the sign-up's own."""
     outcomes = outcomes or {}
-    return [{"id": n.id, "masked": mask(n.e164), "kind": n.kind, "confirmed": n.confirmed,
-             "outcome": outcomes.get(n.id), "message": OUTCOME_TEXT.get(outcomes.get(n.id))}
-            for n in participant.numbers]
+    rows = []
+    for slot in slots:
+        own = numbers.get(slot.number_id)
+        rows.append({"slot": slot.position, "masked": mask(own.e164) if own else slot.masked,
+                     "kind": own.kind if own else slot.kind, "confirmed": bool(own and own.confirmed),
+                     "outcome": outcomes.get(slot.position), "message": OUTCOME_TEXT.get(outcomes.get(slot.position))})
+    return rows
 
 
 @bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
 def confirm(token):
-    participant = _participant_for(token, "confirm", CONFIRM_LINK_MAX_AGE_S)
+    signup, participant, numbers = _signup_for(token)
+    slots = signup.slots
     outcomes = None
     if request.method == "POST":
         db = db_session()
-        codes = {n.id: request.form.get(f"code_{n.id}", "") for n in participant.numbers}
-        outcomes = _service().confirm(participant, codes)
-        newly = [nid for nid, outcome in outcomes.items() if outcome == "confirmed"]
+        codes = {s.position: request.form.get(f"code_{s.position}", "") for s in slots}
+        outcomes = _service().confirm_slots(participant, slots, codes)
+        newly = [s for s in slots if not s.taken and outcomes.get(s.position) == "confirmed"]
         if newly:
             audit.record(db, "self-service", "confirm", "participant", participant.id, {"numbers": len(newly)})
         db.commit()
-        if all(n.confirmed for n in participant.numbers):
+        if participant is not None and all(not s.taken and numbers[s.number_id].confirmed for s in slots):
             return redirect(url_for("signup.done", token=make_link_token(_secret(), participant.id, "manage")))
-    return render_template("signup/confirm.html", token=token, numbers=_numbers_view(participant, outcomes),
-                           any_confirmed=any(n.confirmed for n in participant.numbers))
+    rows = _numbers_view(slots, numbers, outcomes)
+    return render_template("signup/confirm.html", token=token, numbers=rows,
+                           any_confirmed=any(row["confirmed"] for row in rows))
 
 
 @bp.post("/signup/confirm/<token>/resend")
 def resend(token):
-    participant = _participant_for(token, "confirm", CONFIRM_LINK_MAX_AGE_S)
+    signup, _participant, numbers = _signup_for(token)
+    slots = signup.slots
     try:
-        number_id = int(request.form.get("number_id", ""))
+        position = int(request.form.get("slot", ""))
     except ValueError:
         abort(400)
-    number = next((n for n in participant.numbers if n.id == number_id), None)
-    if number is None:
+    slot = next((s for s in slots if s.position == position), None)
+    if slot is None:
         abort(404)
     if not _allowed("resend"):
         flash("Too many new codes asked for from this address; try again in an hour.", "error")
         return redirect(url_for("signup.confirm", token=token)), 303
     db = db_session()
+    masked = mask(numbers[slot.number_id].e164) if not slot.taken else slot.masked
     try:
-        _service().send_code(number)
+        _service().send_slot(signup, slot)
     except ValidationError as exc:
         db.rollback()
         flash(exc.reason, "error")
         return redirect(url_for("signup.confirm", token=token))
     db.commit()
-    flash(f"A new code is on its way to {mask(number.e164)}.", "success")
+    flash(f"A new code is on its way to {masked}.", "success")
     return redirect(url_for("signup.confirm", token=token))
 
 

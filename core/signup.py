@@ -29,6 +29,7 @@ from .numbers import mask, parse_number
 from .participants import Registry, delete_participant, validate
 from .selection import in_quiet_hours
 from .signup_limits import LimitReached
+from .signup_slots import SealedSignup, Slot, TakenSlots, new_claim
 from .transports import PermanentFailure, TransientFailure
 
 CODE_DIGITS = 6
@@ -42,6 +43,16 @@ CODE_TEXTS = {
            "voice": "Dit is Uitkijk. Uw bevestigingscode is: {spoken}. Ik herhaal: {spoken}."},
     "en": {"sms": "Your Uitkijk confirmation code is {code}. It is valid for 30 minutes.",
            "voice": "This is Uitkijk. Your confirmation code is: {spoken}. I repeat: {spoken}."},
+}
+# To the owner of a number someone signed up again: nothing changes, and no code to pass on.
+TAKEN_TEXTS = {
+    "nl": {"sms": "Uitkijk: iemand wilde dit nummer aanmelden. Het is al aangemeld; er verandert niets. "
+                  "Uw voorkeuren wijzigt u via een link op de aanmeldpagina.",
+           "voice": "Dit is Uitkijk. Iemand wilde dit nummer aanmelden. Het is al aangemeld; er verandert niets."},
+    "en": {"sms": "Uitkijk: someone tried to sign this number up. It is already registered; nothing changes. "
+                  "To change your preferences, ask for a link on the sign-up page.",
+           "voice": "This is Uitkijk. Someone tried to sign this number up. It is already registered; "
+                    "nothing changes."},
 }
 LINK_TEXTS = {
     "nl": "Uitkijk: wijzig uw voorkeuren of meld u af via {url}",
@@ -106,33 +117,68 @@ class SignupService:
         self.call_hours = config["SIGNUP_CALL_HOURS"]
         self.zone = ZoneInfo(config["TIMEZONE"])
         self.limits = limits  # core.signup_limits.SignupLimits
+        self.taken = TakenSlots(limits.redis, config["QUEUE_PREFIX"], int(CODE_TTL.total_seconds()), MAX_ATTEMPTS)
 
     # -- registering and confirming ---------------------------------------------------------
 
     def register(self, data):
         """Create an unconfirmed participant and send a code to each number it can go to now.
 
-        Returns (participant, reasons): `reasons` says, per number that got no code (a limit,
-        quiet hours), why, for the confirmation page; such a number can ask again there."""
+        A number registered before is not refused (that would tell anyone who takes part): it gets
+        a slot like the others and its owner a notice instead of a code (core.signup_slots).
+        Returns (SealedSignup, reasons): `reasons` says, per number that got nothing (a limit, the
+        hour), why; it can ask again on the page."""
         spec = validate({**data, "external_ref": None}, self.region)
         for i, number in enumerate(spec.numbers):
             self._check_country(f"phones[{i}]", number.e164)
-        for i, number in enumerate(spec.numbers):
-            owner = self.session.scalar(select(PhoneNumber.participant_id).where(PhoneNumber.e164 == number.e164))
-            if owner is not None and not self._release_if_stale(owner):
-                raise ValidationError(f"phones[{i}]", "is already registered; ask for a self-service link instead")
-        participant = Registry(self.session).save(spec)
-        participant.active = False
-        for number in participant.numbers:
-            number.confirmed = False
+        typed, owners = list(spec.numbers), {}
+        for i, number in enumerate(typed):
+            owner = self.session.scalar(select(PhoneNumber).where(PhoneNumber.e164 == number.e164))
+            if owner is not None and not self._release_if_stale(owner.participant_id):
+                owners[i] = owner.id
+        spec.numbers = [n for i, n in enumerate(typed) if i not in owners]
+        participant = Registry(self.session).save(spec) if spec.numbers else None
+        own = []
+        if participant is not None:
+            participant.active = False
+            for number in participant.numbers:
+                number.confirmed = False
+            own = list(participant.numbers)
         self.session.flush()
+        slots = [Slot(i + 1, owner_number_id=owners[i], masked=mask(number.e164), kind=number.kind,
+                      claim=new_claim()) if i in owners else Slot(i + 1, number_id=own.pop(0).id)
+                 for i, number in enumerate(typed)]
+        signup = SealedSignup(participant.id if participant else None, slots, spec.quiet_start, spec.quiet_end)
         reasons = []
-        for number in participant.numbers:
+        for slot in slots:
             try:
-                self.send_code(number)
+                self.send_slot(signup, slot)
             except ValidationError as exc:
                 reasons.append(exc.reason)
-        return participant, reasons
+        return signup, reasons
+
+    def send_slot(self, signup, slot):
+        """A code to the slot's own number, or the notice to a taken one, by the same rules and limits."""
+        if not slot.taken:
+            return self.send_code(self.session.get(PhoneNumber, slot.number_id))
+        owner = self.session.get(PhoneNumber, slot.owner_number_id)
+        if owner is None:  # left since: nothing to tell anyone, and the page still says "on its way"
+            return None
+        channel = "sms" if owner.kind == "mobile" else "voice"
+        if channel == "voice":
+            self._check_call_time(owner.e164, signup.quiet_start, signup.quiet_end)
+        try:
+            self.limits.take_code(owner.e164, channel)
+        except LimitReached as exc:
+            raise self._limit_error(exc, owner.e164) from None
+        self.taken.sent(slot.claim)
+        person = owner.participant
+        local = local_now(self.zone)
+        if channel == "voice" and in_quiet_hours(person.quiet_start, person.quiet_end, local):
+            return None  # the owner's own quiet hours: no call; the page must not tell
+        language = person.language if person.language in TAKEN_TEXTS else "nl"
+        self._send(channel, owner.e164, TAKEN_TEXTS[language][channel], language)
+        return None
 
     def _check_country(self, field, e164):
         region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
@@ -163,14 +209,12 @@ class SignupService:
         self._check_country("number", number.e164)
         channel = "sms" if number.kind == "mobile" else "voice"
         if channel == "voice":
-            self._check_call_time(number, now)
+            person = number.participant
+            self._check_call_time(number.e164, person.quiet_start, person.quiet_end, now)
         try:
             self.limits.take_code(number.e164, channel)
         except LimitReached as exc:
-            if exc.scope == "number":
-                raise ValidationError("number", f"no more codes can be sent to {mask(number.e164)} today; "
-                                                "try again tomorrow") from None
-            raise ValidationError("number", "sign-up codes cannot be sent right now; try again later") from None
+            raise self._limit_error(exc, number.e164) from None
         code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
         self.session.add(NumberConfirmation(phone_number_id=number.id, code_hash=self._hash(number.id, code),
                                             expires_at=utcnow() + CODE_TTL))
@@ -179,19 +223,24 @@ class SignupService:
         self._send(channel, number.e164, text, language)
         self.session.flush()
 
-    def _check_call_time(self, number, now=None):
-        """A code call rings only within SIGNUP_CALL_HOURS and outside the participant's quiet hours."""
+    @staticmethod
+    def _limit_error(exc, e164):
+        if exc.scope == "number":
+            return ValidationError("number", f"no more codes can be sent to {mask(e164)} today; try again tomorrow")
+        return ValidationError("number", "sign-up codes cannot be sent right now; try again later")
+
+    def _check_call_time(self, e164, quiet_start, quiet_end, now=None):
+        """A code call rings only within SIGNUP_CALL_HOURS and outside the quiet hours the sign-up gave."""
         local = (now or local_now(self.zone)).astimezone(self.zone)
         start, end = self.call_hours
-        person = number.participant
-        if in_quiet_hours(start, end, local) and not in_quiet_hours(person.quiet_start, person.quiet_end, local):
+        if in_quiet_hours(start, end, local) and not in_quiet_hours(quiet_start, quiet_end, local):
             return
         self.limits.count("refused-quiet-hours")
         if not in_quiet_hours(start, end, local):
             when = f"between {start:%H:%M} and {end:%H:%M}"
         else:
-            when = f"outside your quiet hours ({person.quiet_start:%H:%M}–{person.quiet_end:%H:%M})"
-        raise ValidationError("number", f"we do not call {mask(number.e164)} now: code calls ring only {when}; "
+            when = f"outside your quiet hours ({quiet_start:%H:%M}–{quiet_end:%H:%M})"
+        raise ValidationError("number", f"we do not call {mask(e164)} now: code calls ring only {when}; "
                                         "ask for a new code then")
 
     def _send(self, channel, e164, text, language="nl"):
@@ -207,6 +256,20 @@ class SignupService:
 
     def _hash(self, number_id, code):
         return hmac.new(self.secret, f"{number_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+    def confirm_slots(self, participant, slots, codes):
+        """Check the codes typed on the page ({position: code}); returns {position: outcome}. A taken
+        slot answers as a real number whose code is not the one typed would."""
+        by_number = {s.number_id: s.position for s in slots if not s.taken}
+        outcomes = {}
+        if participant is not None:
+            own = self.confirm(participant, {nid: codes.get(pos) for nid, pos in by_number.items()})
+            outcomes = {by_number[nid]: outcome for nid, outcome in own.items() if nid in by_number}
+        for slot in slots:
+            if slot.taken:
+                typed = "".join(ch for ch in str(codes.get(slot.position) or "") if ch.isdigit())
+                outcomes[slot.position] = self.taken.check(slot.claim) if typed else "missing"
+        return outcomes
 
     def confirm(self, participant, codes):
         """Check typed codes ({phone_number_id: code}); returns {phone_number_id: outcome}.

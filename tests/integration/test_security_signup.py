@@ -15,7 +15,7 @@ from core.models import NumberConfirmation, Participant, PhoneNumber, utcnow
 from core.signup import MAX_ATTEMPTS, SignupService
 from core.signup_limits import SignupLimits
 from tests.integration.admin_web import login, make_user, post
-from tests.integration.test_admin_signup import code_for, numbers, outbox, sign_up, signup_form
+from tests.integration.test_admin_signup import SLOT, code_for, numbers, outbox, sign_up, signup_form
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MOBILE_E164, LANDLINE_E164 = "+31612345678", "+31201234567"
@@ -33,8 +33,8 @@ def sent_to(app, e164):
     return [body for _channel, to, body in outbox(app) if to == e164]
 
 
-def resend(client, confirm_url, number_id):
-    return post(client, confirm_url.rstrip("/") + "/resend", {"number_id": str(number_id)}, follow_redirects=True)
+def resend(client, confirm_url, slot):
+    return post(client, confirm_url.rstrip("/") + "/resend", {"slot": str(slot)}, follow_redirects=True)
 
 
 def test_numbers_from_countries_not_allowed_get_no_code(limited):
@@ -73,10 +73,9 @@ def test_resend_is_limited_per_address(limited):
     app = limited(RESEND_PER_HOUR=2, SIGNUP_CODES_PER_NUMBER_PER_DAY=50)
     client = app.test_client()
     confirm_url = sign_up(client, phone_2="")
-    number_id = numbers(app)[MOBILE_E164]
     for _ in range(2):
-        assert "on its way" in resend(client, confirm_url, number_id).get_data(as_text=True)
-    assert "Too many new codes" in resend(client, confirm_url, number_id).get_data(as_text=True)
+        assert "on its way" in resend(client, confirm_url, SLOT[MOBILE_E164]).get_data(as_text=True)
+    assert "Too many new codes" in resend(client, confirm_url, SLOT[MOBILE_E164]).get_data(as_text=True)
     assert len(sent_to(app, MOBILE_E164)) == 3
 
 
@@ -85,10 +84,9 @@ def test_a_numbers_daily_limit_survives_the_release_of_a_stale_signup(limited):
     app = limited(SIGNUP_CODES_PER_NUMBER_PER_DAY=3, RESEND_PER_HOUR=50)
     client = app.test_client()
     confirm_url = sign_up(client, phone_2="")
-    number_id = numbers(app)[MOBILE_E164]
-    resend(client, confirm_url, number_id)
-    resend(client, confirm_url, number_id)
-    assert "no more codes" in resend(client, confirm_url, number_id).get_data(as_text=True)
+    resend(client, confirm_url, SLOT[MOBILE_E164])
+    resend(client, confirm_url, SLOT[MOBILE_E164])
+    assert "no more codes" in resend(client, confirm_url, SLOT[MOBILE_E164]).get_data(as_text=True)
     assert len(sent_to(app, MOBILE_E164)) == 3
     with app.extensions["uitkijk"].db.session() as session:
         for row in session.scalars(select(NumberConfirmation)):
@@ -129,7 +127,7 @@ def test_the_manage_link_form_cannot_bomb_a_number(limited):
     app = limited(SIGNUP_CODES_PER_NUMBER_PER_DAY=3, LINK_PER_HOUR=50)
     client = app.test_client()
     confirm_url = sign_up(client, phone_2="")
-    post(client, confirm_url, {f"code_{numbers(app)[MOBILE_E164]}": code_for(app, MOBILE_E164)})
+    post(client, confirm_url, {f"code_{SLOT[MOBILE_E164]}": code_for(app, MOBILE_E164)})
     for _ in range(10):
         response = post(client, "/signup/link", {"number": "0612345678"})
         assert response.status_code == 200 and "If this mobile number is registered" in response.get_data(as_text=True)
@@ -155,7 +153,7 @@ def test_code_calls_ring_only_in_daytime_and_outside_quiet_hours(limited, signup
     assert ("code calls ring only" in page) is not called
     if not called:
         signup_clock.set(datetime(2026, 3, 10, 16, 0, tzinfo=AMSTERDAM))
-        assert "on its way" in resend(client, confirm_url, numbers(app)[LANDLINE_E164]).get_data(as_text=True)
+        assert "on its way" in resend(client, confirm_url, SLOT[LANDLINE_E164]).get_data(as_text=True)
         assert len(sent_to(app, LANDLINE_E164)) == 1
 
 
@@ -165,14 +163,13 @@ def test_a_confirm_link_cannot_undo_a_staff_deactivation(limited):
     app = limited()
     client = app.test_client()
     confirm_url = sign_up(client)
-    ids = numbers(app)
-    post(client, confirm_url, {f"code_{ids[MOBILE_E164]}": code_for(app, MOBILE_E164)})
+    post(client, confirm_url, {f"code_{SLOT[MOBILE_E164]}": code_for(app, MOBILE_E164)})
     with app.extensions["uitkijk"].db.session() as session:
         person_id = session.scalar(select(Participant.id))
     staff = app.test_client()
     login(staff, make_user(app, "admin"))
     assert post(staff, f"/participants/{person_id}/active", {"active": "0"}).status_code == 302
-    post(client, confirm_url, {f"code_{ids[LANDLINE_E164]}": code_for(app, LANDLINE_E164)})
+    post(client, confirm_url, {f"code_{SLOT[LANDLINE_E164]}": code_for(app, LANDLINE_E164)})
     post(client, confirm_url, {})
     with app.extensions["uitkijk"].db.session() as session:
         person = session.get(Participant, person_id)
@@ -208,3 +205,65 @@ def test_parallel_guesses_are_counted_atomically(app, signup_clock):
     assert attempts == MAX_ATTEMPTS
     assert outcomes.count("wrong") + outcomes.count("locked") == 40
     assert outcomes.count("wrong") == MAX_ATTEMPTS - 1 and outcomes.count("locked") == 40 - MAX_ATTEMPTS + 1
+
+
+def page_text(response):
+    """A page without what differs between any two requests (CSRF token, the link's own token)."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r'(name="csrf-token" content=|name="csrf_token" value=)"[^"]+"', r'\1"-"', html)
+    return re.sub(r"/signup/confirm/[^\"/?]+", "/signup/confirm/-", html)
+
+
+def attack(app, client, number):
+    """Everything a stranger sees signing `number` up: the sign-up's answer, the page, five wrong codes,
+    a new code, and a sixth try."""
+    response = post(client, "/signup", signup_form(phone_1=number, phone_2=""))
+    assert response.status_code == 302
+    url = response.headers["Location"]
+    seen = [page_text(client.get(url))]
+    seen += [page_text(post(client, url, {"code_1": "000000"})) for _ in range(5)]
+    seen.append(page_text(resend(client, url, 1)))
+    seen.append(page_text(post(client, url, {"code_1": "000000"})))
+    return seen
+
+
+def test_signup_does_not_reveal_whether_a_number_is_registered(limited):
+    """A stranger signs up a registered number and an unregistered one that look alike masked: every
+    answer is the same. Only the phones differ: the owner gets a notice (nothing changes), the free
+    number a code; the owner's registration is untouched."""
+    app = limited(RESEND_PER_HOUR=50)
+    owner = app.test_client()
+    confirm_url = sign_up(owner, phone_2="")
+    post(owner, confirm_url, {"code_1": code_for(app, MOBILE_E164)})
+    before = len(outbox(app))
+
+    registered = attack(app, app.test_client(), "0612345678")
+    unregistered = attack(app, app.test_client(), "0612340678")  # masked alike: +31******678
+    assert registered == unregistered
+    assert "Too many wrong codes" in registered[5] and "on its way" in registered[6]
+
+    to_owner = [body for _channel, to, body in outbox(app)[before:] if to == MOBILE_E164]
+    assert len(to_owner) == 2 and all("al aangemeld" in body and not re.search(r"\d{3}", body)
+                                      for body in to_owner)
+    assert any("bevestigingscode" in body for _channel, to, body in outbox(app) if to == "+31612340678")
+    with app.extensions["uitkijk"].db.session() as session:
+        number = session.scalar(select(PhoneNumber).where(PhoneNumber.e164 == MOBILE_E164))
+        assert number.confirmed and number.participant.active
+        assert len(session.scalars(select(Participant).where(Participant.active.is_(True))).all()) == 1
+
+
+def test_a_signup_with_a_registered_and_a_free_number_confirms_the_free_one(limited):
+    """Someone who forgot they signed up their mobile adds a landline: the landline's code confirms it,
+    the mobile's row waits like any other, and the owner's registration keeps the mobile."""
+    app = limited()
+    first = app.test_client()
+    post(first, sign_up(first, phone_2=""), {"code_1": code_for(app, MOBILE_E164)})
+    again = app.test_client()
+    url = sign_up(again)
+    page = again.get(url).get_data(as_text=True)
+    assert "+31******678" in page and "+31******567" in page
+    response = post(again, url, {"code_2": code_for(app, LANDLINE_E164), "code_1": "123456"})
+    assert response.status_code == 200 and "active on the confirmed numbers" in response.get_data(as_text=True)
+    with app.extensions["uitkijk"].db.session() as session:
+        owners = {n.e164: n.participant_id for n in session.scalars(select(PhoneNumber))}
+    assert owners[MOBILE_E164] != owners[LANDLINE_E164]
