@@ -86,6 +86,9 @@ class TakenSlots:
         self.prefix = f"{prefix}:signup:claim"
         self.ttl_s = ttl_s
         self.max_attempts = max_attempts
+        # One step: a claim that expires between a look and a count must not come back without its expiry.
+        self._try = redis.register_script(
+            "if redis.call('EXISTS', KEYS[1]) == 0 then return false end return redis.call('INCR', KEYS[1])")
 
     def sent(self, claim):
         """A "code" went out: tries start again, and it expires as a code does."""
@@ -93,10 +96,9 @@ class TakenSlots:
 
     def check(self, claim):
         """The outcome a wrong code gets on a real number in the same state."""
-        key = f"{self.prefix}:{claim}"
-        if self.redis.get(key) is None:
+        tries = self._try(keys=[f"{self.prefix}:{claim}"])
+        if tries is None:
             return "expired"
-        tries = self.redis.incr(key)
         if tries > self.max_attempts:
             return "locked"
         return "locked" if tries >= self.max_attempts else "wrong"
