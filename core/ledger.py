@@ -58,11 +58,12 @@ def record_sent(session, sends):
         return
     allowed_from = [s for s, targets in TRANSITIONS.items() if "sent" in targets]
     table = Delivery.__table__
+    now = utcnow()
     session.execute(
         # state = ... OR ...: an IN list would be an expanding parameter, which an executemany cannot take.
         update(table).where(and_(table.c.id == bindparam("b_id"), or_(*[table.c.state == s for s in allowed_from])))
         .values(state="sent", provider_ref=bindparam("b_ref"), transport=bindparam("b_transport"), error=None,
-                updated_at=utcnow()),
+                updated_at=now, reached_at=reached_at_for("sent", now)),
         [{"b_id": delivery_id, "b_ref": ref, "b_transport": transport} for delivery_id, ref, transport in sends])
 
 
