@@ -1,6 +1,7 @@
 """Runs a call flow over one AGI connection: steps become AGI commands, replies become events.
 
-    Say     STREAM FILE per prompt file (interrupt keys as escape digits)
+    Say     STREAM FILE per prompt file; interruptible: every key escapes, then WAIT FOR DIGIT for
+            the gap (ivr.steps.Say), as Twilio's <Gather> does
     Gather  GET DATA with the prompt files joined by `&`
     Dial    EXEC Dial(A&B,<ring s>,U(whisper[^call ref])) after claiming the operators; then
             DIALSTATUS, ANSWEREDTIME and DIALEDPEERNUMBER
@@ -39,7 +40,6 @@ from .steps import Dial, DialResult, Digits, Gather, Hangup, Hungup, Record, Rec
 log = logging.getLogger(__name__)
 
 COMMAND_TIMEOUT_S = 120  # any single prompt or question; a Dial may last up to call_max_s
-RECORD_SILENCE_S = 5
 KEYS = "0123456789*#"
 ANSWERED = "answered"
 _SAFE_REF = re.compile(r"[^A-Za-z0-9._-]")
@@ -218,8 +218,24 @@ class AgiCall:
             self.clock.waiting += time.monotonic() - begun
 
     def say_step(self, step):
-        digit = self.say(step.prompt, step.interrupt)
-        return Digits(digit) if digit else None
+        """Any key stops an interruptible prompt (as in Twilio's <Gather>); only its interrupt keys
+        answer, after the prompt or within its gap."""
+        if not step.interrupt:
+            self.say(step.prompt)
+            return None
+        digit = self.say(step.prompt, KEYS) or self.wait_for_digit(step.gap_s)
+        return Digits(digit) if digit and digit in step.interrupt else None
+
+    def wait_for_digit(self, seconds):
+        """WAIT FOR DIGIT: the key pressed within `seconds`, or None."""
+        try:
+            result = self._command(COMMAND_TIMEOUT_S, "WAIT FOR DIGIT", int(seconds * 1000))
+        except AGIAppError:
+            if self.agi.hung_up:
+                raise AGIHangup("hangup while waiting for a key") from None
+            raise
+        code = result["result"][0]
+        return chr(int(code)) if code not in ("", "0") and code.isdigit() else None
 
     def say(self, parts, interrupt=""):
         return self.play_files(self.services.prompts.files(parts, self.language), interrupt)
@@ -303,8 +319,7 @@ class AgiCall:
         path = f"{self.services.recording_dir.rstrip('/')}/{name}"
         try:
             result = self._command(step.max_s + COMMAND_TIMEOUT_S, "RECORD FILE", quoted(path), "wav",
-                                   quoted(step.finish_on), step.max_s * 1000, 0, "beep",
-                                   f"s={RECORD_SILENCE_S}")
+                                   quoted(step.finish_on), step.max_s * 1000, 0, "beep", f"s={step.silence_s}")
         except AGIHangup:  # what was said before hanging up is still a tip; its length is unknown
             return Recorded(f"{name}.wav", None)
         except AGIAppError:

@@ -3,7 +3,7 @@
 A flow answers every event with a batch of steps. A batch ends with exactly one step that
 waits for the caller or the network (Gather, Dial, Record) or with Hangup; the runner plays
 the batch in order and reports what happened as the next event. A Say with `interrupt` keys
-that the caller interrupts ends the batch early and is reported as Digits.
+that the caller interrupts with one of them ends the batch early and is reported as Digits.
 
 Prompt parts are catalogue ids (str, e.g. "inbound_welcome") or Spoken: a text rendered
 to audio before the call (an action's title or alert), never on the call path.
@@ -49,10 +49,24 @@ def digits_prompt(digits: str) -> tuple[str, ...]:
 # Steps ---------------------------------------------------------------------------------
 
 
+# Twilio's <Gather> waits at least one second for a key after its prompt ends, so an interruptible
+# Say is followed by that second of listening on both back-ends: the same pause, the same keys.
+INTERRUPT_GAP_S = 1
+
+
 @dataclass(frozen=True)
 class Say:
+    """Play the prompt. With `interrupt` keys, any key stops the playback (both back-ends can only
+    do that); one of `interrupt` is reported as Digits, any other lets the call go on with the
+    next step."""
+
     prompt: tuple[PromptPart, ...]
-    interrupt: str = ""  # keys that stop the playback and are reported as Digits
+    interrupt: str = ""
+
+    @property
+    def gap_s(self):
+        """Seconds of listening for a key after the prompt."""
+        return INTERRUPT_GAP_S if self.interrupt else 0
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,7 @@ class Record:
     prompt: tuple[PromptPart, ...]
     max_s: int
     finish_on: str = "#"
+    silence_s: int = 5  # this long without speech ends the recording
 
 
 @dataclass(frozen=True)

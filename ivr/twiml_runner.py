@@ -7,8 +7,9 @@ an old sequence number (Twilio repeating a webhook) gets the last document again
 nothing.
 
 Prompts play the prompt store's files by URL (ivr.twiml_audio). A Say the caller may interrupt
-is a one-digit <Gather>; a key outside the Say's `interrupt` keys does not count, and the rest
-of the batch plays on. Everything that is not TwiML (the flow table, leases, dial statuses, the
+is a one-digit <Gather> listening the Say's gap after it (the FastAGI runner does the same, see
+tests/unit/ivr/test_same_behaviour.py); a key outside the Say's `interrupt` keys stops the
+prompt but does not count, and the rest of the batch plays on. Everything that is not TwiML (the flow table, leases, dial statuses, the
 call record, the alert call's facts, tips) is ivr.call_engine's, shared with the FastAGI runner;
 this runner opens no database session of its own.
 """
@@ -152,7 +153,7 @@ class TwimlRunner:
         if not step.interrupt:
             self.prompts.add(batch.response, step.prompt, batch.language)
             return
-        gather = batch.response.gather(input="dtmf", num_digits=1, timeout=1, finish_on_key="",
+        gather = batch.response.gather(input="dtmf", num_digits=1, timeout=step.gap_s, finish_on_key="",
                                        action=self._event_url(batch, "interrupt", at=batch.index))
         self.prompts.add(gather, step.prompt, batch.language)
         batch.record["interrupt"][str(batch.index)] = step.interrupt
@@ -185,7 +186,7 @@ class TwimlRunner:
     def _record(self, batch, step):
         self.prompts.add(batch.response, step.prompt, batch.language)
         batch.response.record(action=self._event_url(batch, "record"), max_length=step.max_s,
-                              finish_on_key=step.finish_on, play_beep=True, timeout=5)
+                              finish_on_key=step.finish_on, play_beep=True, timeout=step.silence_s)
 
     def _save_tip(self, batch, step):
         tip_id = self.recorder.save_tip(batch.record["flow"], step, self._end(batch.call_sid, batch.record))

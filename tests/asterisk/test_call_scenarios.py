@@ -20,8 +20,9 @@ from ivr.call_engine import build_flows
 from ivr.fastagi import FastAgiServer
 from ivr.prompts import PromptFiles
 from ivr.settings import FlowSettings
+from ivr.steps import INTERRUPT_GAP_S
 from tests.asterisk.alert_support import lab_log_on_failure, wait_until  # noqa: F401 (fixture)
-from tests.call_scenarios import (FLOW_SETTINGS, PARTICIPANT_E164, ROWS, STRANGER_E164, ScenarioTones,
+from tests.call_scenarios import (FLOW_SETTINGS, MESSAGE, PARTICIPANT_E164, ROWS, STRANGER_E164, ScenarioTones,
                                   World, heard_as)
 from tts_prompts.catalogue import LANGUAGES, prompt_ids
 from tts_prompts.store import PromptNotRendered, PromptStore
@@ -66,23 +67,33 @@ def agi_server(asterisk_lab, rt, tones):
     server.server_close()
 
 
+def spans(row):
+    """Seconds each prompt the row's caller hears takes, with the second of listening after an
+    interruptible prompt (ivr.steps.INTERRUPT_GAP_S): the message, and the known caller's greeting."""
+    out = []
+    for index, part in enumerate(row.heard):
+        seconds = ScenarioTones.duration(part)
+        greeting_end = row.heard[0] == "inbound_calling_about" and index == 2 and row.caller == "participant"
+        out.append(seconds + (INTERRUPT_GAP_S if part == MESSAGE or greeting_end else 0))
+    return out
+
+
 def timing(row):
     """(seconds after answering the caller keys, seconds they listen after that) for the lab caller."""
-    heard = list(row.heard)
+    heard, took = list(row.heard), spans(row)
     if row.hangs_up_after:  # in the middle of the n-th prompt
-        before = heard[:row.hangs_up_after - 1]
-        return 0, sum(map(ScenarioTones.duration, before)) + ScenarioTones.duration(heard[row.hangs_up_after - 1]) / 2
+        return 0, sum(took[:row.hangs_up_after - 1]) + ScenarioTones.duration(heard[row.hangs_up_after - 1]) / 2
     rings = sum(SETTINGS.control_room_ring_s if stage == "control_room" else SETTINGS.ring_s
                 for stage, _, status in row.rung if status == "noanswer")
     if row.press:
         at = heard.index(row.press[0]) + 1
-        delay = sum(map(ScenarioTones.duration, heard[:at])) + (rings if row.press[1] == "#" else 0)
+        delay = sum(took[:at]) + (rings if row.press[1] == "#" else 0)
         delay += TIP_AFTER_S if row.press[1] == "#" else KEY_AFTER_S
-        rest = heard[at:]
+        rest = took[at:]
     else:
-        delay, rest = 0, heard
+        delay, rest = 0, took
     # Put through: stay until well after the bridge, then hang up; otherwise the flow hangs up first.
-    listen = sum(map(ScenarioTones.duration, rest)) + rings + 3 if row.bridged else 30
+    listen = sum(rest) + rings + 3 if row.bridged else 30
     return delay, listen
 
 

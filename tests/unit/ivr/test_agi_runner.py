@@ -115,9 +115,10 @@ def test_busy_operator_is_not_rung_twice():
     """An operator another call holds is left out of the Dial; with nobody left the stage is skipped."""
     svc, _ = services(leases=Leases(busy={HANDLER.id}))
     run_call(ScriptedAsterisk([
-        ("S", 'STREAM FILE /snd/en/inbound_calling_about "*" 0'), ("A", "200 result=0 endpos=1"),
-        ("S", 'STREAM FILE /snd/title/4711 "*" 0'), ("A", "200 result=0 endpos=1"),
-        ("S", 'STREAM FILE /snd/en/connecting "*" 0'), ("A", "200 result=0 endpos=1"),
+        ("S", 'STREAM FILE /snd/en/inbound_calling_about "0123456789*#" 0'), ("A", "200 result=0 endpos=1"),
+        ("S", 'STREAM FILE /snd/title/4711 "0123456789*#" 0'), ("A", "200 result=0 endpos=1"),
+        ("S", 'STREAM FILE /snd/en/connecting "0123456789*#" 0'), ("A", "200 result=0 endpos=1"),
+        ("S", "WAIT FOR DIGIT 1000"), ("A", "200 result=0"),
         ("S", 'EXEC Dial "Local/31209990002@lab-pstn,20,U(*)"'), ("A", "HANGUP"), ("A", "200 result=-1"),
         ("S", 'GET VARIABLE "DIALSTATUS"'), ("A", "200 result=1 (CANCEL)"),
     ], environment()), svc)
