@@ -13,6 +13,7 @@ from core.models import Municipality, ReplyPhoto
 from mail.compose import html_body, plain_text
 from web.db_session import runtime, session
 
+from .actions import map_settings
 from .auth import audit_actor, current_user, login_required
 
 bp = Blueprint("mail", __name__, url_prefix="/mail/inquiries")
@@ -28,7 +29,7 @@ def _compose_page(form, error=None, preview=None, status=200):
     if user.role == "municipality":
         municipalities = [m for m in municipalities if m.id == user.municipality_id]
     return render_template("mail/compose.html", form=form, error=error, preview=preview, kinds=kinds_for(user),
-                           kind_labels=KIND_LABELS, municipalities=municipalities), status
+                           kind_labels=KIND_LABELS, municipalities=municipalities, map=map_settings()), status
 
 
 def _photo_upload():

@@ -6,6 +6,7 @@ Every mail is a delivery in the ledger (channel "email", purpose "inquiry" or "u
 """
 import csv
 import io
+import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,14 @@ def _area(session, form, user):
             label = (form.get("address") or "").strip() or f"{lat:.5f}, {lon:.5f}"
         area = validate_mail_area({"type": "circle", "lat": lat, "lon": lon, "radius_m": radius})
         return area, f"{area['radius_m']} m rond {label}"
+    if kind == "polygon":
+        try:
+            drawn = json.loads(form.get("polygon") or "")
+        except ValueError:
+            raise ValidationError("area.geometry", "draw the area on the map: at least three corners") from None
+        area = validate_mail_area({"type": "polygon", "geometry": drawn})
+        corners = sum(len(polygon[0]) - 1 for polygon in area["polygons"])
+        return area, f"getekend gebied ({corners} hoeken)"
     if kind == "postcode":
         area = validate_mail_area({"type": "postcode", "postcode": form.get("postcode")})
         return area, f"postcode {area['postcode']}"
@@ -100,7 +109,7 @@ def _area(session, form, user):
         if user.role == "municipality" and municipality.id != user.municipality_id:
             raise ValidationError("area.code", "you may only send to your own municipality")
         return validate_mail_area({"type": "municipality", "code": code}), f"gemeente {municipality.name}"
-    raise ValidationError("area.type", "must be circle, postcode or municipality")
+    raise ValidationError("area.type", "must be circle, polygon, postcode or municipality")
 
 
 def sender_for(session, user, kind):

@@ -1,8 +1,9 @@
 """Who a neighbourhood mail reaches: participants in its area with a confirmed address who want that kind.
 
-Areas: a circle of tens of metres around an address or point, a postcode area (the four digits,
-or the full postcode), or a whole municipality. A circle reads the same grid-cell index as an
-action's launch; the postcode is matched in the location's address.
+Areas: a circle of tens of metres around an address or point, a polygon drawn on the map (core.polygons,
+as an action's), a postcode area (the four digits, or the full postcode), or a whole municipality. A
+circle or polygon reads the same grid-cell index as an action's launch; the postcode is matched in the
+location's address.
 """
 import re
 from dataclasses import dataclass
@@ -12,12 +13,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 
 from .errors import ValidationError
-from .geo import cell_ranges, check_point, distance_m
+from . import polygons as geometry
+from .geo import box_cell_ranges, cell_ranges, check_point, distance_m
 from .models import MailPreference, Municipality, Participant, ParticipantLocation
 from .selection import in_quiet_hours, quiet_hours_end
 
 MIN_RADIUS_M = 10
 MAX_RADIUS_M = 5000
+MAX_POLYGON_SPAN_M = 20_000  # a drawn neighbourhood; larger is a municipality or a postcode area
 POSTCODE = re.compile(r"^([1-9][0-9]{3})\s?([A-Z]{2})?$")
 # Which preference a kind of mail needs.
 PREFERENCE_OF_KIND = {"inquiry": "inquiries", "information": "information"}
@@ -43,6 +46,11 @@ def validate_mail_area(area):
         if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not MIN_RADIUS_M <= radius <= MAX_RADIUS_M:
             raise ValidationError("area.radius_m", f"must be {MIN_RADIUS_M} to {MAX_RADIUS_M} metres")
         return {"type": "circle", "lat": lat, "lon": lon, "radius_m": int(radius)}
+    if kind == "polygon":
+        polygons = geometry.from_geojson(area.get("geometry"), "area.geometry")
+        if geometry.span_m(polygons) > MAX_POLYGON_SPAN_M:
+            raise ValidationError("area.geometry", f"may span at most {MAX_POLYGON_SPAN_M // 1000} km")
+        return {"type": "polygon", "polygons": polygons}
     if kind == "postcode":
         match = POSTCODE.match(str(area.get("postcode") or "").strip().upper())
         if not match:
@@ -53,7 +61,7 @@ def validate_mail_area(area):
         if not isinstance(code, str) or not code:
             raise ValidationError("area.code", "must name a municipality")
         return {"type": "municipality", "code": code}
-    raise ValidationError("area.type", "must be circle, postcode or municipality")
+    raise ValidationError("area.type", "must be circle, polygon, postcode or municipality")
 
 
 def _postcode_matches(postcode, address):
@@ -76,6 +84,10 @@ def select_mail_recipients(session, area, kind, municipality_id=None, tz="Europe
         centre = (area["lat"], area["lon"])
         query = query.where(or_(*[loc.cell.between(lo, hi)
                                   for lo, hi in cell_ranges(area["lat"], area["lon"], area["radius_m"])]))
+    elif area["type"] == "polygon":
+        centre = geometry.centre(area["polygons"])
+        query = query.where(or_(*[loc.cell.between(lo, hi)
+                                  for lo, hi in box_cell_ranges(*geometry.bbox(area["polygons"]))]))
     elif area["type"] == "postcode":
         query = query.where(loc.address.like(f"%{area['postcode'][:4]}%"))
     else:
@@ -88,8 +100,10 @@ def select_mail_recipients(session, area, kind, municipality_id=None, tz="Europe
     for pid, lat, lon, address, email, language, q_start, q_end in session.execute(query):
         if area["type"] == "postcode" and not _postcode_matches(area["postcode"], address):
             continue
+        if area["type"] == "polygon" and not geometry.contains(area["polygons"], lat, lon):
+            continue
         d = distance_m(centre[0], centre[1], lat, lon) if centre else 0.0
-        if centre and d > area["radius_m"]:
+        if area["type"] == "circle" and d > area["radius_m"]:
             continue
         if pid not in found or d < found[pid].distance_m:
             quiet = quiet_hours_end(q_end, now_local) if in_quiet_hours(q_start, q_end, now_local) else None

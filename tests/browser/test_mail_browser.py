@@ -3,11 +3,12 @@ received by the test SMTP server, replies with a photo, and the police see it on
 import io
 
 import pytest
+from playwright.sync_api import expect
 from PIL import Image
 
 from lab.smtp_server import LabRelay
 from tests.browser.conftest import serve
-from tests.browser.support import screenshot, sign_in
+from tests.browser.support import draw_box_around_marker, screenshot, sign_in
 from tests.mail.mail_support import CIRCLE_FORM, mail_participant, parsed, police_sender, reply_link
 
 
@@ -66,3 +67,35 @@ def test_reply_from_the_mail_with_a_photo_reaches_the_police_page(mail_server, p
     assert "Ik zag een man met een rode fiets wegrijden." in page.inner_text(".reply-story")
     page.wait_for_function("document.querySelector('img.reply-photo') && document.querySelector('img.reply-photo').naturalWidth > 0")
     screenshot(page, "mail-inquiry-replies")
+
+
+def test_drawn_polygon_area_for_an_inquiry(mail_server, page, relay, work):
+    """The police draw a box around the first two houses on the compose map: the preview counts them, the
+    polygon survives the preview, and only they receive the inquiry through the test relay."""
+    rt = mail_server.app.extensions["uitkijk"]
+    with rt.db.session() as session:
+        mail_participant(session, 1, 0)
+        mail_participant(session, 2, 40)
+        mail_participant(session, 3, 500)  # east, outside the drawn box
+        police_sender(session)
+    sign_in(page, mail_server, "police", "wijkagent@example.org")
+    page.goto(f"{mail_server.url}/mail/inquiries/new")
+    expect(page.locator("#area-polygon")).to_be_hidden()
+    page.select_option("#area_type", "polygon")
+    expect(page.locator("#map")).to_be_visible()
+
+    draw_box_around_marker(page, 30, 150, 60)
+    expect(page.locator("#vertex-count")).to_have_text("4")
+    page.fill("#subject", CIRCLE_FORM["subject"])
+    page.fill("#body", CIRCLE_FORM["body"])
+    page.fill("#questions", CIRCLE_FORM["questions"])
+    page.click("#preview-button")
+    expect(page.locator("#preview-count")).to_have_text("2")
+    expect(page.locator("#vertex-count")).to_have_text("4")  # drawn again after the preview
+    screenshot(page, "mail-compose-polygon")
+    page.click("#send-button")
+    page.wait_for_url(lambda url: "/mail/inquiries/" in url and not url.endswith("/new"))
+    work()
+    received = relay.wait_for(2)
+    assert sorted(m.rcpt_tos[0] for m in received) == ["p1@example.nl", "p2@example.nl"]
+    expect(page.locator("body")).to_contain_text("getekend gebied (4 hoeken)")  # the inquiry page names the area

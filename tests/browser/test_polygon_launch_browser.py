@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core.models import Action, Delivery
 from lab import factories
 from tests.browser.fixtures_operator import sign_in_as
-from tests.browser.support import screenshot
+from tests.browser.support import draw_box_around_marker, screenshot
 
 
 def test_draw_a_polygon_and_launch(web_server, page):
@@ -24,14 +24,7 @@ def test_draw_a_polygon_and_launch(web_server, page):
     expect(page.locator("#polygon-fields")).to_be_visible()
 
     # A box from just west of the centre to 400 m east, drawn in map pixels around the marker.
-    marker = page.locator(".leaflet-marker-icon").bounding_box()
-    x, y = marker["x"] + marker["width"] / 2, marker["y"] + marker["height"]
-    metres_per_px = page.evaluate("""() => {
-        const el = document.querySelector('.leaflet-control-scale-line');
-        return parseFloat(el.textContent) * (el.textContent.includes('km') ? 1000 : 1) / el.offsetWidth; }""")
-    west, east, half = 50 / metres_per_px, 400 / metres_per_px, 150 / metres_per_px
-    for dx, dy in ((-west, -half), (east, -half), (east, half), (-west, half)):
-        page.mouse.click(x + dx, y + dy)
+    draw_box_around_marker(page, 50, 400, 150)
     expect(page.locator("#vertex-count")).to_have_text("4")
     expect(page.locator("#count-participants")).to_have_text("1")
     assert page.input_value("#lon") == f"{factories.CENTRE[1]:.6f}"  # clicks drew corners, the centre stayed

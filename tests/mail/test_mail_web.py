@@ -195,3 +195,23 @@ def test_dashboard_mail_counts_stay_in_the_municipality(app, relay, work):
     assert "1 informatieberichten" in own and "(1 van 2 bereikt)" in own
     everything = counts(police)
     assert "(1 van 3 bereikt)" in everything
+
+
+@pytest.mark.parametrize("polygon, reason", [
+    ("", "draw the area"),
+    ('{"type": "Polygon", "coordinates": [[[5.04, 52.30], [5.05, 52.30]]]}', "three points"),
+    ('{"type": "Polygon", "coordinates": [[[4.5, 52.0], [5.5, 52.0], [5.5, 52.6], [4.5, 52.6], [4.5, 52.0]]]}',
+     "at most 20 km"),
+])
+def test_bad_drawn_area_is_refused_and_nothing_sent(app, relay, polygon, reason):
+    """No polygon, too few corners, a province-sized one: 400 naming area.geometry, no inquiry, nothing sent."""
+    _setup(app)
+    client = app.test_client()
+    token = sign_in(client, "wijkagent@example.org")
+    response = post(client, "/mail/inquiries/new", token, {**CIRCLE_FORM, "area_type": "polygon", "polygon": polygon,
+                                                           "step": "send"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "area.geometry" in page and reason in page
+    with app.extensions["uitkijk"].db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Inquiry)) == 0
+    assert relay.messages() == []

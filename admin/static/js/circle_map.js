@@ -78,5 +78,36 @@
     }
   };
 
-  global.UitkijkMap = { CircleMap: CircleMap };
+  /* Drawing a polygon by clicking its corners on a CircleMap (the launch page, neighbourhood mail).
+     The polygon travels in `input` as GeoJSON ([lon, lat], closed), as the API takes it; `countEl`
+     shows the number of corners; onChange runs after every change. */
+  function PolygonDrawer(circleMap, input, countEl, onChange) {
+    this.vertices = [];
+    this.input = input;
+    this.countEl = countEl;
+    this.onChange = onChange || function () {};
+    this.layer = L.polygon([], { color: "#a4262c", weight: 2, fillOpacity: 0.12 }).addTo(circleMap.map);
+  }
+  PolygonDrawer.prototype.add = function (latlng) {
+    this.vertices.push([latlng.lat, latlng.lng]);
+    this.changed();
+  };
+  PolygonDrawer.prototype.clear = function () {
+    this.vertices = [];
+    this.changed();
+  };
+  PolygonDrawer.prototype.changed = function () {
+    this.layer.setLatLngs(this.vertices);
+    this.countEl.textContent = this.vertices.length;
+    if (this.vertices.length >= 3) {
+      var ring = this.vertices.map(function (v) { return [+v[1].toFixed(6), +v[0].toFixed(6)]; });
+      ring.push(ring[0]);
+      this.input.value = JSON.stringify({ type: "Polygon", coordinates: [ring] });
+    } else {
+      this.input.value = "";
+    }
+    this.onChange();
+  };
+
+  global.UitkijkMap = { CircleMap: CircleMap, PolygonDrawer: PolygonDrawer };
 })(window);

@@ -14,8 +14,8 @@
   }
 
   var areaType = form.elements.area_type, polygonInput = form.elements.polygon;
-  var vertices = [];  // [lat, lon] of the polygon being drawn
   function drawing() { return areaType.value === "polygon"; }
+  var drawer = null;
 
   var map = new UitkijkMap.CircleMap(document.getElementById("map"), {
     lat: parseFloat(lat.value), lon: parseFloat(lon.value), radius: parseFloat(radius.value), editable: true,
@@ -26,30 +26,13 @@
     },
     onClick: function (latlng) {
       if (!drawing()) return false;
-      vertices.push([latlng.lat, latlng.lng]);
-      polygonChanged();
+      drawer.add(latlng);
       return true;
     }
   });
-  var polygonLayer = L.polygon([], { color: "#a4262c", weight: 2, fillOpacity: 0.12 }).addTo(map.map);
-
-  // The drawn polygon travels as GeoJSON ([lon, lat], closed), as the API takes it.
-  function polygonChanged() {
-    polygonLayer.setLatLngs(vertices);
-    document.getElementById("vertex-count").textContent = vertices.length;
-    if (vertices.length >= 3) {
-      var ring = vertices.map(function (v) { return [+v[1].toFixed(6), +v[0].toFixed(6)]; });
-      ring.push(ring[0]);
-      polygonInput.value = JSON.stringify({ type: "Polygon", coordinates: [ring] });
-    } else {
-      polygonInput.value = "";
-    }
-    refreshEstimate();
-  }
-  document.getElementById("polygon-clear").addEventListener("click", function () {
-    vertices = [];
-    polygonChanged();
-  });
+  drawer = new UitkijkMap.PolygonDrawer(map, polygonInput, document.getElementById("vertex-count"),
+                                        function () { refreshEstimate(); });
+  document.getElementById("polygon-clear").addEventListener("click", function () { drawer.clear(); });
   function areaTypeChanged() {
     var type = areaType.value;
     map.showCircle(type === "circle");
