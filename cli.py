@@ -17,7 +17,9 @@ from core.models import Participant
 from core.outbox import list_outbox
 from core.secrets import SecretUnavailable
 from core.participants import Registry, delete_participant, get_participant, participant_as_dict, validate
+from core.signup import every_spoken_code
 from core.tokens import create_token
+from tts_prompts import PromptStore, get_engine
 
 CLI_ACTOR = "cli"
 
@@ -269,8 +271,20 @@ def seal_secret_command(value):
     click.echo(SEALED_PREFIX + cipher(current_app.config).encrypt(value.encode()).decode())
 
 
+@click.command("purge-code-audio")
+@with_appcontext
+def purge_code_audio_command():
+    """Delete confirmation-code audio that versions before CALL_AUDIO_DIR rendered into PROMPT_DIR
+    under names anyone could compute (run once after upgrading; it tries all codes, ~30 s)."""
+    config = current_app.config
+    store = PromptStore(config["PROMPT_DIR"], get_engine(config["TTS_ENGINE"]))
+    removed = store.remove_texts(every_spoken_code())
+    click.echo(f"{removed} confirmation-code audio file(s) removed from {store.root}")
+
+
 def init_app(app):
     for command in (config_command, migrate_command, create_token_command, load_demo_command, participants_group,
                     actions_group, outbox_command, sweep_command, asterisk_config_command,
-                    rotate_trunk_secrets_command, mail_sender_command, mail_bounces_command, seal_secret_command):
+                    rotate_trunk_secrets_command, mail_sender_command, mail_bounces_command, seal_secret_command,
+                    purge_code_audio_command):
         app.cli.add_command(command)

@@ -60,6 +60,14 @@ LINK_TEXTS = {
 }
 
 
+def every_spoken_code():
+    """(text, language) of every code call there can be: to find audio older versions left behind."""
+    for language, texts in CODE_TEXTS.items():
+        for number in range(10 ** CODE_DIGITS):
+            code = f"{number:0{CODE_DIGITS}d}"
+            yield texts["voice"].format(code=code, spoken=", ".join(code)), language
+
+
 def local_now(zone):
     """The time now where the participants live (one place, so tests can choose the hour)."""
     return datetime.now(zone)

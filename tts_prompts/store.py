@@ -106,6 +106,18 @@ class PromptStore:
         prompt_text(prompt_id, language)
         return self._wav_path(self._override_key(prompt_id, language)).exists()
 
+    def remove_texts(self, texts) -> int:
+        """Delete the rendered files of (text, language) pairs, e.g. confirmation codes that versions
+        before voice.call_audio rendered here; returns how many were removed."""
+        existing = {path.relative_to(self.root).with_suffix("").as_posix() for path in self.root.glob("*/*.wav")}
+        removed = 0
+        for text, language in texts:
+            key = self.text_key(text, language)
+            if key in existing:
+                self._wav_path(key).unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     # Looking up (the call path: no rendering, only a hash and a stat or two).
 
     def path_for(self, prompt_id: str, language: str) -> Path:

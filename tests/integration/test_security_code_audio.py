@@ -121,3 +121,24 @@ def test_prompt_audio_is_served_only_by_a_signed_unexpired_url(config):
     good = client.get(prompt_url("https://uitkijk.example.org", app.config["SECRET_KEY"], name).split(".org", 1)[1])
     assert good.status_code == 200 and good.data == b"RIFF....WAVE"
     next(apps, None)
+
+
+def test_purge_removes_code_audio_an_older_version_left_in_the_prompt_store(redis_url, queue_prefix, tmp_path):
+    """Installations upgraded from before CALL_AUDIO_DIR still hold codes under computable names:
+    `flask purge-code-audio` finds them by trying every code, and leaves every other prompt alone."""
+    from app import create_app
+    config = {"DATABASE_URL": f"sqlite:///{tmp_path / 'u.db'}", "REDIS_URL": redis_url, "QUEUE_PREFIX": queue_prefix,
+              "SECRET_KEY": "test-secret", "MODE": "test", "PROMPT_DIR": str(tmp_path / "prompts")}
+    app = create_app(config)
+    store = PromptStore(config["PROMPT_DIR"], get_engine(app.config["TTS_ENGINE"]))
+    leftovers = [store.root / f"{store.text_key(code_text(lang), lang)}.wav" for lang in ("nl", "en")]
+    kept = store.root / f"{store.text_key('Inbraak Weesp', 'nl')}.wav"
+    for path in [*leftovers, kept]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"RIFF....WAVE")
+    try:
+        result = app.test_cli_runner().invoke(args=["purge-code-audio"])
+    finally:
+        runtime.uninstall()
+    assert result.exit_code == 0 and "2 confirmation-code audio file(s) removed" in result.output
+    assert not any(p.exists() for p in leftovers) and kept.exists()
