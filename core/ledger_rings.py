@@ -42,22 +42,28 @@ def centre_of(action, config):
     return tuple(config["MAP_CENTRE"])
 
 
-def first_ring_m(session, action, reach_m):
+def first_ring_m(session, action, reach_m, centre):
     """The first ring: the whole area when it holds few locations (counted from the index alone), else about
-    FIRST_RING_ROWS locations' worth of a circle, or FIRST_RING_M of a region."""
+    FIRST_RING_ROWS locations' worth of a circle, or of a region: FIRST_RING_M, doubled while the cells around
+    the centre hold fewer (a national alert's centre may lie where nobody lives, and an empty first ring
+    would leave the first sends to the ledger writer)."""
     locations = count_locations(session, action.area)
     if locations <= FIRST_RING_ROWS:
         return reach_m
     if action.area["type"] == "circle":
         return max(100, int(action.area["radius_m"] * math.sqrt(FIRST_RING_ROWS / locations)))
-    return FIRST_RING_M
+    outer = FIRST_RING_M
+    while outer < reach_m and count_locations(session, {"type": "circle", "lat": centre[0], "lon": centre[1],
+                                                        "radius_m": outer}) < FIRST_RING_ROWS:
+        outer *= 2
+    return min(outer, reach_m)
 
 
-def next_ring(session, action, reach_m):
+def next_ring(session, action, reach_m, centre):
     """(inner_m, outer_m) of the ring after what the ledger holds, outer_m at most reach_m."""
     inner = action.ledger_m
     if inner is None:
-        outer = first_ring_m(session, action, reach_m)
+        outer = first_ring_m(session, action, reach_m, centre)
     else:
         density = action.ledger_rows / (math.pi * inner * inner) if inner else 0.0
         step = math.sqrt(inner * inner + RING_ROWS / (math.pi * density)) - inner if density else inner
@@ -79,7 +85,7 @@ def plan_ring(rt, session, action):
     reach = _reach.get(key)
     if reach is None:
         reach = _reach[key] = area_reach_m(session, action.area, centre)
-    inner, outer = next_ring(session, action, reach)
+    inner, outer = next_ring(session, action, reach, centre)
     recipients = select_recipients(session, action.area, rt.config["TIMEZONE"], centre=centre, ring=(inner, outer))
     return (inner, outer), recipients, outer >= reach
 
