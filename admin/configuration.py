@@ -201,13 +201,22 @@ def _prompt_store():
 
 @bp.get("/prompts")
 def prompts():
-    language = request.args.get("language", LANGUAGES[0])
+    return _prompts_page(request.args.get("language", LANGUAGES[0]))
+
+
+def _prompts_page(language, status=200):
     if language not in LANGUAGES:
         abort(404)
     store = _prompt_store()
     rows = [(prompt_id, text, store.has_recording(prompt_id, language))
             for prompt_id, lang, text in all_prompts() if lang == language]
-    return render_template("config/prompts.html", rows=rows, language=language, languages=LANGUAGES)
+    return render_template("config/prompts.html", rows=rows, language=language, languages=LANGUAGES), status
+
+
+def _recording_refused(language, reason):
+    """A recording that cannot be used: the prompts page again, 400, naming the field."""
+    flash(f"Recording not used: recording: {reason}", "error")
+    return _prompts_page(language, 400)
 
 
 @bp.get("/prompts/<language>/<prompt_id>.wav")
@@ -228,21 +237,20 @@ def prompt_audio(language, prompt_id):
 
 @bp.post("/prompts/<language>/<prompt_id>/recording")
 def upload_recording(language, prompt_id):
+    if language not in LANGUAGES:
+        abort(404)
     upload = request.files.get("recording")
     if upload is None or not upload.filename:
-        flash("Choose an audio file to upload.", "error")
-        return redirect(url_for("configuration.prompts", language=language))
+        return _recording_refused(language, "choose an audio file to upload")
     data = upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        flash(f"The recording is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.", "error")
-        return redirect(url_for("configuration.prompts", language=language))
+        return _recording_refused(language, f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
     try:
         rendered = _prompt_store().install_recording(prompt_id, language, data)
     except (UnknownPrompt, UnsupportedLanguage):
         abort(404)
     except InvalidRecording as exc:
-        flash(f"Recording not used: {exc}", "error")
-        return redirect(url_for("configuration.prompts", language=language))
+        return _recording_refused(language, str(exc))
     _audit_prompt("upload-recording", prompt_id, language, {"duration_s": round(rendered.duration_s, 1)})
     flash(f"Recording for {prompt_id} ({language}) installed: {rendered.duration_s:.1f} s.", "info")
     return redirect(url_for("configuration.prompts", language=language))
