@@ -107,8 +107,6 @@ class SmtpTransport:
     def send(self, session, mail):
         msg, reference = compose(mail)
         raw = self.signer.sign(msg) if self.signer else msg.as_bytes()
-        if self.pacer is not None:
-            self.pacer.wait()
         try:
             self._deliver(mail, raw)
         except (smtplib.SMTPServerDisconnected, ConnectionError):
@@ -124,10 +122,27 @@ class SmtpTransport:
     send_direct = send
 
     def _deliver(self, mail, raw):
+        """One SMTP transaction, paced where the relay takes the mail.
+
+        The connection (STARTTLS, AUTH) and the envelope (MAIL FROM, RCPT TO) come before the send slot,
+        only DATA after it: a handshake or a slow round trip after the slot would make that mail arrive
+        late and bunch with the next ones, more than the rate in one second at the relay.
+        """
         if getattr(self._local, "smtp", None) is None:
             self._local.smtp = self._open()
+        smtp = self._local.smtp
         try:
-            self._local.smtp.sendmail(mail.from_address, [mail.to_address], raw)
+            options = [] if (mail.from_address + mail.to_address).isascii() else ["SMTPUTF8"]
+            code, text = smtp.mail(mail.from_address, options)
+            if code != 250:
+                raise smtplib.SMTPSenderRefused(code, text, mail.from_address)
+            code, text = smtp.rcpt(mail.to_address)
+            if code not in (250, 251):
+                raise smtplib.SMTPRecipientsRefused({mail.to_address: (code, text)})
+            self._wait_for_slot()
+            code, text = smtp.data(raw)
+            if code != 250:
+                raise smtplib.SMTPDataError(code, text)
         except smtplib.SMTPServerDisconnected:
             raise
         except smtplib.SMTPRecipientsRefused as exc:
@@ -141,6 +156,16 @@ class SmtpTransport:
             if 400 <= exc.smtp_code < 500:
                 raise TransientFailure(f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
             raise PermanentFailure(exc.smtp_code, _text(exc.smtp_error)) from None
+
+    def _wait_for_slot(self):
+        """The relay's next send slot; a slot too far away leaves the envelope reset and the mail for later."""
+        if self.pacer is None:
+            return
+        try:
+            self.pacer.wait()
+        except TransientFailure:
+            self._reset()
+            raise
 
     def _deliver_classified(self, mail, raw):
         try:
