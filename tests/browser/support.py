@@ -27,14 +27,15 @@ def screenshot(page, name):
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def draw_box_around_marker(page, west_m, east_m, half_m):
+def draw_box_around_marker(page, west_m, east_m, half_m, on_map=None):
     """Click the four corners of a box around the map's marker (west_m to east_m, half_m north and south),
-    measured in metres with the map's scale bar: how a person draws a polygon on the map."""
-    marker = page.locator(".leaflet-marker-icon").bounding_box()
+    measured in metres with the map's scale bar: how a person draws a polygon on the map. on_map: the
+    map's locator, on a page with more than one."""
+    scope = on_map or page
+    marker = scope.locator(".leaflet-marker-icon").bounding_box()
     x, y = marker["x"] + marker["width"] / 2, marker["y"] + marker["height"]
-    metres_per_px = page.evaluate("""() => {
-        const el = document.querySelector('.leaflet-control-scale-line');
-        return parseFloat(el.textContent) * (el.textContent.includes('km') ? 1000 : 1) / el.offsetWidth; }""")
+    metres_per_px = scope.locator(".leaflet-control-scale-line").first.evaluate(
+        "el => parseFloat(el.textContent) * (el.textContent.includes('km') ? 1000 : 1) / el.offsetWidth")
     west, east, half = west_m / metres_per_px, east_m / metres_per_px, half_m / metres_per_px
     for dx, dy in ((-west, -half), (east, -half), (east, half), (-west, half)):
         page.mouse.click(x + dx, y + dy)

@@ -16,6 +16,13 @@
     });
   }
 
+  // Changing the area after launch: drawn on a map as at launch.
+  var areaMap = document.getElementById("area-map");
+  if (areaMap) {
+    new UitkijkMap.AreaEditor(document.getElementById("area-form"), areaMap,
+                              { vertices: JSON.parse(areaMap.getAttribute("data-vertices") || "[]") });
+  }
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;

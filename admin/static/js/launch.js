@@ -3,7 +3,7 @@
   "use strict";
   var form = document.getElementById("launch-form");
   var lat = form.elements.lat, lon = form.elements.lon, radius = form.elements.radius_m;
-  var slider = document.getElementById("radius-slider");
+  var areaType = form.elements.area_type, polygonInput = form.elements.polygon;
   var counts = document.getElementById("counts");
   var estimateUrl = form.getAttribute("data-estimate-url");
   var previewUrl = form.getAttribute("data-preview-url");
@@ -13,44 +13,13 @@
     return function () { clearTimeout(timer); timer = setTimeout(fn, ms); };
   }
 
-  var areaType = form.elements.area_type, polygonInput = form.elements.polygon;
-  function drawing() { return areaType.value === "polygon"; }
-  var drawer = null;
-
-  var map = new UitkijkMap.CircleMap(document.getElementById("map"), {
-    lat: parseFloat(lat.value), lon: parseFloat(lon.value), radius: parseFloat(radius.value), editable: true,
-    onChange: function (la, lo) {
-      lat.value = la.toFixed(6);
-      lon.value = lo.toFixed(6);
-      refreshEstimate();
-    },
-    onClick: function (latlng) {
-      if (!drawing()) return false;
-      drawer.add(latlng);
-      return true;
-    }
-  });
-  drawer = new UitkijkMap.PolygonDrawer(map, polygonInput, document.getElementById("vertex-count"),
-                                        function () { refreshEstimate(); });
-  document.getElementById("polygon-clear").addEventListener("click", function () { drawer.clear(); });
-  function areaTypeChanged() {
-    var type = areaType.value;
-    map.showCircle(type === "circle");
-    document.getElementById("circle-fields").hidden = type !== "circle";
-    document.getElementById("polygon-fields").hidden = type !== "polygon";
-    document.getElementById("region-fields").hidden = type !== "regions";
-    radius.required = type === "circle";
-    refreshEstimate();
-  }
-  areaType.addEventListener("change", areaTypeChanged);
-
   var estimateSeq = 0;
   function estimateNow() {
     var seq = ++estimateSeq;
     counts.classList.add("stale");
     var query = "?lat=" + encodeURIComponent(lat.value) + "&lon=" + encodeURIComponent(lon.value) +
       "&radius_m=" + encodeURIComponent(radius.value);
-    if (drawing()) {
+    if (editor.drawing()) {
       if (!polygonInput.value) {
         document.getElementById("estimate-error").textContent = "Klik op de kaart om de hoeken van het gebied te zetten (minstens drie).";
         return;
@@ -71,7 +40,7 @@
         document.getElementById("count-voice").textContent = few ? "–" : res.body.per_channel.voice;
         document.getElementById("count-sms").textContent = few ? "–" : res.body.per_channel.sms;
         document.getElementById("count-quiet").textContent = few ? "–" : res.body.in_quiet_hours;
-        map.showPoints(res.body.points);
+        editor.showPoints(res.body.points);
         counts.classList.remove("stale");
       })
       .catch(function () {
@@ -80,23 +49,8 @@
   }
   var refreshEstimate = debounce(estimateNow, 250);
 
-  function setRadius(value, from) {
-    var r = Math.max(1, Math.min(parseFloat(radius.max), parseFloat(value) || 0));
-    if (from !== radius) radius.value = Math.round(r);
-    if (from !== slider) slider.value = Math.min(r, parseFloat(slider.max));
-    map.setRadius(r);
-    refreshEstimate();
-  }
-  slider.addEventListener("input", function () { setRadius(slider.value, slider); });
-  radius.addEventListener("input", function () { setRadius(radius.value, radius); });
-  radius.addEventListener("change", function () { map.fit(); });
-  slider.addEventListener("change", function () { map.fit(); });
-  [lat, lon].forEach(function (input) {
-    input.addEventListener("change", function () {
-      var la = parseFloat(lat.value), lo = parseFloat(lon.value);
-      if (isFinite(la) && isFinite(lo)) { map.setCentre(la, lo); map.fit(); refreshEstimate(); }
-    });
-  });
+  // The map and the area fields: the same editor as the follow page's area change.
+  var editor = new UitkijkMap.AreaEditor(form, document.getElementById("map"), { onChange: function () { refreshEstimate(); } });
 
   var previewSeq = 0;
   function previewNow() {
@@ -149,7 +103,6 @@
   });
 
   filterOperators();
-  areaTypeChanged();
   estimateNow();
   if (form.elements.message.value) previewNow();
 })();
