@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from core.actions import ActionService, parse_launch
-from core.models import Action, Delivery
+from core.models import Action, Delivery, OutboxMessage
 from lab import factories
 from tests.browser.fixtures_operator import sign_in_as
 from tests.browser.support import draw_box_around_marker, screenshot
@@ -57,7 +57,7 @@ def test_operator_widens_the_area_and_the_public_page_follows(web_server, page, 
     expect(page.locator(".flash-error")).to_contain_text("radius_m")
 
 
-def test_operator_draws_a_new_area_on_the_follow_page_map(web_server, page):
+def test_operator_draws_a_new_area_on_the_follow_page_map(web_server, page, work):
     """The follow page's map draws a polygon as the launch map does: the person it adds (1.5 km east) is
     alerted, the queued alert of the one it leaves out (600 m west) is cancelled."""
     rt = web_server.app.extensions["uitkijk"]
@@ -95,6 +95,10 @@ def test_operator_draws_a_new_area_on_the_follow_page_map(web_server, page):
             select(Delivery).where(Delivery.action_id == action_id, Delivery.purpose == "alert"))}
     assert states[west] == ("cancelled", "outside changed area")
     assert states[near][0] != "cancelled" and states[east][0] != "cancelled"  # the one it adds has its alert
+    work()  # a real RQ worker sends what is queued through the console transport
+    with rt.db.session() as session:
+        received = sorted(session.scalars(select(OutboxMessage.to_e164)))
+    assert received == ["+31612345601", "+31612345602"]  # not the one west, outside the drawn area
     # The page opens again on the drawn polygon, ready to be edited further.
     expect(page.locator("#area-type")).to_have_value("polygon")
     expect(page.locator("#area-vertex-count")).to_have_text("4")
