@@ -336,34 +336,42 @@ def percentile(values, q):
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)] if ordered else float("nan")
 
 
-def run(report, log=print):
-    begun = time.perf_counter()
+@contextlib.contextmanager
+def lab_and_database(kind, log):
+    """A running lab Asterisk and a scratch database of the project's schema; yields (lab, database URL).
+    Enter it from the main thread: Asterisk gets SIGTERM when the thread that started it ends."""
     lab = AsteriskLab(ensure_root())
-    lab.start()  # from the main thread: Asterisk gets SIGTERM when the starting thread ends
+    lab.start()
     try:
-        with scratch_database("inbound", log) as url:
-            callers, warm_numbers, titles = populate(url, log)
-            render_prompts(lab.sound_dir_host / "prompts", titles, log)
-            tips = f"{lab.instance_dir}/spool/tips"
-            config = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL,
-                      "QUEUE_PREFIX": f"benchinbound{uuid.uuid4().hex[:8]}", "AGI_PORT": lab.agi_port,
-                      "PROMPT_DIR": str(lab.sound_dir_host / "prompts"),
-                      "ASTERISK_PROMPT_DIR": f"{lab.sound_dir}/prompts", "RECORDINGS_DIR": str(lab.host_path(tips)),
-                      "ASTERISK_RECORDINGS_DIR": tips, "OPERATOR_LEASE_S": 600}
-            db = Database(url)
-            ami = lab.ami_client()
-            try:
-                ami.connect()
-                # Asterisk sends this client BridgeEnter only: parsing every event would cost the harness
-                # more CPU than the decisions it measures.
-                ami.send("Filter", {"Operation": "Add", "Filter": "Event: BridgeEnter"})
-                times, right = measure(ami, db, config, callers, warm_numbers, False, log)
-                naive_times, naive_right = measure(ami, db, config, callers, warm_numbers, True, log)
-            finally:
-                ami.close()
-                db.engine.dispose()
+        with scratch_database(kind, log) as url:
+            yield lab, url
     finally:
         lab.close()
+
+
+def run(report, log=print):
+    begun = time.perf_counter()
+    with lab_and_database("inbound", log) as (lab, url):
+        callers, warm_numbers, titles = populate(url, log)
+        render_prompts(lab.sound_dir_host / "prompts", titles, log)
+        tips = f"{lab.instance_dir}/spool/tips"
+        config = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL,
+                  "QUEUE_PREFIX": f"benchinbound{uuid.uuid4().hex[:8]}", "AGI_PORT": lab.agi_port,
+                  "PROMPT_DIR": str(lab.sound_dir_host / "prompts"),
+                  "ASTERISK_PROMPT_DIR": f"{lab.sound_dir}/prompts", "RECORDINGS_DIR": str(lab.host_path(tips)),
+                  "ASTERISK_RECORDINGS_DIR": tips, "OPERATOR_LEASE_S": 600}
+        db = Database(url)
+        ami = lab.ami_client()
+        try:
+            ami.connect()
+            # Asterisk sends this client BridgeEnter only: parsing every event would cost the harness
+            # more CPU than the decisions it measures.
+            ami.send("Filter", {"Operation": "Add", "Filter": "Event: BridgeEnter"})
+            times, right = measure(ami, db, config, callers, warm_numbers, False, log)
+            naive_times, naive_right = measure(ami, db, config, callers, warm_numbers, True, log)
+        finally:
+            ami.close()
+            db.engine.dispose()
     ms = {q: percentile(times, q) * 1000 for q in (0.5, 0.99)}
     naive_ms = {q: percentile(naive_times, q) * 1000 for q in (0.5, 0.99)}
     log("  decision times (ms): " + "; ".join(

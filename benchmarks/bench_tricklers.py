@@ -32,11 +32,9 @@ from core.db import Database
 from core.models import Delivery
 from ivr.fastagi import FastAgiServer, build_services, server_limits
 from lab import factories
-from lab.asterisk import AsteriskLab, ensure_root
 from lab.tricklers import Swarm
 
-from .bench_inbound import REDIS_URL, Caller, burst, percentile, render_prompts
-from .dataset import scratch_database
+from .bench_inbound import REDIS_URL, Caller, burst, lab_and_database, percentile, render_prompts
 
 TRICKLERS = int(os.environ.get("UITKIJK_BENCH_TRICKLERS", 300))
 CALLS = int(os.environ.get("UITKIJK_BENCH_TRICKLE_CALLS", 20))
@@ -117,35 +115,30 @@ def round_of_calls(ami, db, config, callers, label, log, tricklers=0):
 
 def run(report, log=print):
     begun = time.perf_counter()
-    lab = AsteriskLab(ensure_root())
-    lab.start()  # from the main thread: Asterisk gets SIGTERM when the starting thread ends
-    try:
-        with scratch_database("tricklers", log) as url:
-            tips = f"{lab.instance_dir}/spool/tips"
-            settings = {
-                "DATABASE_URL": url, "REDIS_URL": REDIS_URL, "QUEUE_PREFIX": f"benchtrickle{uuid.uuid4().hex[:8]}",
-                "AGI_PORT": lab.agi_port, "PROMPT_DIR": str(lab.sound_dir_host / "prompts"),
-                "ASTERISK_PROMPT_DIR": f"{lab.sound_dir}/prompts", "RECORDINGS_DIR": str(lab.host_path(tips)),
-                "ASTERISK_RECORDINGS_DIR": tips, "OPERATOR_LEASE_S": 600}
-            rt = runtime.configure(settings)
-            try:
-                callers, _ = populate(rt)
-            finally:
-                runtime.uninstall()
-            render_prompts(lab.sound_dir_host / "prompts", [TITLE], log)
-            db = Database(url)
-            ami = lab.ami_client()
-            try:
-                ami.connect()
-                ami.send("Filter", {"Operation": "Add", "Filter": "Event: BridgeEnter"})
-                quiet, quiet_right, _ = round_of_calls(ami, db, settings, callers, "quiet", log)
-                busy, busy_right, counts = round_of_calls(ami, db, settings, callers, "tricklers", log,
-                                                         TRICKLERS)
-            finally:
-                ami.close()
-                db.engine.dispose()
-    finally:
-        lab.close()
+    with lab_and_database("tricklers", log) as (lab, url):
+        tips = f"{lab.instance_dir}/spool/tips"
+        settings = {
+            "DATABASE_URL": url, "REDIS_URL": REDIS_URL, "QUEUE_PREFIX": f"benchtrickle{uuid.uuid4().hex[:8]}",
+            "AGI_PORT": lab.agi_port, "PROMPT_DIR": str(lab.sound_dir_host / "prompts"),
+            "ASTERISK_PROMPT_DIR": f"{lab.sound_dir}/prompts", "RECORDINGS_DIR": str(lab.host_path(tips)),
+            "ASTERISK_RECORDINGS_DIR": tips, "OPERATOR_LEASE_S": 600}
+        rt = runtime.configure(settings)
+        try:
+            callers, _ = populate(rt)
+        finally:
+            runtime.uninstall()
+        render_prompts(lab.sound_dir_host / "prompts", [TITLE], log)
+        db = Database(url)
+        ami = lab.ami_client()
+        try:
+            ami.connect()
+            ami.send("Filter", {"Operation": "Add", "Filter": "Event: BridgeEnter"})
+            quiet, quiet_right, _ = round_of_calls(ami, db, settings, callers, "quiet", log)
+            busy, busy_right, counts = round_of_calls(ami, db, settings, callers, "tricklers", log,
+                                                     TRICKLERS)
+        finally:
+            ami.close()
+            db.engine.dispose()
     log(f"  run {time.perf_counter() - begun:.0f} s")
     setting = f"free-number calls one at a time, {TRICKLERS} peers trickling their AGI environment"
     ms = {q: percentile(busy, q) * 1000 for q in (0.5, 0.99)}
