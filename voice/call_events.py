@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass
 
 from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
 
 from core import alert_calls
 from core.health import serve_probes, standard_checks
@@ -443,6 +444,11 @@ def main() -> None:
     while True:
         try:
             services.refresh()
+            rt.db.outage.came_back()
+        except DBAPIError as exc:
+            if not rt.db.lost_connection(exc):
+                log.exception("could not read the trunks; trying again")
+            rt.db.outage.went_down(exc)  # a restarting database: one line per outage, the trunks read again later
         except Exception:  # a database hiccup must not stop the calls already being served
             log.exception("could not read the trunks; trying again")
         if stopping.wait(TRUNK_REFRESH_S):
