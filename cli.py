@@ -18,7 +18,7 @@ from core.outbox import list_outbox
 from core.secrets import SecretUnavailable
 from core.participants import Registry, delete_participant, get_participant, participant_as_dict, validate
 from core.signup import every_spoken_code
-from core.tokens import create_token
+from core.tokens import SCOPES, create_token, list_tokens, revoke_token
 from tts_prompts import PromptStore, get_engine
 
 CLI_ACTOR = "cli"
@@ -68,12 +68,38 @@ def migrate_command():
 @click.command("create-token")
 @with_appcontext
 @click.argument("name")
+@click.option("--scope", "scopes", multiple=True, required=True,
+              help=f"what the token may do (repeat): {', '.join(SCOPES)}")
+@click.option("--days", type=int, default=None, help="valid for this many days (default API_TOKEN_DAYS)")
 @click.option("--control-room", "control_room_id", type=int, default=None,
-              help="bind the token to this control room's actions (its id); without: every room's")
-def create_token_command(name, control_room_id):
+              help="only this control room's actions, operators and trunks (default: every room)")
+def create_token_command(name, scopes, days, control_room_id):
     """Create an API token for a control-room system; it is shown once."""
-    token = _run(lambda s: create_token(s, name, control_room_id))
+    days = days if days is not None else current_app.config["API_TOKEN_DAYS"]
+    token = _run(lambda s: create_token(s, name, scopes, CLI_ACTOR, days, control_room_id))
     click.echo(token)
+
+
+@click.command("revoke-token")
+@with_appcontext
+@click.argument("name")
+def revoke_token_command(name):
+    """Revoke an API token at once: its next request gets 401."""
+    _run(lambda s: revoke_token(s, name, CLI_ACTOR))
+    click.echo(f"token {name} revoked")
+
+
+@click.command("list-tokens")
+@with_appcontext
+def list_tokens_command():
+    """Every API token: name, scopes, control room, expiry, last use, revoked."""
+    def show(session):
+        for t in list_tokens(session):
+            state = "revoked" if t.revoked else f"expires {t.expires_at:%Y-%m-%d}" if t.expires_at else "no expiry"
+            used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
+            click.echo(f"{t.name}  [{' '.join(t.scopes or []) or 'no scopes'}]  room {t.control_room_id or 'all'}  "
+                       f"{state}  last used {used}")
+    _run(show)
 
 
 @click.command("rotate-trunk-secrets")
@@ -238,15 +264,24 @@ def asterisk_config_command(target_dir, fallback_destination):
 @click.option("--municipality", "municipality_code", default=None,
               help="The municipality whose information mails leave with this name; without: the police's inquiries")
 def mail_sender_command(display_name, address, municipality_code):
-    """Add the name and address neighbourhood mail leaves from (the admin page Config → Afzenders does the same)."""
-    from core.mail_senders import save_sender
+    """Add the name and address neighbourhood mail leaves from."""
+    from core.mail_address import check_address
+    from core.models import MailSender, Municipality
 
     def work(session):
+        municipality_id = None
+        if municipality_code:
+            municipality_id = session.scalar(select(Municipality.id).where(Municipality.code == municipality_code))
+            if municipality_id is None:
+                raise click.ClickException(f"municipality {municipality_code}: not known")
         try:
-            sender = save_sender(session, {"display_name": display_name, "address": address,
-                                           "municipality": municipality_code}, CLI_ACTOR)
+            sender = MailSender(display_name=display_name.strip()[:120], address=check_address(address),
+                                municipality_id=municipality_id)
         except ValidationError as exc:
             raise click.ClickException(f"{exc.field}: {exc.reason}") from None
+        session.add(sender)
+        audit.record(session, CLI_ACTOR, "mail-sender-added", "mail_sender", None, {"address": sender.address})
+        session.flush()
         return sender.id
     click.echo(f"mail sender {_run(work)} added")
 
@@ -283,7 +318,8 @@ def purge_code_audio_command():
 
 
 def init_app(app):
-    for command in (config_command, migrate_command, create_token_command, load_demo_command, participants_group,
+    for command in (config_command, migrate_command, create_token_command, revoke_token_command,
+                    list_tokens_command, load_demo_command, participants_group,
                     actions_group, outbox_command, sweep_command, asterisk_config_command,
                     rotate_trunk_secrets_command, mail_sender_command, mail_bounces_command, seal_secret_command,
                     purge_code_audio_command):

@@ -291,11 +291,6 @@ def status(action_id):
     return jsonify(data)
 
 
-def _starts_playing(range_header):
-    """A download, or a player's first request (from byte 0); its seeks and re-buffering are not new listens."""
-    return not range_header or range_header.replace(" ", "").startswith("bytes=0-")
-
-
 @bp.get("/<int:action_id>/tips/<int:tip_id>/recording")
 @login_required("operator")
 def recording(action_id, tip_id):
@@ -304,7 +299,7 @@ def recording(action_id, tip_id):
     _action_or_404(action_id)
     try:
         path = follow.recording_path(db, action_id, tip_id, current_app.config["RECORDINGS_DIR"], audit_actor(),
-                                     audited=_starts_playing(request.headers.get("Range")))
+                                     audited=follow.starts_playing(request.headers.get("Range")))
     except NotFound:
         abort(404)
     db.commit()

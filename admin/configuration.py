@@ -59,19 +59,12 @@ def control_room(room_id):
     db = session()
     room = _get(configuration.get_control_room, room_id)
     if request.method == "GET":
-        return render_template("config/control_room_form.html", room=room, form=_room_form(room))
+        return render_template("config/control_room_form.html", room=room, form=configuration.room_form(room))
     try:
         saved = configuration.save_control_room(db, request.form, audit_actor(), _region(), room_id)
     except (ValidationError, Conflict) as exc:
         return _form_error(exc, "config/control_room_form.html", room=room)
     return _saved("Control room", saved.name, "configuration.control_rooms")
-
-
-def _room_form(room):
-    if room is None:
-        return {"voice_backend": "asterisk"}
-    return {"name": room.name, "free_number": room.free_number, "general_line": room.general_line or "",
-            "voice_backend": room.voice_backend}
 
 
 # Mail senders.
@@ -115,20 +108,13 @@ def operator(operator_id):
     softphone = secrets.describe(found.sip_secret if found else None)
     if request.method == "GET":
         return render_template("config/operator_form.html", operator=found, rooms=rooms, softphone=softphone,
-                               form=_operator_form(found))
+                               form=configuration.operator_form(found))
     try:
         saved = configuration.save_operator(db, request.form, audit_actor(), _region(), operator_id,
                                             config=current_app.config)
     except ValidationError as exc:
         return _form_error(exc, "config/operator_form.html", operator=found, rooms=rooms, softphone=softphone)
     return _saved("Operator", saved.name, "configuration.operators")
-
-
-def _operator_form(found):
-    if found is None:
-        return {"available": "on"}
-    return {"name": found.name, "control_room_id": str(found.control_room_id), "dial_string": found.dial_string,
-            "available": "on" if found.available else ""}
 
 
 @bp.post("/operators/<int:operator_id>/availability")
@@ -160,26 +146,12 @@ def trunk(trunk_id):
     shown = configuration.public_settings(found) if found else {}
     if request.method == "GET":
         return render_template("config/trunk_form.html", trunk=found, rooms=rooms, shown=shown,
-                               form=_trunk_form(found, request.args.get("backend", "asterisk")))
+                               form=configuration.trunk_form(found, request.args.get("backend", "asterisk")))
     try:
         saved = configuration.save_trunk(db, request.form, audit_actor(), current_app.config, trunk_id)
     except (ValidationError, Conflict) as exc:
         return _form_error(exc, "config/trunk_form.html", trunk=found, rooms=rooms, shown=shown)
     return _saved("Trunk", saved.name, "configuration.trunks")
-
-
-def _trunk_form(found, backend):
-    if found is None:
-        return {"backend": backend if backend in configuration.BACKENDS else "asterisk", "channel_limit": "30",
-                "calls_per_second": "10", "ami_port": "5038", "sip_port": "5060", "enabled": "on"}
-    form = {"name": found.name, "backend": found.backend, "control_room_id": str(found.control_room_id or ""),
-            "caller_id": found.caller_id or "", "channel_limit": str(found.channel_limit),
-            "calls_per_second": f"{found.calls_per_second:g}", "dial_template": found.dial_template or "",
-            "enabled": "on" if found.enabled else ""}
-    for key, value in (found.settings or {}).items():
-        if key not in configuration.SECRET_FIELDS[found.backend]:
-            form[key] = "on" if value is True else "" if value in (False, None) else str(value)
-    return form
 
 
 @bp.post("/trunks/<int:trunk_id>/delete")

@@ -1,15 +1,41 @@
-"""The JSON API under /api for control-room systems, with bearer-token auth."""
-from flask import Blueprint, g, jsonify, request
+"""The JSON API under /api for control-room systems, with bearer-token auth.
 
-from core.errors import Conflict, NotFound, ValidationError
+Every endpoint names the scope it needs with @requires; an endpoint that names none is refused
+(403), so a new route cannot be open by accident. A token bound to a control room sees only that
+room's resources: anything else answers 404, as if it did not exist.
+"""
+import base64
+import binascii
+import json
+
+from flask import Blueprint, current_app, g, jsonify, request
+
 from core.actions import get_action
+from core.api_limits import ApiRateLimit
+from core.errors import Conflict, NotFound, ValidationError
 from core.room_scope import RoomScope
-from core.tokens import authenticate
-from web.db_session import session
+from core.tokens import authenticate, record_use
+from web.db_session import runtime, session
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
+SCOPE_OF = {}  # endpoint -> the scope it needs
+
+
+def requires(scope):
+    """Declare the scope a view needs (checked in require_token, before the view runs)."""
+    def register(view):
+        SCOPE_OF[f"{bp.name}.{view.__name__}"] = scope
+        return view
+    return register
+
+
+def _error(status, error, reason, **headers):
+    response = jsonify(error=error, reason=reason)
+    response.status_code = status
+    response.headers.update(headers)
+    return response
 
 
 @bp.before_request
@@ -18,17 +44,64 @@ def require_token():
         return None
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    found = authenticate(session(), token.strip()) if scheme.lower() == "bearer" else None
-    if found is None:
-        response = jsonify(error="unauthorized", reason="a valid bearer token is required")
-        response.status_code = 401
-        response.headers["WWW-Authenticate"] = 'Bearer realm="uitkijk"'
-        return response
-    g.api_actor = f"token:{found.name}"
-    g.room_scope = RoomScope(found.control_room_id)
+    db = session()
+    principal = authenticate(db, token.strip()) if scheme.lower() == "bearer" else None
+    if principal is None:
+        return _error(401, "unauthorized", "a valid bearer token is required (unknown, revoked or expired)",
+                      **{"WWW-Authenticate": 'Bearer realm="uitkijk"'})
+    allowed, retry_after = ApiRateLimit(runtime().redis, current_app.config).take(principal.id)
+    if not allowed:
+        return _error(429, "rate_limited", f"more than {current_app.config['API_RATE_PER_MINUTE']} requests "
+                      "this minute", **{"Retry-After": str(retry_after)})
+    scope = SCOPE_OF.get(request.endpoint)
+    if scope is None or scope not in principal.scopes:
+        return _error(403, "forbidden", f"this token lacks the scope {scope!r}" if scope
+                      else "no scope grants this endpoint")
+    g.api_principal = principal
+    g.api_actor = principal.actor
+    g.room_scope = RoomScope(principal.control_room_id)
     if request.view_args and "action_id" in request.view_args:  # every /actions/<id>/...: the room's own only
-        g.room_scope.check(get_action(session(), request.view_args["action_id"]))
+        g.room_scope.check(get_action(db, request.view_args["action_id"]))
     return None
+
+
+@bp.after_request
+def audit_use(response):
+    """The first request of each minute a token gets answered (not refused) is audited: the trail shows
+    when and for what a token was used, without a row per request; a refused one writes nothing."""
+    principal = g.get("api_principal")
+    if principal is not None and response.status_code < 400 and \
+            ApiRateLimit(runtime().redis, current_app.config).first_use_this_minute(principal.id):
+        db = session()
+        record_use(db, principal, request.method, request.path)
+        db.commit()
+    return response
+
+
+def room_filter():
+    """The control room the caller is bound to, or None for a national token."""
+    return g.room_scope.room_id
+
+
+def own(control_room_id, kind, ident):
+    """Refuse (404, as core.room_scope does for actions) another room's control room, operator or trunk;
+    a shared trunk (no room) belongs to no bound token."""
+    if g.room_scope.restricted and control_room_id != g.room_scope.room_id:
+        raise NotFound(kind, ident)
+
+
+class Forbidden(Exception):
+    """The token may not do this (beyond its scope, which require_token checks)."""
+
+
+def forbid(reason):
+    raise Forbidden(reason)
+
+
+@bp.errorhandler(Forbidden)
+def _forbidden(exc):
+    session().rollback()
+    return _error(403, "forbidden", str(exc))
 
 
 @bp.errorhandler(ValidationError)
@@ -55,6 +128,26 @@ def json_body():
     return data
 
 
+def encode_cursor(key):
+    """An opaque page cursor for a paging key (a list of JSON values)."""
+    return base64.urlsafe_b64encode(json.dumps(list(key), separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def cursor_arg(shape):
+    """The paging key in ?cursor=, checked against `shape` (the types of its parts), or None."""
+    raw = request.args.get("cursor")
+    if not raw:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    except (binascii.Error, ValueError):
+        key = None
+    if (not isinstance(key, list) or len(key) != len(shape)
+            or not all(type(part) is kind for part, kind in zip(key, shape))):
+        raise ValidationError("cursor", "is not a cursor this endpoint gave out")
+    return tuple(key)
+
+
 def int_arg(name, default, low, high):
     raw = request.args.get(name, default)
     try:
@@ -66,4 +159,4 @@ def int_arg(name, default, low, high):
     return value
 
 
-from . import actions, openapi, outbox, participants, publication  # noqa: E402,F401  (routes attach to bp)
+from . import actions, control_rooms, follow, openapi, outbox, participants, publication  # noqa: E402,F401  (routes attach to bp)

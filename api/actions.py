@@ -1,12 +1,15 @@
 """Action endpoints: launch, list, get with progress, time-to-reach timeline, deliveries, end."""
+from urllib.parse import urlencode
+
 from flask import current_app, g, jsonify, request
-from core import configuration, ledger, timeline
+
+from core import ledger, timeline
 from core.actions import ActionService, action_as_dict, get_action, list_actions as newest_actions, parse_launch
 from core.errors import ValidationError
 from core.numbers import mask
 from web.db_session import runtime, session
 
-from . import bp, int_arg, json_body
+from . import bp, cursor_arg, encode_cursor, int_arg, json_body, requires
 from .publication import publication_payload
 
 
@@ -19,6 +22,7 @@ def action_payload(db, action):
 
 
 @bp.post("/actions")
+@requires("actions")
 def launch_action():
     config = current_app.config
     request_ = parse_launch(json_body(), config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"])
@@ -30,6 +34,7 @@ def launch_action():
 
 
 @bp.get("/actions")
+@requires("actions")
 def list_actions():
     db = session()
     actions = newest_actions(db, request.args.get("status"), room_id=g.room_scope.room_id)
@@ -37,32 +42,44 @@ def list_actions():
 
 
 @bp.get("/actions/<int:action_id>")
+@requires("actions")
 def show_action(action_id):
     db = session()
     return jsonify(action_payload(db, get_action(db, action_id)))
 
 
 @bp.get("/actions/<int:action_id>/timeline")
+@requires("actions")
 def show_timeline(action_id):
     db = session()
     return jsonify(timeline.compute(db, get_action(db, action_id)))
 
 
 @bp.get("/actions/<int:action_id>/deliveries")
+@requires("actions")
 def list_deliveries(action_id):
+    """Deliveries nearest first, a page at a time: the Link header (rel="next") and X-Next-Cursor carry
+    the cursor of the next page while there is one."""
     db = session()
-    get_action(db, action_id)
+    limit = int_arg("limit", 100, 1, 1000)
     deliveries = ledger.list_deliveries(db, action_id, {f: request.args.get(f) for f in ledger.DELIVERY_FILTERS},
-                                        int_arg("limit", 100, 1, 1000), int_arg("offset", 0, 0, 10_000_000))
-    return jsonify([{
+                                        limit, cursor_arg((str, int, int)))
+    response = jsonify([{
         "id": d.id, "participant_id": d.participant_id, "to": mask(d.to_e164), "channel": d.channel,
         "purpose": d.purpose, "rank": d.rank, "distance_m": d.distance_m, "state": d.state,
         "attempts": d.attempts, "error": d.error, "transport": d.transport,
         "updated_at": d.updated_at.isoformat(),
     } for d in deliveries])
+    if len(deliveries) == limit:
+        cursor = encode_cursor(ledger.delivery_key(deliveries[-1]))
+        args = {**request.args.to_dict(), "cursor": cursor}
+        response.headers["X-Next-Cursor"] = cursor
+        response.headers["Link"] = f'<{request.path}?{urlencode(args)}>; rel="next"'
+    return response
 
 
 @bp.post("/actions/<int:action_id>/end")
+@requires("actions")
 def end_action(action_id):
     data = json_body()
     db = session()
@@ -72,13 +89,3 @@ def end_action(action_id):
     action = ActionService(runtime()).end(db, action_id, data.get("result"), data.get("closing_text"),
                                           g.api_actor, result_from_response=from_response)
     return jsonify(action_payload(db, action))
-
-
-@bp.get("/control-rooms")
-def list_control_rooms():
-    db = session()
-    rooms = g.room_scope.rooms(configuration.list_control_rooms(db))
-    operators = g.room_scope.operators(configuration.list_operators(db))
-    return jsonify([{"id": r.id, "name": r.name, "free_number": r.free_number,
-                     "operators": [{"id": o.id, "name": o.name, "available": o.available}
-                                   for o in operators if o.control_room_id == r.id]} for r in rooms])

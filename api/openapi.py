@@ -1,7 +1,14 @@
-"""The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json."""
+"""The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json.
+
+Each operation names the token scope it needs (`x-scope`, the same as the view's @requires; a test
+holds them equal). Every response the test suite gets from the API is validated against this
+document (tests/openapi_check.py), errors included.
+"""
 from flask import jsonify
 
+from core.configuration import BACKENDS
 from core.models import ACTION_KINDS, ACTION_RESULTS, DELIVERY_STATES
+from core.tokens import SCOPES
 
 from . import bp
 
@@ -15,9 +22,37 @@ def _json(schema, description):
 
 
 ERRORS = {
-    "400": _json(_ref("ValidationError"), "Invalid input; nothing was written"),
-    "401": _json(_ref("Error"), "Missing or wrong bearer token"),
+    "400": _json(_ref("ValidationError"), "Invalid input (the field is named); nothing was written"),
+    "404": _json(_ref("Error"), "Unknown, or of another control room than the token's"),
+    "409": _json(_ref("Error"), "Conflicts with the current state (named in `reason`)"),
 }
+ALWAYS = {
+    "401": {**_json(_ref("Error"), "Missing, unknown, revoked or expired bearer token"),
+            "headers": {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}}},
+    "403": _json(_ref("Error"), "The token lacks the operation's scope, or may not do this for its control room"),
+    "413": _json(_ref("Error"), "The request body is larger than MAX_CONTENT_LENGTH; nothing was read"),
+    "429": {**_json(_ref("Error"), "Over the token's rate limit (API_RATE_PER_MINUTE)"),
+            "headers": {"Retry-After": {"required": True, "description": "seconds until a request is counted again",
+                                        "schema": {"type": "integer", "minimum": 1}}}},
+}
+ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+NULLABLE_STRING = {"type": ["string", "null"]}
+
+
+def _op(summary, scope, ok, errors=("400",), body=None, params=(), description=""):
+    """One operation: its success responses, the errors it can give, and the scope it needs."""
+    operation = {"summary": summary, "x-scope": scope,
+                 "description": (description + "\n\n" if description else "") + f"Scope: `{scope}`.",
+                 "responses": {**ok, **ALWAYS, **{code: ERRORS[code] for code in errors}}}
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if params:
+        operation["parameters"] = list(params)
+    return operation
+
+
+def _list(name, description):
+    return _json({"type": "array", "items": _ref(name)}, description)
 LOCATION = {"type": "object", "required": ["lat", "lon"], "properties": {
     "lat": {"type": "number", "minimum": -90, "maximum": 90},
     "lon": {"type": "number", "minimum": -180, "maximum": 180},
@@ -26,11 +61,17 @@ LOCATION = {"type": "object", "required": ["lat", "lon"], "properties": {
 SPEC = {
     "openapi": "3.1.0",
     "info": {"title": "Uitkijk API", "version": "1.0.0",
-             "description": "Participants, actions and their deliveries, for control-room systems."},
+             "description": "What a control-room system needs: participants, actions with their deliveries, "
+                            "calls and tips, control rooms, operators and trunks. Every operation needs a bearer "
+                            "token (`flask create-token NAME --scope …`) with the operation's scope: "
+                            + "; ".join(f"`{name}`: {what}" for name, what in SCOPES.items())
+                            + ". A token bound to a control room sees only that room."},
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "schemas": {
-            "Error": {"type": "object", "properties": {"error": {"type": "string"}, "reason": {"type": "string"}}},
+            "Error": {"type": "object", "required": ["error", "reason"], "properties": {
+                "error": {"enum": ["unauthorized", "forbidden", "not_found", "conflict", "rate_limited", "too_large"]},
+                "reason": {"type": "string"}, "field": {"type": "string"}}},
             "ValidationError": {"type": "object", "required": ["error", "field", "reason"], "properties": {
                 "error": {"const": "validation"}, "field": {"type": "string"}, "reason": {"type": "string"}}},
             "ParticipantInput": {"type": "object", "required": ["phones", "home"], "properties": {
@@ -113,11 +154,12 @@ SPEC = {
             "PublicationEvent": {"type": "object", "properties": {
                 "published": {"type": "boolean"}, "msg_type": {"enum": ["Alert", "Update", "Cancel"]},
                 "identifier": {"type": "string"}, "cap_url": {"type": "string"}}},
-            "Action": {"type": "object", "properties": {
+            "Action": {"type": "object", "required": ["id", "code", "kind", "status", "control_room_id"], "properties": {
+                "kind": {"enum": list(ACTION_KINDS)}, "control_room_id": {"type": "integer"},
                 "id": {"type": "integer"}, "code": {"type": "string", "pattern": "^\\d{4,6}$"},
                 "status": {"enum": ["active", "ended"]}, "result": {"enum": list(ACTION_RESULTS) + [None]},
                 "progress": {"type": "object", "description": "channel -> purpose -> state -> count"}}},
-            "Delivery": {"type": "object", "properties": {
+            "Delivery": {"type": "object", "required": ["id", "channel", "purpose", "state", "rank"], "properties": {
                 "id": {"type": "integer"}, "to": {"type": "string", "description": "masked"},
                 "channel": {"enum": ["voice", "sms"]}, "purpose": {"enum": ["alert", "closing"]},
                 "state": {"enum": list(DELIVERY_STATES)}, "rank": {"type": "integer"},
@@ -144,6 +186,65 @@ SPEC = {
                 "result": {"enum": list(ACTION_RESULTS)}, "closing_text": {"type": "string", "maxLength": 640},
                 "result_from_response": {"type": "boolean",
                                          "description": "A participant's response led directly to the result"}}},
+            "ControlRoom": {"type": "object", "required": ["id", "name", "free_number", "voice_backend", "operators"],
+                            "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}, "free_number": {"type": "string"},
+                "general_line": NULLABLE_STRING, "voice_backend": {"enum": list(BACKENDS)},
+                "operators": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "name": {"type": "string"}, "available": {"type": "boolean"}}}}}},
+            "ControlRoomInput": {"type": "object", "properties": {
+                "name": {"type": "string", "maxLength": 120},
+                "free_number": {"type": "string", "description": "Digits (spaces allowed), like 0800 0011"},
+                "general_line": {"type": ["string", "null"], "description": "Dial string or phone number"},
+                "voice_backend": {"enum": list(BACKENDS)}},
+                "description": "Create: name, free_number, voice_backend required. Change: fields left out keep "
+                               "their value."},
+            "Operator": {"type": "object", "required": ["id", "name", "control_room_id", "available"], "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}, "control_room_id": {"type": "integer"},
+                "dial_string": {"type": "string"}, "available": {"type": "boolean"},
+                "softphone": {"type": "string", "description": "Whether a SIP password is set (never the password)"}}},
+            "OperatorInput": {"type": "object", "properties": {
+                "name": {"type": "string", "maxLength": 120}, "control_room_id": {"type": "integer"},
+                "dial_string": {"type": "string", "description": "PJSIP/name, Local/number@context or a number"},
+                "available": {"type": "boolean"},
+                "sip_password": {"type": "string", "writeOnly": True,
+                                 "description": "Sealed when stored; never returned. Blank keeps the stored one"},
+                "remove_softphone": {"type": "boolean"}}},
+            "Availability": {"type": "object", "required": ["available"],
+                             "properties": {"available": {"type": "boolean"}}},
+            "Trunk": {"type": "object", "required": ["id", "name", "backend", "settings"], "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}, "backend": {"enum": list(BACKENDS)},
+                "control_room_id": {"type": ["integer", "null"], "description": "null: shared by every room"},
+                "caller_id": NULLABLE_STRING, "channel_limit": {"type": "integer"},
+                "calls_per_second": {"type": "number"}, "dial_template": NULLABLE_STRING,
+                "enabled": {"type": "boolean"},
+                "settings": {"type": "object", "description": "Backend settings; a secret (ami_secret, password, "
+                             "auth_token) only as how it is stored, e.g. \"stored encrypted\""}}},
+            "TrunkInput": {"type": "object", "properties": {
+                "name": {"type": "string", "maxLength": 40}, "backend": {"enum": list(BACKENDS)},
+                "control_room_id": {"type": ["integer", "null"]}, "caller_id": {"type": "string"},
+                "channel_limit": {"type": "integer"}, "calls_per_second": {"type": "number"},
+                "dial_template": {"type": "string"}, "enabled": {"type": "boolean"},
+                "ami_host": {"type": "string"}, "ami_port": {"type": "integer"}, "ami_user": {"type": "string"},
+                "ami_secret": {"type": "string", "writeOnly": True}, "sip_host": {"type": "string"},
+                "sip_port": {"type": "integer"}, "username": {"type": "string"},
+                "password": {"type": "string", "writeOnly": True}, "register": {"type": "boolean"},
+                "account_sid": {"type": "string"}, "auth_token": {"type": "string", "writeOnly": True}},
+                "description": "Secrets are write-only: sealed (encrypted with TRUNK_SECRET_KEY) or `env:UITKIJK_"
+                               "TRUNK_…`; left out or blank they keep the stored value. Change: fields left out "
+                               "keep their value; the backend cannot change."},
+            "Call": {"type": "object", "required": ["id", "caller", "alerted", "started_at"], "properties": {
+                "id": {"type": "integer"}, "caller": {"type": "string", "description": "masked, or \"withheld\""},
+                "alerted": {"type": "boolean", "description": "The caller was alerted by this action"},
+                "operator": NULLABLE_STRING, "outcome": NULLABLE_STRING, "started_at": {"type": "string"},
+                "connected": {"type": "boolean"}, "talk_s": {"type": ["number", "null"]}}},
+            "Tip": {"type": "object", "required": ["id", "source", "from", "created_at"], "properties": {
+                "id": {"type": "integer"}, "source": {"enum": ["voice", "sms"]},
+                "from": {"type": "string", "description": "masked, or \"withheld\""}, "text": NULLABLE_STRING,
+                "has_recording": {"type": "boolean"}, "recording_pending": {"type": "boolean"},
+                "recording_url": {"type": ["string", "null"], "description": "Download with the same token"},
+                "duration_s": {"type": ["number", "null"]}, "created_at": {"type": "string"},
+                "heard": {"type": "boolean"}}},
             "OutboxMessage": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "channel": {"type": "string"}, "to": {"type": "string"},
                 "body": {"type": "string"}, "transport": {"type": "string"}}},
@@ -151,93 +252,139 @@ SPEC = {
     },
     "security": [{"bearer": []}],
     "paths": {
-        "/api/participants": {"post": {
-            "summary": "Register (or update) a participant",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ParticipantInput")}}},
-            "responses": {"201": _json(_ref("Participant"), "Created"),
-                          "200": _json(_ref("Participant"), "Updated (same external_ref or first number)"),
-                          **ERRORS}}},
-        "/api/participants/import": {"post": {
-            "summary": "Bulk import from CSV; bad rows are reported by line, good rows are saved",
-            "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}},
-                                                          "multipart/form-data": {"schema": {"type": "object",
-                                                          "properties": {"file": {"type": "string",
-                                                                                  "format": "binary"}}}}}},
-            "responses": {"200": _json(_ref("ImportReport"), "Report"), **ERRORS}}},
+        "/api/openapi.json": {"get": {"summary": "This document", "security": [],
+                                      "responses": {"200": _json({"type": "object"}, "The OpenAPI document")}}},
+        "/api/participants": {"post": _op(
+            "Register (or update) a participant", "participants:write",
+            {"201": _json(_ref("Participant"), "Created"),
+             "200": _json(_ref("Participant"), "Updated (same external_ref or first number)")},
+            body=_ref("ParticipantInput"))},
+        "/api/participants/import": {"post": {**_op(
+            "Bulk import from CSV; bad rows are reported by line, good rows are saved", "participants:write",
+            {"200": _json(_ref("ImportReport"), "Report")}),
+            "requestBody": {"required": True, "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "multipart/form-data": {"schema": {"type": "object", "properties": {
+                    "file": {"type": "string", "format": "binary"}}}}}}}},
         "/api/participants/{id}": {
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "get": {"summary": "A participant", "responses": {"200": _json(_ref("Participant"), "Found"),
-                                                               "404": _json(_ref("Error"), "Unknown")}},
-            "delete": {"summary": "Remove a participant's personal data",
-                       "responses": {"204": {"description": "Removed"}, "404": _json(_ref("Error"), "Unknown")}}},
+            "parameters": [ID],
+            "get": _op("A participant (audited)", "participants:read", {"200": _json(_ref("Participant"), "Found")},
+                       errors=("404",)),
+            "delete": _op("Remove a participant's personal data", "participants:write",
+                          {"204": {"description": "Removed"}}, errors=("404",))},
         "/api/actions": {
-            "get": {"summary": "Recent actions", "parameters": [
-                {"name": "status", "in": "query", "schema": {"enum": ["active", "ended"]}}],
-                "responses": {"200": _json({"type": "array", "items": _ref("Action")}, "Actions")}},
-            "post": {"summary": "Launch an action",
-                     "requestBody": {"required": True,
-                                     "content": {"application/json": {"schema": _ref("LaunchRequest")}}},
-                     "responses": {"201": _json(_ref("Action"), "Launched"),
-                                   "200": _json(_ref("Action"), "Already launched with this client_request_id"),
-                                   **ERRORS}}},
+            "get": _op("Recent actions (a room-bound token: its room's)", "actions",
+                       {"200": _list("Action", "Actions")},
+                       params=[{"name": "status", "in": "query", "schema": {"enum": ["active", "ended"]}}]),
+            "post": _op("Launch an action", "actions",
+                        {"201": _json(_ref("Action"), "Launched"),
+                         "200": _json(_ref("Action"), "Already launched with this client_request_id")},
+                        errors=("400", "404", "409"), body=_ref("LaunchRequest"))},
         "/api/actions/{id}": {
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "get": {"summary": "An action with progress per channel and state",
-                    "responses": {"200": _json(_ref("Action"), "Found"), "404": _json(_ref("Error"), "Unknown")}}},
+            "parameters": [ID],
+            "get": _op("An action with progress per channel and state", "actions",
+                       {"200": _json(_ref("Action"), "Found")}, errors=("404",))},
         "/api/actions/{id}/deliveries": {
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
-                           {"name": "state", "in": "query", "schema": {"enum": list(DELIVERY_STATES)}},
-                           {"name": "channel", "in": "query", "schema": {"enum": ["voice", "sms"]}},
-                           {"name": "purpose", "in": "query", "schema": {"enum": ["alert", "closing"]}},
-                           {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}},
-                           {"name": "offset", "in": "query", "schema": {"type": "integer"}}],
-            "get": {"summary": "The action's deliveries, nearest first",
-                    "responses": {"200": _json({"type": "array", "items": _ref("Delivery")}, "Deliveries")}}},
+            "parameters": [ID],
+            "get": _op("The action's deliveries, nearest first, a page at a time", "actions",
+                       {"200": {**_list("Delivery", "A page of deliveries"), "headers": {
+                           "X-Next-Cursor": {"schema": {"type": "string"},
+                                             "description": "Pass as ?cursor= for the next page; absent on the last"},
+                           "Link": {"schema": {"type": "string"}, "description": "rel=\"next\": the next page"}}}},
+                       errors=("400", "404"),
+                       params=[{"name": "state", "in": "query", "schema": {"enum": list(DELIVERY_STATES)}},
+                               {"name": "channel", "in": "query", "schema": {"enum": ["voice", "sms"]}},
+                               {"name": "purpose", "in": "query", "schema": {"enum": ["alert", "closing"]}},
+                               {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                                           "maximum": 1000, "default": 100}},
+                               {"name": "cursor", "in": "query", "schema": {"type": "string"},
+                                "description": "Opaque; from X-Next-Cursor. Stable while deliveries are added"}])},
         "/api/actions/{id}/timeline": {
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "get": {"summary": "The time-to-reach timeline: launch, first sent, 50/95/100 % reached per channel, "
-                               "first response, first caller put through",
-                    "responses": {"200": _json(_ref("Timeline"), "Timeline"), "404": _json(_ref("Error"), "Unknown")}}},
+            "parameters": [ID],
+            "get": _op("The time-to-reach timeline: launch, first sent, 50/95/100 % reached per channel, "
+                       "first response, first caller put through", "actions",
+                       {"200": _json(_ref("Timeline"), "Timeline")}, errors=("404",))},
         "/api/actions/{id}/end": {
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "post": {"summary": "End the action: cancel unsent alerts, send the closing message to everyone reached",
-                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("EndRequest")}}},
-                     "responses": {"200": _json(_ref("Action"), "Ended"), "409": _json(_ref("Error"), "Already ended"),
-                                   **ERRORS}}},
+            "parameters": [ID],
+            "post": _op("End the action: cancel unsent alerts, send the closing message to everyone reached",
+                        "actions", {"200": _json(_ref("Action"), "Ended")}, errors=("400", "404", "409"),
+                        body=_ref("EndRequest"))},
         "/api/actions/{id}/photos": {
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "post": {"summary": "Add photos; on a public action an Update goes out",
+            "parameters": [ID],
+            "post": {**_op("Add photos; on a public action an Update goes out", "actions",
+                           {"201": _json(_ref("PublicationEvent"), "Added")}, errors=("400", "404", "409")),
                      "requestBody": {"required": True, "content": {
                          "multipart/form-data": {"schema": {"type": "object", "properties": {
                              "photo": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
                          "application/json": {"schema": {"type": "object", "properties": {
-                             "photos": {"type": "array", "items": {"type": "string", "contentEncoding": "base64"}}}}}}},
-                     "responses": {"201": _json(_ref("PublicationEvent"), "Added"),
-                                   "409": _json(_ref("Error"), "Ended"), **ERRORS}}},
+                             "photos": {"type": "array", "items": {"type": "string", "contentEncoding": "base64"}}}}}}}}},
         "/api/actions/{id}/area": {
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "post": {"summary": "Move or resize the area of an active action: whoever the new area adds is alerted, "
-                                "nearest first, nobody twice; alerts still queued for whoever it leaves out are cancelled; "
-                                "a public action's publication gets a CAP Update",
-                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AreaChange")}}},
-                     "responses": {"200": _json(_ref("AreaChanged"), "Changed"),
-                                   "404": _json(_ref("Error"), "Unknown"), "409": _json(_ref("Error"), "Ended"),
-                                   **ERRORS}}},
+            "parameters": [ID],
+            "post": _op("Move or resize the area of an active action: whoever the new area adds is alerted, "
+                        "nearest first, nobody twice; alerts still queued for whoever it leaves out are cancelled; "
+                        "a public action's publication gets a CAP Update", "actions",
+                        {"200": _json(_ref("AreaChanged"), "Changed")}, errors=("400", "404", "409"),
+                        body=_ref("AreaChange"))},
         "/api/actions/{id}/publication": {
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "post": {"summary": "Change a public action's title, message or area name: a CAP Update",
-                     "requestBody": {"required": True,
-                                     "content": {"application/json": {"schema": _ref("PublicationUpdate")}}},
-                     "responses": {"200": _json(_ref("PublicationEvent"), "Published"),
-                                   "409": _json(_ref("Error"), "Not public, or ended"), **ERRORS}}},
-        "/api/control-rooms": {"get": {"summary": "Control rooms and their operators",
-                                       "responses": {"200": {"description": "Control rooms"}}}},
-        "/api/outbox": {"get": {
-            "summary": "Messages written by the console transports",
-            "parameters": [{"name": "after_id", "in": "query", "schema": {"type": "integer"}},
-                           {"name": "channel", "in": "query", "schema": {"enum": ["voice", "sms"]}},
-                           {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}}],
-            "responses": {"200": _json({"type": "array", "items": _ref("OutboxMessage")}, "Messages")}}},
+            "parameters": [ID],
+            "post": _op("Change a public action's title, message or area name: a CAP Update", "actions",
+                        {"200": _json(_ref("PublicationEvent"), "Published")}, errors=("400", "404", "409"),
+                        body=_ref("PublicationUpdate"))},
+        "/api/actions/{id}/calls": {
+            "parameters": [ID],
+            "get": _op("Calls to the free number about this action, newest first", "tips",
+                       {"200": _list("Call", "Calls")}, errors=("404",))},
+        "/api/actions/{id}/tips": {
+            "parameters": [ID],
+            "get": _op("Tips left for this action (recordings and SMS replies), newest first; audited", "tips",
+                       {"200": _list("Tip", "Tips")}, errors=("404",))},
+        "/api/actions/{id}/tips/{tip_id}/recording": {
+            "parameters": [ID, {"name": "tip_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "get": _op("A recorded tip as WAV; each download is audited (Range requests are served)", "tips",
+                       {"200": {"description": "The recording",
+                                "content": {"audio/wav": {}}},
+                        "206": {"description": "Part of the recording",
+                                "content": {"audio/wav": {}}}},
+                       errors=("404",))},
+        "/api/control-rooms": {
+            "get": _op("Control rooms and their operators (a room-bound token: its own)", "control-rooms",
+                       {"200": _list("ControlRoom", "Control rooms")}, errors=()),
+            "post": _op("Create a control room (national tokens only)", "configuration",
+                        {"201": _json(_ref("ControlRoom"), "Created")}, errors=("400", "409"),
+                        body=_ref("ControlRoomInput"))},
+        "/api/control-rooms/{id}": {
+            "parameters": [ID],
+            "patch": _op("Change a control room", "configuration", {"200": _json(_ref("ControlRoom"), "Changed")},
+                         errors=("400", "404", "409"), body=_ref("ControlRoomInput"))},
+        "/api/operators": {
+            "get": _op("Operators and their availability", "control-rooms", {"200": _list("Operator", "Operators")},
+                       errors=()),
+            "post": _op("Create an operator", "configuration", {"201": _json(_ref("Operator"), "Created")},
+                        body=_ref("OperatorInput"))},
+        "/api/operators/{id}": {
+            "parameters": [ID],
+            "patch": _op("Change an operator", "configuration", {"200": _json(_ref("Operator"), "Changed")},
+                         errors=("400", "404"), body=_ref("OperatorInput"))},
+        "/api/operators/{id}/availability": {
+            "parameters": [ID],
+            "put": _op("Set whether the operator takes free-number calls", "control-rooms",
+                       {"200": _json(_ref("Operator"), "Set")}, errors=("400", "404"), body=_ref("Availability"))},
+        "/api/trunks": {
+            "get": _op("Trunks, secrets only described", "configuration", {"200": _list("Trunk", "Trunks")},
+                       errors=()),
+            "post": _op("Create a trunk", "configuration", {"201": _json(_ref("Trunk"), "Created")},
+                        errors=("400", "409"), body=_ref("TrunkInput"))},
+        "/api/trunks/{id}": {
+            "parameters": [ID],
+            "get": _op("A trunk, secrets only described", "configuration", {"200": _json(_ref("Trunk"), "Found")},
+                       errors=("404",)),
+            "patch": _op("Change a trunk", "configuration", {"200": _json(_ref("Trunk"), "Changed")},
+                         errors=("400", "404", "409"), body=_ref("TrunkInput"))},
+        "/api/outbox": {"get": _op(
+            "Messages written by the console transports", "outbox", {"200": _list("OutboxMessage", "Messages")},
+            params=[{"name": "after_id", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "channel", "in": "query", "schema": {"enum": ["voice", "sms"]}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}}])},
     },
 }
 

@@ -8,12 +8,13 @@ from core.errors import ValidationError
 from core.participants import Registry, delete_participant, get_participant, participant_as_dict, validate
 from web.db_session import session
 
-from . import bp, json_body
+from . import bp, json_body, requires
 
 MAX_CSV_BYTES = 50 * 1024 * 1024
 
 
 @bp.post("/participants")
+@requires("participants:write")
 def create_participant():
     db = session()
     spec = validate(json_body(), current_app.config["DEFAULT_REGION"])
@@ -26,6 +27,7 @@ def create_participant():
 
 
 @bp.post("/participants/import")
+@requires("participants:write")
 def import_participants():
     upload = request.files.get("file")
     raw = upload.read(MAX_CSV_BYTES + 1) if upload else request.get_data(cache=False)
@@ -45,6 +47,7 @@ def import_participants():
 
 
 @bp.get("/participants/<int:participant_id>")
+@requires("participants:read")
 def show_participant(participant_id):
     db = session()
     shown = participant_as_dict(get_participant(db, participant_id))
@@ -54,6 +57,7 @@ def show_participant(participant_id):
 
 
 @bp.delete("/participants/<int:participant_id>")
+@requires("participants:write")
 def remove_participant(participant_id):
     db = session()
     delete_participant(db, participant_id, FileDirs.from_config(current_app.config))

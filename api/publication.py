@@ -7,7 +7,7 @@ from core.publication import publication_of
 from core import public_urls as urls
 from web.db_session import runtime, session
 
-from . import bp, json_body
+from . import bp, json_body, requires
 
 
 def publication_payload(db, action_id):
@@ -28,6 +28,7 @@ def _event_payload(event):
 
 
 @bp.post("/actions/<int:action_id>/photos")
+@requires("actions")
 def add_photos(action_id):
     """Photos as multipart files (`photo`, repeatable) or JSON {"photos": [base64, ...]}."""
     files = request.files.getlist("photo")
@@ -40,6 +41,7 @@ def add_photos(action_id):
 
 
 @bp.post("/actions/<int:action_id>/area")
+@requires("actions")
 def change_area(action_id):
     """Move or resize the area: whoever it adds is alerted, nearest first; a public action sends an Update."""
     data = json_body()
@@ -50,6 +52,7 @@ def change_area(action_id):
 
 
 @bp.post("/actions/<int:action_id>/publication")
+@requires("actions")
 def update_publication(action_id):
     """Change a public action's title, message or area name: an Update goes out."""
     data = json_body()

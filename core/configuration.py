@@ -383,3 +383,50 @@ def rotate_secrets(session, config, actor):
     audit.record(session, actor, "rotate-secrets", "trunk", None, {"rewritten": count})
     session.flush()
     return count
+
+
+# What a form (the admin's, or the API's JSON merged over it) starts from: the stored values as strings,
+# secrets never among them (a blank secret keeps the stored one).
+
+def room_form(room):
+    if room is None:
+        return {"voice_backend": "asterisk"}
+    return {"name": room.name, "free_number": room.free_number, "general_line": room.general_line or "",
+            "voice_backend": room.voice_backend}
+
+
+def operator_form(found):
+    if found is None:
+        return {"available": "on"}
+    return {"name": found.name, "control_room_id": str(found.control_room_id), "dial_string": found.dial_string,
+            "available": "on" if found.available else ""}
+
+
+def trunk_form(found, backend):
+    if found is None:
+        return {"backend": backend if backend in BACKENDS else "asterisk", "channel_limit": "30",
+                "calls_per_second": "10", "ami_port": "5038", "sip_port": "5060", "enabled": "on"}
+    form = {"name": found.name, "backend": found.backend, "control_room_id": str(found.control_room_id or ""),
+            "caller_id": found.caller_id or "", "channel_limit": str(found.channel_limit),
+            "calls_per_second": f"{found.calls_per_second:g}", "dial_template": found.dial_template or "",
+            "enabled": "on" if found.enabled else ""}
+    for key, value in (found.settings or {}).items():
+        if key not in SECRET_FIELDS[found.backend]:
+            form[key] = "on" if value is True else "" if value in (False, None) else str(value)
+    return form
+
+
+def form_from_json(data, start):
+    """A JSON body as the form fields the save functions read, over `start` (room_form and the like):
+    a field left out keeps its value, true/false are a checkbox, numbers are typed text."""
+    form = dict(start)
+    for field, value in data.items():
+        if isinstance(value, bool):
+            form[field] = "on" if value else ""
+        elif value is None:
+            form[field] = ""
+        elif isinstance(value, (int, float, str)):
+            form[field] = str(value)
+        else:
+            raise ValidationError(field, "must be a string, number or true/false")
+    return form

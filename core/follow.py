@@ -68,6 +68,11 @@ def recording_pending(recording):
     return bool(recording) and "://" in recording
 
 
+def starts_playing(range_header):
+    """A download, or a player's first request (from byte 0); its seeks and re-buffering are not new listens."""
+    return not range_header or range_header.replace(" ", "").startswith("bytes=0-")
+
+
 def recording_path(session, action_id, tip_id, recordings_dir, actor, audited=True):
     """The file of a recorded tip, checked to lie inside the recordings dir; marks the tip heard.
 

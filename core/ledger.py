@@ -2,7 +2,7 @@
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -261,14 +261,24 @@ def progress(session, action_id):
 DELIVERY_FILTERS = ("state", "channel", "purpose")
 
 
-def list_deliveries(session, action_id, filters, limit=100, offset=0):
-    """An action's deliveries by purpose and rank (nearest first); `filters` maps a name of
-    DELIVERY_FILTERS to the value it must have."""
-    query = select(Delivery).where(Delivery.action_id == action_id).order_by(Delivery.purpose, Delivery.rank)
+def list_deliveries(session, action_id, filters, limit=100, after=None):
+    """An action's deliveries by purpose and rank (nearest first), `limit` of them after the key
+    `after` ((purpose, rank, id) of the last one seen, see delivery_key); `filters` maps a name of
+    DELIVERY_FILTERS to the value it must have. Keyset paging: rows written meanwhile (a ledger
+    still being written, an area that grew) never shift a page, so nothing is skipped or repeated."""
+    query = (select(Delivery).where(Delivery.action_id == action_id)
+             .order_by(Delivery.purpose, Delivery.rank, Delivery.id))
     for field in DELIVERY_FILTERS:
         if filters.get(field):
             query = query.where(getattr(Delivery, field) == filters[field])
-    return session.scalars(query.limit(limit).offset(offset)).all()
+    if after is not None:
+        query = query.where(tuple_(Delivery.purpose, Delivery.rank, Delivery.id) > tuple_(*after))
+    return session.scalars(query.limit(limit)).all()
+
+
+def delivery_key(delivery):
+    """The paging key of a delivery (see list_deliveries)."""
+    return delivery.purpose, delivery.rank, delivery.id
 
 
 def counts_by_state(session, launched_since):

@@ -244,6 +244,11 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     # A control room's own system: it sees and acts on that room's actions only (core.room_scope).
     control_room_id: Mapped[int | None] = mapped_column(ForeignKey("control_rooms.id"))
+    # What the token may do (core.tokens.SCOPES); a token made before scopes existed has none.
+    scopes: Mapped[list] = mapped_column(JSON, default=list)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class AuditEvent(Base):

@@ -1,11 +1,44 @@
-"""API tokens for control-room systems: shown once, stored only as a hash."""
+"""API tokens for control-room systems: shown once, stored only as a hash, scoped, expiring, revocable.
+
+A token carries scopes (what it may do), an expiry, and optionally a control room: such a token sees
+and changes only that room's actions, operators and trunks. Creation, revocation and the first
+answered request of each minute are audited (once a minute, so the trail is not a request log).
+"""
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from .errors import ValidationError
-from .models import ApiToken, ControlRoom
+from . import audit
+from .errors import NotFound, ValidationError
+from .input_checks import ID_MAX
+from .models import ApiToken, ControlRoom, utcnow
+
+SCOPES = {
+    "actions": "launch, read, change and end actions; their deliveries",
+    "participants:read": "read a participant's personal data",
+    "participants:write": "register, import and remove participants",
+    "outbox": "read what the console transports wrote",
+    "control-rooms": "read control rooms and operators; set an operator's availability",
+    "configuration": "create and change control rooms, operators and trunks",
+    "tips": "read an action's tips and free-number calls, and download recordings",
+}
+MAX_DAYS = 3 * 365
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling the API: the token's id, name, scopes and control room (None: every room)."""
+    id: int
+    name: str
+    scopes: frozenset
+    control_room_id: int | None
+
+    @property
+    def actor(self):
+        return f"token:{self.name}"
 
 
 def _digest(token):
@@ -13,26 +46,67 @@ def _digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session, name, control_room_id=None):
-    """A new token (shown once); with `control_room_id`, bound to that control room's actions."""
+def check_scopes(scopes):
+    scopes = sorted(set(scopes or ()))
+    if not scopes:
+        raise ValidationError("scopes", f"name at least one of {', '.join(SCOPES)}")
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown:
+        raise ValidationError("scopes", f"unknown scope {unknown[0]!r}; known: {', '.join(SCOPES)}")
+    return scopes
+
+
+def create_token(session, name, scopes, actor, days=365, control_room_id=None, now=None):
+    """A new token (the plain value, shown once); stored as its hash, audited."""
     name = (name or "").strip()
     if not name or len(name) > 120:
         raise ValidationError("name", "must be 1 to 120 characters")
+    scopes = check_scopes(scopes)
+    if not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
+        raise ValidationError("days", f"must be a whole number from 1 to {MAX_DAYS}")
+    if control_room_id is not None and (not 1 <= control_room_id <= ID_MAX
+                                        or session.get(ControlRoom, control_room_id) is None):
+        raise ValidationError("control_room_id", f"unknown control room {control_room_id}")
     if session.scalar(select(ApiToken.id).where(ApiToken.name == name)):
         raise ValidationError("name", f"a token named {name!r} exists")
-    if control_room_id is not None and session.get(ControlRoom, control_room_id) is None:
-        raise ValidationError("control_room_id", "is not a known control room")
     token = "uk_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(name=name, token_hash=_digest(token), control_room_id=control_room_id))
+    expires_at = (now or utcnow()) + timedelta(days=days)
+    row = ApiToken(name=name, token_hash=_digest(token), scopes=scopes, expires_at=expires_at,
+                   control_room_id=control_room_id, created_by=actor)
+    session.add(row)
     session.flush()
+    audit.record(session, actor, "create", "api_token", row.id,
+                 {"name": name, "scopes": scopes, "expires_at": expires_at.isoformat(),
+                  "control_room_id": control_room_id})
     return token
 
 
-def authenticate(session, token):
-    """The token's row, or None when it is unknown or revoked."""
+def revoke_token(session, name, actor):
+    row = session.scalar(select(ApiToken).where(ApiToken.name == name))
+    if row is None:
+        raise NotFound("api token", name)
+    row.revoked = True
+    audit.record(session, actor, "revoke", "api_token", row.id, {"name": name})
+    return row
+
+
+def list_tokens(session):
+    return session.scalars(select(ApiToken).order_by(ApiToken.name)).all()
+
+
+def authenticate(session, token, now=None):
+    """The token's Principal, or None when it is unknown, revoked or expired."""
     if not token:
         return None
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or row.revoked:
+    now = now or utcnow()
+    if row is None or row.revoked or (row.expires_at is not None and row.expires_at <= now):
         return None
-    return row
+    return Principal(row.id, row.name, frozenset(row.scopes or ()), row.control_room_id)
+
+
+def record_use(session, principal, method, path, now=None):
+    """Note the token's use: last_used_at, and an audit row (the caller decides how often)."""
+    row = session.get(ApiToken, principal.id)
+    row.last_used_at = now or utcnow()
+    audit.record(session, principal.actor, "use", "api_token", principal.id, {"request": f"{method} {path}"})

@@ -4,6 +4,7 @@ import shutil
 import uuid
 
 import pytest
+from flask import Flask
 from redis import Redis
 from rq import SimpleWorker
 from sqlalchemy import create_engine, text
@@ -11,6 +12,10 @@ from sqlalchemy import create_engine, text
 from core import ledger_rings, runtime
 from core.db import make_engine
 from core.models import Base
+from tests.openapi_check import OpenApiCheckedClient
+
+# Every Flask test client of the suite checks API responses against the OpenAPI document.
+Flask.test_client_class = OpenApiCheckedClient
 
 PG_ADMIN_URL = os.environ.get("UITKIJK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("UITKIJK_TEST_REDIS", "redis://127.0.0.1:6379/15")
@@ -137,9 +142,9 @@ def client(app):
 
 @pytest.fixture
 def api_token(app):
-    from core.tokens import create_token
+    from core.tokens import SCOPES, create_token
     with app.extensions["uitkijk"].db.session() as session:
-        return create_token(session, f"test-{uuid.uuid4().hex[:6]}")
+        return create_token(session, f"test-{uuid.uuid4().hex[:6]}", SCOPES, "test")
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import json
 from sqlalchemy import func, select
 
 from core import runtime
-from core.models import Participant
+from core.models import AuditEvent, Participant
 from tests.conftest import app_for
 
 
@@ -44,11 +44,36 @@ def test_cli_errors_are_clear_and_write_nothing(app, tmp_path):
 
 
 def test_create_token_prints_a_working_token(app, client):
-    """create-token prints a token once, and the API accepts it."""
-    token = app.test_cli_runner().invoke(args=["create-token", "meldkamer"]).output.strip()
-    assert client.get("/api/actions", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    again = app.test_cli_runner().invoke(args=["create-token", "meldkamer"])
+    """create-token prints a token once, and the API accepts it for its scope only."""
+    token = app.test_cli_runner().invoke(args=["create-token", "meldkamer", "--scope", "actions"]).output.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/actions", headers=headers).status_code == 200
+    assert client.get("/api/outbox", headers=headers).status_code == 403
+    again = app.test_cli_runner().invoke(args=["create-token", "meldkamer", "--scope", "actions"])
     assert again.exit_code != 0 and "exists" in again.output
+
+
+def test_create_token_refuses_no_scope_and_unknown_scope(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["create-token", "zonder"]).exit_code != 0
+    unknown = runner.invoke(args=["create-token", "alles", "--scope", "everything"])
+    assert unknown.exit_code != 0 and "unknown scope" in unknown.output
+
+
+def test_revoke_token_shuts_the_token_out_at_once_and_is_audited(app, client):
+    runner = app.test_cli_runner()
+    token = runner.invoke(args=["create-token", "weg", "--scope", "actions"]).output.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/actions", headers=headers).status_code == 200
+    result = runner.invoke(args=["revoke-token", "weg"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/api/actions", headers=headers).status_code == 401
+    assert runner.invoke(args=["revoke-token", "onbekend"]).exit_code != 0
+    listed = runner.invoke(args=["list-tokens"]).output
+    assert "weg  [actions]" in listed and "revoked" in listed
+    with app.extensions["uitkijk"].db.session() as s:
+        verbs = s.execute(select(AuditEvent.actor, AuditEvent.verb).where(AuditEvent.subject_type == "api_token")).all()
+    assert ("cli", "create") in verbs and ("cli", "revoke") in verbs and ("token:weg", "use") in verbs
 
 
 def test_flask_config_prints_each_key_its_source_and_masks_secrets(config, monkeypatch):

@@ -47,9 +47,9 @@ def world(hostile_app):
         ids = {"room": room.id, "operator": operators[0].id}
     ids["staff"] = make_user(hostile_app, "municipality", "staff@weesp.nl", "0457")
     ids["operator_user"] = make_user(hostile_app, "admin", "admin@example.org")
-    from core.tokens import create_token
+    from core.tokens import SCOPES, create_token
     with hostile_app.extensions["uitkijk"].db.session() as s:
-        ids["auth"] = {"Authorization": f"Bearer {create_token(s, 'hostile')}"}
+        ids["auth"] = {"Authorization": f"Bearer {create_token(s, 'hostile', SCOPES, 'test')}"}
     return ids
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core.actions import ActionService, parse_launch
 from core.models import Action, Operator, Tip
-from core.tokens import create_token
+from core.tokens import SCOPES, create_token
 from lab import factories
 from tests.integration.web_helpers import make_user, post, sign_in, web_app
 
@@ -123,7 +123,7 @@ def test_an_operator_account_without_an_operator_acts_for_no_room(app, rooms):
 @pytest.fixture
 def token_a(app, rooms):
     with app.extensions["uitkijk"].db.session() as session:
-        return {"Authorization": f"Bearer {create_token(session, 'cad-room-a', rooms['A']['room'])}"}
+        return {"Authorization": f"Bearer {create_token(session, 'cad-room-a', SCOPES, 'test', 30, rooms['A']['room'])}"}
 
 
 def test_a_room_token_sees_and_acts_on_its_own_room_only(app, rooms, token_a):
@@ -169,8 +169,8 @@ def test_an_unbound_token_still_serves_every_room(app, rooms, auth):
 
 def test_create_token_binds_to_a_control_room_from_the_cli(app, rooms):
     runner = app.test_cli_runner()
-    token = runner.invoke(args=["create-token", "cad-b", "--control-room", str(rooms["B"]["room"])]).output.strip()
+    token = runner.invoke(args=["create-token", "cad-b", "--scope", "actions", "--control-room", str(rooms["B"]["room"])]).output.strip()
     listed = app.test_client().get("/api/actions", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert [a["id"] for a in listed] == [rooms["B"]["action"]]
-    unknown = runner.invoke(args=["create-token", "cad-x", "--control-room", "999999"])
+    unknown = runner.invoke(args=["create-token", "cad-x", "--scope", "actions", "--control-room", "999999"])
     assert unknown.exit_code != 0 and "control_room_id" in unknown.output

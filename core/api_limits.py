@@ -1,0 +1,30 @@
+"""The API's rate limit: requests per token per minute, counted in Redis (shared by every web process)."""
+import time
+
+WINDOW_S = 60
+
+
+class ApiRateLimit:
+    def __init__(self, redis, config):
+        self.redis = redis
+        self.prefix = f"{config['QUEUE_PREFIX']}:api-rate"
+        self.per_minute = config["API_RATE_PER_MINUTE"]
+
+    def take(self, token_id, now=None):
+        """Count one request of the token in the current minute: (allowed, seconds until the next minute).
+        A refused request is counted too, so hammering does not buy an earlier slot."""
+        now = time.time() if now is None else now
+        window = int(now // WINDOW_S)
+        key = f"{self.prefix}:{token_id}:{window}"
+        pipe = self.redis.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, WINDOW_S + 5, nx=True)
+        count, _ = pipe.execute()
+        retry_after = max(1, int((window + 1) * WINDOW_S - now + 0.999))
+        return count <= self.per_minute, retry_after
+
+    def first_use_this_minute(self, token_id, now=None):
+        """True once per token per minute: when its use is audited (core.tokens.record_use)."""
+        now = time.time() if now is None else now
+        return bool(self.redis.set(f"{self.prefix}:used:{token_id}:{int(now // WINDOW_S)}", 1, nx=True,
+                                   ex=WINDOW_S + 5))
