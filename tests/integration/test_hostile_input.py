@@ -338,3 +338,23 @@ def test_self_service_page_survives_the_hostile_table(hostile_app, world):
                     f"/my {field}={form[field][:20]!r}", labels)
     for bad in ("\x00", "9" * 400, "x" * 5000):
         check(hostile_app, lambda: client.get("/my/" + quote(bad)), f"/my/{bad[:20]!r}")
+
+
+def test_control_room_api_survives_the_hostile_table(hostile_app, world):
+    """Control rooms, operators, trunks and availability through the API: every field hostile, 4xx naming
+    a field or 409, never a 500, nothing written when refused."""
+    client, auth = hostile_app.test_client(), world["auth"]
+    room = {"name": "Meldkamer H", "free_number": "0800 0099", "voice_backend": "asterisk"}
+    operator = {"name": "H", "control_room_id": world["room"], "dial_string": "PJSIP/hostile", "available": True}
+    trunk = {"name": "h-twilio", "backend": "twilio", "caller_id": "+31201234567", "channel_limit": 2,
+             "calls_per_second": 1, "account_sid": "AC" + "0" * 32, "auth_token": "secret-value", "enabled": True}
+    for method, path, base in (("post", "/api/control-rooms", room), ("post", "/api/operators", operator),
+                               ("post", "/api/trunks", trunk),
+                               ("put", f"/api/operators/{world['operator']}/availability", {"available": True}),
+                               ("patch", f"/api/control-rooms/{world['room']}", room)):
+        for field, body in variants(base):
+            raw = json.dumps(body)
+            response = check(hostile_app, lambda: getattr(client, method)(path, data=raw, headers={
+                **auth, "Content-Type": "application/json"}), f"{path} {field}={raw[:80]!r}")
+            if response.status_code == 400:
+                assert response.json["field"] and response.json["reason"], (path, field)
