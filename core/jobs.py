@@ -14,6 +14,7 @@ from .metrics import SENDS
 from .models import Action, Delivery, utcnow
 from .numbers import mask
 from .publication import page_urls
+from .selection import inside_area
 from .transports import Attempt, PermanentFailure, TransientFailure, transport_for
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,11 @@ def retry_or_fail(rt, session, delivery, reason, retry_after):
     if delivery.attempts >= config["MAX_ATTEMPTS"] or too_late or (
             delivery.purpose == "alert" and action.status != "active"):
         ledger.transition(session, delivery.id, "failed", error=f"gave up: {reason}"[:200])
+        return
+    if delivery.purpose == "alert" and delivery.participant_id not in inside_area(session, action.area,
+                                                                                  [delivery.participant_id]):
+        # The area changed while this try was on its way: someone it now leaves out is not tried again.
+        ledger.transition(session, delivery.id, "cancelled", error=ledger.OUTSIDE_AREA)
         return
     not_before = utcnow() + timedelta(seconds=backoff_s(delivery.attempts, retry_after))
     ledger.retry_later(session, delivery.id, not_before, reason)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core import ledger, partners
 from core.actions import ActionService, parse_launch
-from core.jobs import send_one
+from core.jobs import retry_or_fail, send_one
 from core.messages import message_for
 from core.models import AuditEvent, Delivery
 from lab import factories
@@ -128,6 +128,22 @@ def test_a_smaller_area_cancels_the_queued_alerts_it_leaves_out_and_lets_those_i
     closings = client.get(f"/api/outbox?limit=1000&after_id={last}", headers=auth).json
     assert sorted(m["to"] for m in closings) == sorted([NEAR, FAR])
     assert set(_states(app, action["id"], "closing")) == {NEAR, FAR}
+
+
+def test_an_alert_that_failed_on_its_way_is_not_tried_again_once_the_area_leaves_its_person_out(
+        app, client, auth, area, work):
+    room, operator = area
+    action = client.post("/api/actions", json=factories.launch_body(room, operator, 2000), headers=auth).json
+    in_flight = _claim(app, action["id"], FAR)
+    smaller = {"type": "circle", "lat": factories.CENTRE[0], "lon": factories.CENTRE[1], "radius_m": 1000}
+    assert client.post(f"/api/actions/{action['id']}/area", json={"area": smaller}, headers=auth).status_code == 200
+    rt = app.extensions["uitkijk"]
+    with rt.db.session() as session:  # the provider answered "busy, try later" (what send_one does then)
+        retry_or_fail(rt, session, in_flight[0][0], "busy", None)
+        session.commit()
+    work()
+    assert sorted(_sms_to(client, auth)) == sorted([NEAR, MIDDLE])
+    assert _states(app, action["id"])[FAR] == ("cancelled", "outside changed area")
 
 
 def test_an_area_moved_away_and_back_alerts_the_cancelled_once_it_holds_them_again(app, client, auth, area, work):
