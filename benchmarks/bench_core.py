@@ -1,8 +1,9 @@
 """Core figures: area selection among 2,000,000 participants, time to first send with a real worker.py
 (50,000 participants, and a national action whose whole ledger is written), console sends per second.
 
-UITKIJK_BENCH_CORE=selection,first-send,national,worker picks parts (all by default); UITKIJK_BENCH_PARTICIPANTS
-the data set's size (2,000,000; a smaller one is built and cached beside it)."""
+UITKIJK_BENCH_CORE=selection,first-send,national,worker picks parts (all by default),
+UITKIJK_BENCH_DATABASES=sqlite,postgresql the databases, UITKIJK_BENCH_PARTICIPANTS the data set's size
+(2,000,000; another size is built and cached beside it)."""
 import os
 import random
 import statistics
@@ -250,7 +251,10 @@ def enqueue_batch_jobs(queue, job, batches):
 
 def run(report, log=print):
     parts = os.environ.get("UITKIJK_BENCH_CORE", "selection,first-send,national,worker").split(",")
+    databases = os.environ.get("UITKIJK_BENCH_DATABASES", "sqlite,postgresql").split(",")
     for name, ensure in (("sqlite", dataset.ensure_sqlite), ("postgresql", dataset.ensure_postgres)):
+        if name not in databases:
+            continue
         log(f"[{name}] preparing {PARTICIPANTS:,} participants (cached after the first run)")
         rt = configure(ensure(PARTICIPANTS, log))
         _cleanup(rt)
