@@ -279,3 +279,18 @@ def test_delivery_pages_are_stable_while_deliveries_are_added(app, client, auth,
     for bad in ("nonsense", "W10=", "WyJhbGVydCIsIjEiLDJd"):
         refused = client.get(f"/api/actions/{action['id']}/deliveries?cursor={bad}", headers=auth)
         assert refused.status_code == 400 and refused.json["field"] == "cursor"
+
+
+def test_reading_the_outbox_is_an_audited_personal_data_read(app, client, rooms, work):
+    """The outbox holds full numbers and texts: who read which messages is in the audit trail."""
+    (north, north_ops), _ = rooms
+    with app.extensions["uitkijk"].db.session() as s:
+        factories.participant(s, "0612345601", 100)
+    body = factories.launch_body(type("R", (), {"id": north}), type("O", (), {"id": north_ops[0]}))
+    client.post("/api/actions", json=body, headers=token(app, ["actions"]))
+    work()
+    reader = token(app, ["outbox"])
+    messages = client.get("/api/outbox", headers=reader).json
+    assert messages and messages[0]["to"] == "+31612345601"
+    [(actor, verb, subject, _, detail)] = audit_rows(app, verb="view", subject_type="outbox")
+    assert actor.startswith("token:t-") and detail["ids"] == [messages[0]["id"], messages[-1]["id"]]
