@@ -215,6 +215,8 @@ class Delivery(Base):
         Index("ix_delivery_batch", "action_id", "channel", "purpose", "rank"),
         Index("ix_delivery_state", "state", "enqueued_at"),
         Index("ix_delivery_number", "to_e164", "action_id"),
+        # The time-to-reach quantiles (core.timeline) read one action's reached alerts in this order, no sort.
+        Index("ix_delivery_reached", "action_id", "purpose", "channel", "reached_at"),
         CheckConstraint("state in ('queued','sending','sent','delivered','answered','failed','cancelled','bounced')",
                         name="ck_delivery_state"),
         CheckConstraint("(action_id is null) <> (inquiry_id is null)", name="ck_delivery_owner"),
