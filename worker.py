@@ -18,6 +18,7 @@ from rq.scheduler import RQScheduler
 
 from core import ledger_rings, runtime
 from core.health import serve_probes, standard_checks
+from core.action_webhooks import requeue_stale as requeue_action_webhooks
 from core.jobs import sweep
 from core.log_redaction import configure_logging
 from core.outage import Outage
@@ -60,6 +61,7 @@ def sweep_round(rt, outage):
         sweep(rt, requeue_after_s=0 if lost_all else None)
         requeue_pending_recordings(rt)
         requeue_partner_deliveries(rt)
+        requeue_action_webhooks(rt)
     outage.came_back()
 
 

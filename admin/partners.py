@@ -3,7 +3,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from core import cap_keys, partners
 from core.errors import Conflict, NotFound, ValidationError
-from publish.partners import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from core.webhook_post import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from core import public_urls as urls
 from web.db_session import runtime, session
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 import base64
 import binascii
 
-from . import audit, ledger, ledger_rings, publication
+from . import action_webhooks, audit, ledger, ledger_rings, publication
 from .errors import Conflict, NotFound, ValidationError
 from .input_checks import ID_MAX, check_int, check_text
 from .models import ACTION_KINDS, ACTION_RESULTS, Action, ControlRoom, Operator, utcnow
@@ -155,13 +155,14 @@ class ActionService:
                      {"code": action.code, "kind": action.kind, "area": action.area,
                       "first_ring_m": action.ledger_m, "first_ring": action.ledger_rows})
         publication.attach_photos(session, action.id, photos, actor)
+        hooks = action_webhooks.record(session, action, "action.launched")
         event = None
         if request.public:
             event = publication.open_publication(session, action, actor, self.config,
                                                  consent=request.family_consent, area_name=request.area_name,
                                                  title_en=request.title_en, message_en=request.message_en)
             self.runtime.publisher.render(session, event)
-        self._commit_and_send(session, action, due, event)
+        self._commit_and_send(session, action, due, event, hooks)
         # Counted while the first alerts go out, in a reading session (on SQLite a long count in a writing
         # transaction would hold the sends up): the answer says how many the whole area holds.
         with self.runtime.db.reading() as reader:
@@ -171,14 +172,15 @@ class ActionService:
                  action.planned, action.ledger_rows)
         return action, True
 
-    def _commit_and_send(self, session, action, due, event):
-        """Commit the first ring (and the publication message), then send it, ask a ledger writer for the
-        rings beyond, and hand the message to the partners."""
+    def _commit_and_send(self, session, action, due, event, hooks):
+        """Commit the first ring (and the publication message and webhook rows), then send it, ask a ledger
+        writer for the rings beyond, and hand the message to the partners and the event to the webhooks."""
         session.commit()
         self.enqueue(action, due)
         if action.ledger_done_at is None:
             ledger_rings.request(self.runtime, action.id)
         self.dispatch(event)
+        action_webhooks.enqueue(self.runtime, hooks)
 
     def _already_launched(self, existing):
         """A repeated launch answers with the action it made; one whose ledger was cut short is resumed."""
@@ -228,8 +230,10 @@ class ActionService:
                                           photos=cleaned, area_name=area_name, title_en=title_en,
                                           message_en=message_en)
         self.runtime.publisher.render(session, event)
+        hooks = action_webhooks.record(session, get_action(session, action_id), "action.updated", "publication")
         session.commit()
         self.dispatch(event)
+        action_webhooks.enqueue(self.runtime, hooks)
         return event
 
     def change_area(self, session, action_id, area, actor, area_name=None):
@@ -256,12 +260,13 @@ class ActionService:
         session.refresh(action)
         audit.record(session, actor, "change_area", "action", action.id,
                      {"from": before, "to": new_area, "first_ring": len(due), "cancelled": cancelled})
+        hooks = action_webhooks.record(session, action, "action.updated", "area")
         event = None
         if publication.publication_of(session, action.id) is not None:
             event = publication.record_update(session, action.id, actor, self.config, area_name=area_name,
                                               area_changed=True)
             self.runtime.publisher.render(session, event)
-        self._commit_and_send(session, action, due, event)
+        self._commit_and_send(session, action, due, event, hooks)
         # Those alerted before stay counted; the new area's count is known once the first alerts are out.
         with self.runtime.db.reading() as reader:
             action.planned = max(alerted_before, count_recipients(reader, action.area))
@@ -279,7 +284,9 @@ class ActionService:
             raise Conflict(f"action {action_id} has ended")
         publication.attach_photos(session, action_id, self.clean_photos(photos), actor)
         audit.record(session, actor, "add_photos", "action", action_id, {"count": len(photos)})
+        hooks = action_webhooks.record(session, action, "action.updated", "photos")
         session.commit()
+        action_webhooks.enqueue(self.runtime, hooks)
         return None
 
     def enqueue(self, action, delivery_ids):
@@ -316,9 +323,11 @@ class ActionService:
         event = publication.cancel_publication(session, action, self.config)
         if event is not None:
             self.runtime.publisher.render(session, event)
+        hooks = action_webhooks.record(session, action, "action.ended")
         session.commit()
         self.enqueue(action, closing_ids)
         self.dispatch(event)
+        action_webhooks.enqueue(self.runtime, hooks)
         return action
 
 

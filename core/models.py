@@ -460,24 +460,63 @@ class CapSigningKey(Base):
 PARTNER_DELIVERY_STATES = ("queued", "delivered", "failed", "withdrawn")
 
 
-class PartnerDelivery(Base):
-    """One publication event to one partner: the delivery log an admin reads."""
+class WebhookAttempts:
+    """The delivery-log columns of a signed webhook POST (core.webhook_post.attempt writes them)."""
 
-    __tablename__ = "partner_deliveries"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("publication_events.id"))
     state: Mapped[str] = mapped_column(String(10), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class PartnerDelivery(WebhookAttempts, Base):
+    """One publication event to one partner: the delivery log an admin reads."""
+
+    __tablename__ = "partner_deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("publication_events.id"))
 
     __table_args__ = (
         UniqueConstraint("partner_id", "event_id"),
         CheckConstraint("state in ('queued', 'delivered', 'failed', 'withdrawn')", name="ck_partner_delivery_state"),
+    )
+
+
+ACTION_WEBHOOK_EVENTS = ("action.launched", "action.updated", "action.ended")
+ACTION_WEBHOOK_STATES = ("queued", "delivered", "failed")
+
+
+class ActionWebhook(Base):
+    """A control-room system's endpoint for action events (launched, updated, ended), signed like the
+    partners' webhooks; bound to a control room it hears only that room's actions."""
+
+    __tablename__ = "action_webhooks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[dict] = mapped_column(JSON)  # the HMAC key, sealed by core.secrets
+    control_room_id: Mapped[int | None] = mapped_column(ForeignKey("control_rooms.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class ActionWebhookDelivery(WebhookAttempts, Base):
+    """One action event to one subscription, written in the transaction that made the event."""
+
+    __tablename__ = "action_webhook_deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("action_webhooks.id", ondelete="CASCADE"), index=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"))
+    event: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[dict] = mapped_column(JSON)
+
+    __table_args__ = (
+        CheckConstraint("state in ('queued', 'delivered', 'failed')", name="ck_action_webhook_delivery_state"),
     )
 
 

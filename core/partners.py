@@ -1,23 +1,19 @@
 """Partners who receive public alerts by webhook (display networks, public transport, websites)."""
 import secrets as token_source
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
 from . import audit, secrets
 from .errors import Conflict, NotFound, ValidationError
 from .models import Partner, PartnerDelivery, PublicationEvent
+from .webhook_post import check_url
 
 
 def _check(name, url):
     name = (name or "").strip()
     if not name or len(name) > 120:
         raise ValidationError("name", "must be 1 to 120 characters")
-    url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.netloc or len(url) > 500:
-        raise ValidationError("url", "must be an http(s) address of at most 500 characters")
-    return name, url
+    return name, check_url(url)
 
 
 def register_partner(session, name, url, actor, config):

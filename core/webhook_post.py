@@ -1,0 +1,91 @@
+"""Signed webhook POSTs, shared by the partners' publication webhooks and the action-event webhooks.
+
+The signature is an HMAC-SHA256, with the subscriber's secret, of "<timestamp>.<body>": headers
+X-Uitkijk-Timestamp and X-Uitkijk-Signature: sha256=<hex>. A receiver checks it and that the timestamp is
+recent, so a forged, altered or replayed body is refused. Redirects are not followed (a 3xx is a failure).
+"""
+import hashlib
+import hmac
+import logging
+import random
+import time
+from urllib.parse import urlsplit
+
+from datetime import timedelta
+
+import requests
+
+from .errors import ValidationError
+from .models import utcnow
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Uitkijk-Signature"
+TIMESTAMP_HEADER = "X-Uitkijk-Timestamp"
+EVENT_HEADER = "X-Uitkijk-Event"
+
+
+def check_url(url):
+    """The receiver's address, trimmed; ValidationError("url") unless http(s) and at most 500 characters."""
+    url = (url or "").strip() if isinstance(url, str) or url is None else None
+    parts = urlsplit(url or "")
+    if url is None or parts.scheme not in ("https", "http") or not parts.netloc or len(url) > 500:
+        raise ValidationError("url", "must be an http(s) address of at most 500 characters")
+    return url
+
+
+def signature(secret, timestamp, body):
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"sha256={mac.hexdigest()}"
+
+
+def post_signed(url, secret, body, event, timeout, agent):
+    """POST the body signed now; returns (HTTP status or None, error text or None when 2xx)."""
+    timestamp = str(int(time.time()))
+    headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp, EVENT_HEADER: event,
+               SIGNATURE_HEADER: signature(secret, timestamp, body), "User-Agent": agent}
+    try:
+        response = requests.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
+    except requests.RequestException as exc:
+        return None, exc.__class__.__name__
+    status = response.status_code
+    return status, None if 200 <= status < 300 else f"HTTP {status}"
+
+
+def attempt(rt, model, delivery_id, prepare, job, agent):
+    """One attempt of a delivery-log row (a models.WebhookAttempts) from an RQ job, idempotent: a row no
+    longer queued is left alone. prepare(session, row) gives (url, secret, body, event), or None when it
+    settled the row itself. A failure is retried by re-enqueueing `job` after a wait growing from
+    PARTNER_RETRY_BASE_S up to PARTNER_RETRY_MAX_S (jitter keeps receivers coming back from being hit at
+    once), until PARTNER_MAX_ATTEMPTS. Returns the row's state."""
+    config = rt.config
+    with rt.db.session() as session:
+        row = session.get(model, delivery_id, with_for_update=True)
+        if row is None or row.state != "queued":
+            return row.state if row else None
+        request = prepare(session, row)
+        if request is None:
+            return row.state
+        row.attempts += 1
+        row.last_attempt_at = utcnow()
+        attempts = row.attempts
+    url, secret, body, event = request
+    status, error = post_signed(url, secret, body, event, config["PARTNER_TIMEOUT_S"], agent)
+    with rt.db.session() as session:
+        row = session.get(model, delivery_id, with_for_update=True)
+        row.last_status, row.next_attempt_at = status, None
+        if error is None:
+            row.state, row.delivered_at, row.last_error = "delivered", utcnow(), None
+            return row.state
+        row.last_error = error[:200]
+        if attempts >= config["PARTNER_MAX_ATTEMPTS"]:
+            row.state = "failed"
+            log.warning("%s %s failed for good after %d attempts: %s", model.__tablename__, delivery_id,
+                        attempts, error)
+            return row.state
+        delay = min(config["PARTNER_RETRY_MAX_S"], config["PARTNER_RETRY_BASE_S"] * 2 ** (attempts - 1))
+        delay *= random.uniform(1.0, 1.2)
+        row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    rt.queues.urgent.enqueue_in(timedelta(seconds=delay), job, delivery_id, result_ttl=0)
+    log.info("%s %s: %s, attempt %d, next in %.0f s", model.__tablename__, delivery_id, error, attempts, delay)
+    return "queued"
