@@ -7,7 +7,9 @@ document (tests/openapi_check.py), errors included.
 from flask import jsonify
 
 from core.configuration import BACKENDS
-from core.models import ACTION_KINDS, ACTION_RESULTS, DELIVERY_STATES
+from core.models import (
+    ACTION_KINDS, ACTION_RESULTS, ACTION_WEBHOOK_EVENTS, ACTION_WEBHOOK_STATES, DELIVERY_STATES,
+)
 from core.tokens import SCOPES
 
 from . import bp
@@ -37,6 +39,11 @@ ALWAYS = {
 }
 ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 NULLABLE_STRING = {"type": ["string", "null"]}
+WEBHOOK_SIGNING = (
+    "Each event is POSTed as JSON with headers X-Uitkijk-Event, X-Uitkijk-Timestamp (Unix seconds) and "
+    "X-Uitkijk-Signature: sha256=<hex HMAC-SHA256 with the secret of \"<timestamp>.<body>\">. Refuse a body "
+    "whose signature does not match or whose timestamp is not recent. A failed attempt (no answer, not 2xx) "
+    "is retried with growing waits; delivery is at least once, so ignore a body `id` seen before.")
 
 
 def _op(summary, scope, ok, errors=("400",), body=None, params=(), description=""):
@@ -220,6 +227,33 @@ SPEC = {
                 "enabled": {"type": "boolean"},
                 "settings": {"type": "object", "description": "Backend settings; a secret (ami_secret, password, "
                              "auth_token) only as how it is stored, e.g. \"stored encrypted\""}}},
+            "Webhook": {"type": "object", "required": ["id", "url", "control_room_id", "active", "secret",
+                                                       "created_at"], "properties": {
+                "id": {"type": "integer"}, "url": {"type": "string"},
+                "control_room_id": {"type": ["integer", "null"], "description": "null: every room's actions"},
+                "active": {"type": "boolean"},
+                "secret": {"type": "string", "description": "Only how it is stored, e.g. \"stored encrypted\""},
+                "new_secret": {"type": "string", "description": "The HMAC secret, only in the answer that made "
+                               "it (create, or a change with new_secret: true)"},
+                "created_at": {"type": "string", "format": "date-time"}}},
+            "WebhookInput": {"type": "object", "additionalProperties": False, "properties": {
+                "url": {"type": "string", "maxLength": 500, "description": "http(s) address that receives the POSTs"},
+                "control_room_id": {"type": ["integer", "null"],
+                                    "description": "a room-bound token: its own room (the default)"},
+                "active": {"type": "boolean"},
+                "new_secret": {"type": "boolean", "description": "true: replace the secret (change only)"}}},
+            "WebhookDelivery": {"type": "object", "required": ["id", "action_id", "event", "state", "attempts",
+                                                               "payload"], "properties": {
+                "id": {"type": "integer", "description": "Also the body's `id`: a repeat carries the same"},
+                "action_id": {"type": "integer"},
+                "event": {"enum": list(ACTION_WEBHOOK_EVENTS)}, "state": {"enum": list(ACTION_WEBHOOK_STATES)},
+                "attempts": {"type": "integer"}, "last_status": {"type": ["integer", "null"]},
+                "last_error": NULLABLE_STRING,
+                "created_at": {"type": "string", "format": "date-time"},
+                "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
+                "delivered_at": {"type": ["string", "null"], "format": "date-time"},
+                "payload": {"type": "object", "description": "The body sent, without its `id`: event, change "
+                            "(area, publication or photos on action.updated), occurred_at and the action"}}},
             "TrunkInput": {"type": "object", "properties": {
                 "name": {"type": "string", "maxLength": 40}, "backend": {"enum": list(BACKENDS)},
                 "control_room_id": {"type": ["integer", "null"]}, "caller_id": {"type": "string"},
@@ -380,6 +414,26 @@ SPEC = {
                        errors=("404",)),
             "patch": _op("Change a trunk", "configuration", {"200": _json(_ref("Trunk"), "Changed")},
                          errors=("400", "404", "409"), body=_ref("TrunkInput"))},
+        "/api/webhooks": {
+            "get": _op("Webhooks for action events (a room-bound token: its room's)", "webhooks",
+                       {"200": _list("Webhook", "Webhooks")}, errors=()),
+            "post": _op("Subscribe an address to action.launched, action.updated and action.ended", "webhooks",
+                        {"201": _json(_ref("Webhook"), "Created; new_secret is shown this once")},
+                        body=_ref("WebhookInput"), description=WEBHOOK_SIGNING)},
+        "/api/webhooks/{id}": {
+            "parameters": [ID],
+            "get": _op("A webhook, its secret only described", "webhooks", {"200": _json(_ref("Webhook"), "Found")},
+                       errors=("404",)),
+            "patch": _op("Change a webhook's address, room or activity, or replace its secret", "webhooks",
+                         {"200": _json(_ref("Webhook"), "Changed")}, errors=("400", "404"),
+                         body=_ref("WebhookInput")),
+            "delete": _op("Remove a webhook and its delivery log", "webhooks", {"204": {"description": "Removed"}},
+                          errors=("404",))},
+        "/api/webhooks/{id}/deliveries": {
+            "parameters": [ID],
+            "get": _op("The webhook's delivery log, newest first", "webhooks",
+                       {"200": _list("WebhookDelivery", "Deliveries")}, errors=("400", "404"),
+                       params=[{"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}}])},
         "/api/outbox": {"get": _op(
             "Messages written by the console transports", "outbox", {"200": _list("OutboxMessage", "Messages")},
             params=[{"name": "after_id", "in": "query", "schema": {"type": "integer"}},

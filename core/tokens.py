@@ -24,6 +24,7 @@ SCOPES = {
     "control-rooms": "read control rooms and operators; set an operator's availability",
     "configuration": "create and change control rooms, operators and trunks",
     "tips": "read an action's tips and free-number calls, and download recordings",
+    "webhooks": "subscribe to action events (launched, updated, ended) and read the delivery log",
 }
 MAX_DAYS = 3 * 365
 

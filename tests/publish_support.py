@@ -18,9 +18,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from lxml import etree
+from rq import SimpleWorker
 from PIL import Image
 from signxml import XMLVerifier
 
+from core import runtime
 from lab import factories
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -208,3 +210,16 @@ class WebhookReceiver:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+WAIT_S = 60
+
+
+def work_until(done):
+    """Run the queues (with RQ's scheduler, which holds the retries) until done() or WAIT_S passes."""
+    rt = runtime.get()
+    deadline = time.monotonic() + WAIT_S
+    while not done() and time.monotonic() < deadline:
+        SimpleWorker(rt.queues.in_priority_order(), connection=rt.redis).work(
+            burst=True, with_scheduler=True, logging_level="ERROR")
+        time.sleep(0.2)

@@ -56,7 +56,7 @@ def test_every_api_endpoint_needs_a_scope_and_the_document_names_the_same(app):
             continue
         path = rule.rule.replace("<int:action_id>", "{id}").replace("<int:participant_id>", "{id}") \
             .replace("<int:room_id>", "{id}").replace("<int:operator_id>", "{id}").replace("<int:trunk_id>", "{id}") \
-            .replace("<int:tip_id>", "{tip_id}")
+            .replace("<int:tip_id>", "{tip_id}").replace("<int:webhook_id>", "{id}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert documented.get((method, path)) == SCOPE_OF[endpoint], (method, path)
     assert set(SCOPE_OF.values()) <= set(SCOPES)
@@ -69,6 +69,8 @@ def test_every_api_endpoint_needs_a_scope_and_the_document_names_the_same(app):
     ("get", "/api/trunks", "configuration"), ("post", "/api/trunks", "configuration"),
     ("patch", "/api/operators/1", "configuration"), ("put", "/api/operators/1/availability", "control-rooms"),
     ("get", "/api/actions/1/tips", "tips"), ("get", "/api/actions/1/tips/1/recording", "tips"),
+    ("post", "/api/webhooks", "webhooks"), ("delete", "/api/webhooks/1", "webhooks"),
+    ("get", "/api/webhooks/1/deliveries", "webhooks"),
 ])
 def test_a_token_without_the_scope_is_refused_and_changes_nothing(app, client, rooms, method, path, scope):
     """Wrong role: a token with every scope but the one needed gets 403; no token gets 401."""

@@ -1,11 +1,9 @@
 """Partners registered by an admin receive every public message by a signed webhook, retried on failure."""
 import json
-import time
 from datetime import timedelta
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
-from rq import SimpleWorker
 from sqlalchemy import select
 
 import publish.channel
@@ -14,10 +12,7 @@ from core.models import Partner, PartnerDelivery, utcnow
 from publish.partners import requeue_stale
 from tests.conftest import app_for
 from tests.integration.admin_web import login, make_user, post
-from tests.publish_support import WebhookReceiver, amber_body, signed_config
-
-WAIT_S = 60
-
+from tests.publish_support import WebhookReceiver, amber_body, signed_config, work_until
 
 @pytest.fixture
 def app(config, signing):
@@ -28,16 +23,6 @@ def register(app, url, name="NS stationsschermen"):
     with app.extensions["uitkijk"].db.session() as session:
         partner, secret = partners.register_partner(session, name, url, "user:admin@example.org", app.config)
         return partner.id, secret
-
-
-def work_until(done):
-    """Run the queues (with RQ's scheduler, which holds the retries) until done() or WAIT_S passes."""
-    rt = runtime.get()
-    deadline = time.monotonic() + WAIT_S
-    while not done() and time.monotonic() < deadline:
-        SimpleWorker(rt.queues.in_priority_order(), connection=rt.redis).work(
-            burst=True, with_scheduler=True, logging_level="ERROR")
-        time.sleep(0.2)
 
 
 def log_rows(app, partner_id):
