@@ -35,7 +35,7 @@ def _room(session, control_room_id):
 
 def create(session, url, control_room_id, actor, config):
     """A subscription; returns (subscription, secret). The secret is shown once and stored sealed."""
-    url = check_url(url)
+    url = check_url(url, config)
     room = _room(session, control_room_id)
     secret = token_source.token_urlsafe(32)
     hook = ActionWebhook(url=url, secret=secrets.seal(config, secret), control_room_id=room, active=True,
@@ -64,7 +64,7 @@ def list_webhooks(session, room_id=None):
 def update(session, hook, changes, actor, config):
     """Change url, active or control_room_id; `new_secret: true` replaces the secret (returned, else None)."""
     if "url" in changes:
-        hook.url = check_url(changes["url"])
+        hook.url = check_url(changes["url"], config)
     if "active" in changes:
         if not isinstance(changes["active"], bool):
             raise ValidationError("active", "must be true or false")

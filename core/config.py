@@ -274,6 +274,8 @@ SCHEMA: tuple[Key, ...] = (
     _key("PARTNER_RETRY_BASE_S", 10.0, "first retry of a partner webhook after this, doubling up to the maximum",
          minimum=0.1),
     _key("PARTNER_RETRY_MAX_S", 900.0, "longest wait between partner webhook retries", minimum=0.1),
+    _key("WEBHOOK_PRIVATE_ADDRESSES", False, "outgoing webhooks may go to loopback, private and link-local "
+         "addresses (the lab and the tests); off, an address an API token could aim at the inside is refused"),
     # Neighbourhood mail: the relay (mail/ reads these), the links in the mails, the reply photos
     _key("MAIL_TRANSPORT", "console", "which way mail leaves; console writes each message into the outbox",
          choices=("console", "smtp")),

@@ -9,16 +9,16 @@ from .models import Partner, PartnerDelivery, PublicationEvent
 from .webhook_post import check_url
 
 
-def _check(name, url):
+def _check(name, url, config):
     name = (name or "").strip()
     if not name or len(name) > 120:
         raise ValidationError("name", "must be 1 to 120 characters")
-    return name, check_url(url)
+    return name, check_url(url, config)
 
 
 def register_partner(session, name, url, actor, config):
     """Register a partner; returns (partner, secret). The secret is shown once and stored sealed."""
-    name, url = _check(name, url)
+    name, url = _check(name, url, config)
     if session.scalar(select(Partner.id).where(Partner.name == name)):
         raise Conflict(f"a partner named {name} exists")
     secret = token_source.token_urlsafe(32)

@@ -1,13 +1,19 @@
 """Signed webhook POSTs, shared by the partners' publication webhooks and the action-event webhooks.
 
+Only addresses on the public internet are posted to (unless WEBHOOK_PRIVATE_ADDRESSES): whoever may
+create a subscription must not make this server reach its own network (SSRF). The name is checked when
+the subscription is made (a literal address) and resolved again before each POST.
+
 The signature is an HMAC-SHA256, with the subscriber's secret, of "<timestamp>.<body>": headers
 X-Uitkijk-Timestamp and X-Uitkijk-Signature: sha256=<hex>. A receiver checks it and that the timestamp is
 recent, so a forged, altered or replayed body is refused. Redirects are not followed (a 3xx is a failure).
 """
 import hashlib
 import hmac
+import ipaddress
 import logging
 import random
+import socket
 import time
 from urllib.parse import urlsplit
 
@@ -25,13 +31,38 @@ TIMESTAMP_HEADER = "X-Uitkijk-Timestamp"
 EVENT_HEADER = "X-Uitkijk-Event"
 
 
-def check_url(url):
-    """The receiver's address, trimmed; ValidationError("url") unless http(s) and at most 500 characters."""
+def check_url(url, config):
+    """The receiver's address, trimmed; ValidationError("url") unless http(s), at most 500 characters, and
+    not a literal inside address (or localhost) while WEBHOOK_PRIVATE_ADDRESSES is off."""
     url = (url or "").strip() if isinstance(url, str) or url is None else None
     parts = urlsplit(url or "")
-    if url is None or parts.scheme not in ("https", "http") or not parts.netloc or len(url) > 500:
+    if url is None or parts.scheme not in ("https", "http") or not parts.hostname or len(url) > 500:
         raise ValidationError("url", "must be an http(s) address of at most 500 characters")
+    if not config["WEBHOOK_PRIVATE_ADDRESSES"] and _inside(parts.hostname):
+        raise ValidationError("url", "must be an address on the internet, not loopback, private or link-local")
     return url
+
+
+def _inside(host):
+    """Whether a host name is localhost or a literal non-public IP address (names are resolved at send)."""
+    if host.rstrip(".").lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return False
+
+
+def _resolves_inside(url):
+    """The host's addresses when any of them is not public (or it does not resolve: nothing to post to)."""
+    parts = urlsplit(url)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                                   proto=socket.IPPROTO_TCP)
+    except OSError:
+        return None
+    addresses = {info[4][0] for info in infos}
+    return addresses if any(not ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses) else None
 
 
 def signature(secret, timestamp, body):
@@ -39,8 +70,10 @@ def signature(secret, timestamp, body):
     return f"sha256={mac.hexdigest()}"
 
 
-def post_signed(url, secret, body, event, timeout, agent):
+def post_signed(url, secret, body, event, timeout, agent, private_ok=False):
     """POST the body signed now; returns (HTTP status or None, error text or None when 2xx)."""
+    if not private_ok and _resolves_inside(url):
+        return None, "refused: the address resolves to a loopback, private or link-local address"
     timestamp = str(int(time.time()))
     headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp, EVENT_HEADER: event,
                SIGNATURE_HEADER: signature(secret, timestamp, body), "User-Agent": agent}
@@ -70,7 +103,8 @@ def attempt(rt, model, delivery_id, prepare, job, agent):
         row.last_attempt_at = utcnow()
         attempts = row.attempts
     url, secret, body, event = request
-    status, error = post_signed(url, secret, body, event, config["PARTNER_TIMEOUT_S"], agent)
+    status, error = post_signed(url, secret, body, event, config["PARTNER_TIMEOUT_S"], agent,
+                                config["WEBHOOK_PRIVATE_ADDRESSES"])
     with rt.db.session() as session:
         row = session.get(model, delivery_id, with_for_update=True)
         row.last_status, row.next_attempt_at = status, None

@@ -134,3 +134,27 @@ def test_room_bound_tokens_see_and_hear_only_their_room(app, client, rooms):
         verbs = [e.verb for e in s.scalars(select(AuditEvent).where(AuditEvent.subject_type == "action_webhook",
                                                                        AuditEvent.subject_id == str(north_hook["id"])))]
     assert verbs == ["create", "change", "delete"]
+
+
+def test_a_webhook_cannot_be_aimed_at_the_inside_network(app, client, rooms):
+    """SSRF: without WEBHOOK_PRIVATE_ADDRESSES a loopback, private or link-local address is refused when
+    subscribed (400 naming url), and a name that resolves inside by the time of sending is never posted to."""
+    (north, north_ops), _ = rooms
+    config = app.extensions["uitkijk"].config
+    hooks = token(app, ["webhooks"])
+    with WebhookReceiver() as receiver:
+        inside_url = receiver.url
+        created = client.post("/api/webhooks", json={"url": inside_url}, headers=hooks).json
+        config["WEBHOOK_PRIVATE_ADDRESSES"], config["PARTNER_MAX_ATTEMPTS"] = False, 1  # the worker's
+        app.config["WEBHOOK_PRIVATE_ADDRESSES"] = False  # the API's
+        for url in (inside_url, "http://localhost:8080/x", "http://[::1]/x", "http://169.254.169.254/latest",
+                    "https://10.1.2.3/hook", "http://192.168.0.1/"):
+            refused = client.post("/api/webhooks", json={"url": url}, headers=hooks)
+            assert refused.status_code == 400 and refused.json["field"] == "url", url
+            assert client.patch(f"/api/webhooks/{created['id']}", json={"url": url},
+                                headers=hooks).status_code == 400
+        client.post("/api/actions", json=launch_body(north, north_ops[0]), headers=token(app, ["actions"]))
+        work_until(lambda: deliveries(app, created["id"])[0].state == "failed")
+        row, = deliveries(app, created["id"])
+        assert row.last_status is None and row.last_error.startswith("refused")
+        assert receiver.attempts == []
