@@ -5,12 +5,15 @@ with the wrong scope and from another control room (SQLite and PostgreSQL).
 Every API response here is also checked against the OpenAPI document by the suite's test client.
 """
 import json
+from datetime import timedelta
 
 import pytest
 import requests
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import select
 
-from core.models import ActionWebhookDelivery, AuditEvent
+from core import action_webhooks, runtime
+from core.models import ActionWebhookDelivery, AuditEvent, utcnow
 from lab import factories
 from tests.conftest import app_for
 from tests.integration.test_api_control_rooms import rooms, token  # noqa: F401  (rooms is a fixture)
@@ -158,3 +161,33 @@ def test_a_webhook_cannot_be_aimed_at_the_inside_network(app, client, rooms):
         row, = deliveries(app, created["id"])
         assert row.last_status is None and row.last_error.startswith("refused")
         assert receiver.attempts == []
+
+
+def test_events_redis_never_got_are_sent_by_the_sweeper(app, client, rooms, monkeypatch):
+    """Redis refuses the webhook job after the launch committed: the launch still answers 201, the row stays
+    queued, and the worker's sweeper enqueues it once it is overdue; the receiver then gets it."""
+    (north, north_ops), _ = rooms
+    rt = runtime.get()
+    urgent = rt.queues.urgent
+    enqueue = urgent.enqueue
+
+    def refuse_webhook_jobs(function, *args, **kwargs):
+        if function is action_webhooks.deliver:
+            raise RedisConnectionError("Redis is down")
+        return enqueue(function, *args, **kwargs)
+
+    with WebhookReceiver() as receiver:
+        created = client.post("/api/webhooks", json={"url": receiver.url}, headers=token(app, ["webhooks"])).json
+        receiver.secret = created["new_secret"]
+        monkeypatch.setattr(urgent, "enqueue", refuse_webhook_jobs)
+        launched = client.post("/api/actions", json=launch_body(north, north_ops[0]),
+                               headers=token(app, ["actions"]))
+        assert launched.status_code == 201
+        row, = deliveries(app, created["id"])
+        assert row.state == "queued"
+        monkeypatch.setattr(urgent, "enqueue", enqueue)
+        assert action_webhooks.requeue_stale(rt) == []  # not yet: it may still be on its way
+        later = utcnow() + timedelta(seconds=rt.config["REQUEUE_AFTER_S"] + 1)
+        assert action_webhooks.requeue_stale(rt, now=later) == [row.id]
+        work_until(lambda: len(receiver.accepted) == 1)
+    assert receiver.accepted[0]["event"] == "action.launched" and receiver.accepted[0]["id"] == row.id
