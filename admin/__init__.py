@@ -19,10 +19,10 @@ def _configure_cookies(app):
 
 
 def _web_blueprints():
-    from . import (accounts, actions, auth, configuration, dashboard, mail, mail_public, participants, partners,
-                   regions, signup)
+    from . import (accounts, action_webhooks, actions, auth, configuration, dashboard, mail, mail_public,
+                   participants, partners, regions, signup)
     return [assets, auth.bp, accounts.bp, participants.bp, signup.bp, actions.bp, configuration.bp, dashboard.bp,
-            partners.bp, regions.bp, mail.bp, mail_public.bp]
+            partners.bp, action_webhooks.bp, regions.bp, mail.bp, mail_public.bp]
 
 
 def init_app(app):

@@ -12,7 +12,7 @@ from datetime import timedelta
 from functools import partial
 
 from redis.exceptions import RedisError
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from . import audit, runtime, secrets
 from .errors import NotFound, ValidationError
@@ -84,6 +84,19 @@ def update(session, hook, changes, actor, config):
 def delete(session, hook, actor):
     audit.record(session, actor, "delete", "action_webhook", hook.id, {"url": hook.url})
     session.delete(hook)
+
+
+def overview(session):
+    """[(subscription, room name or None, {state: count})] for the admin list."""
+    counts = {}
+    for hook_id, state, n in session.execute(
+            select(ActionWebhookDelivery.webhook_id, ActionWebhookDelivery.state, func.count())
+            .group_by(ActionWebhookDelivery.webhook_id, ActionWebhookDelivery.state)):
+        counts.setdefault(hook_id, {})[state] = n
+    rows = session.execute(select(ActionWebhook, ControlRoom.name)
+                           .outerjoin(ControlRoom, ControlRoom.id == ActionWebhook.control_room_id)
+                           .order_by(ActionWebhook.id))
+    return [(hook, room, counts.get(hook.id, {})) for hook, room in rows]
 
 
 def delivery_log(session, hook_id, limit=200):

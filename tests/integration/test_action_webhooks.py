@@ -16,6 +16,7 @@ from core import action_webhooks, runtime
 from core.models import ActionWebhookDelivery, AuditEvent, utcnow
 from lab import factories
 from tests.conftest import app_for
+from tests.integration.admin_web import login, make_user, post
 from tests.integration.test_api_control_rooms import rooms, token  # noqa: F401  (rooms is a fixture)
 from tests.publish_support import WebhookReceiver, work_until
 
@@ -191,3 +192,33 @@ def test_events_redis_never_got_are_sent_by_the_sweeper(app, client, rooms, monk
         assert action_webhooks.requeue_stale(rt, now=later) == [row.id]
         work_until(lambda: len(receiver.accepted) == 1)
     assert receiver.accepted[0]["event"] == "action.launched" and receiver.accepted[0]["id"] == row.id
+
+
+def test_the_admin_sees_each_webhook_its_log_and_pauses_it(app, client, rooms):
+    """The admin web lists the API's subscriptions with their room, shows the delivery log, and a paused
+    webhook hears nothing more; an operator is refused the page."""
+    (north, north_ops), _ = rooms
+    app.config["SECURE_COOKIES"] = False
+    admin = app.test_client()
+    login(admin, make_user(app, "admin"))
+    hooks, actions = token(app, ["webhooks"], room_id=north), token(app, ["actions"])
+    with WebhookReceiver(fail_first=1) as receiver:
+        created = client.post("/api/webhooks", json={"url": receiver.url}, headers=hooks).json
+        receiver.secret = created["new_secret"]
+        client.post("/api/actions", json=launch_body(north, north_ops[0]), headers=actions)
+        work_until(lambda: len(receiver.accepted) == 1)
+    listing = admin.get("/config/action-webhooks/").get_data(as_text=True)
+    assert receiver.url in listing and "Meldkamer Noord" in listing and receiver.secret not in listing
+    log = admin.get(f"/config/action-webhooks/{created['id']}").get_data(as_text=True)
+    assert "action.launched" in log and "delivered" in log and ">2<" in log  # 500, then 200
+    assert post(admin, f"/config/action-webhooks/{created['id']}/active", {}).status_code == 302
+    assert client.get(f"/api/webhooks/{created['id']}", headers=hooks).json["active"] is False
+    client.post("/api/actions", json=launch_body(north, north_ops[0]), headers=actions)
+    assert len(deliveries(app, created["id"])) == 1  # paused: the second launch wrote nothing for it
+    assert admin.get("/config/action-webhooks/999999").status_code == 404
+
+    operator = app.test_client()
+    login(operator, make_user(app, "operator", operator_id=north_ops[0]))
+    assert operator.get("/config/action-webhooks/").status_code == 403
+    assert post(operator, f"/config/action-webhooks/{created['id']}/active", {"active": "on"}).status_code == 403
+    assert client.get(f"/api/webhooks/{created['id']}", headers=hooks).json["active"] is False
