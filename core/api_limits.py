@@ -1,5 +1,13 @@
-"""The API's rate limit: requests per token per minute, counted in Redis (shared by every web process)."""
+"""The API's rate limit: requests per token per minute, counted in Redis (shared by every web process).
+
+While Redis is unreachable the limit is not applied: a launch from a control room must not fail because
+the counter is away (the launch itself survives a Redis outage; the sweeper enqueues its alerts later)."""
+import logging
 import time
+
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 WINDOW_S = 60
 
@@ -16,15 +24,22 @@ class ApiRateLimit:
         now = time.time() if now is None else now
         window = int(now // WINDOW_S)
         key = f"{self.prefix}:{token_id}:{window}"
+        retry_after = max(1, int((window + 1) * WINDOW_S - now + 0.999))
         pipe = self.redis.pipeline()
         pipe.incr(key)
         pipe.expire(key, WINDOW_S + 5, nx=True)
-        count, _ = pipe.execute()
-        retry_after = max(1, int((window + 1) * WINDOW_S - now + 0.999))
+        try:
+            count, _ = pipe.execute()
+        except RedisError as exc:
+            log.warning("API rate limit not applied, Redis unreachable: %s", exc)
+            return True, retry_after
         return count <= self.per_minute, retry_after
 
     def first_use_this_minute(self, token_id, now=None):
         """True once per token per minute: when its use is audited (core.tokens.record_use)."""
         now = time.time() if now is None else now
-        return bool(self.redis.set(f"{self.prefix}:used:{token_id}:{int(now // WINDOW_S)}", 1, nx=True,
-                                   ex=WINDOW_S + 5))
+        try:
+            return bool(self.redis.set(f"{self.prefix}:used:{token_id}:{int(now // WINDOW_S)}", 1, nx=True,
+                                       ex=WINDOW_S + 5))
+        except RedisError:  # without the counter every use is audited: more rows, none missing
+            return True
