@@ -6,6 +6,7 @@ Import the fixtures into a test module: `from tests.asterisk.alert_support impor
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import threading
@@ -77,19 +78,29 @@ def voice_prompts(asterisk_lab):
 @pytest.fixture
 def alert_server(asterisk_lab, voice_rt, voice_prompts):
     """The project's FastAGI server (alert and free-number flows) on the lab's AGI port."""
-    rt = voice_rt
+    with serve_flows(asterisk_lab, voice_rt, FLOW_SETTINGS, voice_prompts, PROMPT_SUBDIR,
+                     f"{asterisk_lab.instance_dir}/spool") as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serve_flows(asterisk_lab, rt, settings, store, subdir, recording_dir):
+    """The project's FastAGI server (alert and free-number flows) on the lab's AGI port, playing the
+    prompts of `store` where the lab Asterisk finds them under `subdir`."""
     services = CallServices(
-        flows=build_flows(InboundDirectory(rt.db), FLOW_SETTINGS),
-        prompts=PromptFiles(voice_prompts, f"{asterisk_lab.sound_dir}/{PROMPT_SUBDIR}"),
+        flows=build_flows(InboundDirectory(rt.db), settings),
+        prompts=PromptFiles(store, f"{asterisk_lab.sound_dir}/{subdir}"),
         call_log=InboundCallLog(rt.db), alert_ledger=AlertCallLedger(rt.db),
         leases=OperatorLeases(rt.redis, rt.config["QUEUE_PREFIX"], 600),
-        recording_dir=f"{asterisk_lab.instance_dir}/spool")
+        recording_dir=recording_dir)
     server = FastAgiServer(("127.0.0.1", asterisk_lab.agi_port), services)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture

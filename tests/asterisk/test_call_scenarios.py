@@ -7,21 +7,13 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 
 import pytest
 
-from bridge.leases import OperatorLeases
-from core.alert_calls import AlertCallLedger
-from core.call_records import InboundCallLog
 from core.caller_directory import InboundDirectory
-from ivr.agi_runner import CallServices
-from ivr.call_engine import build_flows
-from ivr.fastagi import FastAgiServer
-from ivr.prompts import PromptFiles
 from ivr.settings import FlowSettings
 from ivr.steps import INTERRUPT_GAP_S
-from tests.asterisk.alert_support import lab_log_on_failure, wait_until  # noqa: F401 (fixture)
+from tests.asterisk.alert_support import lab_log_on_failure, serve_flows, wait_until  # noqa: F401 (fixture)
 from tests.call_scenarios import (FLOW_SETTINGS, MESSAGE, PARTICIPANT_E164, ROWS, STRANGER_E164, ScenarioTones,
                                   World, heard_as)
 from tts_prompts.catalogue import LANGUAGES, prompt_ids
@@ -52,19 +44,9 @@ def tones(asterisk_lab):
 
 @pytest.fixture
 def agi_server(asterisk_lab, rt, tones):
-    services = CallServices(
-        flows=build_flows(InboundDirectory(rt.db), SETTINGS),
-        prompts=PromptFiles(tones, f"{asterisk_lab.sound_dir}/{SUBDIR}"),
-        call_log=InboundCallLog(rt.db), alert_ledger=AlertCallLedger(rt.db),
-        leases=OperatorLeases(rt.redis, rt.config["QUEUE_PREFIX"], 600),
-        recording_dir=f"{asterisk_lab.instance_dir}/spool/tips")
     asterisk_lab.host_path(f"{asterisk_lab.instance_dir}/spool/tips").mkdir(parents=True, exist_ok=True)
-    server = FastAgiServer(("127.0.0.1", asterisk_lab.agi_port), services)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serve_flows(asterisk_lab, rt, SETTINGS, tones, SUBDIR, f"{asterisk_lab.instance_dir}/spool/tips") as server:
+        yield server
 
 
 def spans(row):
