@@ -7,7 +7,11 @@ import time
 
 from redis.exceptions import RedisError
 
+from .outage import Outage
+
 log = logging.getLogger(__name__)
+# Shared by the process's requests: one log line when Redis goes, one when it is back.
+REDIS = Outage("Redis (API rate limit not applied meanwhile)", log)
 
 WINDOW_S = 60
 
@@ -31,8 +35,9 @@ class ApiRateLimit:
         try:
             count, _ = pipe.execute()
         except RedisError as exc:
-            log.warning("API rate limit not applied, Redis unreachable: %s", exc)
+            REDIS.went_down(exc)
             return True, retry_after
+        REDIS.came_back()
         return count <= self.per_minute, retry_after
 
     def first_use_this_minute(self, token_id, now=None):
