@@ -2,7 +2,10 @@
 
 Only addresses on the public internet are posted to (unless WEBHOOK_PRIVATE_ADDRESSES): whoever may
 create a subscription must not make this server reach its own network (SSRF). The name is checked when
-the subscription is made (a literal address) and resolved again before each POST.
+the subscription is made (a literal address); before each POST it is resolved once, every address it
+gives is checked, and the connection goes to the checked address (the name still in Host and, for https,
+in SNI and the certificate check): a name whose answer changes between check and connect (DNS
+rebinding) cannot slip an inside address past the check.
 
 The signature is an HMAC-SHA256, with the subscriber's secret, of "<timestamp>.<body>": headers
 X-Uitkijk-Timestamp and X-Uitkijk-Signature: sha256=<hex>. A receiver checks it and that the timestamp is
@@ -19,7 +22,8 @@ from urllib.parse import urlsplit
 
 from datetime import timedelta
 
-import requests
+import certifi
+import urllib3
 
 from .errors import ValidationError
 from .models import utcnow
@@ -53,16 +57,31 @@ def _inside(host):
         return False
 
 
-def _resolves_inside(url):
-    """The host's addresses when any of them is not public (or it does not resolve: nothing to post to)."""
-    parts = urlsplit(url)
+def _public(address):
+    return ipaddress.ip_address(address.split("%")[0]).is_global
+
+
+def _pinned_address(host, port, private_ok):
+    """(address to connect to, None), or (None, why not): the host is resolved once here and only here."""
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
-                                   proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     except OSError:
-        return None
-    addresses = {info[4][0] for info in infos}
-    return addresses if any(not ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses) else None
+        return None, "the address does not resolve"
+    addresses = [info[4][0] for info in infos]
+    if not addresses:
+        return None, "the address does not resolve"
+    if not private_ok and not all(_public(a) for a in addresses):
+        return None, "refused: the address resolves to a loopback, private or link-local address"
+    return addresses[0], None
+
+
+def _pool(scheme, host, address, port, timeout):
+    """A connection pool to the pinned address that still speaks to `host` (TLS: SNI and certificate)."""
+    if scheme == "https":
+        return urllib3.HTTPSConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1,
+                                           server_hostname=host, assert_hostname=host,
+                                           cert_reqs="CERT_REQUIRED", ca_certs=certifi.where())
+    return urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)
 
 
 def signature(secret, timestamp, body):
@@ -72,16 +91,26 @@ def signature(secret, timestamp, body):
 
 def post_signed(url, secret, body, event, timeout, agent, private_ok=False):
     """POST the body signed now; returns (HTTP status or None, error text or None when 2xx)."""
-    if not private_ok and _resolves_inside(url):
-        return None, "refused: the address resolves to a loopback, private or link-local address"
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    address, refused = _pinned_address(parts.hostname, port, private_ok)
+    if refused:
+        return None, refused
     timestamp = str(int(time.time()))
-    headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp, EVENT_HEADER: event,
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    headers = {"Host": host if parts.port is None else f"{host}:{parts.port}",
+               "Content-Type": "application/json", TIMESTAMP_HEADER: timestamp, EVENT_HEADER: event,
                SIGNATURE_HEADER: signature(secret, timestamp, body), "User-Agent": agent}
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    pool = _pool(parts.scheme, parts.hostname, address, port, timeout)
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
-    except requests.RequestException as exc:
+        response = pool.urlopen("POST", target, body=body, headers=headers, redirect=False, retries=False,
+                                assert_same_host=False)
+    except urllib3.exceptions.HTTPError as exc:
         return None, exc.__class__.__name__
-    status = response.status_code
+    finally:
+        pool.close()
+    status = response.status
     return status, None if 200 <= status < 300 else f"HTTP {status}"
 
 

@@ -157,7 +157,7 @@ class WebhookReceiver:
     """A partner's webhook endpoint on loopback: checks the HMAC signature and the timestamp,
     answers 500 to the first `fail_first` deliveries, and records what it accepted."""
 
-    def __init__(self, secret=None, fail_first=0):
+    def __init__(self, secret=None, fail_first=0, host="127.0.0.1", port=0):
         self.secret = secret
         self.fail_first = fail_first
         self.attempts = []  # (status answered, headers, body)
@@ -176,12 +176,12 @@ class WebhookReceiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.server.server_port}/uitkijk"
+        return f"http://{self.server.server_address[0]}:{self.server.server_port}/uitkijk"
 
     def signature_ok(self, headers, body):
         timestamp = headers.get("X-Uitkijk-Timestamp", "")
