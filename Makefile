@@ -3,7 +3,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 export FLASK_APP := app
 
-.PHONY: run test imports bench venv system-deps services lab-deps asterisk-lab prompts clean
+.PHONY: run test imports bench venv system-deps services lab-deps asterisk-lab prompts translations clean
 
 venv: .venv/.installed
 .venv/.installed: requirements.txt
@@ -39,6 +39,10 @@ bench: venv system-deps services lab-deps
 asterisk-lab: venv system-deps
 	bash scripts/asterisk_root.sh
 	$(PY) -m lab
+
+# The web's messages into translations/*.po (new ones untranslated): then translate them there.
+translations: venv
+	$(PY) scripts/translations.py
 
 prompts: venv
 	$(PY) -m tts_prompts render

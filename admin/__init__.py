@@ -2,13 +2,22 @@
 from datetime import timedelta
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from web import i18n
 
 csrf = CSRFProtect()
 
 # Templates and static files of the whole web: url_for("admin.static", filename="css/admin.css").
 assets = Blueprint("admin", __name__, static_folder="static", static_url_path="/static/admin",
                    template_folder="templates")
+
+def role_names():
+    """What the web calls each role, in the page's language."""
+    return {"admin": _("administrator"), "operator": _("operator"), "police": _("police"),
+            "municipality": _("municipality")}
+
 
 def _configure_cookies(app):
     # Secure is on unless SECURE_COOKIES is switched off for plain-http development.
@@ -19,10 +28,10 @@ def _configure_cookies(app):
 
 
 def _web_blueprints():
-    from . import (accounts, action_webhooks, actions, auth, configuration, dashboard, mail, mail_public,
+    from . import (accounts, action_webhooks, actions, auth, configuration, dashboard, language, mail, mail_public,
                    participants, partners, regions, signup)
     return [assets, auth.bp, accounts.bp, participants.bp, signup.bp, actions.bp, configuration.bp, dashboard.bp,
-            partners.bp, action_webhooks.bp, regions.bp, mail.bp, mail_public.bp]
+            partners.bp, action_webhooks.bp, regions.bp, mail.bp, mail_public.bp, language.bp]
 
 
 def init_app(app):
@@ -33,6 +42,12 @@ def init_app(app):
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)
     web_names = set()
+
+    def _account_language():
+        from .auth import current_user
+        user = current_user() if request.blueprint in web_names else None
+        return user.language if user is not None else None
+    i18n.init_app(app, account_language=_account_language)
     for blueprint in _web_blueprints():
         app.register_blueprint(blueprint)
         web_names.add(blueprint.name)
@@ -50,25 +65,26 @@ def init_app(app):
     @app.context_processor
     def _template_globals():
         from .auth import current_user
-        return {"current_user": current_user() if request.blueprint in web_names else None}
+        return {"current_user": current_user() if request.blueprint in web_names else None,
+                "role_names": role_names()}
 
     @app.errorhandler(CSRFError)
     def _csrf_refused(exc):
-        return render_template("errors/error.html", code=400, title="Form expired or forged",
-                               text="The form could not be accepted (missing or expired security token). "
-                                    "Go back, reload the page and try again."), 400
+        return render_template("errors/error.html", code=400, title=_("Form expired or forged"),
+                               text=_("The form could not be accepted (missing or expired security token). "
+                                      "Go back, reload the page and try again.")), 400
 
     @app.errorhandler(403)
     def _forbidden(exc):
-        return render_template("errors/error.html", code=403, title="Not allowed",
-                               text="Your account does not give access to this page."), 403
+        return render_template("errors/error.html", code=403, title=_("Not allowed"),
+                               text=_("Your account does not give access to this page.")), 403
 
     @app.errorhandler(404)
     def _not_found(exc):
         if request.path.startswith("/api/"):
             return {"error": "not_found", "reason": "no such resource"}, 404
-        return render_template("errors/error.html", code=404, title="Not found",
-                               text="There is no page at this address."), 404
+        return render_template("errors/error.html", code=404, title=_("Not found"),
+                               text=_("There is no page at this address.")), 404
 
     from core.numbers import mask
     app.add_template_filter(mask, "mask")

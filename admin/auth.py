@@ -85,13 +85,14 @@ def _limiter():
     return LoginLimiter(rt.redis, rt.config["QUEUE_PREFIX"], LoginLimits.from_config(current_app.config))
 
 
-def _safe_next(target):
-    """Only local paths, so the login form cannot be used to send people to another site."""
+def safe_next(target, fallback=None):
+    """Only local paths, so a form's next= cannot be used to send people to another site."""
+    fallback = fallback or url_for("auth.home")
     if not target:
-        return url_for("auth.home")
+        return fallback
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("auth.home")
+        return fallback
     return target
 
 
@@ -122,7 +123,7 @@ def login():
     runtime().redis.set(_session_key(session["sid"]), user.id, ex=current_app.config["SESSION_LIFETIME_S"])
     audit.record(db, f"user:{user.email}", "login", "user", user.id)
     db.commit()
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.post("/logout")

@@ -107,6 +107,12 @@ def set_password(session, user, password):
     session.flush()
 
 
+def set_language(session, user, language):
+    """Remember the web's language for an account (the caller checked it is one of the web's)."""
+    user.language = language
+    session.flush()
+
+
 def get_user(session, user_id):
     user = session.get(User, user_id)
     if user is None:

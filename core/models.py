@@ -338,6 +338,8 @@ class User(Base):
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # The web's language for this account (nl, en); None until chosen: then the browser's language counts.
+    language: Mapped[str | None] = mapped_column(String(2))
 
     __table_args__ = (CheckConstraint("role in ('admin', 'operator', 'police', 'municipality')", name="ck_user_role"),)
 

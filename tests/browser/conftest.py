@@ -49,7 +49,8 @@ def serve(config):
 @pytest.fixture
 def page(chromium):
     """A fresh browser context (no cookies) and page; a JavaScript error fails the test."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    # The browser asks for Dutch, as the users' browsers do: the tests read the Dutch web.
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
     context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
     errors = []

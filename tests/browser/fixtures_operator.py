@@ -20,6 +20,6 @@ def sign_in_as(page, web_server, role, **links):
     page.goto(f"{web_server.url}/login")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
     return email

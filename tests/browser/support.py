@@ -16,7 +16,7 @@ def sign_in(page, server, role, email=None, municipality_code=None):
     page.goto(f"{server.url}/login")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
     return email
 

@@ -31,7 +31,7 @@ def test_form_without_csrf_token_is_refused(web_server, page):
     page.fill("#email", "someone@example.org")
     page.fill("#password", "whatever password")
     with page.expect_response(lambda r: r.url.endswith("/login") and r.request.method == "POST") as info:
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
     assert info.value.status == 400
     expect(page.locator("h1")).to_have_text("Form expired or forged")
 

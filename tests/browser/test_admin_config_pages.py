@@ -78,4 +78,4 @@ def test_operator_is_kept_out_of_configuration(web_server, page):
     sign_in_as(page, web_server, "operator")
     response = page.goto(f"{web_server.url}/config/trunks")
     assert response.status == 403
-    expect(page.locator("body")).to_contain_text("Not allowed")
+    expect(page.locator("body")).to_contain_text("Geen toegang")

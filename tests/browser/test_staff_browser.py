@@ -61,7 +61,7 @@ def test_municipality_cannot_see_another_municipalitys_participants(web_server, 
     expect(page.locator("#participants tbody")).to_contain_text("No participants match")
     response = page.goto(f"{web_server.url}/participants/{bert}")
     assert response.status == 404
-    expect(page.locator("h1")).to_have_text("Not found")
+    expect(page.locator("h1")).to_have_text("Niet gevonden")
     expect(page.locator("nav.mainnav")).not_to_contain_text("Accounts")
 
 
@@ -71,9 +71,9 @@ def test_operator_cannot_reach_accounts_or_configuration(web_server, page):
     for path in ("/accounts", "/config", "/participants"):
         response = page.goto(f"{web_server.url}{path}")
         assert response.status == 403, path
-        expect(page.locator("h1")).to_have_text("Not allowed")
+        expect(page.locator("h1")).to_have_text("Geen toegang")
     screenshot(page, "operator-forbidden")
     nav = page.locator("nav.mainnav")
-    expect(nav).to_contain_text("Actions")
-    for hidden in ("Accounts", "Configuration", "Participants"):
+    expect(nav).to_contain_text("Acties")
+    for hidden in ("Accounts", "Instellingen", "Deelnemers"):
         expect(nav).not_to_contain_text(hidden)

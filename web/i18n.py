@@ -1,0 +1,82 @@
+"""The web's languages: Flask-Babel with Dutch first, the catalogues in translations/, the choice remembered.
+
+Staff get the language stored on their account; anyone else the language they picked before (a cookie),
+then the browser's Accept-Language, then Dutch. Times are shown in Europe/Amsterdam. The catalogues'
+.po files are the source: their .mo files are compiled here when missing or older, so a fresh clone
+runs without a build step and no binary is committed.
+"""
+import os
+import tempfile
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import current_app, has_request_context, request
+from flask_babel import Babel
+
+LANGUAGES = ("nl", "en")  # the web's languages; participants' messages also know German (core.messages)
+DEFAULT_LANGUAGE = "nl"
+TIMEZONE = "Europe/Amsterdam"
+COOKIE = "uitkijk_lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+# Names every language calls itself by, for the switcher (not translated on purpose).
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English", "de": "Deutsch"}
+
+babel = Babel()
+
+
+def compile_catalogues(directory=TRANSLATIONS):
+    """Write <lang>/LC_MESSAGES/messages.mo from its .po where the .mo is missing or older.
+    Written to a temporary file and renamed, so processes starting at once never read half a file."""
+    for po_path in sorted(Path(directory).glob("*/LC_MESSAGES/*.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalogue = read_po(po_file, locale=po_path.parent.parent.name)
+        fd, tmp = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
+        with os.fdopen(fd, "wb") as mo_file:
+            write_mo(mo_file, catalogue)
+        os.replace(tmp, mo_path)
+
+
+def chosen_language():
+    """The language of this request (see the module's docstring); outside a request, the CLI's."""
+    if not has_request_context():
+        return cli_language()
+    account = current_app.extensions["i18n_account_language"]()
+    if account in LANGUAGES:
+        return account
+    remembered = request.cookies.get(COOKIE)
+    if remembered in LANGUAGES:
+        return remembered
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def cli_language():
+    """Commands speak Dutch unless UITKIJK_LANGUAGE asks for another of the web's languages."""
+    wanted = os.environ.get("UITKIJK_LANGUAGE", "")
+    return wanted if wanted in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def remember(response, language):
+    """Keep a visitor's choice in a cookie (staff also get it on their account)."""
+    response.set_cookie(COOKIE, language, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    return response
+
+
+def init_app(app, account_language=lambda: None):
+    """account_language: the signed-in account's language in this request, or None."""
+    compile_catalogues()
+    app.extensions["i18n_account_language"] = account_language
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    babel.init_app(app, default_locale=DEFAULT_LANGUAGE, default_timezone=TIMEZONE,
+                   locale_selector=chosen_language, timezone_selector=lambda: TIMEZONE)
+
+    @app.context_processor
+    def _language_globals():
+        from flask_babel import get_locale
+        return {"languages": LANGUAGES, "language_names": LANGUAGE_NAMES,
+                "current_language": str(get_locale() or DEFAULT_LANGUAGE)}
