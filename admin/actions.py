@@ -5,7 +5,7 @@ import secrets
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
                    send_file, url_for)
 
-from core import configuration, follow, timeline
+from core import configuration, follow, impact, timeline
 from core.actions import ActionService, get_action, parse_launch
 from core.errors import Conflict, NotFound, ValidationError
 from core.estimate import estimate_area
@@ -95,6 +95,24 @@ def estimate():
     return jsonify(result.as_dict())
 
 
+@bp.post("/preview")
+@login_required("operator")
+def preview():
+    """The impact preview of the launch form as it stands (core.impact): nothing is written."""
+    config = current_app.config
+    db = session()
+    try:
+        launch_request = parse_launch(_launch_data(request.form, with_photos=False), config["MAX_MESSAGE_LENGTH"],
+                                      config["MAX_RADIUS_M"])
+        _scope().check_launch(db, launch_request.control_room_id, launch_request.operator_id)
+        result = impact.preview(db, config, launch_request)
+    except ValidationError as exc:
+        return _json_error(exc)
+    finally:
+        db.rollback()
+    return jsonify(result.as_dict(config["ESTIMATE_MIN_PARTICIPANTS"]))
+
+
 @bp.get("/sms-preview")
 @login_required("operator")
 def sms_preview():
@@ -144,8 +162,8 @@ def _form_area(form):
     return area
 
 
-def _launch_data(form):
-    """The launch form as the core's launch input."""
+def _launch_data(form, with_photos=True):
+    """The launch form as the core's launch input (the preview leaves the photos out)."""
     def number(field, cast):
         return _number(form, field, cast)
     area = _form_area(form)
@@ -154,7 +172,7 @@ def _launch_data(form):
             "operator_id": number("operator_id", int), "control_room_id": number("control_room_id", int),
             "client_request_id": form.get("client_request_id") or None,
             "public": form.get("public") == "on", "family_consent": form.get("family_consent") == "on",
-            "area_name": form.get("area_name", "").strip() or None, "photos": _uploads("photos"),
+            "area_name": form.get("area_name", "").strip() or None, "photos": _uploads("photos") if with_photos else (),
             "title_en": form.get("title_en", "").strip() or None, "message_en": form.get("message_en", "").strip() or None}
 
 

@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 
 from flask import current_app, g, jsonify, request
 
-from core import ledger, timeline
+from core import impact, ledger, timeline
 from core.actions import ActionService, action_as_dict, get_action, list_actions as newest_actions, parse_launch
 from core.errors import ValidationError
 from core.numbers import mask
@@ -25,9 +25,17 @@ def action_payload(db, action):
 @requires("actions")
 def launch_action():
     config = current_app.config
-    request_ = parse_launch(json_body(), config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"])
+    body = json_body()
+    dry_run = body.get("dry_run", False)
+    if not isinstance(dry_run, bool):
+        raise ValidationError("dry_run", "must be true or false")
+    request_ = parse_launch(body, config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"])
     db = session()
     g.room_scope.check_launch(db, request_.control_room_id, request_.operator_id)
+    if dry_run:  # the impact preview: nothing is written, nothing is sent
+        result = impact.preview(db, config, request_)
+        db.rollback()
+        return jsonify({"dry_run": True, "impact": result.as_dict(config["ESTIMATE_MIN_PARTICIPANTS"])})
     action, created = ActionService(runtime()).launch(db, request_, g.api_actor)
     g.room_scope.check(action)  # a client_request_id of another room's launch finds theirs: not shown
     return jsonify(action_payload(db, action)), 201 if created else 200

@@ -143,7 +143,42 @@ SPEC = {
                                                  "description": "Public alerts: the English description; without "
                                                                 "it the English info says the description is Dutch"},
                                   "photos": {"type": "array", "items": {"type": "string", "contentEncoding": "base64"},
-                                             "description": "JPEG, PNG, WebP or GIF; resized, metadata stripped"}}},
+                                             "description": "JPEG, PNG, WebP or GIF; resized, metadata stripped"},
+                                  "dry_run": {"type": "boolean", "default": False,
+                                              "description": "Only preview the launch's impact (LaunchPreview): "
+                                                             "nothing is written or sent"}}},
+            "ChannelImpact": {"type": "object", "required": ["reached", "in_quiet_hours", "fatigued", "overlapping"],
+                              "properties": {
+                "reached": {"type": "integer", "description": "Alerts on this channel"},
+                "in_quiet_hours": {"type": "integer", "description": "Of them, in their quiet hours now"},
+                "fatigued": {"type": "integer",
+                             "description": "Of them, alerted ALERT_FATIGUE_COUNT+ times in the last 7 days"},
+                "overlapping": {"type": "integer", "description": "Of them, inside another active action's area"}}},
+            "Impact": {"type": "object", "required": ["participants", "channels", "flags", "needs_approval"],
+                       "description": "What the launch would do. With fewer than ESTIMATE_MIN_PARTICIPANTS people "
+                                      "in the area only `fewer_than` says so: counts, duration and cost are null.",
+                       "properties": {
+                "participants": {"type": ["integer", "null"]}, "fewer_than": {"type": ["integer", "null"]},
+                "channels": {"type": ["object", "null"], "additionalProperties": _ref("ChannelImpact")},
+                "quiet_hours_handling": {"enum": ["sent_now", "held_until_quiet_hours_end"]},
+                "quiet_hours_first_end": {"type": ["string", "null"], "format": "date-time"},
+                "sms": {"type": "object", "properties": {
+                    "segments": {"type": "object", "description": "language -> segments of the alert SMS"},
+                    "messages": {"type": "integer"}, "cost_eur": {"type": "number"},
+                    "cost_per_segment_eur": {"type": "number"}}},
+                "duration_s": {"type": ["object", "null"], "description": "voice, sms, all: seconds until everyone "
+                               "sent now is reached at the limits below"},
+                "limits": {"type": "object", "description": "trunk, backend, channels, calls_per_second, call_s, "
+                           "sms_per_second"},
+                "usual_radius_m": {"type": ["integer", "null"]},
+                "flags": {"type": "array", "items": {"type": "object", "required": ["flag", "detail"], "properties": {
+                    "flag": {"enum": ["large", "unusual_radius", "national", "regional"]},
+                    "value": {"type": "number", "description": "participants (large), radius in metres (unusual)"},
+                    "limit": {"type": "number", "description": "the threshold, or the kind's usual radius"},
+                    "factor": {"type": "number"}, "detail": {"type": "string"}}}},
+                "needs_approval": {"type": "boolean", "description": "A second person must approve the launch"}}},
+            "LaunchPreview": {"type": "object", "required": ["dry_run", "impact"], "properties": {
+                "dry_run": {"const": True}, "impact": _ref("Impact")}},
             "PublicationUpdate": {"type": "object", "properties": {
                 "title": {"type": "string", "maxLength": 120}, "message": {"type": "string", "maxLength": 640},
                 "title_en": {"type": "string", "maxLength": 120,
@@ -312,7 +347,9 @@ SPEC = {
                        params=[{"name": "status", "in": "query", "schema": {"enum": ["active", "ended"]}}]),
             "post": _op("Launch an action", "actions",
                         {"201": _json(_ref("Action"), "Launched"),
-                         "200": _json(_ref("Action"), "Already launched with this client_request_id")},
+                         "200": _json({"oneOf": [_ref("Action"), _ref("LaunchPreview")]},
+                                      "Already launched with this client_request_id; or, with dry_run, "
+                                      "the impact preview")},
                         errors=("400", "404", "409"), body=_ref("LaunchRequest"))},
         "/api/actions/{id}": {
             "parameters": [ID],

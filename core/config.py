@@ -140,6 +140,19 @@ SCHEMA: tuple[Key, ...] = (
     _key("MAX_RADIUS_M", 50_000, "largest alert circle in metres", minimum=1),
     _key("ESTIMATE_MIN_PARTICIPANTS", 5, "the reach estimate of an area with fewer participants says only "
          "'fewer than this' and shows no points (k-anonymity)", minimum=1),
+    # Launch safety (core.impact): the preview's flags and figures
+    _key("LAUNCH_LARGE_PARTICIPANTS", 5000, "a launch reaching more participants is flagged as large in the "
+         "impact preview", minimum=1),
+    _key("LAUNCH_UNUSUAL_RADIUS_FACTOR", 3.0, "a radius more than this many times the kind's usual (the median "
+         "of its recent actions) is flagged as unusual", minimum=1),
+    _key("LAUNCH_APPROVAL_PARTICIPANTS", 20000, "a launch reaching more participants needs a second person's "
+         "approval (four eyes), as a national or regional AMBER alert always does", minimum=1),
+    _key("ALERT_FATIGUE_COUNT", 3, "the preview counts who was alerted this many times or more in the last "
+         "seven days", minimum=1),
+    _key("SMS_COST_PER_SEGMENT_EUR", 0.07, "what one SMS segment costs, for the preview's cost estimate",
+         minimum=0),
+    _key("ALERT_CALL_AVERAGE_S", 40.0, "seconds an alert call holds a trunk channel on average (ringing and "
+         "message), for the preview's duration", minimum=1),
     _key("MAX_CONTENT_LENGTH", 51 * 1024 * 1024,
          "largest request body in bytes, answered with 413 above it (room for a 50 MB CSV upload)", minimum=1024),
     # The ledger

@@ -50,7 +50,10 @@
   var refreshEstimate = debounce(estimateNow, 250);
 
   // The map and the area fields: the same editor as the follow page's area change.
-  var editor = new UitkijkMap.AreaEditor(form, document.getElementById("map"), { onChange: function () { refreshEstimate(); } });
+  var editor = new UitkijkMap.AreaEditor(form, document.getElementById("map"), { onChange: function () {
+    refreshEstimate();
+    form.dispatchEvent(new Event("change"));  // the impact preview (launch_impact.js) follows the area too
+  } });
 
   var previewSeq = 0;
   function previewNow() {
