@@ -11,7 +11,8 @@ attempt, kept as the delivery's provider_ref): an event of an earlier attempt, a
 late, changes nothing.
 
 What a call leaves in `Delivery.detail`:
-    call          the current attempt's call id
+    call          the current attempt's call id (once it is dialled)
+    trunk         the trunk it was dialled on
     prompt        the store key of the audio the call plays (the alert or the closing text)
     answered_at   ISO time the participant answered (absent: never answered)
     on_line_s     seconds on the line after answering (a transfer to an operator included)
@@ -23,6 +24,7 @@ What a call leaves in `Delivery.detail`:
     history       [{call, outcome, cause?}] of the attempts that did not reach anyone
 """
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, select, update
@@ -55,7 +57,7 @@ def _merge(delivery, **facts):
     return detail
 
 
-def dialling(session, delivery_id, claim_token, call_id, prompt=None):
+def dialling(session, delivery_id, claim_token, call_id, prompt=None, trunk=None):
     """Just before the Originate: is this delivery still this claim's to call?
 
     Returns "call" (and records `call_id` as the provider reference), "cancelled" when the
@@ -76,7 +78,7 @@ def dialling(session, delivery_id, claim_token, call_id, prompt=None):
         return "cancelled"
     delivery.provider_ref = call_id
     delivery.updated_at = utcnow()
-    _merge(delivery, call=call_id, prompt=prompt)
+    _merge(delivery, call=call_id, prompt=prompt, trunk=trunk)
     return "call"
 
 
@@ -178,6 +180,38 @@ def not_reached(rt, session, delivery_id, call_id, outcome, cause=None):
     retry_or_fail(rt, session, delivery, outcome, None)
     state = session.scalar(select(Delivery.state).where(Delivery.id == delivery_id))
     return "failed" if state == "failed" else "retry"
+
+
+@dataclass(frozen=True)
+class OrphanedCall:
+    """A dialled call whose call service stopped looking after it (see take_over_orphans)."""
+
+    delivery_id: int
+    call_id: str
+    answered_at: datetime | None  # what the ledger already knows: the flow ran, or Newstate Up was seen
+
+
+def take_over_orphans(session, trunk, idle_since, limit=500):
+    """Dialled calls on `trunk` whose lease nobody renewed since `idle_since`: the call service that placed
+    them died (kill -9, a crashed machine) with their outcomes. Each is taken over here: its lease renewed
+    under a row lock (PostgreSQL skips rows another call service is taking), so neither a second call service
+    nor the sweeper (which would mark it merely `sent`) takes it too. Calls still waiting for a slot are not
+    dialled (`detail.call` is not their current attempt) and stay with the sweeper."""
+    rows = session.scalars(
+        select(Delivery).where(and_(Delivery.channel == "voice", Delivery.state == "sending",
+                                    Delivery.provider_ref.isnot(None), Delivery.claimed_at < idle_since))
+        .order_by(Delivery.claimed_at).limit(limit).with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)).all()
+    now, orphans = utcnow(), []
+    for delivery in rows:
+        detail = delivery.detail or {}
+        if detail.get("call") != delivery.provider_ref or detail.get("trunk") != trunk:
+            continue
+        delivery.claimed_at = now
+        answered_at = detail.get("answered_at")
+        orphans.append(OrphanedCall(delivery.id, delivery.provider_ref,
+                                    datetime.fromisoformat(answered_at) if answered_at else None))
+    return orphans
 
 
 def renew_leases(session, delivery_ids):

@@ -14,7 +14,11 @@ One process (`python -m voice.call_events`, beside the RQ workers) runs a CallSe
   on Originates that never got a response, and after a reconnect retries the calls that
   no longer exist in Asterisk (it restarted), instead of forgetting them.
 
-Several services may run against one trunk: the Redis leases and pacing are shared.
+Several services may run against one trunk: the Redis leases and pacing are shared. A service
+that dies (kill -9) takes its calls' outcomes with it; the others, or the same one started
+again, take those calls over once their leases go unrenewed (core.alert_calls.take_over_orphans)
+and settle them from what Asterisk says: a call still up is followed to its hang-up, one that
+ended by the events every service receives (RecentCalls) and the facts the ledger holds.
 """
 from __future__ import annotations
 
@@ -22,15 +26,19 @@ import logging
 import signal
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
 from core import alert_calls
+from core.config import effective
 from core.health import serve_probes, standard_checks
 from core.log_redaction import configure_logging
 from core.metrics import ALERT_CALLS, TRUNK_CHANNELS
+from core.models import utcnow
 from core.secrets import SecretUnavailable
 from voice.ami import AmiActionFailed, AmiClient, AmiEvent, AmiTimeout, AmiUnavailable
 
@@ -46,8 +54,13 @@ log = logging.getLogger(__name__)
 REASON_OUTCOMES = {"1": "no answer", "3": "no answer", "5": "busy", "8": "congestion"}
 # Q.850 causes that mean the number itself is wrong: no use trying it again.
 NOT_IN_SERVICE_CAUSES = {1, 3, 22, 28}
+# Q.850 causes of an unanswered call's hang-up -> its outcome (an orphaned call, RecentCalls).
+HANGUP_OUTCOMES = {17: "busy", 18: "no answer", 19: "no answer", 21: "no answer", 34: "congestion",
+                   38: "congestion", 41: "congestion", 42: "congestion"}
 CAUSE_WAIT_S = 2.0  # after a Reason 0, how long to wait for the hang-up cause that explains it
-RENEW_EVERY_S = 10.0
+RENEW_EVERY_S = 10.0  # at most; four renewals fit in a delivery's lease (DELIVERY_LEASE_S)
+ORPHAN_AFTER_RENEWALS = 2.5  # a call whose lease went unrenewed this many rounds lost its call service
+RECENT_CALLS = 20_000  # calls of other services whose end this one remembers
 RECONNECT_WAIT_S = (0.2, 5.0)  # first and longest pause between AMI connection attempts
 TRUNK_REFRESH_S = 30.0  # how soon a trunk an admin adds, changes or disables is served accordingly
 
@@ -62,6 +75,44 @@ class LiveCall:
     answered: bool = False
     cause: int | None = None
     awaiting_cause_since: float | None = None
+    taken_over: bool = False  # from a dead call service: its Originate's response may have gone to that one
+
+
+@dataclass
+class SeenCall:
+    """What Asterisk's events said of a call this service did not place."""
+
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    cause: int | None = None
+
+
+class RecentCalls:
+    """The answers and hang-ups of the calls other call services placed: AMI sends every event to every
+    connection, so when one of those services dies the others still know how its calls went."""
+
+    def __init__(self, size=RECENT_CALLS):
+        self._calls: OrderedDict[str, SeenCall] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def note(self, call_id: str, event: AmiEvent) -> None:
+        with self._lock:
+            seen = self._calls.get(call_id)
+            if seen is None:
+                if event.name not in ("Newstate", "Hangup"):
+                    return
+                seen = self._calls[call_id] = SeenCall()
+                if len(self._calls) > self._size:
+                    self._calls.popitem(last=False)
+            if event.name == "Newstate" and event.get("ChannelStateDesc") == "Up" and seen.answered_at is None:
+                seen.answered_at = utcnow()
+            elif event.name == "Hangup":
+                seen.ended_at, seen.cause = utcnow(), _int(event.get("Cause"))
+
+    def get(self, call_id: str) -> SeenCall | None:
+        with self._lock:
+            return self._calls.get(call_id)
 
 
 class CallService:
@@ -84,6 +135,9 @@ class CallService:
         self._ever_connected = False
         self._ready = threading.Event()  # logged in; AmiClient.connected is already true mid-login
         self.reconnects = 0
+        self.recent = RecentCalls()
+        self.renew_every_s = min(RENEW_EVERY_S, effective(rt.config)["DELIVERY_LEASE_S"] / 4)
+        self.taken_over = 0
 
     # -- life cycle -------------------------------------------------------
     def start(self) -> None:
@@ -159,7 +213,8 @@ class CallService:
     def _place(self, call: PendingCall) -> None:
         if call.delivery_id is not None:
             verdict = self._record(lambda session: alert_calls.dialling(
-                session, call.delivery_id, call.claim_token, call.call_id, prompt=call.variables.get("UITKIJK_PROMPT")))
+                session, call.delivery_id, call.claim_token, call.call_id, prompt=call.variables.get("UITKIJK_PROMPT"),
+                trunk=call.trunk))
             if verdict != "call":
                 log.info("call %s not placed: delivery %s", call.call_id, verdict)
                 self._release(call)
@@ -197,6 +252,8 @@ class CallService:
         with self._lock:
             live = self._live.get(call_id)
         if live is None:
+            if not half:
+                self.recent.note(call_id, event)
             return
         if event.name == "OriginateResponse":
             self._on_originate_response(live, event)
@@ -240,6 +297,8 @@ class CallService:
                                                                live.call.call_id, live.cause))
         elif live.awaiting_cause_since is not None:
             self._settle(live.call.call_id, _setup_outcome(live.cause))
+        elif live.taken_over:
+            self._settle(live.call.call_id, _hangup_outcome(live.cause))
 
     # -- outcomes ---------------------------------------------------------
     def _settle(self, call_id: str, outcome: str) -> None:
@@ -296,8 +355,10 @@ class CallService:
                 self._give_up_overdue()
                 if time.monotonic() >= next_renewal:
                     self._renew_leases()
+                    if self.connected:
+                        self._take_over_orphans()
                     self.call_audio.sweep()
-                    next_renewal = time.monotonic() + RENEW_EVERY_S
+                    next_renewal = time.monotonic() + self.renew_every_s
             except Exception:  # the supervisor must outlive one bad round; logged in full
                 log.exception("call supervisor round failed")
 
@@ -349,6 +410,64 @@ class CallService:
         for live in unexplained:
             self._settle(live.call.call_id, _setup_outcome(live.cause))
 
+    def _take_over_orphans(self) -> None:
+        """Settle the calls a dead call service left (see the module's docstring). An orphan is put among
+        this service's live calls before Asterisk is asked about it, so a hang-up meanwhile is not missed:
+        whoever takes it out of `_live` first (the event or this round) decides its outcome."""
+        idle_since = utcnow() - timedelta(seconds=ORPHAN_AFTER_RENEWALS * self.renew_every_s)
+        orphans = self._record(lambda session: alert_calls.take_over_orphans(session, self.trunk.name, idle_since))
+        with self._lock:
+            orphans = [o for o in orphans if o.call_id not in self._live]  # ours, only late renewing (an outage)
+            for orphan in orphans:
+                self._live[orphan.call_id] = LiveCall(
+                    PendingCall(call_id=orphan.call_id, trunk=self.trunk.name, channel="", caller_id="",
+                                delivery_id=orphan.delivery_id), deadline=float("inf"), responded=True,
+                    answered=orphan.answered_at is not None, taken_over=True)
+        if not orphans:
+            return
+        try:
+            self.limiter.hold(self.trunk.name, [o.call_id for o in orphans], self.settings.lease_s)
+        except RedisError:
+            log.warning("orphaned calls' channels not held (Redis unavailable)")
+        try:
+            states = channel_states(self.ami)
+        except (AmiUnavailable, AmiActionFailed) as exc:
+            log.warning("could not list Asterisk's channels (%s); orphaned calls stay followed", exc)
+            states = None
+        still_up = 0
+        for orphan in orphans:
+            if states is not None and orphan.call_id in states:
+                still_up += 1
+                with self._lock:
+                    live = self._live.get(orphan.call_id)
+                if live is not None and (states[orphan.call_id] == "Up" or
+                                         (self.recent.get(orphan.call_id) or SeenCall()).answered_at):
+                    self._on_answered(live)  # its events (the hang-up) settle it
+            elif states is not None:
+                self._settle_ended_orphan(orphan)
+        self.taken_over += len(orphans)
+        log.warning("took over %d call(s) of a call service that stopped (%d still up)", len(orphans), still_up)
+
+    def _settle_ended_orphan(self, orphan: alert_calls.OrphanedCall) -> None:
+        """An orphan Asterisk no longer has: answered if the ledger or Asterisk's events say so, else not
+        reached (by its hang-up cause; "interrupted", and so tried again, when nothing is known)."""
+        live = self._forget(orphan.call_id)
+        if live is None:
+            return  # its hang-up arrived meanwhile and settled it
+        self._release(live.call)
+        seen = self.recent.get(orphan.call_id) or SeenCall()
+        answered_at = orphan.answered_at or seen.answered_at
+        delivery_id, call_id = orphan.delivery_id, orphan.call_id
+        if answered_at is not None:
+            if orphan.answered_at is None:
+                self._record(lambda session: alert_calls.answered(session, delivery_id, call_id, at=answered_at))
+            self._record(lambda session: alert_calls.ended(self.rt, session, delivery_id, call_id, seen.cause,
+                                                           at=seen.ended_at))
+        else:
+            outcome = "interrupted" if seen.ended_at is None else _hangup_outcome(seen.cause)
+            self._record(lambda session: alert_calls.not_reached(self.rt, session, delivery_id, call_id,
+                                                                 outcome, seen.cause))
+
     def _renew_leases(self) -> None:
         with self._lock:
             calls = [c.call for c in self._live.values()]
@@ -364,13 +483,25 @@ class CallService:
 
 
 def channel_uniqueids(ami: AmiClient) -> set[str]:
-    """Uniqueids of every channel Asterisk has now (`core show channels concise`, last field)."""
+    """Uniqueids of every channel Asterisk has now."""
+    return set(channel_states(ami))
+
+
+def channel_states(ami: AmiClient) -> dict[str, str]:
+    """{Uniqueid: state ("Up", "Ring", ...)} of every channel Asterisk has now (`core show channels
+    concise`: the state is the fifth field, the Uniqueid the last)."""
     output = ami.command("core show channels concise")
-    return {line.rsplit("!", 1)[-1] for line in output.splitlines() if "!" in line}
+    return {fields[-1]: fields[4] for fields in (line.split("!") for line in output.splitlines() if "!" in line)
+            if len(fields) > 5}
 
 
 def _setup_outcome(cause: int | None) -> str:
     return "not in service" if cause in NOT_IN_SERVICE_CAUSES else "not set up"
+
+
+def _hangup_outcome(cause: int | None) -> str:
+    """The outcome of a call that hung up unanswered, by its Q.850 cause."""
+    return "not in service" if cause in NOT_IN_SERVICE_CAUSES else HANGUP_OUTCOMES.get(cause, "not set up")
 
 
 def _int(value: str | None) -> int | None:

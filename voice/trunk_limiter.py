@@ -57,6 +57,18 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[1]) / 1000) + 1000)
 return renewed
 """
 
+# KEYS[1]: lease set. ARGV[1]: lease (µs), ARGV[2..]: call ids. Holds each call's channel, held before or not.
+_HOLD = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local expiry = string.format('%.0f', now + tonumber(ARGV[1]))
+for i = 2, #ARGV do
+  redis.call('ZADD', KEYS[1], expiry, ARGV[i])
+end
+redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[1]) / 1000) + 1000)
+return #ARGV - 1
+"""
+
 _IN_USE = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
@@ -86,6 +98,7 @@ class TrunkLimiter:
         self._prefix = prefix
         self._acquire = redis.register_script(_ACQUIRE)
         self._renew = redis.register_script(_RENEW)
+        self._hold = redis.register_script(_HOLD)
         self._in_use = redis.register_script(_IN_USE)
 
     def _keys(self, trunk: str) -> list[str]:
@@ -117,6 +130,13 @@ class TrunkLimiter:
         if not call_ids:
             return 0
         return int(self._renew(keys=self._keys(trunk)[:1], args=[round(lease_s * 1_000_000), *call_ids]))
+
+    def hold(self, trunk: str, call_ids: list[str], lease_s: float) -> int:
+        """Count calls taken over from a dead call service as using their channels again (their leases may
+        have expired while the calls stayed up): they are, whatever the limit says now."""
+        if not call_ids:
+            return 0
+        return int(self._hold(keys=self._keys(trunk)[:1], args=[round(lease_s * 1_000_000), *call_ids]))
 
     def in_use(self, trunk: str) -> int:
         """Channels held right now (expired leases not counted)."""

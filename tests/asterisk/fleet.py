@@ -69,10 +69,10 @@ class AlertCallsSeen:
         return busiest
 
 
-def seed(rt, participants, landline_count):
+def seed(rt, participants, landline_count, behaviour=HANGS_UP):
     """A control room whose general line answers, and `participants` within 900 m: `landline_count`
-    landlines that answer, spread among them, the others mobiles. Written in bulk (one participant at a time
-    through the registry would take longer than the scenario itself)."""
+    landlines that answer (the lab `behaviour`), spread among them, the others mobiles. Written in bulk (one
+    participant at a time through the registry would take longer than the scenario itself)."""
     with rt.db.session() as session:
         room, operators = factories.control_room(session)
         session.execute(update(ControlRoom).where(ControlRoom.id == room.id).values(general_line=LAB_CONTROL_ROOM))
@@ -82,7 +82,7 @@ def seed(rt, participants, landline_count):
         step = participants // landline_count
         for n, participant_id in enumerate(ids):
             if n % step == 0 and len(landlines) < landline_count:
-                landlines.append(f"+31201{len(landlines):04d}{HANGS_UP}")
+                landlines.append(f"+31201{len(landlines):04d}{behaviour}")
                 numbers.append({"participant_id": participant_id, "e164": landlines[-1], "kind": "landline",
                                 "channel": "voice"})
             else:
@@ -115,7 +115,7 @@ class Bridged:
             return set(callers) & self.callers
 
 
-def process_environment(rt, lab):
+def process_environment(rt, lab, **overrides):
     keys = ("DATABASE_URL", "REDIS_URL", "QUEUE_PREFIX", "SECRET_KEY", "PROMPT_DIR", "ASTERISK_PROMPT_DIR",
             "AMI_HOST", "AMI_PORT", "AMI_USER", "AMI_SECRET", "TRUNK_NAME", "TRUNK_DIAL_TEMPLATE",
             "TRUNK_CALLER_ID", "VOICE_RING_TIMEOUT_S", "CALL_RESPONSE_GRACE_S", "MAX_ATTEMPTS")
@@ -127,6 +127,7 @@ def process_environment(rt, lab):
         IVR_RING_S=5, IVR_CONTROL_ROOM_RING_S=5, IVR_SNAPSHOT_S=1,
         WORKER_PROBE_PORT=0, CALL_SERVICE_PROBE_PORT=0, FASTAGI_PROBE_PORT=0,
         RECORDINGS_DIR=lab.host_path(f"{lab.instance_dir}/spool"), ASTERISK_RECORDINGS_DIR=f"{lab.instance_dir}/spool")
+    environment.update(overrides)
     return environment
 
 
@@ -162,10 +163,10 @@ def sent_sms(rt):
         return 0
 
 
-def start_fleet(rt, lab, tmp_path, sides="ab", kinds=("worker", "calls", "fastagi")):
+def start_fleet(rt, lab, tmp_path, sides="ab", kinds=("worker", "calls", "fastagi"), **environment):
     """Processes of each kind per side ("a" serves the dialplan's first FastAGI port, "b" its fallback),
-    as on as many machines; {"worker-a": ProjectProcess, ...}."""
-    environment = process_environment(rt, lab)
+    as on as many machines; {"worker-a": ProjectProcess, ...}. `environment` overrides process_environment."""
+    environment = process_environment(rt, lab, **environment)
     processes = {}
     for side in sides:
         agi_port = lab.agi_port if side == "a" else lab.agi_fallback_port

@@ -59,6 +59,15 @@ def test_renewing_keeps_a_live_call_past_its_first_lease(limiter):
     assert limiter.in_use("t") == 1
 
 
+def test_a_taken_over_call_holds_its_channel_again_after_its_lease_expired(limiter):
+    """hold() counts a call still up as using its channel even when its dead holder's lease ran out."""
+    assert limiter.acquire("t", "orphan", 1, 1000.0, 0.2).granted
+    time.sleep(0.25)
+    assert limiter.in_use("t") == 0
+    assert limiter.hold("t", ["orphan"], 60) == 1
+    assert limiter.in_use("t") == 1 and limiter.acquire("t", "next", 1, 1000.0, 60).full
+
+
 def test_asking_again_for_a_held_call_does_not_take_a_second_channel(limiter):
     """acquire() is idempotent per call id: a repeated request keeps one lease."""
     assert limiter.acquire("t", "a", 1, 1000.0, 60).granted
