@@ -198,6 +198,12 @@ SCHEMA: tuple[Key, ...] = (
     _key("SIGNUP_CALL_HOURS", (time(8), time(21)), "local hours in which a landline gets its sign-up code by call; "
          "outside them, and in the participant's quiet hours, the call is refused (SMS codes always go)",
          kind="hours"),
+    # Addresses: where a typed address's position comes from (core.geocoding)
+    _key("GEOCODER", "table", "table: the offline address table (`flask addresses import` a BAG extract); pdok: "
+         "PDOK's Locatieserver, online", choices=("table", "pdok")),
+    _key("PDOK_LOCATIESERVER_URL", "https://api.pdok.nl/bzk/locatieserver/search/v3_1",
+         "the Locatieserver's search API (its /free service is asked) with GEOCODER=pdok"),
+    _key("GEOCODER_TIMEOUT_S", 5.0, "seconds the online geocoder may take to answer", minimum=0.1),
     _key("MAP_CENTRE", (52.3079, 5.0417), "where the maps open: 'lat,lon'", kind="point"),
     _key("MAP_TILE_URL", "", "tile server of the maps; empty: circles and points on a plain background"),
     _key("TRUNK_SECRET_KEY", "", "Fernet keys of trunk secrets, comma-separated, newest first; required outside "

@@ -141,3 +141,49 @@ def ensure_control_room(session):
             session.add(Operator(control_room_id=room.id, name=name, dial_string=f"Local/3120999000{n}@lab-pstn"))
         session.flush()
     return room
+
+
+# The demo's address table: streets of central Amsterdam and Weesp, numbered along a line from a
+# starting point in RD metres, as a BAG extract would have them (generated, not copied from the BAG:
+# the positions are close to the real streets, the postcodes follow the real 4-digit areas).
+# (street, place, municipality, postcode area, first letters, RD x, RD y, dx, dy per number,
+#  highest number, wijk code, wijk name, buurt code, buurt name)
+SAMPLE_STREETS = [
+    ("Damrak", "Amsterdam", "0363", "1012", "LG", 121_700, 488_000, -2.0, -6.0, 98,
+     "WK036300", "Burgwallen-Oude Zijde", "BU03630000", "Kop Zeedijk"),
+    ("Nieuwendijk", "Amsterdam", "0363", "1012", "MA", 121_520, 488_000, -2.5, -5.5, 120,
+     "WK036301", "Burgwallen-Nieuwe Zijde", "BU03630100", "Nieuwendijk-Noord"),
+    ("Rokin", "Amsterdam", "0363", "1012", "KK", 121_500, 487_250, 1.0, -5.0, 150,
+     "WK036301", "Burgwallen-Nieuwe Zijde", "BU03630104", "Rokin-Oost"),
+    ("Nieuwstraat", "Weesp", "0457", "1381", "BB", 131_300, 480_150, 3.0, -2.0, 60,
+     "WK045700", "Weesp-Centrum", "BU04570000", "Binnenstad"),
+    ("Oudegracht", "Weesp", "0457", "1381", "CG", 131_380, 480_000, 2.0, 3.0, 80,
+     "WK045700", "Weesp-Centrum", "BU04570001", "Oudegracht"),
+    ("Herengracht", "Weesp", "0457", "1382", "AA", 131_600, 480_200, -1.5, -4.0, 70,
+     "WK045701", "Weesp-Noord", "BU04570100", "Herengracht"),
+]
+SAMPLE_HEADER = ("openbareruimtenaam;huisnummer;huisletter;huisnummertoevoeging;postcode;woonplaatsnaam;"
+                 "gemeentecode;x;y;wijkcode;wijknaam;buurtcode;buurtnaam")
+
+
+def sample_address_csv():
+    """The demo's address table as a BAG CSV (semicolons, RD metres): odd and even numbers on their own
+    side of the street, a postcode per 20 numbers of a side, and a few numbers with a letter or addition."""
+    lines = [SAMPLE_HEADER]
+    for (street, city, gemeente, area, letters, x0, y0, dx, dy, highest,
+         wijk_code, wijk_name, buurt_code, buurt_name) in SAMPLE_STREETS:
+        for number in range(1, highest + 1):
+            side = number % 2
+            block = (number - 1) // 40 * 2 + (1 - side)
+            postcode = area + letters[0] + chr(ord(letters[1]) + block)
+            offset = 7.0 if side else -7.0  # across the street
+            x, y = x0 + dx * number + offset * dy / 6.0, y0 + dy * number - offset * dx / 6.0
+            variants = [("", "")]
+            if number % 10 == 3:
+                variants = [("", ""), ("A", ""), ("B", "")]
+            elif number % 10 == 8:
+                variants = [("", "1"), ("", "2"), ("", "3")]
+            for letter, addition in variants:
+                lines.append(f"{street};{number};{letter};{addition};{postcode};{city};{gemeente};"
+                             f"{x:.1f};{y:.1f};{wijk_code};{wijk_name};{buurt_code};{buurt_name}")
+    return "\n".join(lines) + "\n"

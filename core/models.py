@@ -90,6 +90,12 @@ class ParticipantLocation(Base):
     lon: Mapped[float] = mapped_column(Float)
     cell: Mapped[int] = mapped_column(Integer)
     address: Mapped[str | None] = mapped_column(String(300))
+    # Filled when the position came from an address (core.geocoding): the postcode and house number as
+    # given, and the CBS neighbourhood (wijk, buurt) the dashboard counts by.
+    postcode: Mapped[str | None] = mapped_column(String(6))
+    house_number: Mapped[str | None] = mapped_column(String(16))  # "12", "12A", "12-2", "12A-2"
+    wijk_code: Mapped[str | None] = mapped_column(String(10))
+    buurt_code: Mapped[str | None] = mapped_column(String(12))
 
     participant: Mapped[Participant] = relationship(back_populates="locations")
 
@@ -97,6 +103,39 @@ class ParticipantLocation(Base):
         UniqueConstraint("participant_id", "kind"),
         # Covering index: an area query reads cell ranges and never touches the table.
         Index("ix_location_cell_cover", "cell", "lat", "lon", "participant_id"),
+    )
+
+
+class Address(Base):
+    """One address of the offline address table, imported from a BAG extract (core.address_import).
+
+    The key is the BAG's own: postcode, house number, house letter and addition ("" when absent, so
+    the unique constraint holds on every database). `street_key` and `city_key` are the names
+    folded for lookup (core.address_input.fold): no case, accents, spaces or punctuation.
+    """
+
+    __tablename__ = "addresses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    postcode: Mapped[str] = mapped_column(String(6))
+    house_number: Mapped[int] = mapped_column(Integer)
+    house_letter: Mapped[str] = mapped_column(String(1), default="")
+    addition: Mapped[str] = mapped_column(String(4), default="")
+    street: Mapped[str] = mapped_column(String(80))
+    city: Mapped[str] = mapped_column(String(80))
+    street_key: Mapped[str] = mapped_column(String(80))
+    city_key: Mapped[str] = mapped_column(String(80))
+    municipality_code: Mapped[str | None] = mapped_column(String(6))  # CBS: GM0363
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    wijk_code: Mapped[str | None] = mapped_column(String(10))  # CBS: WK036300
+    wijk_name: Mapped[str | None] = mapped_column(String(80))
+    buurt_code: Mapped[str | None] = mapped_column(String(12))  # CBS: BU03630000
+    buurt_name: Mapped[str | None] = mapped_column(String(80))
+
+    __table_args__ = (
+        UniqueConstraint("postcode", "house_number", "house_letter", "addition", name="ux_address_key"),
+        Index("ix_address_street", "city_key", "street_key", "house_number"),
+        Index("ix_address_wijk", "wijk_code"),
     )
 
 

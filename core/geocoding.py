@@ -1,0 +1,145 @@
+"""Geocoders behind one interface: an address in, a position (and its CBS neighbourhood) out.
+
+`locate(query, field)` takes an AddressQuery (core.address_input) and returns a Place, or raises
+ValidationError naming the field at fault: an unknown postcode names `<field>.postcode`, a number
+the street or postcode does not have names `<field>.house_number`. Two back-ends:
+
+- TableGeocoder, the default: the offline address table imported from a BAG extract
+  (core.address_import); no network, so a launch never waits on anyone else's server.
+- PdokGeocoder (core.pdok): PDOK's Locatieserver, the government's own geocoder, online.
+
+`geocoder_for(config, session)` picks one by GEOCODER.
+"""
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import select
+
+from .address_input import AddressQuery, fold, parse_line, query_from_parts
+from .errors import ValidationError
+from .models import Address
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an address is, as a geocoder found it."""
+
+    lat: float
+    lon: float
+    label: str  # "Damrak 1, 1012LG Amsterdam": the address as the register writes it
+    postcode: str | None = None
+    house: str | None = None  # "1", "1A", "1-2"
+    municipality_code: str | None = None  # GM0363
+    wijk_code: str | None = None
+    buurt_code: str | None = None
+
+
+class Geocoder(Protocol):
+    name: str
+
+    def locate(self, query: AddressQuery, field: str) -> Place:
+        """The Place of the address; ValidationError naming the part of `field` that is wrong."""
+
+
+def label_of(street, house, postcode, city):
+    return f"{street} {house}, {postcode} {city}"
+
+
+class TableGeocoder:
+    """The offline address table (BAG extract) as a geocoder."""
+
+    name = "table"
+
+    def __init__(self, session):
+        self.session = session
+
+    def locate(self, query, field):
+        if query.postcode:
+            rows = self.session.scalars(select(Address).where(
+                Address.postcode == query.postcode, Address.house_number == query.house_number)).all()
+            if not rows:
+                known = self.session.scalar(select(Address.id).where(Address.postcode == query.postcode).limit(1))
+                if known is None:
+                    raise ValidationError(f"{field}.postcode", f"{query.postcode[:4]} {query.postcode[4:]} is not a "
+                                                               "postcode we know")
+                raise ValidationError(f"{field}.house_number",
+                                      f"postcode {query.postcode[:4]} {query.postcode[4:]} has no house number "
+                                      f"{query.house_number}")
+        else:
+            street_key, city_key = fold(query.street), fold(query.city)
+            rows = self.session.scalars(select(Address).where(
+                Address.city_key == city_key, Address.street_key == street_key,
+                Address.house_number == query.house_number)).all()
+            if not rows:
+                self._explain_street(query, field, street_key, city_key)
+        return _place(_choose(rows, query, field))
+
+    def _explain_street(self, query, field, street_key, city_key):
+        if self.session.scalar(select(Address.id).where(Address.city_key == city_key).limit(1)) is None:
+            raise ValidationError(f"{field}.city", f"{query.city} is not a place we know")
+        if self.session.scalar(select(Address.id).where(
+                Address.city_key == city_key, Address.street_key == street_key).limit(1)) is None:
+            raise ValidationError(f"{field}.street", f"{query.city} has no street called {query.street}")
+        raise ValidationError(f"{field}.house_number", f"{query.street} in {query.city} has no house number "
+                                                       f"{query.house_number}")
+
+
+def _choose(rows, query, field):
+    """The row of the letter and addition asked for; without them the plain number, else the first.
+
+    A letter typed where the register has an addition (or the other way round) still finds it: people
+    write 12-A and 12A for the same door."""
+    rows = sorted(rows, key=lambda r: (r.house_letter, r.addition))
+    wanted = (query.house_letter, query.addition)
+    for row in rows:
+        if (row.house_letter, row.addition) == wanted:
+            return row
+    if wanted == ("", ""):
+        return rows[0]
+    swapped = (query.addition, query.house_letter) if len(query.addition) <= 1 else None
+    for row in rows:
+        if swapped and (row.house_letter, row.addition) == swapped:
+            return row
+    there = ", ".join(_house(r) for r in rows[:8])
+    part = "addition" if query.addition else "house_letter"
+    raise ValidationError(f"{field}.{part}", f"{query.describe()} does not exist; this number has: {there}")
+
+
+def _house(row):
+    return f"{row.house_number}{row.house_letter}" + (f"-{row.addition}" if row.addition else "")
+
+
+def _place(row):
+    return Place(row.lat, row.lon, label_of(row.street, _house(row), row.postcode, row.city), row.postcode,
+                 _house(row), row.municipality_code, row.wijk_code, row.buurt_code)
+
+
+def geocoder_for(config, session):
+    """The configured geocoder (GEOCODER): the address table, or PDOK's Locatieserver."""
+    if config.get("GEOCODER", "table") == "pdok":
+        from .pdok import PdokGeocoder
+        return PdokGeocoder(config["PDOK_LOCATIESERVER_URL"], config["GEOCODER_TIMEOUT_S"])
+    return TableGeocoder(session)
+
+
+def query_of(value, field):
+    """The AddressQuery an input object asks for: structured parts, or one line in `address`; None
+    when it gives coordinates (or nothing to look up)."""
+    if not isinstance(value, dict):
+        return None
+    if value.get("lat") not in (None, "") or value.get("lon") not in (None, ""):
+        return None
+    query = query_from_parts(value, field)
+    if query is None and isinstance(value.get("address"), str) and value["address"].strip():
+        query = parse_line(value["address"], f"{field}.address")
+    return query
+
+
+def locate(geocoder, value, field):
+    """The Place of an input object that gives an address instead of coordinates, else None."""
+    query = query_of(value, field)
+    if query is None:
+        return None
+    if geocoder is None:
+        raise ValidationError(field, "give the position as lat and lon: addresses are not looked up here")
+    return geocoder.locate(query, field)
