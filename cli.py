@@ -9,9 +9,11 @@ from sqlalchemy import select
 
 from core import audit, migrate
 from core.actions import ActionService, action_as_dict, get_action, parse_launch
+from core.address_import import import_address_text, import_addresses
 from core.csv_import import import_csv
-from core.demo import bulk_insert, ensure_control_room, generate_people
+from core.demo import bulk_insert, ensure_control_room, generate_people, sample_address_csv
 from core.errors import Conflict, NotFound, ValidationError
+from core.geocoding import geocoder_for
 from core.jobs import sweep
 from core.models import Participant
 from core.outbox import list_outbox
@@ -119,11 +121,36 @@ def load_demo_command(participants, seed):
     """Load demo participants spread like the Dutch population, a control room and operators."""
     def work(session):
         room = ensure_control_room(session)
+        addresses = import_address_text(session, sample_address_csv()).imported
         if session.scalar(select(Participant.id).where(Participant.external_ref.like("demo-%")).limit(1)):
-            return room, 0
-        return room, bulk_insert(session, generate_people(participants, seed))
-    room, count = _run(work)
-    click.echo(f"control room {room.id} ({room.name}); {count} demo participants added")
+            return room, 0, addresses
+        return room, bulk_insert(session, generate_people(participants, seed)), addresses
+    room, count, addresses = _run(work)
+    click.echo(f"control room {room.id} ({room.name}); {count} demo participants added; "
+               f"{addresses} sample addresses in the address table")
+
+
+addresses_group = AppGroup("addresses", help="The offline address table the geocoder reads (a BAG extract).")
+
+
+@addresses_group.command("import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+def addresses_import(csv_file):
+    """Import a BAG address extract (CSV: postcode, huisnummer, huisletter, huisnummertoevoeging,
+    openbareruimtenaam, woonplaatsnaam, gemeentecode, x/y in RD or lat/lon, wijk- and buurtcode);
+    addresses already there are updated. Prints a report; exits 1 when lines were refused."""
+    def progress(lines):
+        click.echo(f"  {lines:,} lines read", err=True)
+
+    def work(session):
+        report = import_addresses(session, csv_file, progress)
+        audit.record(session, CLI_ACTOR, "import", "address", None,
+                     {"imported": report.imported, "rejected": report.rejected})
+        return report.as_dict()
+    report = _run(work)
+    _echo_json(report)
+    if report["rejected"]:
+        sys.exit(1)
 
 
 participants_group = AppGroup("participants", help="Register, import, show and remove participants.")
@@ -139,7 +166,8 @@ def participants_add(json_text):
         raise click.ClickException(f"not JSON: {exc}") from None
 
     def work(session):
-        participant = Registry(session).save(validate(data, current_app.config["DEFAULT_REGION"]))
+        participant = Registry(session).save(validate(data, current_app.config["DEFAULT_REGION"],
+                                                      geocoder_for(current_app.config, session)))
         audit.record(session, CLI_ACTOR, "create", "participant", participant.id)
         return participant_as_dict(participant)
     _echo_json(_run(work))
@@ -153,7 +181,8 @@ def participants_import(csv_file, municipality):
     text = csv_file.read()
 
     def work(session):
-        report = import_csv(session, text, current_app.config["DEFAULT_REGION"], municipality)
+        report = import_csv(session, text, current_app.config["DEFAULT_REGION"], municipality,
+                            geocoder=geocoder_for(current_app.config, session))
         audit.record(session, CLI_ACTOR, "import", "participant", None, report.audit_detail())
         return report.as_dict()
     report = _run(work)
@@ -194,7 +223,7 @@ def actions_launch(json_text, actor):
     config = current_app.config
 
     def work(session):
-        request = parse_launch(data, config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"])
+        request = parse_launch(data, config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"], geocoder_for(config, session))
         action, _ = ActionService(_runtime()).launch(session, request, actor)
         return action_as_dict(session, action)
     _echo_json(_run(work))
@@ -319,7 +348,7 @@ def purge_code_audio_command():
 
 def init_app(app):
     for command in (config_command, migrate_command, create_token_command, revoke_token_command,
-                    list_tokens_command, load_demo_command, participants_group,
+                    list_tokens_command, load_demo_command, participants_group, addresses_group,
                     actions_group, outbox_command, sweep_command, asterisk_config_command,
                     rotate_trunk_secrets_command, mail_sender_command, mail_bounces_command, seal_secret_command,
                     purge_code_audio_command):

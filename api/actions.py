@@ -6,6 +6,7 @@ from flask import current_app, g, jsonify, request
 from core import impact, ledger, timeline
 from core.actions import ActionService, action_as_dict, get_action, list_actions as newest_actions, parse_launch
 from core.errors import ValidationError
+from core.geocoding import geocoder_for
 from core.numbers import mask
 from web.db_session import runtime, session
 
@@ -29,8 +30,8 @@ def launch_action():
     dry_run = body.get("dry_run", False)
     if not isinstance(dry_run, bool):
         raise ValidationError("dry_run", "must be true or false")
-    request_ = parse_launch(body, config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"])
     db = session()
+    request_ = parse_launch(body, config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"], geocoder_for(config, db))
     g.room_scope.check_launch(db, request_.control_room_id, request_.operator_id)
     if dry_run:  # the impact preview: nothing is written, nothing is sent
         result = impact.preview(db, config, request_)

@@ -60,10 +60,28 @@ def _op(summary, scope, ok, errors=("400",), body=None, params=(), description="
 
 def _list(name, description):
     return _json({"type": "array", "items": _ref(name)}, description)
-LOCATION = {"type": "object", "required": ["lat", "lon"], "properties": {
-    "lat": {"type": "number", "minimum": -90, "maximum": 90},
-    "lon": {"type": "number", "minimum": -180, "maximum": 180},
-    "address": {"type": "string", "maxLength": 300}}}
+ADDRESS_PARTS = {
+    "postcode": {"type": "string", "pattern": "^[1-9][0-9]{3} ?[A-Za-z]{2}$", "examples": ["1012 LG"]},
+    "house_number": {"type": ["integer", "string"], "description": "1 to 99999; may carry the letter and "
+                     "addition (\"12A-2\")", "examples": [1, "12A"]},
+    "house_letter": {"type": "string", "maxLength": 1},
+    "addition": {"type": "string", "maxLength": 4, "description": "the BAG's huisnummertoevoeging"},
+    "street": {"type": "string", "maxLength": 80}, "city": {"type": "string", "maxLength": 80}}
+GEOCODED = (
+    "Instead of lat and lon, an address: postcode and house_number (with house_letter and addition), or "
+    "street, house_number and city, or one line in `address` (\"Damrak 1, Amsterdam\", \"1012 LG 1\"). The "
+    "configured geocoder (GEOCODER: the offline BAG address table, or PDOK's Locatieserver) places it; an "
+    "address it does not know is refused with 400 naming the part (e.g. `home.postcode`, `home.house_number`).")
+LOCATION = {"oneOf": [
+    {"type": "object", "required": ["lat", "lon"], "properties": {
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "lon": {"type": "number", "minimum": -180, "maximum": 180},
+        "address": {"type": "string", "maxLength": 300, "description": "a label only, next to coordinates"}}},
+    {"type": "object", "anyOf": [{"required": ["postcode", "house_number"]},
+                                 {"required": ["street", "house_number", "city"]}, {"required": ["address"]}],
+     "not": {"anyOf": [{"required": ["lat"]}, {"required": ["lon"]}]},
+     "properties": {**ADDRESS_PARTS, "address": {"type": "string", "maxLength": 200}},
+     "description": GEOCODED}]}
 
 SPEC = {
     "openapi": "3.1.0",
@@ -97,7 +115,14 @@ SPEC = {
                     "end": {"type": "string", "pattern": "^\\d{1,2}:\\d{2}$"}},
                     "description": "Apply to actions that are not time-critical only"}}},
             "Participant": {"type": "object", "properties": {
-                "id": {"type": "integer"}, "phones": {"type": "array"}, "locations": {"type": "array"}}},
+                "id": {"type": "integer"}, "phones": {"type": "array"},
+                "locations": {"type": "array", "items": {"type": "object", "properties": {
+                    "kind": {"enum": ["home", "work"]}, "lat": {"type": "number"}, "lon": {"type": "number"},
+                    "address": NULLABLE_STRING,
+                    "postcode": {**NULLABLE_STRING, "description": "when placed from an address"},
+                    "house_number": NULLABLE_STRING,
+                    "wijk_code": {**NULLABLE_STRING, "description": "CBS wijk of the address, e.g. WK036300"},
+                    "buurt_code": {**NULLABLE_STRING, "description": "CBS buurt of the address, e.g. BU03630000"}}}}}},
             "ImportReport": {"type": "object", "properties": {
                 "created": {"type": "integer"}, "updated": {"type": "integer"}, "rejected": {"type": "integer"},
                 "errors": {"type": "array", "items": {"type": "object", "properties": {
@@ -106,6 +131,16 @@ SPEC = {
                 {"type": "object", "required": ["lat", "lon", "radius_m"], "properties": {
                     "type": {"const": "circle"}, "lat": {"type": "number"}, "lon": {"type": "number"},
                     "radius_m": {"type": "number", "exclusiveMinimum": 0, "maximum": 50000}}},
+                {"type": "object", "required": ["radius_m"],
+                 "anyOf": [{"required": ["address"]}, {"required": ["postcode", "house_number"]}],
+                 "not": {"anyOf": [{"required": ["lat"]}, {"required": ["lon"]}]},
+                 "properties": {
+                    "type": {"const": "circle"}, **ADDRESS_PARTS,
+                    "address": {"type": "string", "maxLength": 200, "examples": ["Damrak 1, Amsterdam"]},
+                    "radius_m": {"type": "number", "exclusiveMinimum": 0, "maximum": 50000}},
+                 "description": "A circle around an address. " + GEOCODED.replace("home.", "area.") +
+                                " The action's area then holds the centre found and the address as the "
+                                "register writes it (`address`)."},
                 {"type": "object", "required": ["type", "codes"], "properties": {
                     "type": {"const": "municipalities"}, "codes": {"type": "array", "items": {"type": "string"}}},
                  "description": "AMBER alerts only"},

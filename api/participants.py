@@ -5,6 +5,7 @@ from core import audit
 from core.csv_import import import_csv
 from core.erasure import FileDirs
 from core.errors import ValidationError
+from core.geocoding import geocoder_for
 from core.participants import Registry, delete_participant, get_participant, participant_as_dict, validate
 from web.db_session import session
 
@@ -17,7 +18,7 @@ MAX_CSV_BYTES = 50 * 1024 * 1024
 @requires("participants:write")
 def create_participant():
     db = session()
-    spec = validate(json_body(), current_app.config["DEFAULT_REGION"])
+    spec = validate(json_body(), current_app.config["DEFAULT_REGION"], geocoder_for(current_app.config, db))
     registry = Registry(db)
     existing = registry.find_existing(spec)
     participant = registry.save(spec, existing)
@@ -40,7 +41,7 @@ def import_participants():
     except UnicodeDecodeError:
         raise ValidationError("file", "is not UTF-8 text") from None
     db = session()
-    report = import_csv(db, text, current_app.config["DEFAULT_REGION"])
+    report = import_csv(db, text, current_app.config["DEFAULT_REGION"], geocoder=geocoder_for(current_app.config, db))
     audit.record(db, g.api_actor, "import", "participant", None, report.audit_detail())
     db.commit()
     return jsonify(report.as_dict())

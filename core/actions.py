@@ -41,8 +41,10 @@ class LaunchRequest:
     photos: tuple = ()  # uploaded image bytes, cleaned at launch
 
 
-def parse_launch(data, max_message_length, max_radius_m):
-    """Validate launch input (API JSON or CLI) into a LaunchRequest; ValidationError names the field."""
+def parse_launch(data, max_message_length, max_radius_m, geocoder=None):
+    """Validate launch input (API JSON or CLI) into a LaunchRequest; ValidationError names the field.
+
+    A circle around an address is placed by `geocoder` (core.geocoding) here, before the launch."""
     if not isinstance(data, dict):
         raise ValidationError("action", "must be an object")
     kind = data.get("kind")
@@ -74,7 +76,7 @@ def parse_launch(data, max_message_length, max_radius_m):
         raise ValidationError("client_request_id", "must be text of 1 to 100 characters")
     if request_id is not None:
         check_text(request_id, "client_request_id", multiline=False)
-    area = validate_area(data.get("area"), kind, max_radius_m)
+    area = validate_area(data.get("area"), kind, max_radius_m, geocoder)
     public = publication.check_public(kind, data.get("public"), data.get("family_consent"))
     area_name = data.get("area_name")
     if area_name is not None and (not isinstance(area_name, str) or len(area_name) > 40):

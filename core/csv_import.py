@@ -3,13 +3,22 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from .address_input import split_suffix
 from .errors import ValidationError
+from .geocoding import TableGeocoder
 from .participants import Registry, already_registered, validate
 
+# A location is given by coordinates, or by an address the geocoder places: postcode and house number
+# (the addition holds a house letter and/or toevoeging: A, 2, A-2), or street, house number and city.
+ADDRESS_PARTS = ("postcode", "house_number", "addition", "street", "city")
 COLUMNS = ("external_ref", "name", "email", "language", "municipality", "phone", "phone_channel",
-           "phone2", "phone2_channel", "home_lat", "home_lon", "home_address", "work_lat", "work_lon",
-           "work_address", "quiet_start", "quiet_end")
-REQUIRED_COLUMNS = ("phone", "home_lat", "home_lon")
+           "phone2", "phone2_channel", "home_lat", "home_lon", "home_address",
+           *(f"home_{part}" for part in ADDRESS_PARTS), "work_lat", "work_lon", "work_address",
+           *(f"work_{part}" for part in ADDRESS_PARTS), "quiet_start", "quiet_end")
+REQUIRED_COLUMNS = ("phone",)
+# Any one of these sets of columns gives the home location.
+HOME_COLUMN_SETS = (("home_lat", "home_lon"), ("home_postcode", "home_house_number"),
+                    ("home_street", "home_house_number", "home_city"))
 BATCH = 500
 
 
@@ -40,9 +49,14 @@ def row_to_input(row):
 
     def location(prefix):
         lat, lon = (row.get(f"{prefix}_lat") or "").strip(), (row.get(f"{prefix}_lon") or "").strip()
+        address = (row.get(f"{prefix}_address") or "").strip() or None
+        parts = {part: (row.get(f"{prefix}_{part}") or "").strip() for part in ADDRESS_PARTS}
         if not lat and not lon:
-            return None
-        return {"lat": lat, "lon": lon, "address": (row.get(f"{prefix}_address") or "").strip() or None}
+            if not any(parts.values()):
+                return {"address": address} if address else None
+            letter, addition = split_suffix(parts.pop("addition"), f"{prefix}.addition")
+            return {**parts, "house_letter": letter, "addition": addition}
+        return {"lat": lat, "lon": lon, "address": address}
 
     quiet = None
     if (row.get("quiet_start") or "").strip() or (row.get("quiet_end") or "").strip():
@@ -54,8 +68,10 @@ def row_to_input(row):
     }
 
 
-def import_csv(session, text, region="NL", default_municipality=None, only_municipality=None):
+def import_csv(session, text, region="NL", default_municipality=None, only_municipality=None, geocoder=None):
     """Import CSV text; return the report. Each good row is saved inside its own savepoint.
+
+    Rows that give an address are placed by `geocoder` (default: the address table).
 
     With `only_municipality` (a Municipality: the import of that municipality's staff) every row is
     put in it, and a row naming another municipality, or about a participant registered elsewhere,
@@ -70,6 +86,9 @@ def import_csv(session, text, region="NL", default_municipality=None, only_munic
         raise ValidationError("file", f"the header line cannot be read ({exc})") from None
     header = [h.strip() for h in fieldnames]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if not any(all(c in header for c in columns) for columns in HOME_COLUMN_SETS):
+        missing.append(" and ".join(HOME_COLUMN_SETS[0]) + " (or " + " or ".join(
+            " and ".join(columns) for columns in HOME_COLUMN_SETS[1:]) + ")")
     if missing:
         raise ValidationError("file", f"missing column(s): {', '.join(missing)}")
     unknown = [c for c in header if c not in COLUMNS]
@@ -79,6 +98,7 @@ def import_csv(session, text, region="NL", default_municipality=None, only_munic
     if only_municipality is not None:
         default_municipality = only_municipality.code
     registry = Registry(session)
+    geocoder = geocoder or TableGeocoder(session)
     seen = {}
     for line_no, row, problem in _numbered_rows(reader):
         try:
@@ -87,7 +107,7 @@ def import_csv(session, text, region="NL", default_municipality=None, only_munic
             data = row_to_input(row)
             if default_municipality and not (data["municipality"] or "").strip():
                 data["municipality"] = default_municipality
-            spec = validate(data, region)
+            spec = validate(data, region, geocoder)
             key = spec.external_ref or spec.numbers[0].e164
             if key in seen:
                 raise ValidationError("row", f"repeats line {seen[key]}")

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from .csv_import import import_csv
 from .errors import NotFound, ValidationError
+from .geocoding import TableGeocoder
 from .models import Municipality, Participant, PhoneNumber
 from .numbers import parse_number
 from .participants import Registry, already_registered, validate
@@ -89,11 +90,12 @@ class ParticipantScope:
             return [self.municipality]
         return self.session.scalars(select(Municipality).order_by(Municipality.name)).all()
 
-    def save(self, data, region="NL", participant=None):
-        """Validate and write a participant; staff always write into their own municipality."""
+    def save(self, data, region="NL", participant=None, geocoder=None):
+        """Validate and write a participant (an address placed by `geocoder`); staff always write into
+        their own municipality."""
         if self.restricted:
             data = {**data, "municipality": self.municipality.code}
-        spec = validate(data, region)
+        spec = validate(data, region, geocoder or TableGeocoder(self.session))
         registry = Registry(self.session)
         if participant is None:
             existing = registry.find_existing(spec)
@@ -113,6 +115,6 @@ class ParticipantScope:
     def _owned_elsewhere(self, participant):
         return self.restricted and participant.municipality_id != self.municipality.id
 
-    def import_csv(self, text, region="NL"):
+    def import_csv(self, text, region="NL", geocoder=None):
         """Import CSV text; for staff, every row is confined to their municipality (see core.csv_import)."""
-        return import_csv(self.session, text, region, only_municipality=self.municipality)
+        return import_csv(self.session, text, region, only_municipality=self.municipality, geocoder=geocoder)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from .erasure import FileDirs, erase_participant
 from .errors import NotFound, ValidationError
 from .geo import cell_of, check_point
+from .geocoding import locate
 from .input_checks import check_text
 from .models import Municipality, Participant, ParticipantLocation, PhoneNumber
 from .numbers import mask, parse_number
@@ -32,6 +33,11 @@ class LocationSpec:
     lat: float
     lon: float
     address: str | None
+    # From the geocoder, when the location was given as an address (core.geocoding.Place).
+    postcode: str | None = None
+    house_number: str | None = None
+    wijk_code: str | None = None
+    buurt_code: str | None = None
 
 
 @dataclass
@@ -75,11 +81,17 @@ def _time(value, key):
         raise ValidationError(key, "must be a time as HH:MM") from None
 
 
-def _location(value, kind):
+def _location(value, kind, geocoder):
+    """A home or work location: coordinates (with an optional address text), or an address the
+    geocoder places (postcode and house number, street and city, or one line in `address`)."""
     if value is None or value == {}:
         return None
     if not isinstance(value, dict):
-        raise ValidationError(kind, "must be an object with lat and lon")
+        raise ValidationError(kind, "must be an object with lat and lon, or with an address")
+    place = locate(geocoder, value, kind)
+    if place is not None:
+        return LocationSpec(kind, place.lat, place.lon, place.label, place.postcode, place.house,
+                            place.wijk_code, place.buurt_code)
     lat, lon = check_point(value.get("lat"), value.get("lon"), kind)
     address = value.get("address")
     if address is not None and (not isinstance(address, str) or len(address) > 300):
@@ -87,8 +99,11 @@ def _location(value, kind):
     return LocationSpec(kind, lat, lon, check_text(address, f"{kind}.address", multiline=False) if address else None)
 
 
-def validate(data, region="NL"):
-    """Turn registration input (API JSON or a CSV row) into a ParticipantSpec or raise ValidationError."""
+def validate(data, region="NL", geocoder=None):
+    """Turn registration input (API JSON or a CSV row) into a ParticipantSpec or raise ValidationError.
+
+    A location given as an address is placed by `geocoder` (core.geocoding); without one, only
+    coordinates are accepted."""
     if not isinstance(data, dict):
         raise ValidationError("participant", "must be an object")
     language = (_text(data, "language", 8) or "nl").lower()
@@ -124,11 +139,11 @@ def validate(data, region="NL"):
         if any(n.e164 == parsed.e164 for n in spec.numbers):
             raise ValidationError(name, "is listed twice")
         spec.numbers.append(NumberSpec(parsed.e164, parsed.kind, channel))
-    home = _location(data.get("home"), "home")
+    home = _location(data.get("home"), "home", geocoder)
     if home is None:
         raise ValidationError("home", "a home location is required")
     spec.locations.append(home)
-    work = _location(data.get("work"), "work")
+    work = _location(data.get("work"), "work", geocoder)
     if work:
         spec.locations.append(work)
     quiet = data.get("quiet_hours") or {}
@@ -227,6 +242,8 @@ class Registry:
         for loc in locations:
             row = existing.get(loc.kind) or ParticipantLocation(kind=loc.kind)
             row.lat, row.lon, row.address, row.cell = loc.lat, loc.lon, loc.address, cell_of(loc.lat, loc.lon)
+            row.postcode, row.house_number = loc.postcode, loc.house_number
+            row.wijk_code, row.buurt_code = loc.wijk_code, loc.buurt_code
             if row not in participant.locations:
                 participant.locations.append(row)
 
@@ -255,8 +272,9 @@ def participant_as_dict(participant, show_numbers=True):
         "municipality": participant.municipality.code if participant.municipality else None,
         "phones": [{"number": n.e164 if show_numbers else mask(n.e164), "kind": n.kind, "channel": n.channel,
                     "confirmed": n.confirmed, "unsubscribed": n.unsubscribed} for n in participant.numbers],
-        "locations": [{"kind": loc.kind, "lat": loc.lat, "lon": loc.lon, "address": loc.address}
-                      for loc in participant.locations],
+        "locations": [{"kind": loc.kind, "lat": loc.lat, "lon": loc.lon, "address": loc.address,
+                       "postcode": loc.postcode, "house_number": loc.house_number, "wijk_code": loc.wijk_code,
+                       "buurt_code": loc.buurt_code} for loc in participant.locations],
         "quiet_hours": ({"start": participant.quiet_start.strftime("%H:%M"),
                          "end": participant.quiet_end.strftime("%H:%M")} if participant.quiet_start else None),
     }

@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, literal, or_, select
 from .errors import ValidationError
 from . import polygons as geometry
 from .geo import EARTH_RADIUS_M, box_cell_ranges, cell_ranges, check_point, distance_m
+from .geocoding import locate
 from .models import Municipality, Participant, ParticipantLocation, PhoneNumber, Region
 
 class Recipient(NamedTuple):
@@ -22,18 +23,25 @@ class Recipient(NamedTuple):
     quiet_until: datetime | None  # end of the participant's quiet hours, when inside them now
 
 
-def validate_area(area, kind, max_radius_m):
-    """Check an area description; only an AMBER alert may cover municipalities or the whole country."""
+def validate_area(area, kind, max_radius_m, geocoder=None):
+    """Check an area description; only an AMBER alert may cover municipalities or the whole country.
+
+    A circle's centre is lat and lon, or an address that `geocoder` places ("address": "Damrak 1,
+    Amsterdam", or postcode and house_number); the circle then keeps the address found as `address`."""
     if not isinstance(area, dict):
         raise ValidationError("area", "must be an object")
     area_type = area.get("type", "circle")
     if area_type == "circle":
-        lat, lon = check_point(area.get("lat"), area.get("lon"), "area")
         radius = area.get("radius_m")
         if isinstance(radius, bool) or not isinstance(radius, (int, float)):
             raise ValidationError("area.radius_m", "must be a number of metres")
         if not 0 < radius <= max_radius_m:
             raise ValidationError("area.radius_m", f"must be more than 0 and at most {max_radius_m} metres")
+        place = locate(geocoder, area, "area")
+        if place is not None:
+            return {"type": "circle", "lat": place.lat, "lon": place.lon, "radius_m": int(radius),
+                    "address": place.label}
+        lat, lon = check_point(area.get("lat"), area.get("lon"), "area")
         return {"type": "circle", "lat": lat, "lon": lon, "radius_m": int(radius)}
     if area_type == "polygon":
         polygons = geometry.from_geojson(area.get("geometry"), "area.geometry")

@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 
 from .erasure import FileDirs
 from .errors import ValidationError
+from .geocoding import geocoder_for
 from .models import Municipality, NumberConfirmation, Participant, PhoneNumber, utcnow
 from .numbers import mask, parse_number
 from .participants import Registry, delete_participant, validate
@@ -125,6 +126,7 @@ class SignupService:
         self.call_hours = config["SIGNUP_CALL_HOURS"]
         self.zone = ZoneInfo(config["TIMEZONE"])
         self.limits = limits  # core.signup_limits.SignupLimits
+        self.geocoder = geocoder_for(config, session)
         self.taken = TakenSlots(limits.redis, config["QUEUE_PREFIX"], int(CODE_TTL.total_seconds()), MAX_ATTEMPTS)
 
     # -- registering and confirming ---------------------------------------------------------
@@ -136,7 +138,7 @@ class SignupService:
         a slot like the others and its owner a notice instead of a code (core.signup_slots).
         Returns (SealedSignup, reasons): `reasons` says, per number that got nothing (a limit, the
         hour), why; it can ask again on the page."""
-        spec = validate({**data, "external_ref": None}, self.region)
+        spec = validate({**data, "external_ref": None}, self.region, self.geocoder)
         for i, number in enumerate(spec.numbers):
             self._check_country(f"phones[{i}]", number.e164)
         typed, owners = list(spec.numbers), {}
@@ -359,7 +361,7 @@ class SignupService:
                 "phones": [{"number": n.e164, "channel": channels.get(n.id) or n.channel}
                            for n in participant.numbers]}
         was_active = participant.active
-        spec = validate(full, self.region)
+        spec = validate(full, self.region, self.geocoder)
         with self.session.begin_nested():
             Registry(self.session).save(spec, participant)
         participant.active = was_active

@@ -25,8 +25,8 @@ def control_room(session, name="Meldkamer Test"):
     return room, operators
 
 
-def participant(session, number, distance_m=0, channel=None, work_distance_m=None, **extra):
-    lat, lon = point_east(distance_m)
+def participant(session, number, distance_m=0, channel=None, work_distance_m=None, origin=CENTRE, **extra):
+    lat, lon = point_east(distance_m, origin)
     data = {"phones": [{"number": number, "channel": channel}], "home": {"lat": lat, "lon": lon}, **extra}
     if work_distance_m is not None:
         wlat, wlon = point_east(work_distance_m)
