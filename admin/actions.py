@@ -9,6 +9,7 @@ from core import configuration, follow, impact, timeline
 from core.actions import ActionService, get_action, parse_launch
 from core.errors import Conflict, NotFound, ValidationError
 from core.estimate import estimate_area
+from core.geocoding import geocoder_for, locate
 from core.regions import list_regions
 from core.room_scope import NotBound, RoomScope
 from core.input_checks import parse_id
@@ -103,7 +104,7 @@ def preview():
     db = session()
     try:
         launch_request = parse_launch(_launch_data(request.form, with_photos=False), config["MAX_MESSAGE_LENGTH"],
-                                      config["MAX_RADIUS_M"])
+                                      config["MAX_RADIUS_M"], geocoder_for(config, db))
         _scope().check_launch(db, launch_request.control_room_id, launch_request.operator_id)
         result = impact.preview(db, config, launch_request)
     except ValidationError as exc:
@@ -111,6 +112,20 @@ def preview():
     finally:
         db.rollback()
     return jsonify(result.as_dict(config["ESTIMATE_MIN_PARTICIPANTS"]))
+
+
+@bp.get("/geocode")
+@login_required("operator")
+def geocode():
+    """Where an address is, for the launch page's address box: it moves the marker there before launch."""
+    try:
+        place = locate(geocoder_for(current_app.config, session()), {"address": request.args.get("address", "")},
+                       "area")
+    except ValidationError as exc:
+        return _json_error(exc)
+    if place is None:
+        return _json_error(ValidationError("area.address", "type an address, like Damrak 1, Amsterdam"))
+    return jsonify(lat=place.lat, lon=place.lon, label=place.label)
 
 
 @bp.get("/sms-preview")
@@ -156,6 +171,9 @@ def _form_area(form):
     elif area_type == "polygon":
         area = {"type": "polygon", "geometry": _geojson(form.get("polygon", "")),
                 "centre": {"lat": number("lat", float), "lon": number("lon", float)}}
+    elif form.get("address", "").strip():
+        # An address typed as the centre wins over the marker (moving the marker clears it).
+        area = {"type": "circle", "address": form["address"], "radius_m": number("radius_m", float)}
     else:
         area = {"type": "circle", "lat": number("lat", float), "lon": number("lon", float),
                 "radius_m": number("radius_m", float)}
@@ -194,7 +212,8 @@ def launch():
     config = current_app.config
     db = session()
     try:
-        launch_request = parse_launch(_launch_data(request.form), config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"])
+        launch_request = parse_launch(_launch_data(request.form), config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"],
+                                      geocoder_for(config, db))
         scope = _scope()
         scope.check_launch(db, launch_request.control_room_id, launch_request.operator_id)
         action, created = ActionService(runtime()).launch(db, launch_request, audit_actor())

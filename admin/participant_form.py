@@ -1,16 +1,25 @@
 """The participant form shared by staff pages and the public sign-up: HTML fields <-> registration input.
 
-Coordinates are typed (or filled in by the map script), so the form works without JavaScript.
+A location is an address (postcode and house number with its toevoeging, or street, number and
+place), placed by the geocoder; or coordinates, typed or filled in by the map script (for Belgian
+and German addresses, or whoever prefers them). An address, when given, wins over the coordinates.
+The form works without JavaScript.
 """
 import re
 
+from core.address_input import parse_house, split_suffix
 from core.errors import ValidationError
 from core.participants import MAX_NUMBERS
+
+ADDRESS_FIELDS = ("postcode", "house_number", "addition", "street", "city")
 
 PHONE_SLOTS = MAX_NUMBERS
 # The public form shows fewer: the server reads exactly the slots the form has.
 SIGNUP_PHONE_SLOTS = 3
 
+_PARTS = {"postcode": "postcode", "house_number": "house number", "house_letter": "house letter",
+          "addition": "addition", "street": "street", "city": "place", "address": "address",
+          "lat": "latitude", "lon": "longitude"}
 _LABELS = {"home": "Home location", "work": "Work location", "email": "E-mail address", "name": "Name",
            "language": "Language", "quiet_hours": "Quiet hours", "external_ref": "Reference",
            "municipality": "Municipality", "phones": "Phone numbers"}
@@ -41,6 +50,10 @@ def form_to_input(form, with_admin_fields=False, phone_slots=PHONE_SLOTS):
             slots.append(slot)
 
     def location(kind):
+        parts = {part: _clean(form, f"{kind}_{part}") for part in ADDRESS_FIELDS}
+        if any(parts.values()):
+            letter, addition = split_suffix(parts.pop("addition"), f"{kind}.addition")
+            return {**parts, "house_letter": letter, "addition": addition}
         lat, lon = _clean(form, f"{kind}_lat"), _clean(form, f"{kind}_lon")
         if not lat and not lon:
             return None
@@ -71,7 +84,24 @@ def error_label(field, slots):
         return f"Phone number {slot}" + (" channel" if match.group(2) else "")
     head, _, tail = field.partition(".")
     label = _LABELS.get(head, head.replace("_", " ").capitalize())
-    return f"{label} ({tail})" if tail else label
+    return f"{label} ({_PARTS.get(tail, tail)})" if tail else label
+
+
+def field_id(field, slots=()):
+    """The id of the input a validation error is about ("home.postcode" -> "home_postcode"), so the
+    page can tie the message to it (aria-describedby, aria-invalid) and put the focus there."""
+    head, _, tail = field.partition(".")
+    if head in ("home", "work"):
+        tail = "addition" if tail == "house_letter" else tail
+        return f"{head}_{tail}" if tail in (*ADDRESS_FIELDS, "lat", "lon", "address") else f"{head}_postcode"
+    match = re.fullmatch(r"phones\[(\d+)\](\.channel)?", field)
+    if match:
+        index = int(match.group(1))
+        slot = slots[index] if index < len(slots) else index + 1
+        return f"{'channel' if match.group(2) else 'phone'}_{slot}"
+    if field == "quiet_hours" or field.startswith("quiet_hours."):
+        return "quiet_end" if field.endswith("end") else "quiet_start"
+    return field if field in ("email", "name", "language", "municipality", "external_ref", "consent") else None
 
 
 def participant_to_form(participant):
@@ -85,7 +115,23 @@ def participant_to_form(participant):
         values[f"phone_{slot}"] = number.e164
         values[f"channel_{slot}"] = number.channel
     for loc in participant.locations:
+        if loc.postcode and loc.house_number:
+            number, letter, addition = parse_house(loc.house_number)
+            values[f"{loc.kind}_postcode"] = f"{loc.postcode[:4]} {loc.postcode[4:]}"
+            values[f"{loc.kind}_house_number"] = str(number)
+            values[f"{loc.kind}_addition"] = letter + ("-" if letter and addition else "") + addition
+            values[f"{loc.kind}_found"] = loc.address or ""
+            continue
         values[f"{loc.kind}_lat"] = f"{loc.lat:.6f}"
         values[f"{loc.kind}_lon"] = f"{loc.lon:.6f}"
         values[f"{loc.kind}_address"] = loc.address or ""
     return values
+
+
+def error_tie(error, slots=()):
+    """What a form needs to show a validation error at its field: {"id", "text"}, or None when the
+    error is about no single input (the message at the top of the form then says it all)."""
+    if error is None:
+        return None
+    target = field_id(error.field, list(slots))
+    return {"id": target, "text": f"{error_label(error.field, list(slots))}: {error.reason}"} if target else None

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from core import audit, signup
 from core.errors import NotFound, ValidationError
+from core.geocoding import geocoder_for
 from core.participant_access import STATUSES, ParticipantScope
 from core.personal_data import export_participant
 from web.db_session import session as db_session
@@ -11,7 +12,7 @@ from web.db_session import session as db_session
 from .auth import audit_actor, current_user, login_required
 from .mail_public import request_mail_confirmation
 from .personal_data import personal_data_json
-from .participant_form import PHONE_SLOTS, error_label, form_to_input, participant_to_form
+from .participant_form import PHONE_SLOTS, error_label, error_tie, form_to_input, participant_to_form
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
 MAX_PAGE = 100_000  # 50 a page: beyond any register; keeps the OFFSET within a column's range
@@ -55,6 +56,7 @@ def index():
 def _edit_page(scope, participant, values, error=None, slots=(), status=200):
     return render_template("participants/edit.html", participant=participant, values=values,
                            error=error, error_field=error_label(error.field, list(slots)) if error else None,
+                           err=error_tie(error, slots),
                            municipalities=scope.municipalities(), restricted=scope.restricted,
                            phone_slots=PHONE_SLOTS), status
 
@@ -64,7 +66,7 @@ def _save(scope, participant):
     slots = ()
     try:
         data, slots = form_to_input(request.form, with_admin_fields=True)
-        saved = scope.save(data, _region(), participant)
+        saved = scope.save(data, _region(), participant, geocoder_for(current_app.config, db))
         request_mail_confirmation(saved)
     except ValidationError as exc:
         db.rollback()
@@ -163,7 +165,7 @@ def import_csv():
         return render_template("participants/import.html", report=None, municipality=scope.municipality)
     db = db_session()
     try:
-        report = scope.import_csv(_read_upload(), _region())
+        report = scope.import_csv(_read_upload(), _region(), geocoder_for(current_app.config, db))
     except ValidationError as exc:
         db.rollback()
         return render_template("participants/import.html", report=None, error=exc,

@@ -20,7 +20,7 @@ from web.db_session import session as db_session
 
 from .mail_public import request_mail_confirmation
 from .personal_data import personal_data_json
-from .participant_form import SIGNUP_PHONE_SLOTS, error_label, form_to_input, participant_to_form
+from .participant_form import SIGNUP_PHONE_SLOTS, error_label, error_tie, form_to_input, participant_to_form
 
 bp = Blueprint("signup", __name__)
 
@@ -69,6 +69,7 @@ def _gone(exc):
 def _signup_page(values, error=None, slots=(), status=200):
     return render_template("signup/start.html", values=values, error=error,
                            error_field=error_label(error.field, list(slots)) if error else None,
+                           err=error_tie(error, slots),
                            municipalities=municipality_choices(db_session()), phone_slots=SIGNUP_PHONE_SLOTS,
                            map_available=_map_available()), status
 
@@ -207,7 +208,8 @@ def _manage_page(token, participant, values, error=None, status=200):
     db = db_session()
     return render_template("signup/manage.html", token=token, participant=participant, values=values,
                            mail_status=mail_address.mail_status(db, participant),
-                           mail_choices=mail_address.preference(db, participant.id), error=error, error_field=error_label(error.field, []) if error else None,
+                           mail_choices=mail_address.preference(db, participant.id), error=error,
+                           error_field=error_label(error.field, []) if error else None, err=error_tie(error),
                            map_available=_map_available()), status
 
 
@@ -216,7 +218,10 @@ def manage(token):
     participant = _participant_for(token, "manage", MANAGE_LINK_MAX_AGE_S)
     if request.method == "GET":
         return _manage_page(token, participant, participant_to_form(participant))
-    data, _slots = form_to_input(request.form)
+    try:
+        data, _slots = form_to_input(request.form)
+    except ValidationError as exc:
+        return _manage_page(token, participant, request.form, exc, 400)
     data["channels"] = {n.id: request.form.get(f"number_channel_{n.id}") or None for n in participant.numbers}
     stopped = {n.id for n in participant.numbers if request.form.get(f"stop_{n.id}") == "on"}
     db = db_session()

@@ -22,6 +22,7 @@ def test_signup_with_typed_coordinates_and_confirmation(web_server, page, signup
     page.fill("#phone_1", "06 1234 5678")
     page.fill("#phone_2", "020 123 4567")
     page.fill("#email", "resident@example.org")
+    page.click("#home-location details.by-point summary")  # coordinates instead of an address
     page.fill("#home_lat", "52,3079")
     page.fill("#home_lon", "5.0417")
     page.fill("#quiet_start", "23:00")
@@ -64,6 +65,7 @@ def test_signup_with_typed_coordinates_and_confirmation(web_server, page, signup
 def test_signup_map_fills_the_coordinates(web_server, page):
     """With the vendored map library present, a click on the map fills in the home coordinates."""
     page.goto(f"{web_server.url}/signup")
+    page.click("#home-location details.by-point summary")
     home_map = page.locator("#map-home")
     if not home_map.is_visible():
         assert not page.locator("script[src*='leaflet']").count(), "Leaflet loaded but the map stayed hidden"

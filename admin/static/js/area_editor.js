@@ -9,7 +9,8 @@
 (function (global) {
   "use strict";
 
-  /* options: onChange() after every change of the area; vertices: [[lat, lon], ...] to start from */
+  /* options: onChange() after every change of the area; onCentreMoved() when the person moves the centre
+   * (marker, map click, typed coordinates); vertices: [[lat, lon], ...] to start from */
   function AreaEditor(form, mapElement, options) {
     options = options || {};
     var self = this;
@@ -26,6 +27,7 @@
       onChange: function (la, lo) {
         lat.value = la.toFixed(6);
         lon.value = lo.toFixed(6);
+        if (options.onCentreMoved) options.onCentreMoved();
         self.onChange();
       },
       onClick: function (latlng) {
@@ -57,7 +59,12 @@
     [lat, lon].forEach(function (input) {
       input.addEventListener("change", function () {
         var la = parseFloat(lat.value), lo = parseFloat(lon.value);
-        if (isFinite(la) && isFinite(lo)) { self.map.setCentre(la, lo); self.map.fit(); self.onChange(); }
+        if (isFinite(la) && isFinite(lo)) {
+          self.map.setCentre(la, lo);
+          self.map.fit();
+          if (options.onCentreMoved) options.onCentreMoved();
+          self.onChange();
+        }
       });
     });
     drawer.vertices = (options.vertices || []).slice();  // the area as it is, to edit further
@@ -80,6 +87,15 @@
   };
 
   AreaEditor.prototype.showPoints = function (points) { this.map.showPoints(points); };
+
+  /* Put the centre at a point found elsewhere (an address looked up), as if the person had moved it. */
+  AreaEditor.prototype.moveCentre = function (la, lo) {
+    this.form.elements.lat.value = la.toFixed(6);
+    this.form.elements.lon.value = lo.toFixed(6);
+    this.map.setCentre(la, lo);
+    this.map.fit();
+    this.onChange();
+  };
 
   global.UitkijkMap.AreaEditor = AreaEditor;
 })(window);

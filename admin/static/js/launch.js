@@ -50,10 +50,41 @@
   var refreshEstimate = debounce(estimateNow, 250);
 
   // The map and the area fields: the same editor as the follow page's area change.
-  var editor = new UitkijkMap.AreaEditor(form, document.getElementById("map"), { onChange: function () {
-    refreshEstimate();
-    form.dispatchEvent(new Event("change"));  // the impact preview (launch_impact.js) follows the area too
-  } });
+  var address = form.elements.address, addressNote = document.getElementById("address-note");
+  var editor = new UitkijkMap.AreaEditor(form, document.getElementById("map"), {
+    onChange: function () {
+      refreshEstimate();
+      form.dispatchEvent(new Event("change"));  // the impact preview (launch_impact.js) follows the area too
+    },
+    // The centre moved by hand is no longer the address: the marker is what launches then.
+    onCentreMoved: function () {
+      if (address.value) { address.value = ""; showAddress("", false); }
+    }
+  });
+
+  // The address box: the server looks the address up at launch anyway; "Find" shows it on the map first.
+  var geocodeUrl = form.getAttribute("data-geocode-url");
+  function showAddress(text, isError) {
+    addressNote.textContent = text;
+    addressNote.className = isError ? "field-error" : "small";
+    if (isError) { address.setAttribute("aria-invalid", "true"); } else { address.removeAttribute("aria-invalid"); }
+  }
+  function findAddress() {
+    if (!address.value.trim()) { showAddress("", false); return; }
+    fetch(geocodeUrl + "?address=" + encodeURIComponent(address.value), {
+      credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+      .then(function (res) {
+        if (!res.ok) { showAddress(res.body.reason, true); return; }
+        editor.moveCentre(res.body.lat, res.body.lon);
+        showAddress("Centre: " + res.body.label, false);
+      })
+      .catch(function () { showAddress("Could not look the address up; check the connection.", true); });
+  }
+  document.getElementById("address-find").addEventListener("click", findAddress);
+  address.addEventListener("keydown", function (e) {
+    if (e.key === "Enter") { e.preventDefault(); findAddress(); }  // Enter finds; it does not launch
+  });
 
   var previewSeq = 0;
   function previewNow() {
