@@ -41,7 +41,7 @@ def _query():
     hood = dashboard.parse_neighbourhood(
         _municipality_id(), args.get("postcode_area", "") if area == "postcode" else "",
         args.get("lat", "") if drawn else "", args.get("lon", "") if drawn else "",
-        args.get("radius_m", "") if drawn else "")
+        args.get("radius_m", "") if drawn else "", args.get("neighbourhood", "") if area == "cbs" else "")
     return hood, period
 
 
@@ -62,7 +62,8 @@ def index():
     return render_template(
         "dashboard/index.html", stats=stats, hood=hood, period=period, error=error, args=request.args,
         municipalities=dashboard.municipalities(db), own_only=user.role == "municipality",
-        areas=dashboard.postcode_areas(db, hood.municipality_id), kinds=KIND_LABELS,
+        areas=dashboard.postcode_areas(db, hood.municipality_id),
+        neighbourhoods=dashboard.cbs_neighbourhoods(db, hood.municipality_id), kinds=KIND_LABELS,
         results={**RESULT_LABELS, "still active": "Still active"},
         map=map_settings(), mail=mail,
     ), 400 if error else 200
@@ -84,6 +85,8 @@ def export():
     writer.writerow(["neighbourhood", "municipality_id", hood.municipality_id or "all"])
     if hood.postcode_area:
         writer.writerow(["neighbourhood", "postcode area", hood.postcode_area])
+    if hood.cbs_code:
+        writer.writerow(["neighbourhood", "CBS wijk" if hood.cbs_code.startswith("WK") else "CBS buurt", hood.cbs_code])
     if hood.circle:
         writer.writerow(["neighbourhood", "circle", "%.6f %.6f %d m" % hood.circle])
     writer.writerows(stats.as_rows())

@@ -1,7 +1,8 @@
 """Statistics for a municipality's dashboard: participants, actions, results and responses.
 
-A neighbourhood is a set of participants: those of a municipality, narrowed to a postcode area
-(the four digits of a Dutch postcode found in the home address) or to a drawn circle. An action
+A neighbourhood is a set of participants: those of a municipality, narrowed to a CBS wijk or buurt
+(the codes their home address has in the address table, core.geocoding), to a postcode area (the
+four digits of a Dutch postcode found in the home address) or to a drawn circle. An action
 counts for a neighbourhood when it alerted at least one of its participants; a response is a
 call to the free number about the action (an InboundCall row).
 """
@@ -16,11 +17,12 @@ from sqlalchemy import func, or_, select
 from . import timeline
 from .errors import ValidationError
 from .geo import cell_ranges, check_point, distance_m
-from .models import (ACTION_KINDS, ACTION_RESULTS, Action, Delivery, InboundCall, Municipality, Participant,
-                     ParticipantLocation)
+from .models import (ACTION_KINDS, ACTION_RESULTS, Action, Address, Delivery, InboundCall, Municipality,
+                     Participant, ParticipantLocation)
 
 POSTCODE = re.compile(r"\b([1-9][0-9]{3}) ?[A-Za-z]{2}\b")
 POSTCODE_AREA = re.compile(r"[1-9][0-9]{3}")
+CBS_CODE = re.compile(r"WK[0-9]{6}|BU[0-9]{8}")
 CHUNK = 500
 MAX_DAYS = 3660
 
@@ -32,10 +34,11 @@ class Neighbourhood:
     municipality_id: int | None = None
     postcode_area: str | None = None
     circle: tuple | None = None  # (lat, lon, radius_m)
+    cbs_code: str | None = None  # a CBS wijk (WK036300) or buurt (BU03630000)
 
     @property
     def narrowed(self):
-        return self.postcode_area is not None or self.circle is not None
+        return self.postcode_area is not None or self.circle is not None or self.cbs_code is not None
 
 
 @dataclass(frozen=True)
@@ -125,11 +128,18 @@ def parse_period(start_text, end_text, today):
     return Period(start, end)
 
 
-def parse_neighbourhood(municipality_id, postcode_area, lat, lon, radius_m):
+def parse_neighbourhood(municipality_id, postcode_area, lat, lon, radius_m, cbs_code=""):
     """A Neighbourhood from form values (strings; empty means not given)."""
     area = (postcode_area or "").strip() or None
     if area is not None and not POSTCODE_AREA.fullmatch(area):
         raise ValidationError("postcode_area", "must be the four digits of a postcode, like 1381")
+    code = (cbs_code or "").strip().upper() or None
+    if code is not None:
+        if not CBS_CODE.fullmatch(code):
+            raise ValidationError("neighbourhood", "must be a CBS wijk or buurt code, like WK036300 or BU03630000")
+        if area is not None or lat or lon or radius_m:
+            raise ValidationError("neighbourhood", "choose one kind of neighbourhood at a time")
+        return Neighbourhood(municipality_id, cbs_code=code)
     circle = None
     if lat or lon or radius_m:
         if area is not None:
@@ -165,6 +175,35 @@ def postcode_areas(session, municipality_id):
     return sorted(counts.items())
 
 
+def cbs_neighbourhoods(session, municipality_id):
+    """[(wijk code, wijk name, participants, [(buurt code, buurt name, participants)])] of the active
+    participants' home addresses in a municipality (None = all): only where the address table had the
+    CBS codes. Names come from the address table; a code without one is shown as itself."""
+    loc = ParticipantLocation
+    counts = Counter()
+    query = _home_query(municipality_id).with_only_columns(loc.wijk_code, loc.buurt_code).where(
+        loc.wijk_code.is_not(None))
+    for wijk, buurt in session.execute(query):
+        counts[(wijk, buurt)] += 1
+    if not counts:
+        return []
+    wijk_codes = sorted({wijk for wijk, _ in counts})
+    names = {}
+    for i in range(0, len(wijk_codes), CHUNK):
+        chunk = wijk_codes[i:i + CHUNK]
+        for wijk, wijk_name, buurt, buurt_name in session.execute(
+                select(Address.wijk_code, Address.wijk_name, Address.buurt_code, Address.buurt_name)
+                .where(Address.wijk_code.in_(chunk)).distinct()):
+            names.setdefault(wijk, wijk_name)
+            names.setdefault(buurt, buurt_name)
+    result = []
+    for wijk in wijk_codes:
+        buurten = sorted(((buurt, names.get(buurt) or buurt, n) for (w, buurt), n in counts.items()
+                          if w == wijk and buurt), key=lambda b: (b[1], b[0]))
+        result.append((wijk, names.get(wijk) or wijk, sum(n for (w, _), n in counts.items() if w == wijk), buurten))
+    return sorted(result, key=lambda w: (w[1], w[0]))
+
+
 def _home_query(municipality_id):
     loc = ParticipantLocation
     query = (select(loc.participant_id, loc.lat, loc.lon, loc.address, Participant.created_at)
@@ -181,6 +220,8 @@ def _residents(session, hood, until):
     query = _home_query(hood.municipality_id).where(Participant.created_at < until)
     if hood.postcode_area:
         query = query.where(loc.address.like(f"%{hood.postcode_area}%"))
+    if hood.cbs_code:
+        query = query.where((loc.wijk_code if hood.cbs_code.startswith("WK") else loc.buurt_code) == hood.cbs_code)
     if hood.circle:
         lat, lon, radius = hood.circle
         query = query.where(or_(*[loc.cell.between(lo, hi) for lo, hi in cell_ranges(lat, lon, radius)]))

@@ -26,6 +26,12 @@
   [lat, lon].forEach(function (input) {
     input.addEventListener("change", function () { if (map) { map.setCentre(parseFloat(lat.value), parseFloat(lon.value)); map.fit(); } });
   });
+  if (form.elements.neighbourhood) {
+    form.elements.neighbourhood.addEventListener("change", function () {
+      if (form.elements.neighbourhood.value) form.querySelector("input[name=area][value=cbs]").checked = true;
+      update();
+    });
+  }
   form.elements.postcode_area.addEventListener("change", function () {
     if (form.elements.postcode_area.value) form.querySelector("input[name=area][value=postcode]").checked = true;
     update();
