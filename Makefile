@@ -18,10 +18,12 @@ system-deps:
 services:
 	bash scripts/services.sh --postgres
 
-# The real Asterisk root (Debian sid, cached outside the repo) and Prism with Twilio's OpenAPI description.
+# The real Asterisk root (Debian sid, cached outside the repo), Prism with Twilio's OpenAPI description,
+# and axe-core for the browser tests' accessibility checks.
 lab-deps: system-deps
 	bash scripts/asterisk_root.sh
 	bash scripts/prism.sh install
+	bash scripts/axe_core.sh install
 
 run: venv system-deps
 	bash scripts/run.sh
