@@ -59,7 +59,13 @@ def test_signup_with_postcode_and_house_number(web_server, page, signup_clock):
     page.click("#signup-form button[type=submit]")
     page.wait_for_url(re.compile(r"/signup/confirm/"))
     assert_accessible(page, "confirmation page")
-    page.fill("input[name^=code_] >> nth=0", code_sent_to(web_server.app, "+31612345678"))
+    right = code_sent_to(web_server.app, "+31612345678")
+    page.fill("#code_1", "000001" if right != "000001" else "000002")
+    page.click("#confirm-form button[type=submit]")
+    expect(page.locator("#code_1")).to_have_attribute("aria-describedby", "code_1-error")
+    expect(page.locator("#code_1")).to_be_focused()
+    assert_accessible(page, "confirmation page with a wrong code")
+    page.fill("#code_1", right)
     page.click("#confirm-form button[type=submit]")
     page.wait_for_url(re.compile(r"/signup/done/"))
     assert_accessible(page, "signed-up page")
@@ -87,6 +93,18 @@ def test_signup_with_postcode_and_house_number(web_server, page, signup_clock):
     with web_server.app.extensions["uitkijk"].db.session() as session:
         home = session.scalar(select(Participant)).locations[0]
         assert home.address.startswith("Oudegracht 12, 1381") and home.buurt_code == "BU04570001"
+
+
+def test_link_request_page_ties_its_error_to_the_number(web_server, page):
+    """The page that texts a self-service link names a malformed number at its field."""
+    page.goto(f"{web_server.url}/signup/link")
+    assert_accessible(page, "link request page")
+    page.fill("#number", "06 12")
+    page.click("form.card button[type=submit]")
+    expect(page.locator("#number")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#number-error")).to_be_visible()
+    expect(page.locator("#number")).to_be_focused()
+    assert_accessible(page, "link request page with an error")
 
 
 def test_signup_from_belgium_with_coordinates_is_still_possible(web_server, page, signup_clock):
