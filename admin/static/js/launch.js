@@ -64,6 +64,7 @@
 
   // The address box: the server looks the address up at launch anyway; "Find" shows it on the map first.
   var geocodeUrl = form.getAttribute("data-geocode-url");
+  var addressTexts = JSON.parse(form.getAttribute("data-address-texts"));
   function showAddress(text, isError) {
     addressNote.textContent = text;
     addressNote.className = isError ? "field-error" : "small";
@@ -77,9 +78,9 @@
       .then(function (res) {
         if (!res.ok) { showAddress(res.body.reason, true); return; }
         editor.moveCentre(res.body.lat, res.body.lon);
-        showAddress("Centre: " + res.body.label, false);
+        showAddress(addressTexts.centre.replace("{address}", res.body.label), false);
       })
-      .catch(function () { showAddress("Could not look the address up; check the connection.", true); });
+      .catch(function () { showAddress(addressTexts.offline, true); });
   }
   document.getElementById("address-find").addEventListener("click", findAddress);
   address.addEventListener("keydown", function (e) {
