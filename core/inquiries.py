@@ -14,7 +14,9 @@ from pathlib import Path
 from sqlalchemy import and_, func, select
 
 from . import audit, private_files
+from .address_input import parse_line
 from .errors import Conflict, NotFound, ValidationError
+from .geocoding import TableGeocoder
 from .mail_links import MailLinks
 from .mail_recipients import select_mail_recipients, validate_mail_area
 from .mail_texts import inquiry_mail
@@ -61,7 +63,13 @@ def _text(form, field, limit, required=True):
 
 
 def resolve_address(session, address):
-    """The point of an address known in the register (a participant's home or work), or ValidationError."""
+    """The point of an address: from the address table (core.geocoding), else one known in the register
+    (a participant's home or work); ValidationError when neither knows it."""
+    try:
+        place = TableGeocoder(session).locate(parse_line(address, "area.address"), "area")
+        return place.lat, place.lon, place.label
+    except ValidationError:
+        pass  # not in the table (or not a full address): the register may still know it
     wanted = " ".join(address.split()).lower()
     row = session.execute(select(ParticipantLocation.lat, ParticipantLocation.lon, ParticipantLocation.address)
                           .where(func.lower(ParticipantLocation.address).like(f"{wanted}%"))

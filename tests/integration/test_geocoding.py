@@ -228,3 +228,13 @@ def test_api_launch_around_an_address(app, client, auth, work):
                                "address": "Damrak 1, 1012LG Amsterdam"}
         assert set(session.scalars(select(Delivery.participant_id))) == {near}
         assert session.scalar(select(func.count()).select_from(Action)) == 1
+
+
+def test_neighbourhood_mail_centres_on_an_address_of_the_table(db):
+    """An inquiry's centre address is found in the address table even when no participant lives there."""
+    from core.inquiries import resolve_address
+    lat, lon, label = resolve_address(db, "Herengracht 7, Weesp")
+    assert label.startswith("Herengracht 7, 1382") and distance_m(lat, lon, 52.31, 5.04) < 1500
+    with pytest.raises(ValidationError) as exc:
+        resolve_address(db, "Herengracht 700, Weesp")
+    assert exc.value.field == "area.address"
