@@ -1,14 +1,14 @@
 """the offline address table (BAG extract) and, on a participant's location, the address it came from
 and its CBS wijk and buurt
 
-Revision ID: 0016_address_table
-Revises: 0015_action_webhooks
+Revision ID: 0017_address_table
+Revises: 0016_user_language
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_address_table"
-down_revision = "0015_action_webhooks"
+revision = "0017_address_table"
+down_revision = "0016_user_language"
 branch_labels = None
 depends_on = None
 
