@@ -23,10 +23,11 @@ ended by the events every service receives (RecentCalls) and the facts the ledge
 from __future__ import annotations
 
 import logging
+import queue
 import signal
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -115,6 +116,58 @@ class RecentCalls:
             return self._calls.get(call_id)
 
 
+class OutcomeWriter:
+    """The ledger writes of call outcomes (answered, ended, not reached), in the order Asterisk reported
+    them, on a thread of their own. The AMI event thread only hands them over: while the database is away
+    (a restart, or an outage longer than any delivery lease) it goes on handling events (hang-ups free
+    their trunk channels at once) and the outcomes wait here, each done again until it is written. Every
+    outcome carries the time of its event, so a late write records the call as it was."""
+
+    def __init__(self, db):
+        self.db = db
+        self._queue: queue.Queue = queue.Queue()
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._waiting: Counter[str] = Counter()  # call id -> outcomes not yet written
+
+    def put(self, call_id: str, work) -> None:
+        with self._lock:
+            self._waiting[call_id] += 1
+        self._queue.put((call_id, work))
+
+    def waiting(self, call_id: str) -> bool:
+        """Whether an outcome of the call waits to be written (its takeover would be a second opinion)."""
+        with self._lock:
+            return call_id in self._waiting
+
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    def stop(self) -> None:
+        """Write what is waiting if the database is there, then end the thread (without waiting on an
+        outage: what is left then is settled by the call's takeover, see take_over_orphans)."""
+        self._stopping.set()
+
+    def run(self) -> None:
+        while True:
+            try:
+                call_id, work = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                if self._stopping.is_set():
+                    return
+                continue
+            try:
+                self.db.unit_of_work(work, stop=self._stopping)
+            except DBAPIError as exc:
+                log.warning("call %s: outcome not written while stopping (%s)", call_id, exc.__class__.__name__)
+            except Exception:  # one bad outcome must not stop the others; logged in full
+                log.exception("call %s: outcome not written", call_id)
+            with self._lock:
+                self._waiting[call_id] -= 1
+                if self._waiting[call_id] <= 0:
+                    del self._waiting[call_id]
+
+
 class CallService:
     def __init__(self, rt, settings: VoiceSettings | None = None, ami: AmiClient | None = None):
         self.rt = rt
@@ -136,6 +189,7 @@ class CallService:
         self._ready = threading.Event()  # logged in; AmiClient.connected is already true mid-login
         self.reconnects = 0
         self.recent = RecentCalls()
+        self.outcomes = OutcomeWriter(rt.db)
         self.renew_every_s = min(RENEW_EVERY_S, effective(rt.config)["DELIVERY_LEASE_S"] / 4)
         self.taken_over = 0
 
@@ -143,13 +197,15 @@ class CallService:
     def start(self) -> None:
         """Connect (or keep trying in the background) and start dispatching."""
         self._connect()
-        for target, name in ((self._supervise, "call-supervisor"), (self._dispatch, "call-dispatcher")):
+        for target, name in ((self._supervise, "call-supervisor"), (self._dispatch, "call-dispatcher"),
+                             (self.outcomes.run, "call-outcomes")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
+        self.outcomes.stop()
         with self._slot_freed:
             self._slot_freed.notify_all()
         for thread in self._threads:
@@ -284,17 +340,20 @@ class CallService:
         if live.answered:
             return
         live.answered = True
-        if live.call.delivery_id is not None:
-            self._record(lambda session: alert_calls.answered(session, live.call.delivery_id, live.call.call_id))
+        call, at = live.call, utcnow()
+        if call.delivery_id is not None:
+            self.outcomes.put(call.call_id, lambda session: alert_calls.answered(session, call.delivery_id,
+                                                                                 call.call_id, at=at))
 
     def _on_hangup(self, live: LiveCall) -> None:
         if live.answered:
             self._forget(live.call.call_id)
             self._release(live.call)
             self._remove_audio(live.call)
-            if live.call.delivery_id is not None:
-                self._record(lambda session: alert_calls.ended(self.rt, session, live.call.delivery_id,
-                                                               live.call.call_id, live.cause))
+            call, at = live.call, utcnow()
+            if call.delivery_id is not None:
+                self.outcomes.put(call.call_id, lambda session: alert_calls.ended(self.rt, session, call.delivery_id,
+                                                                                  call.call_id, live.cause, at=at))
         elif live.awaiting_cause_since is not None:
             self._settle(live.call.call_id, _setup_outcome(live.cause))
         elif live.taken_over:
@@ -311,8 +370,9 @@ class CallService:
             self._remove_audio(live.call)  # a direct call is not retried
             log.info("direct call %s: %s", call_id, outcome)
             return
-        self._record(lambda session: alert_calls.not_reached(self.rt, session, live.call.delivery_id, call_id,
-                                                             outcome, live.cause))
+        delivery_id = live.call.delivery_id
+        self.outcomes.put(call_id, lambda session: alert_calls.not_reached(self.rt, session, delivery_id, call_id,
+                                                                           outcome, live.cause))
 
     def _remove_audio(self, call: PendingCall) -> None:
         """A call's own audio (a spoken code) is gone with the call."""
@@ -336,8 +396,8 @@ class CallService:
             self._slot_freed.notify_all()
 
     def _record(self, work):
-        """One unit of work on the ledger; while the database is away (a restart) it waits and does it
-        again, so no outcome Asterisk reported is lost (each of core.alert_calls' updates may run twice)."""
+        """One unit of work on the ledger whose result is needed now (the dispatcher's and the supervisor's);
+        while the database is away (a restart) it waits and does it again. Outcomes go to `self.outcomes`."""
         return self.rt.db.unit_of_work(work, stop=self._stop)
 
     # -- supervision ------------------------------------------------------
@@ -417,7 +477,8 @@ class CallService:
         idle_since = utcnow() - timedelta(seconds=ORPHAN_AFTER_RENEWALS * self.renew_every_s)
         orphans = self._record(lambda session: alert_calls.take_over_orphans(session, self.trunk.name, idle_since))
         with self._lock:
-            orphans = [o for o in orphans if o.call_id not in self._live]  # ours, only late renewing (an outage)
+            # Ours, only renewed late (a database outage): still up, or their outcome waits to be written.
+            orphans = [o for o in orphans if o.call_id not in self._live and not self.outcomes.waiting(o.call_id)]
             for orphan in orphans:
                 self._live[orphan.call_id] = LiveCall(
                     PendingCall(call_id=orphan.call_id, trunk=self.trunk.name, channel="", caller_id="",
@@ -460,13 +521,14 @@ class CallService:
         delivery_id, call_id = orphan.delivery_id, orphan.call_id
         if answered_at is not None:
             if orphan.answered_at is None:
-                self._record(lambda session: alert_calls.answered(session, delivery_id, call_id, at=answered_at))
-            self._record(lambda session: alert_calls.ended(self.rt, session, delivery_id, call_id, seen.cause,
-                                                           at=seen.ended_at))
+                self.outcomes.put(call_id, lambda session: alert_calls.answered(session, delivery_id, call_id,
+                                                                                at=answered_at))
+            self.outcomes.put(call_id, lambda session: alert_calls.ended(self.rt, session, delivery_id, call_id,
+                                                                         seen.cause, at=seen.ended_at))
         else:
             outcome = "interrupted" if seen.ended_at is None else _hangup_outcome(seen.cause)
-            self._record(lambda session: alert_calls.not_reached(self.rt, session, delivery_id, call_id,
-                                                                 outcome, seen.cause))
+            self.outcomes.put(call_id, lambda session: alert_calls.not_reached(self.rt, session, delivery_id,
+                                                                               call_id, outcome, seen.cause))
 
     def _renew_leases(self) -> None:
         with self._lock:
