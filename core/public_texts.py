@@ -55,9 +55,10 @@ AREA = {
 }
 PAGE = {
     "nl": {"what_to_do": "Wat kunt u doen?", "share": "Deel deze oproep", "photo": "Foto van de vermiste persoon",
-           "area": "Gebied", "ended": "Deze oproep is beëindigd", "sent": "Verstuurd"},
+           "area": "Gebied", "ended": "Deze oproep is beëindigd", "sent": "Verstuurd",
+           "skip": "Naar de inhoud"},
     "en": {"what_to_do": "What can you do?", "share": "Share this alert", "photo": "Photo of the missing person",
-           "area": "Area", "ended": "This alert has ended", "sent": "Sent"},
+           "area": "Area", "ended": "This alert has ended", "sent": "Sent", "skip": "Skip to the content"},
 }
 
 

@@ -191,3 +191,40 @@ def test_mail_reply_form_and_public_action_page_are_accessible(web_server, page,
     page.goto(launched.json["publication"]["page_url"])
     expect(page.locator("h1")).to_contain_text("Sanne (8) vermist")
     assert_accessible(page, "public action page")
+
+
+def test_signup_by_keyboard_alone(web_server, page, signup_clock):
+    """The first Tab reaches "skip to the content"; the fields then come in reading order, the folded-away
+    parts open with Enter, and the form is sent with the keyboard."""
+    _addresses(web_server.app)
+    page.goto(f"{web_server.url}/signup")
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()
+    order = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
+    wanted = ["phone_1", "channel_1", "phone_2", "email", "home_postcode", "home_house_number", "home_addition",
+              "work_postcode", "language", "quiet_start", "consent"]
+    positions = [order.index(field) for field in wanted]
+    assert positions == sorted(positions), order
+    page.focus("#home-location details.by-street summary")
+    page.keyboard.press("Enter")
+    expect(page.locator("#home_street")).to_be_visible()
+    page.focus("#phone_1")
+    page.keyboard.type("0612345678")
+    page.focus("#home_street")
+    page.keyboard.type("Herengracht")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Weesp")
+    page.focus("#home_house_number")
+    page.keyboard.type("9")
+    page.focus("#consent")
+    page.keyboard.press("Space")
+    page.focus("#signup-form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/signup/confirm/"))
+    with web_server.app.extensions["uitkijk"].db.session() as session:
+        assert session.scalar(select(Participant)).locations[0].address.startswith("Herengracht 9, 1382")
