@@ -283,8 +283,9 @@ def change_area(action_id):
     db = session()
     _action_or_404(action_id)
     try:
-        action, event, cancelled = ActionService(runtime()).change_area(db, action_id, _form_area(request.form), audit_actor(),
-                                                             area_name=request.form.get("area_name") or None)
+        action, event, cancelled = ActionService(runtime()).change_area(
+            db, action_id, _form_area(request.form), audit_actor(), area_name=request.form.get("area_name") or None,
+            geocoder=geocoder_for(current_app.config, db))
     except (ValidationError, Conflict) as exc:
         db.rollback()
         flash(f"Gebied niet gewijzigd: {exc}", "error")

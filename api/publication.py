@@ -1,8 +1,9 @@
 """A live action changed through the API: photos after launch, a public action's text, the area."""
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 
 from core.actions import ActionService, decode_photos
 from core.errors import ValidationError
+from core.geocoding import geocoder_for
 from core.publication import publication_of
 from core import public_urls as urls
 from web.db_session import runtime, session
@@ -46,8 +47,9 @@ def change_area(action_id):
     """Move or resize the area: whoever it adds is alerted, nearest first; a public action sends an Update."""
     data = json_body()
     db = session()
-    action, event, cancelled = ActionService(runtime()).change_area(db, action_id, data.get("area"), g.api_actor,
-                                                         area_name=data.get("area_name"))
+    action, event, cancelled = ActionService(runtime()).change_area(
+        db, action_id, data.get("area"), g.api_actor, area_name=data.get("area_name"),
+        geocoder=geocoder_for(current_app.config, db))
     return jsonify({"area": action.area, "planned": action.planned, "cancelled": cancelled, **_event_payload(event)})
 
 

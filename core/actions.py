@@ -238,17 +238,18 @@ class ActionService:
         action_webhooks.enqueue(self.runtime, hooks)
         return event
 
-    def change_area(self, session, action_id, area, actor, area_name=None):
+    def change_area(self, session, action_id, area, actor, area_name=None, geocoder=None):
         """The operator moves or resizes the area after launch. Whoever the new area adds is alerted, nearest
         first from its centre, the nearest ring at once and the rest by a ledger writer; nobody is alerted
         twice (the ledger's unique key). Alerts still queued for those the new area leaves out are cancelled.
-        A public action's publication gets an Update with the new area."""
+        A public action's publication gets an Update with the new area. A circle may move to an address
+        (placed by `geocoder`)."""
         action = session.get(Action, action_id, with_for_update=True)
         if action is None:
             raise NotFound("action", action_id)
         if action.status != "active":
             raise Conflict(f"action {action_id} has ended")
-        new_area = validate_area(area, action.kind, self.config["MAX_RADIUS_M"])
+        new_area = validate_area(area, action.kind, self.config["MAX_RADIUS_M"], geocoder)
         if new_area == action.area:
             raise ValidationError("area", "is the area the action already covers")
         before, alerted_before = action.area, action.ledger_rows

@@ -238,3 +238,27 @@ def test_neighbourhood_mail_centres_on_an_address_of_the_table(db):
     with pytest.raises(ValidationError) as exc:
         resolve_address(db, "Herengracht 700, Weesp")
     assert exc.value.field == "area.address"
+
+
+def test_api_moves_an_action_to_an_address(app, client, auth, work):
+    """After launch the circle can move to an address; the neighbour there is alerted."""
+    from lab import factories
+    from core.models import Delivery
+    with app.extensions["uitkijk"].db.session() as session:
+        import_address_text(session, sample_address_csv())
+        herengracht = session.scalar(select(Address).where(Address.street == "Herengracht", Address.house_number == 10))
+        room, operators = factories.control_room(session)
+        there = factories.participant(session, "+31612345601", distance_m=30,
+                                      origin=(herengracht.lat, herengracht.lon)).id
+        body = factories.launch_body(room, operators[0], area={"address": "Damrak 1, Amsterdam", "radius_m": 200})
+    action = client.post("/api/actions", json=body, headers=auth).json
+    moved = client.post(f"/api/actions/{action['id']}/area", headers=auth,
+                        json={"area": {"address": "Herengracht 10, Weesp", "radius_m": 200}})
+    assert moved.status_code == 200, moved.json
+    assert moved.json["area"]["address"].startswith("Herengracht 10, 1382")
+    unknown = client.post(f"/api/actions/{action['id']}/area", headers=auth,
+                          json={"area": {"address": "Herengracht 10, Atlantis", "radius_m": 200}})
+    assert unknown.status_code == 400 and unknown.json["field"] == "area.city"
+    work()
+    with app.extensions["uitkijk"].db.session() as session:
+        assert there in set(session.scalars(select(Delivery.participant_id)))
