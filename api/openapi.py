@@ -103,7 +103,7 @@ SPEC = {
                 "external_ref": {"type": "string", "maxLength": 64},
                 "name": {"type": "string", "maxLength": 200},
                 "email": {"type": "string", "maxLength": 254},
-                "language": {"enum": ["nl", "en"]},
+                "language": {"enum": ["nl", "en", "de"]},
                 "municipality": {"type": "string", "description": "Municipality code"},
                 "phones": {"type": "array", "minItems": 1, "maxItems": 4, "items": {"oneOf": [
                     {"type": "string"},

@@ -1,4 +1,4 @@
-"""The words of every mail a participant gets (Dutch first, English), as content the mail channel renders.
+"""The words of every mail a participant gets (Dutch first, English, German), as content the mail channel renders.
 
 The core says what a mail holds (paragraphs, questions, buttons, the footer's links); mail/
 turns it into plain text and HTML. The same content drives the preview staff see before sending.
@@ -65,6 +65,24 @@ TEXTS = {
         "confirm_text": "Please confirm that you want to receive messages from Uitkijk at this address. "
                         "Only then will we send you mail. Did you not ask for this? Then ignore this mail.",
         "confirm_button": "Confirm e-mail address",
+    },
+    "de": {
+        "greeting": "Liebe Nachbarin, lieber Nachbar,",
+        "questions": "Wir möchten gern wissen:",
+        "reply": "Erzählen Sie, was Sie gesehen oder gehört haben",
+        "nothing": "Ich habe nichts bemerkt",
+        "reply_hint": "Dieser Link ist persönlich; Sie können Ihre Antwort später noch ergänzen.",
+        "footer_why": "Sie erhalten diese Mail, weil Sie in diesem Gebiet an Uitkijk teilnehmen.",
+        "manage": "Ihre Einstellungen ändern",
+        "unsubscribe": "Von diesen Nachrichten abmelden",
+        "update_subject": "Update: {subject}",
+        "update_intro": "Vor Kurzem haben wir Sie gefragt, ob Sie etwas gesehen oder gehört haben. So ist der Stand:",
+        "update_thanks": "Vielen Dank für Ihre Hilfe.",
+        "confirm_subject": "Bestätigen Sie Ihre E-Mail-Adresse für Uitkijk",
+        "confirm_text": "Bitte bestätigen Sie, dass Sie an diese Adresse Nachrichten von Uitkijk erhalten möchten. "
+                        "Erst dann senden wir Ihnen Mails. Haben Sie das nicht angefordert? "
+                        "Dann ignorieren Sie diese Mail.",
+        "confirm_button": "E-Mail-Adresse bestätigen",
     },
 }
 
@@ -161,6 +179,30 @@ PAGE_TEXTS = {
                   "alerts": "alerts by e-mail"},
         "error": "Please check the field", "fields": {"story": "What you saw or heard", "when": "When",
                                                       "photos": "Photos", "contact_number": "Phone number"},
+    },
+    "de": {
+        "reply_title": "Ihre Antwort", "what": "Was haben Sie gesehen oder gehört?", "when": "Wann war das?",
+        "when_hint": "zum Beispiel: Dienstagnacht gegen 3 Uhr", "photos": "Fotos (optional)",
+        "photos_hint": "JPEG, PNG oder WebP, bis {mb} MB pro Foto; wir entfernen Standort- und Kameradaten",
+        "may_contact": "Die Polizei darf mich kontaktieren", "number": "Unter der Telefonnummer",
+        "send": "Antwort senden", "add": "Ihre Antwort ergänzen", "nothing": "Ich habe nichts bemerkt",
+        "nothing_hint": "Nichts gesehen oder gehört? Auch das ist gut zu wissen.",
+        "thanks": "Vielen Dank. Ihre Antwort ist eingegangen.", "thanks_nothing": "Vielen Dank für Ihre Rückmeldung.",
+        "your_reply": "Ihre bisherige Antwort",
+        "closed": "Diese Nachbarschaftsumfrage ist geschlossen; Antworten sind nicht mehr möglich.",
+        "expired": "Dieser Link ist abgelaufen. Bei dringenden Hinweisen wenden Sie sich an die Polizei "
+                   "unter 0900-8844.",
+        "invalid": "Dieser Link ist nicht gültig. Verwenden Sie den Link aus Ihrer E-Mail.",
+        "unsubscribe_title": "Abmelden", "unsubscribe_button": "Abmelden",
+        "unsubscribe_ask": "Möchten Sie keine {kind} mehr per E-Mail erhalten?",
+        "unsubscribed": "Sie sind von {kind} abgemeldet. Sie können das jederzeit in Ihren Einstellungen ändern.",
+        "confirm_title": "E-Mail-Adresse bestätigen", "confirm_button": "Meine E-Mail-Adresse bestätigen",
+        "confirm_ask": "Bitte bestätigen Sie, dass Sie unter {address} Nachrichten von Uitkijk erhalten möchten.",
+        "confirmed": "Ihre E-Mail-Adresse ist bestätigt. Vielen Dank.",
+        "kinds": {"inquiries": "Nachbarschaftsumfragen der Polizei", "information": "Informationen Ihrer Gemeinde",
+                  "alerts": "Aufrufe per E-Mail"},
+        "error": "Bitte prüfen Sie das Feld", "fields": {"story": "Was Sie gesehen oder gehört haben", "when": "Wann",
+                                                      "photos": "Fotos", "contact_number": "Telefonnummer"},
     },
 }
 

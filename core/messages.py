@@ -6,6 +6,9 @@ RESULT_TEXT = {
            "not_found": "Er is niemand gevonden.", "cancelled": "De actie is ingetrokken."},
     "en": {"suspect_caught": "The suspect has been caught.", "person_found": "The missing person has been found.",
            "not_found": "Nobody was found.", "cancelled": "The action has been called off."},
+    "de": {"suspect_caught": "Der Verdächtige wurde festgenommen.",
+           "person_found": "Die vermisste Person wurde gefunden.",
+           "not_found": "Es wurde niemand gefunden.", "cancelled": "Die Aktion wurde zurückgezogen."},
 }
 SPOKEN = {
     "nl": {"alert": "Dit is Uitkijk met een oproep van de politie. {message} Actiecode {code}. "
@@ -14,6 +17,11 @@ SPOKEN = {
     "en": {"alert": "This is Uitkijk with an alert from the police. {message} Action code {code}. "
                     "Have you seen anything? Press 1 to be put through now, or call free on {free}.",
            "closing": "This is Uitkijk. The action you were alerted about has ended. {result} {text} Thank you for your help."},
+    "de": {"alert": "Hier ist Uitkijk mit einem Aufruf der Polizei. {message} Aktionscode {code}. "
+                    "Haben Sie etwas gesehen? Drücken Sie die 1, um direkt verbunden zu werden, "
+                    "oder rufen Sie kostenlos {free} an.",
+           "closing": "Hier ist Uitkijk. Die Aktion, über die Sie angerufen wurden, ist beendet. {result} {text} "
+                      "Vielen Dank für Ihre Hilfe."},
 }
 
 

@@ -12,7 +12,7 @@ from .input_checks import check_text
 from .models import Municipality, Participant, ParticipantLocation, PhoneNumber
 from .numbers import mask, parse_number
 
-LANGUAGES = ("nl", "en")
+LANGUAGES = ("nl", "en", "de")  # German for participants in the border area
 CHANNELS = ("voice", "sms")
 MAX_NUMBERS = 4
 # The same words whoever holds the number or reference, so staff learn nothing about other municipalities.

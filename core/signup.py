@@ -44,6 +44,8 @@ CODE_TEXTS = {
            "voice": "Dit is Uitkijk. Uw bevestigingscode is: {spoken}. Ik herhaal: {spoken}."},
     "en": {"sms": "Your Uitkijk confirmation code is {code}. It is valid for 30 minutes.",
            "voice": "This is Uitkijk. Your confirmation code is: {spoken}. I repeat: {spoken}."},
+    "de": {"sms": "Ihr Uitkijk-Bestätigungscode ist {code}. Er ist 30 Minuten gültig.",
+           "voice": "Hier ist Uitkijk. Ihr Bestätigungscode ist: {spoken}. Ich wiederhole: {spoken}."},
 }
 # To the owner of a number someone signed up again: nothing changes, and no code to pass on.
 TAKEN_TEXTS = {
@@ -54,10 +56,15 @@ TAKEN_TEXTS = {
                   "To change your preferences, ask for a link on the sign-up page.",
            "voice": "This is Uitkijk. Someone tried to sign this number up. It is already registered; "
                     "nothing changes."},
+    "de": {"sms": "Uitkijk: Jemand wollte diese Nummer anmelden. Sie ist bereits angemeldet; es ändert sich nichts. "
+                  "Ihre Einstellungen ändern Sie über einen Link auf der Anmeldeseite.",
+           "voice": "Hier ist Uitkijk. Jemand wollte diese Nummer anmelden. Sie ist bereits angemeldet; "
+                    "es ändert sich nichts."},
 }
 LINK_TEXTS = {
     "nl": "Uitkijk: wijzig uw voorkeuren of meld u af via {url}",
     "en": "Uitkijk: change your preferences or leave via {url}",
+    "de": "Uitkijk: Ändern Sie Ihre Einstellungen oder melden Sie sich ab über {url}",
 }
 
 

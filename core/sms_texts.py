@@ -11,18 +11,20 @@ from typing import Callable, Iterator
 
 from core.sms_encoding import count_segments, encoding_of, is_gsm7
 
-LANGUAGES = ("nl", "en")
+LANGUAGES = ("nl", "en", "de")
 DEFAULT_MAX_SEGMENTS = 2
 
 _ALERT = {
     "nl": "Uitkijk: {description} Gezien? Bel gratis {free_number} en toets code {code}. Afmelden: STOP",
     "en": "Uitkijk: {description} Seen something? Call free {free_number} and enter code {code}. Unsubscribe: STOP",
+    "de": "Uitkijk: {description} Etwas gesehen? Rufen Sie kostenlos {free_number} an, Code {code}. Abmelden: STOP",
 }
 # The public page of a published action (photo, area, what to do); never shortened.
-_LINK = {"nl": " Foto en info: {link}", "en": " Photo and info: {link}"}
+_LINK = {"nl": " Foto en info: {link}", "en": " Photo and info: {link}", "de": " Foto und Info: {link}"}
 _CLOSING = {
     "nl": "Uitkijk: actie {code} is afgelopen.{result} Bedankt voor het uitkijken.",
     "en": "Uitkijk: action {code} has ended.{result} Thank you for keeping watch.",
+    "de": "Uitkijk: Aktion {code} ist beendet.{result} Vielen Dank für Ihre Aufmerksamkeit.",
 }
 # Typographic characters that editors insert and that would force UCS-2 (halving what fits).
 _GSM7_LOOKALIKES = str.maketrans({

@@ -12,14 +12,18 @@ REPLIES = {
     "unsubscribed": {
         "nl": "Uitkijk: u bent afgemeld en krijgt geen berichten meer. Weer aanmelden: stuur START.",
         "en": "Uitkijk: you have unsubscribed and will get no more messages. To subscribe again, send START.",
+        "de": "Uitkijk: Sie sind abgemeldet und erhalten keine Nachrichten mehr. Wieder anmelden: senden Sie START.",
     },
     "resubscribed": {
         "nl": "Uitkijk: u bent weer aangemeld. Afmelden: stuur STOP.",
         "en": "Uitkijk: you are subscribed again. To unsubscribe, send STOP.",
+        "de": "Uitkijk: Sie sind wieder angemeldet. Abmelden: senden Sie STOP.",
     },
     "tip": {
         "nl": "Uitkijk: bedankt, uw bericht is doorgegeven aan de meldkamer. Bel bij spoed 112.",
         "en": "Uitkijk: thank you, your message has been passed on to the control room. In an emergency call 112.",
+        "de": "Uitkijk: Vielen Dank, Ihre Nachricht wurde an die Leitstelle weitergegeben. "
+              "Im Notfall rufen Sie 112 an.",
     },
 }
 

@@ -6,22 +6,26 @@ Emergency number 112 is written "1 1 2" so that both voices read it digit by dig
 """
 from collections.abc import Iterator
 
-LANGUAGES = ("nl", "en")
+LANGUAGES = ("nl", "en", "de")  # German for participants in the border area
 
 _DIGITS_NL = ("nul", "één", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen")
 _DIGITS_EN = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_DIGITS_DE = ("null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun")
 
 PROMPTS: dict[str, dict[str, str]] = {
     # Outbound alert call.
     "alert_intro": {
         "nl": "Dit is Uitkijk, het alarmnetwerk voor burgers, met een oproep van de politie.",
         "en": "This is Uitkijk, the citizen alert network, with an alert from the police.",
+        "de": "Hier ist Uitkijk, das Warnnetz für Bürger, mit einem Aufruf der Polizei.",
     },
     "alert_menu": {
         "nl": "Toets 1 om nu doorverbonden te worden met de meldkamer. "
               "Toets 2 om het bericht nog een keer te horen.",
         "en": "Press 1 to be put through to the control room now. "
               "Press 2 to hear the message again.",
+        "de": "Drücken Sie die 1, um jetzt mit der Leitstelle verbunden zu werden. "
+              "Drücken Sie die 2, um die Nachricht noch einmal zu hören.",
     },
     # Played by the dialplan alone when the FastAGI server cannot run the alert call (no action
     # text: it is one file for every call), before the call goes to the control room.
@@ -30,107 +34,132 @@ PROMPTS: dict[str, dict[str, str]] = {
               "U wordt doorverbonden met de meldkamer.",
         "en": "This is Uitkijk, with an alert from the police. The message cannot be played right now. "
               "You are being put through to the control room.",
+        "de": "Hier ist Uitkijk, mit einem Aufruf der Polizei. Die Nachricht kann gerade nicht abgespielt werden. "
+              "Sie werden mit der Leitstelle verbunden.",
     },
     # After the closing message (how the action ended), played twice.
     "closing_menu": {
         "nl": "Toets 2 om het bericht nog een keer te horen.",
         "en": "Press 2 to hear the message again.",
+        "de": "Drücken Sie die 2, um die Nachricht noch einmal zu hören.",
     },
     "alert_closing_intro": {
         "nl": "De actie waarvoor u eerder bent gewaarschuwd, is beëindigd.",
         "en": "The action you were alerted about has ended.",
+        "de": "Die Aktion, über die Sie gewarnt wurden, ist beendet.",
     },
     "thanks_goodbye": {
         "nl": "Bedankt voor uw hulp. Tot ziens.",
         "en": "Thank you for your help. Goodbye.",
+        "de": "Vielen Dank für Ihre Hilfe. Auf Wiederhören.",
     },
     "goodbye": {
         "nl": "Tot ziens.",
         "en": "Goodbye.",
+        "de": "Auf Wiederhören.",
     },
     # Inbound call to the free number.
     "inbound_welcome": {
         "nl": "Welkom bij het gratis nummer van Uitkijk.",
         "en": "Welcome to the Uitkijk free number.",
+        "de": "Willkommen bei der kostenlosen Nummer von Uitkijk.",
     },
     "inbound_calling_about": {
         "nl": "U belt over:",
         "en": "You are calling about:",
+        "de": "Sie rufen an wegen:",
     },
     "inbound_menu_intro": {
         "nl": "U bent gewaarschuwd voor meerdere acties.",
         "en": "You were alerted about several actions.",
+        "de": "Sie wurden über mehrere Aktionen gewarnt.",
     },
     **{
-        f"press_{n}": {"nl": f"Toets {n} voor", "en": f"Press {n} for"}
+        f"press_{n}": {"nl": f"Toets {n} voor", "en": f"Press {n} for", "de": f"Drücken Sie die {n} für"}
         for n in range(1, 10)
     },
     "enter_code": {
         "nl": "Toets de code uit uw bericht in, gevolgd door een hekje.",
         "en": "Enter the code from your message, followed by the hash key.",
+        "de": "Geben Sie den Code aus Ihrer Nachricht ein, gefolgt von der Rautetaste.",
     },
     "code_unknown": {
         "nl": "Die code is niet bekend.",
         "en": "That code is not known.",
+        "de": "Dieser Code ist nicht bekannt.",
     },
     "code_retry_exhausted": {
         "nl": "De code is niet herkend. Probeer het later nog eens. Bel bij spoed 1 1 2.",
         "en": "The code was not recognised. Please try again later. For emergencies call 1 1 2.",
+        "de": "Der Code wurde nicht erkannt. Bitte versuchen Sie es später noch einmal. Im Notfall rufen Sie 1 1 2 an.",
     },
     "no_active_action": {
         "nl": "Er is op dit moment geen actieve oproep. Bel bij spoed 1 1 2.",
         "en": "There is no active alert at the moment. For emergencies call 1 1 2.",
+        "de": "Zurzeit gibt es keinen aktiven Aufruf. Im Notfall rufen Sie 1 1 2 an.",
     },
     "action_ended": {
         "nl": "Deze actie is beëindigd. Bedankt.",
         "en": "This action has ended. Thank you.",
+        "de": "Diese Aktion ist beendet. Vielen Dank.",
     },
     "connecting_control_room": {
         "nl": "U wordt doorverbonden met de meldkamer.",
         "en": "You are being put through to the control room.",
+        "de": "Sie werden mit der Leitstelle verbunden.",
     },
     "connecting": {
         "nl": "U wordt doorverbonden met de centralist.",
         "en": "You are being put through to the operator.",
+        "de": "Sie werden mit dem Disponenten verbunden.",
     },
     "operator_unavailable_leave_tip": {
         "nl": "Er is geen centralist beschikbaar. Spreek na de toon uw bericht in, "
               "en toets een hekje als u klaar bent.",
         "en": "No operator is available. Please leave your message after the tone, "
               "and press hash when you are done.",
+        "de": "Es ist kein Disponent erreichbar. Bitte sprechen Sie nach dem Ton Ihre Nachricht, "
+              "und drücken Sie die Rautetaste, wenn Sie fertig sind.",
     },
     "tip_saved": {
         "nl": "Bedankt, uw bericht is doorgegeven.",
         "en": "Thank you, your message has been passed on.",
+        "de": "Vielen Dank, Ihre Nachricht wurde weitergegeben.",
     },
     "invalid_choice": {
         "nl": "Dat is geen geldige keuze.",
         "en": "That is not a valid choice.",
+        "de": "Das ist keine gültige Auswahl.",
     },
     "no_input": {
         "nl": "Er is geen keuze ontvangen.",
         "en": "No choice was received.",
+        "de": "Es wurde keine Auswahl empfangen.",
     },
     # Heard by the operator before the caller is bridged.
     "whisper_alerted": {
         "nl": "Beller is gewaarschuwd door deze actie.",
         "en": "Caller alerted by this action.",
+        "de": "Anrufer wurde durch diese Aktion gewarnt.",
     },
     "whisper_not_alerted": {
         "nl": "Beller is niet gewaarschuwd door deze actie.",
         "en": "Caller not alerted by this action.",
+        "de": "Anrufer wurde nicht durch diese Aktion gewarnt.",
     },
     "whisper_action_code": {
         "nl": "Actiecode",
         "en": "Action code",
+        "de": "Aktionscode",
     },
     # Confirmation call when a landline number is registered.
     "confirm_code_intro": {
         "nl": "Uw bevestigingscode voor Uitkijk is",
         "en": "Your Uitkijk confirmation code is",
+        "de": "Ihr Bestätigungscode für Uitkijk ist",
     },
     **{
-        f"digit_{n}": {"nl": _DIGITS_NL[n], "en": _DIGITS_EN[n]}
+        f"digit_{n}": {"nl": _DIGITS_NL[n], "en": _DIGITS_EN[n], "de": _DIGITS_DE[n]}
         for n in range(10)
     },
 }

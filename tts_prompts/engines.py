@@ -62,7 +62,7 @@ class EspeakEngine(SpeechEngine):
     """espeak-ng through its command-line binary; text goes in on stdin, WAV comes out on stdout."""
 
     name = "espeak"
-    DEFAULT_VOICES = {"nl": "nl", "en": "en"}
+    DEFAULT_VOICES = {"nl": "nl", "en": "en", "de": "de"}
     MIN_SPEED_WPM, MAX_SPEED_WPM = 80, 450
 
     def __init__(

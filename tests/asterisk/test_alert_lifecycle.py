@@ -35,7 +35,7 @@ def test_ending_an_action_cancels_the_calls_still_waiting_for_a_channel(scenario
     assert all(d.error == "action ended" and "call" not in (d.detail or {}) for d in others)
 
 
-@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("language", ["nl", "en", "de"])
 def test_everyone_reached_hears_the_closing_text_twice_in_their_language(scenario, call_service, voice_rt,
                                                                         voice_prompts, asterisk_lab, language):
     """After the action ends, each participant reached is called again and Asterisk plays them the

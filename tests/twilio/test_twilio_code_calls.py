@@ -7,7 +7,8 @@ from core import runtime
 from lab.prism import RecordingProxy
 from tests.integration.test_admin_signup import sign_up
 
-SPOKEN = {"nl": ('language="nl-NL"', "Uw bevestigingscode is"), "en": ('language="en-GB"', "Your confirmation code is")}
+SPOKEN = {"nl": ('language="nl-NL"', "Uw bevestigingscode is"), "en": ('language="en-GB"', "Your confirmation code is"),
+          "de": ('language="de-DE"', "Ihr Bestätigungscode ist")}
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def twilio_api(prism):
     proxy.close()
 
 
-@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("language", ["nl", "en", "de"])
 def test_code_call_speaks_the_code_in_the_participants_language(twilio_config, twilio_api, signup_clock, language):
     app = create_app({**twilio_config, "TWILIO_API_BASE_URL": twilio_api.base_url})
     try:

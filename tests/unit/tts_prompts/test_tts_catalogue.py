@@ -30,7 +30,7 @@ def test_catalogue_has_every_required_id():
 
 def test_every_prompt_exists_in_both_languages():
     """Dutch and English have exactly the same prompt ids."""
-    assert LANGUAGES == ("nl", "en")
+    assert LANGUAGES == ("nl", "en", "de")
     for prompt_id, texts in PROMPTS.items():
         assert set(texts) == set(LANGUAGES), prompt_id
 
@@ -73,5 +73,5 @@ def test_unknown_prompt_raises_a_key_error_naming_the_id():
 
 def test_unknown_language_raises():
     """A language without prompts raises UnsupportedLanguage."""
-    with pytest.raises(UnsupportedLanguage, match="'de'"):
-        prompt_text("alert_intro", "de")
+    with pytest.raises(UnsupportedLanguage, match="'fr'"):
+        prompt_text("alert_intro", "fr")

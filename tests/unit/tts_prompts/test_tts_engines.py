@@ -70,10 +70,11 @@ def test_get_engine_rejects_an_unknown_name():
 
 
 def test_espeak_voices_per_language():
-    """The default voices are nl and en; other languages raise UnsupportedLanguage."""
+    """The default voices are nl, en and de; other languages raise UnsupportedLanguage."""
     engine = EspeakEngine()
     assert engine.voice_for("nl") == "nl"
     assert engine.voice_for("en") == "en"
+    assert engine.voice_for("de") == "de"
     with pytest.raises(UnsupportedLanguage):
         engine.voice_for("fr")
 

@@ -30,7 +30,7 @@ def test_lookup_of_an_unknown_prompt_or_language_raises(tmp_path):
     with pytest.raises(UnknownPrompt):
         store.path_for("no_such_prompt", "nl")
     with pytest.raises(UnsupportedLanguage):
-        store.path_for("alert_intro", "de")
+        store.path_for("alert_intro", "fr")
 
 
 def test_has_recording_is_false_on_an_empty_store(tmp_path):
