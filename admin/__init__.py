@@ -88,6 +88,8 @@ def init_app(app):
 
     from core.numbers import mask
     app.add_template_filter(mask, "mask")
+    from .ui_texts import ui_texts
+    app.add_template_global(ui_texts, "ui_texts")
 
     from .cli import create_user_command
     app.cli.add_command(create_user_command)

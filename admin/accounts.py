@@ -1,5 +1,6 @@
 """Accounts (admins only): who may sign in, with which role, for which municipality or operator."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from core import audit
 from core.accounts import create_user, get_user, link_choices, list_users, set_password, update_user
@@ -62,7 +63,7 @@ def new():
         return _form("accounts/edit.html", 400, user=None, error=exc)
     audit.record(db, audit_actor(), "create", "user", user.id, {"email": user.email, "role": user.role})
     db.commit()
-    flash(f"Account {user.email} created.", "success")
+    flash(_("Account %(email)s created.", email=user.email), "success")
     return redirect(url_for("accounts.index"))
 
 
@@ -73,15 +74,15 @@ def edit(user_id):
     try:
         user = get_user(db, user_id)
     except NotFound:
-        return render_template("errors/error.html", code=404, title="Not found",
-                               text="There is no such account."), 404
+        return render_template("errors/error.html", code=404, title=_("Not found"),
+                               text=_("There is no such account.")), 404
     if request.method == "GET":
         return _form("accounts/edit.html", user=user)
     role = request.form.get("role", "")
     active = request.form.get("active") == "on"
     try:
         if user.id == current_user().id and (role != "admin" or not active):
-            raise ValidationError("role", "you cannot take away your own admin role or deactivate yourself")
+            raise ValidationError("role", _("you cannot take away your own admin role or deactivate yourself"))
         municipality_id, operator_id = _links(role)
         changed = update_user(db, user, request.form.get("name"), role, municipality_id, operator_id, active)
         if request.form.get("password"):
@@ -93,5 +94,5 @@ def edit(user_id):
     if changed:
         audit.record(db, audit_actor(), "update", "user", user.id, {"email": user.email, "changed": changed})
     db.commit()
-    flash(f"Account {user.email} saved." if changed else "Nothing changed.", "success")
+    flash(_("Account %(email)s saved.", email=user.email) if changed else _("Nothing changed."), "success")
     return redirect(url_for("accounts.index"))

@@ -2,6 +2,7 @@
 which room's action events, each one's delivery log, and pausing one. Subscribing (and the secret) stays
 with the system itself, in the API."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from core import action_webhooks
 from core.errors import NotFound
@@ -39,5 +40,6 @@ def active(webhook_id):
     action_webhooks.update(db, hook, {"active": request.form.get("active") == "on"}, audit_actor(),
                            current_app.config)
     db.commit()
-    flash(f"Webhook {hook.url} {'actief' if hook.active else 'gepauzeerd'}.", "info")
+    flash(_("Webhook %(url)s active.", url=hook.url) if hook.active
+          else _("Webhook %(url)s paused.", url=hook.url), "info")
     return redirect(url_for("action_webhooks.index"))

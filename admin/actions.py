@@ -4,6 +4,7 @@ import secrets
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
                    send_file, url_for)
+from flask_babel import gettext as _, ngettext
 
 from core import configuration, follow, impact, timeline
 from core.actions import ActionService, get_action, parse_launch
@@ -17,7 +18,7 @@ from core.messages import RESULT_TEXT
 from core.models import ACTION_RESULTS
 from core.publication import publication_of
 from core import public_urls as urls
-from core.sms_texts import compose_alert
+from core.sms_texts import LANGUAGES as SMS_LANGUAGES, compose_alert
 from web.db_session import runtime, session
 
 from .auth import audit_actor, current_user, login_required
@@ -142,7 +143,7 @@ def sms_preview():
     except (ValidationError, NotFound):
         free_number = current_app.config["FREE_NUMBER"]
     previews = []
-    for language in ("nl", "en"):
+    for language in SMS_LANGUAGES:
         try:
             sms = compose_alert(message, PREVIEW_CODE, free_number, language=language)
         except ValueError as exc:
@@ -220,12 +221,12 @@ def launch():
         scope.check(action)  # a client_request_id of another room's launch finds theirs: not shown
     except (ValidationError, Conflict) as exc:
         db.rollback()
-        flash(f"Not launched: {exc}", "error")
+        flash(_("Not launched: %(reason)s", reason=exc), "error")
         return _launch_page(request.form, 400)
     except NotFound:
         abort(404)
     if created:
-        flash(f"Action {action.code} launched.", "info")
+        flash(_("Action %(code)s launched.", code=action.code), "info")
     return redirect(url_for("actions.show", action_id=action.id))
 
 
@@ -270,9 +271,9 @@ def update_publication(action_id):
         ActionService(runtime()).update_publication(db, action_id, audit_actor(), **changes)
     except (ValidationError, Conflict) as exc:
         db.rollback()
-        flash(f"Niet bijgewerkt: {exc}", "error")
+        flash(_("Not updated: %(reason)s", reason=exc), "error")
         return redirect(url_for("actions.show", action_id=action_id))
-    flash("Publicatie bijgewerkt (Update verstuurd).", "info")
+    flash(_("Publication updated (Update sent)."), "info")
     return redirect(url_for("actions.show", action_id=action_id))
 
 
@@ -288,11 +289,15 @@ def change_area(action_id):
             geocoder=geocoder_for(current_app.config, db))
     except (ValidationError, Conflict) as exc:
         db.rollback()
-        flash(f"Gebied niet gewijzigd: {exc}", "error")
+        flash(_("Area not changed: %(reason)s", reason=exc), "error")
         return redirect(url_for("actions.show", action_id=action_id))
-    flash("Gebied gewijzigd: nieuwe deelnemers in het gebied worden gealarmeerd"
-          + (f", {cancelled} nog niet verstuurde alarmering(en) buiten het gebied geannuleerd" if cancelled else "")
-          + (" en de publicatie is bijgewerkt (Update)." if event else "."), "info")
+    parts = [_("Area changed: new participants in the area are being alerted.")]
+    if cancelled:
+        parts.append(ngettext("%(num)s alert not yet sent outside the area was cancelled.",
+                              "%(num)s alerts not yet sent outside the area were cancelled.", cancelled))
+    if event:
+        parts.append(_("The publication has been updated (Update)."))
+    flash(" ".join(parts), "info")
     return redirect(url_for("actions.show", action_id=action_id))
 
 
@@ -306,9 +311,9 @@ def add_photos(action_id):
         event = ActionService(runtime()).add_photos(db, action_id, _uploads("photos"), audit_actor())
     except (ValidationError, Conflict) as exc:
         db.rollback()
-        flash(f"Foto niet toegevoegd: {exc}", "error")
+        flash(_("Photo not added: %(reason)s", reason=exc), "error")
         return redirect(url_for("actions.show", action_id=action_id))
-    flash("Foto toegevoegd" + (" en gepubliceerd (Update)." if event else "."), "info")
+    flash(_("Photo added and published (Update).") if event else _("Photo added."), "info")
     return redirect(url_for("actions.show", action_id=action_id))
 
 
@@ -354,14 +359,14 @@ def end(action_id):
     form = request.form
     result = form.get("result")
     if result not in ACTION_RESULTS:
-        flash("Choose the result of the action.", "error")
+        flash(_("Choose the result of the action."), "error")
         return redirect(url_for("actions.show", action_id=action_id))
     try:
         action = ActionService(runtime()).end(db, action_id, result, form.get("closing_text", ""), audit_actor(),
                                               result_from_response=form.get("result_from_response") == "on")
     except (ValidationError, Conflict) as exc:
         db.rollback()
-        flash(f"Not ended: {exc}", "error")
+        flash(_("Not ended: %(reason)s", reason=exc), "error")
         return redirect(url_for("actions.show", action_id=action_id))
-    flash(f"Action {action.code} ended: {RESULT_LABELS[result]}.", "info")
+    flash(_("Action %(code)s ended: %(result)s.", code=action.code, result=RESULT_LABELS[result]), "info")
     return redirect(url_for("actions.show", action_id=action_id))

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    session, url_for)
+from flask_babel import gettext as _, ngettext
 
 from core import audit
 from core.accounts import LoginLimiter, LoginLimits, LoginThrottled, authenticate
@@ -107,13 +108,14 @@ def login():
     except LoginThrottled as exc:
         audit.record(db, "anonymous", "login-throttled", "user", None, {"email": email[:254]})
         db.commit()
-        flash(f"Too many failed sign-ins. Try again in {exc.retry_after} second(s).", "error")
+        flash(ngettext("Too many failed sign-ins. Try again in %(num)s second.",
+                       "Too many failed sign-ins. Try again in %(num)s seconds.", exc.retry_after), "error")
         page = render_template("auth/login.html", next=request.form.get("next", ""), email=email)
         return page, 429, {"Retry-After": str(exc.retry_after)}
     if user is None:
         audit.record(db, "anonymous", "login-failed", "user", None, {"email": email[:254]})
         db.commit()
-        flash("E-mail address or password is wrong.", "error")
+        flash(_("E-mail address or password is wrong."), "error")
         return render_template("auth/login.html", next=request.form.get("next", ""), email=email), 401
     session.clear()
     session.permanent = True
@@ -137,7 +139,7 @@ def logout():
         runtime().redis.delete(_session_key(session["sid"]))
     session.clear()
     g.pop("current_user", None)
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 

@@ -1,5 +1,6 @@
 """Admin pages: trunks, prompts, operators, control rooms, mail senders and the sign-up limits' counters."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_decimal, gettext as _
 
 from core import audit, configuration, mail_senders, secrets
 from core.dashboard import municipalities
@@ -29,7 +30,7 @@ def _region():
 
 def _saved(what, name, endpoint):
     session().commit()
-    flash(f"{what} {name} saved.", "info")
+    flash(_("%(what)s %(name)s saved.", what=what, name=name), "info")
     return redirect(url_for(endpoint))
 
 
@@ -64,7 +65,7 @@ def control_room(room_id):
         saved = configuration.save_control_room(db, request.form, audit_actor(), _region(), room_id)
     except (ValidationError, Conflict) as exc:
         return _form_error(exc, "config/control_room_form.html", room=room)
-    return _saved("Control room", saved.name, "configuration.control_rooms")
+    return _saved(_("Control room"), saved.name, "configuration.control_rooms")
 
 
 # Mail senders.
@@ -86,7 +87,7 @@ def mail_sender(sender_id):
         saved = mail_senders.save_sender(db, request.form, audit_actor(), sender_id)
     except ValidationError as exc:
         return _form_error(exc, "config/mail_senders.html", **context)
-    return _saved("Afzender", saved.display_name, "configuration.mail_sender")
+    return _saved(_("Sender"), saved.display_name, "configuration.mail_sender")
 
 
 # Operators.
@@ -114,7 +115,7 @@ def operator(operator_id):
                                             config=current_app.config)
     except ValidationError as exc:
         return _form_error(exc, "config/operator_form.html", operator=found, rooms=rooms, softphone=softphone)
-    return _saved("Operator", saved.name, "configuration.operators")
+    return _saved(_("Operator"), saved.name, "configuration.operators")
 
 
 @bp.post("/operators/<int:operator_id>/availability")
@@ -124,7 +125,8 @@ def operator_availability(operator_id):
     changed = configuration.set_operator_available(db, operator_id, request.form.get("available") == "on",
                                                    audit_actor())
     db.commit()
-    flash(f"{changed.name} is now {'available' if changed.available else 'unavailable'}.", "info")
+    flash(_("%(name)s is now available.", name=changed.name) if changed.available
+          else _("%(name)s is now unavailable.", name=changed.name), "info")
     return redirect(url_for("configuration.operators"))
 
 
@@ -151,7 +153,7 @@ def trunk(trunk_id):
         saved = configuration.save_trunk(db, request.form, audit_actor(), current_app.config, trunk_id)
     except (ValidationError, Conflict) as exc:
         return _form_error(exc, "config/trunk_form.html", trunk=found, rooms=rooms, shown=shown)
-    return _saved("Trunk", saved.name, "configuration.trunks")
+    return _saved(_("Trunk"), saved.name, "configuration.trunks")
 
 
 @bp.post("/trunks/<int:trunk_id>/delete")
@@ -160,7 +162,7 @@ def delete_trunk(trunk_id):
     found = _get(configuration.get_trunk, trunk_id)
     configuration.delete_trunk(db, trunk_id, audit_actor())
     db.commit()
-    flash(f"Trunk {found.name} deleted.", "info")
+    flash(_("Trunk %(name)s deleted.", name=found.name), "info")
     return redirect(url_for("configuration.trunks"))
 
 
@@ -187,7 +189,7 @@ def _prompts_page(language, status=200):
 
 def _recording_refused(language, reason):
     """A recording that cannot be used: the prompts page again, 400, naming the field."""
-    flash(f"Recording not used: recording: {reason}", "error")
+    flash(_("Recording not used: recording: %(reason)s", reason=reason), "error")
     return _prompts_page(language, 400)
 
 
@@ -203,7 +205,7 @@ def prompt_audio(language, prompt_id):
     except (UnknownPrompt, UnsupportedLanguage):
         abort(404)
     except SpeechEngineError as exc:
-        return render_template("errors/error.html", code=503, title="Speech engine unavailable", text=str(exc)), 503
+        return render_template("errors/error.html", code=503, title=_("Speech engine unavailable"), text=str(exc)), 503
     return send_file(rendered.wav_path, mimetype="audio/wav", conditional=True)
 
 
@@ -224,7 +226,8 @@ def upload_recording(language, prompt_id):
     except InvalidRecording as exc:
         return _recording_refused(language, str(exc))
     _audit_prompt("upload-recording", prompt_id, language, {"duration_s": round(rendered.duration_s, 1)})
-    flash(f"Recording for {prompt_id} ({language}) installed: {rendered.duration_s:.1f} s.", "info")
+    flash(_("Recording for %(prompt)s (%(language)s) installed: %(seconds)s s.", prompt=prompt_id, language=language,
+            seconds=format_decimal(round(rendered.duration_s, 1))), "info")
     return redirect(url_for("configuration.prompts", language=language))
 
 
@@ -236,7 +239,7 @@ def remove_recording(language, prompt_id):
         abort(404)
     if removed:
         _audit_prompt("remove-recording", prompt_id, language, None)
-        flash(f"{prompt_id} ({language}) is spoken by the speech engine again.", "info")
+        flash(_("%(prompt)s (%(language)s) is spoken by the speech engine again.", prompt=prompt_id, language=language), "info")
     return redirect(url_for("configuration.prompts", language=language))
 
 

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
                    send_from_directory, url_for)
+from flask_babel import gettext as _
 
 from core import audit
 from core.errors import Conflict, NotFound, ValidationError
@@ -72,7 +73,7 @@ def compose():
         db.rollback()
         return _compose_page(form, error=exc, status=403 if exc.field == "area.code" and "own" in exc.reason else 400)
     enqueue_mails(runtime().queues.normal, due)
-    flash(f"Sent to {inquiry.recipients} participants.", "success")
+    flash(_("Sent to %(count)s participants.", count=inquiry.recipients), "success")
     return redirect(url_for("mail.show", inquiry_id=inquiry.id))
 
 
@@ -134,7 +135,7 @@ def send_update(inquiry_id):
         flash(f"update_text: {exc.reason}" if isinstance(exc, ValidationError) else str(exc), "error")
         return redirect(url_for("mail.show", inquiry_id=inquiry_id), 303)
     enqueue_mails(runtime().queues.normal, due)
-    flash(f"Update sent to {len(due)} participants.", "success")
+    flash(_("Update sent to %(count)s participants.", count=len(due)), "success")
     return redirect(url_for("mail.show", inquiry_id=inquiry_id))
 
 

@@ -9,7 +9,7 @@ from core import mail_address
 from core.errors import Conflict, ValidationError
 from core.inquiry_replies import ReplyService
 from core.mail_links import LinkRefused, MailLinks
-from core.mail_texts import page_texts
+from core.mail_texts import TEXTS, page_texts
 from core.models import Participant
 from web.db_session import runtime, session
 
@@ -18,7 +18,7 @@ one_click = Blueprint("mail_unsubscribe", __name__)
 
 
 def _language(participant_id=None):
-    if request.args.get("lang") in ("nl", "en"):
+    if request.args.get("lang") in TEXTS:
         return request.args["lang"]
     participant = session().get(Participant, participant_id) if participant_id else None
     return participant.language if participant else "nl"

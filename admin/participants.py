@@ -1,6 +1,7 @@
 """Participants for municipality staff (their own municipality) and admins: search, add, edit,
 deactivate and CSV import with a per-row report."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from core import audit, signup
 from core.errors import NotFound, ValidationError
@@ -86,7 +87,7 @@ def new():
     saved, failed = _save(scope, None)
     if failed:
         return failed
-    flash("Participant added.", "success")
+    flash(_("Participant added."), "success")
     return redirect(url_for("participants.edit", participant_id=saved.id))
 
 
@@ -110,7 +111,7 @@ def edit(participant_id):
     saved, failed = _save(scope, participant)
     if failed:
         return failed
-    flash("Participant saved.", "success")
+    flash(_("Participant saved."), "success")
     return redirect(url_for("participants.edit", participant_id=saved.id))
 
 
@@ -124,7 +125,7 @@ def set_active(participant_id):
     db = db_session()
     audit.record(db, audit_actor(), "activate" if active else "deactivate", "participant", participant_id)
     db.commit()
-    flash("Participant reactivated." if active else "Participant deactivated: no more alerts.", "success")
+    flash(_("Participant reactivated.") if active else _("Participant deactivated: no more alerts."), "success")
     return redirect(url_for("participants.edit", participant_id=participant_id))
 
 
@@ -136,7 +137,7 @@ def revoke_links(participant_id):
     signup.revoke_links(participant)
     audit.record(db, audit_actor(), "revoke-links", "participant", participant_id)
     db.commit()
-    flash("Self-service links revoked: the participant can ask for a new one.", "success")
+    flash(_("Self-service links revoked: the participant can ask for a new one."), "success")
     return redirect(url_for("participants.edit", participant_id=participant_id))
 
 
@@ -179,13 +180,13 @@ def import_csv():
 def _read_upload():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ValidationError("file", "choose a CSV file to import")
+        raise ValidationError("file", _("choose a CSV file to import"))
     raw = upload.read(MAX_CSV_BYTES + 1)
     if len(raw) > MAX_CSV_BYTES:
         raise ValidationError("file", f"is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB")
     if not raw.strip():
-        raise ValidationError("file", "is empty")
+        raise ValidationError("file", _("is empty"))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ValidationError("file", "is not UTF-8 text (save the sheet as 'CSV UTF-8')") from None
+        raise ValidationError("file", _("is not UTF-8 text (save the sheet as 'CSV UTF-8')")) from None

@@ -1,5 +1,6 @@
 """Admin pages for the partners who receive public alerts by webhook, and each partner's delivery log."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from core import cap_keys, partners
 from core.errors import Conflict, NotFound, ValidationError
@@ -34,10 +35,11 @@ def upload_signing_key():
         row = cap_keys.upload(db, current_app.config, _file("key"), _file("certificate"), audit_actor())
     except ValidationError as exc:
         db.rollback()
-        flash(f"Sleutel niet opgeslagen: {exc}", "error")
+        flash(_("Key not saved: %(reason)s", reason=exc), "error")
         return _index_page(400)
     db.commit()
-    flash(f"CAP-documenten worden nu ondertekend met {row.subject} (SHA-256 {row.sha256}).", "info")
+    flash(_("CAP documents are now signed with %(subject)s (SHA-256 %(sha256)s).", subject=row.subject,
+            sha256=row.sha256), "info")
     return redirect(url_for("partners.index"))
 
 
@@ -56,7 +58,7 @@ def new():
                                                     audit_actor(), current_app.config)
     except (ValidationError, Conflict) as exc:
         db.rollback()
-        flash(f"Niet opgeslagen: {exc}", "error")
+        flash(_("Not saved: %(reason)s", reason=exc), "error")
         return render_template("config/partner_form.html", form=request.form), 400
     db.commit()
     # The secret is shown this once; only its sealed form is stored.
@@ -82,5 +84,6 @@ def active(partner_id):
     except NotFound:
         abort(404)
     db.commit()
-    flash(f"Partner {partner.name} {'actief' if partner.active else 'gepauzeerd'}.", "info")
+    flash(_("Partner %(name)s active.", name=partner.name) if partner.active
+          else _("Partner %(name)s paused.", name=partner.name), "info")
     return redirect(url_for("partners.index"))

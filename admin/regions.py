@@ -1,5 +1,6 @@
 """Admin pages for the regions AMBER alerts can cover: upload GeoJSON, see what is kept."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
 
 from core import regions
 from core.errors import ValidationError
@@ -20,15 +21,15 @@ def upload():
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
-            raise ValidationError("file", "choose a GeoJSON file")
+            raise ValidationError("file", _("choose a GeoJSON file"))
         data = upload.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:
-            raise ValidationError("file", "is larger than 20 MB")
+            raise ValidationError("file", _("is larger than 20 MB"))
         count = regions.import_geojson(db, request.form.get("kind"), data.decode("utf-8", "replace"), audit_actor())
     except ValidationError as exc:
         db.rollback()
-        flash(f"Niet ingelezen: {exc}", "error")
+        flash(_("Not imported: %(reason)s", reason=exc), "error")
         return render_template("config/regions.html", regions=regions.list_regions(db), kinds=KIND_LABELS), 400
     db.commit()
-    flash(f"{count} gebied(en) ingelezen.", "info")
+    flash(ngettext("%(num)s area imported.", "%(num)s areas imported.", count), "info")
     return redirect(url_for("regions.index"))

@@ -3,6 +3,7 @@ link to change preferences or leave."""
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from core import audit, mail_address
 from core.erasure import FileDirs
@@ -63,7 +64,7 @@ def _participant_for(token, purpose, max_age):
 
 @bp.errorhandler(410)
 def _gone(exc):
-    return render_template("errors/error.html", code=410, title="Link no longer valid", text=exc.description), 410
+    return render_template("errors/error.html", code=410, title=_("Link no longer valid"), text=exc.description), 410
 
 
 def _signup_page(values, error=None, slots=(), status=200):
@@ -84,10 +85,10 @@ def start():
         return _signup_page(request.form, exc, (), 400)
     data["municipality"] = (request.form.get("municipality") or "").strip() or None
     if request.form.get("consent") != "on":
-        return _signup_page(request.form, ValidationError("consent", "please agree to be alerted"), slots, 400)
+        return _signup_page(request.form, ValidationError("consent", _("please agree to be alerted")), slots, 400)
     if not _allowed("signup"):
-        return _signup_page(request.form, ValidationError("form", "too many sign-ups from this address; "
-                                                                  "try again in an hour"), slots, 429)
+        return _signup_page(request.form, ValidationError("form", _("too many sign-ups from this address; "
+                                                                    "try again in an hour")), slots, 429)
     db = db_session()
     try:
         signup, reasons = _service().register(data)
@@ -165,7 +166,7 @@ def resend(token):
     if slot is None:
         abort(404)
     if not _allowed("resend"):
-        flash("Too many new codes asked for from this address; try again in an hour.", "error")
+        flash(_("Too many new codes asked for from this address; try again in an hour."), "error")
         return redirect(url_for("signup.confirm", token=token)), 303
     db = db_session()
     masked = mask(numbers[slot.number_id].e164) if not slot.taken else slot.masked
@@ -176,7 +177,7 @@ def resend(token):
         flash(exc.reason, "error")
         return redirect(url_for("signup.confirm", token=token))
     db.commit()
-    flash(f"A new code is on its way to {masked}.", "success")
+    flash(_("A new code is on its way to %(number)s.", number=masked), "success")
     return redirect(url_for("signup.confirm", token=token))
 
 
@@ -192,7 +193,7 @@ def request_link():
     if request.method == "GET":
         return render_template("signup/link.html", sent=False)
     if not _allowed("link"):
-        flash("Too many requests from this address; try again in an hour.", "error")
+        flash(_("Too many requests from this address; try again in an hour."), "error")
         return render_template("signup/link.html", sent=False), 429
     db = db_session()
     try:
@@ -234,7 +235,7 @@ def manage(token):
         return _manage_page(token, participant, request.form, exc, 400)
     audit.record(db, "self-service", "update", "participant", participant.id)
     db.commit()
-    flash("Your preferences are saved.", "success")
+    flash(_("Your preferences are saved."), "success")
     return redirect(url_for("signup.manage", token=token))
 
 
@@ -242,7 +243,7 @@ def manage(token):
 def leave(token):
     participant = _participant_for(token, "manage", MANAGE_LINK_MAX_AGE_S)
     if request.form.get("confirm_leave") != "on":
-        flash("Tick the box to confirm that you want to leave.", "error")
+        flash(_("Tick the box to confirm that you want to leave."), "error")
         return redirect(url_for("signup.manage", token=token))
     db = db_session()
     participant_id = participant.id
@@ -261,8 +262,7 @@ def revoke(token):
     revoke_links(participant)
     audit.record(db, "self-service", "revoke-links", "participant", participant.id)
     db.commit()
-    flash("Deze link werkt niet meer; vraag hieronder een nieuwe aan. / This link no longer works; ask for a new "
-          "one below.", "success")
+    flash(_("This link no longer works; ask for a new one below."), "success")
     return redirect(url_for("signup.request_link"))
 
 

@@ -67,6 +67,18 @@ def remember(response, language):
     return response
 
 
+def _add_filters(app):
+    """Dates, times and numbers as the page's language writes them; moments in Europe/Amsterdam."""
+    from babel.dates import format_time as format_time_of_day
+    from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+    app.add_template_filter(lambda value, form="short": format_datetime(value, form), "datetime")
+    app.add_template_filter(lambda value, form="medium": format_date(value, form), "date")
+    app.add_template_filter(lambda value: format_decimal(value), "number")
+    app.add_template_filter(lambda value: format_percent(value), "percent")
+    # A time of day from the configuration is already local: no time zone to convert.
+    app.add_template_filter(lambda value: format_time_of_day(value, "short", locale=get_locale()), "time_of_day")
+
+
 def init_app(app, account_language=lambda: None):
     """account_language: the signed-in account's language in this request, or None."""
     compile_catalogues()
@@ -74,6 +86,8 @@ def init_app(app, account_language=lambda: None):
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     babel.init_app(app, default_locale=DEFAULT_LANGUAGE, default_timezone=TIMEZONE,
                    locale_selector=chosen_language, timezone_selector=lambda: TIMEZONE)
+
+    _add_filters(app)
 
     @app.context_processor
     def _language_globals():

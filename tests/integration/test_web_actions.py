@@ -70,7 +70,7 @@ def test_sms_preview_has_segments(client, room, operator_token):
     response = client.get("/actions/sms-preview", query_string={"message": "Rode fiets gezien?",
                                                                 "control_room_id": room["id"]})
     previews = response.get_json()["previews"]
-    assert [p["language"] for p in previews] == ["nl", "en"]
+    assert [p["language"] for p in previews] == ["nl", "en", "de"]
     assert "0800 0011" in previews[0]["text"] and previews[0]["segments"] == 1
     long = client.get("/actions/sms-preview", query_string={"message": "ł" * 300}).get_json()["previews"][0]
     assert long["encoding"] == "UCS-2" and long["truncated"] and long["segments"] == 2

@@ -37,7 +37,7 @@
     var centre = [options.lat, options.lon];
     this.circle = L.circle(centre, { radius: options.radius, color: "#0b5cab", weight: 2, fillOpacity: 0.12 }).addTo(map);
     this.points = L.layerGroup().addTo(map);
-    this.marker = L.marker(centre, { draggable: !!options.editable, title: "Centre of the area", autoPan: true }).addTo(map);
+    this.marker = L.marker(centre, { draggable: !!options.editable, title: UitkijkText.t("map.centre"), autoPan: true }).addTo(map);
     map.fitBounds(this.circle.getBounds(), { padding: [30, 30], animate: false });
     var self = this;
     if (options.editable) {

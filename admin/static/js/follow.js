@@ -4,8 +4,9 @@
   var root = document.getElementById("follow");
   var statusUrl = root.getAttribute("data-status-url");
   var POLL_MS = 2000;
-  var CHANNELS = { voice: "Voice call", sms: "SMS" };
-  var PURPOSES = { alert: "Alert", closing: "Closing" };
+  var T = UitkijkText.t;
+  var CHANNELS = { voice: T("channel.voice"), sms: T("channel.sms") };
+  var PURPOSES = { alert: T("purpose.alert"), closing: T("purpose.closing") };
   var knownRecordings = {};
 
   var mapElement = document.getElementById("map");
@@ -71,7 +72,7 @@
       });
     });
     if (!any) {
-      var tr = el("tr"), td = el("td", "muted", "Nobody lives or works in this area: no messages.");
+      var tr = el("tr"), td = el("td", "muted", T("progress.nobody"));
       td.colSpan = 7;
       tr.appendChild(td);
       body.appendChild(tr);
@@ -82,12 +83,12 @@
     var list = document.getElementById("calls");
     document.getElementById("calls-count").textContent = calls.length;
     list.innerHTML = "";
-    if (!calls.length) { list.appendChild(el("li", "muted", "No calls yet.")); return; }
+    if (!calls.length) { list.appendChild(el("li", "muted", T("calls.none"))); return; }
     calls.forEach(function (c) {
       var li = el("li");
       li.appendChild(el("strong", null, time(c.started_at) + " · " + c.caller + " "));
-      li.appendChild(el("span", "badge " + (c.alerted ? "ok" : ""), c.alerted ? "alerted by this action" : "not alerted"));
-      var detail = c.connected ? "put through to " + (c.operator || "the control room") : (c.outcome || "in progress");
+      li.appendChild(el("span", "badge " + (c.alerted ? "ok" : ""), c.alerted ? T("calls.alerted") : T("calls.not_alerted")));
+      var detail = c.connected ? T("calls.put_through", { operator: c.operator || T("calls.the_room") }) : (c.outcome || T("calls.in_progress"));
       if (c.talk_s) detail += " · " + Math.round(c.talk_s) + " s";
       li.appendChild(el("div", "small muted", detail));
       list.appendChild(li);
@@ -97,7 +98,7 @@
   function drawTips(tips) {
     var list = document.getElementById("tips");
     document.getElementById("tips-count").textContent = tips.length;
-    if (!tips.length) { list.innerHTML = ""; list.appendChild(el("li", "muted", "No tips yet.")); return; }
+    if (!tips.length) { list.innerHTML = ""; list.appendChild(el("li", "muted", T("tips.none"))); return; }
     // Keep existing items (and their audio players, which may be playing) and add new ones on top.
     var empty = list.querySelector("li.muted");
     if (empty) list.removeChild(empty);
@@ -109,7 +110,7 @@
       if (!t.recording_pending) knownRecordings[t.id] = true;
       var li = el("li");
       li.setAttribute("data-tip", t.id);
-      li.appendChild(el("strong", null, time(t.created_at) + " · " + (t.source === "sms" ? "SMS" : "Voice") + " · " + t.from));
+      li.appendChild(el("strong", null, time(t.created_at) + " · " + (t.source === "sms" ? T("channel.sms") : T("tips.voice")) + " · " + t.from));
       if (t.text) li.appendChild(el("div", null, t.text));
       if (t.recording_url) {
         var audio = el("audio");
@@ -117,9 +118,9 @@
         audio.preload = "none";
         audio.src = t.recording_url;
         li.appendChild(audio);
-        if (t.duration_s) li.appendChild(el("div", "small muted", Math.round(t.duration_s) + " s recording"));
+        if (t.duration_s) li.appendChild(el("div", "small muted", T("tips.recording", { seconds: Math.round(t.duration_s) })));
       } else if (t.recording_pending) {
-        li.appendChild(el("div", "small muted", "Recording being fetched…"));
+        li.appendChild(el("div", "small muted", T("tips.fetching")));
       }
       if (fetching) list.replaceChild(li, fetching);
       else list.insertBefore(li, list.firstChild);
@@ -139,7 +140,7 @@
         drawCalls(data.calls);
         drawTips(data.tips);
         UitkijkTimeline.draw(document.getElementById("timeline-card"), data.timeline);
-        document.getElementById("live-state").textContent = "updated " + new Date().toLocaleTimeString();
+        document.getElementById("live-state").textContent = T("live.updated", { time: new Date().toLocaleTimeString(document.documentElement.lang) });
         if (wasActive && data.status === "ended") {
           // Someone else ended it: show the ended state and result.
           window.location.reload();
@@ -148,7 +149,7 @@
         setTimeout(poll, POLL_MS);
       })
       .catch(function () {
-        document.getElementById("live-state").textContent = "connection lost; retrying";
+        document.getElementById("live-state").textContent = T("live.lost");
         setTimeout(poll, POLL_MS * 2);
       });
   }

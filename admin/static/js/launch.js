@@ -21,7 +21,7 @@
       "&radius_m=" + encodeURIComponent(radius.value);
     if (editor.drawing()) {
       if (!polygonInput.value) {
-        document.getElementById("estimate-error").textContent = "Klik op de kaart om de hoeken van het gebied te zetten (minstens drie).";
+        document.getElementById("estimate-error").textContent = UitkijkText.t("estimate.corners");
         return;
       }
       query += "&polygon=" + encodeURIComponent(polygonInput.value);
@@ -36,7 +36,7 @@
         if (!res.ok) { err.textContent = res.body.field + ": " + res.body.reason; return; }
         err.textContent = "";
         var few = res.body.participants === null;  // too few to say how many, or where (k-anonymity)
-        document.getElementById("count-participants").textContent = few ? "minder dan " + res.body.fewer_than : res.body.participants;
+        document.getElementById("count-participants").textContent = few ? UitkijkText.t("estimate.fewer", { count: res.body.fewer_than }) : res.body.participants;
         document.getElementById("count-voice").textContent = few ? "–" : res.body.per_channel.voice;
         document.getElementById("count-sms").textContent = few ? "–" : res.body.per_channel.sms;
         document.getElementById("count-quiet").textContent = few ? "–" : res.body.in_quiet_hours;
@@ -44,7 +44,7 @@
         counts.classList.remove("stale");
       })
       .catch(function () {
-        document.getElementById("estimate-error").textContent = "Could not count the reach; check the connection.";
+        document.getElementById("estimate-error").textContent = UitkijkText.t("estimate.failed");
       });
   }
   var refreshEstimate = debounce(estimateNow, 250);
@@ -103,8 +103,9 @@
         body.previews.forEach(function (p) {
           var head = document.createElement("div");
           head.className = "small muted";
-          head.textContent = (p.language === "nl" ? "Dutch" : "English") + " · " + p.segments + " segment" +
-            (p.segments === 1 ? "" : "s") + " · " + p.encoding.toUpperCase() + (p.truncated ? " · shortened to fit" : "");
+          head.textContent = UitkijkText.t("sms.language." + p.language) + " · " +
+            UitkijkText.t(p.segments === 1 ? "sms.segment" : "sms.segments", { count: p.segments }) + " · " +
+            p.encoding.toUpperCase() + (p.truncated ? " · " + UitkijkText.t("sms.shortened") : "");
           head.setAttribute("data-segments-" + p.language, p.segments);
           var text = document.createElement("div");
           text.className = "sms-preview";

@@ -6,7 +6,8 @@ var UitkijkTimeline = (function () {
   var SVG = "http://www.w3.org/2000/svg";
   var W = 600, H = 230, LEFT = 40, RIGHT = 12, TOP = 10, BOTTOM = 30;
   var CHANNELS = { voice: ["Spraak", "#0b5cab"], sms: ["Sms", "#1f7a3a"], email: ["E-mail", "#8a5a00"] };
-  var EVENTS = { first_response: ["eerste reactie", "#a4262c"], first_bridged: ["eerste beller doorverbonden", "#6b3fa0"] };
+  var T = UitkijkText.t;
+  var EVENTS = { first_response: [T("timeline.first_response"), "#a4262c"], first_bridged: [T("timeline.first_bridged"), "#6b3fa0"] };
 
   function node(tag, attrs, text) {
     var n = document.createElementNS(SVG, tag);
@@ -17,9 +18,9 @@ var UitkijkTimeline = (function () {
 
   function duration(s) {
     if (s === null || s === undefined) return "–";
-    if (s < 60) return s.toFixed(s < 10 ? 1 : 0) + " s";
+    if (s < 60) return T("duration.seconds", { seconds: s.toLocaleString(document.documentElement.lang, { maximumFractionDigits: s < 10 ? 1 : 0 }) });
     var m = Math.floor(s / 60);
-    return m + " min " + Math.round(s - 60 * m) + " s";
+    return T("duration.minutes", { minutes: m, seconds: Math.round(s - 60 * m) });
   }
 
   function niceMax(s) {
@@ -50,7 +51,7 @@ var UitkijkTimeline = (function () {
                                      fill: "#5b6475" }, duration(f * maxS)));
     });
     svg.appendChild(node("text", { x: W - RIGHT, y: H - 2, "text-anchor": "end", "font-size": 11, fill: "#5b6475" },
-                         "tijd sinds de start"));
+                         T("timeline.axis")));
 
     Object.keys(EVENTS).forEach(function (name) {
       var e = t.events[name];
@@ -95,10 +96,9 @@ var UitkijkTimeline = (function () {
     });
     var e = t.events;
     card.querySelector("#timeline-events").textContent =
-      "Eerste bericht verstuurd: " + duration(e.first_sent.seconds) +
-      " · eerste reactie: " + duration(e.first_response.seconds) +
-      " (gratis nummer " + duration(e.first_call.seconds) + ", sms-antwoord " + duration(e.first_sms_reply.seconds) + ")" +
-      " · eerste beller doorverbonden: " + duration(e.first_bridged.seconds);
+      T("timeline.events", { sent: duration(e.first_sent.seconds), response: duration(e.first_response.seconds),
+                             call: duration(e.first_call.seconds), sms: duration(e.first_sms_reply.seconds),
+                             bridged: duration(e.first_bridged.seconds) });
   }
 
   return { draw: draw };

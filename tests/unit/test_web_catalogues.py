@@ -1,0 +1,138 @@
+"""The web's words are all in the catalogues: every message the templates and views use is translated
+in Dutch and English (with the same placeholders), and no template shows text that bypasses gettext."""
+import importlib.util
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from jinja2 import Environment
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "admin" / "templates"
+LANGUAGES = ("nl", "en")
+# Names that are the same in every language: the product, the standards and providers the pages name.
+SAME_IN_EVERY_LANGUAGE = {"Uitkijk", "AMBER Alert", "CAP", "SIP", "PJSIP", "Twilio", "Asterisk", "API", "ID",
+                          "JSON", "CSV", "AMI", "HTTPS", "URL", "SMS", "IVR", "DTMF", "E.164", "Atom", "OK", "Dashboard",
+                          "Nederlands", "English", "Deutsch"}
+VISIBLE_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+_ATTRIBUTES = re.compile(r'[\w-]+="[^"]*"|\b(?:autofocus|required|disabled|checked|selected|hidden)\b')
+_PLACEHOLDERS = re.compile(r"%\((\w+)\)[sd]|%[sd]|\{(\w*)\}")
+
+
+def _extracted():
+    spec = importlib.util.spec_from_file_location("translations_tool", ROOT / "scripts" / "translations.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool, tool.extracted()
+
+
+def _catalogue(language):
+    with (ROOT / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+@pytest.fixture(scope="module")
+def extracted():
+    return _extracted()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_used_is_translated(extracted, language):
+    """A msgid in a template or view that the catalogue lacks, leaves empty or marks fuzzy fails here:
+    run `make translations` and translate what it added."""
+    tool, template = extracted
+    catalogue = _catalogue(language)
+    missing = [m.id for m in template if m.id and (catalogue.get(m.id) is None or not tool.translated(catalogue.get(m.id))
+                                                     or catalogue.get(m.id).fuzzy)]
+    assert not missing, f"{language}: untranslated or missing: {missing[:20]}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_translations_keep_the_placeholders(language):
+    """A translation that drops or renames %(name)s would crash or lose the value at run time."""
+    wrong = []
+    for message in _catalogue(language):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, (tuple, list)) else (message.id,)
+        strings = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
+        expected = sorted(_PLACEHOLDERS.findall(ids[-1]))
+        wrong += [message.id for string in strings if string and sorted(_PLACEHOLDERS.findall(string)) != expected]
+    assert not wrong, f"{language}: placeholders differ: {wrong[:10]}"
+
+
+class _VisibleText(HTMLParser):
+    """Text and visible attributes outside <script>, <style> and <code> (names of columns, settings and
+    formats stay as they are), of a template with Jinja's parts blanked."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found, self._skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "code"):
+            self._skip += 1
+        attributes = dict(attrs)
+        for name, value in attrs:
+            if value and (name in VISIBLE_ATTRIBUTES or (tag == "input" and name == "value" and
+                                                          attributes.get("type") in ("submit", "button")) or
+                          (name == "content" and attributes.get("name") == "description")):
+                self.found.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "code"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.found.append(data)
+
+
+def _blank_jinja(source):
+    """The template's markup with every {{ }} and {% %} replaced by nothing: only literal text remains."""
+    env = Environment(extensions=["jinja2.ext.i18n"])
+    out, depth = [], 0
+    for _, kind, value in env.lex(source):
+        if kind in ("variable_begin", "block_begin"):
+            depth += 1
+        elif kind in ("variable_end", "block_end"):
+            depth -= 1
+            out.append(" ")
+        elif depth == 0 and kind == "data":
+            out.append(value)
+    return "".join(out)
+
+
+def _unwrapped(path):
+    parser = _VisibleText()
+    parser.feed(_blank_jinja(path.read_text(encoding="utf-8")))
+    texts = []
+    for text in parser.found:
+        words = " ".join(_ATTRIBUTES.sub(" ", text).split())  # a macro's output of attributes, not words
+        rest = words
+        for name in SAME_IN_EVERY_LANGUAGE:
+            rest = rest.replace(name, "")
+        if _LETTERS.search(rest):
+            texts.append(words)
+    return texts
+
+
+def test_templates_show_no_text_outside_gettext():
+    """Visible words in a template must come through _(): a literal English or Dutch sentence fails."""
+    found = {str(path.relative_to(TEMPLATES)): _unwrapped(path) for path in sorted(TEMPLATES.rglob("*.html"))}
+    found = {name: texts for name, texts in found.items() if texts}
+    assert not found, "text not wrapped in _(): " + "; ".join(f"{name}: {texts[:3]}" for name, texts in found.items())
+
+
+def test_the_check_sees_unwrapped_text(tmp_path):
+    """The template check itself: a literal label fails it, the same label through _() passes."""
+    bare = tmp_path / "bare.html"
+    bare.write_text('<label for="x" title="Your name">Name</label> {{ value }}', encoding="utf-8")
+    wrapped = tmp_path / "wrapped.html"
+    wrapped.write_text('<label for="x" title="{{ _("Your name") }}">{{ _("Name") }}</label> {% if a %}Uitkijk{% endif %}',
+                       encoding="utf-8")
+    assert _unwrapped(bare) == ["Your name", "Name"]
+    assert _unwrapped(wrapped) == []
