@@ -5,6 +5,7 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import format_date, format_datetime, format_decimal, gettext as _, ngettext
 from sqlalchemy import select
 
 from core import audit, migrate
@@ -56,7 +57,7 @@ def config_command():
         click.echo(f"{name:<{width}}  {shown}  [{source}]")
         click.echo(f"{'':<{width}}    {description}")
     for name in config.unknown:
-        click.echo(f"unknown: {name} is not a configuration key (ignored)", err=True)
+        click.echo(_("unknown: %(name)s is not a configuration key (ignored)", name=name), err=True)
 
 
 @click.command("migrate")
@@ -64,7 +65,7 @@ def config_command():
 def migrate_command():
     """Bring the database to the newest schema."""
     migrate.upgrade(current_app.config["DATABASE_URL"])
-    click.echo("database is up to date")
+    click.echo(_("database is up to date"))
 
 
 @click.command("create-token")
@@ -88,7 +89,7 @@ def create_token_command(name, scopes, days, control_room_id):
 def revoke_token_command(name):
     """Revoke an API token at once: its next request gets 401."""
     _run(lambda s: revoke_token(s, name, CLI_ACTOR))
-    click.echo(f"token {name} revoked")
+    click.echo(_("token %(name)s revoked", name=name))
 
 
 @click.command("list-tokens")
@@ -97,10 +98,12 @@ def list_tokens_command():
     """Every API token: name, scopes, control room, expiry, last use, revoked."""
     def show(session):
         for t in list_tokens(session):
-            state = "revoked" if t.revoked else f"expires {t.expires_at:%Y-%m-%d}" if t.expires_at else "no expiry"
-            used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
-            click.echo(f"{t.name}  [{' '.join(t.scopes or []) or 'no scopes'}]  room {t.control_room_id or 'all'}  "
-                       f"{state}  last used {used}")
+            state = (_("revoked") if t.revoked else _("expires %(date)s", date=format_date(t.expires_at, "short"))
+                     if t.expires_at else _("no expiry"))
+            used = format_datetime(t.last_used_at, "short") if t.last_used_at else _("never")
+            click.echo(f"{t.name}  [{' '.join(t.scopes or []) or _('no scopes')}]  "
+                       + _("room %(room)s", room=t.control_room_id or _("all")) + f"  {state}  "
+                       + _("last used %(when)s", when=used))
     _run(show)
 
 
@@ -110,7 +113,8 @@ def rotate_trunk_secrets_command():
     """Encrypt every trunk and softphone secret again with the first key in TRUNK_SECRET_KEY."""
     from core.configuration import rotate_secrets
     count = _run(lambda s: rotate_secrets(s, current_app.config, CLI_ACTOR))
-    click.echo(f"{count} secret(s) encrypted with the newest key")
+    click.echo(ngettext("%(num)s secret encrypted with the newest key",
+                          "%(num)s secrets encrypted with the newest key", count))
 
 
 @click.command("load-demo")
@@ -126,8 +130,8 @@ def load_demo_command(participants, seed):
             return room, 0, addresses
         return room, bulk_insert(session, generate_people(participants, seed)), addresses
     room, count, addresses = _run(work)
-    click.echo(f"control room {room.id} ({room.name}); {count} demo participants added; "
-               f"{addresses} sample addresses in the address table")
+    click.echo(_("control room %(id)s (%(name)s); %(count)s demo participants added; %(addresses)s sample "
+                 "addresses in the address table", id=room.id, name=room.name, count=count, addresses=addresses))
 
 
 addresses_group = AppGroup("addresses", help="The offline address table the geocoder reads (a BAG extract).")
@@ -140,7 +144,7 @@ def addresses_import(csv_file):
     openbareruimtenaam, woonplaatsnaam, gemeentecode, x/y in RD or lat/lon, wijk- and buurtcode);
     addresses already there are updated. Prints a report; exits 1 when lines were refused."""
     def progress(lines):
-        click.echo(f"  {lines:,} lines read", err=True)
+        click.echo(_("  %(lines)s lines read", lines=format_decimal(lines)), err=True)
 
     def work(session):
         report = import_addresses(session, csv_file, progress)
@@ -163,7 +167,7 @@ def participants_add(json_text):
     try:
         data = json.loads(json_text)
     except json.JSONDecodeError as exc:
-        raise click.ClickException(f"not JSON: {exc}") from None
+        raise click.ClickException(_("not JSON: %(reason)s", reason=exc)) from None
 
     def work(session):
         participant = Registry(session).save(validate(data, current_app.config["DEFAULT_REGION"],
@@ -205,7 +209,7 @@ def participants_delete(participant_id):
         delete_participant(session, participant_id)
         audit.record(session, CLI_ACTOR, "delete", "participant", participant_id)
     _run(work)
-    click.echo(f"participant {participant_id} removed")
+    click.echo(_("participant %(id)s removed", id=participant_id))
 
 
 actions_group = AppGroup("actions", help="Launch, show and end actions.")
@@ -219,12 +223,12 @@ def actions_launch(json_text, actor):
     try:
         data = json.loads(json_text)
     except json.JSONDecodeError as exc:
-        raise click.ClickException(f"not JSON: {exc}") from None
+        raise click.ClickException(_("not JSON: %(reason)s", reason=exc)) from None
     config = current_app.config
 
     def work(session):
         request = parse_launch(data, config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"], geocoder_for(config, session))
-        action, _ = ActionService(_runtime()).launch(session, request, actor)
+        action, _launch = ActionService(_runtime()).launch(session, request, actor)
         return action_as_dict(session, action)
     _echo_json(_run(work))
 
@@ -265,7 +269,7 @@ def outbox_command(limit):
 @with_appcontext
 def sweep_command():
     """Enqueue what the ledger holds but no queue does (after a Redis restart or a worker crash)."""
-    click.echo(f"{sweep(_runtime())} deliveries re-enqueued")
+    click.echo(_("%(count)s deliveries re-enqueued", count=sweep(_runtime())))
 
 
 @click.command("asterisk-config")
@@ -283,7 +287,7 @@ def asterisk_config_command(target_dir, fallback_destination):
             return render_asterisk_config(session, current_app.config, target_dir, fallback_destination)
         except (ValueError, SecretUnavailable) as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(f"Asterisk configuration written; start Asterisk with -C {_run(work)}")
+    click.echo(_("Asterisk configuration written; start Asterisk with -C %(path)s", path=_run(work)))
 
 
 @click.command("mail-sender")
@@ -302,7 +306,7 @@ def mail_sender_command(display_name, address, municipality_code):
         if municipality_code:
             municipality_id = session.scalar(select(Municipality.id).where(Municipality.code == municipality_code))
             if municipality_id is None:
-                raise click.ClickException(f"municipality {municipality_code}: not known")
+                raise click.ClickException(_("municipality %(code)s: not known", code=municipality_code))
         try:
             sender = MailSender(display_name=display_name.strip()[:120], address=check_address(address),
                                 municipality_id=municipality_id)
@@ -312,7 +316,7 @@ def mail_sender_command(display_name, address, municipality_code):
         audit.record(session, CLI_ACTOR, "mail-sender-added", "mail_sender", None, {"address": sender.address})
         session.flush()
         return sender.id
-    click.echo(f"mail sender {_run(work)} added")
+    click.echo(_("mail sender %(sender)s added", sender=_run(work)))
 
 
 @click.command("mail-bounces")
@@ -322,8 +326,8 @@ def mail_bounces_command():
     from mail.bounces import process_bounce_mailbox
     path = current_app.config["MAIL_BOUNCE_MAILDIR"]
     if not path:
-        raise click.ClickException("MAIL_BOUNCE_MAILDIR is not set")
-    click.echo(f"{_run(lambda session: process_bounce_mailbox(session, path))} hard bounces recorded")
+        raise click.ClickException(_("MAIL_BOUNCE_MAILDIR is not set"))
+    click.echo(_("%(count)s hard bounces recorded", count=_run(lambda session: process_bounce_mailbox(session, path))))
 
 
 @click.command("seal-secret")
@@ -343,7 +347,8 @@ def purge_code_audio_command():
     config = current_app.config
     store = PromptStore(config["PROMPT_DIR"], get_engine(config["TTS_ENGINE"]))
     removed = store.remove_texts(every_spoken_code())
-    click.echo(f"{removed} confirmation-code audio file(s) removed from {store.root}")
+    click.echo(ngettext("%(num)s confirmation-code audio file removed from %(dir)s",
+                      "%(num)s confirmation-code audio files removed from %(dir)s", removed, dir=store.root))
 
 
 def init_app(app):

@@ -28,10 +28,16 @@ bp = Blueprint("actions", __name__, url_prefix="/actions")
 # Until launch the action has no code; the preview shows one of the usual length.
 PREVIEW_CODE = "0000"
 # Where the map opens when the operator has not placed the circle yet (Weesp; overridable).
-KIND_LABELS = {"burglary": "Burglary", "robbery": "Robbery", "missing_person": "Missing person",
-               "vehicle": "Vehicle", "amber_alert": "AMBER alert", "information": "Information"}
-RESULT_LABELS = {"suspect_caught": "Suspect caught", "person_found": "Person found",
-                 "not_found": "Nobody found", "cancelled": "Cancelled"}
+def kind_labels():
+    """What the web calls each kind of action, in the page's language."""
+    return {"burglary": _("Burglary"), "robbery": _("Robbery"), "missing_person": _("Missing person"),
+            "vehicle": _("Vehicle"), "amber_alert": _("AMBER Alert"), "information": _("Information")}
+
+
+def result_labels():
+    """What the web calls each result of an action, in the page's language."""
+    return {"suspect_caught": _("Suspect caught"), "person_found": _("Person found"),
+            "not_found": _("Nobody found"), "cancelled": _("Cancelled")}
 
 
 def map_settings():
@@ -54,8 +60,8 @@ def _json_error(exc):
 @login_required("operator")
 def index():
     active, ended = follow.list_actions(session(), _scope().room_id)
-    return render_template("actions/index.html", active=active, ended=ended, kinds=KIND_LABELS,
-                           results=RESULT_LABELS)
+    return render_template("actions/index.html", active=active, ended=ended, kinds=kind_labels(),
+                           results=result_labels())
 
 
 def _launch_page(form, status=200):
@@ -65,7 +71,7 @@ def _launch_page(form, status=200):
     rooms = scope.rooms(configuration.list_control_rooms(db))
     operators = scope.operators(configuration.list_operators(db))
     return render_template(
-        "actions/launch.html", form=form, rooms=rooms, operators=operators, kinds=KIND_LABELS, regions=list_regions(db),
+        "actions/launch.html", form=form, rooms=rooms, operators=operators, kinds=kind_labels(), regions=list_regions(db),
         chosen_regions=form.getlist("region_codes") if hasattr(form, "getlist") else [],
         map=map_settings(), max_radius=current_app.config["MAX_RADIUS_M"],
         max_length=current_app.config["MAX_MESSAGE_LENGTH"], own_operator=user.operator_id,
@@ -253,7 +259,7 @@ def show(action_id):
     pub = publication_of(session(), action_id)
     page_url = urls.page_url(current_app.config, pub.token) if pub else None
     regions = list_regions(session()) if action.kind == "amber_alert" else []
-    return render_template("actions/follow.html", action=action, kinds=KIND_LABELS, results=RESULT_LABELS,
+    return render_template("actions/follow.html", action=action, kinds=kind_labels(), results=result_labels(),
                            result_texts=RESULT_TEXT["nl"], map=map_settings(), publication=pub,
                            page_url=page_url, regions=regions, max_radius=current_app.config["MAX_RADIUS_M"])
 
@@ -368,5 +374,5 @@ def end(action_id):
         db.rollback()
         flash(_("Not ended: %(reason)s", reason=exc), "error")
         return redirect(url_for("actions.show", action_id=action_id))
-    flash(_("Action %(code)s ended: %(result)s.", code=action.code, result=RESULT_LABELS[result]), "info")
+    flash(_("Action %(code)s ended: %(result)s.", code=action.code, result=result_labels()[result]), "info")
     return redirect(url_for("actions.show", action_id=action_id))

@@ -2,6 +2,7 @@
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from core import audit
 from core.accounts import create_user
@@ -25,6 +26,6 @@ def create_user_command(email, name, role, municipality_code, operator_id, passw
             municipality_id = Registry(session).municipality_id(municipality_code or None)
             user = create_user(session, email, name, password, role, municipality_id, operator_id)
             audit.record(session, "cli", "create", "user", user.id, {"email": user.email, "role": role})
-            click.echo(f"created {role} account {user.email}")
+            click.echo(_("created %(role)s account %(email)s", role=role, email=user.email))
     except ValidationError as exc:
         raise click.ClickException(f"{exc.field}: {exc.reason}") from None

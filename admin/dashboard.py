@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import gettext as _
 
 
 from core import dashboard
@@ -16,7 +17,7 @@ from core.errors import ValidationError
 from core.input_checks import parse_id
 from web.db_session import session
 
-from .actions import KIND_LABELS, RESULT_LABELS, map_settings
+from .actions import kind_labels, map_settings, result_labels
 from .auth import current_user, login_required
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -63,8 +64,8 @@ def index():
         "dashboard/index.html", stats=stats, hood=hood, period=period, error=error, args=request.args,
         municipalities=dashboard.municipalities(db), own_only=user.role == "municipality",
         areas=dashboard.postcode_areas(db, hood.municipality_id),
-        neighbourhoods=dashboard.cbs_neighbourhoods(db, hood.municipality_id), kinds=KIND_LABELS,
-        results={**RESULT_LABELS, "still active": "Still active"},
+        neighbourhoods=dashboard.cbs_neighbourhoods(db, hood.municipality_id), kinds=kind_labels(),
+        results={**result_labels(), "still active": _("Still active")},
         map=map_settings(), mail=mail,
     ), 400 if error else 200
 

@@ -20,7 +20,9 @@ from .auth import audit_actor, current_user, login_required
 bp = Blueprint("mail", __name__, url_prefix="/mail/inquiries")
 
 STAFF = ("police", "operator", "municipality")
-KIND_LABELS = {"inquiry": "Buurtonderzoek (inquiry)", "information": "Informatie van de gemeente (information)"}
+def kind_labels():
+    """What the web calls each kind of neighbourhood mail, in the page's language."""
+    return {"inquiry": _("Police inquiry"), "information": _("Information from the municipality")}
 
 
 def _compose_page(form, error=None, preview=None, status=200):
@@ -30,7 +32,7 @@ def _compose_page(form, error=None, preview=None, status=200):
     if user.role == "municipality":
         municipalities = [m for m in municipalities if m.id == user.municipality_id]
     return render_template("mail/compose.html", form=form, error=error, preview=preview, kinds=kinds_for(user),
-                           kind_labels=KIND_LABELS, municipalities=municipalities, map=map_settings()), status
+                           kind_labels=kind_labels(), municipalities=municipalities, map=map_settings()), status
 
 
 def _photo_upload():
@@ -42,7 +44,7 @@ def _photo_upload():
 @login_required(*STAFF)
 def index():
     inquiries = session().scalars(visible_inquiries(session(), current_user())).all()
-    return render_template("mail/index.html", inquiries=inquiries, kind_labels=KIND_LABELS)
+    return render_template("mail/index.html", inquiries=inquiries, kind_labels=kind_labels())
 
 
 @bp.get("/new")
@@ -94,7 +96,7 @@ def show(inquiry_id):
         audit.record(db, audit_actor(), "replies-viewed", "inquiry", inquiry.id, {"replies": len(replies)})
         db.commit()
     return render_template("mail/show.html", inquiry=inquiry, replies=replies,
-                           progress=mail_progress(db, inquiry.id), kind_labels=KIND_LABELS)
+                           progress=mail_progress(db, inquiry.id), kind_labels=kind_labels())
 
 
 @bp.post("/<int:inquiry_id>/replies/<int:reply_id>/mark")

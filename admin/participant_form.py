@@ -7,6 +7,8 @@ The form works without JavaScript.
 """
 import re
 
+from flask_babel import gettext as _
+
 from core.address_input import parse_house, split_suffix
 from core.errors import ValidationError
 from core.participants import MAX_NUMBERS
@@ -17,12 +19,16 @@ PHONE_SLOTS = MAX_NUMBERS
 # The public form shows fewer: the server reads exactly the slots the form has.
 SIGNUP_PHONE_SLOTS = 3
 
-_PARTS = {"postcode": "postcode", "house_number": "house number", "house_letter": "house letter",
-          "addition": "addition", "street": "street", "city": "place", "address": "address",
-          "lat": "latitude", "lon": "longitude"}
-_LABELS = {"home": "Home location", "work": "Work location", "email": "E-mail address", "name": "Name",
-           "language": "Language", "quiet_hours": "Quiet hours", "external_ref": "Reference",
-           "municipality": "Municipality", "phones": "Phone numbers"}
+def _parts():
+    return {"postcode": _("postcode"), "house_number": _("house number"), "house_letter": _("house letter"),
+            "addition": _("addition"), "street": _("street"), "city": _("place"), "address": _("address"),
+            "lat": _("latitude"), "lon": _("longitude")}
+
+
+def _labels():
+    return {"home": _("Home location"), "work": _("Work location"), "email": _("E-mail address"), "name": _("Name"),
+            "language": _("Language"), "quiet_hours": _("Quiet hours"), "external_ref": _("Reference"),
+            "municipality": _("Municipality"), "phones": _("Phone numbers")}
 
 
 def _clean(form, key):
@@ -81,16 +87,18 @@ def error_label(field, slots):
     if match:
         index = int(match.group(1))
         slot = slots[index] if index < len(slots) else index + 1
-        return f"Phone number {slot}" + (" channel" if match.group(2) else "")
-    head, _, tail = field.partition(".")
-    label = _LABELS.get(head, head.replace("_", " ").capitalize())
-    return f"{label} ({_PARTS.get(tail, tail)})" if tail else label
+        if match.group(2):
+            return _("Phone number %(slot)s channel", slot=slot)
+        return _("Phone number %(slot)s", slot=slot)
+    head, _dot, tail = field.partition(".")
+    label = _labels().get(head, head.replace("_", " ").capitalize())
+    return f"{label} ({_parts().get(tail, tail)})" if tail else label
 
 
 def field_id(field, slots=()):
     """The id of the input a validation error is about ("home.postcode" -> "home_postcode"), so the
     page can tie the message to it (aria-describedby, aria-invalid) and put the focus there."""
-    head, _, tail = field.partition(".")
+    head, _dot, tail = field.partition(".")
     if head in ("home", "work"):
         tail = "addition" if tail == "house_letter" else tail
         return f"{head}_{tail}" if tail in (*ADDRESS_FIELDS, "lat", "lon", "address") else f"{head}_postcode"

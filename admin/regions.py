@@ -9,11 +9,17 @@ from web.db_session import session
 from .auth import admins_only, audit_actor
 
 bp = admins_only(Blueprint("regions", __name__, url_prefix="/config/regions"))
-KIND_LABELS = {"province": "Provincie", "safety_region": "Veiligheidsregio", "police_unit": "Politie-eenheid"}
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def kind_labels():
+    """What the web calls each kind of region, in the page's language."""
+    return {"province": _("Province"), "safety_region": _("Safety region"), "police_unit": _("Police unit")}
+
+
 @bp.get("/")
 def index():
-    return render_template("config/regions.html", regions=regions.list_regions(session()), kinds=KIND_LABELS)
+    return render_template("config/regions.html", regions=regions.list_regions(session()), kinds=kind_labels())
 
 @bp.post("/")
 def upload():
@@ -29,7 +35,7 @@ def upload():
     except ValidationError as exc:
         db.rollback()
         flash(_("Not imported: %(reason)s", reason=exc), "error")
-        return render_template("config/regions.html", regions=regions.list_regions(db), kinds=KIND_LABELS), 400
+        return render_template("config/regions.html", regions=regions.list_regions(db), kinds=kind_labels()), 400
     db.commit()
     flash(ngettext("%(num)s area imported.", "%(num)s areas imported.", count), "info")
     return redirect(url_for("regions.index"))

@@ -25,9 +25,11 @@ from .participant_form import SIGNUP_PHONE_SLOTS, error_label, error_tie, form_t
 
 bp = Blueprint("signup", __name__)
 
-OUTCOME_TEXT = {"confirmed": "Confirmed", "wrong": "That code is not right; try again",
-                "expired": "The code has expired; ask for a new one",
-                "locked": "Too many wrong codes; ask for a new one"}
+def outcome_texts():
+    """What the confirmation page says about each code typed in, in the page's language."""
+    return {"confirmed": _("Confirmed"), "wrong": _("That code is not right; try again"),
+            "expired": _("The code has expired; ask for a new one"),
+            "locked": _("Too many wrong codes; ask for a new one")}
 
 
 def _limits():
@@ -124,13 +126,13 @@ def _signup_for(token):
 
 def _numbers_view(slots, numbers, outcomes=None):
     """The page's rows, one per slot, the same for a taken slot as for one of the sign-up's own."""
-    outcomes = outcomes or {}
+    outcomes, texts = outcomes or {}, outcome_texts()
     rows = []
     for slot in slots:
         own = numbers.get(slot.number_id)
         rows.append({"slot": slot.position, "masked": mask(own.e164) if own else slot.masked,
                      "kind": own.kind if own else slot.kind, "confirmed": bool(own and own.confirmed),
-                     "outcome": outcomes.get(slot.position), "message": OUTCOME_TEXT.get(outcomes.get(slot.position))})
+                     "outcome": outcomes.get(slot.position), "message": texts.get(outcomes.get(slot.position))})
     return rows
 
 

@@ -125,6 +125,8 @@ SCHEMA: tuple[Key, ...] = (
          "development and test", secret=True),
     _key("DEFAULT_REGION", "NL", "region of phone numbers written without a country code"),
     _key("TIMEZONE", "Europe/Amsterdam", "time zone of quiet hours and of times shown to people"),
+    _key("CLI_LANGUAGE", "nl", "language of the flask commands' messages (the web follows each person's choice)",
+         choices=("nl", "en")),
     _key("QUEUE_PREFIX", "uitkijk",
          "prefix of every RQ queue and Redis key, so several installations (or test runs) share a Redis"),
     # Channels

@@ -55,9 +55,8 @@ def chosen_language():
 
 
 def cli_language():
-    """Commands speak Dutch unless UITKIJK_LANGUAGE asks for another of the web's languages."""
-    wanted = os.environ.get("UITKIJK_LANGUAGE", "")
-    return wanted if wanted in LANGUAGES else DEFAULT_LANGUAGE
+    """Commands speak CLI_LANGUAGE (Dutch unless configured otherwise)."""
+    return current_app.config.get("CLI_LANGUAGE", DEFAULT_LANGUAGE)
 
 
 def remember(response, language):
@@ -73,7 +72,7 @@ def _add_filters(app):
     from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
     app.add_template_filter(lambda value, form="short": format_datetime(value, form), "datetime")
     app.add_template_filter(lambda value, form="medium": format_date(value, form), "date")
-    app.add_template_filter(lambda value: format_decimal(value), "number")
+    app.add_template_filter(lambda value, form=None: format_decimal(value, form), "number")
     app.add_template_filter(lambda value: format_percent(value), "percent")
     # A time of day from the configuration is already local: no time zone to convert.
     app.add_template_filter(lambda value: format_time_of_day(value, "short", locale=get_locale()), "time_of_day")

@@ -33,7 +33,7 @@ def test_form_without_csrf_token_is_refused(web_server, page):
     with page.expect_response(lambda r: r.url.endswith("/login") and r.request.method == "POST") as info:
         page.click("main button[type=submit]")
     assert info.value.status == 400
-    expect(page.locator("h1")).to_have_text("Form expired or forged")
+    expect(page.locator("h1")).to_have_text("Formulier verlopen of vervalst")
 
 
 def test_script_post_needs_the_meta_token(web_server, page):

@@ -43,7 +43,7 @@ def test_dashboard_charts_and_export(web_server, page):
     expect(page.locator("#chart-kinds rect")).to_have_count(2)
     expect(page.locator('#chart-kinds text[data-value="burglary"]')).to_have_text("2")
     expect(page.locator("#share-response strong")).to_have_text("100%")
-    expect(page.locator("#stat-median")).to_have_text("2.0 min")
+    expect(page.locator("#stat-median")).to_have_text("2,0 min")
     screenshot(page, "dashboard")
 
     page.check("input[name=area][value=drawn]")
@@ -52,7 +52,7 @@ def test_dashboard_charts_and_export(web_server, page):
     page.fill("#lat", str(lat))
     page.fill("#lon", str(lon))
     page.fill("#radius_m", "100")
-    page.click("button:has-text('Show')")
+    page.click("button:has-text('Tonen')")
     expect(page.locator("#stat-participants")).to_have_text("1")
 
     with page.expect_download() as download:

@@ -87,7 +87,7 @@ def test_operator_draws_a_new_area_on_the_follow_page_map(web_server, page, work
     page.click("#area-button")
     page.wait_for_url(re.compile(rf"/actions/{action_id}$"))
     expect(page.locator(".flash-info")).to_contain_text("Gebied gewijzigd")
-    expect(page.locator(".flash-info")).to_contain_text("1 nog niet verstuurde alarmering(en) buiten het gebied geannuleerd")
+    expect(page.locator(".flash-info")).to_contain_text("1 nog niet verstuurde alarmering buiten het gebied is geannuleerd")
     with rt.db.session() as session:
         changed = session.get(Action, action_id)
         assert changed.area["type"] == "polygon" and len(changed.area["polygons"][0][0]) == 5

@@ -73,7 +73,7 @@ def test_follow_live_and_end(web_server, page, work, recordings_dir):
     page.check("input[name=result_from_response]")
     page.fill("#closing_text", "De verdachte is aangehouden bij de molen.")
     page.click("#end-button")
-    expect(page.locator("#status-banner")).to_contain_text("Suspect caught")
+    expect(page.locator("#status-banner")).to_contain_text("Verdachte aangehouden")
     work()  # closing messages to everyone who was reached
     expect(page.locator('#progress tr[data-channel="sms"][data-purpose="closing"] td.reached')).to_have_text("2")
     screenshot(page, "operator-ended")

@@ -31,33 +31,33 @@ def test_signup_with_typed_coordinates_and_confirmation(web_server, page, signup
     screenshot(page, "signup")
     page.click("#signup-form button[type=submit]")
     page.wait_for_url(re.compile(r"/signup/confirm/"))
-    expect(page.locator("h1")).to_have_text("Confirm your numbers")
+    expect(page.locator("h1")).to_have_text("Bevestig uw nummers")
     expect(page.locator("#confirm-form")).to_contain_text("+31******678")
 
     page.fill("input[name^=code_] >> nth=0", "000001" if code_sent_to(web_server.app, "+31612345678") != "000001" else "000002")
     page.click("#confirm-form button[type=submit]")
-    expect(page.locator(".field-error").first).to_contain_text("not right")
+    expect(page.locator(".field-error").first).to_contain_text("klopt niet")
 
     page.fill("input[name^=code_] >> nth=0", code_sent_to(web_server.app, "+31612345678"))
     page.fill("input[name^=code_] >> nth=1", code_sent_to(web_server.app, "+31201234567"))
     screenshot(page, "signup-confirm")
     page.click("#confirm-form button[type=submit]")
     page.wait_for_url(re.compile(r"/signup/done/"))
-    expect(page.locator("h1")).to_have_text("You are signed up")
+    expect(page.locator("h1")).to_have_text("U bent aangemeld")
     screenshot(page, "signup-done")
     with web_server.app.extensions["uitkijk"].db.session() as session:
         person = session.scalar(select(Participant))
         assert person.active and all(n.confirmed for n in person.numbers)
 
     page.click("#manage-link")
-    expect(page.locator("h1")).to_have_text("Your preferences")
+    expect(page.locator("h1")).to_have_text("Uw voorkeuren")
     page.select_option("#language", "en")
     page.click("#manage-form button[type=submit]")
-    expect(page.locator(".flash-success")).to_contain_text("saved")
+    expect(page.locator(".flash-success")).to_contain_text("opgeslagen")
     screenshot(page, "self-service")
     page.check("#leave-form input[name=confirm_leave]")
     page.click("#leave-form button[type=submit]")
-    expect(page.locator("h1")).to_have_text("You have left Uitkijk")
+    expect(page.locator("h1")).to_have_text("U bent afgemeld bij Uitkijk")
     with web_server.app.extensions["uitkijk"].db.session() as session:
         assert session.scalar(select(Participant)) is None  # erased, not a tombstone
 

@@ -46,11 +46,11 @@ def test_staff_import_csv_with_per_row_report(web_server, page, tmp_path):
     expect(page.locator("#participants tbody tr")).to_have_count(2)
     expect(page.locator("#participants")).to_contain_text("Kerkstraat 1")
     screenshot(page, "participants-list")
-    page.click("text=Anna Aalders >> xpath=ancestor::tr >> a:has-text('Edit')")
+    page.click("text=Anna Aalders >> xpath=ancestor::tr >> a:has-text('Wijzigen')")
     expect(page.locator("#home_lat")).to_have_value("52.307900")
     screenshot(page, "participant-edit")
     page.click("form:has(input[name=active]) button")
-    expect(page.locator(".flash-success")).to_contain_text("deactivated")
+    expect(page.locator(".flash-success")).to_contain_text("gedeactiveerd")
 
 
 def test_municipality_cannot_see_another_municipalitys_participants(web_server, page):
@@ -58,7 +58,7 @@ def test_municipality_cannot_see_another_municipalitys_participants(web_server, 
     bert = two_municipalities(web_server.app)
     sign_in(page, web_server, "municipality", "staff@weesp.nl", "0457")
     page.goto(f"{web_server.url}/participants?q=Bert&status=all")
-    expect(page.locator("#participants tbody")).to_contain_text("No participants match")
+    expect(page.locator("#participants tbody")).to_contain_text("Geen deelnemers gevonden")
     response = page.goto(f"{web_server.url}/participants/{bert}")
     assert response.status == 404
     expect(page.locator("h1")).to_have_text("Niet gevonden")

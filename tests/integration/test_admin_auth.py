@@ -36,7 +36,7 @@ def test_wrong_password_is_refused_and_audited(app, client):
     response = client.post("/login", data={"email": email, "password": "not the password",
                                            "csrf_token": csrf_token(client)})
     assert response.status_code == 401
-    assert "wrong" in response.get_data(as_text=True)
+    assert "onjuist" in response.get_data(as_text=True)
     assert ("anonymous", "login-failed") in audit_verbs(app)
     assert client.get("/").status_code == 302
 

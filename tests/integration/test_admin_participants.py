@@ -101,7 +101,7 @@ def test_add_reports_bad_input_by_field(app, client, two_towns):
     """A bad number or missing home location is shown as a clear message and nothing is saved."""
     login(client, two_towns["staff_a"])
     response = post(client, "/participants/new", form("12345"))
-    assert response.status_code == 400 and "Phone number 1" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "Telefoonnummer 1" in response.get_data(as_text=True)
     response = post(client, "/participants/new", form(lat="", lon=""))
     assert response.status_code == 400 and "home location is required" in response.get_data(as_text=True)
 

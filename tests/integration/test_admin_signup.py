@@ -90,10 +90,10 @@ def test_wrong_codes_count_and_lock(app, client):
     wrong = "000000" if good != "000000" else "111111"
     for _ in range(4):
         html = post(client, confirm_url, {f"code_{slot}": wrong}).get_data(as_text=True)
-        assert "not right" in html
+        assert "klopt niet" in html
     html = post(client, confirm_url, {f"code_{slot}": wrong}).get_data(as_text=True)
-    assert "Too many wrong codes" in html
-    assert "Too many wrong codes" in post(client, confirm_url, {f"code_{slot}": good}).get_data(as_text=True)
+    assert "Te veel verkeerde codes" in html
+    assert "Te veel verkeerde codes" in post(client, confirm_url, {f"code_{slot}": good}).get_data(as_text=True)
     post(client, confirm_url.rstrip("/") + "/resend", {"slot": str(slot)})
     response = post(client, confirm_url, {f"code_{slot}": code_for(app, "+31612345678")})
     assert response.status_code == 302
@@ -106,7 +106,7 @@ def test_expired_code_is_refused(app, client):
         for row in session.scalars(select(NumberConfirmation)):
             row.expires_at = utcnow() - timedelta(seconds=1)
     html = post(client, confirm_url, {f"code_{SLOT['+31612345678']}": code_for(app, "+31612345678")}).get_data(as_text=True)
-    assert "expired" in html
+    assert "verlopen" in html
 
 
 def test_registered_number_is_not_taken_over_but_a_stale_signup_is_replaced(app, client):
@@ -127,9 +127,9 @@ def test_registered_number_is_not_taken_over_but_a_stale_signup_is_replaced(app,
 def test_signup_form_errors_are_clear(app, client):
     """No consent, or a landline asked to receive SMS, is refused with a message saying why."""
     response = post(client, "/signup", signup_form(consent=""))
-    assert response.status_code == 400 and "agree" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "akkoord" in response.get_data(as_text=True)
     response = post(client, "/signup", signup_form(channel_2="sms"))
-    assert response.status_code == 400 and "Phone number 2 channel" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "Telefoonnummer 2 kanaal" in response.get_data(as_text=True)
     assert outbox(app) == []
 
 
@@ -175,7 +175,7 @@ def test_leaving_removes_personal_data(app, client):
     manage_url, _number_id = confirmed_participant(app, client)
     assert post(client, manage_url + "/leave", {}).status_code == 302  # the box was not ticked
     response = post(client, manage_url + "/leave", {"confirm_leave": "on"})
-    assert response.status_code == 200 and "removed" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "verwijderd" in response.get_data(as_text=True)
     with app.extensions["uitkijk"].db.session() as session:
         assert session.scalar(select(Participant)) is None
         verbs = [e.verb for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
@@ -205,7 +205,7 @@ def test_manage_link_request_does_not_reveal_who_is_registered(app, client, regi
         confirmed_participant(app, client)
     before = len(outbox(app))
     response = post(client, "/signup/link", {"number": MOBILE})
-    assert response.status_code == 200 and "If this mobile number is registered" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "Als dit mobiele nummer is ingeschreven" in response.get_data(as_text=True)
     sent = outbox(app)[before:]
     assert len(sent) == (1 if registered else 0)
     if registered:

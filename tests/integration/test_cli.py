@@ -11,7 +11,7 @@ from tests.conftest import app_for
 def test_cli_participant_launch_end_and_outbox(app, work, tmp_path):
     """A participant added, an action launched and ended from the CLI reach the outbox."""
     runner = app.test_cli_runner()
-    assert "control room 1" in runner.invoke(args=["load-demo", "--participants", "50"]).output
+    assert "meldkamer 1" in runner.invoke(args=["load-demo", "--participants", "50"]).output
     added = runner.invoke(args=["participants", "add", json.dumps(
         {"phones": ["0612345678"], "home": {"lat": 52.3728, "lon": 4.8936}})])
     assert added.exit_code == 0, added.output
@@ -34,7 +34,7 @@ def test_cli_errors_are_clear_and_write_nothing(app, tmp_path):
     bad = runner.invoke(args=["participants", "add", json.dumps({"phones": ["123"], "home": {"lat": 1, "lon": 1}})])
     assert bad.exit_code != 0 and "phones[0]" in bad.output
     not_json = runner.invoke(args=["actions", "launch", "{nope"])
-    assert not_json.exit_code != 0 and "not JSON" in not_json.output
+    assert not_json.exit_code != 0 and "geen JSON" in not_json.output
     csv_file = tmp_path / "p.csv"
     csv_file.write_text("phone,home_lat,home_lon\n0612345678,52.3,5.0\n12,52.3,5.0\n")
     imported = runner.invoke(args=["participants", "import", str(csv_file)])
@@ -70,7 +70,7 @@ def test_revoke_token_shuts_the_token_out_at_once_and_is_audited(app, client):
     assert client.get("/api/actions", headers=headers).status_code == 401
     assert runner.invoke(args=["revoke-token", "onbekend"]).exit_code != 0
     listed = runner.invoke(args=["list-tokens"]).output
-    assert "weg  [actions]" in listed and "revoked" in listed
+    assert "weg  [actions]" in listed and "ingetrokken" in listed
     with app.extensions["uitkijk"].db.session() as s:
         verbs = s.execute(select(AuditEvent.actor, AuditEvent.verb).where(AuditEvent.subject_type == "api_token")).all()
     assert ("cli", "create") in verbs and ("cli", "revoke") in verbs and ("token:weg", "use") in verbs
@@ -89,4 +89,4 @@ def test_flask_config_prints_each_key_its_source_and_masks_secrets(config, monke
     assert any(line.startswith("MAX_ATTEMPTS") and "7  [overrides]" in line for line in lines)
     assert any(line.startswith("AMI_PORT") and "5038  [default]" in line for line in lines)
     assert "very-secret-ami" not in result.output
-    assert "unknown: UITKIJK_RING_S" in result.output
+    assert "onbekend: UITKIJK_RING_S" in result.output

@@ -141,5 +141,5 @@ def test_purge_removes_code_audio_an_older_version_left_in_the_prompt_store(redi
         result = app.test_cli_runner().invoke(args=["purge-code-audio"])
     finally:
         runtime.uninstall()
-    assert result.exit_code == 0 and "2 confirmation-code audio file(s) removed" in result.output
+    assert result.exit_code == 0 and "2 audiobestanden met bevestigingscode verwijderd" in result.output
     assert not any(p.exists() for p in leftovers) and kept.exists()

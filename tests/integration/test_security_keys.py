@@ -115,7 +115,7 @@ def test_flask_rotate_trunk_secrets_re_encrypts_with_the_newest_key(config):
     add_operator(rt, "Anna", "PJSIP/anna", room_id, sip_password="anna-softphone-1")
     rt.config["TRUNK_SECRET_KEY"] = app.config["TRUNK_SECRET_KEY"] = f"{new},{old}"
     result = app.test_cli_runner().invoke(args=["rotate-trunk-secrets"])
-    assert result.exit_code == 0 and "3 secret(s)" in result.output, result.output
+    assert result.exit_code == 0 and "3 geheimen versleuteld" in result.output, result.output
     only_new = {**config, "TRUNK_SECRET_KEY": new}
     with rt.db.session() as session:
         trunk = session.query(Trunk).one()

@@ -43,7 +43,7 @@ def test_numbers_from_countries_not_allowed_get_no_code(limited):
     client = app.test_client()
     response = post(client, "/signup", signup_form(phone_1="+12025550143", phone_2=""))
     html = response.get_data(as_text=True)
-    assert response.status_code == 400 and "Phone number 1" in html and "NL, BE, DE" in html
+    assert response.status_code == 400 and "Telefoonnummer 1" in html and "NL, BE, DE" in html
     belgian = "+32470123456"
     sign_up(client, phone_1=belgian, phone_2="")  # allowed by default
     assert len(sent_to(app, belgian)) == 1
@@ -74,8 +74,8 @@ def test_resend_is_limited_per_address(limited):
     client = app.test_client()
     confirm_url = sign_up(client, phone_2="")
     for _ in range(2):
-        assert "on its way" in resend(client, confirm_url, SLOT[MOBILE_E164]).get_data(as_text=True)
-    assert "Too many new codes" in resend(client, confirm_url, SLOT[MOBILE_E164]).get_data(as_text=True)
+        assert "onderweg" in resend(client, confirm_url, SLOT[MOBILE_E164]).get_data(as_text=True)
+    assert "Te veel nieuwe codes" in resend(client, confirm_url, SLOT[MOBILE_E164]).get_data(as_text=True)
     assert len(sent_to(app, MOBILE_E164)) == 3
 
 
@@ -130,7 +130,7 @@ def test_the_manage_link_form_cannot_bomb_a_number(limited):
     post(client, confirm_url, {f"code_{SLOT[MOBILE_E164]}": code_for(app, MOBILE_E164)})
     for _ in range(10):
         response = post(client, "/signup/link", {"number": "0612345678"})
-        assert response.status_code == 200 and "If this mobile number is registered" in response.get_data(as_text=True)
+        assert response.status_code == 200 and "Als dit mobiele nummer is ingeschreven" in response.get_data(as_text=True)
     assert len([b for b in sent_to(app, MOBILE_E164) if "/my/" in b]) == 2  # the sign-up code was the first
 
 
@@ -153,7 +153,7 @@ def test_code_calls_ring_only_in_daytime_and_outside_quiet_hours(limited, signup
     assert ("code calls ring only" in page) is not called
     if not called:
         signup_clock.set(datetime(2026, 3, 10, 16, 0, tzinfo=AMSTERDAM))
-        assert "on its way" in resend(client, confirm_url, SLOT[LANDLINE_E164]).get_data(as_text=True)
+        assert "onderweg" in resend(client, confirm_url, SLOT[LANDLINE_E164]).get_data(as_text=True)
         assert len(sent_to(app, LANDLINE_E164)) == 1
 
 
@@ -240,7 +240,7 @@ def test_signup_does_not_reveal_whether_a_number_is_registered(limited):
     registered = attack(app, app.test_client(), "0612345678")
     unregistered = attack(app, app.test_client(), "0612340678")  # masked alike: +31******678
     assert registered == unregistered
-    assert "Too many wrong codes" in registered[5] and "on its way" in registered[6]
+    assert "Te veel verkeerde codes" in registered[5] and "onderweg" in registered[6]
 
     to_owner = [body for _channel, to, body in outbox(app)[before:] if to == MOBILE_E164]
     assert len(to_owner) == 2 and all("al aangemeld" in body and not re.search(r"\d{3}", body)
@@ -263,7 +263,7 @@ def test_a_signup_with_a_registered_and_a_free_number_confirms_the_free_one(limi
     page = again.get(url).get_data(as_text=True)
     assert "+31******678" in page and "+31******567" in page
     response = post(again, url, {"code_2": code_for(app, LANDLINE_E164), "code_1": "123456"})
-    assert response.status_code == 200 and "active on the confirmed numbers" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "actief op de bevestigde nummers" in response.get_data(as_text=True)
     with app.extensions["uitkijk"].db.session() as session:
         owners = {n.e164: n.participant_id for n in session.scalars(select(PhoneNumber))}
     assert owners[MOBILE_E164] != owners[LANDLINE_E164]

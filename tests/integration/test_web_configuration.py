@@ -49,7 +49,7 @@ def test_control_room_and_operator_are_created_and_listed(app, client, admin_tok
                     {"name": "Anna", "control_room_id": str(room_id), "dial_string": "PJSIP/anna", "available": "on"})
     assert response.status_code == 302
     page = client.get("/config/operators").get_data(as_text=True)
-    assert "Anna" in page and "PJSIP/anna" in page and "available" in page
+    assert "Anna" in page and "PJSIP/anna" in page and "beschikbaar" in page
     assert "Meldkamer Noord" in client.get("/config/control-rooms").get_data(as_text=True)
     with app.extensions["uitkijk"].db.session() as session:
         operator = session.scalar(select(Operator))
@@ -170,11 +170,11 @@ def test_prompt_recording_upload_and_speech_preview(app, client, admin_token):
     bad = post(client, "/config/prompts/nl/alert_intro/recording", admin_token,
                {"recording": (io.BytesIO(b"not audio"), "tip.wav")}, content_type="multipart/form-data",
                follow_redirects=True)
-    assert "Recording not used" in bad.get_data(as_text=True)
+    assert "Opname niet gebruikt" in bad.get_data(as_text=True)
     good = post(client, "/config/prompts/nl/alert_intro/recording", admin_token,
                 {"recording": (io.BytesIO(_wav()), "intro.wav")}, content_type="multipart/form-data",
                 follow_redirects=True)
-    assert "installed" in good.get_data(as_text=True)
+    assert "geïnstalleerd" in good.get_data(as_text=True)
     audio = client.get("/config/prompts/nl/alert_intro.wav")
     assert audio.status_code == 200 and audio.data[:4] == b"RIFF"
     assert client.get("/config/prompts/nl/no_such_prompt.wav").status_code == 404
