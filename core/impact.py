@@ -22,7 +22,7 @@ from .configuration import trunk_for_room
 from .models import Action, ControlRoom, Delivery, utcnow
 from .polygons import span_m
 from .selection import area_reach_m, inside_area, select_recipients
-from .sms_texts import compose_alert
+from .sms_texts import LANGUAGES as SMS_LANGUAGES, compose_alert
 
 CHANNELS = ("voice", "sms")
 FATIGUE_WINDOW = timedelta(days=7)
@@ -153,7 +153,7 @@ def _overlapping(session, others, participant_ids):
 
 def _sms(message, free_number, messages, config):
     segments = {}
-    for language in ("nl", "en"):
+    for language in SMS_LANGUAGES:
         segments[language] = compose_alert(message, PREVIEW_CODE, free_number, language=language).segments
     price = config["SMS_COST_PER_SEGMENT_EUR"]
     # Priced at the longer language's segments: what the launch costs at most.
