@@ -27,7 +27,7 @@ def test_form_without_csrf_token_is_refused(web_server, page):
     """A form posted without its CSRF token (as a forged cross-site form would be) gets 400."""
     page.goto(f"{web_server.url}/login")
     screenshot(page, "login")
-    page.evaluate("document.querySelector('input[name=csrf_token]').remove()")
+    page.evaluate("document.querySelector('main input[name=csrf_token]').remove()")
     page.fill("#email", "someone@example.org")
     page.fill("#password", "whatever password")
     with page.expect_response(lambda r: r.url.endswith("/login") and r.request.method == "POST") as info:

@@ -49,7 +49,7 @@ def test_admin_configures_the_control_room(web_server, page):
     page.fill("#ami_secret", "ami-secret-value-1")
     page.fill("#password", "sip-password-1")
     page.click("button:has-text('Opslaan')")
-    expect(page.locator("#trunks")).to_contain_text("versleuteld opgeslagen")
+    expect(page.locator("#trunks")).to_contain_text("stored encrypted")
     assert "ami-secret-value-1" not in page.content()
     screenshot(page, "admin-trunks")
     with web_server.app.extensions["uitkijk"].db.session() as session:
