@@ -3,9 +3,11 @@ from datetime import datetime, time, timezone
 
 from sqlalchemy import (
     JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
-    String, Text, Time, TypeDecorator, UniqueConstraint, text,
+    String, Text, Time, TypeDecorator, UniqueConstraint, event, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from . import reach_points
 
 
 def utcnow():
@@ -137,6 +139,38 @@ class Address(Base):
         Index("ix_address_street", "city_key", "street_key", "house_number"),
         Index("ix_address_wijk", "wijk_code"),
     )
+
+
+class ReachPoint(Base):
+    """A location of an active participant with one usable number: what a launch reads (core.reach_points
+    keeps it by triggers and indexes it spatially)."""
+
+    __tablename__ = "reach_points"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(Integer, index=True)
+    location_id: Mapped[int] = mapped_column(Integer)
+    phone_number_id: Mapped[int] = mapped_column(Integer)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    cell: Mapped[int] = mapped_column(Integer, index=True)
+    e164: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(5))
+    quiet_start: Mapped[time | None] = mapped_column(Time)
+    quiet_end: Mapped[time | None] = mapped_column(Time)
+
+
+def _reach_points_created(metadata, connection, tables=(), **kw):
+    if ReachPoint.__table__ in tables:  # after every table: the triggers name the register's tables
+        reach_points.install(connection)
+
+
+def _reach_points_dropped(metadata, connection, tables=(), **kw):
+    if ReachPoint.__table__ in tables:
+        reach_points.uninstall(connection)
+
+
+event.listen(Base.metadata, "after_create", _reach_points_created)
+event.listen(Base.metadata, "before_drop", _reach_points_dropped)
 
 
 class ControlRoom(Base):

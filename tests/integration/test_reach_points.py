@@ -1,0 +1,106 @@
+"""The reach points a launch reads follow the register through every path that changes it (sign-up,
+update, STOP by SMS, deactivation, erasure), on SQLite (R*Tree) and PostgreSQL (PostGIS), and the
+migration writes them for a register that existed before it."""
+import uuid
+from datetime import time
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from core import migrate, reach_points
+from core.db import make_engine
+from core.erasure import erase_participant
+from core.models import Participant, ParticipantLocation, PhoneNumber, ReachPoint
+from core.selection import count_recipients, select_recipients
+from core.sms_replies import unsubscribe_number
+from lab import factories
+from tests.conftest import PG_ADMIN_URL, _pg_url, require
+
+AREA = {"type": "circle", "lat": factories.CENTRE[0], "lon": factories.CENTRE[1], "radius_m": 1000}
+
+
+def reached(rt):
+    """{(participant, number, distance to the nearest 10 m)} of the area's recipients."""
+    with rt.db.session() as s:
+        return {(r.participant_id, r.to_e164, round(r.distance_m, -1)) for r in select_recipients(s, AREA)}
+
+
+def test_points_follow_the_register(rt):
+    with rt.db.session() as s:
+        near = factories.participant(s, "0612345601", 300).id
+        commuter = factories.participant(s, "0201234567", 5000, work_distance_m=600).id
+        factories.participant(s, "0612345603", 1500)  # outside
+    assert reached(rt) == {(near, "+31612345601", 300), (commuter, "+31201234567", 600)}
+    with rt.db.session() as s:
+        assert count_recipients(s, AREA) == 2
+        # The commuter changes jobs (outside the area) and starts quiet hours; the other moves closer.
+        s.execute(text("UPDATE participant_locations SET lat = :lat, lon = :lon, cell = cell"
+                       " WHERE participant_id = :p AND kind = 'work'"),
+                  dict(zip(("lat", "lon"), factories.point_east(4000)), p=commuter))
+        location = s.scalar(select(ParticipantLocation).where(ParticipantLocation.participant_id == near))
+        location.lat, location.lon = factories.point_east(100)
+        s.get(Participant, near).quiet_start, s.get(Participant, near).quiet_end = time(0, 0), time(23, 59)
+    assert reached(rt) == {(near, "+31612345601", 100)}
+    with rt.db.session() as s:
+        assert [r.quiet_until is not None for r in select_recipients(s, AREA)] == [True]
+        unsubscribe_number(s, "+31612345601", "test")  # STOP by SMS
+    assert reached(rt) == set()
+    with rt.db.session() as s:
+        s.get(PhoneNumber, s.scalar(select(PhoneNumber.id).where(PhoneNumber.participant_id == near))
+              ).unsubscribed = False
+        s.get(Participant, commuter).active = False
+    assert reached(rt) == {(near, "+31612345601", 100)}
+    with rt.db.session() as s:
+        erase_participant(s, near)
+    assert reached(rt) == set()
+    with rt.db.session() as s:
+        assert s.scalar(select(ReachPoint.id).where(ReachPoint.participant_id == near)) is None
+
+
+def test_a_new_number_is_reached_on_its_own_channel(rt):
+    with rt.db.session() as s:
+        person = factories.participant(s, "0612345601", 300)
+        person.numbers.append(PhoneNumber(e164="+31201234567", kind="landline", channel="voice"))
+    with rt.db.session() as s:
+        assert sorted((r.channel, r.to_e164) for r in select_recipients(s, AREA)) == [
+            ("sms", "+31612345601"), ("voice", "+31201234567")]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'before.db'}"
+        return
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"uitkijk_r_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # no PostgreSQL here
+        require(False, f"PostgreSQL: {exc.__class__.__name__}")
+    yield _pg_url(name)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_the_migration_writes_the_points_of_an_existing_register(empty_database):
+    """A register from before the reach points is read whole by the migration, then kept by the triggers;
+    on PostgreSQL the PostGIS index is there (the machine has PostGIS, as CI installs it)."""
+    migrate.upgrade(empty_database, "0015_action_webhooks")
+    engine = make_engine(empty_database)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO participants (id, language, active, created_at)"
+                          " VALUES (1, 'nl', true, CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO phone_numbers (participant_id, e164, kind, channel, confirmed, unsubscribed)"
+                          " VALUES (1, '+31612345601', 'mobile', 'sms', true, false)"))
+        conn.execute(text("INSERT INTO participant_locations (participant_id, kind, lat, lon, cell)"
+                          " VALUES (1, 'home', 52.3079, 5.0417, 1)"))
+    migrate.upgrade(empty_database)
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT participant_id, e164 FROM reach_points")).all() == [(1, "+31612345601")]
+        conn.execute(text("UPDATE phone_numbers SET unsubscribed = true"))
+        assert conn.execute(text("SELECT count(*) FROM reach_points")).scalar() == 0
+        if conn.dialect.name == "postgresql":
+            assert reach_points.has_postgis_index(conn)
+    engine.dispose()
