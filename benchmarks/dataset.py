@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
+from core import reach_points
 from core.db import make_engine
 from core.demo import TOWNS, generate_people
 from core.geo import cell_of
@@ -48,8 +49,10 @@ def _municipality_ids(engine):
         return dict(conn.execute(text("SELECT code, id FROM municipalities")).all())
 
 
-# The tables the cached data set fills; every other table is empty and is rebuilt from the models on use.
+# The tables the cached data set fills; every other table is empty and is rebuilt from the models on use
+# (but for the reach points, derived from these by the migration's own backfill: see _reach_points).
 PARTICIPANT_TABLES = ("municipalities", "participants", "phone_numbers", "participant_locations")
+KEPT_TABLES = PARTICIPANT_TABLES + (reach_points.TABLE,)
 
 
 def schema_fingerprint():
@@ -61,9 +64,26 @@ def schema_fingerprint():
 
 def _refresh_other_tables(engine):
     """Drop and recreate the tables the data set leaves empty, so a change to them needs no rebuild."""
-    others = [t for t in Base.metadata.sorted_tables if t.name not in PARTICIPANT_TABLES]
+    others = [t for t in Base.metadata.sorted_tables if t.name not in KEPT_TABLES]
     Base.metadata.drop_all(engine, tables=others)
     Base.metadata.create_all(engine, tables=others)
+
+
+def _load_without_triggers(engine):
+    """Drop the reach points' triggers for a bulk load (a trigger per row would take hours)."""
+    with engine.begin() as conn:
+        reach_points.uninstall(conn)
+
+
+def _reach_points(engine, log):
+    """The reach points as the migration writes them (triggers, spatial index, backfill in cell order), once."""
+    with engine.begin() as conn:
+        reach_points.install(conn)
+        if conn.exec_driver_sql(f"SELECT 1 FROM {reach_points.TABLE} LIMIT 1").scalar():
+            return
+        started = time.perf_counter()
+        rows = reach_points.backfill(conn)
+    log(f"  wrote {rows:,} reach points in {time.perf_counter() - started:.0f} s")
 
 
 def sqlite_url(count):
@@ -79,6 +99,8 @@ def ensure_sqlite(count, log=print):
     url = sqlite_url(count)
     engine = make_engine(url)
     if _populated(engine, count):
+        Base.metadata.create_all(engine, tables=[Base.metadata.tables[reach_points.TABLE]])
+        _reach_points(engine, log)
         _refresh_other_tables(engine)
         engine.dispose()
         return url
@@ -86,6 +108,7 @@ def ensure_sqlite(count, log=print):
     Path(url[len("sqlite:///"):]).unlink(missing_ok=True)
     engine = make_engine(url)
     Base.metadata.create_all(engine)
+    _load_without_triggers(engine)
     municipalities = _municipality_ids(engine)
     started = time.perf_counter()
     raw = engine.raw_connection()
@@ -111,6 +134,7 @@ def ensure_sqlite(count, log=print):
     raw.commit()
     cur.execute("ANALYZE")
     raw.close()
+    _reach_points(engine, log)
     engine.dispose()
     log(f"  built SQLite data set of {count:,} participants in {time.perf_counter() - started:.0f} s")
     return url
@@ -124,6 +148,8 @@ def ensure_postgres(count, log=print):
         exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
     engine = make_engine(url) if exists else None
     if engine is not None and _populated(engine, count):
+        Base.metadata.create_all(engine, tables=[Base.metadata.tables[reach_points.TABLE]])
+        _reach_points(engine, log)
         _refresh_other_tables(engine)
         engine.dispose()
         admin.dispose()
@@ -136,6 +162,7 @@ def ensure_postgres(count, log=print):
     admin.dispose()
     engine = make_engine(url)
     Base.metadata.create_all(engine)
+    _load_without_triggers(engine)
     municipalities = _municipality_ids(engine)
     started = time.perf_counter()
     raw = engine.raw_connection()
@@ -156,6 +183,7 @@ def ensure_postgres(count, log=print):
         cur.execute("SELECT setval(pg_get_serial_sequence('participants', 'id'), %s)", (count,))
     raw.commit()
     raw.close()
+    _reach_points(engine, log)
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
     engine.dispose()
