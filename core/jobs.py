@@ -110,10 +110,12 @@ def send_in_database(rt, session, batch):
     for delivery, text in batch:
         by_transport.setdefault(transport_for(rt, session, delivery), []).append((delivery, text))
     for transport, sends in by_transport.items():
-        results = transport.send_many(session, sends)
-        ledger.record_sent(session, [(delivery.id, result.provider_ref, transport.name)
-                                     for (delivery, _), result in zip(sends, results)])
-        SENDS.labels(transport.channel, "sent").inc(len(sends))
+        by_state = {}
+        for (delivery, _), result in zip(sends, transport.send_many(session, sends)):
+            by_state.setdefault(result.state, []).append((delivery.id, result.provider_ref, transport.name))
+        for state, taken in by_state.items():
+            ledger.record_sent(session, taken, state)
+            SENDS.labels(transport.channel, state).inc(len(taken))
     # One look at the batch's actions, not one per send (the session forgets an action nothing holds).
     ended = dict(session.execute(select(Action.id, Action.time_critical).where(
         Action.id.in_({delivery.action_id for delivery, _ in batch}), Action.status == "ended")).all())
@@ -216,11 +218,13 @@ def send_closing(rt, session, alert, time_critical):
 def sweep(rt, requeue_after_s=None):
     """Re-enqueue what the ledger holds but no queue does: lost jobs, expired leases, due quiet-hour sends.
 
-    requeue_after_s=0 takes every queued row (after a Redis restart that may have lost all jobs)."""
+    requeue_after_s=0 takes every queued row (after a Redis restart that may have lost all jobs); otherwise a
+    queued row is only taken as lost once the send queues are empty (ledger.stale)."""
     if requeue_after_s is None:
         requeue_after_s = rt.config["REQUEUE_AFTER_S"]
+    queues_empty = requeue_after_s == 0 or not any(queue.count for queue in rt.queues.in_priority_order())
     with rt.db.session() as session:
-        ids = ledger.stale(session, rt.config["DELIVERY_LEASE_S"], requeue_after_s)
+        ids = ledger.stale(session, rt.config["DELIVERY_LEASE_S"], requeue_after_s, queues_empty=queues_empty)
         if not ids:
             return 0
         ledger.mark_enqueued(session, ids)

@@ -2,7 +2,7 @@
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import and_, bindparam, case, func, insert, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -50,20 +50,21 @@ def transition(session, delivery_id, new_state, **fields):
     return result.rowcount == 1
 
 
-def record_sent(session, sends):
-    """Move claimed deliveries to sent, one statement for all: sends is [(delivery_id, provider_ref, transport)].
+def record_sent(session, sends, state="sent"):
+    """Move claimed deliveries to `state` (sent; answered for a console call), one statement for all: sends is
+    [(delivery_id, provider_ref, transport)].
 
-    Like transition, a delivery no longer in a state that may become sent is left as it is."""
+    Like transition, a delivery no longer in a state that may become `state` is left as it is."""
     if not sends:
         return
-    allowed_from = [s for s, targets in TRANSITIONS.items() if "sent" in targets]
+    allowed_from = [s for s, targets in TRANSITIONS.items() if state in targets]
     table = Delivery.__table__
     now = utcnow()
     session.execute(
         # state = ... OR ...: an IN list would be an expanding parameter, which an executemany cannot take.
         update(table).where(and_(table.c.id == bindparam("b_id"), or_(*[table.c.state == s for s in allowed_from])))
-        .values(state="sent", provider_ref=bindparam("b_ref"), transport=bindparam("b_transport"), error=None,
-                updated_at=now, reached_at=reached_at_for("sent", now)),
+        .values(state=state, provider_ref=bindparam("b_ref"), transport=bindparam("b_transport"), error=None,
+                updated_at=now, reached_at=reached_at_for(state, now)),
         [{"b_id": delivery_id, "b_ref": ref, "b_transport": transport} for delivery_id, ref, transport in sends])
 
 
@@ -221,8 +222,12 @@ def retry_later(session, delivery_id, not_before, reason):
                       enqueued_at=utcnow(), error=reason[:200], claim_token=None)
 
 
-def stale(session, lease_s, requeue_after_s, limit=5000):
+def stale(session, lease_s, requeue_after_s, limit=5000, queues_empty=True):
     """Deliveries whose job was lost: held in 'sending' past the lease, or queued, due and not enqueued lately.
+
+    A queued row enqueued before is only taken when the send queues are empty (queues_empty): while they
+    hold jobs the worker is behind (a national alert takes minutes), and the row's job is still ahead of it,
+    not lost; enqueued again it would only lengthen the queue. Rows never enqueued (quiet hours) are taken.
 
     A 'sending' delivery that already has a provider reference was accepted by the provider; it is
     marked sent rather than sent again. A call that only waited for a trunk slot was never dialled
@@ -241,7 +246,8 @@ def stale(session, lease_s, requeue_after_s, limit=5000):
     due = session.scalars(select(Delivery.id).where(and_(
         Delivery.state == "queued",
         or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
-        or_(Delivery.enqueued_at.is_(None), Delivery.enqueued_at < now - timedelta(seconds=requeue_after_s))))
+        or_(Delivery.enqueued_at.is_(None),
+            and_(literal(queues_empty), Delivery.enqueued_at < now - timedelta(seconds=requeue_after_s)))))
         .order_by(Delivery.rank).limit(limit))
     return taken_back + [d for d in due if d not in taken_back]
 

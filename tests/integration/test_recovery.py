@@ -43,6 +43,24 @@ def test_sweeper_recovers_jobs_lost_with_redis(app, client, auth, work):
     assert sweep(rt) == 0
 
 
+def test_sweeper_leaves_the_jobs_of_a_worker_that_is_behind(app, client, auth, work):
+    """Queued alerts whose jobs still wait in the queue (the worker is behind, as in a national alert) are not
+    enqueued a second time however long they wait; once the queue is empty, what is still queued was lost."""
+    rt = app.extensions["uitkijk"]
+    launch(app, client, auth)
+    jobs = rt.queues.urgent.count
+    assert jobs >= 1
+    age_everything(rt, 3600)
+    assert sweep(rt) == 0
+    assert rt.queues.urgent.count == jobs
+    rt.queues.urgent.empty()  # the jobs are lost after all
+    assert sweep(rt) == 3
+    work()
+    with rt.db.session() as s:
+        assert s.scalars(select(Delivery.state)).all() == ["sent"] * 3
+        assert len(s.scalars(select(OutboxMessage.id)).all()) == 3
+
+
 def test_expired_lease_of_a_crashed_worker_is_taken_back(app, client, auth, work):
     """A delivery claimed by a worker that died is sent again after its lease, exactly once."""
     rt = app.extensions["uitkijk"]
