@@ -12,8 +12,12 @@ from .errors import NotFound
 from .models import Action, InboundCall, Operator, Tip
 from .numbers import mask
 
+# A message reached someone when the provider took it; a call only when it was answered: a placed call
+# ("sent") still waits for its outcome (core.ledger.reached_at_for counts the same way).
 REACHED = ("sent", "delivered", "answered")
 PENDING = ("queued", "sending")
+CALL_REACHED = ("answered",)
+CALL_PENDING = ("queued", "sending", "sent")
 NOT_REACHED = ("failed", "cancelled")
 RECENT_ENDED = 20
 
@@ -34,8 +38,8 @@ def progress_summary(session, action_id):
         for purpose, states in purposes.items():
             summary.setdefault(channel, {})[purpose] = {
                 "total": sum(states.values()),
-                "pending": sum(states.get(s, 0) for s in PENDING),
-                "reached": sum(states.get(s, 0) for s in REACHED),
+                "pending": sum(states.get(s, 0) for s in (CALL_PENDING if channel == "voice" else PENDING)),
+                "reached": sum(states.get(s, 0) for s in (CALL_REACHED if channel == "voice" else REACHED)),
                 "not_reached": sum(states.get(s, 0) for s in NOT_REACHED),
                 "states": states,
             }

@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class SendResult:
     provider_ref: str | None
-    # "sent" when the provider took it; "sending" when the outcome arrives later (calls in progress).
+    # "sent" when the provider took it; "sending" when the outcome arrives later (calls in progress);
+    # "answered" for a console call (see ConsoleTransport).
     state: str = "sent"
 
 
@@ -70,6 +71,9 @@ class ConsoleTransport:
     def __init__(self, channel):
         self.channel = channel
         self.name = f"console-{channel}"
+        # A console call is its message in the outbox, as if the participant answered and listened: "answered"
+        # (reached), which a network call only becomes once its events say so; a placed call alone is "sent".
+        self.taken_state = "answered" if channel == "voice" else "sent"
 
     def send(self, session, delivery, text):
         """Send one ledger delivery."""
@@ -84,7 +88,7 @@ class ConsoleTransport:
                   body=text, created_at=now) for delivery, text in batch]).all()
         for delivery, _ in batch:
             log.debug("%s: %s delivery %s to %s", self.name, delivery.purpose, delivery.id, mask(delivery.to_e164))
-        return [SendResult(provider_ref=f"outbox-{row_id}") for row_id in ids]
+        return [SendResult(provider_ref=f"outbox-{row_id}", state=self.taken_state) for row_id in ids]
 
     def send_direct(self, session, to_e164, text, delivery_id=None, language=None):
         """Send a message that is not part of an action (a sign-up confirmation code); the outbox
@@ -93,7 +97,7 @@ class ConsoleTransport:
                             to_e164=to_e164, body=text)
         session.add(row)
         session.flush()
-        return SendResult(provider_ref=f"outbox-{row.id}")
+        return SendResult(provider_ref=f"outbox-{row.id}", state=self.taken_state)
 
 
 # A registry: channel -> transport name -> "module:factory", imported only when configured, so the core

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.models import Action, AuditEvent, Delivery, InboundCall, Tip
 from lab import factories
@@ -95,7 +95,14 @@ def test_launch_follow_and_end(app, client, room, operator_token, work):
     work()
     status = client.get(f"{action_url}/status").get_json()
     assert status["summary"]["sms"]["alert"]["reached"] == 1
-    assert status["summary"]["voice"]["alert"]["reached"] == 1
+    assert status["summary"]["voice"]["alert"]["reached"] == 1  # a console call is answered
+    with app.extensions["uitkijk"].db.session() as session:
+        # A network call placed but not (yet) answered is "sent": still pending, not reached.
+        session.execute(update(Delivery).where(Delivery.channel == "voice").values(state="sent"))
+    voice = client.get(f"{action_url}/status").get_json()["summary"]["voice"]["alert"]
+    assert (voice["reached"], voice["pending"]) == (0, 1)
+    with app.extensions["uitkijk"].db.session() as session:
+        session.execute(update(Delivery).where(Delivery.channel == "voice").values(state="answered"))
 
     ended = post(client, f"{action_url}/end", operator_token,
                  {"result": "suspect_caught", "closing_text": "Dank voor het uitkijken.", "result_from_response": "on"})

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from core import dashboard, ledger
+from core import dashboard
 from core.actions import ActionService, parse_launch
 from core.models import Action, Delivery, InboundCall, Municipality
 from core.participants import Registry, validate
@@ -130,14 +130,11 @@ def test_admin_chooses_and_exports_csv(app, client, history):
 
 
 def test_time_to_reach_per_municipality_on_page_and_in_csv(app, client, history, work):
-    """After the worker sent the alerts and the landline answered, each municipality's dashboard shows the
+    """After the worker sent the alerts (the console's calls are answered), each municipality's dashboard shows the
     median time to the first alert reached and to 95 % reached; the CSV has them per action. (The burglary
     ended before the worker ran: its alerts were cancelled and it reached nobody.)"""
     work()
     with app.extensions["uitkijk"].db.session() as session:
-        for delivery in session.scalars(select(Delivery).where(Delivery.channel == "voice", Delivery.state == "sent")):
-            assert ledger.transition(session, delivery.id, "answered")
-        session.commit()
         codes = {a.kind: a.code for a in session.scalars(select(Action))}
     weesp = _stats(app, dashboard.Neighbourhood(history["GM0457"]))
     assert weesp.median_first_alert_s is not None and weesp.median_first_alert_s >= 0
