@@ -87,7 +87,7 @@ def empty_database(request, tmp_path):
 def test_the_migration_writes_the_points_of_an_existing_register(empty_database):
     """A register from before the reach points is read whole by the migration, then kept by the triggers;
     on PostgreSQL the PostGIS index is there (the machine has PostGIS, as CI installs it)."""
-    migrate.upgrade(empty_database, "0015_action_webhooks")
+    migrate.upgrade(empty_database, "0017_address_table")
     engine = make_engine(empty_database)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO participants (id, language, active, created_at)"

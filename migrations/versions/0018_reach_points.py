@@ -1,16 +1,16 @@
 """reach points: the register's rows a launch reads, joined beforehand and indexed by the database's
 spatial engine (SQLite R*Tree; PostGIS when the server has it), kept by triggers
 
-Revision ID: 0016_reach_points
-Revises: 0015_action_webhooks
+Revision ID: 0018_reach_points
+Revises: 0017_address_table
 """
 import sqlalchemy as sa
 from alembic import op
 
 from core import reach_points
 
-revision = "0016_reach_points"
-down_revision = "0015_action_webhooks"
+revision = "0018_reach_points"
+down_revision = "0017_address_table"
 branch_labels = None
 depends_on = None
 
