@@ -86,6 +86,25 @@ def database_url(request, tmp_path):
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture(params=DATABASES)
+def empty_database(request, tmp_path):
+    """An empty database with no schema (for migration tests): once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"uitkijk_m_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # no PostgreSQL here
+        require(False, f"PostgreSQL: {exc.__class__.__name__}")
+    yield _pg_url(name)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture
 def redis_url():
     redis = Redis.from_url(TEST_REDIS_URL)

@@ -1,11 +1,9 @@
 """The reach points a launch reads follow the register through every path that changes it (sign-up,
 update, STOP by SMS, deactivation, erasure), on SQLite (R*Tree) and PostgreSQL (PostGIS), and the
 migration writes them for a register that existed before it."""
-import uuid
 from datetime import time
 
-import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from core import migrate, reach_points
 from core.db import make_engine
@@ -14,7 +12,6 @@ from core.models import Participant, ParticipantLocation, PhoneNumber, ReachPoin
 from core.selection import count_recipients, select_recipients
 from core.sms_replies import unsubscribe_number
 from lab import factories
-from tests.conftest import PG_ADMIN_URL, _pg_url, require
 
 AREA = {"type": "circle", "lat": factories.CENTRE[0], "lon": factories.CENTRE[1], "radius_m": 1000}
 
@@ -64,24 +61,6 @@ def test_a_new_number_is_reached_on_its_own_channel(rt):
     with rt.db.session() as s:
         assert sorted((r.channel, r.to_e164) for r in select_recipients(s, AREA)) == [
             ("sms", "+31612345601"), ("voice", "+31201234567")]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'before.db'}"
-        return
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"uitkijk_r_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # no PostgreSQL here
-        require(False, f"PostgreSQL: {exc.__class__.__name__}")
-    yield _pg_url(name)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_the_migration_writes_the_points_of_an_existing_register(empty_database):
