@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import ValidationError
-from .input_checks import check_text
+from .input_checks import check_line
 
 POSTCODE = re.compile(r"([1-9][0-9]{3}) ?([A-Za-z]{2})")
 _POSTCODE_IN_TEXT = re.compile(r"(?<![0-9])([1-9][0-9]{3}) ?([A-Za-z]{2})(?![A-Za-z])")
@@ -150,13 +150,4 @@ def parse_line(text, field):
 
 
 def _text(value, field, max_len, required=True, missing="is required"):
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ValidationError(field, missing)
-        return ""
-    if not isinstance(value, str):
-        raise ValidationError(field, "must be text")
-    value = value.strip()
-    if len(value) > max_len:
-        raise ValidationError(field, f"is longer than {max_len} characters")
-    return check_text(value, field, multiline=False)
+    return check_line(value, field, max_len, required, missing) or ""

@@ -31,6 +31,20 @@ def check_text(value, field, multiline=True):
     return value
 
 
+def check_line(value, field, max_len, required=True, missing="is required"):
+    """One line of text, stripped and checked by `check_text`; None when empty and not `required`."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationError(field, missing)
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(field, "must be text")
+    value = value.strip()
+    if len(value) > max_len:
+        raise ValidationError(field, f"is longer than {max_len} characters")
+    return check_text(value, field, multiline=False)
+
+
 def check_int(value, field, low=INT64_MIN, high=INT64_MAX):
     """An int (not a bool) within [low, high], or ValidationError naming `field`."""
     if isinstance(value, bool) or not isinstance(value, int):

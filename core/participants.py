@@ -8,7 +8,7 @@ from .erasure import FileDirs, erase_participant
 from .errors import NotFound, ValidationError
 from .geo import cell_of, check_point
 from .geocoding import locate
-from .input_checks import check_text
+from .input_checks import check_line, check_text
 from .models import Municipality, Participant, ParticipantLocation, PhoneNumber
 from .numbers import mask, parse_number
 
@@ -56,17 +56,7 @@ class ParticipantSpec:
 
 
 def _text(data, key, max_len, required=False):
-    value = data.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ValidationError(key, "is required")
-        return None
-    if not isinstance(value, str):
-        raise ValidationError(key, "must be text")
-    value = value.strip()
-    if len(value) > max_len:
-        raise ValidationError(key, f"is longer than {max_len} characters")
-    return check_text(value, key, multiline=False)
+    return check_line(data.get(key), key, max_len, required)
 
 
 def _time(value, key):
