@@ -38,10 +38,10 @@ def _rows_of(where, order=""):
             f" WHERE pt.active AND p.confirmed AND NOT p.unsubscribed AND {where}{order}")
 
 
-def _refresh(pid):
-    """Statements that rewrite one participant's points (`pid`: an SQL expression)."""
-    return (f"DELETE FROM {TABLE} WHERE participant_id = {pid};"
-            f" INSERT INTO {TABLE} ({_COLUMNS}) {_rows_of(f'l.participant_id = {pid}')};")
+def _refresh(pid, only_if="1 = 1"):
+    """Statements that rewrite one participant's points (`pid`: an SQL expression), when `only_if` holds."""
+    return (f"DELETE FROM {TABLE} WHERE participant_id = {pid} AND {only_if};"
+            f" INSERT INTO {TABLE} ({_COLUMNS}) {_rows_of(f'l.participant_id = {pid} AND {only_if}')};")
 
 
 # (table, the participant id of a row) -> what a change to which columns of it concerns.
@@ -61,8 +61,9 @@ def _sqlite_ddl():
     for table, (pid, columns) in _WATCHED.items():
         ddl.append(f"CREATE TRIGGER IF NOT EXISTS reach_{table}_insert AFTER INSERT ON {table} BEGIN"
                    f" {_refresh(f'new.{pid}')} END")
+        # The old participant's points only when the row moved to another participant: else the new's are theirs.
         ddl.append(f"CREATE TRIGGER IF NOT EXISTS reach_{table}_update AFTER UPDATE OF {columns} ON {table} BEGIN"
-                   f" {_refresh(f'old.{pid}')} {_refresh(f'new.{pid}')} END")
+                   f" {_refresh(f'old.{pid}', f'old.{pid} <> new.{pid}')} {_refresh(f'new.{pid}')} END")
         ddl.append(f"CREATE TRIGGER IF NOT EXISTS reach_{table}_delete AFTER DELETE ON {table} BEGIN"
                    f" {_refresh(f'old.{pid}')} END")
     return ddl
@@ -74,7 +75,8 @@ def _postgresql_ddl():
     for table, (pid, columns) in _WATCHED.items():
         ddl.append(f"CREATE OR REPLACE FUNCTION reach_{table}_changed() RETURNS trigger LANGUAGE plpgsql AS $$"
                    f" BEGIN"
-                   f" IF TG_OP <> 'INSERT' THEN PERFORM reach_refresh(OLD.{pid}); END IF;"
+                   f" IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.{pid} <> NEW.{pid}) THEN"
+                   f" PERFORM reach_refresh(OLD.{pid}); END IF;"
                    f" IF TG_OP <> 'DELETE' THEN PERFORM reach_refresh(NEW.{pid}); END IF;"
                    f" RETURN NULL; END $$")
         for op in ("INSERT", f"UPDATE OF {columns}", "DELETE"):

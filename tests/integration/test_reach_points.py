@@ -63,6 +63,19 @@ def test_a_new_number_is_reached_on_its_own_channel(rt):
             ("sms", "+31612345601"), ("voice", "+31201234567")]
 
 
+def test_a_number_moved_to_another_participant_leaves_the_first(rt):
+    """An update that moves a row to another participant rewrites both participants' points."""
+    with rt.db.session() as s:
+        first = factories.participant(s, "0612345601", 300)
+        first.numbers.append(PhoneNumber(e164="+31201234567", kind="landline", channel="voice"))
+        second = factories.participant(s, "0612345602", 700).id
+        first = first.id
+    with rt.db.session() as s:
+        s.execute(text("UPDATE phone_numbers SET participant_id = :to WHERE e164 = '+31201234567'"), {"to": second})
+    assert reached(rt) == {(first, "+31612345601", 300), (second, "+31612345602", 700),
+                           (second, "+31201234567", 700)}
+
+
 def test_the_migration_writes_the_points_of_an_existing_register(empty_database):
     """A register from before the reach points is read whole by the migration, then kept by the triggers;
     on PostgreSQL the PostGIS index is there (the machine has PostGIS, as CI installs it)."""
