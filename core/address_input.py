@@ -23,6 +23,11 @@ MAX_NUMBER = 99_999
 MAX_NAME = 80
 
 
+def house_text(number, letter, addition):
+    """A house number as written on the door: 12, 12A, 12-2, 12A-2."""
+    return f"{number}{letter or ''}" + (f"-{addition}" if addition else "")
+
+
 @dataclass(frozen=True)
 class AddressQuery:
     """An address to look up: postcode + house number, or street + house number + city."""
@@ -36,8 +41,7 @@ class AddressQuery:
 
     @property
     def house(self):
-        """The house number as written on the door: 12, 12A, 12-2, 12A-2."""
-        return f"{self.house_number}{self.house_letter}" + (f"-{self.addition}" if self.addition else "")
+        return house_text(self.house_number, self.house_letter, self.addition)
 
     def describe(self):
         if self.postcode:

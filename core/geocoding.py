@@ -15,7 +15,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from .address_input import AddressQuery, fold, parse_line, query_from_parts
+from .address_input import AddressQuery, fold, house_text, parse_line, query_from_parts
 from .errors import ValidationError
 from .models import Address
 
@@ -106,7 +106,7 @@ def _choose(rows, query, field):
 
 
 def _house(row):
-    return f"{row.house_number}{row.house_letter}" + (f"-{row.addition}" if row.addition else "")
+    return house_text(row.house_number, row.house_letter, row.addition)
 
 
 def _place(row):

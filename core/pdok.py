@@ -11,7 +11,7 @@ import re
 
 import requests
 
-from .address_input import fold
+from .address_input import fold, house_text
 from .errors import ValidationError
 from .geocoding import Place, label_of
 
@@ -77,8 +77,7 @@ def _place(doc, field):
     if not point:
         raise ValidationError(field, "the address service gave no position for this address")
     lon, lat = float(point.group(1)), float(point.group(2))
-    house = f"{doc['huisnummer']}{doc.get('huisletter') or ''}" + (
-        f"-{doc['huisnummertoevoeging']}" if doc.get("huisnummertoevoeging") else "")
+    house = house_text(doc["huisnummer"], doc.get("huisletter"), doc.get("huisnummertoevoeging"))
     code = doc.get("gemeentecode")
     label = label_of(doc.get("straatnaam"), house, doc.get("postcode"), doc.get("woonplaatsnaam")) if doc.get(
         "straatnaam") else str(doc.get("weergavenaam") or house)
