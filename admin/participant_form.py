@@ -9,7 +9,7 @@ import re
 
 from flask_babel import gettext as _
 
-from core.address_input import parse_house, split_suffix
+from core.address_input import parse_house, postcode_text, split_suffix
 from core.errors import ValidationError
 from core.participants import MAX_NUMBERS
 
@@ -125,7 +125,7 @@ def participant_to_form(participant):
     for loc in participant.locations:
         if loc.postcode and loc.house_number:
             number, letter, addition = parse_house(loc.house_number)
-            values[f"{loc.kind}_postcode"] = f"{loc.postcode[:4]} {loc.postcode[4:]}"
+            values[f"{loc.kind}_postcode"] = postcode_text(loc.postcode)
             values[f"{loc.kind}_house_number"] = str(number)
             values[f"{loc.kind}_addition"] = letter + ("-" if letter and addition else "") + addition
             values[f"{loc.kind}_found"] = loc.address or ""

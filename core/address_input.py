@@ -23,6 +23,11 @@ MAX_NUMBER = 99_999
 MAX_NAME = 80
 
 
+def postcode_text(postcode):
+    """A postcode as written on an envelope: 1012LG -> 1012 LG."""
+    return f"{postcode[:4]} {postcode[4:]}"
+
+
 def house_text(number, letter, addition):
     """A house number as written on the door: 12, 12A, 12-2, 12A-2."""
     return f"{number}{letter or ''}" + (f"-{addition}" if addition else "")
@@ -45,7 +50,7 @@ class AddressQuery:
 
     def describe(self):
         if self.postcode:
-            return f"{self.postcode[:4]} {self.postcode[4:]} {self.house}"
+            return f"{postcode_text(self.postcode)} {self.house}"
         return f"{self.street} {self.house}, {self.city}"
 
 

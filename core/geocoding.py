@@ -15,7 +15,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from .address_input import AddressQuery, fold, house_text, parse_line, query_from_parts
+from .address_input import AddressQuery, fold, house_text, parse_line, postcode_text, query_from_parts
 from .errors import ValidationError
 from .models import Address
 
@@ -60,10 +60,10 @@ class TableGeocoder:
             if not rows:
                 known = self.session.scalar(select(Address.id).where(Address.postcode == query.postcode).limit(1))
                 if known is None:
-                    raise ValidationError(f"{field}.postcode", f"{query.postcode[:4]} {query.postcode[4:]} is not a "
+                    raise ValidationError(f"{field}.postcode", f"{postcode_text(query.postcode)} is not a "
                                                                "postcode we know")
                 raise ValidationError(f"{field}.house_number",
-                                      f"postcode {query.postcode[:4]} {query.postcode[4:]} has no house number "
+                                      f"postcode {postcode_text(query.postcode)} has no house number "
                                       f"{query.house_number}")
         else:
             street_key, city_key = fold(query.street), fold(query.city)
