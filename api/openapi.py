@@ -44,6 +44,11 @@ WEBHOOK_SIGNING = (
     "X-Uitkijk-Signature: sha256=<hex HMAC-SHA256 with the secret of \"<timestamp>.<body>\">. Refuse a body "
     "whose signature does not match or whose timestamp is not recent. A failed attempt (no answer, not 2xx) "
     "is retried with growing waits; delivery is at least once, so ignore a body `id` seen before.")
+SEQUENCE = (
+    "The event's number among the action's events: 1 for action.launched, then one more for each event "
+    "(also in the X-Uitkijk-Sequence header). Retries can deliver events out of order: order an action's "
+    "events by it. The numbers have no gaps, so a missing one is an event still on its way (or one sent "
+    "before the subscription was made).")
 
 
 def _op(summary, scope, ok, errors=("400",), body=None, params=(), description=""):
@@ -312,18 +317,37 @@ SPEC = {
                                     "description": "a room-bound token: its own room (the default)"},
                 "active": {"type": "boolean"},
                 "new_secret": {"type": "boolean", "description": "true: replace the secret (change only)"}}},
-            "WebhookDelivery": {"type": "object", "required": ["id", "action_id", "event", "state", "attempts",
-                                                               "payload"], "properties": {
+            "WebhookDelivery": {"type": "object", "required": ["id", "action_id", "event", "sequence", "state",
+                                                               "attempts", "payload"], "properties": {
                 "id": {"type": "integer", "description": "Also the body's `id`: a repeat carries the same"},
                 "action_id": {"type": "integer"},
-                "event": {"enum": list(ACTION_WEBHOOK_EVENTS)}, "state": {"enum": list(ACTION_WEBHOOK_STATES)},
+                "event": {"enum": list(ACTION_WEBHOOK_EVENTS)},
+                "sequence": {"type": "integer", "minimum": 1, "description": "Also the body's `sequence`"},
+                "state": {"enum": list(ACTION_WEBHOOK_STATES)},
                 "attempts": {"type": "integer"}, "last_status": {"type": ["integer", "null"]},
                 "last_error": NULLABLE_STRING,
                 "created_at": {"type": "string", "format": "date-time"},
                 "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
                 "delivered_at": {"type": ["string", "null"], "format": "date-time"},
-                "payload": {"type": "object", "description": "The body sent, without its `id`: event, change "
-                            "(area, publication or photos on action.updated), occurred_at and the action"}}},
+                "payload": {"type": "object", "description": "The body sent, without its `id` and `sequence`: "
+                            "event, change (area, publication or photos on action.updated), occurred_at and the "
+                            "action"}}},
+            "ActionEvent": {"type": "object", "additionalProperties": False,
+                            "required": ["id", "sequence", "event", "change", "occurred_at", "action"], "properties": {
+                "id": {"type": "integer", "description": "The delivery's id: a repeated attempt carries the same"},
+                "sequence": {"type": "integer", "minimum": 1, "description": SEQUENCE},
+                "event": {"enum": list(ACTION_WEBHOOK_EVENTS)},
+                "change": {"enum": ["area", "publication", "photos", None],
+                           "description": "What an action.updated changed; null on the others"},
+                "occurred_at": {"type": "string", "format": "date-time"},
+                "action": {"type": "object", "additionalProperties": False, "required": [
+                    "id", "code", "kind", "title", "status", "result", "control_room_id", "area", "launched_at",
+                    "ended_at"], "properties": {
+                    "id": {"type": "integer"}, "code": {"type": "string"}, "kind": {"enum": list(ACTION_KINDS)},
+                    "title": {"type": "string"}, "status": {"enum": ["active", "ended"]},
+                    "result": {"enum": list(ACTION_RESULTS) + [None]}, "control_room_id": {"type": "integer"},
+                    "area": {"type": "object"}, "launched_at": {"type": ["string", "null"], "format": "date-time"},
+                    "ended_at": {"type": ["string", "null"], "format": "date-time"}}}}},
             "TrunkInput": {"type": "object", "properties": {
                 "name": {"type": "string", "maxLength": 40}, "backend": {"enum": list(BACKENDS)},
                 "control_room_id": {"type": ["integer", "null"]}, "caller_id": {"type": "string"},
@@ -355,6 +379,20 @@ SPEC = {
         },
     },
     "security": [{"bearer": []}],
+    "webhooks": {"actionEvent": {"post": {
+        "summary": "An action event, POSTed to each subscription that hears the action's control room",
+        "description": WEBHOOK_SIGNING + " " + SEQUENCE,
+        "parameters": [
+            {"name": "X-Uitkijk-Event", "in": "header", "required": True,
+             "schema": {"enum": list(ACTION_WEBHOOK_EVENTS)}},
+            {"name": "X-Uitkijk-Sequence", "in": "header", "required": True,
+             "schema": {"type": "integer", "minimum": 1}, "description": "The body's `sequence`"},
+            {"name": "X-Uitkijk-Timestamp", "in": "header", "required": True, "schema": {"type": "integer"},
+             "description": "Unix seconds when the attempt was signed"},
+            {"name": "X-Uitkijk-Signature", "in": "header", "required": True,
+             "schema": {"type": "string", "pattern": "^sha256=[0-9a-f]{64}$"}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ActionEvent")}}},
+        "responses": {"2XX": {"description": "Received; any other answer (or none) is retried"}}}}},
     "paths": {
         "/api/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": _json({"type": "object"}, "The OpenAPI document")}}},

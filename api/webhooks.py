@@ -25,7 +25,8 @@ def webhook_payload(hook, secret=None):
 def delivery_payload(row):
     def when(value):
         return value.isoformat() if value else None
-    return {"id": row.id, "action_id": row.action_id, "event": row.event, "state": row.state,
+    return {"id": row.id, "action_id": row.action_id, "event": row.event, "sequence": row.sequence,
+            "state": row.state,
             "attempts": row.attempts, "last_status": row.last_status, "last_error": row.last_error,
             "created_at": when(row.created_at), "next_attempt_at": when(row.next_attempt_at),
             "delivered_at": when(row.delivered_at), "payload": row.payload}

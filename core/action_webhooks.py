@@ -4,6 +4,12 @@ The delivery rows are written in the transaction that makes the event (so an eve
 lost, and one rolled back is never sent) and enqueued after commit. Each body is signed like the partners'
 webhooks (core.webhook_post) and retried with the same backoff; delivery is at least once, so a receiver
 keeps the body's `id` and ignores a repeat. A subscription bound to a control room hears only its actions.
+
+Retries and several workers can deliver an action's events out of order, so each event carries its number
+among the action's events (`sequence`, also in X-Uitkijk-Sequence): 1 for the launch, then one more per
+event, counted on the action's row in the event's transaction, so the numbers have no gaps (a rolled-back
+event gives its number back) and two concurrent events cannot share one. A receiver orders by it, and a
+gap tells it an event is still on its way (or was sent before it subscribed).
 """
 import json
 import logging
@@ -16,12 +22,13 @@ from sqlalchemy import func, or_, select
 
 from . import audit, runtime, secrets
 from .errors import NotFound, ValidationError
-from .models import ActionWebhook, ActionWebhookDelivery, ControlRoom, utcnow
-from .webhook_post import attempt, check_url
+from .models import Action, ActionWebhook, ActionWebhookDelivery, ControlRoom, utcnow
+from .webhook_post import EVENT_HEADER, attempt, check_url
 
 log = logging.getLogger(__name__)
 
 AGENT = "Uitkijk-action-webhook/1"
+SEQUENCE_HEADER = "X-Uitkijk-Sequence"
 
 
 def _room(session, control_room_id):
@@ -105,9 +112,18 @@ def delivery_log(session, hook_id, limit=200):
                                 .order_by(ActionWebhookDelivery.id.desc()).limit(limit)))
 
 
+def _next_sequence(session, action):
+    """The event's number: the action row's counter raised by one in the database (an UPDATE, which on
+    PostgreSQL holds the row until commit, so a concurrent event waits and takes the next number)."""
+    action.event_sequence = Action.event_sequence + 1
+    session.flush()
+    return action.event_sequence  # read back from the row just updated
+
+
 def record(session, action, event, change=None):
-    """Inside the event's transaction: one queued row per active subscription that hears this action's
-    room; returns their ids, for `enqueue` after commit."""
+    """Inside the event's transaction: number the event, and write one queued row per active subscription
+    that hears this action's room; returns their ids, for `enqueue` after commit."""
+    sequence = _next_sequence(session, action)
     hooks = session.scalars(select(ActionWebhook.id).where(
         ActionWebhook.active.is_(True),
         or_(ActionWebhook.control_room_id.is_(None), ActionWebhook.control_room_id == action.control_room_id)))
@@ -116,8 +132,8 @@ def record(session, action, event, change=None):
         "status": action.status, "result": action.result, "control_room_id": action.control_room_id,
         "area": action.area, "launched_at": action.launched_at.isoformat() if action.launched_at else None,
         "ended_at": action.ended_at.isoformat() if action.ended_at else None}}
-    rows = [ActionWebhookDelivery(webhook_id=hook_id, action_id=action.id, event=event, payload=payload,
-                                  state="queued") for hook_id in hooks]
+    rows = [ActionWebhookDelivery(webhook_id=hook_id, action_id=action.id, event=event, sequence=sequence,
+                                  payload=payload, state="queued") for hook_id in hooks]
     session.add_all(rows)
     session.flush()
     return [row.id for row in rows]
@@ -147,8 +163,10 @@ def requeue_stale(rt, now=None):
 
 def _request(config, session, row):
     hook = session.get(ActionWebhook, row.webhook_id)
-    body = json.dumps({"id": row.id, **row.payload}, ensure_ascii=False, sort_keys=True).encode()
-    return hook.url, secrets.reveal(config, hook.secret), body, row.event
+    body = json.dumps({"id": row.id, "sequence": row.sequence, **row.payload}, ensure_ascii=False,
+                      sort_keys=True).encode()
+    headers = {EVENT_HEADER: row.event, SEQUENCE_HEADER: str(row.sequence)}
+    return hook.url, secrets.reveal(config, hook.secret), body, headers
 
 
 @runtime.job

@@ -230,6 +230,8 @@ class Action(Base):
     ledger_done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Alerts the whole area holds, counted at launch (the ledger reaches it ring by ring).
     planned: Mapped[int | None] = mapped_column(Integer)
+    # The number of the action's latest event for the webhooks out (core.action_webhooks): 1 for the launch.
+    event_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     operator: Mapped[Operator] = relationship()
     control_room: Mapped[ControlRoom] = relationship()
@@ -588,6 +590,8 @@ class ActionWebhookDelivery(WebhookAttempts, Base):
     webhook_id: Mapped[int] = mapped_column(ForeignKey("action_webhooks.id", ondelete="CASCADE"), index=True)
     action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"))
     event: Mapped[str] = mapped_column(String(20))
+    # The event's number among the action's events (Action.event_sequence).
+    sequence: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict] = mapped_column(JSON)
 
     __table_args__ = (

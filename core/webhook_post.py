@@ -89,8 +89,9 @@ def signature(secret, timestamp, body):
     return f"sha256={mac.hexdigest()}"
 
 
-def post_signed(url, secret, body, event, timeout, agent, private_ok=False):
-    """POST the body signed now; returns (HTTP status or None, error text or None when 2xx)."""
+def post_signed(url, secret, body, headers, timeout, agent, private_ok=False):
+    """POST the body signed now, with the subscription kind's own `headers` (its event type, say) beside
+    ours; returns (HTTP status or None, error text or None when 2xx)."""
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     address, refused = _pinned_address(parts.hostname, port, private_ok)
@@ -98,8 +99,8 @@ def post_signed(url, secret, body, event, timeout, agent, private_ok=False):
         return None, refused
     timestamp = str(int(time.time()))
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-    headers = {"Host": host if parts.port is None else f"{host}:{parts.port}",
-               "Content-Type": "application/json", TIMESTAMP_HEADER: timestamp, EVENT_HEADER: event,
+    headers = {**headers, "Host": host if parts.port is None else f"{host}:{parts.port}",
+               "Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
                SIGNATURE_HEADER: signature(secret, timestamp, body), "User-Agent": agent}
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     pool = _pool(parts.scheme, parts.hostname, address, port, timeout)
@@ -116,7 +117,7 @@ def post_signed(url, secret, body, event, timeout, agent, private_ok=False):
 
 def attempt(rt, model, delivery_id, prepare, job, agent):
     """One attempt of a delivery-log row (a models.WebhookAttempts) from an RQ job, idempotent: a row no
-    longer queued is left alone. prepare(session, row) gives (url, secret, body, event), or None when it
+    longer queued is left alone. prepare(session, row) gives (url, secret, body, headers), or None when it
     settled the row itself. A failure is retried by re-enqueueing `job` after a wait growing from
     PARTNER_RETRY_BASE_S up to PARTNER_RETRY_MAX_S (jitter keeps receivers coming back from being hit at
     once), until PARTNER_MAX_ATTEMPTS. Returns the row's state."""
@@ -131,8 +132,8 @@ def attempt(rt, model, delivery_id, prepare, job, agent):
         row.attempts += 1
         row.last_attempt_at = utcnow()
         attempts = row.attempts
-    url, secret, body, event = request
-    status, error = post_signed(url, secret, body, event, config["PARTNER_TIMEOUT_S"], agent,
+    url, secret, body, headers = request
+    status, error = post_signed(url, secret, body, headers, config["PARTNER_TIMEOUT_S"], agent,
                                 config["WEBHOOK_PRIVATE_ADDRESSES"])
     with rt.db.session() as session:
         row = session.get(model, delivery_id, with_for_update=True)

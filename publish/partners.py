@@ -13,7 +13,7 @@ from functools import partial
 from sqlalchemy import select
 
 from core import runtime, secrets
-from core.webhook_post import attempt
+from core.webhook_post import EVENT_HEADER, attempt
 from core.models import Partner, PartnerDelivery, PublicationEvent, utcnow
 
 from .feeds import json_item
@@ -50,14 +50,15 @@ def requeue_stale(rt, now=None):
 
 
 def _request(config, session, row):
-    """The partner's address, secret, body and event type; None when a Cancel withdrew the message first."""
+    """The partner's address, secret, body and headers (the event type); None when a Cancel withdrew the
+    message first."""
     event = session.get(PublicationEvent, row.event_id)
     if event.withdrawn:
         row.state, row.last_error = "withdrawn", "withdrawn by the Cancel before delivery"
         return None
     partner = session.get(Partner, row.partner_id)
     body = json.dumps(json_item(event, config), ensure_ascii=False, sort_keys=True).encode()
-    return partner.url, secrets.reveal(config, partner.secret), body, event.msg_type
+    return partner.url, secrets.reveal(config, partner.secret), body, {EVENT_HEADER: event.msg_type}
 
 
 @runtime.job

@@ -14,6 +14,7 @@ from core import webhook_post
 from tests.publish_support import WebhookReceiver
 
 NAME = "hooks.rebind.example"
+EVENT = {webhook_post.EVENT_HEADER: "action.launched"}
 
 
 @pytest.fixture
@@ -38,11 +39,12 @@ def test_a_name_rebound_to_loopback_after_the_check_is_not_reached(rebinding_res
         port = inside.server.server_port
         with WebhookReceiver(secret="s", host="127.0.0.2", port=port) as checked:
             status, error = webhook_post.post_signed(f"http://{NAME}:{port}/hook?x=1", "s", b'{"id": 1}',
-                                                     "action.launched", 5, "test-agent")
+                                                     EVENT, 5, "test-agent")
     assert (status, error) == (200, None)
     assert inside.attempts == []
     (_, headers, body), = checked.attempts
     assert headers["Host"] == f"{NAME}:{port}" and body == b'{"id": 1}'
+    assert headers["X-Uitkijk-Event"] == "action.launched"
     assert rebinding_resolver == [NAME]  # resolved once, for the check and the connection both
 
 
@@ -52,7 +54,7 @@ def test_a_name_with_any_inside_address_is_refused_without_a_connection(monkeypa
                 for a in ("93.184.216.34", "10.0.0.5")]
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    status, error = webhook_post.post_signed(f"https://{NAME}/hook", "s", b"{}", "action.launched", 5, "agent")
+    status, error = webhook_post.post_signed(f"https://{NAME}/hook", "s", b"{}", EVENT, 5, "agent")
     assert status is None and error.startswith("refused")
 
 
@@ -61,5 +63,5 @@ def test_a_name_that_does_not_resolve_is_not_posted(monkeypatch):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    assert webhook_post.post_signed(f"https://{NAME}/hook", "s", b"{}", "action.launched", 5, "agent") == \
+    assert webhook_post.post_signed(f"https://{NAME}/hook", "s", b"{}", EVENT, 5, "agent") == \
         (None, "the address does not resolve")
