@@ -109,7 +109,7 @@ def test_the_admin_registers_a_partner_and_reads_its_delivery_log(app, client, a
         assert "Wegwijzer schermen" in listing
         partner_id = log_rows_by_name(app, "Wegwijzer schermen")
         log = admin.get(f"/config/partners/{partner_id}").get_data(as_text=True)
-        assert "delivered" in log and "uitkijk-" in log and ">2<" in log  # two attempts: 500, then 200
+        assert "afgeleverd" in log and "uitkijk-" in log and ">2<" in log  # two attempts: 500, then 200
         assert receiver.secret not in admin.get(f"/config/partners/{partner_id}").get_data(as_text=True)
     bad = post(admin, "/config/partners/new", {"name": "X", "url": "ftp://nope"})
     assert bad.status_code == 400 and "url" in bad.get_data(as_text=True)
