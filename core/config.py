@@ -310,6 +310,12 @@ SCHEMA: tuple[Key, ...] = (
     _key("SMTP_TIMEOUT_S", 30.0, "seconds the relay may take to answer", minimum=0.1),
     _key("SMTP_CA_FILE", "", "a private CA for the relay's certificate; empty: the system's"),
     _key("MAIL_RATE_PER_S", 10.0, "mails per second through the relay, across every worker", minimum=0.01),
+    _key("MAIL_RATE_WINDOW_S", 1.0, "the window the relay counts its rate in: never more than "
+         "MAIL_RATE_PER_S x this many seconds' mails in any such window (60 for a limit per minute)", minimum=0.01),
+    _key("SMTP_MAX_CONNECTIONS", 3, "connections open to the relay at once, across every worker (its limit per "
+         "client)", minimum=1),
+    _key("MAIL_MAX_WAIT_S", 30.0, "longest a mail waits for room in the rate window or a free relay connection "
+         "before the job tries it again later", minimum=0),
     _key("MAIL_FROM_NAME", "Uitkijk", "display name of mails that belong to no inquiry (address confirmations)"),
     _key("MAIL_FROM_ADDRESS", "no-reply@uitkijk.local", "address of mails that belong to no inquiry"),
     _key("MAIL_DKIM_KEY_FILE", "", "PEM private key; with it every mail is DKIM-signed"),

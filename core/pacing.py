@@ -1,4 +1,4 @@
-"""Send slots per sender (an SMS number, a Twilio account, a mail relay), reserved in Redis by
+"""Send slots per sender (an SMS number, a Twilio account), reserved in Redis by
 every worker process: at most a rate per second.
 
 Each send reserves the next free slot of its key (slots lie exactly 1/rate apart on Redis's

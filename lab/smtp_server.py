@@ -3,7 +3,8 @@
 It behaves like a strict relay: STARTTLS before anything, AUTH before MAIL, a self-signed
 certificate (its CA file is given to the client). Recipients whose local part starts with
 `bounce` are refused with 550 at RCPT, `tempfail` ones with 451 the first time, `reject` ones
-with 554 after DATA. Every accepted message is kept as received, with the time it arrived.
+with 554 after DATA. Every accepted message is kept as received, with the time it arrived and the
+connection it came over; the relay also counts the most connections it had open at once.
 """
 import datetime
 import socket
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -28,6 +29,7 @@ class Received:
     rcpt_tos: tuple
     data: bytes
     at: float
+    connection: int = 0  # which connection (numbered from 1 as they were opened) brought it
 
 
 def _free_port():
@@ -78,8 +80,36 @@ class _Handler:
             return "554 5.7.1 message refused"
         with self.server.lock:
             self.server.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos),
-                                                 envelope.original_content or envelope.content, time.time()))
+                                                 envelope.original_content or envelope.content, time.time(),
+                                                 server.connection_number))
         return "250 2.0.0 queued"
+
+
+class _CountedSMTP(SMTP):
+    """aiosmtpd's SMTP session, telling the relay when its connection opens and closes (STARTTLS
+    makes the same connection 'made' twice)."""
+
+    def __init__(self, handler, relay, **kwargs):
+        super().__init__(handler, **kwargs)
+        self.relay, self.connection_number = relay, 0
+
+    def connection_made(self, transport):
+        if not self.connection_number:
+            self.connection_number = self.relay.opened()
+        super().connection_made(transport)
+
+    def connection_lost(self, error):
+        self.relay.closed(self.connection_number)
+        super().connection_lost(error)
+
+
+class _Controller(Controller):
+    def __init__(self, handler, relay, **kwargs):
+        self.relay = relay
+        super().__init__(handler, **kwargs)
+
+    def factory(self):
+        return _CountedSMTP(self.handler, self.relay, **self.SMTP_kwargs)
 
 
 class LabRelay:
@@ -91,6 +121,7 @@ class LabRelay:
         self.received = []
         self.tempfailed = {}
         self.lock = threading.Lock()
+        self.open_connections, self.connections, self.most_open = set(), 0, 0
         self._dir = tempfile.TemporaryDirectory(prefix="uitkijk-relay-")
         self.cert_file, self.key_file = self_signed(self._dir.name)
         self.port = _free_port()
@@ -110,7 +141,7 @@ class LabRelay:
             kwargs.update(ssl_context=context, auth_require_tls=False)
         else:
             kwargs.update(tls_context=context, require_starttls=True)
-        self.controller = Controller(_Handler(self), **kwargs)
+        self.controller = _Controller(_Handler(self), self, **kwargs)
         self.controller.start()
         return self
 
@@ -122,6 +153,17 @@ class LabRelay:
         return {"MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": self.port,
                 "SMTP_SECURITY": "tls" if self.implicit_tls else "starttls", "SMTP_USER": self.user,
                 "SMTP_PASSWORD": self.password, "SMTP_CA_FILE": str(self.cert_file)}
+
+    def opened(self):
+        with self.lock:
+            self.connections += 1
+            self.open_connections.add(self.connections)
+            self.most_open = max(self.most_open, len(self.open_connections))
+            return self.connections
+
+    def closed(self, number):
+        with self.lock:
+            self.open_connections.discard(number)
 
     def messages(self):
         with self.lock:

@@ -1,9 +1,11 @@
 """Mail transports for the core: the console (the outbox table, `make run`'s default) and an SMTP relay.
 
-The SMTP transport talks to one configured relay (STARTTLS or implicit TLS, AUTH), paced per
-relay across every worker (core.pacing), one connection per job batch. The relay's answers
-become the core's failures: 4xx is TransientFailure (tried again), 5xx at RCPT is HardBounce,
-any other 5xx PermanentFailure (never retried).
+The SMTP transport talks to one configured relay (STARTTLS or implicit TLS, AUTH), within the
+relay's limits across every worker: at most MAIL_RATE_PER_S x MAIL_RATE_WINDOW_S mails in any
+window (core.send_window) over at most SMTP_MAX_CONNECTIONS connections (core.connection_slots),
+one connection kept for a job's batch. The relay's answers become the core's failures: 4xx is
+TransientFailure (tried again), 5xx at RCPT is HardBounce, any other 5xx PermanentFailure (never
+retried).
 """
 import contextlib
 import logging
@@ -14,8 +16,9 @@ import threading
 
 from redis import Redis
 
+from core.connection_slots import ConnectionSlots
 from core.models import OutboxMessage
-from core.pacing import Pacer, SendSchedule
+from core.send_window import SendWindow
 from core.secrets import reveal_setting
 from core.transports import HardBounce, PermanentFailure, SendResult, TransientFailure
 
@@ -57,7 +60,7 @@ class SmtpTransport:
 
     name = "smtp"
 
-    def __init__(self, config, pacer=None, signer=None):
+    def __init__(self, config, window=None, slots=None, signer=None):
         self.host, self.port = config["SMTP_HOST"], int(config["SMTP_PORT"])
         self.security = config["SMTP_SECURITY"]
         if self.security not in ("starttls", "tls", "none"):
@@ -66,7 +69,8 @@ class SmtpTransport:
         self.password = reveal_setting(config, config["SMTP_PASSWORD"]) if config["SMTP_PASSWORD"] else ""
         self.timeout = float(config["SMTP_TIMEOUT_S"])
         self.context = ssl.create_default_context(cafile=config.get("SMTP_CA_FILE") or None)
-        self.pacer = pacer
+        self.window = window
+        self.slots = slots
         self.signer = signer
         self._local = threading.local()
 
@@ -103,6 +107,9 @@ class SmtpTransport:
         if smtp is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 smtp.quit()
+        slot, self._local.slot = getattr(self._local, "slot", None), None
+        if slot is not None:
+            self.slots.give_back(slot)
 
     def send(self, session, mail):
         msg, reference = compose(mail)
@@ -122,11 +129,10 @@ class SmtpTransport:
     send_direct = send
 
     def _deliver(self, mail, raw):
-        """One SMTP transaction, paced where the relay takes the mail.
+        """One SMTP transaction; only DATA, where the relay takes the mail, counts in the rate window.
 
-        The connection (STARTTLS, AUTH) and the envelope (MAIL FROM, RCPT TO) come before the send slot,
-        only DATA after it: a handshake or a slow round trip after the slot would make that mail arrive
-        late and bunch with the next ones, more than the rate in one second at the relay.
+        The connection (STARTTLS, AUTH) and the envelope (MAIL FROM, RCPT TO) come before it, so a
+        handshake or a slow round trip holds no place in the window.
         """
         if getattr(self._local, "smtp", None) is None:
             self._local.smtp = self._open()
@@ -139,8 +145,13 @@ class SmtpTransport:
             code, text = smtp.rcpt(mail.to_address)
             if code not in (250, 251):
                 raise smtplib.SMTPRecipientsRefused({mail.to_address: (code, text)})
-            self._wait_for_slot()
-            code, text = smtp.data(raw)
+            self._hold_connection()
+            token = self._admit()
+            try:
+                code, text = smtp.data(raw)
+            finally:
+                if token is not None:
+                    self.window.done(token)
             if code != 250:
                 raise smtplib.SMTPDataError(code, text)
         except smtplib.SMTPServerDisconnected:
@@ -157,15 +168,24 @@ class SmtpTransport:
                 raise TransientFailure(f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
             raise PermanentFailure(exc.smtp_code, _text(exc.smtp_error)) from None
 
-    def _wait_for_slot(self):
-        """The relay's next send slot; a slot too far away leaves the envelope reset and the mail for later."""
-        if self.pacer is None:
-            return
+    def _admit(self):
+        """Room in the relay's rate window (a token for done()); none in time leaves the envelope reset and
+        the mail for later."""
+        if self.window is None:
+            return None
         try:
-            self.pacer.wait()
+            return self.window.admit()
         except TransientFailure:
             self._reset()
             raise
+
+    def _hold_connection(self):
+        """Renew this connection's slot; a slot lost meanwhile (its lease ran out) closes the connection."""
+        slot = getattr(self._local, "slot", None)
+        if slot is not None and not self.slots.renew(slot):
+            self._local.slot = None
+            self._close()
+            raise TransientFailure(f"relay {self.relay}: connection slot lost, all in use")
 
     def _deliver_classified(self, mail, raw):
         try:
@@ -175,6 +195,16 @@ class SmtpTransport:
             raise TransientFailure(f"relay {self.relay} dropped the connection: {exc}") from None
 
     def _open(self):
+        """A new connection, in one of the relay's connection slots."""
+        if self.slots is not None:
+            self._local.slot = self.slots.take()
+        try:
+            return self._connect_classified()
+        except TransientFailure:
+            self._close()
+            raise
+
+    def _connect_classified(self):
         try:
             return self._connect()
         except smtplib.SMTPAuthenticationError as exc:
@@ -202,8 +232,18 @@ def console_transport(config):
     return ConsoleMailTransport(_signer(config))
 
 
+def relay_limits(config, redis):
+    """(SendWindow, ConnectionSlots) of the configured relay, shared by every process with the same QUEUE_PREFIX."""
+    prefix, relay = config.get("QUEUE_PREFIX", "uitkijk"), f"{config['SMTP_HOST']}:{config['SMTP_PORT']}"
+    max_wait, timeout = float(config["MAIL_MAX_WAIT_S"]), float(config["SMTP_TIMEOUT_S"])
+    window = SendWindow(redis, f"{prefix}:mail-window:{relay}", float(config["MAIL_RATE_PER_S"]),
+                        float(config["MAIL_RATE_WINDOW_S"]), lease_s=2 * timeout, max_wait_s=max_wait)
+    # Between two renewals of a slot: the wait for the window, DATA, the job's ledger write, MAIL and RCPT.
+    slots = ConnectionSlots(redis, f"{prefix}:smtp-connections:{relay}", int(config["SMTP_MAX_CONNECTIONS"]),
+                            lease_s=max_wait + 3 * timeout + 30, max_wait_s=max_wait)
+    return window, slots
+
+
 def smtp_transport(config):
-    redis = Redis.from_url(config["REDIS_URL"])
-    schedule = SendSchedule(redis, prefix=f"{config.get('QUEUE_PREFIX', 'uitkijk')}:mail-rate")
-    pacer = Pacer(schedule, f"{config['SMTP_HOST']}:{config['SMTP_PORT']}", float(config["MAIL_RATE_PER_S"]))
-    return SmtpTransport(config, pacer, _signer(config))
+    window, slots = relay_limits(config, Redis.from_url(config["REDIS_URL"]))
+    return SmtpTransport(config, window, slots, _signer(config))
