@@ -1,8 +1,9 @@
-"""Admin pages: trunks, prompts, operators, control rooms, mail senders and the sign-up limits' counters."""
+"""Admin pages: trunks, prompts, operators, control rooms, mail senders, retry policies and the sign-up limits'
+counters."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_decimal, gettext as _
 
-from core import audit, configuration, mail_senders, secrets
+from core import audit, configuration, mail_senders, retry_policy, secrets
 from core.dashboard import municipalities
 from core.errors import Conflict, NotFound, ValidationError
 from core.signup_limits import STAT_FIELDS, SignupLimits
@@ -10,6 +11,7 @@ from tts_prompts import (LANGUAGES, InvalidRecording, PromptStore, SpeechEngineE
                          UnsupportedLanguage, all_prompts, get_engine)
 from web.db_session import runtime, session
 
+from .actions import kind_labels
 from .auth import audit_actor, login_required
 
 bp = Blueprint("configuration", __name__, url_prefix="/config")
@@ -88,6 +90,45 @@ def mail_sender(sender_id):
     except ValidationError as exc:
         return _form_error(exc, "config/mail_senders.html", **context)
     return _saved(_("Sender"), saved.display_name, "configuration.mail_sender")
+
+
+# Retry policies.
+
+def _retry_page(status=200, form_kind=None):
+    return render_template("config/retry_policies.html", kinds=kind_labels(), form_kind=form_kind,
+                           policies=retry_policy.all_policies(session(), current_app.config),
+                           form=request.form if form_kind else {}), status
+
+
+@bp.get("/retry-policies")
+def retry_policies():
+    """How each action kind's messages are tried again after a busy line, no answer or a failed attempt."""
+    return _retry_page()
+
+
+@bp.post("/retry-policies/<kind>")
+def retry_policy_save(kind):
+    db = session()
+    try:
+        retry_policy.save_policy(db, current_app.config, kind, request.form, audit_actor())
+    except NotFound:
+        abort(404)
+    except ValidationError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return _retry_page(400, kind)
+    return _saved(_("Retry policy"), kind_labels()[kind], "configuration.retry_policies")
+
+
+@bp.post("/retry-policies/<kind>/reset")
+def retry_policy_reset(kind):
+    try:
+        retry_policy.reset_policy(session(), current_app.config, kind, audit_actor())
+    except NotFound:
+        abort(404)
+    session().commit()
+    flash(_("%(kind)s: back to the defaults.", kind=kind_labels()[kind]), "info")
+    return redirect(url_for("configuration.retry_policies"))
 
 
 # Operators.

@@ -159,4 +159,4 @@ def int_arg(name, default, low, high):
     return value
 
 
-from . import actions, control_rooms, follow, openapi, outbox, participants, publication, webhooks  # noqa: E402,F401  (routes attach to bp)
+from . import actions, control_rooms, follow, openapi, outbox, participants, publication, retry_policies, webhooks  # noqa: E402,F401  (routes attach to bp)

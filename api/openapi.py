@@ -7,6 +7,7 @@ document (tests/openapi_check.py), errors included.
 from flask import jsonify
 
 from core.configuration import BACKENDS
+from core.retry_policy import FIELDS as RETRY_FIELDS, LIMITS as RETRY_LIMITS
 from core.models import (
     ACTION_KINDS, ACTION_RESULTS, ACTION_WEBHOOK_EVENTS, ACTION_WEBHOOK_STATES, DELIVERY_STATES,
 )
@@ -302,6 +303,15 @@ SPEC = {
                 "enabled": {"type": "boolean"},
                 "settings": {"type": "object", "description": "Backend settings; a secret (ami_secret, password, "
                              "auth_token) only as how it is stored, e.g. \"stored encrypted\""}}},
+            "RetryPolicy": {"type": "object", "required": ["kind", *RETRY_FIELDS, "configured"], "properties": {
+                "kind": {"enum": list(ACTION_KINDS)},
+                **{field: {"type": "integer"} for field in RETRY_FIELDS},
+                "configured": {"type": "boolean", "description": "false: the configuration's defaults"},
+                "updated_by": NULLABLE_STRING,
+                "updated_at": {"type": ["string", "null"], "format": "date-time"}}},
+            "RetryPolicyInput": {"type": "object", "additionalProperties": False, "properties": {
+                field: {"type": "integer", "minimum": low, "maximum": high}
+                for field, (low, high) in RETRY_LIMITS.items()}},
             "Webhook": {"type": "object", "required": ["id", "url", "control_room_id", "active", "secret",
                                                        "created_at"], "properties": {
                 "id": {"type": "integer"}, "url": {"type": "string"},
@@ -524,6 +534,17 @@ SPEC = {
                        errors=("404",)),
             "patch": _op("Change a trunk", "configuration", {"200": _json(_ref("Trunk"), "Changed")},
                          errors=("400", "404", "409"), body=_ref("TrunkInput"))},
+        "/api/retry-policies": {
+            "get": _op("How each action kind's messages are retried: seconds after a busy line, no answer and a "
+                       "failed attempt, and the attempts at most", "configuration",
+                       {"200": _list("RetryPolicy", "Retry policies")}, errors=())},
+        "/api/retry-policies/{kind}": {
+            "parameters": [{"name": "kind", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "put": _op("Set an action kind's retry policy (fields left out keep their value; national tokens "
+                       "only); audited", "configuration", {"200": _json(_ref("RetryPolicy"), "Set")},
+                       errors=("400", "404"), body=_ref("RetryPolicyInput")),
+            "delete": _op("Back to the configuration's defaults (national tokens only); audited", "configuration",
+                          {"200": _json(_ref("RetryPolicy"), "The defaults")}, errors=("404",))},
         "/api/webhooks": {
             "get": _op("Webhooks for action events (a room-bound token: its room's)", "webhooks",
                        {"200": _list("Webhook", "Webhooks")}, errors=()),

@@ -169,8 +169,15 @@ SCHEMA: tuple[Key, ...] = (
     _key("FASTAGI_PROBE_PORT", 9103, "port of the FastAGI server's probes", minimum=0),
     _key("SWEEP_INTERVAL_S", 15.0, "seconds between the sweeper's rounds (in every worker; a Redis lock picks one)",
          minimum=0.1),
-    _key("MAX_ATTEMPTS", 5, "attempts per delivery before it is failed (busy, no answer, provider overloaded)",
+    _key("MAX_ATTEMPTS", 5, "attempts per delivery before it is failed (busy, no answer, provider overloaded); "
+         "admins may set it per action kind", minimum=1),
+    # Retries by what the last attempt met; an admin sets them per action kind (core.retry_policy).
+    _key("RETRY_BUSY_S", 120, "seconds before a busy number is tried again (admins may set it per action kind)",
          minimum=1),
+    _key("RETRY_NO_ANSWER_S", 300, "seconds before an unanswered call is tried again (admins may set it per "
+         "action kind)", minimum=1),
+    _key("RETRY_FAILED_S", 60, "seconds before another try after a failed attempt (congestion, a network or "
+         "provider fault; admins may set it per action kind)", minimum=1),
     _key("RETRY_WINDOW_S", 1800, "seconds after launch during which a time-critical alert is still worth retrying",
          minimum=0),
     # Files and speech

@@ -14,6 +14,7 @@ from .metrics import SENDS
 from .models import Action, Delivery, utcnow
 from .numbers import mask
 from .publication import page_urls
+from .retry_policy import policy_for
 from .selection import inside_area
 from .transports import Attempt, PermanentFailure, TransientFailure, transport_for
 
@@ -163,12 +164,14 @@ def _send(session, transport, delivery, text):
 
 
 def retry_or_fail(rt, session, delivery, reason, retry_after):
-    """Back off and try again while the attempts and (for time-critical alerts) the window allow."""
+    """Try again after the delay the action kind's policy gives the cause (core.retry_policy), while its
+    attempts, the action (for alerts: still active) and, for time-critical alerts, the window allow."""
     action = session.get(Action, delivery.action_id)
     config = rt.config
+    policy = policy_for(session, config, action.kind)
     too_late = (action.time_critical and delivery.purpose == "alert"
                 and (utcnow() - action.launched_at).total_seconds() > config["RETRY_WINDOW_S"])
-    if delivery.attempts >= config["MAX_ATTEMPTS"] or too_late or (
+    if delivery.attempts >= policy.max_attempts or too_late or (
             delivery.purpose == "alert" and action.status != "active"):
         ledger.transition(session, delivery.id, "failed", error=f"gave up: {reason}"[:200])
         return
@@ -177,7 +180,7 @@ def retry_or_fail(rt, session, delivery, reason, retry_after):
         # The area changed while this try was on its way: someone it now leaves out is not tried again.
         ledger.transition(session, delivery.id, "cancelled", error=ledger.OUTSIDE_AREA)
         return
-    not_before = utcnow() + timedelta(seconds=backoff_s(delivery.attempts, retry_after))
+    not_before = utcnow() + timedelta(seconds=policy.delay_s(reason, retry_after))
     ledger.retry_later(session, delivery.id, not_before, reason)
     session.commit()
     rt.queues.for_action(action.time_critical).enqueue_at(
@@ -192,7 +195,8 @@ def run_at(not_before):
 
 
 def backoff_s(attempts, retry_after=None):
-    """Seconds before the next try: the provider's Retry-After, else doubling from RETRY_BASE_S, with jitter."""
+    """Seconds before a mail's next try: the relay's Retry-After, else doubling from RETRY_BASE_S, with jitter.
+    (An action's messages follow their kind's retry policy instead, see retry_or_fail.)"""
     delay = retry_after or min(MAX_RETRY_S, RETRY_BASE_S * 2 ** (attempts - 1))
     return delay * random.uniform(1.0, 1.2)
 

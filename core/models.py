@@ -244,6 +244,19 @@ class Action(Base):
     )
 
 
+class RetryPolicy(Base):
+    """How an action kind's alerts and closings are tried again, by what the last attempt met; set by an
+    admin (core.retry_policy). A kind without a row uses the defaults of the configuration."""
+    __tablename__ = "retry_policies"
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    busy_retry_s: Mapped[int] = mapped_column(Integer)
+    no_answer_retry_s: Mapped[int] = mapped_column(Integer)
+    failed_retry_s: Mapped[int] = mapped_column(Integer)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
 DELIVERY_STATES = ("queued", "sending", "sent", "delivered", "answered", "failed", "cancelled", "bounced")
 REACHED_STATES = ("sent", "delivered", "answered")
 

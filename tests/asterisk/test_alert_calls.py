@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from core import jobs
 from core.jobs import send_deliveries
 from core.models import Action, utcnow
 from tests.asterisk.alert_support import *  # noqa: F401,F403 (fixtures)
@@ -37,10 +36,10 @@ def test_launch_calls_every_landline_and_records_each_outcome(scenario, call_ser
     assert deliveries[wrong].state == "failed" and deliveries[wrong].error == "not in service"
 
 
-def test_busy_is_retried_until_the_attempts_run_out(scenario, call_service, voice_rt, monkeypatch):
+def test_busy_is_retried_until_the_attempts_run_out(scenario, call_service, voice_rt):
     """A busy number is called again after its backoff and failed once MAX_ATTEMPTS are used."""
     voice_rt.config["MAX_ATTEMPTS"] = 2
-    monkeypatch.setattr(jobs, "RETRY_BASE_S", 1)
+    voice_rt.config["RETRY_BUSY_S"] = 1
     (busy,) = scenario.participants(BUSY)
     action_id = scenario.launch()
     first = wait_until(lambda: scenario.settled(action_id, ("queued",)), "the first busy attempt")[busy]

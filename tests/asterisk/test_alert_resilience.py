@@ -10,7 +10,6 @@ import signal
 import pytest
 
 from lab.asterisk import free_port
-from core import jobs
 from core.jobs import send_deliveries
 from core.models import utcnow
 from tests.asterisk.alert_support import *  # noqa: F401,F403 (fixtures)
@@ -38,9 +37,9 @@ def test_calls_wait_while_ami_is_unusable_and_go_out_once_it_is_back(scenario, s
 
 
 def test_an_originate_without_response_is_retried_and_the_dispatcher_goes_on(
-        scenario, call_service, asterisk_lab, monkeypatch):
+        scenario, call_service, asterisk_lab, voice_rt):
     """An Originate Asterisk never answers (it is frozen) is given up at its deadline and retried."""
-    monkeypatch.setattr(jobs, "RETRY_BASE_S", 1)
+    voice_rt.config["RETRY_FAILED_S"] = 1
     (number,) = scenario.participants(ANSWERS)
     pid = asterisk_lab._process.pid
     os.kill(pid, signal.SIGSTOP)
