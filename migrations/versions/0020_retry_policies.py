@@ -1,15 +1,15 @@
 """admins set per action kind how alerts are retried after busy, no answer and failed attempts
 
-Revision ID: 0019_retry_policies
-Revises: 0018_reach_points
+Revision ID: 0020_retry_policies
+Revises: 0019_webhook_sequence
 """
 import sqlalchemy as sa
 from alembic import op
 
 from core.models import UtcDateTime
 
-revision = "0019_retry_policies"
-down_revision = "0018_reach_points"
+revision = "0020_retry_policies"
+down_revision = "0019_webhook_sequence"
 branch_labels = None
 depends_on = None
 
