@@ -121,10 +121,15 @@ def _conflict(exc):
     return jsonify(error="conflict", reason=str(exc)), 409
 
 
-def json_body():
+def json_body(fields=None, what="request"):
+    """The JSON object sent; with `fields`, a key outside them is refused (400 naming it), as the
+    document's additionalProperties: false says, rather than silently ignored."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ValidationError("body", "must be a JSON object")
+    unknown = sorted(set(data) - set(fields)) if fields is not None else ()
+    if unknown:
+        raise ValidationError(unknown[0], f"is not a {what} field")
     return data
 
 

@@ -66,6 +66,19 @@ def _op(summary, scope, ok, errors=("400",), body=None, params=(), description="
 
 def _list(name, description):
     return _json({"type": "array", "items": _ref(name)}, description)
+
+
+def _page(name, description):
+    """A page of a cursor-paged list, with the next page's cursor while there is one."""
+    return {**_list(name, description), "headers": {
+        "X-Next-Cursor": {"schema": {"type": "string"}, "description": "Pass as ?cursor= for the next page; "
+                          "absent on the last"},
+        "Link": {"schema": {"type": "string"}, "description": "rel=\"next\": the next page"}}}
+
+
+def _cursor(stable):
+    return {"name": "cursor", "in": "query", "schema": {"type": "string"},
+            "description": f"Opaque; from X-Next-Cursor. Stable while {stable}"}
 ADDRESS_PARTS = {
     "postcode": {"type": "string", "pattern": "^[1-9][0-9]{3} ?[A-Za-z]{2}$", "examples": ["1012 LG"]},
     "house_number": {"type": ["integer", "string"], "description": "1 to 99999; may carry the letter and "
@@ -105,7 +118,8 @@ SPEC = {
                 "reason": {"type": "string"}, "field": {"type": "string"}}},
             "ValidationError": {"type": "object", "required": ["error", "field", "reason"], "properties": {
                 "error": {"const": "validation"}, "field": {"type": "string"}, "reason": {"type": "string"}}},
-            "ParticipantInput": {"type": "object", "required": ["phones", "home"], "properties": {
+            "ParticipantInput": {"type": "object", "additionalProperties": False, "required": ["phones", "home"],
+                                 "properties": {
                 "external_ref": {"type": "string", "maxLength": 64},
                 "name": {"type": "string", "maxLength": 200},
                 "email": {"type": "string", "maxLength": 254},
@@ -120,15 +134,43 @@ SPEC = {
                     "start": {"type": "string", "pattern": "^\\d{1,2}:\\d{2}$"},
                     "end": {"type": "string", "pattern": "^\\d{1,2}:\\d{2}$"}},
                     "description": "Apply to actions that are not time-critical only"}}},
-            "Participant": {"type": "object", "properties": {
-                "id": {"type": "integer"}, "phones": {"type": "array"},
-                "locations": {"type": "array", "items": {"type": "object", "properties": {
+            "Participant": {"type": "object", "additionalProperties": False, "required": [
+                "id", "external_ref", "name", "email", "language", "active", "municipality", "phones", "locations",
+                "quiet_hours"], "properties": {
+                "id": {"type": "integer"}, "external_ref": NULLABLE_STRING, "name": NULLABLE_STRING,
+                "email": NULLABLE_STRING, "language": {"enum": ["nl", "en", "de"]}, "active": {"type": "boolean"},
+                "municipality": {**NULLABLE_STRING, "description": "Municipality code"},
+                "phones": {"type": "array", "items": {"type": "object", "additionalProperties": False,
+                                                      "required": ["number", "kind", "channel", "confirmed",
+                                                                   "unsubscribed"], "properties": {
+                    "number": {"type": "string", "description": "E.164; masked (+31******678) in lists"},
+                    "kind": {"type": "string", "examples": ["mobile", "landline"]},
+                    "channel": {"enum": ["voice", "sms"]}, "confirmed": {"type": "boolean"},
+                    "unsubscribed": {"type": "boolean"}}}},
+                "locations": {"type": "array", "items": {"type": "object", "additionalProperties": False,
+                                                         "required": ["kind", "lat", "lon"], "properties": {
                     "kind": {"enum": ["home", "work"]}, "lat": {"type": "number"}, "lon": {"type": "number"},
                     "address": NULLABLE_STRING,
                     "postcode": {**NULLABLE_STRING, "description": "when placed from an address"},
                     "house_number": NULLABLE_STRING,
                     "wijk_code": {**NULLABLE_STRING, "description": "CBS wijk of the address, e.g. WK036300"},
-                    "buurt_code": {**NULLABLE_STRING, "description": "CBS buurt of the address, e.g. BU03630000"}}}}}},
+                    "buurt_code": {**NULLABLE_STRING, "description": "CBS buurt of the address, e.g. BU03630000"}}}},
+                "quiet_hours": {"type": ["object", "null"], "additionalProperties": False,
+                                "required": ["start", "end"], "properties": {
+                    "start": {"type": "string"}, "end": {"type": "string"}}}}},
+            "ParticipantActive": {"type": "object", "additionalProperties": False, "required": ["active"],
+                                  "properties": {"active": {"type": "boolean", "description":
+                                                            "false: no more alerts, the registration is kept"}}},
+            "PersonalData": {"type": "object", "required": [
+                "participant", "confirmations", "mail", "deliveries", "calls", "tips", "inquiry_replies", "messages",
+                "history"], "description": "Everything held on the participant, numbers in full: registration, "
+                "confirmations, mail, alerts sent, calls, tips, replies to neighbourhood mail, messages as sent, "
+                "and who touched the record", "properties": {
+                "participant": {"type": "object"},
+                "mail": {"type": ["object", "null"], "description": "The e-mail address's confirmation, bounce and "
+                         "what mail is wanted; null when none was ever set"},
+                **{part: {"type": "array", "items": {"type": "object"}} for part in (
+                    "confirmations", "deliveries", "calls", "tips", "inquiry_replies", "messages", "history")}}},
             "ImportReport": {"type": "object", "properties": {
                 "created": {"type": "integer"}, "updated": {"type": "integer"}, "rejected": {"type": "integer"},
                 "errors": {"type": "array", "items": {"type": "object", "properties": {
@@ -406,11 +448,21 @@ SPEC = {
     "paths": {
         "/api/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": _json({"type": "object"}, "The OpenAPI document")}}},
-        "/api/participants": {"post": _op(
-            "Register (or update) a participant", "participants:write",
-            {"201": _json(_ref("Participant"), "Created"),
-             "200": _json(_ref("Participant"), "Updated (same external_ref or first number)")},
-            body=_ref("ParticipantInput"))},
+        "/api/participants": {
+            "get": _op("The register a page at a time, by id; phone numbers masked; the ids shown are audited",
+                       "participants:read", {"200": _page("Participant", "A page of participants")},
+                       params=[{"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
+                                "description": "Part of a name, e-mail or reference, or a phone number"},
+                               {"name": "status", "in": "query",
+                                "schema": {"enum": ["active", "inactive", "all"], "default": "active"}},
+                               {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                                           "maximum": 500, "default": 100}},
+                               _cursor("participants are added or removed")]),
+            "post": _op(
+                "Register (or update) a participant", "participants:write",
+                {"201": _json(_ref("Participant"), "Created"),
+                 "200": _json(_ref("Participant"), "Updated (same external_ref or first number)")},
+                body=_ref("ParticipantInput"))},
         "/api/participants/import": {"post": {**_op(
             "Bulk import from CSV; bad rows are reported by line, good rows are saved", "participants:write",
             {"200": _json(_ref("ImportReport"), "Report")}),
@@ -422,8 +474,25 @@ SPEC = {
             "parameters": [ID],
             "get": _op("A participant (audited)", "participants:read", {"200": _json(_ref("Participant"), "Found")},
                        errors=("404",)),
+            "put": _op("Replace a participant's registration (what is left out is removed, as the web's form "
+                       "saves it); reactivates an inactive one", "participants:write",
+                       {"200": _json(_ref("Participant"), "Changed")}, errors=("400", "404"),
+                       body=_ref("ParticipantInput")),
             "delete": _op("Remove a participant's personal data", "participants:write",
                           {"204": {"description": "Removed"}}, errors=("404",))},
+        "/api/participants/{id}/active": {
+            "parameters": [ID],
+            "put": _op("Deactivate (no more alerts) or reactivate a participant", "participants:write",
+                       {"200": _json(_ref("Participant"), "Set")}, errors=("400", "404"),
+                       body=_ref("ParticipantActive"))},
+        "/api/participants/{id}/revoke-links": {
+            "parameters": [ID],
+            "post": _op("Stop every self-service link sent to the participant (a leaked SMS, a lost phone)",
+                        "participants:write", {"204": {"description": "Revoked"}}, errors=("404",))},
+        "/api/participants/{id}/personal-data": {
+            "parameters": [ID],
+            "get": _op("Everything held on the participant (a GDPR access request); audited", "participants:read",
+                       {"200": _json(_ref("PersonalData"), "The record")}, errors=("404",))},
         "/api/actions": {
             "get": _op("Recent actions (a room-bound token: its room's)", "actions",
                        {"200": _list("Action", "Actions")},
@@ -441,18 +510,14 @@ SPEC = {
         "/api/actions/{id}/deliveries": {
             "parameters": [ID],
             "get": _op("The action's deliveries, nearest first, a page at a time", "actions",
-                       {"200": {**_list("Delivery", "A page of deliveries"), "headers": {
-                           "X-Next-Cursor": {"schema": {"type": "string"},
-                                             "description": "Pass as ?cursor= for the next page; absent on the last"},
-                           "Link": {"schema": {"type": "string"}, "description": "rel=\"next\": the next page"}}}},
+                       {"200": _page("Delivery", "A page of deliveries")},
                        errors=("400", "404"),
                        params=[{"name": "state", "in": "query", "schema": {"enum": list(DELIVERY_STATES)}},
                                {"name": "channel", "in": "query", "schema": {"enum": ["voice", "sms"]}},
                                {"name": "purpose", "in": "query", "schema": {"enum": ["alert", "closing"]}},
                                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                                            "maximum": 1000, "default": 100}},
-                               {"name": "cursor", "in": "query", "schema": {"type": "string"},
-                                "description": "Opaque; from X-Next-Cursor. Stable while deliveries are added"}])},
+                               _cursor("deliveries are added")])},
         "/api/actions/{id}/timeline": {
             "parameters": [ID],
             "get": _op("The time-to-reach timeline: launch, first sent, 50/95/100 % reached per channel, "

@@ -42,8 +42,7 @@ class ParticipantScope:
             stmt = stmt.where(Participant.municipality_id == self.municipality.id)
         return stmt
 
-    def search(self, query="", status="active", page=1, per_page=50):
-        """(participants, total) matching a name, e-mail, reference or phone number."""
+    def _matching(self, query, status):
         if status not in STATUSES:
             raise ValidationError("status", f"must be one of {', '.join(STATUSES)}")
         stmt = self._visible(select(Participant))
@@ -52,13 +51,28 @@ class ParticipantScope:
         query = (query or "").strip()
         if query:
             stmt = stmt.where(or_(*self._matches(query)))
+        return stmt
+
+    @staticmethod
+    def _loaded(stmt):
+        return stmt.options(selectinload(Participant.numbers), selectinload(Participant.locations),
+                            selectinload(Participant.municipality))
+
+    def search(self, query="", status="active", page=1, per_page=50):
+        """(participants, total) matching a name, e-mail, reference or phone number, by name."""
+        stmt = self._matching(query, status)
         total = self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = self.session.scalars(
-            stmt.options(selectinload(Participant.numbers), selectinload(Participant.locations),
-                         selectinload(Participant.municipality))
-            .order_by(Participant.name, Participant.id)
-            .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+        rows = self.session.scalars(self._loaded(stmt).order_by(Participant.name, Participant.id)
+                                    .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
         return rows, total
+
+    def page(self, query="", status="active", limit=100, after_id=None):
+        """The next `limit` participants matching as in `search`, by id after `after_id`: a cursor's page,
+        stable while the register changes (no row is skipped or shown twice, as an offset would)."""
+        stmt = self._matching(query, status)
+        if after_id is not None:
+            stmt = stmt.where(Participant.id > after_id)
+        return self.session.scalars(self._loaded(stmt).order_by(Participant.id).limit(limit)).all()
 
     @staticmethod
     def _matches(query):
