@@ -1,12 +1,15 @@
 """The delivery ledger: the database record of every message, and the only place its state changes."""
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from operator import itemgetter
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from .models import REACHED_STATES, Action, ControlRoom, Delivery, Participant, utcnow
+from .selection import quiet_until
 
 # Which state may follow which. Anything else is a stale or repeated event and is ignored.
 TRANSITIONS = {
@@ -101,32 +104,56 @@ def claim(session, delivery_ids):
 
 
 DELIVERY_COLUMNS = ("action_id", "participant_id", "phone_number_id", "to_e164", "channel", "purpose", "rank",
-                    "distance_m", "state", "attempts", "not_before", "enqueued_at", "updated_at")
+                    "distance_m", "state", "attempts", "enqueued_at", "updated_at")
 
 
-def write_alerts(session, action_id, recipients, hold_quiet, first_rank=0):
-    """Write one queued alert per recipient, ranked nearest first from first_rank; returns the ids due now,
-    in rank order.
+def write_alerts(session, action_id, alerts, hold_quiet, tz, first_rank=0):
+    """Write one queued alert per row of `alerts` (core.selection.alerts_query) by one INSERT ... SELECT,
+    ranked nearest first from first_rank; returns (the ids due now in rank order, the rank after the last
+    one written, or first_rank when none was).
 
     Recipients in their quiet hours get `not_before` (when hold_quiet) and are left to the sweeper.
     One who already has this action's alert on that channel (by a nearer location, written with an
     earlier ring) is left as they are: the ledger's unique key decides.
     """
     now = utcnow()
-    rows = []
-    for rank, r in enumerate(recipients, start=first_rank):
-        held = r.quiet_until if hold_quiet else None
-        rows.append(dict(zip(DELIVERY_COLUMNS, (
-            action_id, r.participant_id, r.phone_number_id, r.to_e164, r.channel, "alert", rank,
-            r.distance_m, "queued", 0, held, None if held else now, now))))
-    if not rows:
-        return []
+    found = alerts.subquery("alerts")
+    a = found.c
+    when = Delivery.__table__.c.updated_at.type
+    rows = select(literal(action_id), a.participant_id, a.phone_number_id, a.to_e164, a.channel, literal("alert"),
+                  a.rank + first_rank, a.distance_m, literal("queued"), literal(0), literal(now, when),
+                  literal(now, when))
+    # A WHERE clause: SQLite would read the upsert's ON as the SELECT's join constraint without one.
+    rows = rows.where(a.rank >= 0)
     insert_ = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    session.execute(insert_(Delivery).on_conflict_do_nothing(), rows)
-    return list(session.scalars(select(Delivery.id).where(and_(
-        Delivery.action_id == action_id, Delivery.purpose == "alert",
-        Delivery.rank.between(first_rank, first_rank + len(rows) - 1),
-        Delivery.not_before.is_(None))).order_by(Delivery.rank)))
+    written = session.execute(insert_(Delivery).from_select(DELIVERY_COLUMNS, rows).on_conflict_do_nothing()
+                              .returning(Delivery.id, Delivery.rank)).all()
+    if not written:
+        return [], first_rank
+    written.sort(key=itemgetter(1))
+    held = _hold_quiet(session, action_id, first_rank, tz) if hold_quiet else set()
+    return [i for i, _ in written if i not in held], written[-1][1] + 1
+
+
+def _hold_quiet(session, action_id, first_rank, tz):
+    """Give the alerts from first_rank on whose participant is in their quiet hours now `not_before` (and no
+    enqueue time, so the sweeper takes them then); returns their ids."""
+    now_local = datetime.now(ZoneInfo(tz))
+    until = {}
+    for delivery_id, start, end in session.execute(
+            select(Delivery.id, Participant.quiet_start, Participant.quiet_end)
+            .join(Participant, Participant.id == Delivery.participant_id)
+            .where(and_(Delivery.action_id == action_id, Delivery.purpose == "alert", Delivery.rank >= first_rank,
+                        Participant.quiet_start.is_not(None), Participant.quiet_end.is_not(None)))):
+        held = quiet_until(start, end, now_local)
+        if held is not None:
+            until[delivery_id] = held
+    if until:
+        table = Delivery.__table__
+        session.execute(update(table).where(table.c.id == bindparam("b_id"))
+                        .values(not_before=bindparam("b_until"), enqueued_at=None),
+                        [{"b_id": i, "b_until": held} for i, held in until.items()])
+    return set(until)
 
 
 def ensure_closing(session, alert):

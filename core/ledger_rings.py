@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from . import ledger
 from .jobs import enqueue_batches
 from .models import Action, utcnow
-from .selection import area_reach_m, count_locations, select_recipients
+from .selection import alerts_query, area_reach_m, count_locations
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +76,11 @@ def _reach_key(rt, action):
 
 
 def plan_ring(rt, session, action):
-    """The next ring of the action's ledger: ((inner_m, outer_m), its recipients, whether it is the last).
+    """The next ring of the action's ledger: ((inner_m, outer_m), the query of its alerts, whether it is the
+    last).
 
-    Only reads, so a writer may plan in a reading session and write the ring in a short transaction after."""
+    Only reads (the ring's width, from the counts of the rings before it), so a writer may plan in a reading
+    session and write the ring in a short transaction after."""
     centre = centre_of(action, rt.config)
     # A region's reach costs a scan of the locations: once per action and process.
     key = _reach_key(rt, action)
@@ -86,28 +88,30 @@ def plan_ring(rt, session, action):
     if reach is None:
         reach = _reach[key] = area_reach_m(session, action.area, centre)
     inner, outer = next_ring(session, action, reach, centre)
-    recipients = select_recipients(session, action.area, rt.config["TIMEZONE"], centre=centre, ring=(inner, outer))
-    return (inner, outer), recipients, outer >= reach
+    alerts = alerts_query(session, action.area, centre=centre, ring=(inner, outer))
+    return (inner, outer), alerts, outer >= reach
 
 
 def commit_ring(rt, session, action, planned):
     """Write a planned ring in the session's transaction; returns the ids due now, or None when the action's
     ledger is no longer where `action` (as read when planning) says: another writer wrote that ring, or the
     action ended. Nothing is changed then."""
-    (inner, outer), recipients, done = planned
+    (inner, outer), alerts, done = planned
     moved = session.execute(
         update(Action).where(and_(Action.id == action.id, Action.status == "active",
                                   Action.ledger_rows == action.ledger_rows,
                                   Action.ledger_m.is_(None) if inner is None else Action.ledger_m == inner))
-        .values(ledger_m=outer, ledger_rows=action.ledger_rows + len(recipients),
-                ledger_done_at=utcnow() if done else None)
+        .values(ledger_m=outer, ledger_done_at=utcnow() if done else None)
         .execution_options(synchronize_session=False))
     if moved.rowcount != 1:
         return None
     if done:
         _reach.pop(_reach_key(rt, action), None)
-    return ledger.write_alerts(session, action.id, recipients, hold_quiet=not action.time_critical,
-                               first_rank=action.ledger_rows)
+    due, next_rank = ledger.write_alerts(session, action.id, alerts, hold_quiet=not action.time_critical,
+                                         tz=rt.config["TIMEZONE"], first_rank=action.ledger_rows)
+    session.execute(update(Action).where(Action.id == action.id).values(ledger_rows=next_rank)
+                    .execution_options(synchronize_session=False))
+    return due
 
 
 def write_ring(rt, session, action):
@@ -118,8 +122,8 @@ def write_ring(rt, session, action):
 def extend(rt, action_id, after_ring=None):
     """Write the remaining rings of an action, committing and enqueueing each; returns the alerts written.
 
-    Each ring is read in a reading session and written in a transaction of its own, so on SQLite the
-    write lock is held for the insert only, not while the ring is selected: sends go on meanwhile."""
+    Each ring is planned in a reading session and written by one INSERT ... SELECT in a transaction of its
+    own, so on SQLite the write lock is held for that statement only: sends go on meanwhile."""
     written = 0
     while True:
         if after_ring:

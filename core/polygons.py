@@ -3,6 +3,8 @@
 Stored form (in an action's area, a region): {"polygons": [[outer, hole, ...], ...]} with each ring a
 closed list of [lat, lon]. GeoJSON (RFC 7946) is [lon, lat]; it is turned round once, here.
 """
+import functools
+import json
 import math
 
 from .errors import ValidationError
@@ -94,6 +96,16 @@ def contains(polygons, lat, lon):
         if _in_ring(lat, lon, polygon[0]) and not any(_in_ring(lat, lon, hole) for hole in polygon[1:]):
             return True
     return False
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(polygons_json):
+    return json.loads(polygons_json)
+
+
+def contains_json(lat, lon, polygons_json):
+    """contains() for SQL: SQLite's uitkijk_in_polygons(lat, lon, polygons as JSON), 1 or 0 (see core.db)."""
+    return int(contains(_parsed(polygons_json), lat, lon))
 
 
 def centre(polygons):

@@ -5,8 +5,8 @@ number: three random page reads per row, most of a selection's time (a 2 km circ
 2,000,000 participants: about 800 ms in PostgreSQL alone). `reach_points` holds the same rows joined
 beforehand (active participants, confirmed numbers not unsubscribed), written in the order of the grid
 cells, so an area's rows lie together, and indexed by each database's own spatial engine: SQLite's
-R*Tree module (a virtual table beside it) and PostGIS (a GiST index on the point as geography, read by
-ST_DWithin). A PostgreSQL without PostGIS reads it by its grid cells.
+R*Tree module (a virtual table beside it) and PostGIS (a GiST index on the point as geography, read with
+a bounding box: core.selection). A PostgreSQL without PostGIS reads it by its grid cells.
 
 The database keeps it: triggers on participants, phone_numbers and participant_locations rewrite a
 participant's points whenever anything a launch reads of them changes. The virtual table, the

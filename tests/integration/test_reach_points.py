@@ -76,6 +76,19 @@ def test_a_number_moved_to_another_participant_leaves_the_first(rt):
                            (second, "+31201234567", 700)}
 
 
+def test_one_alert_per_channel_by_the_first_number_and_the_nearer_location(rt):
+    """Home and work times two mobiles are four points: the database keeps one alert, the participant's first
+    number at the nearer location, ranked by it among the others."""
+    with rt.db.session() as s:
+        both = factories.participant(s, "0612345601", 900, work_distance_m=300)
+        both.numbers.append(PhoneNumber(e164="+31612345609", kind="mobile", channel="sms"))
+        other = factories.participant(s, "0612345602", 500).id
+        both = both.id
+    with rt.db.session() as s:
+        found = [(r.participant_id, r.to_e164, round(r.distance_m, -1)) for r in select_recipients(s, AREA)]
+    assert found == [(both, "+31612345601", 300), (other, "+31612345602", 500)]
+
+
 def test_the_migration_writes_the_points_of_an_existing_register(empty_database):
     """A register from before the reach points is read whole by the migration, then kept by the triggers;
     on PostgreSQL the PostGIS index is there (the machine has PostGIS, as CI installs it)."""

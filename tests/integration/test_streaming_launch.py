@@ -5,7 +5,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from core import jobs, ledger, ledger_rings, selection
+from core import jobs, ledger, ledger_rings
 from core.models import Action, Delivery, OutboxMessage
 from lab import factories
 
@@ -58,18 +58,18 @@ def test_launch_writes_the_nearest_ring_first_and_the_rest_in_rings(app, client,
     assert len(first) == 1 + sum(1 for d in DISTANCES if d <= first_ring_m)  # and the commuter
     assert rt.queues.urgent.count >= 1
     seen = []
-    original = selection.select_recipients
+    original = ledger.write_alerts
 
     def counting(*args, **kwargs):
-        found = original(*args, **kwargs)
-        seen.append(len(found))
-        return found
+        due, next_rank = original(*args, **kwargs)
+        seen.append(len(due))
+        return due, next_rank
 
-    ledger_rings.select_recipients = counting
+    ledger.write_alerts = counting
     try:
         work()
     finally:
-        ledger_rings.select_recipients = original
+        ledger.write_alerts = original
     rows = ledger_rows(rt, action["id"])
     assert [p for p, *_ in rows] == expected_order(people, commuter)
     assert all(state == "sent" for *_, state in rows)
@@ -98,7 +98,7 @@ def crash_once(monkeypatch, module, name, on_call):
 
 
 @pytest.mark.parametrize("module, name, on_call", [
-    (ledger_rings, "select_recipients", 3),  # while reading a ring
+    (ledger_rings, "alerts_query", 3),  # while planning a ring
     (ledger, "write_alerts", 3),  # while writing it, after moving ledger_m
     (ledger_rings, "enqueue_batches", 2),  # after its commit, before its jobs are enqueued
 ])
