@@ -164,4 +164,6 @@ def int_arg(name, default, low, high):
     return value
 
 
-from . import actions, control_rooms, follow, openapi, outbox, participants, publication, retry_policies, webhooks  # noqa: E402,F401  (routes attach to bp)
+from . import (  # noqa: E402,F401  (routes attach to bp)
+    actions, control_rooms, follow, openapi, outbox, participants, partners, publication, retry_policies, webhooks,
+)

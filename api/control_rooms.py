@@ -175,3 +175,12 @@ def update_trunk(trunk_id):
     db.commit()
     return jsonify(trunk_payload(trunk))
 
+
+
+@bp.delete("/trunks/<int:trunk_id>")
+@requires("configuration")
+def delete_trunk(trunk_id):
+    db = session()
+    configuration.delete_trunk(db, _trunk(db, trunk_id).id, g.api_actor)
+    db.commit()
+    return "", 204

@@ -10,6 +10,7 @@ from core.configuration import BACKENDS
 from core.retry_policy import FIELDS as RETRY_FIELDS, LIMITS as RETRY_LIMITS
 from core.models import (
     ACTION_KINDS, ACTION_RESULTS, ACTION_WEBHOOK_EVENTS, ACTION_WEBHOOK_STATES, DELIVERY_STATES,
+    PARTNER_DELIVERY_STATES,
 )
 from core.tokens import SCOPES
 
@@ -45,6 +46,10 @@ WEBHOOK_SIGNING = (
     "X-Uitkijk-Signature: sha256=<hex HMAC-SHA256 with the secret of \"<timestamp>.<body>\">. Refuse a body "
     "whose signature does not match or whose timestamp is not recent. A failed attempt (no answer, not 2xx) "
     "is retried with growing waits; delivery is at least once, so ignore a body `id` seen before.")
+PARTNER_SIGNING = (
+    "Each CAP message (Alert, Update, Cancel) is POSTed as its JSON item, signed as the action webhooks are: "
+    "headers X-Uitkijk-Event (the message type), X-Uitkijk-Timestamp and X-Uitkijk-Signature. A failed "
+    "attempt is retried with growing waits (PARTNER_*); a message cancelled before delivery is withdrawn.")
 SEQUENCE = (
     "The event's number among the action's events: 1 for action.launched, then one more for each event "
     "(also in the X-Uitkijk-Sequence header). Retries can deliver events out of order: order an action's "
@@ -158,9 +163,31 @@ SPEC = {
                 "quiet_hours": {"type": ["object", "null"], "additionalProperties": False,
                                 "required": ["start", "end"], "properties": {
                     "start": {"type": "string"}, "end": {"type": "string"}}}}},
-            "ParticipantActive": {"type": "object", "additionalProperties": False, "required": ["active"],
-                                  "properties": {"active": {"type": "boolean", "description":
-                                                            "false: no more alerts, the registration is kept"}}},
+            "Active": {"type": "object", "additionalProperties": False, "required": ["active"],
+                       "properties": {"active": {"type": "boolean", "description": "false: paused (a participant: "
+                                                 "no more alerts, the registration is kept)"}}},
+            "Partner": {"type": "object", "additionalProperties": False,
+                        "required": ["id", "name", "url", "active", "secret", "created_at"], "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}, "url": {"type": "string"},
+                "active": {"type": "boolean"},
+                "secret": {"type": "string", "description": "Only how it is stored, e.g. \"stored encrypted\""},
+                "new_secret": {"type": "string", "description": "The HMAC secret, only in the answer that made it"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "deliveries": {"type": "object", "description": "Deliveries per state (in lists and on create)",
+                               "additionalProperties": False, "properties": {
+                    state: {"type": "integer"} for state in PARTNER_DELIVERY_STATES}}}},
+            "PartnerInput": {"type": "object", "additionalProperties": False, "required": ["name", "url"],
+                             "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 120},
+                                            "url": {"type": "string", "maxLength": 500,
+                                                    "description": "http(s) address that receives the POSTs"}}},
+            "PartnerDelivery": {"type": "object", "additionalProperties": False, "required": [
+                "id", "identifier", "msg_type", "state", "attempts"], "properties": {
+                "id": {"type": "integer"}, "identifier": {"type": "string", "description": "The CAP message's"},
+                "msg_type": {"enum": ["Alert", "Update", "Cancel"]}, "state": {"enum": list(PARTNER_DELIVERY_STATES)},
+                "attempts": {"type": "integer"}, "last_status": {"type": ["integer", "null"]},
+                "last_error": NULLABLE_STRING, "created_at": {"type": "string", "format": "date-time"},
+                "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
+                "delivered_at": {"type": ["string", "null"], "format": "date-time"}}},
             "PersonalData": {"type": "object", "required": [
                 "participant", "confirmations", "mail", "deliveries", "calls", "tips", "inquiry_replies", "messages",
                 "history"], "description": "Everything held on the participant, numbers in full: registration, "
@@ -484,7 +511,7 @@ SPEC = {
             "parameters": [ID],
             "put": _op("Deactivate (no more alerts) or reactivate a participant", "participants:write",
                        {"200": _json(_ref("Participant"), "Set")}, errors=("400", "404"),
-                       body=_ref("ParticipantActive"))},
+                       body=_ref("Active"))},
         "/api/participants/{id}/revoke-links": {
             "parameters": [ID],
             "post": _op("Stop every self-service link sent to the participant (a leaked SMS, a lost phone)",
@@ -598,7 +625,26 @@ SPEC = {
             "get": _op("A trunk, secrets only described", "configuration", {"200": _json(_ref("Trunk"), "Found")},
                        errors=("404",)),
             "patch": _op("Change a trunk", "configuration", {"200": _json(_ref("Trunk"), "Changed")},
-                         errors=("400", "404", "409"), body=_ref("TrunkInput"))},
+                         errors=("400", "404", "409"), body=_ref("TrunkInput")),
+            "delete": _op("Remove a trunk", "configuration", {"204": {"description": "Removed"}},
+                          errors=("404",))},
+        "/api/partners": {
+            "get": _op("Partners who receive every public alert by webhook, with deliveries per state (national "
+                       "tokens only)", "configuration", {"200": _list("Partner", "Partners")}, errors=()),
+            "post": _op("Register a partner (national tokens only)", "configuration",
+                        {"201": _json(_ref("Partner"), "Registered; new_secret is shown this once")},
+                        errors=("400", "409"), body=_ref("PartnerInput"), description=PARTNER_SIGNING),
+        },
+        "/api/partners/{id}/active": {
+            "parameters": [ID],
+            "put": _op("Pause or resume a partner", "configuration", {"200": _json(_ref("Partner"), "Set")},
+                       errors=("400", "404"), body=_ref("Active"))},
+        "/api/partners/{id}/deliveries": {
+            "parameters": [ID],
+            "get": _op("The partner's delivery log, newest first", "configuration",
+                       {"200": _list("PartnerDelivery", "Deliveries")}, errors=("400", "404"),
+                       params=[{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                                           "maximum": 1000, "default": 100}}])},
         "/api/retry-policies": {
             "get": _op("How each action kind's messages are retried: seconds after a busy line, no answer and a "
                        "failed attempt, and the attempts at most", "configuration",

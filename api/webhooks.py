@@ -22,14 +22,18 @@ def webhook_payload(hook, secret=None):
     return payload
 
 
-def delivery_payload(row):
+def attempts_payload(row):
+    """A delivery-log row's attempt columns (models.WebhookAttempts), shared by the partners' log."""
     def when(value):
         return value.isoformat() if value else None
-    return {"id": row.id, "action_id": row.action_id, "event": row.event, "sequence": row.sequence,
-            "state": row.state,
-            "attempts": row.attempts, "last_status": row.last_status, "last_error": row.last_error,
-            "created_at": when(row.created_at), "next_attempt_at": when(row.next_attempt_at),
-            "delivered_at": when(row.delivered_at), "payload": row.payload}
+    return {"id": row.id, "state": row.state, "attempts": row.attempts, "last_status": row.last_status,
+            "last_error": row.last_error, "created_at": when(row.created_at),
+            "next_attempt_at": when(row.next_attempt_at), "delivered_at": when(row.delivered_at)}
+
+
+def delivery_payload(row):
+    return {**attempts_payload(row), "action_id": row.action_id, "event": row.event, "sequence": row.sequence,
+            "payload": row.payload}
 
 
 def _changes():

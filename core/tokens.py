@@ -22,7 +22,7 @@ SCOPES = {
     "participants:write": "register, import and remove participants",
     "outbox": "read what the console transports wrote",
     "control-rooms": "read control rooms and operators; set an operator's availability",
-    "configuration": "create and change control rooms, operators, trunks and retry policies",
+    "configuration": "create and change control rooms, operators, trunks, retry policies and partners",
     "tips": "read an action's tips and free-number calls, and download recordings",
     "webhooks": "subscribe to action events (launched, updated, ended) and read the delivery log",
 }

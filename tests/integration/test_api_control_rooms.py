@@ -56,7 +56,8 @@ def test_every_api_endpoint_needs_a_scope_and_the_document_names_the_same(app):
             continue
         path = rule.rule.replace("<int:action_id>", "{id}").replace("<int:participant_id>", "{id}") \
             .replace("<int:room_id>", "{id}").replace("<int:operator_id>", "{id}").replace("<int:trunk_id>", "{id}") \
-            .replace("<int:tip_id>", "{tip_id}").replace("<int:webhook_id>", "{id}").replace("<kind>", "{kind}")
+            .replace("<int:tip_id>", "{tip_id}").replace("<int:webhook_id>", "{id}").replace("<kind>", "{kind}") \
+            .replace("<int:partner_id>", "{id}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert documented.get((method, path)) == SCOPE_OF[endpoint], (method, path)
     assert set(SCOPE_OF.values()) <= set(SCOPES)
@@ -188,6 +189,12 @@ def test_trunk_secrets_are_write_only_and_sealed(app, client, rooms):
     assert client.get(f"/api/trunks/{trunk_id}", headers=south_token).status_code == 404
     assert client.patch(f"/api/trunks/{trunk_id}", headers=south_token, json={"enabled": False}).status_code == 404
     assert client.get("/api/trunks", headers=south_token).json == []
+
+    assert client.delete(f"/api/trunks/{trunk_id}", headers=south_token).status_code == 404
+    assert client.delete(f"/api/trunks/{trunk_id}", headers=admin).status_code == 204
+    assert client.get(f"/api/trunks/{trunk_id}", headers=admin).status_code == 404
+    assert client.delete(f"/api/trunks/{trunk_id}", headers=admin).status_code == 404
+    assert [verb for _, verb, *_ in audit_rows(app, subject_type="trunk")][-1] == "delete"
 
 
 def _action_with_tip(app, client, room_id, operator_id, tmp_path):

@@ -1,0 +1,70 @@
+"""Partners who receive every public alert by webhook (display networks, transport companies, websites),
+as an admin keeps them on the web: list with delivery counts, register (the secret shown once), pause or
+resume, the delivery log. Partners are national: a token bound to a control room may not touch them."""
+from flask import current_app, g, jsonify
+
+from core import partners, secrets
+from core.errors import ValidationError
+from core.models import PARTNER_DELIVERY_STATES
+from web.db_session import session
+
+from . import bp, forbid, int_arg, json_body, requires, room_filter
+from .webhooks import attempts_payload
+
+
+def partner_payload(partner, counts=None, secret=None):
+    payload = {"id": partner.id, "name": partner.name, "url": partner.url, "active": partner.active,
+               "secret": secrets.describe(partner.secret), "created_at": partner.created_at.isoformat()}
+    if counts is not None:
+        payload["deliveries"] = {state: counts.get(state, 0) for state in PARTNER_DELIVERY_STATES}
+    if secret is not None:
+        payload["new_secret"] = secret
+    return payload
+
+
+def _national_only():
+    if room_filter() is not None:
+        forbid("partners are national: a token bound to a control room may not see or change them")
+
+
+@bp.get("/partners")
+@requires("configuration")
+def list_partners():
+    _national_only()
+    return jsonify([partner_payload(p, counts) for p, counts in partners.list_partners(session())])
+
+
+@bp.post("/partners")
+@requires("configuration")
+def create_partner():
+    _national_only()
+    data = json_body(("name", "url"), "partner")
+    db = session()
+    partner, secret = partners.register_partner(db, data.get("name"), data.get("url"), g.api_actor,
+                                                current_app.config)
+    db.commit()
+    return jsonify(partner_payload(partner, {}, secret)), 201
+
+
+@bp.put("/partners/<int:partner_id>/active")
+@requires("configuration")
+def set_partner_active(partner_id):
+    _national_only()
+    active = json_body(("active",)).get("active")
+    if not isinstance(active, bool):
+        raise ValidationError("active", "must be true or false")
+    db = session()
+    partner = partners.set_active(db, partner_id, active, g.api_actor)
+    db.commit()
+    return jsonify(partner_payload(partner))
+
+
+@bp.get("/partners/<int:partner_id>/deliveries")
+@requires("configuration")
+def partner_deliveries(partner_id):
+    _national_only()
+    db = session()
+    partners.get_partner(db, partner_id)
+    rows = partners.delivery_log(db, partner_id, int_arg("limit", 100, 1, 1000))
+    return jsonify([{**attempts_payload(row), "identifier": identifier, "msg_type": msg_type}
+                    for row, identifier, msg_type in rows])
