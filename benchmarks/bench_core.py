@@ -100,9 +100,11 @@ def bench_selection(rt, report):
         points, box = register_by_box(session, areas[0])
         assert select_recipients(session, areas[0]) == select_recipients(session, areas[0], points=points,
                                                                          conditions=box)
-        for area in areas:  # alternated, so both see the same state of the machine
+        for i, area in enumerate(areas):  # alternated, so both see the same state of the machine
             points, conditions = register_by_box(session, area)
             for name, run in parts:
+                if name == "ledger write" and i >= 3:  # seconds each (see the README): three are enough
+                    continue
                 started = time.perf_counter()
                 sizes.append(run(session, area))
                 timings[name][0].append(time.perf_counter() - started)
@@ -110,12 +112,14 @@ def bench_selection(rt, report):
                 run(session, area, points=points, conditions=conditions)
                 timings[name][1].append(time.perf_counter() - started)
     _cleanup(rt)
-    where = f"2 km circle in Amsterdam ({rt.db.dialect}, {PARTICIPANTS:,} participants, ~{int(statistics.median(sizes)):,} alerts)"
+    where = (f"2 km circle in Amsterdam ({rt.db.dialect}, {PARTICIPANTS:,} participants, "
+             f"~{int(statistics.median(sizes)):,} alerts)")
     whats = {"selection": f"a launch's selection (alerts_query run whole in the database, ranked), {where}",
              "ledger write": f"a launch's ledger write of it (one INSERT ... SELECT, rolled back), {where}",
              "select_recipients": f"select_recipients (the same alerts as rows in Python: estimate, preview), {where}"}
     for name, (figure, baseline) in timings.items():
-        report(whats[name], f"median {_median_ms(figure):.0f} ms, p95 {_p95_ms(figure):.0f} ms",
+        spread = f"p95 {_p95_ms(figure):.0f} ms" if len(figure) >= 10 else f"{len(figure)} runs"
+        report(whats[name], f"median {_median_ms(figure):.0f} ms, {spread}",
                f"register's join, B-tree (lat, lon) + bounding box: median {_median_ms(baseline):.0f} ms",
                statistics.median(baseline) / statistics.median(figure))
 
