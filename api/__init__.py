@@ -90,6 +90,12 @@ def own(control_room_id, kind, ident):
         raise NotFound(kind, ident)
 
 
+def national_only(what):
+    """Refuse (403) a token bound to a control room what is the whole country's (partners, regions)."""
+    if g.room_scope.restricted:
+        forbid(f"{what} are national: a token bound to a control room may not reach them")
+
+
 class Forbidden(Exception):
     """The token may not do this (beyond its scope, which require_token checks)."""
 
@@ -165,5 +171,6 @@ def int_arg(name, default, low, high):
 
 
 from . import (  # noqa: E402,F401  (routes attach to bp)
-    actions, control_rooms, follow, openapi, outbox, participants, partners, publication, retry_policies, webhooks,
+    actions, control_rooms, follow, openapi, outbox, participants, partners, publication, regions, retry_policies,
+    webhooks,
 )

@@ -10,7 +10,7 @@ from core.configuration import BACKENDS
 from core.retry_policy import FIELDS as RETRY_FIELDS, LIMITS as RETRY_LIMITS
 from core.models import (
     ACTION_KINDS, ACTION_RESULTS, ACTION_WEBHOOK_EVENTS, ACTION_WEBHOOK_STATES, DELIVERY_STATES,
-    PARTNER_DELIVERY_STATES,
+    PARTNER_DELIVERY_STATES, REGION_KINDS,
 )
 from core.tokens import SCOPES
 
@@ -176,6 +176,24 @@ SPEC = {
                 "deliveries": {"type": "object", "description": "Deliveries per state (in lists and on create)",
                                "additionalProperties": False, "properties": {
                     state: {"type": "integer"} for state in PARTNER_DELIVERY_STATES}}}},
+            "Region": {"type": "object", "additionalProperties": False,
+                       "required": ["id", "kind", "code", "name", "polygons", "updated_at"], "properties": {
+                "id": {"type": "integer"}, "kind": {"enum": list(REGION_KINDS)},
+                "code": {"type": "string", "description": "Use it in an AMBER alert's area: "
+                         "{\"type\": \"regions\", \"codes\": [...]}"},
+                "name": {"type": "string"}, "polygons": {"type": "integer", "description": "how many polygons"},
+                "updated_at": {"type": "string", "format": "date-time"}}},
+            "RegionImport": {"type": "object", "additionalProperties": False, "required": ["kind", "geojson"],
+                             "properties": {
+                "kind": {"enum": list(REGION_KINDS)},
+                "geojson": {"type": "object", "description": "A GeoJSON FeatureCollection: each Feature a Polygon or "
+                            "MultiPolygon with properties code (or statcode, id) and name (or statnaam, naam). One "
+                            "bad feature refuses the whole upload (400 naming it, e.g. `feature 3`); a known code "
+                            "is updated"}}},
+            "RegionsImported": {"type": "object", "additionalProperties": False, "required": ["imported", "regions"],
+                                "properties": {"imported": {"type": "integer"},
+                                               "regions": {"type": "array", "items": _ref("Region"),
+                                                           "description": "every region of the kind now"}}},
             "PartnerInput": {"type": "object", "additionalProperties": False, "required": ["name", "url"],
                              "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 120},
                                             "url": {"type": "string", "maxLength": 500,
@@ -635,6 +653,11 @@ SPEC = {
                         {"201": _json(_ref("Partner"), "Registered; new_secret is shown this once")},
                         errors=("400", "409"), body=_ref("PartnerInput"), description=PARTNER_SIGNING),
         },
+        "/api/regions": {
+            "get": _op("Regions an AMBER alert can cover", "configuration", {"200": _list("Region", "Regions")},
+                       params=[{"name": "kind", "in": "query", "schema": {"enum": list(REGION_KINDS)}}]),
+            "post": _op("Create or update regions from GeoJSON (national tokens only)", "configuration",
+                        {"200": _json(_ref("RegionsImported"), "Imported")}, body=_ref("RegionImport"))},
         "/api/partners/{id}/active": {
             "parameters": [ID],
             "put": _op("Pause or resume a partner", "configuration", {"200": _json(_ref("Partner"), "Set")},

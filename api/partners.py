@@ -8,7 +8,7 @@ from core.errors import ValidationError
 from core.models import PARTNER_DELIVERY_STATES
 from web.db_session import session
 
-from . import bp, forbid, int_arg, json_body, requires, room_filter
+from . import bp, int_arg, json_body, national_only, requires
 from .webhooks import attempts_payload
 
 
@@ -22,22 +22,17 @@ def partner_payload(partner, counts=None, secret=None):
     return payload
 
 
-def _national_only():
-    if room_filter() is not None:
-        forbid("partners are national: a token bound to a control room may not see or change them")
-
-
 @bp.get("/partners")
 @requires("configuration")
 def list_partners():
-    _national_only()
+    national_only("partners")
     return jsonify([partner_payload(p, counts) for p, counts in partners.list_partners(session())])
 
 
 @bp.post("/partners")
 @requires("configuration")
 def create_partner():
-    _national_only()
+    national_only("partners")
     data = json_body(("name", "url"), "partner")
     db = session()
     partner, secret = partners.register_partner(db, data.get("name"), data.get("url"), g.api_actor,
@@ -49,7 +44,7 @@ def create_partner():
 @bp.put("/partners/<int:partner_id>/active")
 @requires("configuration")
 def set_partner_active(partner_id):
-    _national_only()
+    national_only("partners")
     active = json_body(("active",)).get("active")
     if not isinstance(active, bool):
         raise ValidationError("active", "must be true or false")
@@ -62,7 +57,7 @@ def set_partner_active(partner_id):
 @bp.get("/partners/<int:partner_id>/deliveries")
 @requires("configuration")
 def partner_deliveries(partner_id):
-    _national_only()
+    national_only("partners")
     db = session()
     partners.get_partner(db, partner_id)
     rows = partners.delivery_log(db, partner_id, int_arg("limit", 100, 1, 1000))
