@@ -8,7 +8,7 @@ from core.dashboard import municipalities
 from core.errors import Conflict, NotFound, ValidationError
 from core.signup_limits import STAT_FIELDS, SignupLimits
 from tts_prompts import (LANGUAGES, InvalidRecording, PromptStore, SpeechEngineError, UnknownPrompt,
-                         UnsupportedLanguage, all_prompts, get_engine)
+                         UnsupportedLanguage, all_prompts)
 from web.db_session import runtime, session
 
 from .actions import kind_labels
@@ -210,8 +210,7 @@ def delete_trunk(trunk_id):
 # Prompts.
 
 def _prompt_store():
-    config = current_app.config
-    return PromptStore(config["PROMPT_DIR"], get_engine(config["TTS_ENGINE"]))
+    return PromptStore.from_config(current_app.config)
 
 
 @bp.get("/prompts")

@@ -13,6 +13,7 @@ from core.models import (
     PARTNER_DELIVERY_STATES, REGION_KINDS,
 )
 from core.tokens import SCOPES
+from tts_prompts import LANGUAGES
 
 from . import bp
 
@@ -40,6 +41,8 @@ ALWAYS = {
                                         "schema": {"type": "integer", "minimum": 1}}}},
 }
 ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+PROMPT = [{"name": "language", "in": "path", "required": True, "schema": {"type": "string"}},
+          {"name": "prompt_id", "in": "path", "required": True, "schema": {"type": "string"}}]
 NULLABLE_STRING = {"type": ["string", "null"]}
 WEBHOOK_SIGNING = (
     "Each event is POSTed as JSON with headers X-Uitkijk-Event, X-Uitkijk-Timestamp (Unix seconds) and "
@@ -119,7 +122,8 @@ SPEC = {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "schemas": {
             "Error": {"type": "object", "required": ["error", "reason"], "properties": {
-                "error": {"enum": ["unauthorized", "forbidden", "not_found", "conflict", "rate_limited", "too_large"]},
+                "error": {"enum": ["unauthorized", "forbidden", "not_found", "conflict", "rate_limited", "too_large",
+                                   "unavailable"]},
                 "reason": {"type": "string"}, "field": {"type": "string"}}},
             "ValidationError": {"type": "object", "required": ["error", "field", "reason"], "properties": {
                 "error": {"const": "validation"}, "field": {"type": "string"}, "reason": {"type": "string"}}},
@@ -176,6 +180,12 @@ SPEC = {
                 "deliveries": {"type": "object", "description": "Deliveries per state (in lists and on create)",
                                "additionalProperties": False, "properties": {
                     state: {"type": "integer"} for state in PARTNER_DELIVERY_STATES}}}},
+            "Prompt": {"type": "object", "additionalProperties": False,
+                       "required": ["id", "language", "text", "recorded"], "properties": {
+                "id": {"type": "string", "examples": ["alert_intro"]}, "language": {"enum": list(LANGUAGES)},
+                "text": {"type": "string", "description": "What the speech engine says"},
+                "recorded": {"type": "boolean", "description": "An uploaded recording replaces the speech"},
+                "duration_s": {"type": "number", "description": "The installed recording's length"}}},
             "Region": {"type": "object", "additionalProperties": False,
                        "required": ["id", "kind", "code", "name", "polygons", "updated_at"], "properties": {
                 "id": {"type": "integer"}, "kind": {"enum": list(REGION_KINDS)},
@@ -658,6 +668,27 @@ SPEC = {
                        params=[{"name": "kind", "in": "query", "schema": {"enum": list(REGION_KINDS)}}]),
             "post": _op("Create or update regions from GeoJSON (national tokens only)", "configuration",
                         {"200": _json(_ref("RegionsImported"), "Imported")}, body=_ref("RegionImport"))},
+        "/api/prompts": {
+            "get": _op("Every fixed prompt callers hear, per language, and whether a recording replaces it",
+                       "configuration", {"200": _list("Prompt", "Prompts")},
+                       params=[{"name": "language", "in": "query", "schema": {"enum": list(LANGUAGES)}}])},
+        "/api/prompts/{language}/{prompt_id}/audio": {
+            "parameters": PROMPT,
+            "get": _op("The prompt as callers hear it (the recording, else the speech; ?speech=1: the speech)",
+                       "configuration", {"200": {"description": "WAV", "content": {"audio/wav": {}}},
+                                         "503": _json(_ref("Error"), "The speech engine failed")},
+                       errors=("404",), params=[{"name": "speech", "in": "query", "schema": {"type": "string"}}])},
+        "/api/prompts/{language}/{prompt_id}/recording": {
+            "parameters": PROMPT,
+            "put": {**_op("Install a recording in place of the speech (national tokens only); checked and "
+                          "converted for the telephone, audited", "configuration",
+                          {"200": _json(_ref("Prompt"), "Installed")}, errors=("400", "404")),
+                    "requestBody": {"required": True, "content": {
+                        "audio/*": {"schema": {"type": "string", "format": "binary"}},
+                        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
+            "delete": _op("Remove the recording: the speech engine speaks the prompt again (national tokens "
+                          "only)", "configuration", {"204": {"description": "Removed, or there was none"}},
+                          errors=("404",))},
         "/api/partners/{id}/active": {
             "parameters": [ID],
             "put": _op("Pause or resume a partner", "configuration", {"200": _json(_ref("Partner"), "Set")},

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import audio
 from .catalogue import all_prompts, check_language, prompt_text
-from .engines import SpeechEngine
+from .engines import SpeechEngine, get_engine
 
 # Bump when the stored audio format changes, so every cached file is rendered again.
 AUDIO_FORMAT = "wav-8000hz-mono-s16"
@@ -57,6 +57,11 @@ class PromptStore:
         self.root = Path(root_dir).resolve()
         self.engine = engine
         self.max_recording_s = max_recording_s
+
+    @classmethod
+    def from_config(cls, config):
+        """The store the configuration names (PROMPT_DIR, TTS_ENGINE)."""
+        return cls(config["PROMPT_DIR"], get_engine(config["TTS_ENGINE"]))
 
     # Rendering (deploy/startup and launch time).
 
