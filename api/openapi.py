@@ -186,6 +186,18 @@ SPEC = {
                 "text": {"type": "string", "description": "What the speech engine says"},
                 "recorded": {"type": "boolean", "description": "An uploaded recording replaces the speech"},
                 "duration_s": {"type": "number", "description": "The installed recording's length"}}},
+            "MailSender": {"type": "object", "additionalProperties": False,
+                           "required": ["id", "display_name", "address", "municipality"], "properties": {
+                "id": {"type": "integer"}, "display_name": {"type": "string"}, "address": {"type": "string"},
+                "municipality": {**NULLABLE_STRING, "description": "Municipality code; null: the police's"}}},
+            "MailSenderInput": {"type": "object", "additionalProperties": False,
+                                "required": ["display_name", "address"], "properties": {
+                "display_name": {"type": "string", "maxLength": 120, "description": "In the From header: no line "
+                                 "breaks"},
+                "address": {"type": "string", "maxLength": 254},
+                "municipality": {**NULLABLE_STRING, "description": "Municipality code for its information mail; "
+                                 "blank or null: the police's, for inquiries"}},
+                "description": "A change replaces every field"},
             "Region": {"type": "object", "additionalProperties": False,
                        "required": ["id", "kind", "code", "name", "polygons", "updated_at"], "properties": {
                 "id": {"type": "integer"}, "kind": {"enum": list(REGION_KINDS)},
@@ -668,6 +680,16 @@ SPEC = {
                        params=[{"name": "kind", "in": "query", "schema": {"enum": list(REGION_KINDS)}}]),
             "post": _op("Create or update regions from GeoJSON (national tokens only)", "configuration",
                         {"200": _json(_ref("RegionsImported"), "Imported")}, body=_ref("RegionImport"))},
+        "/api/mail-senders": {
+            "get": _op("The names and addresses neighbourhood mail leaves from", "configuration",
+                       {"200": _list("MailSender", "Senders")}, errors=()),
+            "post": _op("Add a sender (national tokens only)", "configuration",
+                        {"201": _json(_ref("MailSender"), "Added")}, body=_ref("MailSenderInput"))},
+        "/api/mail-senders/{id}": {
+            "parameters": [ID],
+            "put": _op("Change a sender (national tokens only)", "configuration",
+                       {"200": _json(_ref("MailSender"), "Changed")}, errors=("400", "404"),
+                       body=_ref("MailSenderInput"))},
         "/api/prompts": {
             "get": _op("Every fixed prompt callers hear, per language, and whether a recording replaces it",
                        "configuration", {"200": _list("Prompt", "Prompts")},

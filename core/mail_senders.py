@@ -16,6 +16,13 @@ def list_senders(session):
     return session.scalars(select(MailSender).order_by(MailSender.municipality_id.is_not(None), MailSender.id)).all()
 
 
+def sender_as_dict(session, sender):
+    """The sender as the API shows it, its municipality by code (None: the police's)."""
+    municipality = session.get(Municipality, sender.municipality_id) if sender.municipality_id else None
+    return {"id": sender.id, "display_name": sender.display_name, "address": sender.address,
+            "municipality": municipality.code if municipality else None}
+
+
 def get_sender(session, sender_id):
     sender = session.get(MailSender, sender_id)
     if sender is None:
