@@ -13,7 +13,7 @@ import time
 import uuid
 
 from rq import Worker
-from sqlalchemy import and_, delete, func, select, text
+from sqlalchemy import and_, delete, func, null, select, text
 
 from core import ledger, ledger_rings, runtime
 from core.actions import ActionService, LaunchRequest
@@ -45,7 +45,8 @@ def register_by_box(session, area):
     session.commit()
     loc = ParticipantLocation
     points = (select(loc.participant_id, loc.lat, loc.lon, loc.cell, PhoneNumber.id.label("phone_number_id"),
-                     PhoneNumber.e164, PhoneNumber.channel, Participant.quiet_start, Participant.quiet_end)
+                     PhoneNumber.e164, PhoneNumber.channel, Participant.quiet_start, Participant.quiet_end,
+                     null().label("address"))
               .join(Participant, Participant.id == loc.participant_id)
               .join(PhoneNumber, PhoneNumber.participant_id == loc.participant_id)
               .where(and_(Participant.active.is_(True), PhoneNumber.confirmed.is_(True),

@@ -112,8 +112,8 @@ def claim(session, delivery_ids):
     return [tuple(row) for row in rows]
 
 
-DELIVERY_COLUMNS = ("action_id", "participant_id", "phone_number_id", "to_e164", "channel", "purpose", "rank",
-                    "distance_m", "state", "attempts", "enqueued_at", "updated_at")
+DELIVERY_COLUMNS = ("action_id", "participant_id", "phone_number_id", "to_e164", "to_address", "channel", "purpose",
+                    "rank", "distance_m", "state", "attempts", "enqueued_at", "updated_at")
 
 
 def write_alerts(session, action_id, alerts, hold_quiet, tz, first_rank=0):
@@ -129,7 +129,8 @@ def write_alerts(session, action_id, alerts, hold_quiet, tz, first_rank=0):
     found = alerts.subquery("alerts")
     a = found.c
     when = Delivery.__table__.c.updated_at.type
-    rows = select(literal(action_id), a.participant_id, a.phone_number_id, a.to_e164, a.channel, literal("alert"),
+    rows = select(literal(action_id), a.participant_id, a.phone_number_id, a.to_e164, a.to_address, a.channel,
+                  literal("alert"),
                   a.rank + first_rank, a.distance_m, literal("queued"), literal(0), literal(now, when),
                   literal(now, when))
     # A WHERE clause: SQLite would read the upsert's ON as the SELECT's join constraint without one.
@@ -171,7 +172,8 @@ def ensure_closing(session, alert):
         with session.begin_nested():
             session.execute(insert(Delivery).values(
                 action_id=alert.action_id, participant_id=alert.participant_id,
-                phone_number_id=alert.phone_number_id, to_e164=alert.to_e164, channel=alert.channel,
+                phone_number_id=alert.phone_number_id, to_e164=alert.to_e164, to_address=alert.to_address,
+                channel=alert.channel,
                 purpose="closing", rank=alert.rank, distance_m=alert.distance_m, state="queued",
                 updated_at=utcnow()))
     except IntegrityError:
@@ -189,7 +191,7 @@ def create_closings(session, action_id):
                                    .where(and_(Delivery.action_id == action_id, Delivery.purpose == "closing"))))
     now = utcnow()
     rows = [dict(action_id=d.action_id, participant_id=d.participant_id, phone_number_id=d.phone_number_id,
-                 to_e164=d.to_e164, channel=d.channel, purpose="closing", rank=d.rank, distance_m=d.distance_m,
+                 to_e164=d.to_e164, to_address=d.to_address, channel=d.channel, purpose="closing", rank=d.rank, distance_m=d.distance_m,
                  state="queued", updated_at=now)
             for d in session.scalars(reached)
             if (d.participant_id, d.channel) not in existing]

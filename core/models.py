@@ -142,14 +142,15 @@ class Address(Base):
 
 
 class ReachPoint(Base):
-    """A location of an active participant with one usable number: what a launch reads (core.reach_points
-    keeps it by triggers and indexes it spatially)."""
+    """A location of an active participant with one usable number, or with the address of their alerts by
+    e-mail (channel "email", no number): what a launch reads (core.reach_points keeps it by triggers and
+    indexes it spatially)."""
 
     __tablename__ = "reach_points"
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(Integer, index=True)
     location_id: Mapped[int] = mapped_column(Integer)
-    phone_number_id: Mapped[int] = mapped_column(Integer)
+    phone_number_id: Mapped[int | None] = mapped_column(Integer)
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     cell: Mapped[int] = mapped_column(Integer, index=True)
@@ -157,6 +158,7 @@ class ReachPoint(Base):
     channel: Mapped[str] = mapped_column(String(5))
     quiet_start: Mapped[time | None] = mapped_column(Time)
     quiet_end: Mapped[time | None] = mapped_column(Time)
+    address: Mapped[str | None] = mapped_column(String(254))  # an "email" point's confirmed address
 
 
 def _reach_points_created(metadata, connection, tables=(), **kw):

@@ -8,8 +8,12 @@ cells, so an area's rows lie together, and indexed by each database's own spatia
 R*Tree module (a virtual table beside it) and PostGIS (a GiST index on the point as geography, read with
 a bounding box: core.selection). A PostgreSQL without PostGIS reads it by its grid cells.
 
-The database keeps it: triggers on participants, phone_numbers and participant_locations rewrite a
-participant's points whenever anything a launch reads of them changes. The virtual table, the
+A participant who chose alerts by e-mail (mail_preferences.alerts, to the address they confirmed) has
+a point of channel "email" per location too, with the address and no number: the alert mail is an
+extra delivery beside their calls and SMS, found by the same read of the area.
+
+The database keeps it: triggers on participants, phone_numbers, participant_locations and
+mail_preferences rewrite a participant's points whenever anything a launch reads of them changes. The virtual table, the
 expression index and the triggers are not model objects: `install` makes them (after create_all
 creates the table, and in the migration) and `include_name` keeps Alembic from seeing them.
 """
@@ -28,51 +32,71 @@ GEOGRAPHY = "(ST_SetSRID(ST_MakePoint(lon, lat), 4326)::geography)"
 
 _COLUMNS = "participant_id, location_id, phone_number_id, lat, lon, cell, e164, channel, quiet_start, quiet_end"
 
-
-def _rows_of(where, order=""):
-    """SELECT of the points the register holds for the participants `where` picks (SQL on l, pt, p)."""
-    return (f"SELECT l.participant_id, l.id, p.id, l.lat, l.lon, l.cell, p.e164, p.channel, pt.quiet_start,"
-            f" pt.quiet_end FROM participant_locations l"
-            f" JOIN participants pt ON pt.id = l.participant_id"
-            f" JOIN phone_numbers p ON p.participant_id = l.participant_id"
-            f" WHERE pt.active AND p.confirmed AND NOT p.unsubscribed AND {where}{order}")
+# `mail=False` builds the points as migration 0018 made them (numbers only, no address column): that
+# migration runs this module's code before 0021 adds the e-mail points.
 
 
-def _refresh(pid, only_if="1 = 1"):
+def _columns(mail):
+    return f"{_COLUMNS}, address" if mail else _COLUMNS
+
+
+def _rows_of(where, order="", mail=True):
+    """SELECT of the points the register holds for the participants `where` picks (SQL on l, pt): one per
+    location and usable number, and one per location for alerts by e-mail."""
+    numbers = (f"SELECT l.participant_id, l.id, p.id, l.lat, l.lon, l.cell, p.e164, p.channel, pt.quiet_start,"
+               f" pt.quiet_end{', NULL' if mail else ''} FROM participant_locations l"
+               f" JOIN participants pt ON pt.id = l.participant_id"
+               f" JOIN phone_numbers p ON p.participant_id = l.participant_id"
+               f" WHERE pt.active AND p.confirmed AND NOT p.unsubscribed AND {where}")
+    mails = (f"SELECT l.participant_id, l.id, NULL, l.lat, l.lon, l.cell, '', 'email', pt.quiet_start,"
+             f" pt.quiet_end, m.confirmed_address FROM participant_locations l"
+             f" JOIN participants pt ON pt.id = l.participant_id"
+             f" JOIN mail_preferences m ON m.participant_id = l.participant_id"
+             f" WHERE pt.active AND m.alerts AND m.confirmed_address = pt.email AND {where}")
+    return f"{numbers} UNION ALL {mails}{order}" if mail else f"{numbers}{order}"
+
+
+def _refresh(pid, only_if="1 = 1", mail=True):
     """Statements that rewrite one participant's points (`pid`: an SQL expression), when `only_if` holds."""
     return (f"DELETE FROM {TABLE} WHERE participant_id = {pid} AND {only_if};"
-            f" INSERT INTO {TABLE} ({_COLUMNS}) {_rows_of(f'l.participant_id = {pid} AND {only_if}')};")
+            f" INSERT INTO {TABLE} ({_columns(mail)}) {_rows_of(f'l.participant_id = {pid} AND {only_if}', mail=mail)};")
 
 
 # (table, the participant id of a row) -> what a change to which columns of it concerns.
 _WATCHED = {
-    "participants": ("id", "active, quiet_start, quiet_end"),
+    "participants": ("id", "active, quiet_start, quiet_end, email"),
     "phone_numbers": ("participant_id", "participant_id, e164, channel, confirmed, unsubscribed"),
     "participant_locations": ("participant_id", "participant_id, lat, lon, cell"),
+    "mail_preferences": ("participant_id", "participant_id, confirmed_address, alerts"),
 }
 
 
-def _sqlite_ddl():
+def _watched(mail):
+    return _WATCHED if mail else {t: w for t, w in _WATCHED.items() if t != "mail_preferences"}
+
+
+def _sqlite_ddl(mail):
     ddl = [f"CREATE VIRTUAL TABLE IF NOT EXISTS {RTREE} USING rtree(id, min_lat, max_lat, min_lon, max_lon)",
            f"CREATE TRIGGER IF NOT EXISTS {TABLE}_rtree_insert AFTER INSERT ON {TABLE} BEGIN"
            f" INSERT INTO {RTREE} VALUES (new.id, new.lat, new.lat, new.lon, new.lon); END",
            f"CREATE TRIGGER IF NOT EXISTS {TABLE}_rtree_delete AFTER DELETE ON {TABLE} BEGIN"
            f" DELETE FROM {RTREE} WHERE id = old.id; END"]
-    for table, (pid, columns) in _WATCHED.items():
+    for table, (pid, columns) in _watched(mail).items():
         ddl.append(f"CREATE TRIGGER IF NOT EXISTS reach_{table}_insert AFTER INSERT ON {table} BEGIN"
-                   f" {_refresh(f'new.{pid}')} END")
+                   f" {_refresh(f'new.{pid}', mail=mail)} END")
         # The old participant's points only when the row moved to another participant: else the new's are theirs.
         ddl.append(f"CREATE TRIGGER IF NOT EXISTS reach_{table}_update AFTER UPDATE OF {columns} ON {table} BEGIN"
-                   f" {_refresh(f'old.{pid}', f'old.{pid} <> new.{pid}')} {_refresh(f'new.{pid}')} END")
+                   f" {_refresh(f'old.{pid}', f'old.{pid} <> new.{pid}', mail)} {_refresh(f'new.{pid}', mail=mail)}"
+                   f" END")
         ddl.append(f"CREATE TRIGGER IF NOT EXISTS reach_{table}_delete AFTER DELETE ON {table} BEGIN"
-                   f" {_refresh(f'old.{pid}')} END")
+                   f" {_refresh(f'old.{pid}', mail=mail)} END")
     return ddl
 
 
-def _postgresql_ddl():
+def _postgresql_ddl(mail):
     ddl = [f"CREATE OR REPLACE FUNCTION reach_refresh(pid integer) RETURNS void LANGUAGE sql AS $$"
-           f" {_refresh('pid')} $$"]
-    for table, (pid, columns) in _WATCHED.items():
+           f" {_refresh('pid', mail=mail)} $$"]
+    for table, (pid, columns) in _watched(mail).items():
         ddl.append(f"CREATE OR REPLACE FUNCTION reach_{table}_changed() RETURNS trigger LANGUAGE plpgsql AS $$"
                    f" BEGIN"
                    f" IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.{pid} <> NEW.{pid}) THEN"
@@ -87,13 +111,13 @@ def _postgresql_ddl():
     return ddl
 
 
-def install(connection):
+def install(connection, mail=True):
     """Make the triggers and the spatial index (PostGIS's when the server has it: the extension is created
     then); safe to run again."""
     if connection.dialect.name == "sqlite":
-        statements = _sqlite_ddl()
+        statements = _sqlite_ddl(mail)
     else:
-        statements = _postgresql_ddl()
+        statements = _postgresql_ddl(mail)
         if connection.execute(text("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")).scalar():
             statements += ["CREATE EXTENSION IF NOT EXISTS postgis",
                            f"CREATE INDEX IF NOT EXISTS {GIST_INDEX} ON {TABLE} USING gist ({GEOGRAPHY})"]
@@ -118,11 +142,12 @@ def uninstall(connection):
     connection.exec_driver_sql("DROP FUNCTION IF EXISTS reach_refresh(integer)")
 
 
-def backfill(connection):
+def backfill(connection, mail=True):
     """Write every participant's points, in the order of the grid cells (a register loaded without the
     triggers, the migration); returns how many."""
     connection.exec_driver_sql(f"DELETE FROM {TABLE}")
-    result = connection.exec_driver_sql(f"INSERT INTO {TABLE} ({_COLUMNS}) {_rows_of('1 = 1', ' ORDER BY l.cell')}")
+    result = connection.exec_driver_sql(
+        f"INSERT INTO {TABLE} ({_columns(mail)}) {_rows_of('1 = 1', ' ORDER BY 6', mail)}")
     connection.exec_driver_sql(f"ANALYZE {TABLE}")
     return result.rowcount
 

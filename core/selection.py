@@ -18,11 +18,12 @@ class Recipient(NamedTuple):
     """One alert to write (a tuple: an area of 60,000 makes 60,000 of them)."""
 
     participant_id: int
-    phone_number_id: int
-    to_e164: str
+    phone_number_id: int | None  # None for an alert by e-mail
+    to_e164: str  # "" for an alert by e-mail
     channel: str
     distance_m: int
     quiet_until: datetime | None  # end of the participant's quiet hours, when inside them now
+    to_address: str | None = None  # an alert by e-mail's confirmed address
 
 
 def validate_area(area, kind, max_radius_m, geocoder=None):
@@ -203,8 +204,8 @@ def index_conditions(session, area, centre, ring=None):
 
 def alerts_query(session, area, centre=None, ring=None, points=None, conditions=None):
     """SELECT of the area's alerts, one per participant per channel (their first usable number), nearest
-    first: participant_id, phone_number_id, to_e164, channel, distance_m, quiet_start, quiet_end and rank
-    (0 = nearest; by distance, participant, channel).
+    first: participant_id, phone_number_id, to_e164, channel, distance_m, quiet_start, quiet_end, rank
+    (0 = nearest; by distance, participant, channel) and to_address (an alert by e-mail's address).
 
     The database does all of it: the spatial index finds the reach points (core.reach_points: the
     register's rows a launch needs, joined beforehand), the exact circle or polygon, the distances, one row
@@ -240,7 +241,7 @@ def alerts_query(session, area, centre=None, ring=None, points=None, conditions=
     if polygons is not None:
         exact.append(_inside_polygons(session, points, polygons))
     read = select(c.participant_id, c.phone_number_id, c.e164, c.channel, c.quiet_start, c.quiet_end,
-                  distance.label("distance")).where(*exact)
+                  distance.label("distance"), c.address).where(*exact)
     reads = [read.where(condition) if condition is not None else read
              for condition in conditions or index_conditions(session, area, centre, ring)]
     # The index conditions' cells are disjoint: their reads never hold the same point twice.
@@ -254,7 +255,8 @@ def alerts_query(session, area, centre=None, ring=None, points=None, conditions=
     metres = cast(func.round(n.distance), Integer)
     rank = func.row_number().over(order_by=(metres, n.participant_id, n.channel)) - 1
     return select(n.participant_id, n.phone_number_id, n.e164.label("to_e164"), n.channel,
-                  metres.label("distance_m"), n.quiet_start, n.quiet_end, rank.label("rank")).where(n.nth == 1)
+                  metres.label("distance_m"), n.quiet_start, n.quiet_end, rank.label("rank"),
+                  n.address.label("to_address")).where(n.nth == 1)
 
 
 def _inside_polygons(session, points, polygons):
@@ -276,8 +278,8 @@ def select_recipients(session, area, tz="Europe/Amsterdam", now=None, centre=Non
     now_local = (now or datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz))
     query = alerts_query(session, area, centre, ring, points, conditions).order_by(literal_column("rank"))
     # Core rows, not the ORM's: nothing here is an entity, and the ORM's loading costs more than the query.
-    return [Recipient(pid, nid, e164, channel, d, quiet_until(q_start, q_end, now_local))
-            for pid, nid, e164, channel, d, q_start, q_end, _ in session.connection().execute(query).all()]
+    return [Recipient(pid, nid, e164, channel, d, quiet_until(q_start, q_end, now_local), address)
+            for pid, nid, e164, channel, d, q_start, q_end, _, address in session.connection().execute(query).all()]
 
 
 def quiet_until(start, end, now_local):
