@@ -7,6 +7,7 @@ from core import impact, ledger, timeline
 from core.actions import ActionService, action_as_dict, get_action, list_actions as newest_actions, parse_launch
 from core.errors import ValidationError
 from core.geocoding import geocoder_for
+from core.mail_address import masked_address
 from core.numbers import mask
 from web.db_session import runtime, session
 
@@ -74,7 +75,8 @@ def list_deliveries(action_id):
     deliveries = ledger.list_deliveries(db, action_id, {f: request.args.get(f) for f in ledger.DELIVERY_FILTERS},
                                         limit, cursor_arg((str, int, int)))
     response = jsonify([{
-        "id": d.id, "participant_id": d.participant_id, "to": mask(d.to_e164), "channel": d.channel,
+        "id": d.id, "participant_id": d.participant_id, "to": masked_address(d.to_address) if d.channel == "email" else mask(d.to_e164),
+        "channel": d.channel,
         "purpose": d.purpose, "rank": d.rank, "distance_m": d.distance_m, "state": d.state,
         "attempts": d.attempts, "error": d.error, "transport": d.transport,
         "updated_at": d.updated_at.isoformat(),

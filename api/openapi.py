@@ -353,7 +353,7 @@ SPEC = {
                 "progress": {"type": "object", "description": "channel -> purpose -> state -> count"}}},
             "Delivery": {"type": "object", "required": ["id", "channel", "purpose", "state", "rank"], "properties": {
                 "id": {"type": "integer"}, "to": {"type": "string", "description": "masked"},
-                "channel": {"enum": ["voice", "sms"]}, "purpose": {"enum": ["alert", "closing"]},
+                "channel": {"enum": ["voice", "sms", "email"]}, "purpose": {"enum": ["alert", "closing"]},
                 "state": {"enum": list(DELIVERY_STATES)}, "rank": {"type": "integer"},
                 "distance_m": {"type": "integer"}}},
             "Moment": {"type": "object", "properties": {

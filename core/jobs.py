@@ -16,7 +16,8 @@ from .numbers import mask
 from .publication import page_urls
 from .retry_policy import policy_for
 from .selection import inside_area
-from .transports import Attempt, PermanentFailure, TransientFailure, transport_for
+from .mail_address import record_hard_bounce
+from .transports import Attempt, HardBounce, PermanentFailure, TransientFailure, transport_for
 
 log = logging.getLogger(__name__)
 
@@ -73,24 +74,18 @@ def send_deliveries(rt, delivery_ids):
 
     claimed, pages = rt.db.unit_of_work(take)
     texts = {}
-    in_database = []
+    in_database, mails = [], []
     for delivery, language, action, free_number in claimed:
         key = (action.id, delivery.channel, delivery.purpose, language)
         if key not in texts:
             texts[key] = message_for(action, delivery.channel, delivery.purpose, language, free_number,
                                      pages.get(action.id))
-        if getattr(rt.transports[delivery.channel], "in_database", False):
+        if delivery.channel == "email":
+            mails.append((delivery, texts[key]))
+        elif getattr(rt.transports[delivery.channel], "in_database", False):
             in_database.append((delivery, texts[key]))
         else:
-            # A network send commits on its own, so a crash loses at most the one in flight.
-            try:
-                with rt.db.session() as session:
-                    send_one(rt, session, delivery, texts[key])
-            except DBAPIError as exc:
-                if not rt.db.lost_connection(exc):
-                    raise
-                rt.db.outage.went_down(exc)
-                rt.db.unit_of_work(lambda session: None)  # the next send waits for the database
+            _send_on_network(rt, delivery, texts[key])
     if in_database:
         # A console send is a row in this database: the whole batch commits at once, exactly once. Done
         # again after a lost connection, it sends only what is still this claim's (the commit may have landed).
@@ -102,6 +97,24 @@ def send_deliveries(rt, delivery_ids):
             send_in_database(rt, session, [(delivery, text) for delivery, text in in_database if delivery.id in still])
 
         rt.db.unit_of_work(send_batch)
+    # Alerts by e-mail last, over one relay connection: an SMTP transaction (and the relay's rate) must not
+    # hold up a call or an SMS.
+    if mails:
+        with rt.transports["email"].batch():
+            for delivery, text in mails:
+                _send_on_network(rt, delivery, text)
+
+
+def _send_on_network(rt, delivery, text):
+    """A network send commits on its own, so a crash loses at most the one in flight."""
+    try:
+        with rt.db.session() as session:
+            send_one(rt, session, delivery, text)
+    except DBAPIError as exc:
+        if not rt.db.lost_connection(exc):
+            raise
+        rt.db.outage.went_down(exc)
+        rt.db.unit_of_work(lambda session: None)  # the next send waits for the database
 
 
 def send_in_database(rt, session, batch):
@@ -131,6 +144,13 @@ def send_one(rt, session, delivery, text):
     try:
         transport = transport_for(rt, session, delivery)
         result = _send(session, transport, delivery, text)
+    except HardBounce as exc:
+        # An alert by e-mail whose address the relay refused: no more mail there until it is confirmed again.
+        SENDS.labels(delivery.channel, "bounced").inc()
+        ledger.transition(session, delivery.id, "bounced", error=f"{exc.code}: {exc.reason}"[:200],
+                          transport=transport.name)
+        record_hard_bounce(session, delivery.participant_id, delivery.to_address, f"{exc.code} {exc.reason}")
+        return
     except PermanentFailure as exc:
         SENDS.labels(delivery.channel, "failed").inc()
         ledger.transition(session, delivery.id, "failed", error=f"{exc.code}: {exc.reason}"[:200],

@@ -22,6 +22,12 @@ log = logging.getLogger(__name__)
 ADDRESS = re.compile(r"^[^@\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 
 
+def masked_address(address):
+    """An address as logs and the API show it: p***@example.nl."""
+    local, _, domain = (address or "").rpartition("@")
+    return f"{local[:1]}***@{domain}"
+
+
 def check_address(raw, field="email"):
     address = (raw or "").strip()
     if len(address) > 254 or not ADDRESS.match(address):

@@ -48,6 +48,9 @@ TEXTS = {
         "confirm_text": "Bevestig dat u op dit adres berichten van Uitkijk wilt ontvangen. "
                         "Pas daarna sturen wij u mail. Heeft u dit niet aangevraagd? Dan kunt u deze mail negeren.",
         "confirm_button": "E-mailadres bevestigen",
+        "alert_subject": "Uitkijk: oproep van de politie (actie {code})",
+        "closing_subject": "Uitkijk: de actie is beëindigd (actie {code})",
+        "alert_why": "U krijgt deze mail omdat u oproepen van Uitkijk ook per e-mail wilt ontvangen.",
     },
     "en": {
         "greeting": "Dear neighbour,",
@@ -65,6 +68,9 @@ TEXTS = {
         "confirm_text": "Please confirm that you want to receive messages from Uitkijk at this address. "
                         "Only then will we send you mail. Did you not ask for this? Then ignore this mail.",
         "confirm_button": "Confirm e-mail address",
+        "alert_subject": "Uitkijk: an alert from the police (action {code})",
+        "closing_subject": "Uitkijk: the action has ended (action {code})",
+        "alert_why": "You get this mail because you chose to receive Uitkijk alerts by e-mail too.",
     },
     "de": {
         "greeting": "Liebe Nachbarin, lieber Nachbar,",
@@ -83,6 +89,9 @@ TEXTS = {
                         "Erst dann senden wir Ihnen Mails. Haben Sie das nicht angefordert? "
                         "Dann ignorieren Sie diese Mail.",
         "confirm_button": "E-Mail-Adresse bestätigen",
+        "alert_subject": "Uitkijk: ein Aufruf der Polizei (Aktion {code})",
+        "closing_subject": "Uitkijk: die Aktion ist beendet (Aktion {code})",
+        "alert_why": "Sie erhalten diese Mail, weil Sie Aufrufe von Uitkijk auch per E-Mail erhalten möchten.",
     },
 }
 
@@ -125,6 +134,16 @@ def update_mail(inquiry, language, links):
         paragraphs=(t["greeting"], t["update_intro"]) + _paragraphs(inquiry.update_text or "") + (t["update_thanks"],),
         footer=_footer(t, links), unsubscribe_url=links.get("unsubscribe"), manage_url=links.get("manage"),
         language=language_of(language))
+
+
+def alert_mail(code, purpose, text, language, links):
+    """An alert ("alert") or closing message ("closing") by e-mail: the words its SMS has (with the public
+    page's link when published); `links` holds manage, unsubscribe and unsubscribe_page."""
+    t = TEXTS[language_of(language)]
+    footer = (t["alert_why"],) + _footer(t, links)[1:]
+    return MailContent(subject=t[f"{purpose}_subject"].format(code=code), paragraphs=_paragraphs(text),
+                       footer=footer, unsubscribe_url=links.get("unsubscribe"),
+                       manage_url=links.get("manage"), language=language_of(language))
 
 
 def confirmation_mail(language, confirm_url):

@@ -40,9 +40,9 @@ def closing_result(action, language):
 
 def message_for(action, channel, purpose, language, free_number, page_url=None):
     """The text of one delivery; for voice the text that is spoken (or printed by a console transport).
-    A published action's SMS links its public page (photo, area)."""
+    A published action's SMS links its public page (photo, area); an alert by e-mail says what the SMS says."""
     language = language_of(language)
-    if channel == "sms":
+    if channel in ("sms", "email"):
         if purpose == "alert":
             return compose_alert(action.message, action.code, free_number, language=language, link=page_url).text
         return compose_closing(closing_result(action, language), action.code, language=language).text

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert
 
+from .alert_mail import AlertMailTransport
 from .models import OutboxMessage, utcnow
 from .numbers import mask
 
@@ -131,7 +132,10 @@ def _factory(spec):
 
 def transport_for(rt, session, delivery):
     """The transport that sends `delivery`: its channel's, or the one its routers pick for it (a
-    control room's back-end, then the account it calls through)."""
+    control room's back-end, then the account it calls through). An alert by e-mail goes through the mail
+    transport (core.alert_mail)."""
+    if delivery.channel == "email":
+        return AlertMailTransport(rt.transports["email"], rt.config)
     transport = rt.transports[delivery.channel]
     while (route := getattr(transport, "route", None)) is not None:
         transport = route(session, delivery)

@@ -17,6 +17,7 @@ import threading
 from redis import Redis
 
 from core.connection_slots import ConnectionSlots
+from core.mail_address import masked_address
 from core.models import OutboxMessage
 from core.send_window import SendWindow
 from core.secrets import reveal_setting
@@ -26,11 +27,6 @@ from .compose import compose
 from .dkim_signing import DkimSigner
 
 log = logging.getLogger(__name__)
-
-
-def _masked(address):
-    local, _, domain = address.rpartition("@")
-    return f"{local[:1]}***@{domain}"
 
 
 class ConsoleMailTransport:
@@ -123,7 +119,7 @@ class SmtpTransport:
         finally:
             if not getattr(self._local, "keep", False):
                 self._close()
-        log.info("mail %s to %s accepted by %s", reference, _masked(mail.to_address), self.relay)
+        log.info("mail %s to %s accepted by %s", reference, masked_address(mail.to_address), self.relay)
         return SendResult(provider_ref=reference)
 
     send_direct = send
