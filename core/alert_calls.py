@@ -5,8 +5,8 @@ busy, no answer, congestion, hang-up, Asterisk restarted) and the FastAGI alert 
 (ivr: the key pressed, how often the alert was played, where the caller was put through).
 
 The delivery stays in "sending" while its call is up and becomes "answered" when the
-call ends, so a call cut off by an Asterisk restart can still go back to "queued" and
-be retried. Every update names the call (`call_id`, the Asterisk Uniqueid of that
+call ends ("voicemail" when the flow left its message on an answering machine instead), so
+a call cut off by an Asterisk restart can still go back to "queued" and be retried. Every update names the call (`call_id`, the Asterisk Uniqueid of that
 attempt, kept as the delivery's provider_ref): an event of an earlier attempt, arriving
 late, changes nothing.
 
@@ -21,6 +21,7 @@ What a call leaves in `Delivery.detail`:
     key           the last key the participant pressed in the alert flow
     alert_plays   how often the alert was played
     routed_to     where a press 1 was put through to
+    voicemail     true when a machine answered and the flow left its short message
     history       [{call, outcome, cause?}] of the attempts that did not reach anyone
 """
 import logging
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 RETRIED_OUTCOMES = {"busy", "no answer", "congestion", "not set up", "no response", "interrupted"}
 FINAL_OUTCOMES = {"not in service"}
 KEYS = set("0123456789*#")
+# What answering-machine detection may say (ivr.steps.AMD_STATUSES, kept as Delivery.amd_status).
+AMD_STATUSES = {"human", "machine", "notsure", "key"}
 
 
 def _locked(session, delivery_id, call_id):
@@ -91,9 +94,13 @@ def answered(session, delivery_id, call_id, at=None):
     return True
 
 
-def flow_facts(session, delivery_id, call_id, *, key=None, alert_plays=None, routed_to=None, listened_s=None):
-    """What the alert flow learnt: the key pressed, plays of the alert, the transfer target, and
-    the seconds the participant listened before being put through (wins over the seconds on the line)."""
+def flow_facts(session, delivery_id, call_id, *, key=None, alert_plays=None, routed_to=None, listened_s=None,
+               amd_status=None, amd_cause=None, voicemail=None):
+    """What the alert flow learnt: the key pressed, plays of the alert, the transfer target, the
+    seconds the participant listened before being put through (wins over the seconds on the line),
+    what answering-machine detection said and whether the flow left its voicemail message."""
+    if amd_status is not None and amd_status not in AMD_STATUSES:
+        raise ValueError(f"amd_status: expected one of {sorted(AMD_STATUSES)}, got {amd_status!r}")
     if key is not None and key not in KEYS:
         raise ValueError(f"key: expected one of 0-9 * #, got {key!r}")
     if alert_plays is not None and (not isinstance(alert_plays, int) or alert_plays < 0):
@@ -105,10 +112,15 @@ def flow_facts(session, delivery_id, call_id, *, key=None, alert_plays=None, rou
                                    or listened_s < 0):
         raise ValueError(f"listened_s: expected seconds, got {listened_s!r}")
     facts = {"key": key, "alert_plays": alert_plays, "routed_to": routed_to,
-             "listened_s": None if listened_s is None else round(listened_s, 1)}
+             "listened_s": None if listened_s is None else round(listened_s, 1), "voicemail": voicemail}
+    if amd_status is not None:
+        delivery.amd_status, delivery.amd_cause = amd_status, str(amd_cause)[:40] if amd_cause else None
     if not (delivery.detail or {}).get("answered_at"):
         facts["answered_at"] = utcnow().isoformat()  # a flow runs only on an answered call
-    _merge(delivery, **facts)
+    detail = _merge(delivery, **facts)
+    if voicemail is False and delivery.state == "voicemail":  # a key proved a person after the call ended
+        session.flush()
+        ledger.transition(session, delivery_id, "answered", detail=detail)
     return True
 
 
@@ -129,7 +141,8 @@ class AlertCallLedger:
 
 
 def ended(rt, session, delivery_id, call_id, cause=None, at=None):
-    """The call hung up. An answered call becomes "answered" with the seconds listened.
+    """The call hung up. An answered call becomes "answered" with the seconds listened, or
+    "voicemail" when the flow left its message on a machine (not reached: nobody heard it yet).
 
     Returns the new state, or None when the call was never answered (its OriginateResponse
     decides) or the event is stale.
@@ -144,12 +157,14 @@ def ended(rt, session, delivery_id, call_id, cause=None, at=None):
     on_line = round(max(0.0, listened), 1)
     detail = _merge(delivery, on_line_s=on_line, cause=cause,
                     listened_s=None if "listened_s" in detail else on_line)
-    if not ledger.transition(session, delivery_id, "answered", detail=detail, error=None):
+    state = "voicemail" if detail.get("voicemail") else "answered"
+    if not ledger.transition(session, delivery_id, state, detail=detail, error=None):
         return None
-    log.info("call %s to %s answered, %.0f s on the line, key %s", call_id, mask(delivery.to_e164),
+    log.info("call %s to %s %s, %.0f s on the line, key %s", call_id, mask(delivery.to_e164), state,
              detail["listened_s"], detail.get("key", "-"))
-    after_reached(rt, session, delivery)
-    return "answered"
+    if state == "answered":
+        after_reached(rt, session, delivery)
+    return state
 
 
 def not_reached(rt, session, delivery_id, call_id, outcome, cause=None):

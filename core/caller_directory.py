@@ -15,8 +15,9 @@ from .messages import language_of, message_for
 from .models import Action, ControlRoom, Delivery, Participant, PhoneNumber, utcnow
 from .numbers import normalise_caller_id
 
-# A delivery in one of these states means the participant was (or is being) alerted.
-ALERTED_STATES = ("sending", "sent", "delivered", "answered")
+# A delivery in one of these states means the participant was (or is being) alerted; one who calls back
+# after hearing the voicemail message is recognised too.
+ALERTED_STATES = ("sending", "sent", "delivered", "answered", "voicemail")
 # A caller alerted by an action that ended this recently is told it ended (not "no active alert").
 RECENTLY_ENDED = timedelta(hours=6)
 
@@ -53,7 +54,8 @@ class AlertCall:
 
     `purpose` is the delivery's: "alert" (look out for ...) or "closing" (how the action ended).
     `text` is what is spoken; `prompt` the store key of its rendering (made at launch for the
-    alert, at the closing call's send for the closing), None if none was made."""
+    alert, at the closing call's send for the closing), None if none was made. `free_number` is
+    the action's room's, for the message left on an answering machine."""
 
     delivery_id: int
     participant_id: int
@@ -62,6 +64,7 @@ class AlertCall:
     text: str
     purpose: str = "alert"
     prompt: str | None = None
+    free_number: str | None = None
 
 
 # The columns of an ActionSummary, in its field order.
@@ -168,7 +171,7 @@ class InboundDirectory:
         prompt = action.alert_prompt if delivery.purpose == "alert" else (delivery.detail or {}).get("prompt")
         return AlertCall(delivery.id, delivery.participant_id, language, action_summary(action),
                          message_for(action, "voice", delivery.purpose, language, free_number),
-                         purpose=delivery.purpose, prompt=prompt)
+                         purpose=delivery.purpose, prompt=prompt, free_number=free_number)
 
 
 def _digits(number):

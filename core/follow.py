@@ -41,6 +41,7 @@ def progress_summary(session, action_id):
                 "pending": sum(states.get(s, 0) for s in (CALL_PENDING if channel == "voice" else PENDING)),
                 "reached": sum(states.get(s, 0) for s in (CALL_REACHED if channel == "voice" else REACHED)),
                 "not_reached": sum(states.get(s, 0) for s in NOT_REACHED),
+                "voicemail": states.get("voicemail", 0),  # a machine took the message: neither reached nor lost
                 "states": states,
             }
     return summary

@@ -15,11 +15,13 @@ from .selection import quiet_until
 # Which state may follow which. Anything else is a stale or repeated event and is ignored.
 TRANSITIONS = {
     "queued": {"sending", "cancelled", "failed"},
-    "sending": {"queued", "sent", "delivered", "answered", "failed", "cancelled", "bounced"},
+    "sending": {"queued", "sent", "delivered", "answered", "voicemail", "failed", "cancelled", "bounced"},
     # A mail the relay took may bounce later (a delivery-status notification in the bounce mailbox).
-    "sent": {"delivered", "answered", "failed", "bounced"},
+    "sent": {"delivered", "answered", "voicemail", "failed", "bounced"},
     "delivered": set(),
     "answered": set(),
+    # A key pressed during the voicemail message proves a person; the flow may say so after the hang-up.
+    "voicemail": {"answered"},
     "failed": set(),
     "cancelled": set(),
     "bounced": set(),

@@ -259,7 +259,9 @@ class RetryPolicy(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-DELIVERY_STATES = ("queued", "sending", "sent", "delivered", "answered", "failed", "cancelled", "bounced")
+# "voicemail": an alert call a machine answered, its short message left; not reached (nobody heard it yet).
+DELIVERY_STATES = ("queued", "sending", "sent", "delivered", "answered", "voicemail", "failed", "cancelled",
+                   "bounced")
 REACHED_STATES = ("sent", "delivered", "answered")
 
 
@@ -297,6 +299,10 @@ class Delivery(Base):
     # When the message first counted as reached (core.ledger.transition): an answered call, an SMS or
     # mail the provider took. Kept when a later receipt moves the state on; the time-to-reach timeline.
     reached_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # What answering-machine detection said of the answered call (Asterisk's AMDSTATUS/AMDCAUSE, Twilio's
+    # AnsweredBy), kept to tune its parameters; amd_status "key" when a key proved a person.
+    amd_status: Mapped[str | None] = mapped_column(String(16))
+    amd_cause: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (
         UniqueConstraint("action_id", "participant_id", "channel", "purpose", name="ux_delivery_once"),
@@ -307,7 +313,8 @@ class Delivery(Base):
         Index("ix_delivery_number", "to_e164", "action_id"),
         # The time-to-reach quantiles (core.timeline) read one action's reached alerts in this order, no sort.
         Index("ix_delivery_reached", "action_id", "purpose", "channel", "reached_at"),
-        CheckConstraint("state in ('queued','sending','sent','delivered','answered','failed','cancelled','bounced')",
+        CheckConstraint("state in ('queued','sending','sent','delivered','answered','voicemail','failed','cancelled',"
+                        "'bounced')",
                         name="ck_delivery_state"),
         CheckConstraint("(action_id is null) <> (inquiry_id is null)", name="ck_delivery_owner"),
     )

@@ -21,7 +21,7 @@ STOP_WORDS = frozenset({"STOP", "AFMELDEN"})
 START_WORDS = frozenset({"START", "AANMELDEN"})
 MAX_TIP_CHARS = 1600  # Twilio's longest inbound body
 # A tip goes to an action this number was alerted about by a send that left us.
-ALERTED_STATES = ("sending", "sent", "delivered", "answered")
+ALERTED_STATES = ("sending", "sent", "delivered", "answered", "voicemail")
 ACTOR = "sms-reply"
 
 _PUNCTUATION = re.compile(r"[\s.!?,;:'\"]+")

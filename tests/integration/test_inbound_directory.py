@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
+from core import alert_calls
 from core.actions import ActionService, parse_launch
 from core.alert_calls import AlertCallLedger
 from core.configuration import set_operator_available
@@ -236,3 +237,28 @@ def test_a_snapshot_reloads_in_the_background_only_once_started(rt, world):
     assert len(reloaders()) == before
     assert snapshot.start() is snapshot and len(reloaders()) == before + 1
     snapshot.close()
+
+
+def test_a_machine_answered_call_ends_as_voicemail_until_a_key_proves_a_person(rt, world):
+    """Detection's verdict is kept; a call the flow left its voicemail message on ends `voicemail`, not
+    reached; a key the flow reports afterwards makes it `answered` by a person, reached."""
+    with rt.db.session() as s:
+        delivery = s.scalar(select(Delivery).where(Delivery.action_id == world["first"].id))
+        delivery.provider_ref, delivery.state = "call-3", "sending"
+        delivery_id = delivery.id
+    ledger = AlertCallLedger(rt.db)
+    assert ledger.flow_facts(delivery_id, "call-3", amd_status="machine", amd_cause="LONGGREETING-1500-1500",
+                             voicemail=True)
+    with rt.db.session() as s:
+        assert alert_calls.ended(rt, s, delivery_id, "call-3", cause=16) == "voicemail"
+    with rt.db.Session() as s:
+        row = s.get(Delivery, delivery_id)
+        assert (row.state, row.reached_at, row.amd_status, row.amd_cause) == (
+            "voicemail", None, "machine", "LONGGREETING-1500-1500")
+    assert ledger.flow_facts(delivery_id, "call-3", key="5", amd_status="key", voicemail=False)
+    with rt.db.Session() as s:
+        row = s.get(Delivery, delivery_id)
+        assert (row.state, row.amd_status, row.detail["voicemail"]) == ("answered", "key", False)
+        assert row.reached_at is not None
+    with pytest.raises(ValueError, match="amd_status"):
+        ledger.flow_facts(delivery_id, "call-3", amd_status="robot")
