@@ -63,7 +63,7 @@ def render_config(target_dir: Path, settings: AsteriskSettings, trunks: Sequence
     files = {
         name: _render_template(name, values)
         for name in ("asterisk.conf", "modules.conf", "logger.conf", "manager.conf",
-                     "indications.conf", "extensions.conf")
+                     "indications.conf", "amd.conf", "extensions.conf")
     }
     if lab:
         files["extensions.conf"] += _render_template("lab_extensions.conf", values)

@@ -34,7 +34,7 @@ from bridge.asterisk import answered_by, dial_argument
 from core.numbers import mask, normalise_caller_id
 
 from .agi_channel import AgiProtocolError
-from .call_engine import ALERT, CallEnd, CallRecorder, claim_operators, dial_status, seconds
+from .call_engine import ALERT, CallEnd, CallRecorder, claim_operators, dial_status, machine_verdict, seconds
 from .steps import Dial, DialResult, Digits, Gather, Hangup, Hungup, Record, Recorded, Say, SaveTip, Started
 
 log = logging.getLogger(__name__)
@@ -159,15 +159,18 @@ class AgiCall:
                  (state or {}).get("outcome") or ("done" if finished else "failed"))
 
     def started(self, flow, env):
-        delivery_id = None
+        delivery_id, amd, amd_cause = None, None, None
         if flow.name == ALERT:
             self.agi.set_timeout(COMMAND_TIMEOUT_S)
             raw = self.agi.get_variable("UITKIJK_DELIVERY")
             delivery_id = int(raw) if raw.isdigit() else None
             self.attempt = _SAFE_REF.sub("_", self.agi.get_variable("UITKIJK_CALL") or "")[:64] or None
+            # AMD()'s AMDSTATUS and AMDCAUSE, passed as the AGI's arguments by uitkijk-alert (no round trip).
+            amd = machine_verdict("asterisk", env.get("agi_arg_1"))
+            amd_cause = _SAFE_REF.sub("_", env.get("agi_arg_2") or "")[:40] or None if amd else None
         dnid = env.get("agi_dnid")
         return Started(call_ref=self.call_ref, caller=self.caller, delivery_id=delivery_id,
-                       dialled=dnid if dnid and dnid != "unknown" else None)
+                       dialled=dnid if dnid and dnid != "unknown" else None, answered_by=amd, amd_cause=amd_cause)
 
     @staticmethod
     def hung_up(flow, state):

@@ -2,12 +2,18 @@
 
 An alert call: the alert twice, then "press 1 to be put through now, press 2 to hear it again";
 press 1 takes the free number's routing for that action (see put_through).
+An alert call a machine answered (answering-machine detection; the call reaches the flow once
+the greeting ended) gets the voicemail message once instead: the action's title, its code and
+the free number. Detection is a hint: any key during it proves a person, who gets the alert
+and the menu as anyone else; NOTSURE is a person.
 A closing call: how the action ended, twice, then "press 2 to hear it again"; it never puts
 anyone through (the action is over) and is not told the action ended as if that were news
 about an alert: the closing text itself says so.
 
-State is a JSON dict; `phase`: menu | closing | routing | tip | done. `key` is the key the
-participant pressed (for the ledger), `plays` how often the message was played.
+State is a JSON dict; `phase`: voicemail | menu | closing | routing | tip | done. `key` is the
+key the participant pressed (for the ledger), `plays` how often the message was played, `amd`
+and `amd_cause` what detection said ("key" once a key overruled "machine"), `voicemail` whether
+the call is (True) or was taken for (False) a machine's.
 """
 from . import put_through
 from .call_flow import CallFlow
@@ -16,15 +22,20 @@ from .steps import Digits, Gather, Hangup, Say, Spoken, digits_prompt
 NAME = "alert"
 KEYS = "12"
 AGAIN = "2"
+ANY_KEY = "0123456789*#"
 
 
 class AlertFlow(CallFlow):
     name = NAME
 
     def hangup_outcome(self, state):
+        if state.get("phase") == "voicemail":
+            return "voicemail"
         return "abandoned" if state.get("key") == "1" else "listened"
 
     def on_event(self, state, event):
+        if state["phase"] == "voicemail" and isinstance(event, Digits):
+            return self.on_voicemail_key(state)
         if state["phase"] == "menu" and isinstance(event, Digits):
             return self.on_menu(state, event.value)
         if state["phase"] == "closing" and isinstance(event, Digits):
@@ -37,19 +48,38 @@ class AlertFlow(CallFlow):
                  "delivery_id": event.delivery_id, "tries": 0, "key": None, "outcome": None,
                  "action": None, "alerted": True, "route": [], "pending": [], "operator_id": None,
                  "talk_s": None, "participant_id": None, "lang": self.settings.default_language,
-                 "purpose": None, "text": None, "prompt": None, "plays": 0}
+                 "purpose": None, "text": None, "prompt": None, "plays": 0, "free_number": None,
+                 "amd": event.answered_by, "amd_cause": event.amd_cause, "voicemail": None}
         if call is None:
             state["outcome"] = "failed"
             return state, [Hangup()]
         state.update(participant_id=call.participant_id, lang=call.language, action=call.action.as_dict(),
-                     purpose=call.purpose, text=call.text, prompt=call.prompt)
+                     purpose=call.purpose, text=call.text, prompt=call.prompt, free_number=call.free_number)
         if call.purpose == "closing":
             state["phase"] = "closing"
             return state, [self.message(state), self.message(state), self.closing_menu()]
         if call.action.status != "active":
             state["outcome"] = "no_action"
             return state, [Say(("action_ended", "goodbye")), Hangup()]
+        if event.answered_by == "machine":
+            state.update(phase="voicemail", voicemail=True, outcome="voicemail")
+            return state, [self.voicemail_message(state), Hangup()]
         state["phase"] = "menu"
+        return state, [self.message(state), self.message(state), self.menu()]
+
+    def voicemail_message(self, state):
+        """What a machine records, once: the alert in one sentence (the action's title), its code and
+        the free number. Any key stops it: a person is listening after all."""
+        action = state["action"]
+        free_number = digits_prompt(state["free_number"] or "")
+        return Say(("voicemail_intro", put_through.title_audio(action, self.settings),
+                    "voicemail_code", *digits_prompt(action["code"]),
+                    *(("voicemail_free_number", *free_number) if free_number else ()), "goodbye"),
+                   interrupt=ANY_KEY)
+
+    def on_voicemail_key(self, state):
+        """A key during the voicemail message proves a person: the alert and the menu, as anyone gets."""
+        state.update(phase="menu", voicemail=False, outcome=None, amd="key")
         return state, [self.message(state), self.message(state), self.menu()]
 
     def message(self, state):

@@ -23,6 +23,23 @@ DIAL_STATUS = {
 }
 
 
+# Each back-end's answering-machine verdict -> the flows' (ivr.steps.AMD_STATUSES). Asterisk's AMD() says
+# MACHINE at the greeting's start (the dialplan then waits for its end); Twilio, with DetectMessageEnd,
+# machine_end_* once it ended. A fax is a machine that will take no message either way.
+ANSWERED_BY = {
+    "asterisk": {"HUMAN": "human", "MACHINE": "machine", "NOTSURE": "notsure"},
+    "twilio": {"human": "human", "unknown": "notsure", "machine_start": "machine", "machine_end_beep": "machine",
+               "machine_end_silence": "machine", "machine_end_other": "machine", "fax": "machine"},
+}
+
+
+def machine_verdict(backend, raw):
+    """The flows' answering-machine status for a back-end's verdict; None when there was none
+    (detection off, or the caller hung up during it)."""
+    value = (raw or "").strip()
+    return ANSWERED_BY[backend].get(value.upper() if backend == "asterisk" else value)
+
+
 def build_flows(directory, settings):
     """The table from script name (Asterisk's agi_network_script, the webhook's flow) to call flow."""
     return {INBOUND: InboundFlow(directory, settings), ALERT: AlertFlow(directory, settings)}
@@ -81,9 +98,14 @@ class CallRecorder:
         self.alert_ledger = alert_ledger  # core.alert_calls.AlertCallLedger
 
     def started(self, state, end: CallEnd):
-        """An alert call reached its flow: the participant answered (a no-op when AMI said so first)."""
+        """An alert call reached its flow: the participant answered (a no-op when AMI said so first),
+        and what answering-machine detection said, at once: a machine's call is short, and its
+        hang-up must find it a voicemail."""
         if state.get("delivery_id") and end.attempt:
             self.alert_ledger.answered(state["delivery_id"], end.attempt)
+            if state.get("amd"):
+                self.alert_ledger.flow_facts(state["delivery_id"], end.attempt, amd_status=state["amd"],
+                                             amd_cause=state.get("amd_cause"), voicemail=state.get("voicemail"))
 
     def alert_facts(self, state, end: CallEnd):
         """The key pressed, plays of the message and where a press 1 went, in the delivery's ledger row."""
@@ -93,7 +115,8 @@ class CallRecorder:
         return self.alert_ledger.flow_facts(state["delivery_id"], end.attempt, key=state.get("key"),
                                             alert_plays=state.get("plays"),
                                             routed_to=answered["stage"] if answered else None,
-                                            listened_s=end.listened_s)
+                                            listened_s=end.listened_s, amd_status=state.get("amd"),
+                                            amd_cause=state.get("amd_cause"), voicemail=state.get("voicemail"))
 
     def finish(self, flow, state, end: CallEnd):
         """The record of a finished call: every free-number call, and an alert call once it was put

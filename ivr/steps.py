@@ -122,15 +122,28 @@ Step = Say | Gather | Dial | Record | SaveTip | Hangup
 # Events --------------------------------------------------------------------------------
 
 
+# What answering-machine detection says of an answered alert call, in the flows' words (each back-end's
+# verdict is mapped by ivr.call_engine.machine_verdict). NOTSURE is a person: detection is a hint only.
+AMD_STATUSES = ("human", "machine", "notsure")
+
+
 @dataclass(frozen=True)
 class Started:
     """The call reached the flow. Inbound: caller (E.164 or None) and the dialled number.
-    Alert call: the delivery it belongs to."""
+    Alert call: the delivery it belongs to and, when the trunk detects answering machines, what
+    detection said (`answered_by`, one of AMD_STATUSES) and why (`amd_cause`, the back-end's words);
+    a machine's call reaches the flow once its greeting ended."""
 
     call_ref: str
     caller: str | None = None
     dialled: str | None = None
     delivery_id: int | None = None
+    answered_by: str | None = None
+    amd_cause: str | None = None
+
+    def __post_init__(self):
+        if self.answered_by is not None and self.answered_by not in AMD_STATUSES:
+            raise ValueError(f"unknown answering-machine status {self.answered_by!r}")
 
 
 @dataclass(frozen=True)

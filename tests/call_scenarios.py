@@ -8,9 +8,12 @@ tests/twilio/test_voice_scenarios.py runs the same rows through the signed Twili
 reads the <Play>/<Say> and <Dial> of the TwiML documents Twilio fetched. Both must give exactly
 the row: prompt for prompt, phone for phone, and the same ledger and call-log outcome.
 
-In `heard`, MESSAGE is the call's own rendered text (the alert, or how the action ended) and
-("title", i) the rendered title of the row's i-th action (in launch order); every other entry
-is a catalogue prompt id, heard in the participant's language. Phones are named: the action's
+In `heard`, MESSAGE is the call's own rendered text (the alert, or how the action ended),
+("title", i) the rendered title of the row's i-th action (in launch order) and CODE the first
+action's code, digit by digit; every other entry is a catalogue prompt id, heard in the
+participant's language. An alert row with `answers_as` is answered by that lab phone (a machine,
+a long hello, silence) on a trunk that detects answering machines (core.answering_machines'
+defaults); `amd` is what the ledger must then keep: (detection's status, voicemail left). Phones are named: the action's
 handler, their colleague (the room's other operator) and the control room's general line.
 """
 import io
@@ -26,6 +29,7 @@ from tts_prompts.catalogue import PROMPTS
 from tts_prompts.engines import SpeechEngine
 
 MESSAGE = "<message>"
+CODE = "<code>"
 
 # Both back-ends run the flows with these settings (one silent menu ends the call).
 FLOW_SETTINGS = {"IVR_MAX_TRIES": 1, "IVR_MENU_TIMEOUT_S": 4, "IVR_CODE_TIMEOUT_S": 8, "IVR_RING_S": 3,
@@ -33,6 +37,9 @@ FLOW_SETTINGS = {"IVR_MAX_TRIES": 1, "IVR_MENU_TIMEOUT_S": 4, "IVR_CODE_TIMEOUT_
 
 # What a phone does when it is rung (the lab's behaviour digits, asterisk_conf/README.md).
 ANSWERS, BUSY, NO_ANSWER = "07", "03", "04"
+# How a participant's phone answers an alert call: an answering machine, a person's long hello, silence.
+MACHINE, LONG_HELLO, SILENCE = "09", "10", "11"
+FREE_NUMBER_DIGITS = tuple(f"digit_{d}" for d in "08000011")  # the World's room's free number, 0800 0011
 PHONES = ("handler", "colleague", "control_room")
 
 # The caller on the free number: a participant alerted by the row's actions, or a stranger.
@@ -58,12 +65,15 @@ class Row:
     record: tuple | None = None  # the call log: (outcome, origin, alerted, index of its action)
     key: str | None = None  # alert call: the key recorded in the delivery's ledger row
     tip: bool = False  # a spoken tip was kept with the action
+    answers_as: str | None = None  # alert: the participant's phone (MACHINE | LONG_HELLO | SILENCE), detection on
+    amd: tuple | None = None  # alert: (Delivery.amd_status, detail["voicemail"]) the call leaves
 
     def outcome(self):
         """What the call must leave behind, in the shape World.outcome reads it."""
         return {"record": self.record, "route": self.rung if self.record else None,
                 "operator": self.bridged if self.record and self.bridged != "control_room" else None,
-                "key": self.key, "tips": int(self.tip)}
+                "key": self.key, "tips": int(self.tip),
+                "amd": (self.amd or (None, None)) if self.flow == "alert" else None}
 
     def rung_phones(self):
         """Every phone rung, in order, as the back-end's own dial events or verbs show them."""
@@ -90,6 +100,13 @@ ROWS = (
         (MESSAGE, MESSAGE, "alert_menu", MESSAGE, "alert_menu", "thanks_goodbye"),
         press=("alert_menu", "2"), key="2"),
     Row("alert hung up mid-prompt", "alert", (MESSAGE,), hangs_up_after=1),
+    Row("alert to an answering machine leaves the voicemail", "alert",
+        ("voicemail_intro", title(0), "voicemail_code", CODE, "voicemail_free_number", *FREE_NUMBER_DIGITS,
+         "goodbye"), answers_as=MACHINE, amd=("machine", True)),
+    Row("alert to a long hello is a person", "alert", (MESSAGE, MESSAGE, "alert_menu", "thanks_goodbye"),
+        answers_as=LONG_HELLO, amd=("human", None)),
+    Row("alert to silence is a person", "alert", (MESSAGE, MESSAGE, "alert_menu", "thanks_goodbye"),
+        answers_as=SILENCE, amd=("notsure", None)),
     Row("closing listened", "closing", (MESSAGE, MESSAGE, "closing_menu", "goodbye")),
     Row("free number: known caller ID", "inbound", ("inbound_calling_about", title(0), "connecting"),
         rung=(("operator", ("handler",), "answered"),), bridged="handler",
@@ -126,12 +143,14 @@ def expected(purpose, scenario, message_key, language):
     return [message_key if part == MESSAGE else f"{part}/{language}" for part in HEARD[(purpose, scenario)]]
 
 
-def heard_as(row, message_key, title_keys, language="nl"):
-    """The row's `heard` with the call's rendered keys and the prompts' language filled in."""
+def heard_as(row, message_key, title_keys, language="nl", code=""):
+    """The row's `heard` with the call's rendered keys, the action code and the prompts' language filled in."""
     out = []
     for part in row.heard:
         if part == MESSAGE:
             out.append(message_key)
+        elif part == CODE:
+            out.extend(f"digit_{d}/{language}" for d in code)
         elif isinstance(part, tuple):
             out.append(title_keys[part[1]])
         else:
@@ -214,8 +233,11 @@ class World:
                              operator=next((n for n, o in self.operators.items() if o == call.operator_id), None))
             found["tips"] = s.scalar(select(func.count(Tip.id)).where(
                 Tip.action_id.in_([a["id"] for a in self.actions])))
+        found["amd"] = None
         if self.row.flow == "alert":
-            found["key"] = (self.delivery().detail or {}).get("key")
+            delivery = self.delivery()
+            found["key"] = (delivery.detail or {}).get("key")
+            found["amd"] = (delivery.amd_status, (delivery.detail or {}).get("voicemail"))
         return found
 
 
@@ -236,5 +258,7 @@ class ScenarioTones(SpeechEngine):
         return Sine(440).to_audio_segment(duration=int(seconds * 1000)).export(io.BytesIO(), format="wav").getvalue()
 
     @classmethod
-    def duration(cls, part):
+    def duration(cls, part, code=""):
+        if part == CODE:
+            return cls.FIXED_S * len(code)
         return cls.SPOKEN_S if part == MESSAGE or isinstance(part, tuple) else cls.FIXED_S

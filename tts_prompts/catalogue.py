@@ -27,6 +27,23 @@ PROMPTS: dict[str, dict[str, str]] = {
         "de": "Drücken Sie die 1, um jetzt mit der Leitstelle verbunden zu werden. "
               "Drücken Sie die 2, um die Nachricht noch einmal zu hören.",
     },
+    # Left on an answering machine once its greeting ended, played once: the action's title, its
+    # code and the free number come between these.
+    "voicemail_intro": {
+        "nl": "Dit is Uitkijk, het alarmnetwerk voor burgers. De politie vraagt u uit te kijken:",
+        "en": "This is Uitkijk, the citizen alert network. The police ask you to look out:",
+        "de": "Hier ist Uitkijk, das Warnnetz für Bürger. Die Polizei bittet Sie, Ausschau zu halten:",
+    },
+    "voicemail_code": {
+        "nl": "De actiecode is",
+        "en": "The action code is",
+        "de": "Der Aktionscode ist",
+    },
+    "voicemail_free_number": {
+        "nl": "Heeft u iets gezien? Bel dan gratis",
+        "en": "Have you seen something? Call free of charge on",
+        "de": "Haben Sie etwas gesehen? Rufen Sie kostenlos an unter",
+    },
     # Played by the dialplan alone when the FastAGI server cannot run the alert call (no action
     # text: it is one file for every call), before the call goes to the control room.
     "alert_fallback": {

@@ -14,6 +14,7 @@ import logging
 from redis import Redis
 from redis.exceptions import RedisError
 
+from core import answering_machines
 from core.asterisk_values import check_dial_string
 from core.configuration import trunk_for_room
 from core.messages import language_of
@@ -59,12 +60,15 @@ class AsteriskVoiceTransport:
         language = language_of(session.get(Participant, delivery.participant_id).language)
         prompt = self.audio.render(delivery, text, language)
         action = session.get(Action, delivery.action_id)
-        trunk = self._trunk(session, action.control_room_id)
+        row, trunk = self._trunk(session, action.control_room_id)
         dial = _dial_string(trunk, delivery.to_e164)
         call_id = self.settings.call_id(delivery.id, delivery.attempts)
         # UITKIJK_CALL names the attempt, so the flow's facts reach the ledger only for this one.
         variables = {**self.settings.channel_variables, "UITKIJK_DELIVERY": delivery.id, "UITKIJK_CALL": call_id,
                      "UITKIJK_FALLBACK": self.settings.asterisk_path(prompt.key), "UITKIJK_PROMPT": prompt.key}
+        if delivery.purpose == "alert":  # the trunk's answering-machine detection (a closing call plays as it is)
+            variables.update(answering_machines.asterisk_variables(
+                answering_machines.stored(row.settings if row else None, "asterisk")))
         control_room = session.get(ControlRoom, action.control_room_id).general_line
         if control_room:
             try:
@@ -86,7 +90,7 @@ class AsteriskVoiceTransport:
         """A call outside any action (a confirmation code): plays the text twice, spoken in the
         participant's language, and hangs up. The audio is this call's own (voice.call_audio),
         not a prompt: the call service deletes it when the call ends."""
-        trunk = self._trunk(session, None)
+        _, trunk = self._trunk(session, None)
         dial = _dial_string(trunk, to_e164)
         try:
             audio = self.call_audio.speak(text, language_of(language))
@@ -104,9 +108,10 @@ class AsteriskVoiceTransport:
         return SendResult(provider_ref=call.call_id, state="sending")
 
     def _trunk(self, session, control_room_id):
-        """The trunk this room's calls leave through (voice.trunks); the configured one by default."""
+        """(row or None, TrunkConf): the trunk this room's calls leave through (voice.trunks); the
+        configured one by default."""
         row = trunk_for_room(session, "asterisk", control_room_id)
-        return calling_trunk(row) if row else self.settings.trunk
+        return row, calling_trunk(row) if row else self.settings.trunk
 
     def _push(self, call):
         try:

@@ -2,20 +2,29 @@
 FastAGI server: the caller is a Local channel that keys and hangs up when the row says; what it
 was played comes from Asterisk's own log, who was rung from DialBegin and who was bridged from
 BridgeEnter events; the outcome from the database (PostgreSQL). The same rows run through the
-Twilio webhooks in tests/twilio/test_voice_scenarios.py."""
+Twilio webhooks in tests/twilio/test_voice_scenarios.py.
+
+A row answered by the lab's answering machine is held to what the machine recorded too: Asterisk's
+log must show the message begin after the machine started recording (after its beep, not during
+the greeting), and all of it must be on the tape (as long as the prompts Asterisk played to it,
+code and free number included)."""
 from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime
 
 import pytest
+from pydub import AudioSegment
+from pydub.silence import detect_nonsilent
 
+from core import answering_machines
 from core.caller_directory import InboundDirectory
 from ivr.settings import FlowSettings
 from ivr.steps import INTERRUPT_GAP_S
 from tests.asterisk.alert_support import lab_log_on_failure, serve_flows, wait_until  # noqa: F401 (fixture)
-from tests.call_scenarios import (FLOW_SETTINGS, MESSAGE, PARTICIPANT_E164, ROWS, STRANGER_E164, ScenarioTones,
-                                  World, heard_as)
+from tests.call_scenarios import (FLOW_SETTINGS, MACHINE, MESSAGE, PARTICIPANT_E164, ROWS, STRANGER_E164,
+                                  ScenarioTones, World, heard_as)
 from tts_prompts.catalogue import LANGUAGES, prompt_ids
 from tts_prompts.store import PromptNotRendered, PromptStore
 
@@ -79,7 +88,7 @@ def timing(row):
     return delay, listen
 
 
-def originate(ami, world, row, channel_id, speech):
+def originate(ami, world, row, channel_id, speech, recording):
     """Place the row's call; returns the name of the channel the FastAGI flow runs on."""
     delay, listen = timing(row)
     variables = {"LAB_DTMF_DELAY": f"{delay:.1f}", "LAB_LISTEN": f"{listen:.1f}"}
@@ -87,9 +96,12 @@ def originate(ami, world, row, channel_id, speech):
         variables["LAB_DTMF"] = world.keys()
     if row.tip:
         variables["LAB_SPEAK"] = speech
+    if row.answers_as:  # a trunk that detects answering machines, with the default parameters
+        variables.update(answering_machines.asterisk_variables(answering_machines.defaults("asterisk")),
+                         LAB_RECORDING=recording)
     if row.flow == "alert":
         delivery = world.delivery()
-        behaviour = "02" if row.press else "01"
+        behaviour = row.answers_as or ("02" if row.press else "01")
         ami.originate(f"Local/3120123450{behaviour}@lab-pstn", context="uitkijk-alert", channel_id=channel_id,
                       variables={"UITKIJK_DELIVERY": delivery.id, "UITKIJK_CALL": delivery.provider_ref, **variables})
         return lambda name: name  # the originated half runs the alert context
@@ -118,6 +130,14 @@ def played(asterisk_lab, store, channel):
     return out
 
 
+def logged_at(asterisk_lab, matches):
+    """When Asterisk logged the first line that `matches` (its log's own millisecond timestamps)."""
+    for line in asterisk_lab.log_file.read_text(errors="replace").splitlines():
+        if matches(line) and line.startswith("["):
+            return datetime.strptime(line[1:24], "%Y-%m-%d %H:%M:%S.%f")
+    raise AssertionError("Asterisk logged no such line")
+
+
 @pytest.mark.parametrize("row", LAB_ROWS, ids=[row.name for row in LAB_ROWS])
 def test_the_lab_asterisk_plays_rings_and_records_as_the_table_says(row, ami, ami_events, channel_id, rt, agi_server,
                                                                     tones, asterisk_lab, caplog):
@@ -127,14 +147,17 @@ def test_the_lab_asterisk_plays_rings_and_records_as_the_table_says(row, ami, am
     if row.flow == "alert":
         message = tones.render_text(InboundDirectory(rt.db).alert_call(world.delivery().id).text, "nl").key
     caplog.set_level(logging.INFO, logger="ivr.agi_runner")
-    flow_channel = originate(ami, world, row, channel_id, f"{asterisk_lab.sound_dir}/{SUBDIR}/{titles[0]}")
+    recording = f"{asterisk_lab.instance_dir}/spool/tips/machine-{channel_id}"
+    flow_channel = originate(ami, world, row, channel_id, f"{asterisk_lab.sound_dir}/{SUBDIR}/{titles[0]}",
+                             recording)
 
     created = ami_events.wait_for(lambda e: e.name == "Newchannel" and e.get("Uniqueid") == channel_id)
     ami_events.wait_hangup(channel_id)
     wait_until(lambda: any(r.name == "ivr.agi_runner" and _FLOW_END.match(r.getMessage()) for r in caplog.records),
                "the FastAGI flow's end")
 
-    assert played(asterisk_lab, tones, flow_channel(created["Channel"])) == heard_as(row, message, titles)
+    code = world.actions[0]["code"]
+    assert played(asterisk_lab, tones, flow_channel(created["Channel"])) == heard_as(row, message, titles, code=code)
     dialled = [world.phone_of(f"Local/{e.get('DialString')}") for e in ami_events.events(
         lambda e: e.name == "DialBegin" and e.get("Linkedid") == channel_id)]
     assert dialled == row.rung_phones()
@@ -142,5 +165,15 @@ def test_the_lab_asterisk_plays_rings_and_records_as_the_table_says(row, ami, am
         lambda e: e.name == "BridgeEnter" and e.get("Linkedid") == channel_id)} & set(world.dial_strings)
     assert bridged == ({row.bridged} if row.bridged else set())
     assert world.outcome() == row.outcome()
+    if row.answers_as == MACHINE:
+        channel = flow_channel(created["Channel"])
+        recording_from = logged_at(asterisk_lab, lambda line: "Record(" in line and channel[:-1] + "2" in line)
+        message_from = logged_at(asterisk_lab, lambda line: f"<{channel}> Playing" in line)
+        assert recording_from < message_from, "the message began before the machine's beep"
+        tape = AudioSegment.from_wav(asterisk_lab.host_path(f"{recording}.wav"))
+        message_s = sum(ScenarioTones.duration(part, code) for part in row.heard)
+        spoken_ms = sum(end - start for start, end in detect_nonsilent(tape, min_silence_len=200,
+                                                                      silence_thresh=-40))
+        assert spoken_ms >= 0.9 * message_s * 1000, f"{spoken_ms} ms of a {message_s:.1f} s message on the tape"
 
 

@@ -77,7 +77,9 @@ def test_alert_then_closing_call_are_heard_as_the_scenario_table_says(twilio_app
 
 INBOUND = "/webhooks/twilio/voice/inbound"
 FREE_NUMBER = "+31800001100"
-TWILIO_ROWS = [row for row in ROWS if row.flow != "closing"]  # the closing row: the test above
+# The closing row: the test above. Rows answered by a lab answering machine, long hello or silence
+# run on Asterisk only: the Twilio runner has no answering-machine detection yet.
+TWILIO_ROWS = [row for row in ROWS if row.flow != "closing" and not row.answers_as]
 
 
 class TwilioCall:

@@ -47,7 +47,8 @@ class FakeDirectory:
 
 
 def alert_call(delivery_id=7, action=BURGLARY, language="nl"):
-    return AlertCall(delivery_id, 21, language, action, f"Alert text of {action.code}", prompt=action.alert_prompt)
+    return AlertCall(delivery_id, 21, language, action, f"Alert text of {action.code}", prompt=action.alert_prompt,
+                     free_number="0800 0011")
 
 
 def closing_call(delivery_id=8, action=ENDED, language="nl"):

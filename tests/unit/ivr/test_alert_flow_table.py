@@ -122,3 +122,57 @@ def test_closing_call_does_not_announce_the_end_as_news():
     _, batches = run(flow, [Digits(None)], delivery_id=8)
     prompts = [part for batch in batches for step in batch for part in getattr(step, "prompt", ())]
     assert "action_ended" not in prompts
+
+
+def started(answered_by, cause=None):
+    return Started("call-9", caller="+31201234501", delivery_id=7, answered_by=answered_by, amd_cause=cause)
+
+
+VOICEMAIL = Say(("voicemail_intro", Spoken(BURGLARY.title, language=SETTINGS.title_language,
+                                           fallback=("whisper_action_code", "digit_4", "digit_7", "digit_1", "digit_1")),
+                 "voicemail_code", "digit_4", "digit_7", "digit_1", "digit_1",
+                 "voicemail_free_number", "digit_0", "digit_8", "digit_0", "digit_0", "digit_0", "digit_0", "digit_1",
+                 "digit_1", "goodbye"), interrupt="0123456789*#")
+
+
+def test_a_machine_gets_the_voicemail_message_once_and_a_voicemail_outcome():
+    """A machine (its greeting over) hears the title, the code and the free number once; the call is a voicemail."""
+    flow = make_flow()
+    state, steps = flow.advance(None, started("machine", "LONGGREETING-1500-1500"))
+    assert steps == [VOICEMAIL, Hangup()]
+    assert state["voicemail"] is True and state["amd"] == "machine" and state["plays"] == 0
+    state, _ = flow.advance(state, Hungup())
+    assert flow.outcome(state).outcome == "voicemail"
+
+
+def test_a_machine_that_hangs_up_during_the_message_is_still_a_voicemail():
+    """A machine that stops recording mid-message leaves a voicemail, not a listened call."""
+    flow = make_flow()
+    state, _ = flow.advance(None, started("machine"))
+    state, _ = flow.advance(state, Hungup())
+    assert flow.outcome(state).outcome == "voicemail" and state["voicemail"] is True
+
+
+@pytest.mark.parametrize("key", ["5", "1", "#"])
+def test_any_key_during_the_voicemail_message_proves_a_person(key):
+    """A key during the voicemail message overrules detection: the alert twice and the menu, as a person gets."""
+    flow = make_flow()
+    state, _ = flow.advance(None, started("machine"))
+    state, steps = flow.advance(state, Digits(key))
+    assert steps == [ALERT, ALERT, MENU]
+    assert state["voicemail"] is False and state["amd"] == "key" and state["phase"] == "menu"
+    state, _ = flow.advance(state, Hungup())
+    assert flow.outcome(state).outcome == "listened"
+
+
+@pytest.mark.parametrize("verdict", ["human", "notsure", None])
+def test_a_person_or_an_unsure_verdict_gets_the_full_alert(verdict):
+    """HUMAN and NOTSURE (and no detection) are a person: the alert twice and the menu."""
+    state, steps = make_flow().advance(None, started(verdict))
+    assert steps == [ALERT, ALERT, MENU] and state["voicemail"] is None and state["amd"] == verdict
+
+
+def test_an_unknown_detection_verdict_is_refused():
+    """A verdict the flows do not know is a runner's bug, not a silent person."""
+    with pytest.raises(ValueError, match="answering-machine"):
+        started("robot")
