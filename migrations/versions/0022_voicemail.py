@@ -1,14 +1,14 @@
 """an alert call a machine answered is a delivery of its own state, `voicemail`, with what answering-machine
 detection said (status and cause) kept on every answered call for tuning its parameters
 
-Revision ID: 0021_voicemail
-Revises: 0020_retry_policies
+Revision ID: 0022_voicemail
+Revises: 0021_email_reach_points
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021_voicemail"
-down_revision = "0020_retry_policies"
+revision = "0022_voicemail"
+down_revision = "0021_email_reach_points"
 branch_labels = None
 depends_on = None
 
