@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 def ui_texts():
     return {
-        "channel.voice": _("Voice call"), "channel.sms": _("SMS"),
+        "channel.voice": _("Voice call"), "channel.sms": _("SMS"), "channel.email": _("E-mail"),
         "purpose.alert": _("Alert"), "purpose.closing": _("Closing"),
         "progress.nobody": _("Nobody lives or works in this area: no messages."),
         "calls.none": _("No calls yet."), "tips.none": _("No tips yet."),
