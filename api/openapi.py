@@ -12,6 +12,7 @@ from core.models import (
     ACTION_KINDS, ACTION_RESULTS, ACTION_WEBHOOK_EVENTS, ACTION_WEBHOOK_STATES, DELIVERY_STATES,
     PARTNER_DELIVERY_STATES, REGION_KINDS,
 )
+from core.signup_limits import STAT_FIELDS
 from core.tokens import SCOPES
 from tts_prompts import LANGUAGES
 
@@ -198,6 +199,24 @@ SPEC = {
                 "municipality": {**NULLABLE_STRING, "description": "Municipality code for its information mail; "
                                  "blank or null: the police's, for inquiries"}},
                 "description": "A change replaces every field"},
+            "SignupLimits": {"type": "object", "additionalProperties": False, "required": ["days", "limits"],
+                             "properties": {
+                "days": {"type": "array", "description": "Today first, the last 7 days (the installation's time zone)",
+                         "items": {"type": "object", "additionalProperties": False,
+                                   "required": ["date", *STAT_FIELDS], "properties": {
+                                       "date": {"type": "string", "format": "date"},
+                                       **{field: {"type": "integer", "minimum": 0} for field in STAT_FIELDS}}}},
+                "limits": {"type": "object", "additionalProperties": False, "required": [
+                    "codes_per_number_per_day", "codes_per_day", "per_address_per_hour", "countries", "call_hours"],
+                    "properties": {
+                    "codes_per_number_per_day": {"type": "integer", "description": "SIGNUP_CODES_PER_NUMBER_PER_DAY"},
+                    "codes_per_day": {"type": "integer", "description": "SIGNUP_CODES_PER_DAY"},
+                    "per_address_per_hour": {"type": "object", "additionalProperties": False,
+                                             "required": ["signup", "resend", "link"], "properties": {
+                        "signup": {"type": "integer"}, "resend": {"type": "integer"}, "link": {"type": "integer"}}},
+                    "countries": {"type": "array", "items": {"type": "string"}, "description": "SIGNUP_COUNTRIES"},
+                    "call_hours": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2,
+                                   "description": "SIGNUP_CALL_HOURS: local start and end of calling codes"}}}}},
             "Region": {"type": "object", "additionalProperties": False,
                        "required": ["id", "kind", "code", "name", "polygons", "updated_at"], "properties": {
                 "id": {"type": "integer"}, "kind": {"enum": list(REGION_KINDS)},
@@ -690,6 +709,9 @@ SPEC = {
             "put": _op("Change a sender (national tokens only)", "configuration",
                        {"200": _json(_ref("MailSender"), "Changed")}, errors=("400", "404"),
                        body=_ref("MailSenderInput"))},
+        "/api/signup-limits": {
+            "get": _op("What the public sign-up sent and refused per day, and the limits set", "configuration",
+                       {"200": _json(_ref("SignupLimits"), "Counts and limits")}, errors=())},
         "/api/prompts": {
             "get": _op("Every fixed prompt callers hear, per language, and whether a recording replaces it",
                        "configuration", {"200": _list("Prompt", "Prompts")},

@@ -14,6 +14,7 @@ from core import runtime
 from core.models import NumberConfirmation, Participant, PhoneNumber, utcnow
 from core.signup import MAX_ATTEMPTS, SignupService
 from core.signup_limits import SignupLimits
+from core.tokens import create_token
 from tests.integration.admin_web import login, make_user, post
 from tests.integration.test_admin_signup import SLOT, code_for, numbers, outbox, sign_up, signup_form
 
@@ -113,6 +114,15 @@ def test_the_whole_installation_stops_at_its_daily_limit(limited):
     page = admin.get("/config/signup-limits").get_data(as_text=True)
     today = re.search(r"<tbody><tr><td>[\d-]+</td>(.*?)</tr>", page).group(1)
     assert 'data-field="sms">2<' in today and 'data-field="refused-global">1<' in today
+
+    # The API gives a control-room system's monitoring the same figures (validated against the document).
+    with app.extensions["uitkijk"].db.session() as session:
+        value = create_token(session, "monitor", ["configuration"], "test")
+    shown = client.get("/api/signup-limits", headers={"Authorization": f"Bearer {value}"}).json
+    assert (shown["days"][0]["sms"], shown["days"][0]["refused-global"]) == (2, 1) and len(shown["days"]) == 7
+    assert shown["limits"]["codes_per_day"] == 2 and shown["limits"]["countries"] == list(app.config["SIGNUP_COUNTRIES"])
+    refused = client.get("/api/signup-limits", headers={"Authorization": f"Bearer {value[:-2]}xx"})
+    assert refused.status_code == 401
 
 
 def test_only_admins_see_the_signup_counters(limited):
