@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from core import alert_calls, ledger, runtime
+from core import alert_calls, answering_machines, ledger, runtime
 from core.actions import ActionService, parse_launch
 from core.jobs import send_one, sweep
-from core.models import Action, Delivery, utcnow
+from core.models import Action, Delivery, Trunk, utcnow
 from lab import factories
 from voice.call_queue import CallQueue
 
@@ -87,3 +87,21 @@ def test_a_call_that_only_waited_for_a_slot_is_sent_again_when_no_call_service_t
     queue = CallQueue(rt.redis, rt.config["QUEUE_PREFIX"])
     specs = {call.delivery_id: call for call in iter(lambda: queue.pop("lab"), None)}
     assert specs[waiting.id].claim_token == resent.claim_token  # one entry, the new claim's
+
+
+def test_an_alert_call_through_a_detecting_trunk_carries_its_amd_parameters(asterisk_rt, work):
+    """A trunk whose settings turn detection on gives its alert calls AMD()'s parameters (a value that
+    is no whole number in bounds goes as its default); a trunk without them detects nothing."""
+    rt = asterisk_rt
+    amd = {**answering_machines.defaults("asterisk"), "greeting_ms": 2000, "silence_threshold": "256;Hangup"}
+    with rt.db.session() as session:
+        session.add(Trunk(name="detecting", backend="asterisk", dial_template="Local/{number}@lab-pstn",
+                          caller_id="+31201110000", channel_limit=5, calls_per_second=5.0,
+                          settings={"amd": amd}, enabled=True))
+    action_id = launch(rt, "0201234502")
+    work()
+    call = CallQueue(rt.redis, rt.config["QUEUE_PREFIX"]).pop("detecting")
+    assert call.delivery_id == voice_deliveries(rt, action_id)[0].id
+    assert call.variables["UITKIJK_AMD"] == "5000:2000:800:5000:100:50:2:256:5000"
+    assert call.variables["UITKIJK_AMD_END"] == "1000:20"
+    assert answering_machines.asterisk_variables(answering_machines.stored({}, "asterisk")) == {}
