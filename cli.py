@@ -8,7 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_babel import format_date, format_datetime, format_decimal, gettext as _, ngettext
 from sqlalchemy import select
 
-from core import audit, migrate
+from core import approvals, audit, migrate
 from core.actions import ActionService, action_as_dict, get_action, parse_launch
 from core.address_import import import_address_text, import_addresses
 from core.csv_import import import_csv
@@ -228,8 +228,11 @@ def actions_launch(json_text, actor):
 
     def work(session):
         request = parse_launch(data, config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"], geocoder_for(config, session))
-        action, _launch = ActionService(_runtime()).launch(session, request, actor)
-        return action_as_dict(session, action)
+        # Four eyes hold here too: a launch that needs a second person waits for one in the web or the API.
+        outcome = approvals.launch_or_request(_runtime(), session, request, actor)
+        if outcome.action is None:
+            return {"launched": False, "approval": approvals.approval_as_dict(session, outcome.approval)}
+        return action_as_dict(session, outcome.action)
     _echo_json(_run(work))
 
 

@@ -6,7 +6,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
                    send_file, url_for)
 from flask_babel import gettext as _, ngettext
 
-from core import configuration, follow, impact, timeline
+from core import approvals, configuration, follow, impact, timeline
 from core.actions import ActionService, get_action, parse_launch
 from core.errors import Conflict, NotFound, ValidationError
 from core.estimate import estimate_area
@@ -59,9 +59,10 @@ def _json_error(exc):
 @bp.get("/")
 @login_required("operator")
 def index():
-    active, ended = follow.list_actions(session(), _scope().room_id)
+    scope = _scope()
+    active, ended = follow.list_actions(session(), scope.room_id)
     return render_template("actions/index.html", active=active, ended=ended, kinds=kind_labels(),
-                           results=result_labels())
+                           results=result_labels(), awaiting=approvals.list_approvals(session(), scope))
 
 
 def _launch_page(form, status=200):
@@ -223,14 +224,20 @@ def launch():
                                       geocoder_for(config, db))
         scope = _scope()
         scope.check_launch(db, launch_request.control_room_id, launch_request.operator_id)
-        action, created = ActionService(runtime()).launch(db, launch_request, audit_actor())
-        scope.check(action)  # a client_request_id of another room's launch finds theirs: not shown
+        outcome = approvals.launch_or_request(runtime(), db, launch_request, audit_actor())
+        # A client_request_id of another room's launch finds theirs: not shown.
+        scope.check(outcome.action or outcome.approval)
     except (ValidationError, Conflict) as exc:
         db.rollback()
         flash(_("Not launched: %(reason)s", reason=exc), "error")
         return _launch_page(request.form, 400)
     except NotFound:
         abort(404)
+    action, created = outcome.action, outcome.created
+    if action is None:  # four eyes: nothing is sent until someone else approves
+        if outcome.approval.status == "awaiting":
+            flash(_("Not sent yet: this launch waits for a second authorised person to approve it."), "info")
+        return redirect(url_for("approvals.show", approval_id=outcome.approval.id))
     if created:
         flash(_("Action %(code)s launched.", code=action.code), "info")
     return redirect(url_for("actions.show", action_id=action.id))

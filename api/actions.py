@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 
 from flask import current_app, g, jsonify, request
 
-from core import impact, ledger, timeline
+from core import approvals, impact, ledger, timeline
 from core.actions import ActionService, action_as_dict, get_action, list_actions as newest_actions, parse_launch
 from core.errors import ValidationError
 from core.geocoding import geocoder_for
@@ -38,9 +38,13 @@ def launch_action():
         result = impact.preview(db, config, request_)
         db.rollback()
         return jsonify({"dry_run": True, "impact": result.as_dict(config["ESTIMATE_MIN_PARTICIPANTS"])})
-    action, created = ActionService(runtime()).launch(db, request_, g.api_actor)
-    g.room_scope.check(action)  # a client_request_id of another room's launch finds theirs: not shown
-    return jsonify(action_payload(db, action)), 201 if created else 200
+    outcome = approvals.launch_or_request(runtime(), db, request_, g.api_actor)
+    # A client_request_id of another room's launch finds theirs: not shown.
+    g.room_scope.check(outcome.action or outcome.approval)
+    if outcome.action is None:  # four eyes: nothing is sent until someone else approves
+        body = {"launched": False, "approval": approvals.approval_as_dict(db, outcome.approval)}
+        return jsonify(body), 202 if outcome.created else 200
+    return jsonify(action_payload(db, outcome.action)), 201 if outcome.created else 200
 
 
 @bp.get("/actions")

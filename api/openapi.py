@@ -348,6 +348,26 @@ SPEC = {
                 "needs_approval": {"type": "boolean", "description": "A second person must approve the launch"}}},
             "LaunchPreview": {"type": "object", "required": ["dry_run", "impact"], "properties": {
                 "dry_run": {"const": True}, "impact": _ref("Impact")}},
+            "Approval": {"type": "object", "required": ["id", "status", "reason", "kind", "impact", "requested_by"],
+                         "description": "A launch awaiting a second person (four eyes): nothing is sent until "
+                                        "someone else than the requester approves it",
+                         "properties": {
+                "id": {"type": "integer"}, "status": {"enum": ["awaiting", "approved", "rejected"]},
+                "reason": {"enum": ["wide_amber", "participants"],
+                           "description": "a national or regional AMBER alert; more than LAUNCH_APPROVAL_PARTICIPANTS"},
+                "kind": {"enum": list(ACTION_KINDS)}, "title": {"type": "string"}, "message": {"type": "string"},
+                "area": {"type": "object"}, "time_critical": {"type": "boolean"},
+                "control_room_id": {"type": "integer"}, "operator_id": {"type": "integer"},
+                "client_request_id": {"type": "string", "description": "the launched action carries it"},
+                "impact": _ref("Impact"), "requested_by": {"type": "string"},
+                "requested_at": {"type": "string", "format": "date-time"}, "decided_by": NULLABLE_STRING,
+                "decided_at": {"type": ["string", "null"], "format": "date-time"}, "rejection": NULLABLE_STRING,
+                "action_id": {"type": ["integer", "null"], "description": "the action, once approved"}}},
+            "AwaitingApproval": {"type": "object", "required": ["launched", "approval"],
+                                 "description": "Not launched: the approval's status says whether it still waits",
+                                 "properties": {"launched": {"const": False}, "approval": _ref("Approval")}},
+            "Rejection": {"type": "object", "required": ["reason"], "properties": {
+                "reason": {"type": "string", "maxLength": 500, "description": "why, for the requester"}}},
             "PublicationUpdate": {"type": "object", "properties": {
                 "title": {"type": "string", "maxLength": 120}, "message": {"type": "string", "maxLength": 640},
                 "title_en": {"type": "string", "maxLength": 120,
@@ -585,10 +605,32 @@ SPEC = {
                        params=[{"name": "status", "in": "query", "schema": {"enum": ["active", "ended"]}}]),
             "post": _op("Launch an action", "actions",
                         {"201": _json(_ref("Action"), "Launched"),
-                         "200": _json({"oneOf": [_ref("Action"), _ref("LaunchPreview")]},
-                                      "Already launched with this client_request_id; or, with dry_run, "
-                                      "the impact preview")},
+                         "202": _json(_ref("AwaitingApproval"), "A national or regional AMBER alert, or more than "
+                                      "LAUNCH_APPROVAL_PARTICIPANTS people: nothing is sent until someone else "
+                                      "approves it (POST /api/approvals/{id}/approve)"),
+                         "200": _json({"oneOf": [_ref("Action"), _ref("LaunchPreview"), _ref("AwaitingApproval")]},
+                                      "Already launched (or awaiting approval) with this client_request_id; or, "
+                                      "with dry_run, the impact preview")},
                         errors=("400", "404", "409"), body=_ref("LaunchRequest"))},
+        "/api/approvals": {
+            "get": _op("Launches awaiting approval (a room-bound token: its room's)", "actions",
+                       {"200": _list("Approval", "Approvals")},
+                       params=[{"name": "status", "in": "query",
+                                "schema": {"enum": ["awaiting", "approved", "rejected"], "default": "awaiting"}}])},
+        "/api/approvals/{id}": {
+            "parameters": [ID],
+            "get": _op("A launch approval with its impact preview", "actions",
+                       {"200": _json(_ref("Approval"), "Found")}, errors=("404",))},
+        "/api/approvals/{id}/approve": {
+            "parameters": [ID],
+            "post": _op("Approve a launch: it is launched at once", "approvals",
+                        {"201": _json(_ref("Action"), "Approved and launched")}, errors=("400", "404", "409"),
+                        description="Not by the token that asked for it (409); audited.")},
+        "/api/approvals/{id}/reject": {
+            "parameters": [ID],
+            "post": _op("Reject a launch: nothing is sent", "approvals",
+                        {"200": _json(_ref("Approval"), "Rejected")}, errors=("400", "404", "409"),
+                        body=_ref("Rejection"), description="Not by the token that asked for it (409); audited.")},
         "/api/actions/{id}": {
             "parameters": [ID],
             "get": _op("An action with progress per channel and state", "actions",

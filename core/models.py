@@ -259,6 +259,38 @@ class RetryPolicy(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
+APPROVAL_STATES = ("awaiting", "approved", "rejected")
+
+
+class LaunchApproval(Base):
+    """A launch that waits for a second person (four eyes, core.approvals): a national or regional AMBER
+    alert, or one reaching more than LAUNCH_APPROVAL_PARTICIPANTS. Nothing is sent and nothing is in the
+    ledger until someone else approves it; the launch then carries `client_request_id`, which finds it."""
+
+    __tablename__ = "launch_approvals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default="awaiting")
+    # The launch input as core.actions.parse_launch reads it (photos already cleaned, base64).
+    launch: Mapped[dict] = mapped_column(JSON)
+    client_request_id: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(120))
+    control_room_id: Mapped[int] = mapped_column(ForeignKey("control_rooms.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))  # wide_amber | participants
+    impact: Mapped[dict] = mapped_column(JSON)  # the preview (core.impact) at the request
+    requested_by: Mapped[str] = mapped_column(String(120))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    rejection: Mapped[str | None] = mapped_column(Text)  # why it was rejected, in the rejecter's words
+
+    control_room: Mapped[ControlRoom] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("status in ('awaiting', 'approved', 'rejected')", name="ck_launch_approval_status"),
+    )
+
+
 # "voicemail": an alert call a machine answered, its short message left; not reached (nobody heard it yet).
 DELIVERY_STATES = ("queued", "sending", "sent", "delivered", "answered", "voicemail", "failed", "cancelled",
                    "bounced")

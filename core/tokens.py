@@ -17,7 +17,8 @@ from .input_checks import ID_MAX
 from .models import ApiToken, ControlRoom, utcnow
 
 SCOPES = {
-    "actions": "launch, read, change and end actions; their deliveries",
+    "actions": "launch, read, change and end actions; their deliveries; read launches awaiting approval",
+    "approvals": "approve or reject a launch awaiting a second person (four eyes); never one's own",
     "participants:read": "read a participant's personal data",
     "participants:write": "register, import and remove participants",
     "outbox": "read what the console transports wrote",

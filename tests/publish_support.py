@@ -120,6 +120,19 @@ def amber_body(room, **extra):
     return body
 
 
+def launch_approved(client, json=None, headers=None):
+    """POST a launch to the API; one that waits for four eyes (a national or regional AMBER alert) is approved
+    by a second token, as a colleague would (core.approvals). The launch's answer (201, the action) either way."""
+    from core.tokens import create_token
+    response = client.post("/api/actions", json=json, headers=headers)
+    if response.status_code != 202:
+        return response
+    with client.application.extensions["uitkijk"].db.session() as session:
+        second = create_token(session, f"second-{response.json['approval']['id']}", ["approvals"], "test")
+    return client.post(f"/api/approvals/{response.json['approval']['id']}/approve",
+                       headers={"Authorization": f"Bearer {second}"})
+
+
 def path_of(url):
     """The path of a public URL under the tests' PUBLIC_BASE_URL."""
     return url.split("uitkijk.example.nl", 1)[1]

@@ -20,6 +20,7 @@ from tests.browser.support import screenshot
 from tests.browser.test_signup_browser import code_sent_to
 from tests.integration.web_helpers import post, sign_in
 from tests.mail.mail_support import CIRCLE_FORM, mail_participant, police_sender, staff
+from tests.publish_support import launch_approved
 
 
 def _addresses(app):
@@ -184,7 +185,7 @@ def test_mail_reply_form_and_public_action_page_are_accessible(web_server, page,
     page.click("#send-reply")  # nothing typed: the error is shown and tied to its field
     assert_accessible(page, "mail reply form after sending")
 
-    launched = client.post("/api/actions", headers={"Authorization": f"Bearer {token}"}, json={
+    launched = launch_approved(client, headers={"Authorization": f"Bearer {token}"}, json={
         "kind": "amber_alert", "title": "Sanne (8) vermist", "message": "Meisje van 8, roze jas.",
         "area": {"type": "country"}, "operator_id": operators[0].id, "control_room_id": room.id})
     assert launched.status_code == 201, launched.json

@@ -6,7 +6,7 @@ import requests
 from playwright.sync_api import expect
 
 from lab import factories
-from tests.browser.fixtures_operator import sign_in_as
+from tests.browser.fixtures_operator import approve_as_colleague, sign_in_as
 from tests.browser.support import screenshot
 from tests.publish_support import jpeg_with_gps
 
@@ -17,12 +17,13 @@ def _room(server):
     with server.app.extensions["uitkijk"].db.session() as session:
         room, operators = factories.control_room(session)
         factories.participant(session, "+31612345601", distance_m=100)
-        return operators[0].id
+        return [o.id for o in operators]
 
 
-def _launch_national_amber(page, server, operator_id, message, photo=None):
-    """Sign in as the operator and launch a national AMBER alert on the form; returns its public page URL."""
-    sign_in_as(page, server, "operator", operator_id=operator_id)
+def _launch_national_amber(page, chromium, server, operators, message, photo=None):
+    """Sign in as the operator and launch a national AMBER alert on the form, which a colleague approves (four
+    eyes); returns its public page URL."""
+    sign_in_as(page, server, "operator", operator_id=operators[0])
     page.goto(f"{server.url}/actions/new")
     page.select_option("#kind", "amber_alert")
     page.select_option("#area_type", "country")
@@ -31,7 +32,8 @@ def _launch_national_amber(page, server, operator_id, message, photo=None):
     if photo:
         page.set_input_files("#photos", str(photo))
     page.click("#launch-button")
-    page.wait_for_url(re.compile(r"/actions/\d+$"))
+    page.wait_for_url(re.compile(r"/approvals/\d+$"))
+    page.goto(approve_as_colleague(chromium, server, operators[1], page.url))
     link = page.locator("#public-page-link")
     expect(link).to_be_visible()
     return link.get_attribute("href")
@@ -45,10 +47,10 @@ def _meta(page, key, attribute="property"):
 def test_amber_alert_with_photo_page_tags_and_redaction(web_server, page, chromium, tmp_path):
     """The operator launches a national AMBER alert with a photo; a visitor's page shows it with share
     tags; after 'person found' the page says so and the photo is gone from the page and the server."""
-    operator_id = _room(web_server)
+    operators = _room(web_server)
     photo = tmp_path / "sanne.jpg"
     photo.write_bytes(jpeg_with_gps())
-    public_url = _launch_national_amber(page, web_server, operator_id,
+    public_url = _launch_national_amber(page, chromium, web_server, operators,
                                         "Meisje van 8, blond haar, roze jas, mogelijk in een grijze bestelbus.", photo)
     assert public_url.startswith(f"{web_server.url}/publiek/")
 
@@ -86,8 +88,8 @@ def test_amber_alert_with_photo_page_tags_and_redaction(web_server, page, chromi
 
 def test_the_operator_updates_a_public_alert_from_the_follow_page(web_server, page, chromium):
     """Changing the description on the follow page publishes an Update the public page shows."""
-    operator_id = _room(web_server)
-    public_url = _launch_national_amber(page, web_server, operator_id, "Meisje van 8, roze jas.")
+    operators = _room(web_server)
+    public_url = _launch_national_amber(page, chromium, web_server, operators, "Meisje van 8, roze jas.")
     page.fill("#pub-message", "Meisje van 8, roze jas. Gezien bij station Utrecht Centraal.")
     page.click("#update-button")
     expect(page.locator(".flash-info", has_text="Update verstuurd")).to_be_visible()

@@ -8,7 +8,8 @@ from lxml import etree
 
 from tests.conftest import app_for
 from tests.integration.test_partner_webhooks import register, work_until
-from tests.publish_support import ATOM, WebhookReceiver, amber_body, cap_fields, consume_cap, path_of, signed_config
+from tests.publish_support import (ATOM, WebhookReceiver, amber_body, cap_fields, consume_cap, launch_approved,
+                                   path_of, signed_config)
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def test_national_amber_alert_with_photo_from_launch_to_child_found(app, client,
     person found → only a Cancel everywhere, the photo gone."""
     with WebhookReceiver() as partner:
         _, partner.secret = register(app, partner.url)
-        action = client.post("/api/actions", json=amber_body(room), headers=auth).get_json()
+        action = launch_approved(client, json=amber_body(room), headers=auth).get_json()
 
         entry = etree.fromstring(client.get("/publiek/cap.atom").get_data()).find(f"{ATOM}entry")
         cap_url = next(link.get("href") for link in entry.findall(f"{ATOM}link") if link.get("rel") == "alternate")

@@ -59,7 +59,7 @@ def test_every_api_endpoint_needs_a_scope_and_the_document_names_the_same(app):
             .replace("<int:tip_id>", "{tip_id}").replace("<int:webhook_id>", "{id}").replace("<kind>", "{kind}") \
             .replace("<int:partner_id>", "{id}").replace("<language>", "{language}") \
             .replace("<int:sender_id>", "{id}") \
-            .replace("<prompt_id>", "{prompt_id}")
+            .replace("<prompt_id>", "{prompt_id}").replace("<int:approval_id>", "{id}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert documented.get((method, path)) == SCOPE_OF[endpoint], (method, path)
     assert set(SCOPE_OF.values()) <= set(SCOPES)

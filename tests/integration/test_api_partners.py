@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import app_for
 from tests.integration.test_api_control_rooms import audit_rows, token
 from tests.integration.test_partner_webhooks import log_rows
-from tests.publish_support import WebhookReceiver, amber_body, signed_config, work_until
+from tests.publish_support import WebhookReceiver, amber_body, launch_approved, signed_config, work_until
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def test_a_partner_registered_through_the_api_hears_alerts_until_paused(app, cli
                               headers=admin)
         assert created.status_code == 201 and created.json["secret"] == "stored encrypted"
         receiver.secret, partner_id = created.json["new_secret"], created.json["id"]
-        client.post("/api/actions", json=amber_body(room), headers=auth)
+        launch_approved(client, json=amber_body(room), headers=auth)
         work_until(lambda: len(receiver.accepted) == 1)
     assert receiver.accepted[0]["type"] == "Alert" and receiver.attempts[0][1]["X-Uitkijk-Event"] == "Alert"
 
@@ -35,7 +35,7 @@ def test_a_partner_registered_through_the_api_hears_alerts_until_paused(app, cli
 
     paused = client.put(f"/api/partners/{partner_id}/active", json={"active": False}, headers=admin)
     assert paused.status_code == 200 and paused.json["active"] is False
-    client.post("/api/actions", json=amber_body(room), headers=auth)
+    launch_approved(client, json=amber_body(room), headers=auth)
     assert len(log_rows(app, partner_id)) == 1  # paused: the second alert wrote nothing for it
     assert [verb for _, verb, _, subject, _ in audit_rows(app, subject_type="partner")] == ["create", "deactivate"]
 

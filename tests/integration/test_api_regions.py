@@ -8,6 +8,7 @@ from core.models import Delivery, Region
 from lab import factories
 from tests.integration.test_api_control_rooms import audit_rows, token
 from tests.integration.test_polygon_areas import app, north_of, people, ring, strip_east  # noqa: F401  (fixtures)
+from tests.publish_support import launch_approved
 
 REGIONS = {"type": "FeatureCollection", "features": [
     {"type": "Feature", "properties": {"code": "VR13", "name": "Amsterdam-Amstelland"},
@@ -30,7 +31,7 @@ def test_uploaded_regions_are_listed_and_carry_an_amber_alert(app, client, auth,
 
     body = factories.launch_body(room, operator, kind="amber_alert", title="Sanne (8) vermist",
                                  area={"type": "regions", "codes": ["VR14"]})
-    action = client.post("/api/actions", json=body, headers=auth).json
+    action = launch_approved(client, json=body, headers=auth).json  # four eyes: a colleague approves
     with app.extensions["uitkijk"].db.session() as s:
         reached = set(s.scalars(select(Delivery.participant_id).where(Delivery.action_id == action["id"])))
     assert reached == {ids["north"]}

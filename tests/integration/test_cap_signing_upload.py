@@ -16,7 +16,7 @@ from core.configuration import rotate_secrets
 from core.models import AuditEvent, CapSigningKey
 from tests.conftest import app_for
 from tests.integration.admin_web import csrf_token, login, make_user
-from tests.publish_support import ATOM, amber_body, consume_cap, path_of
+from tests.publish_support import ATOM, amber_body, consume_cap, launch_approved, path_of
 
 PAGE = "/config/partners/"
 
@@ -77,7 +77,7 @@ def test_an_uploaded_key_signs_is_stored_sealed_and_a_new_upload_rotates_it(app,
     response = _upload(admin, _pem_key(first_key), first_cert)
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     assert "Politie CAP signing (test)" in admin.get(PAGE).get_data(as_text=True)
-    client.post("/api/actions", json=amber_body(room), headers=auth)
+    launch_approved(client, json=amber_body(room), headers=auth)
     consume_cap(_latest_cap(client), first_cert)  # schema-valid, signed by the uploaded key
     assert client.get("/publiek/cap-certificaat.pem").get_data() == first_cert
     [row] = _stored(app)
@@ -87,7 +87,7 @@ def test_an_uploaded_key_signs_is_stored_sealed_and_a_new_upload_rotates_it(app,
     second_key = _key()
     second_cert = _cert(second_key, "Politie CAP signing 2027 (test)")
     assert _upload(admin, _pem_key(second_key), second_cert).status_code == 302
-    client.post("/api/actions", json=amber_body(room, client_request_id="second"), headers=auth)
+    launch_approved(client, json=amber_body(room, client_request_id="second"), headers=auth)
     consume_cap(_latest_cap(client), second_cert)
     with pytest.raises(Exception):
         consume_cap(_latest_cap(client), first_cert)

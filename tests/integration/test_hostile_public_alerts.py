@@ -7,7 +7,7 @@ import json
 from tests.integration.test_hostile_input import (  # noqa: F401  (fixtures)
     HOSTILE_TEXT, SimpleRoom, check, csrf_token, form_variants, hostile_app, login_as, variants, world)
 from lab import factories
-from tests.publish_support import b64, jpeg_with_gps
+from tests.publish_support import b64, jpeg_with_gps, launch_approved
 
 POLYGON = {"type": "Polygon", "coordinates": [[[5.04, 52.30], [5.06, 52.30], [5.06, 52.31], [5.04, 52.30]]]}
 
@@ -60,8 +60,8 @@ def test_public_alert_forms_and_addresses_survive_the_hostile_table(hostile_app,
               f"regions {bad[:20]!r}")
     base = factories.launch_body(SimpleRoom(world["room"]), SimpleRoom(world["operator"]))
     auth = world["auth"]
-    action = client.post("/api/actions", headers=auth, json={**base, "kind": "amber_alert",
-                                                               "area": {"type": "country"}}).json["id"]
+    action = launch_approved(client, headers=auth, json={**base, "kind": "amber_alert",
+                                                          "area": {"type": "country"}}).json["id"]
     for field, form in form_variants({"title": "Sanne", "message": "Roze jas", "area_name": "Weesp"}):
         check(hostile_app, lambda: client.post(f"/actions/{action}/publication", data={**form, "csrf_token": token}),
               f"update {field}")

@@ -3,6 +3,7 @@ from sqlalchemy import func, select
 
 from core.models import Action, AuditEvent, Delivery, OutboxMessage
 from lab import factories
+from tests.publish_support import launch_approved
 
 
 def setup_area(app):
@@ -165,7 +166,7 @@ def test_amber_alert_for_the_whole_country(app, client, auth, work):
         for n in range(3):
             factories.participant(s, f"061234567{n}", 40_000 * n)
     body = factories.launch_body(room, operators[0], kind="amber_alert", area={"type": "country"})
-    action = client.post("/api/actions", json=body, headers=auth).json
+    action = launch_approved(client, json=body, headers=auth).json  # four eyes: a colleague approves
     assert action["planned"] == 3
     work()
     shown = client.get(f"/api/actions/{action['id']}", headers=auth).json

@@ -12,7 +12,7 @@ from core.models import Partner, PartnerDelivery, utcnow
 from publish.partners import requeue_stale
 from tests.conftest import app_for
 from tests.integration.admin_web import login, make_user, post
-from tests.publish_support import WebhookReceiver, amber_body, signed_config, work_until
+from tests.publish_support import WebhookReceiver, amber_body, launch_approved, signed_config, work_until
 
 @pytest.fixture
 def app(config, signing):
@@ -35,7 +35,7 @@ def test_partner_gets_alert_and_cancel_signed_and_retried_after_500(app, client,
     """The receiver answers 500 twice: the Alert arrives on the third attempt, the Cancel carries no child data."""
     with WebhookReceiver(fail_first=2) as receiver:
         partner_id, receiver.secret = register(app, receiver.url)
-        action = client.post("/api/actions", json=amber_body(room), headers=auth).get_json()
+        action = launch_approved(client, json=amber_body(room), headers=auth).get_json()
         work_until(lambda: len(receiver.accepted) == 1)
         assert [status for status, _, _ in receiver.attempts] == [500, 500, 200]
         alert = receiver.accepted[0]
@@ -57,7 +57,7 @@ def test_a_forged_or_stale_signature_is_what_the_receiver_refuses(app, client, a
     app.extensions["uitkijk"].config["PARTNER_MAX_ATTEMPTS"] = 2
     with WebhookReceiver(secret="not-the-partner-secret") as receiver:
         partner_id, _ = register(app, receiver.url)
-        client.post("/api/actions", json=amber_body(room), headers=auth)
+        launch_approved(client, json=amber_body(room), headers=auth)
         work_until(lambda: log_rows(app, partner_id)[0].state == "failed")
         assert [status for status, _, _ in receiver.attempts] == [401, 401]
         row, = log_rows(app, partner_id)
@@ -68,7 +68,7 @@ def test_a_message_withdrawn_before_delivery_is_never_sent(app, client, auth, ro
     """Partner unreachable until the Cancel: the Alert's delivery is withdrawn, only the Cancel goes out."""
     with WebhookReceiver() as receiver:
         partner_id, receiver.secret = register(app, receiver.url)
-        action = client.post("/api/actions", json=amber_body(room), headers=auth).get_json()
+        action = launch_approved(client, json=amber_body(room), headers=auth).get_json()
         client.post(f"/api/actions/{action['id']}/end", headers=auth, json={"result": "person_found"})
         work_until(lambda: len(receiver.accepted) == 1)
         assert [m["type"] for m in receiver.accepted] == ["Cancel"]
@@ -83,7 +83,7 @@ def test_deliveries_redis_never_got_are_sent_by_the_sweeper(app, client, auth, r
     with WebhookReceiver() as receiver:
         partner_id, receiver.secret = register(app, receiver.url)
         monkeypatch.setattr(publish.channel, "enqueue_deliveries", redis_down)
-        assert client.post("/api/actions", json=amber_body(room), headers=auth).status_code == 201
+        assert launch_approved(client, json=amber_body(room), headers=auth).status_code == 201
         row, = log_rows(app, partner_id)
         assert row.state == "queued"
         rt = runtime.get()
@@ -103,7 +103,7 @@ def test_the_admin_registers_a_partner_and_reads_its_delivery_log(app, client, a
         html = created.get_data(as_text=True)
         assert created.status_code == 200 and "maar één keer" in html
         receiver.secret = html.split('id="partner-secret">', 1)[1].split("<", 1)[0]
-        client.post("/api/actions", json=amber_body(room), headers=auth)
+        launch_approved(client, json=amber_body(room), headers=auth)
         work_until(lambda: len(receiver.accepted) == 1)
         listing = admin.get("/config/partners/").get_data(as_text=True)
         assert "Wegwijzer schermen" in listing

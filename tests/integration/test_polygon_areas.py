@@ -10,7 +10,7 @@ from core.models import Delivery, Region
 from lab import factories
 from tests.conftest import app_for
 from tests.integration.admin_web import login, make_user, post
-from tests.publish_support import cap_fields, consume_cap, signed_config
+from tests.publish_support import cap_fields, consume_cap, launch_approved, signed_config
 
 NORTH_M_PER_DEG = 111_320.0
 
@@ -113,7 +113,7 @@ def test_regions_uploaded_by_an_admin_carry_an_amber_alert(app, client, auth, pe
 
     body = factories.launch_body(room, operator, kind="amber_alert", title="Sanne (8) vermist",
                                  area={"type": "regions", "codes": ["VR14"]})
-    action = client.post("/api/actions", json=body, headers=auth).get_json()
+    action = launch_approved(client, json=body, headers=auth).get_json()  # four eyes: a colleague approves
     assert [pid for pid, _ in deliveries(app, action["id"])] == [ids["north"]]
     cap_url = client.get("/publiek/alerts.json").get_json()["alerts"][0]["cap_url"]
     cap = cap_fields(consume_cap(client.get(cap_url.split("example.nl", 1)[1]).get_data(), signing[2]))

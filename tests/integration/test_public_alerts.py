@@ -12,7 +12,7 @@ from lab import factories
 from tests.conftest import app_for
 from tests.integration.admin_web import login, make_user
 from tests.publish_support import (ATOM, DisplayPanel, amber_body, b64, cap_fields, consume_cap, jpeg_with_gps,
-                                   path_of, signed_config)
+                                   launch_approved, path_of, signed_config)
 
 @pytest.fixture
 def app(config, signing):
@@ -22,7 +22,7 @@ def app(config, signing):
 def test_a_national_amber_alert_is_signed_cap_in_both_feeds_and_withdrawn_at_cancel(client, auth, room, signing):
     """Alert, Update and Cancel are schema-valid signed CAP 1.2 with references; the Cancel withdraws the rest."""
     cert = signing[2]
-    launched = client.post("/api/actions", json=amber_body(room), headers=auth)
+    launched = launch_approved(client, json=amber_body(room), headers=auth)
     assert launched.status_code == 201, launched.get_json()
     action = launched.get_json()
     page_url = action["publication"]["page_url"]
@@ -86,7 +86,7 @@ def test_a_national_amber_alert_is_signed_cap_in_both_feeds_and_withdrawn_at_can
 
 def test_expired_messages_leave_the_feeds(app, client, auth, room):
     """Once its <expires> has passed a message is no longer in the Atom or JSON feed."""
-    action = client.post("/api/actions", json=amber_body(room), headers=auth).get_json()
+    action = launch_approved(client, json=amber_body(room), headers=auth).get_json()
     with app.extensions["uitkijk"].db.session() as session:
         assert len(publication.current_events(session)) == 1
         later = utcnow() + timedelta(seconds=app.config["PUBLIC_ALERT_TTL_S"] + 1)
@@ -107,7 +107,7 @@ def test_display_panel_polls_with_conditional_requests_and_clears_on_cancel(clie
     for panel in panels:
         assert panel.poll() == 200 and showing(panel) == []
         assert panel.poll() == 304
-    action = client.post("/api/actions", json=amber_body(room), headers=auth).get_json()
+    action = launch_approved(client, json=amber_body(room), headers=auth).get_json()
     for panel in panels:
         assert panel.poll() == 200 and showing(panel) == ["AMBER Alert: Sanne (8) vermist"]
         assert panel.poll() == 304
@@ -129,7 +129,7 @@ def test_display_panel_polls_with_conditional_requests_and_clears_on_cancel(clie
 def test_what_may_not_be_published_is_refused_naming_the_field(app, client, auth, room, body, field):
     """Publishing a burglary, a missing person without consent or a broken photo: 400, nothing launched."""
     circle = {"type": "circle", "lat": factories.CENTRE[0], "lon": factories.CENTRE[1], "radius_m": 2500}
-    response = client.post("/api/actions", json={**amber_body(room, photos=None, area=circle), **body}, headers=auth)
+    response = launch_approved(client, json={**amber_body(room, photos=None, area=circle), **body}, headers=auth)
     assert response.status_code == 400 and response.get_json()["field"] == field
     with app.extensions["uitkijk"].db.session() as session:
         assert session.scalar(select(Publication)) is None
@@ -137,10 +137,10 @@ def test_what_may_not_be_published_is_refused_naming_the_field(app, client, auth
 
 def test_a_missing_person_is_published_only_with_recorded_consent(app, client, auth, room):
     """Without `public` a missing person stays private; with it and consent, who consented is recorded."""
-    private = client.post("/api/actions", headers=auth, json=amber_body(room, kind="missing_person", area={
+    private = launch_approved(client, headers=auth, json=amber_body(room, kind="missing_person", area={
         "type": "circle", "lat": factories.CENTRE[0], "lon": factories.CENTRE[1], "radius_m": 2500})).get_json()
     assert private["publication"] is None
-    public = client.post("/api/actions", headers=auth, json=amber_body(
+    public = launch_approved(client, headers=auth, json=amber_body(
         room, kind="missing_person", public=True, family_consent=True, area_name="Weesp",
         area={"type": "circle", "lat": factories.CENTRE[0], "lon": factories.CENTRE[1], "radius_m": 2500})).get_json()
     assert public["publication"]["consent_by"].startswith("token:")
@@ -156,7 +156,7 @@ def test_a_missing_person_is_published_only_with_recorded_consent(app, client, a
 
 def test_a_photo_added_later_goes_out_as_an_update(app, client, auth, room, signing):
     """A photo uploaded after launch (multipart) is cleaned, stored and published in an Update."""
-    action = client.post("/api/actions", json=amber_body(room, photos=None), headers=auth).get_json()
+    action = launch_approved(client, json=amber_body(room, photos=None), headers=auth).get_json()
     response = client.post(f"/api/actions/{action['id']}/photos", headers=auth,
                            data={"photo": (__import__("io").BytesIO(jpeg_with_gps(4000, 3000)), "kind.jpg")})
     assert response.status_code == 201, response.get_json()
@@ -169,7 +169,7 @@ def test_a_photo_added_later_goes_out_as_an_update(app, client, auth, room, sign
 
 def test_the_alert_sms_of_a_public_action_links_its_page(app, client, auth, room, work):
     """A participant's SMS carries the public page's address (where the photo is); a private one does not."""
-    action = client.post("/api/actions", json=amber_body(room), headers=auth).get_json()
+    action = launch_approved(client, json=amber_body(room), headers=auth).get_json()
     work()
     outbox = client.get("/api/outbox", headers=auth).get_json()
     sms = [m for m in outbox if m["channel"] == "sms"]
@@ -190,11 +190,11 @@ def test_consumers_fetch_the_signing_certificate_and_admins_see_which_it_is(app,
 
 def test_the_json_feed_in_english_and_a_private_actions_photo_deleted_at_its_end(app, client, auth, room):
     """?lang=en gives the English texts; a non-public action's photo is deleted when it ends, too."""
-    client.post("/api/actions", json=amber_body(room), headers=auth)
+    launch_approved(client, json=amber_body(room), headers=auth)
     item = client.get("/publiek/alerts.json?lang=en").get_json()["alerts"][0]
     assert item["area"]["description"] == "All of the Netherlands" and "Call free on" in item["instruction"]
     circle = {"type": "circle", "lat": factories.CENTRE[0], "lon": factories.CENTRE[1], "radius_m": 2500}
-    private = client.post("/api/actions", headers=auth, json=amber_body(room, kind="missing_person", area=circle,
+    private = launch_approved(client, headers=auth, json=amber_body(room, kind="missing_person", area=circle,
                                                                          client_request_id="private-1")).get_json()
     client.post(f"/api/actions/{private['id']}/end", headers=auth, json={"result": "person_found"})
     with app.extensions["uitkijk"].db.session() as session:

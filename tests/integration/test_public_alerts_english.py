@@ -5,7 +5,7 @@ import pytest
 from lxml import etree
 
 from tests.conftest import app_for
-from tests.publish_support import ATOM, amber_body, cap_fields, consume_cap, path_of, signed_config
+from tests.publish_support import ATOM, amber_body, cap_fields, consume_cap, launch_approved, path_of, signed_config
 
 DUTCH = "Meisje van 8, blond haar, roze jas, mogelijk in een grijze bestelbus."
 
@@ -27,7 +27,7 @@ def _latest_cap(client, signing):
 
 
 def test_without_english_words_the_english_info_says_the_description_is_dutch(client, auth, room, signing):
-    assert client.post("/api/actions", json=amber_body(room), headers=auth).status_code == 201
+    assert launch_approved(client, json=amber_body(room), headers=auth).status_code == 201
     alert = _latest_cap(client, signing)
     assert [lang for lang in alert["info"]] == ["nl-NL", "en-GB"]  # one info per language
     nl, en = alert["info"]["nl-NL"], alert["info"]["en-GB"]
@@ -44,7 +44,7 @@ def test_without_english_words_the_english_info_says_the_description_is_dutch(cl
 def test_the_operators_english_words_are_the_english_info_and_an_update_changes_them(client, auth, room, signing):
     body = amber_body(room, title_en="Sanne (8) missing",
                       message_en="Girl aged 8, blond hair, pink coat, possibly in a grey van.")
-    action = client.post("/api/actions", json=body, headers=auth).get_json()
+    action = launch_approved(client, json=body, headers=auth).get_json()
     en = _latest_cap(client, signing)["info"]["en-GB"]
     assert en["headline"] == "AMBER Alert: Sanne (8) missing" and en["description"].startswith("Girl aged 8")
     response = client.post(f"/api/actions/{action['id']}/publication", headers=auth,
@@ -65,6 +65,6 @@ def test_the_operators_english_words_are_the_english_info_and_an_update_changes_
       "title_en": "Burglary"}, "title_en"),  # only a public alert has an English text
 ])
 def test_bad_english_words_are_refused_naming_the_field(client, auth, room, extra, field):
-    response = client.post("/api/actions", json=amber_body(room, **extra), headers=auth)
+    response = launch_approved(client, json=amber_body(room, **extra), headers=auth)
     assert response.status_code == 400 and response.get_json()["field"] == field
     assert client.get("/publiek/alerts.json").get_json()["alerts"] == []
