@@ -32,6 +32,7 @@ from sqlalchemy import and_, select, update
 
 from . import ledger
 from .jobs import after_reached, retry_or_fail
+from .keypad_choices import apply_choice
 from .models import Action, Delivery, utcnow
 from .numbers import mask
 
@@ -138,6 +139,10 @@ class AlertCallLedger:
     def flow_facts(self, delivery_id, call_id, **facts):
         with self.db.session() as session:
             return flow_facts(session, delivery_id, call_id, **facts)
+
+    def keypad_choice(self, delivery_id, call_id, choice):
+        with self.db.session() as session:
+            return apply_choice(session, delivery_id, call_id, choice)
 
 
 def ended(rt, session, delivery_id, call_id, cause=None, at=None):

@@ -65,6 +65,7 @@ class AlertCall:
     purpose: str = "alert"
     prompt: str | None = None
     free_number: str | None = None
+    mobile: bool = False  # the number called is a mobile: it could take the alerts by SMS instead
 
 
 # The columns of an ActionSummary, in its field order.
@@ -157,21 +158,23 @@ class InboundDirectory:
         """The call of a voice delivery (alert or closing), or None if there is no such delivery."""
         with self.db.Session() as session:
             row = session.execute(
-                select(Delivery, Participant.language, Action, ControlRoom.free_number)
+                select(Delivery, Participant.language, Action, ControlRoom.free_number, PhoneNumber.kind)
                 .join(Participant, Participant.id == Delivery.participant_id)
                 .join(Action, Action.id == Delivery.action_id)
                 .join(ControlRoom, ControlRoom.id == Action.control_room_id)
+                .outerjoin(PhoneNumber, PhoneNumber.id == Delivery.phone_number_id)
                 .where(Delivery.id == delivery_id)).first()
         if row is None:
             return None
-        delivery, language, action, free_number = row
+        delivery, language, action, free_number, number_kind = row
         if delivery.channel != "voice":
             return None
         language = language_of(language)
         prompt = action.alert_prompt if delivery.purpose == "alert" else (delivery.detail or {}).get("prompt")
         return AlertCall(delivery.id, delivery.participant_id, language, action_summary(action),
                          message_for(action, "voice", delivery.purpose, language, free_number),
-                         purpose=delivery.purpose, prompt=prompt, free_number=free_number)
+                         purpose=delivery.purpose, prompt=prompt, free_number=free_number,
+                         mobile=number_kind == "mobile")
 
 
 def _digits(number):

@@ -7,6 +7,7 @@
             DIALSTATUS, ANSWEREDTIME and DIALEDPEERNUMBER
     Record  the prompt, then RECORD FILE <dir>/<name> wav # <ms> 0 beep s=<silence>
     SaveTip the call log (no AGI)
+    KeypadChoice  the register, through the alert call ledger (no AGI)
     Hangup  SET VARIABLE UITKIJK_FLOW_DONE 1, HANGUP
 
 Whatever happens (hangup, dropped socket, a flow or database error) the call ends here and is
@@ -35,7 +36,8 @@ from core.numbers import mask, normalise_caller_id
 
 from .agi_channel import AgiProtocolError
 from .call_engine import ALERT, CallEnd, CallRecorder, claim_operators, dial_status, machine_verdict, seconds
-from .steps import Dial, DialResult, Digits, Gather, Hangup, Hungup, Record, Recorded, Say, SaveTip, Started
+from .steps import (Dial, DialResult, Digits, Gather, Hangup, Hungup, KeypadChoice, Record, Recorded, Say, SaveTip,
+                    Started)
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +116,7 @@ class AgiCall:
         self.flow_name = None
         self.recorder = services.recorder
         self.executors = {Say: self.say_step, Gather: self.gather, Dial: self.dial, Record: self.record_tip,
-                          SaveTip: self.save_tip, Hangup: self.hangup}
+                          SaveTip: self.save_tip, KeypadChoice: self.keypad_choice, Hangup: self.hangup}
 
     def run(self):
         env = self.agi.env
@@ -334,6 +336,9 @@ class AgiCall:
 
     def save_tip(self, step):
         self.recorder.save_tip(self.flow_name, step, self.end())
+
+    def keypad_choice(self, step):
+        self.recorder.keypad_choice(step, self.end())
 
     def hangup(self, _step):
         try:

@@ -1,7 +1,9 @@
 """The outbound call of a voice delivery, written once for both back-ends.
 
-An alert call: the alert twice, then "press 1 to be put through now, press 2 to hear it again";
-press 1 takes the free number's routing for that action (see put_through).
+An alert call: the alert twice, then "press 1 to be put through now, press 2 to hear it again,
+press 0 to stop alert calls to this number" (and, on a mobile, "press 3 for SMS instead");
+press 1 takes the free number's routing for that action (see put_through). 0 asks for a 9 to
+confirm (any other key goes back to the menu); the choice is applied at once (KeypadChoice).
 An alert call a machine answered (answering-machine detection; the call reaches the flow once
 the greeting ended) gets the voicemail message once instead: the action's title, its code and
 the free number. Detection is a hint: any key during it proves a person, who gets the alert
@@ -10,19 +12,20 @@ A closing call: how the action ended, twice, then "press 2 to hear it again"; it
 anyone through (the action is over) and is not told the action ended as if that were news
 about an alert: the closing text itself says so.
 
-State is a JSON dict; `phase`: voicemail | menu | closing | routing | tip | done. `key` is the
-key the participant pressed (for the ledger), `plays` how often the message was played, `amd`
+State is a JSON dict; `phase`: voicemail | menu | confirm_stop | closing | routing | tip | done.
+`key` is the key the participant pressed (for the ledger), `plays` how often the message was played, `amd`
 and `amd_cause` what detection said ("key" once a key overruled "machine"), `voicemail` whether
 the call is (True) or was taken for (False) a machine's.
 """
 from . import put_through
 from .call_flow import CallFlow
-from .steps import Digits, Gather, Hangup, Say, Spoken, digits_prompt
+from .steps import Digits, Gather, Hangup, KeypadChoice, Say, Spoken, digits_prompt
 
 NAME = "alert"
-KEYS = "12"
+KEYS = "120"
 AGAIN = "2"
 ANY_KEY = "0123456789*#"
+STOP, CONFIRM_STOP, SMS_INSTEAD = "0", "9", "3"
 
 
 class AlertFlow(CallFlow):
@@ -38,6 +41,8 @@ class AlertFlow(CallFlow):
             return self.on_voicemail_key(state)
         if state["phase"] == "menu" and isinstance(event, Digits):
             return self.on_menu(state, event.value)
+        if state["phase"] == "confirm_stop" and isinstance(event, Digits):
+            return self.on_confirm_stop(state, event.value)
         if state["phase"] == "closing" and isinstance(event, Digits):
             return self.on_closing_menu(state, event.value)
         return self.unexpected(state, event)
@@ -48,13 +53,14 @@ class AlertFlow(CallFlow):
                  "delivery_id": event.delivery_id, "tries": 0, "key": None, "outcome": None,
                  "action": None, "alerted": True, "route": [], "pending": [], "operator_id": None,
                  "talk_s": None, "participant_id": None, "lang": self.settings.default_language,
-                 "purpose": None, "text": None, "prompt": None, "plays": 0, "free_number": None,
+                 "purpose": None, "text": None, "prompt": None, "plays": 0, "free_number": None, "mobile": False,
                  "amd": event.answered_by, "amd_cause": event.amd_cause, "voicemail": None}
         if call is None:
             state["outcome"] = "failed"
             return state, [Hangup()]
         state.update(participant_id=call.participant_id, lang=call.language, action=call.action.as_dict(),
-                     purpose=call.purpose, text=call.text, prompt=call.prompt, free_number=call.free_number)
+                     purpose=call.purpose, text=call.text, prompt=call.prompt, free_number=call.free_number,
+                     mobile=call.mobile)
         if call.purpose == "closing":
             state["phase"] = "closing"
             return state, [self.message(state), self.message(state), self.closing_menu()]
@@ -65,7 +71,7 @@ class AlertFlow(CallFlow):
             state.update(phase="voicemail", voicemail=True, outcome="voicemail")
             return state, [self.voicemail_message(state), Hangup()]
         state["phase"] = "menu"
-        return state, [self.message(state), self.message(state), self.menu()]
+        return state, [self.message(state), self.message(state), self.menu(state)]
 
     def voicemail_message(self, state):
         """What a machine records, once: the alert in one sentence (the action's title), its code and
@@ -80,7 +86,7 @@ class AlertFlow(CallFlow):
     def on_voicemail_key(self, state):
         """A key during the voicemail message proves a person: the alert and the menu, as anyone gets."""
         state.update(phase="menu", voicemail=False, outcome=None, amd="key")
-        return state, [self.message(state), self.message(state), self.menu()]
+        return state, [self.message(state), self.message(state), self.menu(state)]
 
     def message(self, state):
         """The alert or the closing text as rendered before the call; a key of the menu pressed
@@ -91,10 +97,11 @@ class AlertFlow(CallFlow):
             return Say((spoken,), interrupt=AGAIN)
         spoken = Spoken(state["text"], key=state["prompt"],
                         fallback=("alert_intro", "whisper_action_code", *digits_prompt(state["action"]["code"])))
-        return Say((spoken,), interrupt=KEYS)
+        return Say((spoken,), interrupt=KEYS + (SMS_INSTEAD if state["mobile"] else ""))
 
-    def menu(self):
-        return Gather(("alert_menu",), max_digits=1, timeout_s=self.settings.menu_timeout_s)
+    def menu(self, state):
+        prompt = ("alert_menu", "alert_menu_sms") if state["mobile"] else ("alert_menu",)
+        return Gather(prompt, max_digits=1, timeout_s=self.settings.menu_timeout_s)
 
     def closing_menu(self):
         return Gather(("closing_menu",), max_digits=1, timeout_s=self.settings.menu_timeout_s)
@@ -106,13 +113,27 @@ class AlertFlow(CallFlow):
                                      lead_in=("connecting",))
         if digits == AGAIN:  # match: again
             state["key"] = state["key"] or AGAIN
-            return state, [self.message(state), self.menu()]
+            return state, [self.message(state), self.menu(state)]
+        if digits == STOP:  # match: stop alert calls, once confirmed
+            state["phase"] = "confirm_stop"
+            return state, [Gather(("stop_calls_confirm",), max_digits=1, timeout_s=self.settings.menu_timeout_s)]
+        if digits == SMS_INSTEAD and state["mobile"]:  # match: alerts by SMS from now on
+            state.update(key=SMS_INSTEAD, phase="done", outcome="listened")
+            return state, [KeypadChoice(state["delivery_id"], "sms_instead"), Say(("sms_instead_done",)), Hangup()]
         state["tries"] += 1
         if state["tries"] >= self.settings.max_tries:  # failure: they heard it; leave them be
             state.update(phase="done", outcome="listened")
             return state, [Say(("thanks_goodbye",)), Hangup()]
         complaint = "no_input" if digits is None else "invalid_choice"  # timeout | invalid
-        return state, [Say((complaint,)), self.menu()]
+        return state, [Say((complaint,)), self.menu(state)]
+
+    def on_confirm_stop(self, state, digits):
+        """9 stops alert calls to this number at once; anything else (or nothing) goes back to the menu."""
+        if digits == CONFIRM_STOP:
+            state.update(key=STOP, phase="done", outcome="listened")
+            return state, [KeypadChoice(state["delivery_id"], "stop_calls"), Say(("calls_stopped",)), Hangup()]
+        state["phase"] = "menu"
+        return state, [self.menu(state)]
 
     def on_closing_menu(self, state, digits):
         """2 plays the closing once more; anything else (or nothing) ends the call politely."""

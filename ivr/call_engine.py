@@ -127,6 +127,12 @@ class CallRecorder:
         return self.call_log.finish(end.call_ref, end.backend, end.caller, outcome, started_at=end.started_at,
                                     wait_s=end.wait_s, origin=origin(flow.name))
 
+    def keypad_choice(self, step, end: CallEnd):
+        """Apply the participant's keypad choice (a KeypadChoice step) to their number, for this attempt."""
+        if not end.attempt:
+            return False
+        return self.alert_ledger.keypad_choice(step.delivery_id, end.attempt, step.choice)
+
     def save_tip(self, flow_name, step, end: CallEnd):
         """Keep the spoken tip (a SaveTip step); returns the tip id."""
         return self.call_log.save_tip(end.call_ref, end.backend, end.caller, step.action_id, step.recording,

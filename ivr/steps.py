@@ -113,11 +113,20 @@ class SaveTip:
 
 
 @dataclass(frozen=True)
+class KeypadChoice:
+    """Apply what the participant chose on the keypad to their number (no telephony; the runner has
+    core.keypad_choices do it): `choice` is stop_calls or sms_instead."""
+
+    delivery_id: int
+    choice: str
+
+
+@dataclass(frozen=True)
 class Hangup:
     pass
 
 
-Step = Say | Gather | Dial | Record | SaveTip | Hangup
+Step = Say | Gather | Dial | Record | SaveTip | KeypadChoice | Hangup
 
 # Events --------------------------------------------------------------------------------
 

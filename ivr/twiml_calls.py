@@ -3,7 +3,7 @@
 import dataclasses
 import json
 
-from .steps import Dial, DialTarget, Gather, Hangup, Record, Say, SaveTip, Spoken
+from .steps import Dial, DialTarget, Gather, Hangup, KeypadChoice, Record, Say, SaveTip, Spoken
 
 RECORD_TTL_S = 4 * 3600
 
@@ -29,7 +29,8 @@ class CallRecords:
         self.redis.delete(self._key(call_sid))
 
 
-_STEP_TYPES = {cls.__name__: cls for cls in (Say, Gather, Dial, DialTarget, Record, SaveTip, Hangup, Spoken)}
+_STEP_TYPES = {cls.__name__: cls for cls in (Say, Gather, Dial, DialTarget, Record, SaveTip, KeypadChoice, Hangup,
+                                             Spoken)}
 
 
 def encode_steps(value):

@@ -23,7 +23,8 @@ from bridge.twilio import twilio_address
 from core.models import utcnow
 
 from .call_engine import CallEnd, CallRecorder, claim_operators, dial_status, seconds
-from .steps import Dial, DialResult, Digits, Gather, Hangup, Hungup, Record, Recorded, SaveTip, Say, Started
+from .steps import (Dial, DialResult, Digits, Gather, Hangup, Hungup, KeypadChoice, Record, Recorded, SaveTip, Say,
+                    Started)
 from .twiml_calls import decode_steps, encode_steps
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ class TwimlRunner:
         self.default_language = default_language
         self.on_tip_saved = on_tip_saved  # tip id -> None, after the tip is committed (e.g. fetch its recording)
         self.executors = {Say: self._say, Gather: self._gather, Dial: self._dial, Record: self._record,
-                          SaveTip: self._save_tip, Hangup: self._hangup}
+                          SaveTip: self._save_tip, KeypadChoice: self._keypad_choice, Hangup: self._hangup}
 
     # Webhook entry points ---------------------------------------------------------------
 
@@ -192,6 +193,9 @@ class TwimlRunner:
         tip_id = self.recorder.save_tip(batch.record["flow"], step, self._end(batch.call_sid, batch.record))
         if self.on_tip_saved is not None:
             self.on_tip_saved(tip_id)
+
+    def _keypad_choice(self, batch, step):
+        self.recorder.keypad_choice(step, self._end(batch.call_sid, batch.record))
 
     def _hangup(self, batch, _step):
         batch.response.hangup()

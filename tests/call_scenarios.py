@@ -23,7 +23,7 @@ from pydub.generators import Sine
 from sqlalchemy import func, select, update
 
 from core.actions import ActionService, parse_launch
-from core.models import ControlRoom, Delivery, InboundCall, Operator, Tip
+from core.models import AuditEvent, ControlRoom, Delivery, InboundCall, Operator, PhoneNumber, Tip
 from lab import factories
 from tts_prompts.catalogue import PROMPTS
 from tts_prompts.engines import SpeechEngine
@@ -44,6 +44,7 @@ PHONES = ("handler", "colleague", "control_room")
 
 # The caller on the free number: a participant alerted by the row's actions, or a stranger.
 PARTICIPANT, PARTICIPANT_E164, STRANGER_E164 = "0201234501", "+31201234501", "+31301234567"
+MOBILE_PARTICIPANT = "0612345601"  # a mobile that takes its alerts as calls
 
 
 def title(index):
@@ -55,7 +56,9 @@ class Row:
     name: str
     flow: str  # alert | closing | inbound
     heard: tuple
-    press: tuple | None = None  # (prompt id, keys): the caller keys them while that prompt's question waits
+    # (prompt id, keys): the caller keys them while that prompt's question waits; "w" waits half a second
+    # (Asterisk's SendDTMF), and the keys after it answer the next question.
+    press: tuple | None = None
     hangs_up_after: int | None = None  # the caller hangs up during the n-th prompt heard
     caller: str = "participant"  # inbound: participant (known caller ID) | stranger
     actions: tuple = ("active",)  # each action: active | ended; ("active", "colleague"): handled by the colleague
@@ -67,13 +70,17 @@ class Row:
     tip: bool = False  # a spoken tip was kept with the action
     answers_as: str | None = None  # alert: the participant's phone (MACHINE | LONG_HELLO | SILENCE), detection on
     amd: tuple | None = None  # alert: (Delivery.amd_status, detail["voicemail"]) the call leaves
+    mobile: bool = False  # alert call: the participant's number is a mobile (that takes alert calls)
+    # Alert call: the number afterwards: (channel, unsubscribed, what the keypad's audit entries say).
+    number: tuple = ("voice", False, ())
 
     def outcome(self):
         """What the call must leave behind, in the shape World.outcome reads it."""
         return {"record": self.record, "route": self.rung if self.record else None,
                 "operator": self.bridged if self.record and self.bridged != "control_room" else None,
                 "key": self.key, "tips": int(self.tip),
-                "amd": (self.amd or (None, None)) if self.flow == "alert" else None}
+                "amd": (self.amd or (None, None)) if self.flow == "alert" else None,
+                "number": self.number if self.flow == "alert" else None}
 
     def rung_phones(self):
         """Every phone rung, in order, as the back-end's own dial events or verbs show them."""
@@ -107,6 +114,15 @@ ROWS = (
         answers_as=LONG_HELLO, amd=("human", None)),
     Row("alert to silence is a person", "alert", (MESSAGE, MESSAGE, "alert_menu", "thanks_goodbye"),
         answers_as=SILENCE, amd=("notsure", None)),
+    Row("alert press 0 and 9 stops the calls", "alert",
+        (MESSAGE, MESSAGE, "alert_menu", "stop_calls_confirm", "calls_stopped"),
+        press=("alert_menu", "0ww9"), key="0", number=("voice", True, ("unsubscribed",))),
+    Row("alert press 0 then another key goes back", "alert",
+        (MESSAGE, MESSAGE, "alert_menu", "stop_calls_confirm", "alert_menu", "thanks_goodbye"),
+        press=("alert_menu", "0ww5")),
+    Row("alert on a mobile press 3 gets SMS instead", "alert",
+        (MESSAGE, MESSAGE, "alert_menu", "alert_menu_sms", "sms_instead_done"),
+        press=("alert_menu_sms", "3"), mobile=True, key="3", number=("sms", False, ("channel-changed",))),
     Row("closing listened", "closing", (MESSAGE, MESSAGE, "closing_menu", "goodbye")),
     Row("free number: known caller ID", "inbound", ("inbound_calling_about", title(0), "connecting"),
         rung=(("operator", ("handler",), "answered"),), bridged="handler",
@@ -187,7 +203,8 @@ class World:
                                  "control_room": room.general_line}
             self.participant_id = None
             if row.caller == "participant":
-                self.participant_id = factories.participant(s, participant_number, distance_m=100).id
+                number, channel = (MOBILE_PARTICIPANT, "voice") if row.mobile else (participant_number, None)
+                self.participant_id = factories.participant(s, number, distance_m=100, channel=channel).id
         self.actions = [self._launch(index) for index in range(len(row.actions))]
 
     def _launch(self, index):
@@ -218,6 +235,10 @@ class World:
         """The keys the row's caller presses, the action code filled in."""
         return self.row.press[1].replace("<code>", self.actions[0]["code"])
 
+    def answers(self):
+        """The keys of each question the row's caller answers, in order (keys() split at its waits)."""
+        return [keys for keys in self.keys().split("w") if keys]
+
     def outcome(self):
         """What the call left behind, in the table's terms (see Row.outcome): the call record and
         its route, the alert call's key in the ledger, the tips kept."""
@@ -238,6 +259,14 @@ class World:
             delivery = self.delivery()
             found["key"] = (delivery.detail or {}).get("key")
             found["amd"] = (delivery.amd_status, (delivery.detail or {}).get("voicemail"))
+            with self.rt.db.session() as s:
+                number = s.scalars(select(PhoneNumber).where(PhoneNumber.participant_id == self.participant_id)).one()
+                verbs = tuple(s.scalars(select(AuditEvent.verb).where(
+                    AuditEvent.actor == "keypad", AuditEvent.subject_type == "phone_number",
+                    AuditEvent.subject_id == str(number.id)).order_by(AuditEvent.id)))
+                found["number"] = (number.channel, number.unsubscribed, verbs)
+        else:
+            found["number"] = None
         return found
 
 

@@ -21,11 +21,41 @@ PROMPTS: dict[str, dict[str, str]] = {
     },
     "alert_menu": {
         "nl": "Toets 1 om nu doorverbonden te worden met de meldkamer. "
-              "Toets 2 om het bericht nog een keer te horen.",
+              "Toets 2 om het bericht nog een keer te horen. "
+              "Toets 0 als u op dit nummer geen alertoproepen meer wilt krijgen.",
         "en": "Press 1 to be put through to the control room now. "
-              "Press 2 to hear the message again.",
+              "Press 2 to hear the message again. "
+              "Press 0 to stop alert calls to this number.",
         "de": "Drücken Sie die 1, um jetzt mit der Leitstelle verbunden zu werden. "
-              "Drücken Sie die 2, um die Nachricht noch einmal zu hören.",
+              "Drücken Sie die 2, um die Nachricht noch einmal zu hören. "
+              "Drücken Sie die 0, wenn Sie auf dieser Nummer keine Warnanrufe mehr erhalten möchten.",
+    },
+    # After alert_menu, on a mobile number only.
+    "alert_menu_sms": {
+        "nl": "Toets 3 om alerts voortaan per sms te krijgen in plaats van als oproep.",
+        "en": "Press 3 to get future alerts by SMS instead of a call.",
+        "de": "Drücken Sie die 3, um Warnungen künftig per SMS statt als Anruf zu erhalten.",
+    },
+    "stop_calls_confirm": {
+        "nl": "U krijgt dan op dit nummer geen alertoproepen meer. Toets 9 om dat te bevestigen, "
+              "of een andere toets om terug te gaan.",
+        "en": "You will then get no more alert calls on this number. Press 9 to confirm, "
+              "or any other key to go back.",
+        "de": "Sie erhalten dann auf dieser Nummer keine Warnanrufe mehr. Drücken Sie die 9, um das zu bestätigen, "
+              "oder eine andere Taste, um zurückzugehen.",
+    },
+    "calls_stopped": {
+        "nl": "Er komen op dit nummer geen alertoproepen meer. Wilt u ze weer ontvangen, gebruik dan de link "
+              "uit uw bevestiging, of stuur vanaf een mobiel nummer START per sms. Tot ziens.",
+        "en": "There will be no more alert calls on this number. To get them again, use the link in your "
+              "confirmation, or from a mobile number send START by SMS. Goodbye.",
+        "de": "Auf dieser Nummer kommen keine Warnanrufe mehr. Wenn Sie sie wieder erhalten möchten, nutzen Sie den "
+              "Link aus Ihrer Bestätigung oder senden Sie von einer Mobilnummer START per SMS. Auf Wiederhören.",
+    },
+    "sms_instead_done": {
+        "nl": "Voortaan krijgt u alerts op dit nummer per sms. Tot ziens.",
+        "en": "From now on you get alerts on this number by SMS. Goodbye.",
+        "de": "Künftig erhalten Sie Warnungen auf dieser Nummer per SMS. Auf Wiederhören.",
     },
     # Left on an answering machine once its greeting ended, played once: the action's title, its
     # code and the free number come between these.

@@ -132,15 +132,17 @@ class TwilioCall:
         return None  # the end of a document ends the call
 
     def keys_for(self, prompts):
-        """The row's keys if its caller keys during a question with these prompts (once)."""
-        if self.row.press is None or self.pressed:
+        """The row's keys if its caller keys during a question with these prompts, then the keys of each
+        question after it (World.answers)."""
+        if self.row.press is None:
             return None
-        wanted = self.row.press[0]
-        wanted = self.titles[wanted[1]] if isinstance(wanted, tuple) else f"{wanted}/nl"
-        if wanted in prompts:
-            self.pressed = True
-            return self.world.keys()
-        return None
+        if not self.pressed:
+            wanted = self.row.press[0]
+            wanted = self.titles[wanted[1]] if isinstance(wanted, tuple) else f"{wanted}/nl"
+            if wanted not in prompts:
+                return None
+            self.pressed, self.answers = True, self.world.answers()
+        return self.answers.pop(0) if self.answers else None
 
     def dial(self, verb):
         numbers = [(target.text, target.get("url")) for target in verb]

@@ -46,9 +46,9 @@ class FakeDirectory:
         return self.alerts.get(delivery_id)
 
 
-def alert_call(delivery_id=7, action=BURGLARY, language="nl"):
+def alert_call(delivery_id=7, action=BURGLARY, language="nl", mobile=False):
     return AlertCall(delivery_id, 21, language, action, f"Alert text of {action.code}", prompt=action.alert_prompt,
-                     free_number="0800 0011")
+                     free_number="0800 0011", mobile=mobile)
 
 
 def closing_call(delivery_id=8, action=ENDED, language="nl"):

@@ -6,7 +6,7 @@ from fake_directory import BURGLARY, ENDED, HANDLER, FakeDirectory, alert_call, 
 
 from ivr.alert_flow import AlertFlow
 from ivr.settings import FlowSettings
-from ivr.steps import Dial, DialResult, Digits, Gather, Hangup, Hungup, Say, Spoken, Started
+from ivr.steps import Dial, DialResult, Digits, Gather, Hangup, Hungup, KeypadChoice, Say, Spoken, Started
 
 SETTINGS = FlowSettings()
 
@@ -27,8 +27,9 @@ def run(flow, events, delivery_id=7):
 
 ALERT = Say((Spoken("Alert text of 4711", key="nl/alert1",
                     fallback=("alert_intro", "whisper_action_code", "digit_4", "digit_7", "digit_1", "digit_1")),),
-            interrupt="12")
+            interrupt="120")
 MENU = Gather(("alert_menu",), max_digits=1, timeout_s=SETTINGS.menu_timeout_s)
+CONFIRM_STOP = Gather(("stop_calls_confirm",), max_digits=1, timeout_s=SETTINGS.menu_timeout_s)
 
 
 def test_alert_plays_twice_then_the_menu():
@@ -60,6 +61,39 @@ def test_no_or_wrong_key_asks_again(event, complaint):
     """No key or another key is named and the menu is repeated."""
     _, batches = run(make_flow(), [event])
     assert batches[-1] == [Say((complaint,)), MENU]
+
+
+def test_press_0_then_9_stops_alert_calls_to_this_number():
+    """0 asks for a 9 to confirm; the 9 applies the choice at once and says how to undo it."""
+    flow = make_flow()
+    state, batches = run(flow, [Digits("0"), Digits("9")])
+    assert batches[1] == [CONFIRM_STOP]
+    assert batches[2] == [KeypadChoice(7, "stop_calls"), Say(("calls_stopped",)), Hangup()]
+    assert state["key"] == "0" and flow.outcome(state).outcome == "listened"
+
+
+@pytest.mark.parametrize("second", [Digits("1"), Digits("0"), Digits(None)])
+def test_press_0_without_the_9_goes_back_to_the_menu(second):
+    """Any other key after the 0, a second 0 or silence changes nothing and returns to the menu."""
+    state, batches = run(make_flow(), [Digits("0"), second])
+    assert batches[2] == [MENU] and state["phase"] == "menu"
+    assert not any(isinstance(step, KeypadChoice) for batch in batches for step in batch)
+
+
+def test_a_mobile_hears_press_3_and_gets_sms_instead():
+    """A mobile's menu offers 3 (also during the alert); 3 switches the number to SMS at once."""
+    flow = AlertFlow(FakeDirectory(alerts={7: alert_call(mobile=True)}), SETTINGS)
+    state, batches = run(flow, [Digits("3")])
+    alert, _, menu = batches[0]
+    assert alert.interrupt == "1203" and menu.prompt == ("alert_menu", "alert_menu_sms")
+    assert batches[1] == [KeypadChoice(7, "sms_instead"), Say(("sms_instead_done",)), Hangup()]
+    assert state["key"] == "3"
+
+
+def test_a_landline_pressing_3_hears_the_wrong_key():
+    """A landline is not offered SMS: 3 is a wrong key there."""
+    _, batches = run(make_flow(), [Digits("3")])
+    assert batches[-1] == [Say(("invalid_choice",)), MENU]
 
 
 def test_silence_after_three_menus_thanks_and_hangs_up():
