@@ -97,10 +97,11 @@ class AlertFlow(CallFlow):
             return Say((spoken,), interrupt=AGAIN)
         spoken = Spoken(state["text"], key=state["prompt"],
                         fallback=("alert_intro", "whisper_action_code", *digits_prompt(state["action"]["code"])))
-        return Say((spoken,), interrupt=KEYS + (SMS_INSTEAD if state["mobile"] else ""))
+        return Say((spoken,), interrupt=KEYS + (SMS_INSTEAD if state.get("mobile") else ""))
 
     def menu(self, state):
-        prompt = ("alert_menu", "alert_menu_sms") if state["mobile"] else ("alert_menu",)
+        # state.get: a Twilio call's state kept from before `mobile` existed lacks it (a landline, then).
+        prompt = ("alert_menu", "alert_menu_sms") if state.get("mobile") else ("alert_menu",)
         return Gather(prompt, max_digits=1, timeout_s=self.settings.menu_timeout_s)
 
     def closing_menu(self):
@@ -117,7 +118,7 @@ class AlertFlow(CallFlow):
         if digits == STOP:  # match: stop alert calls, once confirmed
             state["phase"] = "confirm_stop"
             return state, [Gather(("stop_calls_confirm",), max_digits=1, timeout_s=self.settings.menu_timeout_s)]
-        if digits == SMS_INSTEAD and state["mobile"]:  # match: alerts by SMS from now on
+        if digits == SMS_INSTEAD and state.get("mobile"):  # match: alerts by SMS from now on
             state.update(key=SMS_INSTEAD, phase="done", outcome="listened")
             return state, [KeypadChoice(state["delivery_id"], "sms_instead"), Say(("sms_instead_done",)), Hangup()]
         state["tries"] += 1
