@@ -20,6 +20,7 @@ from core.publication import publication_of
 from core import public_urls as urls
 from core.sms_texts import LANGUAGES as SMS_LANGUAGES, compose_alert
 from web.db_session import runtime, session
+from web.i18n import error_text, reason_text
 
 from .auth import audit_actor, current_user, login_required
 
@@ -53,7 +54,7 @@ def _float_arg(name):
 
 
 def _json_error(exc):
-    return jsonify(error="validation", field=exc.field, reason=exc.reason), 400
+    return jsonify(error="validation", field=exc.field, reason=reason_text(exc.reason)), 400
 
 
 @bp.get("/")
@@ -229,7 +230,7 @@ def launch():
         scope.check(outcome.action or outcome.approval)
     except (ValidationError, Conflict) as exc:
         db.rollback()
-        flash(_("Not launched: %(reason)s", reason=exc), "error")
+        flash(_("Not launched: %(reason)s", reason=error_text(exc)), "error")
         return _launch_page(request.form, 400)
     except NotFound:
         abort(404)
@@ -284,7 +285,7 @@ def update_publication(action_id):
         ActionService(runtime()).update_publication(db, action_id, audit_actor(), **changes)
     except (ValidationError, Conflict) as exc:
         db.rollback()
-        flash(_("Not updated: %(reason)s", reason=exc), "error")
+        flash(_("Not updated: %(reason)s", reason=error_text(exc)), "error")
         return redirect(url_for("actions.show", action_id=action_id))
     flash(_("Publication updated (Update sent)."), "info")
     return redirect(url_for("actions.show", action_id=action_id))
@@ -302,7 +303,7 @@ def change_area(action_id):
             geocoder=geocoder_for(current_app.config, db))
     except (ValidationError, Conflict) as exc:
         db.rollback()
-        flash(_("Area not changed: %(reason)s", reason=exc), "error")
+        flash(_("Area not changed: %(reason)s", reason=error_text(exc)), "error")
         return redirect(url_for("actions.show", action_id=action_id))
     parts = [_("Area changed: new participants in the area are being alerted.")]
     if cancelled:
@@ -324,7 +325,7 @@ def add_photos(action_id):
         event = ActionService(runtime()).add_photos(db, action_id, _uploads("photos"), audit_actor())
     except (ValidationError, Conflict) as exc:
         db.rollback()
-        flash(_("Photo not added: %(reason)s", reason=exc), "error")
+        flash(_("Photo not added: %(reason)s", reason=error_text(exc)), "error")
         return redirect(url_for("actions.show", action_id=action_id))
     flash(_("Photo added and published (Update).") if event else _("Photo added."), "info")
     return redirect(url_for("actions.show", action_id=action_id))
@@ -379,7 +380,7 @@ def end(action_id):
                                               result_from_response=form.get("result_from_response") == "on")
     except (ValidationError, Conflict) as exc:
         db.rollback()
-        flash(_("Not ended: %(reason)s", reason=exc), "error")
+        flash(_("Not ended: %(reason)s", reason=error_text(exc)), "error")
         return redirect(url_for("actions.show", action_id=action_id))
     flash(_("Action %(code)s ended: %(result)s.", code=action.code, result=result_labels()[result]), "info")
     return redirect(url_for("actions.show", action_id=action_id))

@@ -10,6 +10,7 @@ from core.signup_limits import STAT_FIELDS, SignupLimits
 from tts_prompts import (LANGUAGES, InvalidRecording, PromptStore, SpeechEngineError, UnknownPrompt,
                          UnsupportedLanguage, all_prompts)
 from web.db_session import runtime, session
+from web.i18n import error_text
 
 from .actions import kind_labels
 from .auth import audit_actor, login_required
@@ -38,7 +39,7 @@ def _saved(what, name, endpoint):
 
 def _form_error(exc, template, status=400, **context):
     session().rollback()
-    flash(str(exc), "error")
+    flash(error_text(exc), "error")
     return render_template(template, form=request.form, **context), status
 
 

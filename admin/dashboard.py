@@ -16,6 +16,7 @@ from core.inquiries import mail_counts
 from core.errors import ValidationError
 from core.input_checks import parse_id
 from web.db_session import session
+from web.i18n import error_text
 
 from .actions import kind_labels, map_settings, result_labels
 from .auth import current_user, login_required
@@ -57,7 +58,7 @@ def index():
         stats = dashboard.compute(db, hood, period)
         mail = mail_counts(db, hood.municipality_id, period.bounds)
     except ValidationError as exc:
-        error, stats, mail = str(exc), None, None
+        error, stats, mail = error_text(exc), None, None
         hood = dashboard.Neighbourhood(user.municipality_id if user.role == "municipality" else None)
         period = None
     return render_template(

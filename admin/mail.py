@@ -13,6 +13,7 @@ from core.mail_jobs import enqueue_mails
 from core.models import Municipality, ReplyPhoto
 from mail.compose import html_body, plain_text
 from web.db_session import runtime, session
+from web.i18n import reason_text
 
 from .actions import map_settings
 from .auth import audit_actor, current_user, login_required
@@ -134,7 +135,7 @@ def send_update(inquiry_id):
         db.commit()
     except (ValidationError, Conflict) as exc:
         db.rollback()
-        flash(f"update_text: {exc.reason}" if isinstance(exc, ValidationError) else str(exc), "error")
+        flash(f"update_text: {reason_text(exc.reason)}" if isinstance(exc, ValidationError) else str(exc), "error")
         return redirect(url_for("mail.show", inquiry_id=inquiry_id), 303)
     enqueue_mails(runtime().queues.normal, due)
     flash(_("Update sent to %(count)s participants.", count=len(due)), "success")

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from core.address_input import parse_house, postcode_text, split_suffix
 from core.errors import ValidationError
 from core.participants import MAX_NUMBERS
+from web.i18n import reason_text
 
 ADDRESS_FIELDS = ("postcode", "house_number", "addition", "street", "city")
 
@@ -47,7 +48,8 @@ def form_to_input(form, with_admin_fields=False, phone_slots=PHONE_SLOTS):
     extra = sorted(key for key in form
                    if re.fullmatch(r"phone_\d{1,3}", key) and int(key[6:]) > phone_slots and _clean(form, key))
     if extra:
-        raise ValidationError("phones", f"this form takes at most {phone_slots} numbers ({extra[0]} is one too many)")
+        raise ValidationError("phones", "this form takes at most %(max)s numbers (%(extra)s is one too many)",
+                              max=phone_slots, extra=extra[0])
     phones, slots = [], []
     for slot in range(1, phone_slots + 1):
         number = _clean(form, f"phone_{slot}")
@@ -142,4 +144,4 @@ def error_tie(error, slots=()):
     if error is None:
         return None
     target = field_id(error.field, list(slots))
-    return {"id": target, "text": f"{error_label(error.field, list(slots))}: {error.reason}"} if target else None
+    return {"id": target, "text": f"{error_label(error.field, list(slots))}: {reason_text(error.reason)}"} if target else None

@@ -183,7 +183,7 @@ def _read_upload():
         raise ValidationError("file", _("choose a CSV file to import"))
     raw = upload.read(MAX_CSV_BYTES + 1)
     if len(raw) > MAX_CSV_BYTES:
-        raise ValidationError("file", f"is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB")
+        raise ValidationError("file", "is larger than %(mb)s MB", mb=MAX_CSV_BYTES // (1024 * 1024))
     if not raw.strip():
         raise ValidationError("file", _("is empty"))
     try:

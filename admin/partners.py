@@ -7,6 +7,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.webhook_post import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from core import public_urls as urls
 from web.db_session import runtime, session
+from web.i18n import error_text
 
 from .auth import admins_only, audit_actor
 
@@ -35,7 +36,7 @@ def upload_signing_key():
         row = cap_keys.upload(db, current_app.config, _file("key"), _file("certificate"), audit_actor())
     except ValidationError as exc:
         db.rollback()
-        flash(_("Key not saved: %(reason)s", reason=exc), "error")
+        flash(_("Key not saved: %(reason)s", reason=error_text(exc)), "error")
         return _index_page(400)
     db.commit()
     flash(_("CAP documents are now signed with %(subject)s (SHA-256 %(sha256)s).", subject=row.subject,
@@ -58,7 +59,7 @@ def new():
                                                     audit_actor(), current_app.config)
     except (ValidationError, Conflict) as exc:
         db.rollback()
-        flash(_("Not saved: %(reason)s", reason=exc), "error")
+        flash(_("Not saved: %(reason)s", reason=error_text(exc)), "error")
         return render_template("config/partner_form.html", form=request.form), 400
     db.commit()
     # The secret is shown this once; only its sealed form is stored.

@@ -5,6 +5,7 @@ from flask_babel import gettext as _, ngettext
 from core import regions
 from core.errors import ValidationError
 from web.db_session import session
+from web.i18n import error_text
 
 from .auth import admins_only, audit_actor
 
@@ -34,7 +35,7 @@ def upload():
         count = regions.import_geojson(db, request.form.get("kind"), data.decode("utf-8", "replace"), audit_actor())
     except ValidationError as exc:
         db.rollback()
-        flash(_("Not imported: %(reason)s", reason=exc), "error")
+        flash(_("Not imported: %(reason)s", reason=error_text(exc)), "error")
         return render_template("config/regions.html", regions=regions.list_regions(db), kinds=kind_labels()), 400
     db.commit()
     flash(ngettext("%(num)s area imported.", "%(num)s areas imported.", count), "info")

@@ -18,6 +18,7 @@ from core.signup_slots import SlotsInvalid, seal, unseal
 from core.signup_limits import SignupLimits
 from web.db_session import runtime
 from web.db_session import session as db_session
+from web.i18n import reason_text
 
 from .mail_public import request_mail_confirmation
 from .personal_data import personal_data_json
@@ -105,7 +106,8 @@ def start():
                      {"numbers": [mask(n.e164) for n in participant.numbers]})
     db.commit()
     for reason in reasons:
-        flash(reason[:1].upper() + reason[1:] + ".", "error")
+        text = reason_text(reason)
+        flash(text[:1].upper() + text[1:] + ".", "error")
     return redirect(url_for("signup.confirm", token=seal(_secret(), signup)))
 
 
@@ -176,7 +178,7 @@ def resend(token):
         _service().send_slot(signup, slot)
     except ValidationError as exc:
         db.rollback()
-        flash(exc.reason, "error")
+        flash(reason_text(exc.reason), "error")
         return redirect(url_for("signup.confirm", token=token))
     db.commit()
     flash(_("A new code is on its way to %(number)s.", number=masked), "success")

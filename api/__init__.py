@@ -16,6 +16,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.room_scope import RoomScope
 from core.tokens import authenticate, record_use
 from web.db_session import runtime, session
+from web.i18n import reason_text
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -113,7 +114,7 @@ def _forbidden(exc):
 @bp.errorhandler(ValidationError)
 def _validation(exc):
     session().rollback()
-    return jsonify(error="validation", field=exc.field, reason=exc.reason), 400
+    return jsonify(error="validation", field=exc.field, reason=reason_text(exc.reason)), 400
 
 
 @bp.errorhandler(NotFound)
@@ -166,7 +167,7 @@ def int_arg(name, default, low, high):
     except (TypeError, ValueError):
         raise ValidationError(name, "must be a whole number") from None
     if not low <= value <= high:
-        raise ValidationError(name, f"must be between {low} and {high}")
+        raise ValidationError(name, "must be between %(low)s and %(high)s", low=low, high=high)
     return value
 
 

@@ -43,7 +43,7 @@ def _bound_room_field(form):
     if bound is None:
         return form
     if form.get("control_room_id", "") not in ("", str(bound)):
-        raise ValidationError("control_room_id", f"this token may only use control room {bound}")
+        raise ValidationError("control_room_id", "this token may only use control room %(id)s", id=bound)
     return {**form, "control_room_id": str(bound)}
 
 

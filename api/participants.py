@@ -16,6 +16,7 @@ from core.participant_access import STATUSES, ParticipantScope
 from core.participants import Registry, delete_participant, get_participant, participant_as_dict, validate
 from core.personal_data import export_participant
 from web.db_session import session
+from web.i18n import reason_text
 
 from . import bp, cursor_arg, encode_cursor, int_arg, json_body, requires
 
@@ -77,7 +78,9 @@ def import_participants():
     report = import_csv(db, text, current_app.config["DEFAULT_REGION"], geocoder=geocoder_for(current_app.config, db))
     audit.record(db, g.api_actor, "import", "participant", None, report.audit_detail())
     db.commit()
-    return jsonify(report.as_dict())
+    answer = report.as_dict()
+    answer["errors"] = [{**error, "reason": reason_text(error["reason"])} for error in answer["errors"]]
+    return jsonify(answer)
 
 
 @bp.get("/participants/<int:participant_id>")

@@ -40,7 +40,7 @@ def _changes():
     data = json_body(FIELDS, "webhook")
     bound = room_filter()
     if bound is not None and "control_room_id" in data and data["control_room_id"] != bound:
-        raise ValidationError("control_room_id", f"this token may only use control room {bound}")
+        raise ValidationError("control_room_id", "this token may only use control room %(id)s", id=bound)
     return data
 
 

@@ -29,9 +29,9 @@ def hash_password(password):
 
 def check_password(password):
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise ValidationError("password", "must be at least %(min)s characters", min=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValidationError("password", f"must be at most {MAX_PASSWORD_LENGTH} characters")
+        raise ValidationError("password", "must be at most %(max)s characters", max=MAX_PASSWORD_LENGTH)
 
 
 def verify_password(password_hash, password):
@@ -53,7 +53,7 @@ def normalise_email(raw):
 def _check_role_links(session, role, municipality_id, operator_id):
     """A municipality account belongs to one municipality; an operator account may name its operator."""
     if role not in ROLES:
-        raise ValidationError("role", f"must be one of {', '.join(ROLES)}")
+        raise ValidationError("role", "must be one of %(choices)s", choices=", ".join(ROLES))
     if role == "municipality":
         if municipality_id is None:
             raise ValidationError("municipality_id", "is required for municipality staff")

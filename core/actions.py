@@ -49,7 +49,7 @@ def parse_launch(data, max_message_length, max_radius_m, geocoder=None):
         raise ValidationError("action", "must be an object")
     kind = data.get("kind")
     if kind not in ACTION_KINDS:
-        raise ValidationError("kind", f"must be one of {', '.join(ACTION_KINDS)}")
+        raise ValidationError("kind", "must be one of %(choices)s", choices=", ".join(ACTION_KINDS))
     time_critical = data.get("time_critical", True)
     if not isinstance(time_critical, bool):
         raise ValidationError("time_critical", "must be true or false")
@@ -57,7 +57,7 @@ def parse_launch(data, max_message_length, max_radius_m, geocoder=None):
     if not isinstance(message, str) or not message.strip():
         raise ValidationError("message", "is empty")
     if len(message) > max_message_length:
-        raise ValidationError("message", f"is longer than {max_message_length} characters")
+        raise ValidationError("message", "is longer than %(max)s characters", max=max_message_length)
     check_text(message, "message")
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
@@ -136,10 +136,10 @@ class ActionService:
                 return self._already_launched(existing)
         operator = session.get(Operator, request.operator_id)
         if operator is None:
-            raise ValidationError("operator_id", f"unknown operator {request.operator_id}")
+            raise ValidationError("operator_id", "unknown operator %(id)s", id=request.operator_id)
         room = session.get(ControlRoom, request.control_room_id)
         if room is None:
-            raise ValidationError("control_room_id", f"unknown control room {request.control_room_id}")
+            raise ValidationError("control_room_id", "unknown control room %(id)s", id=request.control_room_id)
         if operator.control_room_id != room.id:
             raise ValidationError("operator_id", "operator does not work for that control room")
         photos = self.clean_photos(request.photos)
@@ -301,10 +301,11 @@ class ActionService:
         result_from_response says whether a participant's response led directly to the result.
         """
         if result not in ACTION_RESULTS:
-            raise ValidationError("result", f"must be one of {', '.join(ACTION_RESULTS)}")
+            raise ValidationError("result", "must be one of %(choices)s", choices=", ".join(ACTION_RESULTS))
         if closing_text is not None and (not isinstance(closing_text, str)
                                          or len(closing_text) > self.config["MAX_MESSAGE_LENGTH"]):
-            raise ValidationError("closing_text", f"must be text of at most {self.config['MAX_MESSAGE_LENGTH']} characters")
+            raise ValidationError("closing_text", "must be text of at most %(max)s characters",
+                                  max=self.config["MAX_MESSAGE_LENGTH"])
         if closing_text is not None:
             check_text(closing_text, "closing_text")
         action = session.get(Action, action_id, with_for_update=True)

@@ -72,7 +72,7 @@ def import_addresses(session, stream, progress=None):
     if not (("x" in header and "y" in header) or ("lat" in header and "lon" in header)):
         missing.append("x and y (or lat and lon)")
     if missing:
-        raise ValidationError("file", f"missing column(s): {', '.join(missing)}")
+        raise ValidationError("file", "missing column(s): %(columns)s", columns=", ".join(missing))
     batch = {}
     line_no = 1
     while True:
@@ -147,7 +147,7 @@ def _name(raw, column, required=True):
             raise ValidationError(column, "is empty")
         return None
     if len(value) > MAX_NAME:
-        raise ValidationError(column, f"is longer than {MAX_NAME} characters")
+        raise ValidationError(column, "is longer than %(max)s characters", max=MAX_NAME)
     return check_text(value, column, multiline=False)
 
 
@@ -167,7 +167,7 @@ def _code(raw, column, prefix, digits):
     if value.isdigit():
         value = prefix + value.zfill(digits)
     if not (value.startswith(prefix) and value[2:].isdigit() and len(value) == 2 + digits):
-        raise ValidationError(column, f"must be a CBS code like {prefix}{'0' * digits}")
+        raise ValidationError(column, "must be a CBS code like %(example)s", example=prefix + "0" * digits)
     return value
 
 

@@ -68,7 +68,8 @@ def parse_postcode(value, field):
         raise ValidationError(field, "must be a Dutch postcode: four digits and two letters, like 1012 LG")
     letters = match.group(2).upper()
     if letters in _FORBIDDEN_LETTERS:
-        raise ValidationError(field, f"is no postcode: {letters} is never used in Dutch postcodes")
+        raise ValidationError(field, "is no postcode: %(letters)s is never used in Dutch postcodes",
+                              letters=letters)
     return match.group(1) + letters
 
 
@@ -82,7 +83,7 @@ def parse_house(number, letter="", addition="", field="house_number", letter_fie
         raise ValidationError(field, "must be a house number, like 12, 12A or 12-2")
     value = int(match.group(1))
     if not 1 <= value <= MAX_NUMBER:
-        raise ValidationError(field, f"must be between 1 and {MAX_NUMBER}")
+        raise ValidationError(field, "must be between 1 and %(max)s", max=MAX_NUMBER)
     typed_letter, typed_addition = match.group(2) or "", match.group(3) or match.group(4) or ""
     prefix = field.rpartition(".")[0] + "." if "." in field else ""
     letter_field = letter_field or f"{prefix}house_letter"
@@ -146,7 +147,8 @@ def parse_line(text, field):
         number, letter, addition = parse_house(house.group(0).replace(" ", ""), field=field)
         letters = postcode.group(2).upper()
         if letters in _FORBIDDEN_LETTERS:
-            raise ValidationError(field, f"holds no postcode: {letters} is never used in Dutch postcodes")
+            raise ValidationError(field, "holds no postcode: %(letters)s is never used in Dutch postcodes",
+                                  letters=letters)
         return AddressQuery(number, postcode=postcode.group(1) + letters, house_letter=letter, addition=addition)
     match = re.fullmatch(r"(?P<street>[^,0-9][^,]*?)\s+(?P<house>[0-9]{1,5}(?:\s*[A-Za-z](?![A-Za-z]))?"
                          r"(?:\s*-\s*[A-Za-z0-9]{1,4})?)\s*(?:,\s*|\s+)(?P<city>[^,0-9][^,]*)", line)

@@ -54,7 +54,7 @@ def check_pair(key_pem, cert_pem, now=None):
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValidationError("key", "must be an RSA key (CAP signatures here are RSA-SHA256)")
     if key.key_size < MIN_RSA_BITS:
-        raise ValidationError("key", f"must have at least {MIN_RSA_BITS} bits")
+        raise ValidationError("key", "must have at least %(bits)s bits", bits=MIN_RSA_BITS)
     try:
         cert = x509.load_pem_x509_certificate(cert_pem)
     except ValueError:
@@ -64,9 +64,10 @@ def check_pair(key_pem, cert_pem, now=None):
         raise ValidationError("certificate", "does not belong to this key")
     now = now or utcnow()
     if cert.not_valid_after_utc <= now:
-        raise ValidationError("certificate", f"expired on {cert.not_valid_after_utc:%Y-%m-%d}")
+        raise ValidationError("certificate", "expired on %(date)s", date=f"{cert.not_valid_after_utc:%Y-%m-%d}")
     if cert.not_valid_before_utc > now:
-        raise ValidationError("certificate", f"is not valid before {cert.not_valid_before_utc:%Y-%m-%d}")
+        raise ValidationError("certificate", "is not valid before %(date)s",
+                              date=f"{cert.not_valid_before_utc:%Y-%m-%d}")
     normalised = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                    serialization.NoEncryption())
     return normalised, cert

@@ -39,7 +39,7 @@ def _text(data, field, max_len, required=True):
     if required and not value:
         raise ValidationError(field, "is required")
     if len(value) > max_len:
-        raise ValidationError(field, f"is longer than {max_len} characters")
+        raise ValidationError(field, "is longer than %(max)s characters", max=max_len)
     return value or None
 
 
@@ -52,7 +52,7 @@ def _int(data, field, low, high, default=None):
     except ValueError:
         raise ValidationError(field, "must be a whole number") from None
     if not low <= value <= high:
-        raise ValidationError(field, f"must be between {low} and {high}")
+        raise ValidationError(field, "must be between %(low)s and %(high)s", low=low, high=high)
     return value
 
 
@@ -63,7 +63,7 @@ def _flag(data, field):
 def _choice(data, field, choices):
     value = data.get(field)
     if value not in choices:
-        raise ValidationError(field, f"must be one of {', '.join(choices)}")
+        raise ValidationError(field, "must be one of %(choices)s", choices=", ".join(choices))
     return value
 
 
@@ -153,7 +153,7 @@ def save_operator(session, data, actor, region="NL", operator_id=None, config=No
     operator.name = _text(data, "name", 120)
     room_id = _int(data, "control_room_id", 1, ID_MAX)
     if session.get(ControlRoom, room_id) is None:
-        raise ValidationError("control_room_id", f"unknown control room {room_id}")
+        raise ValidationError("control_room_id", "unknown control room %(id)s", id=room_id)
     operator.control_room_id = room_id
     operator.dial_string = _destination(data, "dial_string", region)
     operator.available = _flag(data, "available")
@@ -195,9 +195,10 @@ def _softphone_secret(session, data, operator, config):
                                   "without spaces or ';'") from None
     if session.scalar(select(Operator.id).where(Operator.dial_string == dial_string, Operator.id != operator.id,
                                                 Operator.sip_secret.is_not(None))) is not None:
-        raise ValidationError("dial_string", f"endpoint {endpoint} is already another operator's softphone")
+        raise ValidationError("dial_string", "endpoint %(endpoint)s is already another operator's softphone",
+                              endpoint=endpoint)
     if session.scalar(select(Trunk.id).where(Trunk.name == endpoint)) is not None:
-        raise ValidationError("dial_string", f"endpoint {endpoint} is the name of a trunk")
+        raise ValidationError("dial_string", "endpoint %(endpoint)s is the name of a trunk", endpoint=endpoint)
     return _sealed(data, "sip_password", {"sip_password": operator.sip_secret}, config)
 
 
@@ -233,7 +234,7 @@ def save_trunk(session, data, actor, config, trunk_id=None):
     room_raw = (data.get("control_room_id") or "").strip()
     room_id = _int(data, "control_room_id", 1, ID_MAX) if room_raw else None
     if room_id is not None and session.get(ControlRoom, room_id) is None:
-        raise ValidationError("control_room_id", f"unknown control room {room_id}")
+        raise ValidationError("control_room_id", "unknown control room %(id)s", id=room_id)
     caller_id = _caller_id(data, config["DEFAULT_REGION"])
     channel_limit = _int(data, "channel_limit", 1, MAX_CHANNELS)
     try:
@@ -241,7 +242,7 @@ def save_trunk(session, data, actor, config, trunk_id=None):
     except ValueError:
         raise ValidationError("calls_per_second", "must be a number") from None
     if not 0 < cps <= MAX_CPS:
-        raise ValidationError("calls_per_second", f"must be more than 0 and at most {MAX_CPS:g}")
+        raise ValidationError("calls_per_second", "must be more than 0 and at most %(max)s", max=f"{MAX_CPS:g}")
     old = trunk.settings or {}
     if backend == "asterisk":
         settings, dial_template = _asterisk_settings(data, old, config, name, caller_id, channel_limit, cps)

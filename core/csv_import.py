@@ -83,17 +83,18 @@ def import_csv(session, text, region="NL", default_municipality=None, only_munic
     try:
         fieldnames = reader.fieldnames or []
     except csv.Error as exc:
-        raise ValidationError("file", f"the header line cannot be read ({exc})") from None
+        raise ValidationError("file", "the header line cannot be read (%(detail)s)", detail=str(exc)) from None
     header = [h.strip() for h in fieldnames]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if not any(all(c in header for c in columns) for columns in HOME_COLUMN_SETS):
-        missing.append(" and ".join(HOME_COLUMN_SETS[0]) + " (or " + " or ".join(
-            " and ".join(columns) for columns in HOME_COLUMN_SETS[1:]) + ")")
     if missing:
-        raise ValidationError("file", f"missing column(s): {', '.join(missing)}")
+        raise ValidationError("file", "missing column(s): %(columns)s", columns=", ".join(missing))
+    if not any(all(c in header for c in columns) for columns in HOME_COLUMN_SETS):
+        raise ValidationError("file", "missing column(s) of the home location; one of these sets: %(sets)s",
+                              sets=" | ".join(", ".join(columns) for columns in HOME_COLUMN_SETS))
     unknown = [c for c in header if c not in COLUMNS]
     if unknown:
-        raise ValidationError("file", f"unknown column(s): {', '.join(c[:40] for c in unknown[:10])}")
+        raise ValidationError("file", "unknown column(s): %(columns)s",
+                              columns=", ".join(c[:40] for c in unknown[:10]))
     reader.fieldnames = header
     if only_municipality is not None:
         default_municipality = only_municipality.code
@@ -103,14 +104,14 @@ def import_csv(session, text, region="NL", default_municipality=None, only_munic
     for line_no, row, problem in _numbered_rows(reader):
         try:
             if problem:
-                raise ValidationError("row", problem)
+                raise problem
             data = row_to_input(row)
             if default_municipality and not (data["municipality"] or "").strip():
                 data["municipality"] = default_municipality
             spec = validate(data, region, geocoder)
             key = spec.external_ref or spec.numbers[0].e164
             if key in seen:
-                raise ValidationError("row", f"repeats line {seen[key]}")
+                raise ValidationError("row", "repeats line %(line)s", line=seen[key])
             existing = registry.find_existing(spec)
             if only_municipality is not None:
                 _confine(spec, existing, only_municipality)
@@ -136,7 +137,7 @@ def _confine(spec, existing, municipality):
 
 
 def _numbered_rows(reader):
-    """Yield (line number, row, None) or (line number, None, why the row cannot be read)."""
+    """Yield (line number, row, None) or (line number, None, a ValidationError: why the row cannot be read)."""
     width = len(reader.fieldnames)
     while True:
         try:
@@ -144,11 +145,12 @@ def _numbered_rows(reader):
         except StopIteration:
             return
         except csv.Error as exc:  # a field beyond csv's size limit, a bare CR
-            reason = ("has a line break (CR) inside a field that is not quoted" if "new-line" in str(exc)
-                      else f"cannot be read as CSV ({exc})")
-            yield reader.reader.line_num, None, reason  # DictReader's own line_num lags on errors
+            problem = (ValidationError("row", "has a line break (CR) inside a field that is not quoted")
+                       if "new-line" in str(exc) else
+                       ValidationError("row", "cannot be read as CSV (%(detail)s)", detail=str(exc)))
+            yield reader.reader.line_num, None, problem  # DictReader's own line_num lags on errors
             continue
         if None in row or any(v is None for v in row.values()) or len(row) != width:
-            yield reader.line_num, None, "wrong number of columns"
+            yield reader.line_num, None, ValidationError("row", "wrong number of columns")
         else:
             yield reader.line_num, row, None

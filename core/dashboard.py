@@ -124,7 +124,7 @@ def parse_period(start_text, end_text, today):
     if start > end:
         raise ValidationError("from", "must not be after the end of the period")
     if (end - start).days > MAX_DAYS:
-        raise ValidationError("from", f"the period may be at most {MAX_DAYS} days")
+        raise ValidationError("from", "the period may be at most %(max)s days", max=MAX_DAYS)
     return Period(start, end)
 
 

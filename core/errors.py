@@ -1,13 +1,38 @@
-"""Domain errors that the API and CLI turn into clear messages."""
+"""Domain errors that the API, the web and the CLI turn into clear messages.
+
+A reason is an English sentence that is also its catalogue's msgid, with %(name)s placeholders for the
+values it names (numbers, limits, codes: never words to translate). The core stays free of Flask: it
+keeps the msgid and the values (`Reason`), and the web, the API and the CLI render the sentence in the
+reader's language (web.i18n.reason_text). `make translations` collects the reasons from
+ValidationError(field, "reason", ...) calls and from N_("reason") marks.
+"""
+
+
+def N_(message):
+    """Marks a reason given to a ValidationError later (a default, a table) for the catalogue."""
+    return message
+
+
+class Reason(str):
+    """The English text of a reason, carrying its msgid and values so it can be rendered in any language."""
+
+    def __new__(cls, message, params=None):
+        params = dict(params or {})
+        text = super().__new__(cls, message % params if params else message)
+        text.message, text.params = message, params
+        return text
+
+    def __reduce__(self):  # pickled (job results) with its msgid, not as its English text
+        return Reason, (self.message, self.params)
 
 
 class ValidationError(ValueError):
-    """Input that cannot be accepted; names the field and the reason."""
+    """Input that cannot be accepted; names the field (a technical identifier) and the reason."""
 
-    def __init__(self, field, reason):
-        super().__init__(f"{field}: {reason}")
+    def __init__(self, field, reason, **params):
         self.field = field
-        self.reason = reason
+        self.reason = reason if isinstance(reason, Reason) and not params else Reason(reason, params)
+        super().__init__(f"{field}: {self.reason}")
 
     def as_dict(self):
         return {"field": self.field, "reason": self.reason}

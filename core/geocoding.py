@@ -60,11 +60,11 @@ class TableGeocoder:
             if not rows:
                 known = self.session.scalar(select(Address.id).where(Address.postcode == query.postcode).limit(1))
                 if known is None:
-                    raise ValidationError(f"{field}.postcode", f"{postcode_text(query.postcode)} is not a "
-                                                               "postcode we know")
+                    raise ValidationError(f"{field}.postcode", "%(postcode)s is not a postcode we know",
+                                          postcode=postcode_text(query.postcode))
                 raise ValidationError(f"{field}.house_number",
-                                      f"postcode {postcode_text(query.postcode)} has no house number "
-                                      f"{query.house_number}")
+                                      "postcode %(postcode)s has no house number %(number)s",
+                                      postcode=postcode_text(query.postcode), number=query.house_number)
         else:
             street_key, city_key = fold(query.street), fold(query.city)
             rows = self.session.scalars(select(Address).where(
@@ -76,12 +76,13 @@ class TableGeocoder:
 
     def _explain_street(self, query, field, street_key, city_key):
         if self.session.scalar(select(Address.id).where(Address.city_key == city_key).limit(1)) is None:
-            raise ValidationError(f"{field}.city", f"{query.city} is not a place we know")
+            raise ValidationError(f"{field}.city", "%(city)s is not a place we know", city=query.city)
         if self.session.scalar(select(Address.id).where(
                 Address.city_key == city_key, Address.street_key == street_key).limit(1)) is None:
-            raise ValidationError(f"{field}.street", f"{query.city} has no street called {query.street}")
-        raise ValidationError(f"{field}.house_number", f"{query.street} in {query.city} has no house number "
-                                                       f"{query.house_number}")
+            raise ValidationError(f"{field}.street", "%(city)s has no street called %(street)s",
+                                  city=query.city, street=query.street)
+        raise ValidationError(f"{field}.house_number", "%(street)s in %(city)s has no house number %(number)s",
+                              street=query.street, city=query.city, number=query.house_number)
 
 
 def _choose(rows, query, field):
@@ -102,7 +103,8 @@ def _choose(rows, query, field):
             return row
     there = ", ".join(_house(r) for r in rows[:8])
     part = "addition" if query.addition else "house_letter"
-    raise ValidationError(f"{field}.{part}", f"{query.describe()} does not exist; this number has: {there}")
+    raise ValidationError(f"{field}.{part}", "%(address)s does not exist; this number has: %(there)s",
+                          address=query.describe(), there=there)
 
 
 def _house(row):

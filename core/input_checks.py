@@ -7,7 +7,7 @@ body and form, so a field no validator looks at cannot carry them in either.
 """
 import re
 
-from .errors import ValidationError
+from .errors import N_, ValidationError
 
 INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 ID_MAX = 2 ** 31 - 1  # primary keys are INTEGER columns (32 bits on PostgreSQL)
@@ -22,16 +22,17 @@ def check_text(value, field, multiline=True):
     found = _FORBIDDEN.search(value)
     if found:
         char = found.group()
-        what = "a NUL byte" if char == "\x00" else (
-            "an unpaired surrogate (invalid Unicode)" if "\ud800" <= char <= "\udfff"
-            else f"a control character (U+{ord(char):04X})")
-        raise ValidationError(field, f"contains {what}")
+        if char == "\x00":
+            raise ValidationError(field, "contains a NUL byte")
+        if "\ud800" <= char <= "\udfff":
+            raise ValidationError(field, "contains an unpaired surrogate (invalid Unicode)")
+        raise ValidationError(field, "contains a control character (U+%(code)s)", code=f"{ord(char):04X}")
     if not multiline and _LINE_BREAK.search(value):
         raise ValidationError(field, "must be a single line")
     return value
 
 
-def check_line(value, field, max_len, required=True, missing="is required"):
+def check_line(value, field, max_len, required=True, missing=N_("is required")):
     """One line of text, stripped and checked by `check_text`; None when empty and not `required`."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -41,7 +42,7 @@ def check_line(value, field, max_len, required=True, missing="is required"):
         raise ValidationError(field, "must be text")
     value = value.strip()
     if len(value) > max_len:
-        raise ValidationError(field, f"is longer than {max_len} characters")
+        raise ValidationError(field, "is longer than %(max)s characters", max=max_len)
     return check_text(value, field, multiline=False)
 
 
@@ -50,7 +51,7 @@ def check_int(value, field, low=INT64_MIN, high=INT64_MAX):
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(field, "must be a whole number")
     if not low <= value <= high:
-        raise ValidationError(field, f"must be between {low} and {high}")
+        raise ValidationError(field, "must be between %(low)s and %(high)s", low=low, high=high)
     return value
 
 
@@ -68,7 +69,7 @@ def check_tree(data, root="body"):
     while stack:
         path, value, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ValidationError(path, f"is nested deeper than {MAX_DEPTH} levels")
+            raise ValidationError(path, "is nested deeper than %(max)s levels", max=MAX_DEPTH)
         if isinstance(value, str):
             check_text(value, path)
         elif isinstance(value, bool) or value is None or isinstance(value, float):

@@ -58,7 +58,7 @@ def _text(form, field, limit, required=True):
     if required and not value:
         raise ValidationError(field, "is required")
     if len(value) > limit:
-        raise ValidationError(field, f"is longer than {limit} characters")
+        raise ValidationError(field, "is longer than %(max)s characters", max=limit)
     return value
 
 
@@ -142,7 +142,8 @@ def check_draft(session, form, user):
     body = _text(form, "body", MAX_BODY)
     questions = tuple(q.strip() for q in (form.get("questions") or "").splitlines() if q.strip())
     if len(questions) > MAX_QUESTIONS or any(len(q) > 300 for q in questions):
-        raise ValidationError("questions", f"at most {MAX_QUESTIONS} questions of at most 300 characters")
+        raise ValidationError("questions", "at most %(max)s questions of at most 300 characters",
+                              max=MAX_QUESTIONS)
     area, label = _area(session, form, user)
     municipality_id = user.municipality_id if user.role == "municipality" else None
     return Draft(kind, subject, body, questions if kind == "inquiry" else (), area, label[:200],
@@ -205,7 +206,7 @@ class InquiryService:
         if not text:
             raise ValidationError("update_text", "is required")
         if len(text) > MAX_BODY:
-            raise ValidationError("update_text", f"is longer than {MAX_BODY} characters")
+            raise ValidationError("update_text", "is longer than %(max)s characters", max=MAX_BODY)
         inquiry.update_text, inquiry.update_sent_at = text, utcnow()
         if close:
             inquiry.status, inquiry.closed_at = "closed", utcnow()

@@ -66,7 +66,7 @@ class ReplyService:
         if not story:
             raise ValidationError("story", "tell what you saw or heard")
         if len(story) > MAX_STORY:
-            raise ValidationError("story", f"is longer than {MAX_STORY} characters")
+            raise ValidationError("story", "is longer than %(max)s characters", max=MAX_STORY)
         if len(when_text) > 200:
             raise ValidationError("when", "is longer than 200 characters")
         may_contact = form.get("may_contact") in ("1", "on", "yes", "true")
@@ -76,7 +76,7 @@ class ReplyService:
         photos = [p for p in photos if p[1]]
         existing = len(context.reply.photos) if context.reply else 0
         if existing + len(photos) > MAX_PHOTOS:
-            raise ValidationError("photos", f"at most {MAX_PHOTOS} photos per reply")
+            raise ValidationError("photos", "at most %(max)s photos per reply", max=MAX_PHOTOS)
         cleaned = [clean_photo(data, self.config["PHOTO_MAX_BYTES"], self.config["PHOTO_MAX_SIDE"], "photos") for _, data in photos]
         reply = context.reply
         if reply is None:

@@ -83,7 +83,7 @@ class AddressConfirmation:
         try:
             self.transport.send_direct(self.session, mail)
         except PermanentFailure as exc:
-            raise ValidationError("email", f"this address cannot receive mail ({exc.code})") from None
+            raise ValidationError("email", "this address cannot receive mail (%(code)s)", code=exc.code) from None
         except TransientFailure:
             raise ValidationError("email", "the confirmation mail could not be sent right now; try again later") from None
         return True

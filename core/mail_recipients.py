@@ -44,12 +44,13 @@ def validate_mail_area(area):
         lat, lon = check_point(area.get("lat"), area.get("lon"), "area")
         radius = area.get("radius_m")
         if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not MIN_RADIUS_M <= radius <= MAX_RADIUS_M:
-            raise ValidationError("area.radius_m", f"must be {MIN_RADIUS_M} to {MAX_RADIUS_M} metres")
+            raise ValidationError("area.radius_m", "must be %(min)s to %(max)s metres", min=MIN_RADIUS_M,
+                                  max=MAX_RADIUS_M)
         return {"type": "circle", "lat": lat, "lon": lon, "radius_m": int(radius)}
     if kind == "polygon":
         polygons = geometry.from_geojson(area.get("geometry"), "area.geometry")
         if geometry.span_m(polygons) > MAX_POLYGON_SPAN_M:
-            raise ValidationError("area.geometry", f"may span at most {MAX_POLYGON_SPAN_M // 1000} km")
+            raise ValidationError("area.geometry", "may span at most %(km)s km", km=MAX_POLYGON_SPAN_M // 1000)
         return {"type": "polygon", "polygons": polygons}
     if kind == "postcode":
         match = POSTCODE.match(str(area.get("postcode") or "").strip().upper())

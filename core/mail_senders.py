@@ -45,7 +45,7 @@ def save_sender(session, data, actor, sender_id=None):
     if code:
         municipality_id = session.scalar(select(Municipality.id).where(Municipality.code == code))
         if municipality_id is None:
-            raise ValidationError("municipality", f"{code} is not a known municipality code")
+            raise ValidationError("municipality", "%(code)s is not a known municipality code", code=code)
     sender = MailSender() if sender_id is None else get_sender(session, sender_id)
     sender.display_name, sender.address, sender.municipality_id = name, address, municipality_id
     session.add(sender)

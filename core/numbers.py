@@ -33,7 +33,7 @@ def parse_number(raw, region="NL", field="phone"):
         raise ValidationError(field, "is empty")
     text = str(raw).strip()
     if len(text) > MAX_TYPED:
-        raise ValidationError(field, f"is longer than {MAX_TYPED} characters")
+        raise ValidationError(field, "is longer than %(max)s characters", max=MAX_TYPED)
     if any(ch.isalpha() for ch in text):
         raise ValidationError(field, "contains letters; a phone number has only digits")
     if not _SEPARATORS.fullmatch(text[1:] if text.startswith("+") else text):
@@ -43,7 +43,7 @@ def parse_number(raw, region="NL", field="phone"):
     try:
         number = phonenumbers.parse(text, region)
     except NumberParseException as exc:
-        raise ValidationError(field, f"is not a phone number ({exc._msg})") from None
+        raise ValidationError(field, "is not a phone number (%(detail)s)", detail=exc._msg) from None
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(field, "is not a valid, dialable number")
     kind = phonenumbers.number_type(number)

@@ -44,7 +44,7 @@ class ParticipantScope:
 
     def _matching(self, query, status):
         if status not in STATUSES:
-            raise ValidationError("status", f"must be one of {', '.join(STATUSES)}")
+            raise ValidationError("status", "must be one of %(choices)s", choices=", ".join(STATUSES))
         stmt = self._visible(select(Participant))
         if status != "all":
             stmt = stmt.where(Participant.active.is_(status == "active"))

@@ -5,7 +5,7 @@ from datetime import time
 from sqlalchemy import select
 
 from .erasure import FileDirs, erase_participant
-from .errors import NotFound, ValidationError
+from .errors import N_, NotFound, ValidationError
 from .geo import cell_of, check_point
 from .geocoding import locate
 from .input_checks import check_line, check_text
@@ -16,8 +16,8 @@ LANGUAGES = ("nl", "en", "de")  # German for participants in the border area
 CHANNELS = ("voice", "sms")
 MAX_NUMBERS = 4
 # The same words whoever holds the number or reference, so staff learn nothing about other municipalities.
-NUMBER_TAKEN = "is registered to another participant"
-EXTERNAL_REF_TAKEN = "is already used by another participant"
+NUMBER_TAKEN = N_("%(number)s is registered to another participant")
+EXTERNAL_REF_TAKEN = N_("is already used by another participant")
 
 
 @dataclass
@@ -113,7 +113,7 @@ def validate(data, region="NL", geocoder=None):
     if not phones or not isinstance(phones, list):
         raise ValidationError("phones", "at least one phone number is required")
     if len(phones) > MAX_NUMBERS:
-        raise ValidationError("phones", f"at most {MAX_NUMBERS} numbers")
+        raise ValidationError("phones", "at most %(max)s numbers", max=MAX_NUMBERS)
     for i, entry in enumerate(phones):
         name = f"phones[{i}]"
         if isinstance(entry, str):
@@ -150,7 +150,7 @@ def already_registered(spec, existing):
     """The refusal of a registration that names `existing`, someone else's participant."""
     if spec.external_ref and existing.external_ref == spec.external_ref:
         return ValidationError("external_ref", EXTERNAL_REF_TAKEN)
-    return ValidationError("phones[0]", f"{mask(spec.numbers[0].e164)} {NUMBER_TAKEN}")
+    return ValidationError("phones[0]", NUMBER_TAKEN, number=mask(spec.numbers[0].e164))
 
 
 class Registry:
@@ -166,7 +166,7 @@ class Registry:
         if code not in self._municipalities:
             found = self.session.scalar(select(Municipality.id).where(Municipality.code == code))
             if found is None:
-                raise ValidationError("municipality", f"unknown municipality {code!r}")
+                raise ValidationError("municipality", "unknown municipality %(code)s", code=repr(code))
             self._municipalities[code] = found
         return self._municipalities[code]
 
@@ -194,7 +194,7 @@ class Registry:
         for i, number in enumerate(spec.numbers):
             owner = self.session.scalar(select(PhoneNumber.participant_id).where(PhoneNumber.e164 == number.e164))
             if owner is not None and (participant is None or owner != participant.id):
-                raise ValidationError(f"phones[{i}]", f"{mask(number.e164)} {NUMBER_TAKEN}")
+                raise ValidationError(f"phones[{i}]", NUMBER_TAKEN, number=mask(number.e164))
         if participant is None:
             participant = Participant()
             self.session.add(participant)

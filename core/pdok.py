@@ -42,9 +42,10 @@ class PdokGeocoder:
             if _matches(doc, query):
                 return _place(doc, field)
         if query.postcode:
-            raise ValidationError(f"{field}.house_number", f"no address {query.describe()} is known to the "
-                                                           "address register")
-        raise ValidationError(f"{field}.street", f"no address {query.describe()} is known to the address register")
+            raise ValidationError(f"{field}.house_number", "no address %(address)s is known to the address register",
+                                  address=query.describe())
+        raise ValidationError(f"{field}.street", "no address %(address)s is known to the address register",
+                              address=query.describe())
 
     def _search(self, text, filters, field):
         try:

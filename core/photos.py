@@ -37,7 +37,7 @@ def clean_photo(data, max_bytes, max_side, field="photo"):
     if not isinstance(data, (bytes, bytearray)) or not data:
         raise ValidationError(field, "is empty")
     if len(data) > max_bytes:
-        raise ValidationError(field, f"is larger than {max_bytes / 1_048_576:.1f} MB")
+        raise ValidationError(field, "is larger than %(mb)s MB", mb=f"{max_bytes / 1_048_576:.1f}")
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in ACCEPTED_FORMATS:

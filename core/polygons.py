@@ -60,7 +60,7 @@ def from_geojson(geometry, field="area.geometry"):
     if not result:
         _empty(field)
     if sum(len(ring) for polygon in result for ring in polygon) > MAX_VERTICES:
-        raise ValidationError(field, f"has more than {MAX_VERTICES} points")
+        raise ValidationError(field, "has more than %(max)s points", max=MAX_VERTICES)
     return result
 
 

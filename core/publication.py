@@ -96,7 +96,7 @@ def check_english(title_en, message_en, max_message_length):
                                            ("message_en", message_en, max_message_length, True)):
         if value is not None:
             if not isinstance(value, str) or not value.strip() or len(value) > limit:
-                raise ValidationError(field, f"must be text of 1 to {limit} characters")
+                raise ValidationError(field, "must be text of 1 to %(max)s characters", max=limit)
             check_text(value, field, multiline=multiline)
             value = value.strip()
         checked.append(value)
@@ -134,7 +134,7 @@ def record_update(session, action_id, actor, config, title=None, message=None, p
         if value is None:
             continue
         if not isinstance(value, str) or not value.strip() or len(value) > limit:
-            raise ValidationError(field, f"must be text of 1 to {limit} characters")
+            raise ValidationError(field, "must be text of 1 to %(max)s characters", max=limit)
         setattr(action, field, value.strip())
         changed.append(field)
     for field, value in zip(("title_en", "message_en"),

@@ -26,7 +26,7 @@ def import_geojson(session, kind, text, actor):
 
     Every feature is checked first; one bad feature refuses the file, naming it."""
     if kind not in REGION_KINDS:
-        raise ValidationError("kind", f"must be one of {', '.join(REGION_KINDS)}")
+        raise ValidationError("kind", "must be one of %(choices)s", choices=", ".join(REGION_KINDS))
     try:
         data = json.loads(text)
     except (TypeError, ValueError):

@@ -27,11 +27,11 @@ X_RANGE, Y_RANGE = (-7_000.0, 300_000.0), (289_000.0, 629_000.0)
 def rd_to_wgs84(x, y, field="rd"):
     """(lat, lon) in degrees of an RD point in metres; ValidationError when it lies outside the RD domain."""
     if not (X_RANGE[0] <= x <= X_RANGE[1]):
-        raise ValidationError(f"{field}.x", f"must be an RD x coordinate in metres ({X_RANGE[0]:.0f} to "
-                                            f"{X_RANGE[1]:.0f})")
+        raise ValidationError(f"{field}.x", "must be an RD x coordinate in metres (%(low)s to %(high)s)",
+                              low=f"{X_RANGE[0]:.0f}", high=f"{X_RANGE[1]:.0f}")
     if not (Y_RANGE[0] <= y <= Y_RANGE[1]):
-        raise ValidationError(f"{field}.y", f"must be an RD y coordinate in metres ({Y_RANGE[0]:.0f} to "
-                                            f"{Y_RANGE[1]:.0f})")
+        raise ValidationError(f"{field}.y", "must be an RD y coordinate in metres (%(low)s to %(high)s)",
+                              low=f"{Y_RANGE[0]:.0f}", high=f"{Y_RANGE[1]:.0f}")
     dx, dy = (x - X0) * 1e-5, (y - Y0) * 1e-5
     lat = LAT0 + sum(c * dx ** p * dy ** q for p, q, c in _LAT_TERMS) / 3600.0
     lon = LON0 + sum(c * dx ** p * dy ** q for p, q, c in _LON_TERMS) / 3600.0

@@ -39,7 +39,8 @@ def validate_area(area, kind, max_radius_m, geocoder=None):
         if isinstance(radius, bool) or not isinstance(radius, (int, float)):
             raise ValidationError("area.radius_m", "must be a number of metres")
         if not 0 < radius <= max_radius_m:
-            raise ValidationError("area.radius_m", f"must be more than 0 and at most {max_radius_m} metres")
+            raise ValidationError("area.radius_m", "must be more than 0 and at most %(max)s metres",
+                                  max=max_radius_m)
         place = locate(geocoder, area, "area")
         if place is not None:
             return {"type": "circle", "lat": place.lat, "lon": place.lon, "radius_m": int(radius),
@@ -49,7 +50,7 @@ def validate_area(area, kind, max_radius_m, geocoder=None):
     if area_type == "polygon":
         polygons = geometry.from_geojson(area.get("geometry"), "area.geometry")
         if kind != "amber_alert" and geometry.span_m(polygons) > 2 * max_radius_m:
-            raise ValidationError("area.geometry", f"is larger than {2 * max_radius_m // 1000} km across")
+            raise ValidationError("area.geometry", "is larger than %(km)s km across", km=2 * max_radius_m // 1000)
         centre = area.get("centre")
         if centre is None:
             centre = geometry.centre(polygons)
@@ -81,7 +82,7 @@ def region_polygons(session, codes):
         select(Region.code, Region.polygons).where(Region.code.in_(codes)))}
     missing = sorted(set(codes) - set(found))
     if missing:
-        raise ValidationError("area.codes", f"unknown region {', '.join(missing)}")
+        raise ValidationError("area.codes", "unknown region %(codes)s", codes=", ".join(missing))
     return [polygon for code in sorted(found) for polygon in found[code]]
 
 

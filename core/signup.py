@@ -201,8 +201,11 @@ class SignupService:
         region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
         if region not in self.countries:
             self.limits.count("refused-country")
-            raise ValidationError(field, f"is a number from {region or 'an unknown country'}; sign-up takes "
-                                         f"numbers from {', '.join(self.countries)}")
+            if region:
+                raise ValidationError(field, "is a number from %(country)s; sign-up takes numbers from %(countries)s",
+                                      country=region, countries=", ".join(self.countries))
+            raise ValidationError(field, "is a number from an unknown country; sign-up takes numbers from "
+                                         "%(countries)s", countries=", ".join(self.countries))
 
     def _release_if_stale(self, participant_id):
         """Remove a sign-up nobody confirmed in time, so it cannot hold someone's number hostage.
@@ -222,7 +225,7 @@ class SignupService:
         """Send a fresh code to an unconfirmed number (by SMS to a mobile, a call to a landline);
         ValidationError saying why when it may not go now."""
         if number.confirmed:
-            raise ValidationError("number", f"{mask(number.e164)} is already confirmed")
+            raise ValidationError("number", "%(number)s is already confirmed", number=mask(number.e164))
         self._check_country("number", number.e164)
         channel = "sms" if number.kind == "mobile" else "voice"
         if channel == "voice":
@@ -243,7 +246,8 @@ class SignupService:
     @staticmethod
     def _limit_error(exc, e164):
         if exc.scope == "number":
-            return ValidationError("number", f"no more codes can be sent to {mask(e164)} today; try again tomorrow")
+            return ValidationError("number", "no more codes can be sent to %(number)s today; try again tomorrow",
+                                   number=mask(e164))
         return ValidationError("number", "sign-up codes cannot be sent right now; try again later")
 
     def _check_call_time(self, e164, quiet_start, quiet_end, now=None):
@@ -254,11 +258,12 @@ class SignupService:
             return
         self.limits.count("refused-quiet-hours")
         if not in_quiet_hours(start, end, local):
-            when = f"between {start:%H:%M} and {end:%H:%M}"
-        else:
-            when = f"outside your quiet hours ({quiet_start:%H:%M}–{quiet_end:%H:%M})"
-        raise ValidationError("number", f"we do not call {mask(e164)} now: code calls ring only {when}; "
-                                        "ask for a new code then")
+            raise ValidationError("number", "we do not call %(number)s now: code calls ring only between %(start)s "
+                                            "and %(end)s; ask for a new code then",
+                                  number=mask(e164), start=f"{start:%H:%M}", end=f"{end:%H:%M}")
+        raise ValidationError("number", "we do not call %(number)s now: code calls ring only outside your quiet "
+                                        "hours (%(start)s–%(end)s); ask for a new code then",
+                              number=mask(e164), start=f"{quiet_start:%H:%M}", end=f"{quiet_end:%H:%M}")
 
     def _send(self, channel, e164, text, language="nl"):
         """Send through the channel's transport (a call speaks the participant's language); a
@@ -267,7 +272,8 @@ class SignupService:
         try:
             self.transports[channel].send_direct(self.session, e164, text, **options)
         except PermanentFailure as exc:
-            raise ValidationError("phones", f"{mask(e164)} cannot receive messages ({exc.code})") from None
+            raise ValidationError("phones", "%(number)s cannot receive messages (%(code)s)",
+                                  number=mask(e164), code=exc.code) from None
         except TransientFailure:
             raise ValidationError("phones", "the message could not be sent right now; try again in a minute") from None
 

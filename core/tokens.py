@@ -51,10 +51,11 @@ def _digest(token):
 def check_scopes(scopes):
     scopes = sorted(set(scopes or ()))
     if not scopes:
-        raise ValidationError("scopes", f"name at least one of {', '.join(SCOPES)}")
+        raise ValidationError("scopes", "name at least one of %(scopes)s", scopes=", ".join(SCOPES))
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown:
-        raise ValidationError("scopes", f"unknown scope {unknown[0]!r}; known: {', '.join(SCOPES)}")
+        raise ValidationError("scopes", "unknown scope %(scope)s; known: %(scopes)s", scope=repr(unknown[0]),
+                              scopes=", ".join(SCOPES))
     return scopes
 
 
@@ -65,12 +66,12 @@ def create_token(session, name, scopes, actor, days=365, control_room_id=None, n
         raise ValidationError("name", "must be 1 to 120 characters")
     scopes = check_scopes(scopes)
     if not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
-        raise ValidationError("days", f"must be a whole number from 1 to {MAX_DAYS}")
+        raise ValidationError("days", "must be a whole number from 1 to %(max)s", max=MAX_DAYS)
     if control_room_id is not None and (not 1 <= control_room_id <= ID_MAX
                                         or session.get(ControlRoom, control_room_id) is None):
-        raise ValidationError("control_room_id", f"unknown control room {control_room_id}")
+        raise ValidationError("control_room_id", "unknown control room %(id)s", id=control_room_id)
     if session.scalar(select(ApiToken.id).where(ApiToken.name == name)):
-        raise ValidationError("name", f"a token named {name!r} exists")
+        raise ValidationError("name", "a token named %(name)s exists", name=repr(name))
     token = "uk_" + secrets.token_urlsafe(32)
     expires_at = (now or utcnow()) + timedelta(days=days)
     row = ApiToken(name=name, token_hash=_digest(token), scopes=scopes, expires_at=expires_at,

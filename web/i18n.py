@@ -1,7 +1,8 @@
 """The web's languages: Flask-Babel with Dutch first, the catalogues in translations/, the choice remembered.
 
 Staff get the language stored on their account; anyone else the language they picked before (a cookie),
-then the browser's Accept-Language, then Dutch. Times are shown in Europe/Amsterdam. The catalogues'
+then the browser's Accept-Language, then Dutch. The API (/api/) answers in the client's Accept-Language,
+else English: its clients are programs and their developers. Times are shown in Europe/Amsterdam. The catalogues'
 .po files are the source: their .mo files are compiled here when missing or older, so a fresh clone
 runs without a build step and no binary is committed.
 """
@@ -12,10 +13,13 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, has_request_context, request
-from flask_babel import Babel
+from flask_babel import Babel, gettext
+
+from core.errors import ValidationError
 
 LANGUAGES = ("nl", "en")  # the web's languages; participants' messages also know German (core.messages)
 DEFAULT_LANGUAGE = "nl"
+API_LANGUAGE = "en"
 TIMEZONE = "Europe/Amsterdam"
 COOKIE = "uitkijk_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -45,6 +49,8 @@ def chosen_language():
     """The language of this request (see the module's docstring); outside a request, the CLI's."""
     if not has_request_context():
         return cli_language()
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LANGUAGES) or API_LANGUAGE
     account = current_app.extensions["i18n_account_language"]()
     if account in LANGUAGES:
         return account
@@ -57,6 +63,20 @@ def chosen_language():
 def cli_language():
     """Commands speak CLI_LANGUAGE (Dutch unless configured otherwise)."""
     return current_app.config.get("CLI_LANGUAGE", DEFAULT_LANGUAGE)
+
+
+def reason_text(reason):
+    """A reason from the core (core.errors.Reason: msgid and values) in this request's language;
+    any other text as it is."""
+    message = getattr(reason, "message", None)
+    return str(reason) if message is None else gettext(message, **reason.params)
+
+
+def error_text(exc):
+    """An error as a flash or page shows it: a ValidationError as 'field: reason' in this request's language."""
+    if isinstance(exc, ValidationError):
+        return f"{exc.field}: {reason_text(exc.reason)}"
+    return str(exc)
 
 
 def remember(response, language):
@@ -87,6 +107,7 @@ def init_app(app, account_language=lambda: None):
                    locale_selector=chosen_language, timezone_selector=lambda: TIMEZONE)
 
     _add_filters(app)
+    app.add_template_filter(reason_text, "reason")
 
     @app.context_processor
     def _language_globals():

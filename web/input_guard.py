@@ -7,12 +7,15 @@
 - an id in a URL beyond what an id column holds: 404 like any id that does not exist.
 """
 from flask import render_template, request
+from flask_babel import gettext
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from core.errors import ValidationError
 from core.input_checks import ID_MAX, check_tree
+
+from .i18n import reason_text
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -34,9 +37,10 @@ class JSONProvider(DefaultJSONProvider):
 
 
 def _refusal(status, field, reason):
+    reason = reason_text(reason)
     if request.path.startswith(("/api/", "/webhooks/")):
         return {"error": "validation" if status == 400 else "too_large", "field": field, "reason": reason}, status
-    return render_template("errors/error.html", code=status, title="Input refused",
+    return render_template("errors/error.html", code=status, title=gettext("Input refused"),
                            text=f"{field}: {reason}"), status
 
 

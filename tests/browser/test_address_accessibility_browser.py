@@ -50,7 +50,7 @@ def test_signup_with_postcode_and_house_number(web_server, page, signup_clock):
     expect(postcode).to_have_attribute("aria-invalid", "true")
     expect(postcode).to_be_focused()
     described = page.locator("#" + postcode.get_attribute("aria-describedby").split()[-1])
-    expect(described).to_contain_text("1381 ZZ is not a postcode we know")
+    expect(described).to_contain_text("1381 ZZ is geen postcode die wij kennen")
     assert_accessible(page, "sign-up page with an error")
     screenshot(page, "signup-address-error")
 
@@ -138,7 +138,7 @@ def test_operator_launches_around_an_address(web_server, page):
     page.goto(f"{web_server.url}/actions/new")
     page.fill("#address", "1012 LG 99")
     page.press("#address", "Enter")
-    expect(page.locator("#address-note")).to_contain_text("has no house number 99")
+    expect(page.locator("#address-note")).to_contain_text("heeft geen huisnummer 99")
     expect(page.locator("#address")).to_have_attribute("aria-invalid", "true")
     page.fill("#address", "Damrak 1, Amsterdam")
     page.click("#address-find")

@@ -18,7 +18,7 @@ def test_admin_uploads_the_signing_key_and_a_mismatched_pair_is_refused(web_serv
     page.set_input_files("#signing-key", key)
     page.set_input_files("#signing-cert", other_cert)
     page.click("#signing-button")
-    expect(page.locator(".flash-error")).to_contain_text("certificate: does not belong to this key")
+    expect(page.locator(".flash-error")).to_contain_text("certificate: hoort niet bij deze sleutel")
     expect(page.locator("#signing-status")).to_contain_text("niet ondertekend")
 
     page.set_input_files("#signing-key", key)

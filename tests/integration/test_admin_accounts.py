@@ -36,12 +36,12 @@ def test_account_form_reports_bad_input(app, client):
     admin = make_user(app, "admin")
     login(client, admin)
     short = post(client, "/accounts/new", {"email": "a@example.org", "name": "A", "role": "operator", "password": "short"})
-    assert short.status_code == 400 and "at least 12 characters" in short.get_data(as_text=True)
+    assert short.status_code == 400 and "minstens 12 tekens" in short.get_data(as_text=True)
     taken = post(client, "/accounts/new", {"email": admin, "name": "B", "role": "operator", "password": PASSWORD})
-    assert taken.status_code == 400 and "already has an account" in taken.get_data(as_text=True)
+    assert taken.status_code == 400 and "heeft al een account" in taken.get_data(as_text=True)
     orphan = post(client, "/accounts/new", {"email": "c@example.org", "name": "C", "role": "municipality",
                                             "password": PASSWORD})
-    assert orphan.status_code == 400 and "required for municipality staff" in orphan.get_data(as_text=True)
+    assert orphan.status_code == 400 and "verplicht voor gemeentemedewerkers" in orphan.get_data(as_text=True)
 
 
 def test_admin_cannot_remove_own_admin_role(app, client):

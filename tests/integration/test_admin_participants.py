@@ -103,7 +103,7 @@ def test_add_reports_bad_input_by_field(app, client, two_towns):
     response = post(client, "/participants/new", form("12345"))
     assert response.status_code == 400 and "Telefoonnummer 1" in response.get_data(as_text=True)
     response = post(client, "/participants/new", form(lat="", lon=""))
-    assert response.status_code == 400 and "home location is required" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "een woonadres is verplicht" in response.get_data(as_text=True)
 
 
 def test_staff_cannot_take_over_a_number_registered_elsewhere(app, client, two_towns):
@@ -112,7 +112,7 @@ def test_staff_cannot_take_over_a_number_registered_elsewhere(app, client, two_t
     login(client, two_towns["staff_a"])
     response = post(client, "/participants/new", form("0612345672"))
     html = response.get_data(as_text=True)
-    assert response.status_code == 400 and "is registered to another participant" in html
+    assert response.status_code == 400 and "staat op naam van een andere deelnemer" in html
     assert "another municipality" not in html and "Amsterdam" not in html
     _found, _numbers, municipality_id = participant(app, two_towns["bert"])
     with app.extensions["uitkijk"].db.session() as session:
@@ -215,7 +215,7 @@ def test_staff_cannot_claim_another_municipalitys_reference_by_editing(app, clie
     login(client, two_towns["staff_a"])
     response = post(client, f"/participants/{two_towns['anna']}", form("0612345671", external_ref="B-1"))
     html = response.get_data(as_text=True)
-    assert response.status_code == 400 and "is already used by another participant" in html
+    assert response.status_code == 400 and "is al in gebruik bij een andere deelnemer" in html
     with app.extensions["uitkijk"].db.session() as session:
         assert session.get(Participant, two_towns["anna"]).external_ref == "A-1"
 
@@ -224,7 +224,7 @@ def test_csv_import_with_missing_columns_is_explained(app, client, two_towns):
     """A file without the required columns is refused as a whole with the missing names."""
     login(client, two_towns["staff_a"])
     response = upload(client, "name,email\nX,x@example.org\n")
-    assert response.status_code == 400 and "missing column(s): phone" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "ontbrekende kolom(men): phone" in response.get_data(as_text=True)
 
 
 def test_participant_change_without_csrf_is_refused(app, client, two_towns):

@@ -137,6 +137,6 @@ def test_a_broken_region_file_is_refused_naming_the_feature(app, people):
     response = post(admin_client, "/config/regions/", {"kind": "province",
                                                        "file": (io.BytesIO(json.dumps(bad).encode()), "p.geojson")},
                     content_type="multipart/form-data")
-    assert response.status_code == 400 and "feature 1: needs a property" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "feature 1: heeft een eigenschap" in response.get_data(as_text=True)
     with app.extensions["uitkijk"].db.session() as session:
         assert session.scalar(select(Region)) is None
