@@ -136,7 +136,7 @@ def json_body(fields=None, what="request"):
         raise ValidationError("body", "must be a JSON object")
     unknown = sorted(set(data) - set(fields)) if fields is not None else ()
     if unknown:
-        raise ValidationError(unknown[0], f"is not a {what} field")
+        raise ValidationError(unknown[0], "is not a %(what)s field", what=what)  # what: the schema's name
     return data
 
 

@@ -31,7 +31,7 @@ def list_participants():
     next page's cursor in X-Next-Cursor and Link while there is one."""
     status = request.args.get("status", "active")
     if status not in STATUSES:
-        raise ValidationError("status", f"must be one of {', '.join(STATUSES)}")
+        raise ValidationError("status", "must be one of %(choices)s", choices=", ".join(STATUSES))
     limit = int_arg("limit", 100, 1, 500)
     after = cursor_arg((int,))
     db = session()

@@ -89,7 +89,7 @@ def _whole(data, field, current):
     except ValueError:
         raise ValidationError(field, "must be a whole number") from None
     if not low <= value <= high:
-        raise ValidationError(field, f"must be between {low} and {high}")
+        raise ValidationError(field, "must be between %(low)s and %(high)s", low=low, high=high)
     return value
 
 
