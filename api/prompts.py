@@ -42,7 +42,7 @@ def _audit(verb, language, prompt_id, detail=None):
 def list_prompts():
     language = request.args.get("language")
     if language is not None and language not in LANGUAGES:
-        raise ValidationError("language", f"must be one of {', '.join(LANGUAGES)}")
+        raise ValidationError("language", "must be one of %(choices)s", choices=", ".join(LANGUAGES))
     store = _store()
     return jsonify([prompt_payload(pid, lang, text, store.has_recording(pid, lang))
                     for pid, lang, text in all_prompts() if language in (None, lang)])
@@ -73,7 +73,7 @@ def install_recording(language, prompt_id):
     if not data:
         raise ValidationError("recording", "send the audio as the request body")
     if len(data) > MAX_RECORDING_BYTES:
-        raise ValidationError("recording", f"is larger than {MAX_RECORDING_BYTES // (1024 * 1024)} MB")
+        raise ValidationError("recording", "is larger than %(mb)s MB", mb=MAX_RECORDING_BYTES // (1024 * 1024))
     try:
         rendered = store.install_recording(prompt_id, language, data)
     except InvalidRecording as exc:

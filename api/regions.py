@@ -23,7 +23,7 @@ def region_payload(region):
 def list_regions():
     kind = request.args.get("kind")
     if kind is not None and kind not in REGION_KINDS:
-        raise ValidationError("kind", f"must be one of {', '.join(REGION_KINDS)}")
+        raise ValidationError("kind", "must be one of %(choices)s", choices=", ".join(REGION_KINDS))
     return jsonify([region_payload(r) for r in regions.list_regions(session(), kind)])
 
 

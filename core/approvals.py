@@ -134,7 +134,7 @@ def reject(session, approval_id, actor, scope, reason):
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError("reason", "say why the launch is rejected")
     if len(reason) > REJECTION_MAX:
-        raise ValidationError("reason", f"is longer than {REJECTION_MAX} characters")
+        raise ValidationError("reason", "is longer than %(max)s characters", max=REJECTION_MAX)
     check_text(reason, "reason")
     approval = _decidable(session, approval_id, actor, scope)
     approval.status, approval.decided_by, approval.decided_at = "rejected", actor, utcnow()
