@@ -23,6 +23,7 @@ from core.participants import Registry, delete_participant, get_participant, par
 from core.signup import every_spoken_code
 from core.tokens import SCOPES, create_token, list_tokens, revoke_token
 from tts_prompts import PromptStore, get_engine
+from web.i18n import error_text, reason_text
 
 CLI_ACTOR = "cli"
 
@@ -37,7 +38,7 @@ def _run(work):
         with _runtime().db.session() as session:
             return work(session)
     except ValidationError as exc:
-        raise click.ClickException(f"{exc.field}: {exc.reason}") from None
+        raise click.ClickException(error_text(exc)) from None
     except (NotFound, Conflict) as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -188,7 +189,9 @@ def participants_import(csv_file, municipality):
         report = import_csv(session, text, current_app.config["DEFAULT_REGION"], municipality,
                             geocoder=geocoder_for(current_app.config, session))
         audit.record(session, CLI_ACTOR, "import", "participant", None, report.audit_detail())
-        return report.as_dict()
+        answer = report.as_dict()
+        answer["errors"] = [{**error, "reason": reason_text(error["reason"])} for error in answer["errors"]]
+        return answer
     report = _run(work)
     _echo_json(report)
     if report["rejected"]:
@@ -314,7 +317,7 @@ def mail_sender_command(display_name, address, municipality_code):
             sender = MailSender(display_name=display_name.strip()[:120], address=check_address(address),
                                 municipality_id=municipality_id)
         except ValidationError as exc:
-            raise click.ClickException(f"{exc.field}: {exc.reason}") from None
+            raise click.ClickException(error_text(exc)) from None
         session.add(sender)
         audit.record(session, CLI_ACTOR, "mail-sender-added", "mail_sender", None, {"address": sender.address})
         session.flush()

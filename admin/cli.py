@@ -9,6 +9,7 @@ from core.accounts import create_user
 from core.errors import ValidationError
 from core.models import ROLES
 from core.participants import Registry
+from web.i18n import error_text
 
 
 @click.command("create-user")
@@ -28,4 +29,4 @@ def create_user_command(email, name, role, municipality_code, operator_id, passw
             audit.record(session, "cli", "create", "user", user.id, {"email": user.email, "role": role})
             click.echo(_("created %(role)s account %(email)s", role=role, email=user.email))
     except ValidationError as exc:
-        raise click.ClickException(f"{exc.field}: {exc.reason}") from None
+        raise click.ClickException(error_text(exc)) from None

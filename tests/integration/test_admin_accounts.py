@@ -96,5 +96,5 @@ def test_create_user_command_reports_bad_input(app):
     result = app.test_cli_runner().invoke(args=["create-user", "--email", "s@example.org", "--name", "S",
                                                 "--role", "municipality", "--municipality", "9999",
                                                 "--password", PASSWORD])
-    assert result.exit_code != 0 and "unknown municipality" in result.output
+    assert result.exit_code != 0 and "municipality: onbekende gemeente" in result.output  # the commands speak Dutch
     assert csrf_token(app.test_client())

@@ -50,14 +50,14 @@ def test_create_token_prints_a_working_token(app, client):
     assert client.get("/api/actions", headers=headers).status_code == 200
     assert client.get("/api/outbox", headers=headers).status_code == 403
     again = app.test_cli_runner().invoke(args=["create-token", "meldkamer", "--scope", "actions"])
-    assert again.exit_code != 0 and "exists" in again.output
+    assert again.exit_code != 0 and "bestaat al" in again.output
 
 
 def test_create_token_refuses_no_scope_and_unknown_scope(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["create-token", "zonder"]).exit_code != 0
     unknown = runner.invoke(args=["create-token", "alles", "--scope", "everything"])
-    assert unknown.exit_code != 0 and "unknown scope" in unknown.output
+    assert unknown.exit_code != 0 and "onbekende scope" in unknown.output
 
 
 def test_revoke_token_shuts_the_token_out_at_once_and_is_audited(app, client):
@@ -90,3 +90,13 @@ def test_flask_config_prints_each_key_its_source_and_masks_secrets(config, monke
     assert any(line.startswith("AMI_PORT") and "5038  [default]" in line for line in lines)
     assert "very-secret-ami" not in result.output
     assert "onbekend: UITKIJK_RING_S" in result.output
+
+
+def test_command_refusals_speak_the_cli_language(config):
+    """A refused command names the field and gives the core's reason in CLI_LANGUAGE: Dutch by default,
+    English when configured."""
+    args = ["create-token", "alles", "--scope", "everything"]
+    app = next(app_for({**config, "CLI_LANGUAGE": "en"}))
+    english = app.test_cli_runner().invoke(args=args)
+    runtime.uninstall()
+    assert english.exit_code != 0 and "scopes: unknown scope 'everything'; known:" in english.output

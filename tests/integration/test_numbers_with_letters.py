@@ -11,7 +11,7 @@ from tests.integration.admin_web import csrf_token, login, make_user, municipali
 
 LETTERED = ["O651000084", "0651000219a", "065abc0264"]
 REASON = "contains letters"
-REASON_NL = "bevat letters"  # the same reason on the web's pages, which speak Dutch
+REASON_NL = "bevat letters"  # the same reason on the web's pages and from the commands, which speak Dutch
 
 
 def stored_numbers(app):
@@ -61,10 +61,10 @@ def test_cli_refuses_a_number_with_letters(app, tmp_path):
     runner = app.test_cli_runner()
     added = runner.invoke(args=["participants", "add", json.dumps(
         {"phones": ["O651000084"], "home": {"lat": 52.3, "lon": 5.04}})])
-    assert added.exit_code != 0 and "phones[0]" in added.output and REASON in added.output
+    assert added.exit_code != 0 and "phones[0]" in added.output and REASON_NL in added.output
     csv_file = tmp_path / "p.csv"
     csv_file.write_text("phone,home_lat,home_lon\n0612345678,52.3,5.0\n0651000219a,52.3,5.0\n")
     imported = runner.invoke(args=["participants", "import", str(csv_file)])
-    assert imported.exit_code == 1 and '"line": 3' in imported.output and REASON in imported.output
+    assert imported.exit_code == 1 and '"line": 3' in imported.output and REASON_NL in imported.output
     with app.extensions["uitkijk"].db.session() as s:
         assert s.scalar(select(func.count()).select_from(Participant)) == 1
