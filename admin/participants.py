@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from core import audit, signup
 from core.errors import NotFound, ValidationError
 from core.geocoding import geocoder_for
+from core.csv_import import COLUMNS, HOME_COLUMN_SETS, REQUIRED_COLUMNS
 from core.participant_access import STATUSES, ParticipantScope
 from core.personal_data import export_participant
 from web.db_session import session as db_session
@@ -163,18 +164,27 @@ def personal_data(participant_id):
 def import_csv():
     scope = _scope()
     if request.method == "GET":
-        return render_template("participants/import.html", report=None, municipality=scope.municipality)
+        return _import_page(scope)
     db = db_session()
     try:
         report = scope.import_csv(_read_upload(), _region(), geocoder_for(current_app.config, db))
     except ValidationError as exc:
         db.rollback()
-        return render_template("participants/import.html", report=None, error=exc,
-                               municipality=scope.municipality), 400
+        return _import_page(scope, error=exc), 400
     audit.record(db, audit_actor(), "import", "participant", None,
                  {**report.audit_detail(), "municipality": scope.municipality.code if scope.restricted else None})
     db.commit()
-    return render_template("participants/import.html", report=report, municipality=scope.municipality)
+    return _import_page(scope, report=report)
+
+
+def _import_page(scope, report=None, error=None):
+    """The import form, listing the columns core.csv_import accepts (municipality only where staff may choose it)."""
+    location = {*(c for s in HOME_COLUMN_SETS for c in s), "home_addition"}
+    optional = [c for c in COLUMNS if c not in REQUIRED_COLUMNS and c not in location and not c.startswith("work_")
+                and (c != "municipality" or not scope.restricted)]
+    columns = {"required": REQUIRED_COLUMNS, "home_sets": HOME_COLUMN_SETS, "optional": optional}
+    return render_template("participants/import.html", report=report, error=error, columns=columns,
+                           municipality=scope.municipality)
 
 
 def _read_upload():

@@ -240,3 +240,14 @@ def test_admin_sees_all_municipalities(app, client, two_towns):
     login(client, make_user(app, "admin"))
     html = client.get("/participants").get_data(as_text=True)
     assert "Anna Aalders" in html and "Bert Bakker" in html
+
+
+def test_csv_import_page_lists_the_address_columns_it_accepts(app, client, two_towns):
+    """Staff can import by postcode or street and house number: the page names those columns, from the
+    importer's own lists, and municipality only where staff may choose it."""
+    login(client, two_towns["staff_a"])
+    page = client.get("/participants/import").get_data(as_text=True)
+    for columns in ("home_lat, home_lon", "home_postcode, home_house_number", "home_street, home_house_number, home_city",
+                    "home_addition"):
+        assert columns in page
+    assert "Woonlocatie, een van deze sets kolommen:" in page and ", municipality," not in page
