@@ -1,6 +1,7 @@
 """A hostile table run against every API endpoint, web form and webhook that takes input, on SQLite and
 PostgreSQL: each field of a valid request is replaced by each hostile value in turn. Nothing may give a
 500, and a refused request (4xx) writes nothing."""
+import base64
 import html
 import io
 import json
@@ -10,6 +11,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
+from admin.participant_form import error_label
 from core.models import Base, Participant
 from lab import factories
 from tests.integration.admin_web import PASSWORD, csrf_token, make_user, municipality
@@ -35,7 +37,8 @@ def hostile_app(config):
     from tests.conftest import app_for
     yield from app_for({**config, "SIGNUP_PER_HOUR": 100_000, "LINK_PER_HOUR": 100_000,
                         "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                        "PUBLIC_BASE_URL": BASE_URL, "MAX_CONTENT_LENGTH": 2 * 1024 * 1024})
+                        "PUBLIC_BASE_URL": BASE_URL, "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+                        "API_RATE_PER_MINUTE": 1_000_000})
 
 
 @pytest.fixture
@@ -361,3 +364,191 @@ def test_control_room_api_survives_the_hostile_table(hostile_app, world):
                 **auth, "Content-Type": "application/json"}), f"{path} {field}={raw[:80]!r}")
             if response.status_code == 400:
                 assert response.json["field"] and response.json["reason"], (path, field)
+
+
+def public_action(app, world, client, auth):
+    """A live public (AMBER) action of the world's room: every follow-up form and endpoint applies to it."""
+    body = factories.launch_body(SimpleRoom(world["room"]), SimpleRoom(world["operator"]), kind="amber_alert",
+                                 title="Vermist kind", area_name="Weesp")
+    response = client.post("/api/actions", json=body, headers=auth)
+    assert response.status_code == 201, response.json
+    return response.json["id"]
+
+
+PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 8).decode()
+
+
+def test_api_follow_up_endpoints_survive_the_hostile_table(hostile_app, world):
+    """A live action's area, publication and photos, webhooks and changes to operators and trunks through
+    the API: every field hostile gives a 4xx naming a field (or 409), never a 500, nothing written."""
+    client, auth = hostile_app.test_client(), world["auth"]
+    action_id = public_action(hostile_app, world, client, auth)
+    trunk = client.post("/api/trunks", json={"name": "h-twilio", "backend": "twilio", "caller_id": "+31201234567",
+                                             "channel_limit": 2, "calls_per_second": 1,
+                                             "account_sid": "AC" + "0" * 32, "auth_token": "secret-value"},
+                        headers=auth)
+    assert trunk.status_code == 201, trunk.json
+    hook = client.post("/api/webhooks", json={"url": "https://meldkamer.example.org/hook",
+                                              "control_room_id": world["room"]}, headers=auth)
+    assert hook.status_code == 201, hook.json
+    bodies = [
+        ("post", f"/api/actions/{action_id}/area", {"area": {"type": "circle", "lat": 52.3, "lon": 5.04,
+                                                             "radius_m": 900}, "area_name": "Weesp"}),
+        ("post", f"/api/actions/{action_id}/area", {"area": {"type": "polygon", "geometry": {
+            "type": "Polygon", "coordinates": [[[5.0, 52.3], [5.1, 52.3], [5.1, 52.4], [5.0, 52.3]]]},
+            "centre": {"lat": 52.31, "lon": 5.05}}}),
+        ("post", f"/api/actions/{action_id}/publication", {"title": "Vermist", "message": "Meisje, 8 jaar",
+                                                           "area_name": "Weesp", "title_en": "Missing",
+                                                           "message_en": "Girl, 8"}),
+        ("post", f"/api/actions/{action_id}/photos", {"photos": [PNG]}),
+        ("post", "/api/webhooks", {"url": "https://meldkamer.example.org/other", "control_room_id": world["room"],
+                                   "active": True}),
+        ("patch", f"/api/webhooks/{hook.json['id']}", {"url": "https://meldkamer.example.org/new", "active": False,
+                                                        "new_secret": True}),
+        ("patch", f"/api/operators/{world['operator']}", {"name": "H", "dial_string": "PJSIP/hostile",
+                                                          "available": False}),
+        ("patch", f"/api/trunks/{trunk.json['id']}", {"name": "h-2", "caller_id": "+31201234568",
+                                                      "channel_limit": 3, "calls_per_second": 2, "enabled": False}),
+    ]
+    for method, path, base in bodies:
+        for field, body in variants(base):
+            raw = json.dumps(body)
+            response = check(hostile_app, lambda: getattr(client, method)(path, data=raw, headers={
+                **auth, "Content-Type": "application/json"}), f"{path} {field}={raw[:80]!r}")
+            if response.status_code == 400:
+                assert response.json["field"] and response.json["reason"], (path, field)
+        for raw in (b"[]", b"1", b"null", b"[" * 100_000 + b"]" * 100_000, b"\xff\xfe"):
+            response = check(hostile_app, lambda: getattr(client, method)(path, data=raw, headers={
+                **auth, "Content-Type": "application/json"}), f"{path} raw {raw[:20]!r}")
+            assert response.status_code == 400 and response.json["field"] == "body", (path, raw[:20])
+
+
+def test_follow_page_forms_survive_the_hostile_table(hostile_app, world):
+    """The follow page's forms (publication, area, photos, end): every field hostile gives the follow page
+    again (400) with the field named, writes nothing, never a 500."""
+    client = hostile_app.test_client()
+    action_id = public_action(hostile_app, world, client, world["auth"])
+    login_as(client, world["operator_user"])
+    token = csrf_token(client, f"/actions/{action_id}")
+    forms = {
+        "publication": {"title": "Vermist", "message": "Meisje, 8 jaar", "title_en": "Missing",
+                        "message_en": "Girl, 8", "area_name": "Weesp"},
+        "area": {"area_type": "circle", "lat": "52.3", "lon": "5.04", "radius_m": "900", "area_name": "Weesp",
+                 "polygon": "", "region_codes": "NH", "address": ""},
+        "end": {"result": "person_found", "closing_text": "Gevonden", "result_from_response": "on"},
+    }
+    for form_name, base in forms.items():
+        path = f"/actions/{action_id}/{form_name}"
+        for field, form in form_variants(base):
+            check(hostile_app, lambda: client.post(path, data={**form, "csrf_token": token}),
+                  f"{path} {field}={form[field][:20]!r}")
+    for photo in (b"", b"not an image", b"\x89PNG\r\n\x1a\n" + b"\x00" * 8, b"GIF89a" + b"\xff" * 40):
+        data = {"csrf_token": token, "photos": (io.BytesIO(photo), "foto.png")}
+        check(hostile_app, lambda: client.post(f"/actions/{action_id}/photos", data=data,
+                                               content_type="multipart/form-data"), f"photo {photo[:8]!r}")
+    for path, base in ((f"/actions/preview", {"kind": "burglary", "title": "Inbraak", "message": "Man",
+                                              "lat": "52.3", "lon": "5.04", "radius_m": "1000",
+                                              "operator_id": str(world["operator"]),
+                                              "control_room_id": str(world["room"])}),):
+        for field, form in form_variants(base):
+            check(hostile_app, lambda: client.post(path, data={**form, "csrf_token": token}), f"{path} {field}")
+    for value in HOSTILE_TEXT:
+        check(hostile_app, lambda: client.get("/actions/geocode", query_string={"address": value}),
+              f"geocode {value[:20]!r}")
+
+
+def test_edit_forms_survive_the_hostile_table(hostile_app, world):
+    """The forms that change what exists (an account, a participant, a control room, an operator, a trunk,
+    a mail sender, switches on and off) and the language choice: every field hostile gives a page or a
+    4xx naming the field, writes nothing when refused, never a 500."""
+    client = hostile_app.test_client()
+    login_as(client, world["operator_user"])
+    token = csrf_token(client, "/config/")
+    room, operator = world["room"], world["operator"]
+    trunk = client.post("/config/trunks/new", data={
+        "csrf_token": token, "name": "noord", "backend": "asterisk", "control_room_id": str(room),
+        "caller_id": "+31201234567", "channel_limit": "30", "calls_per_second": "5", "enabled": "on",
+        "ami_host": "127.0.0.1", "ami_port": "5038", "ami_user": "uitkijk", "ami_secret": "geheim-123",
+        "dial_template": "Local/{number}@pstn", "sip_port": "5060"})
+    assert trunk.status_code == 302, trunk.get_data(as_text=True)[:500]
+    with hostile_app.extensions["uitkijk"].db.session() as s:
+        from core.models import Trunk, User
+        trunk_id = s.scalar(select(Trunk.id))
+        staff_id = s.scalar(select(User.id).where(User.email == world["staff"]))
+        participant_id = s.scalar(select(Participant.id))
+    forms = {
+        f"/config/control-rooms/{room}": {"name": "Meldkamer Test", "free_number": "0800 0022",
+                                          "general_line": "Local/31209990000@lab-pstn", "voice_backend": "asterisk"},
+        f"/config/operators/{operator}": {"name": "Operator", "control_room_id": str(room),
+                                          "dial_string": "Local/31209990009@lab-pstn", "available": "on",
+                                          "sip_password": ""},
+        f"/config/trunks/{trunk_id}": {"name": "noord", "backend": "asterisk", "control_room_id": str(room),
+                                       "caller_id": "+31201234567", "channel_limit": "30",
+                                       "calls_per_second": "5", "enabled": "on", "ami_host": "127.0.0.1",
+                                       "ami_port": "5038", "ami_user": "uitkijk", "ami_secret": "",
+                                       "dial_template": "Local/{number}@pstn", "sip_port": "5060"},
+        "/config/mail-senders": {"display_name": "Politie Weesp", "address": "wijk@politie.example.nl",
+                                 "municipality": "0457"},
+        f"/accounts/{staff_id}": {"name": "Staf", "role": "municipality", "municipality_id": "1", "operator_id": "",
+                                  "active": "on", "password": ""},
+        f"/participants/{participant_id}": {"name": "Piet", "phone_1": "0612345678", "channel_1": "sms",
+                                            "home_lat": "52.3", "home_lon": "5.04", "language": "nl",
+                                            "external_ref": "P-1", "quiet_start": "22:00", "quiet_end": "07:00"},
+    }
+    with hostile_app.test_request_context():  # the labels in the pages' language
+        labels = [error_label(name, [1]) for name in ("name", "email", "language", "external_ref", "municipality",
+                                                      "quiet_hours", "home", "work", "phones", "phones[0]",
+                                                      "phones[0].channel")]
+    for path, base in forms.items():
+        for field, form in few_variants(base):
+            check_named(hostile_app, lambda: client.post(path, data={**form, "csrf_token": token}), field, base,
+                        f"{path} {field}={form[field][:20]!r}", labels)
+    switches = [(f"/config/operators/{operator}/availability", "available"),
+                (f"/participants/{participant_id}/active", "active"), ("/language", "language"),
+                ("/language", "next")]
+    for path, field in switches:
+        for value in HOSTILE_TEXT:
+            check(hostile_app, lambda: client.post(path, data={field: value, "csrf_token": token}),
+                  f"{path} {field}={value[:20]!r}")
+
+
+def test_mail_forms_survive_the_hostile_table(hostile_app, world):
+    """Neighbourhood mail: the compose form (preview and send), the update to an inquiry, a reply's mark and
+    the resident's reply page: every field hostile gives the form again with the field named (or a 4xx),
+    writes nothing when refused, never a 500."""
+    from core.mail_links import MailLinks
+    from core.models import Delivery, Inquiry, MailSender
+    client = hostile_app.test_client()
+    with hostile_app.extensions["uitkijk"].db.session() as s:
+        participant = s.scalars(select(Participant)).first()
+        participant.email = "p@example.nl"
+        from core.mail_address import preference
+        preference(s, participant.id).confirmed_address = participant.email
+        s.add(MailSender(display_name="Politie Weesp", address="wijk@politie.example.nl"))
+    login_as(client, world["operator_user"])
+    token = csrf_token(client, "/mail/inquiries/new")
+    compose = {"kind": "inquiry", "subject": "Inbraak: heeft u iets gezien?", "body": "Wij zoeken getuigen.",
+               "questions": "Zag u iemand?", "area_type": "circle", "lat": str(factories.CENTRE[0]),
+               "lon": str(factories.CENTRE[1]), "radius_m": "500", "address": "", "municipality": "0457", "postcode": "1381AB", "step": "preview"}
+    for step in ("preview", "send"):
+        for field, form in form_variants({**compose, "step": step}):
+            check(hostile_app, lambda: client.post("/mail/inquiries/new", data={**form, "csrf_token": token}),
+                  f"compose {step} {field}={form[field][:20]!r}")
+    sent = client.post("/mail/inquiries/new", data={**compose, "step": "send", "csrf_token": token})
+    assert sent.status_code == 302
+    with hostile_app.extensions["uitkijk"].db.session() as s:
+        inquiry_id = s.scalar(select(Inquiry.id))
+        delivery_id = s.scalar(select(Delivery.id).where(Delivery.channel == "email"))
+    for field, form in form_variants({"update_text": "De verdachte is gepakt.", "close": "1"}):
+        check(hostile_app, lambda: client.post(f"/mail/inquiries/{inquiry_id}/update",
+                                               data={**form, "csrf_token": token}), f"update {field}")
+    reply = "/reply/" + MailLinks(hostile_app.config).reply_token(delivery_id)
+    for field, form in form_variants({"story": "Ik zag een man met een rode fiets.", "when": "gisteren 22:00",
+                                      "contact_number": "0612345678", "nothing": ""}):
+        check(hostile_app, lambda: client.post(reply, data={**form, "csrf_token": csrf_token(client, reply)}),
+              f"reply {field}={form[field][:20]!r}")
+    for value in ("\x00", "9" * 400, "x" * 5000, "a.b.c"):
+        for path in ("/reply/{}", "/mail/confirm/{}", "/mail/unsubscribe/{}", "/signup/confirm/{}",
+                     "/signup/done/{}"):
+            check(hostile_app, lambda: client.get(path.format(quote(value))), path)
+            check(hostile_app, lambda: client.post(path.format(quote(value)), data={"csrf_token": token}), path)
