@@ -260,16 +260,47 @@ def _action_or_404(action_id):
         abort(404)
 
 
-@bp.get("/<int:action_id>")
-@login_required("operator")
-def show(action_id):
-    action = _action_or_404(action_id)
-    pub = publication_of(session(), action_id)
+# The follow page's inputs by the field a refusal names, per form: the message stands at that form and the
+# input is marked (a field not listed, or a conflict, is shown at the form alone).
+FOLLOW_INPUTS = {
+    "publication": {"title": "pub-title", "message": "pub-message", "title_en": "pub-title-en",
+                    "message_en": "pub-message-en", "area_name": "pub-area"},
+    "photos": {"photos": "photos"},
+    "area": {"area.type": "area-type", "area.lat": "area-lat", "area.lon": "area-lon", "lat": "area-lat",
+             "lon": "area-lon", "area.radius_m": "area-radius", "radius_m": "area-radius",
+             "area.codes": "area-regions", "area.geometry": "area-polygon", "area_name": "area-name"},
+    "end": {"result": "result", "closing_text": "closing_text", "result_from_response": "result_from_response"},
+}
+REFUSED = {"publication": lambda reason: _("Not updated: %(reason)s", reason=reason),
+           "photos": lambda reason: _("Photo not added: %(reason)s", reason=reason),
+           "area": lambda reason: _("Area not changed: %(reason)s", reason=reason),
+           "end": lambda reason: _("Not ended: %(reason)s", reason=reason)}
+
+
+def _follow_page(action, refusal=None, status=200):
+    pub = publication_of(session(), action.id)
     page_url = urls.page_url(current_app.config, pub.token) if pub else None
     regions = list_regions(session()) if action.kind == "amber_alert" else []
     return render_template("actions/follow.html", action=action, kinds=kind_labels(), results=result_labels(),
                            result_texts=RESULT_TEXT["nl"], map=map_settings(), publication=pub,
-                           page_url=page_url, regions=regions, max_radius=current_app.config["MAX_RADIUS_M"])
+                           page_url=page_url, regions=regions, max_radius=current_app.config["MAX_RADIUS_M"],
+                           refusal=refusal, values=request.form if refusal else {}), status
+
+
+def _refused(action_id, form_name, exc):
+    """The follow page again (400, or 409 for a conflict) with the refusal at the form and its field: the
+    operator sees what to correct beside what they typed; nothing was changed."""
+    session().rollback()
+    field = (getattr(exc, "field", None) or "").split("[")[0]  # "photos[1]" is the photo input
+    refusal = {"form": form_name, "input": FOLLOW_INPUTS[form_name].get(field),
+               "text": REFUSED[form_name](error_text(exc))}
+    return _follow_page(_action_or_404(action_id), refusal, 409 if isinstance(exc, Conflict) else 400)
+
+
+@bp.get("/<int:action_id>")
+@login_required("operator")
+def show(action_id):
+    return _follow_page(_action_or_404(action_id))
 
 
 @bp.post("/<int:action_id>/publication")
@@ -284,9 +315,7 @@ def update_publication(action_id):
     try:
         ActionService(runtime()).update_publication(db, action_id, audit_actor(), **changes)
     except (ValidationError, Conflict) as exc:
-        db.rollback()
-        flash(_("Not updated: %(reason)s", reason=error_text(exc)), "error")
-        return redirect(url_for("actions.show", action_id=action_id))
+        return _refused(action_id, "publication", exc)
     flash(_("Publication updated (Update sent)."), "info")
     return redirect(url_for("actions.show", action_id=action_id))
 
@@ -302,9 +331,7 @@ def change_area(action_id):
             db, action_id, _form_area(request.form), audit_actor(), area_name=request.form.get("area_name") or None,
             geocoder=geocoder_for(current_app.config, db))
     except (ValidationError, Conflict) as exc:
-        db.rollback()
-        flash(_("Area not changed: %(reason)s", reason=error_text(exc)), "error")
-        return redirect(url_for("actions.show", action_id=action_id))
+        return _refused(action_id, "area", exc)
     parts = [_("Area changed: new participants in the area are being alerted.")]
     if cancelled:
         parts.append(ngettext("%(num)s alert not yet sent outside the area was cancelled.",
@@ -322,11 +349,12 @@ def add_photos(action_id):
     db = session()
     _action_or_404(action_id)
     try:
-        event = ActionService(runtime()).add_photos(db, action_id, _uploads("photos"), audit_actor())
+        photos = _uploads("photos")
+        if not photos:  # an empty file input, or an empty file
+            raise ValidationError("photos", _("choose a photo to add"))
+        event = ActionService(runtime()).add_photos(db, action_id, photos, audit_actor())
     except (ValidationError, Conflict) as exc:
-        db.rollback()
-        flash(_("Photo not added: %(reason)s", reason=error_text(exc)), "error")
-        return redirect(url_for("actions.show", action_id=action_id))
+        return _refused(action_id, "photos", exc)
     flash(_("Photo added and published (Update).") if event else _("Photo added."), "info")
     return redirect(url_for("actions.show", action_id=action_id))
 
@@ -372,15 +400,12 @@ def end(action_id):
     _action_or_404(action_id)
     form = request.form
     result = form.get("result")
-    if result not in ACTION_RESULTS:
-        flash(_("Choose the result of the action."), "error")
-        return redirect(url_for("actions.show", action_id=action_id))
     try:
+        if result not in ACTION_RESULTS:
+            raise ValidationError("result", _("Choose the result of the action."))
         action = ActionService(runtime()).end(db, action_id, result, form.get("closing_text", ""), audit_actor(),
                                               result_from_response=form.get("result_from_response") == "on")
     except (ValidationError, Conflict) as exc:
-        db.rollback()
-        flash(_("Not ended: %(reason)s", reason=error_text(exc)), "error")
-        return redirect(url_for("actions.show", action_id=action_id))
+        return _refused(action_id, "end", exc)
     flash(_("Action %(code)s ended: %(result)s.", code=action.code, result=result_labels()[result]), "info")
     return redirect(url_for("actions.show", action_id=action_id))

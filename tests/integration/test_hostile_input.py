@@ -269,7 +269,7 @@ def check_named(app, send, field, fields, label, labels=()):
     response = check(app, send, label)
     if response.status_code == 400:
         page = html.unescape(response.get_data(as_text=True))
-        named = [name for name in fields if re.search(rf"\b{re.escape(name)}(\.\w+)?:", page)]
+        named = [name for name in fields if re.search(rf"\b{re.escape(name)}(\.\w+|\[\d+\])?:", page)]
         text = re.sub(r"<[^>]+>", "", page)  # the message links its label to the input: <a href="#x">Label</a>: ...
         named += [name for name in labels if re.search(rf"{re.escape(name)}( \(\w+\))?:", text)]
         assert named or "already exists" in page, f"{label}: refused without naming {field}"
@@ -425,7 +425,8 @@ def test_api_follow_up_endpoints_survive_the_hostile_table(hostile_app, world):
 
 def test_follow_page_forms_survive_the_hostile_table(hostile_app, world):
     """The follow page's forms (publication, area, photos, end): every field hostile gives the follow page
-    again (400) with the field named, writes nothing, never a 500."""
+    again (400) with the field named, writes nothing, never a 500; the launch preview and the geocoder
+    answer hostile input with a 4xx too."""
     client = hostile_app.test_client()
     action_id = public_action(hostile_app, world, client, world["auth"])
     login_as(client, world["operator_user"])
@@ -440,12 +441,13 @@ def test_follow_page_forms_survive_the_hostile_table(hostile_app, world):
     for form_name, base in forms.items():
         path = f"/actions/{action_id}/{form_name}"
         for field, form in form_variants(base):
-            check(hostile_app, lambda: client.post(path, data={**form, "csrf_token": token}),
-                  f"{path} {field}={form[field][:20]!r}")
+            check_named(hostile_app, lambda: client.post(path, data={**form, "csrf_token": token}), field,
+                        [*base, "area"], f"{path} {field}={form[field][:20]!r}")
     for photo in (b"", b"not an image", b"\x89PNG\r\n\x1a\n" + b"\x00" * 8, b"GIF89a" + b"\xff" * 40):
         data = {"csrf_token": token, "photos": (io.BytesIO(photo), "foto.png")}
-        check(hostile_app, lambda: client.post(f"/actions/{action_id}/photos", data=data,
-                                               content_type="multipart/form-data"), f"photo {photo[:8]!r}")
+        check_named(hostile_app, lambda: client.post(f"/actions/{action_id}/photos", data=data,
+                                                     content_type="multipart/form-data"), "photos", ["photos"],
+                    f"photo {photo[:8]!r}")
     for path, base in ((f"/actions/preview", {"kind": "burglary", "title": "Inbraak", "message": "Man",
                                               "lat": "52.3", "lon": "5.04", "radius_m": "1000",
                                               "operator_id": str(world["operator"]),

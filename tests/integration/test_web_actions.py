@@ -1,4 +1,7 @@
 """The operator pages over HTTP: reach estimate, SMS preview, launch, live status, tips, end."""
+import html
+import io
+import re
 from pathlib import Path
 
 import pytest
@@ -170,3 +173,58 @@ def test_signed_out_user_is_sent_to_login(client, room):
     response = client.get("/actions/new")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert csrf_token(client)  # the login page itself renders
+
+
+def _field_error(page, form_name, input_id):
+    """The refusal shown at the top of the follow page's form, and whether the named input is marked."""
+    message = re.search(rf'<p class="field-error" role="alert" id="{form_name}-error">([^<]*)</p>', page)
+    marked = re.search(rf'id="{input_id}"[^>]*aria-invalid="true" aria-describedby="{form_name}-error"', page)
+    return message and html.unescape(message.group(1)), bool(marked)
+
+
+@pytest.mark.parametrize("form_name, form, input_id, named", [
+    ("end", {"result": "party", "closing_text": "Dank voor het uitkijken."}, "result", "result"),
+    ("end", {"result": "suspect_caught", "closing_text": "x" * 5000}, "closing_text", "closing_text"),
+    ("area", {"area_type": "circle", "lat": str(factories.CENTRE[0]), "lon": str(factories.CENTRE[1]),
+              "radius_m": "veel"}, "area-radius", "radius_m"),
+    ("area", {"area_type": "circle", "lat": "noord", "lon": str(factories.CENTRE[1]), "radius_m": "900"},
+     "area-lat", "lat"),
+    ("area", {"area_type": "circle", "lat": str(factories.CENTRE[0]), "lon": str(factories.CENTRE[1]),
+              "radius_m": "999999"}, "area-radius", "radius_m"),
+    ("photos", {}, "photos", "photos"),
+])
+def test_follow_page_form_refusal_names_the_field_and_changes_nothing(app, client, room, operator_token, form_name,
+                                                                     form, input_id, named):
+    """A bad value in one of the follow page's forms gives 400 with the follow page, the reason at that form
+    naming the field, the input marked and what was typed kept; the action and its deliveries are unchanged."""
+    action_url = post(client, "/actions/", operator_token, launch_form(room)).headers["Location"]
+
+    def state():
+        with app.extensions["uitkijk"].db.session() as session:
+            action = session.scalar(select(Action))
+            return (action.status, action.result, action.area, session.scalar(select(func.count()).select_from(
+                Delivery)), session.scalar(select(func.count()).select_from(AuditEvent)))
+    before = state()
+    data = {**form, "photos": (io.BytesIO(b"geen foto"), "foto.jpg")} if form_name == "photos" else form
+    response = post(client, f"{action_url}/{form_name}", operator_token, data,
+                    content_type="multipart/form-data" if form_name == "photos" else None)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="end-form"' in page  # the follow page itself, still live
+    message, marked = _field_error(page, form_name, input_id)
+    assert message and re.search(rf"\b{named}\b", message), message
+    assert marked, f"{input_id} is not marked"
+    if form_name == "end":
+        assert html.escape(form["closing_text"][:50]) in page  # the operator's text is kept
+    assert state() == before
+
+
+def test_ending_an_ended_action_is_409_on_the_follow_page(app, client, room, operator_token):
+    """Ending twice: the second gives 409 with the follow page saying why; the first result stands."""
+    action_url = post(client, "/actions/", operator_token, launch_form(room)).headers["Location"]
+    assert post(client, f"{action_url}/end", operator_token, {"result": "suspect_caught"}).status_code == 302
+    again = post(client, f"{action_url}/end", operator_token, {"result": "cancelled"})
+    assert again.status_code == 409
+    assert 'id="end-error"' in again.get_data(as_text=True)
+    with app.extensions["uitkijk"].db.session() as session:
+        assert session.scalar(select(Action)).result == "suspect_caught"
