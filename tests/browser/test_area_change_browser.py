@@ -54,7 +54,9 @@ def test_operator_widens_the_area_and_the_public_page_follows(web_server, page, 
     page.evaluate("document.getElementById('area-radius').type = 'text'")
     page.fill("#area-radius", "veel")
     page.click("#area-button")
-    expect(page.locator(".flash-error")).to_contain_text("radius_m")
+    expect(page.locator("#area-error")).to_contain_text("radius_m")  # at the form, the input marked and focused
+    expect(page.locator("#area-radius")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#area-radius")).to_be_focused()
 
 
 def test_operator_draws_a_new_area_on_the_follow_page_map(web_server, page, work):
