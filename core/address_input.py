@@ -60,6 +60,20 @@ def fold(name):
     return "".join(ch for ch in decomposed if ch.isalnum()).lower()
 
 
+# Abbreviations people write in street names; the register writes them out ("Burg. de Vlugtlaan" is
+# Burgemeester de Vlugtlaan, "Pr. Hendrikkade" Prins Hendrikkade, "v." van).
+_ABBREVIATIONS = {"burg": "Burgemeester", "pr": "Prins", "v": "van", "st": "Sint", "mr": "Meester",
+                  "jhr": "Jonkheer", "gen": "Generaal", "kon": "Koningin"}
+_ABBREVIATED = re.compile(r"\b(" + "|".join(_ABBREVIATIONS) + r")\.\s*", re.IGNORECASE)
+
+
+def street_keys(street):
+    """The fold()ed keys a typed street name may be stored under: as typed, and with its abbreviations
+    written out (only a word with a dot counts as abbreviated: 'St. Jansstraat', not 'Stationsweg')."""
+    written_out = _ABBREVIATED.sub(lambda m: _ABBREVIATIONS[m.group(1).lower()] + " ", street or "")
+    return tuple(dict.fromkeys((fold(street), fold(written_out))))
+
+
 def parse_postcode(value, field):
     """'1012 lg' -> '1012LG'; ValidationError naming `field` when it is no Dutch postcode."""
     text = _text(value, field, 8)

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from .address_input import AddressQuery, fold, house_text, parse_line, postcode_text, query_from_parts
+from .address_input import AddressQuery, fold, house_text, parse_line, postcode_text, query_from_parts, street_keys
 from .errors import ValidationError
 from .models import Address
 
@@ -66,19 +66,19 @@ class TableGeocoder:
                                       "postcode %(postcode)s has no house number %(number)s",
                                       postcode=postcode_text(query.postcode), number=query.house_number)
         else:
-            street_key, city_key = fold(query.street), fold(query.city)
+            streets, city_key = street_keys(query.street), fold(query.city)
             rows = self.session.scalars(select(Address).where(
-                Address.city_key == city_key, Address.street_key == street_key,
+                Address.city_key == city_key, Address.street_key.in_(streets),
                 Address.house_number == query.house_number)).all()
             if not rows:
-                self._explain_street(query, field, street_key, city_key)
+                self._explain_street(query, field, streets, city_key)
         return _place(_choose(rows, query, field))
 
-    def _explain_street(self, query, field, street_key, city_key):
+    def _explain_street(self, query, field, streets, city_key):
         if self.session.scalar(select(Address.id).where(Address.city_key == city_key).limit(1)) is None:
             raise ValidationError(f"{field}.city", "%(city)s is not a place we know", city=query.city)
         if self.session.scalar(select(Address.id).where(
-                Address.city_key == city_key, Address.street_key == street_key).limit(1)) is None:
+                Address.city_key == city_key, Address.street_key.in_(streets)).limit(1)) is None:
             raise ValidationError(f"{field}.street", "%(city)s has no street called %(street)s",
                                   city=query.city, street=query.street)
         raise ValidationError(f"{field}.house_number", "%(street)s in %(city)s has no house number %(number)s",

@@ -11,7 +11,7 @@ import re
 
 import requests
 
-from .address_input import fold, house_text
+from .address_input import fold, house_text, street_keys
 from .errors import ValidationError
 from .geocoding import Place, label_of
 
@@ -70,7 +70,7 @@ def _matches(doc, query):
         return False
     if query.postcode:
         return doc.get("postcode") == query.postcode
-    return fold(doc.get("straatnaam")) == fold(query.street) and fold(doc.get("woonplaatsnaam")) == fold(query.city)
+    return fold(doc.get("straatnaam")) in street_keys(query.street) and fold(doc.get("woonplaatsnaam")) == fold(query.city)
 
 
 def _place(doc, field):

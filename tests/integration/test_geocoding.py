@@ -262,3 +262,17 @@ def test_api_moves_an_action_to_an_address(app, client, auth, work):
     work()
     with app.extensions["uitkijk"].db.session() as session:
         assert there in set(session.scalars(select(Delivery.participant_id)))
+
+
+def test_table_geocoder_reads_abbreviated_street_names(db):
+    """'Pr. Hendrikkade' and 'Burg. de Vlugtlaan' find the register's written-out names; 'v.' is 'van'."""
+    header = sample_address_csv().splitlines()[0]
+    import_address_text(db, header + "\n"
+                            "Prins Hendrikkade;1;;;1012JC;Amsterdam;0363;121912.0;488013.0;;;;\n"
+                            "Burgemeester de Vlugtlaan;10;;;1063BL;Amsterdam;0363;117500.0;488900.0;;;;\n"
+                            "Laan van Meerdervoort;5;;;2517AA;Den Haag;0518;80000.0;455000.0;;;;\n")
+    geocoder = TableGeocoder(db)
+    for street, city, number, label in (("Pr. Hendrikkade", "Amsterdam", 1, "Prins Hendrikkade 1"),
+                                        ("Burg. de Vlugtlaan", "Amsterdam", 10, "Burgemeester de Vlugtlaan 10"),
+                                        ("Laan v. Meerdervoort", "Den Haag", 5, "Laan van Meerdervoort 5")):
+        assert geocoder.locate(AddressQuery(number, street=street, city=city), "home").label.startswith(label)

@@ -110,3 +110,11 @@ def test_structured_parts_need_a_house_number_and_a_place():
     assert exc.value.field == "home.city"
     assert query_from_parts({"postcode": "1012 lg", "house_number": "3", "house_letter": "b"}, "home") == \
         AddressQuery(3, postcode="1012LG", house_letter="B")
+
+
+def test_an_abbreviated_street_is_also_looked_up_written_out():
+    from core.address_input import fold, street_keys
+    assert street_keys("Pr. Hendrikkade") == (fold("Pr. Hendrikkade"), fold("Prins Hendrikkade"))
+    assert street_keys("Burg.de Vlugtlaan")[-1] == fold("Burgemeester de Vlugtlaan")
+    assert street_keys("Laan v. Meerdervoort")[-1] == fold("Laan van Meerdervoort")
+    assert street_keys("Stationsweg") == (fold("Stationsweg"),)  # no dot, no abbreviation
