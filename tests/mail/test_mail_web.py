@@ -215,3 +215,23 @@ def test_bad_drawn_area_is_refused_and_nothing_sent(app, relay, polygon, reason)
     with app.extensions["uitkijk"].db.session() as session:
         assert session.scalar(select(func.count()).select_from(Inquiry)) == 0
     assert relay.messages() == []
+
+
+def test_reply_form_shows_the_servers_refusal_at_the_field_in_dutch(app, relay, work):
+    """A reply the server refuses (a 'when' over 200 characters, which the browser's maxlength would have
+    stopped) comes back with the form: the Dutch reason in the alert, tied to the field it names."""
+    _setup(app)
+    client = app.test_client()
+    _send_inquiry(client, sign_in(client, "wijkagent@example.org"))
+    work()
+    path = reply_link(parsed(relay.wait_for(2)[0])).replace("http://127.0.0.1:5000", "")
+    public = app.test_client()
+    answer = public.post(path, data={"csrf_token": csrf_token(public, path), "story": "Een man op een fiets.",
+                                     "when": "x" * 201}, content_type="multipart/form-data")
+    html = answer.get_data(as_text=True)
+    alert = re.search(r'<p class="flash flash-error" role="alert" id="reply-error">([^<]*)</p>', html)
+    assert answer.status_code == 400 and alert and "is langer dan 200 tekens" in alert.group(1)
+    field = re.search(r'<input id="when"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="reply-error"' in field
+    with app.extensions["uitkijk"].db.session() as session:
+        assert session.scalar(select(func.count()).select_from(InquiryReply)) == 0
