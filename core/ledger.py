@@ -82,6 +82,15 @@ def record_sent(session, sends, state="sent"):
         [{"b_id": delivery_id, "b_ref": ref, "b_transport": transport} for delivery_id, ref, transport in sends])
 
 
+def renew_claim(session, delivery_id, claim_token):
+    """Renew one claimed delivery's lease; False when it is no longer this claim's (the sweeper took it
+    back after the lease ran out, and another job may hold it now): then it must not be sent."""
+    result = session.execute(update(Delivery).where(and_(
+        Delivery.id == delivery_id, Delivery.state == "sending", Delivery.claim_token == claim_token))
+        .values(claimed_at=utcnow()))
+    return result.rowcount == 1
+
+
 def claim(session, delivery_ids):
     """Take queued, due deliveries for sending; returns (Delivery, language, Action, free number) each.
 

@@ -97,6 +97,11 @@ def send_mails(rt, delivery_ids):
         for delivery, language, inquiry, sender in claimed:
             mail = mail_for(links, delivery, language, inquiry, sender, rt.config["MAIL_PHOTO_DIR"])
             with rt.db.session() as session:
+                # A batch at the relay's rate can outlast the lease: each mail renews it, and one the
+                # sweeper took back meanwhile is left to the job that has it now.
+                if not ledger.renew_claim(session, delivery.id, delivery.claim_token):
+                    continue
+                session.commit()
                 send_one_mail(rt, session, transport, delivery, mail)
 
 
