@@ -198,10 +198,10 @@ def test_dashboard_mail_counts_stay_in_the_municipality(app, relay, work):
 
 
 @pytest.mark.parametrize("polygon, reason", [
-    ("", "draw the area"),
-    ('{"type": "Polygon", "coordinates": [[[5.04, 52.30], [5.05, 52.30]]]}', "three points"),
+    ("", "teken het gebied"),  # the page speaks Dutch; the field stays named area.geometry
+    ('{"type": "Polygon", "coordinates": [[[5.04, 52.30], [5.05, 52.30]]]}', "drie punten"),
     ('{"type": "Polygon", "coordinates": [[[4.5, 52.0], [5.5, 52.0], [5.5, 52.6], [4.5, 52.6], [4.5, 52.0]]]}',
-     "at most 20 km"),
+     "hoogstens 20 km"),
 ])
 def test_bad_drawn_area_is_refused_and_nothing_sent(app, relay, polygon, reason):
     """No polygon, too few corners, a province-sized one: 400 naming area.geometry, no inquiry, nothing sent."""
