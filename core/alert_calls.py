@@ -86,6 +86,17 @@ def dialling(session, delivery_id, claim_token, call_id, prompt=None, trunk=None
     return "call"
 
 
+def placed(session, delivery_id, call_id):
+    """The provider took the call (Asterisk acknowledged the Originate, Twilio created it). Only from
+    then on does a lease that ran out mean the call went out (core.ledger.stale marks it sent); before,
+    nobody was called and the sweeper sends it again."""
+    delivery = _locked(session, delivery_id, call_id)
+    if delivery is None:
+        return False
+    _merge(delivery, placed=True)
+    return True
+
+
 def answered(session, delivery_id, call_id, at=None):
     """The participant picked up (AMI Newstate Up / OriginateResponse, or the flow started)."""
     delivery = _locked(session, delivery_id, call_id)

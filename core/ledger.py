@@ -279,16 +279,18 @@ def stale(session, lease_s, requeue_after_s, limit=5000, queues_empty=True):
     not lost; enqueued again it would only lengthen the queue. Rows never enqueued (quiet hours) are taken.
 
     A 'sending' delivery that already has a provider reference was accepted by the provider; it is
-    marked sent rather than sent again. A call that only waited for a trunk slot was never dialled
-    (core.alert_calls records `detail.call` when it is): it is taken back and sent again.
+    marked sent rather than sent again. A call counts only once the provider took it
+    (core.alert_calls.placed): one that waited for a slot, or whose Originate never reached Asterisk
+    (the call service died, Asterisk was down), is taken back and sent again.
     """
     now = utcnow()
     taken_back = []
     held = session.scalars(select(Delivery).where(and_(
         Delivery.state == "sending", Delivery.claimed_at < now - timedelta(seconds=lease_s))).limit(limit))
     for delivery in held:
-        dialled = delivery.channel != "voice" or (delivery.detail or {}).get("call")
-        if delivery.provider_ref and dialled:
+        detail = delivery.detail or {}
+        placed = delivery.channel != "voice" or detail.get("placed") or detail.get("answered_at")
+        if delivery.provider_ref and placed:
             transition(session, delivery.id, "sent")
         elif transition(session, delivery.id, "queued", claim_token=None, error="lease expired"):
             taken_back.append(delivery.id)

@@ -288,6 +288,9 @@ class CallService:
                 self.ami.originate(call.channel, context="uitkijk-alert", exten="s", ring_timeout=ring,
                                    caller_id=call.caller_id, variables=call.variables,
                                    action_id=call.call_id, channel_id=call.call_id)
+            if call.delivery_id is not None:
+                self.outcomes.put(call.call_id, lambda session: alert_calls.placed(session, call.delivery_id,
+                                                                                   call.call_id))
         except AmiTimeout:
             # Asterisk may have taken it: the supervisor decides at the deadline.
             log.warning("call %s: Asterisk did not acknowledge the Originate", call.call_id)

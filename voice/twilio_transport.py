@@ -83,7 +83,7 @@ class TwilioVoiceTransport:
                            status_callback=callback_url(self.public_base_url, CALL_STATUS,
                                                         delivery=delivery.id, call=attempt.ref))
         row = session.get(Delivery, delivery.id)  # this session's copy (``delivery`` is the claim's)
-        row.detail = {**(row.detail or {}), "call_sid": sid}
+        row.detail = {**(row.detail or {}), "call_sid": sid, "placed": True}
         return SendResult(provider_ref=attempt.ref, state="sending")
 
     def send_direct(self, session, to_e164, text, language="nl"):

@@ -67,26 +67,30 @@ def test_a_text_espeak_cannot_speak_fails_the_delivery_with_the_reason(asterisk_
     assert CallQueue(rt.redis, rt.config["QUEUE_PREFIX"]).waiting("lab") == 0
 
 
-def test_a_call_that_only_waited_for_a_slot_is_sent_again_when_no_call_service_took_it(asterisk_rt, work):
-    """With the call service down past the lease, the sweeper takes a waiting call back (never dialled),
-    but marks a dialled one sent: nothing is lost, nobody is called twice."""
+def test_a_call_asterisk_never_took_is_sent_again_when_no_call_service_took_it(asterisk_rt, work):
+    """With the call service down past the lease, the sweeper takes back a call that only waited for a slot
+    and one that was about to be dialled when the call service died (or Asterisk was away): nobody was
+    called. One whose Originate Asterisk acknowledged is marked sent: nothing lost, nobody called twice."""
     rt = asterisk_rt
-    action_id = launch(rt, "0201234501", "0201234502")
+    action_id = launch(rt, "0201234501", "0201234502", "0201234503")
     work()
-    waiting, dialled = voice_deliveries(rt, action_id)
+    waiting, dialling, placed = voice_deliveries(rt, action_id)
     with rt.db.session() as session:
-        assert alert_calls.dialling(session, dialled.id, dialled.claim_token, dialled.provider_ref) == "call"
+        for call in (dialling, placed):
+            assert alert_calls.dialling(session, call.id, call.claim_token, call.provider_ref) == "call"
+        assert alert_calls.placed(session, placed.id, placed.provider_ref)
         session.execute(update(Delivery).where(Delivery.action_id == action_id)
                         .values(claimed_at=utcnow() - timedelta(seconds=rt.config["DELIVERY_LEASE_S"] + 1)))
-    assert sweep(rt) == 1
-    again, sent = voice_deliveries(rt, action_id)
-    assert (again.state, again.error, sent.state) == ("queued", "lease expired", "sent")
+    assert sweep(rt) == 2
+    again, again_too, sent = voice_deliveries(rt, action_id)
+    assert (again.state, again.error, again_too.state, sent.state) == ("queued", "lease expired", "queued", "sent")
     work()
-    (resent, _) = voice_deliveries(rt, action_id)
+    resent, resent_too, _ = voice_deliveries(rt, action_id)
     assert resent.state == "sending" and resent.claim_token != waiting.claim_token
     queue = CallQueue(rt.redis, rt.config["QUEUE_PREFIX"])
     specs = {call.delivery_id: call for call in iter(lambda: queue.pop("lab"), None)}
     assert specs[waiting.id].claim_token == resent.claim_token  # one entry, the new claim's
+    assert specs[dialling.id].claim_token == resent_too.claim_token
 
 
 def test_an_alert_call_through_a_detecting_trunk_carries_its_amd_parameters(asterisk_rt, work):

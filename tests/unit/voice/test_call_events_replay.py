@@ -103,7 +103,7 @@ def test_answered_call_is_recorded_answered_then_ended_and_frees_its_channel(ser
     place(service)
     service.ami.replay(recorded("answered"))
 
-    assert service.ledger.names() == ["dialling", "answered", "ended"]
+    assert service.ledger.names() == ["dialling", "placed", "answered", "ended"]
     assert service.ledger.calls[-1][1][-1] == 16  # the hang-up cause
     assert service.live_calls() == 0
     assert service.limiter.in_use("lab") == 0
@@ -119,7 +119,7 @@ def test_unanswered_call_reports_its_outcome_once(service, stem, outcome):
     service.ami.replay(recorded(stem))
     service._give_up_overdue()  # a Reason 0 waits briefly for its cause; the recording holds it
 
-    assert service.ledger.names() == ["dialling", "not_reached"]
+    assert service.ledger.names() == ["dialling", "placed", "not_reached"]
     assert outcome in service.ledger.calls[-1][1]
     assert service.live_calls() == 0
     assert service.limiter.in_use("lab") == 0
@@ -138,7 +138,7 @@ def test_originate_without_any_response_is_given_up_at_its_deadline(service, mon
     monkeypatch.setattr(call_events.time, "monotonic", lambda: clock)
     service._give_up_overdue()
 
-    assert service.ledger.names() == ["dialling", "not_reached"]
+    assert service.ledger.names() == ["dialling", "placed", "not_reached"]
     assert "no response" in service.ledger.calls[-1][1]
     assert service.limiter.in_use("lab") == 0
 
