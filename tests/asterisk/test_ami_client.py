@@ -57,7 +57,7 @@ def test_error_response_raises_action_failed(ami):
 def test_command_returns_every_output_line(ami):
     """command() returns the whole CLI output, not only pyst2's last Output header."""
     output = ami.command("dialplan show s@uitkijk-alert")
-    assert "Gosub(uitkijk-flow,alert,1)" in output
+    assert "Gosub(uitkijk-flow,alert,1(${AMDSTATUS},${AMDCAUSE}))" in output
     assert "Gosub(uitkijk-fallback,alert,1)" in output
 
 
