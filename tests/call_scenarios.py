@@ -150,7 +150,11 @@ ROWS = (
         record=("tip", "free_number", True, 0), tip=True),
 )
 BY_NAME = {row.name: row for row in ROWS}
-HEARD = {(row.flow, row.name.split()[-1]): row.heard for row in ROWS if row.flow != "inbound"}
+HEARD = {}
+for _row in ROWS:
+    if _row.flow != "inbound":  # rows are found by their last word: two may share it only if they hear the same
+        _key = (_row.flow, _row.name.split()[-1])
+        assert HEARD.setdefault(_key, _row.heard) == _row.heard, f"two {_key[0]} rows end in {_key[1]!r}"
 
 
 def expected(purpose, scenario, message_key, language):
