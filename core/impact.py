@@ -24,7 +24,7 @@ from .polygons import span_m
 from .selection import area_reach_m, inside_area, select_recipients
 from .sms_texts import LANGUAGES as SMS_LANGUAGES, compose_alert
 
-CHANNELS = ("voice", "sms")
+CHANNELS = ("voice", "sms", "email")
 FATIGUE_WINDOW = timedelta(days=7)
 # An SMS preview's code: the launch picks the real one, of this length while four digits last.
 PREVIEW_CODE = "0000"

@@ -40,6 +40,7 @@ def test_impact_preview_on_the_launch_page(impact_server, page):
     expect(page.locator("#impact-state")).to_have_text("3 deelnemers.")
     expect(page.locator('[data-impact="sms-reached"]')).to_have_text("2")
     expect(page.locator('[data-impact="voice-reached"]')).to_have_text("1")
+    expect(page.locator('[data-impact="email-reached"]')).to_have_text("0")
     expect(page.locator('[data-impact="sms-in_quiet_hours"]')).to_have_text("1")
     expect(page.locator("#impact-quiet")).to_contain_text("Niet urgent")
     expect(page.locator("#impact-sms")).to_contain_text("2 berichten, hooguit € 0,14")

@@ -7,20 +7,22 @@ from pydub.generators import Sine
 from sqlalchemy import select
 
 from core.actions import ActionService, parse_launch
-from core.models import Action, InboundCall, Tip
+from core.models import Action, InboundCall, MailPreference, Tip
 from lab import factories
 from tests.browser.fixtures_operator import recordings_dir, sign_in_as  # noqa: F401 (fixture)
 from tests.browser.support import screenshot
 
 
 def _launched_action(app):
-    """An action reaching three participants (two by SMS, one by voice), its sends still queued."""
+    """An action reaching three participants (two by SMS, one by voice, who also chose alerts by e-mail),
+    its sends still queued."""
     rt = app.extensions["uitkijk"]
     with rt.db.session() as session:
         room, operators = factories.control_room(session)
         factories.participant(session, "+31612345601", distance_m=100)
         factories.participant(session, "+31612345602", distance_m=300)
-        factories.participant(session, "+31201234501", distance_m=400)
+        landline = factories.participant(session, "+31201234501", distance_m=400, email="vast@example.nl")
+        session.add(MailPreference(participant_id=landline.id, confirmed_address="vast@example.nl", alerts=True))
         session.commit()
         request = parse_launch(factories.launch_body(room, operators[0]), 640, 50_000)
         action, _ = ActionService(rt).launch(session, request, "user:dispatcher")
@@ -45,6 +47,8 @@ def test_follow_live_and_end(web_server, page, work, recordings_dir):
     work()  # a real RQ worker sends the queued alerts through the console transports
     expect(sms_row.locator("td.reached")).to_have_text("2")
     expect(page.locator('#progress tr[data-channel="voice"][data-purpose="alert"] td.reached')).to_have_text("1")
+    expect(page.locator('#progress tr[data-channel="email"][data-purpose="alert"] td.reached')).to_have_text("1")
+    expect(page.locator('#progress tr[data-channel="email"][data-purpose="alert"]')).to_contain_text("E-mail")
 
     (recordings_dir / "tip-1.wav").write_bytes(_tone_wav())
     with web_server.app.extensions["uitkijk"].db.session() as session:

@@ -79,7 +79,8 @@ def test_dry_run_counts_per_channel_and_writes_nothing(app, client, auth, people
     assert impact["participants"] == 4
     assert impact["channels"] == {
         "sms": {"reached": 2, "in_quiet_hours": 1, "fatigued": 1, "overlapping": 0},
-        "voice": {"reached": 2, "in_quiet_hours": 0, "fatigued": 0, "overlapping": 1}}
+        "voice": {"reached": 2, "in_quiet_hours": 0, "fatigued": 0, "overlapping": 1},
+        "email": {"reached": 0, "in_quiet_hours": 0, "fatigued": 0, "overlapping": 0}}  # nobody chose alerts by mail
     assert impact["quiet_hours_handling"] == "sent_now"  # time-critical: quiet hours do not hold it
     assert impact["sms"]["segments"] == {"nl": 1, "en": 1, "de": 1}
     assert impact["sms"]["messages"] == 2 and impact["sms"]["cost_eur"] == pytest.approx(2 * 0.07)

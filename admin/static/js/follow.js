@@ -5,7 +5,7 @@
   var statusUrl = root.getAttribute("data-status-url");
   var POLL_MS = 2000;
   var T = UitkijkText.t;
-  var CHANNELS = { voice: T("channel.voice"), sms: T("channel.sms") };
+  var CHANNELS = { voice: T("channel.voice"), sms: T("channel.sms"), email: T("channel.email") };
   var PURPOSES = { alert: T("purpose.alert"), closing: T("purpose.closing") };
   var knownRecordings = {};
 
