@@ -97,13 +97,18 @@ def test_police_inquiry_reply_with_photo_and_update(app, relay, work):
     assert late.status_code == 409 and 'id="reply-closed"' in late.get_data(as_text=True)
 
 
-def test_bad_uploads_and_links_write_nothing(app, relay, work):
-    """A non-image or oversized upload, a tampered or expired link: a clear message, no reply row, no file."""
+def _mailed_reply_path(app, relay, work):
+    """The police user sends the inquiry; the path of the reply link in the first mail the relay received."""
     _setup(app)
     client = app.test_client()
     _send_inquiry(client, sign_in(client, "wijkagent@example.org"))
     work()
-    path = reply_link(parsed(relay.wait_for(2)[0])).replace("http://127.0.0.1:5000", "")
+    return reply_link(parsed(relay.wait_for(2)[0])).replace("http://127.0.0.1:5000", "")
+
+
+def test_bad_uploads_and_links_write_nothing(app, relay, work):
+    """A non-image or oversized upload, a tampered or expired link: a clear message, no reply row, no file."""
+    path = _mailed_reply_path(app, relay, work)
     public = app.test_client()
     token = csrf_token(public, path)
     bad = public.post(path, data={"csrf_token": token, "story": "x", "photos": (io.BytesIO(b"%PDF-1.4 not a photo"), "a.jpg")},
@@ -220,11 +225,7 @@ def test_bad_drawn_area_is_refused_and_nothing_sent(app, relay, polygon, reason)
 def test_reply_form_shows_the_servers_refusal_at_the_field_in_dutch(app, relay, work):
     """A reply the server refuses (a 'when' over 200 characters, which the browser's maxlength would have
     stopped) comes back with the form: the Dutch reason in the alert, tied to the field it names."""
-    _setup(app)
-    client = app.test_client()
-    _send_inquiry(client, sign_in(client, "wijkagent@example.org"))
-    work()
-    path = reply_link(parsed(relay.wait_for(2)[0])).replace("http://127.0.0.1:5000", "")
+    path = _mailed_reply_path(app, relay, work)
     public = app.test_client()
     answer = public.post(path, data={"csrf_token": csrf_token(public, path), "story": "Een man op een fiets.",
                                      "when": "x" * 201}, content_type="multipart/form-data")
