@@ -3,7 +3,7 @@ counters."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_decimal, gettext as _
 
-from core import audit, configuration, mail_senders, retry_policy, secrets
+from core import answering_machines, audit, configuration, mail_senders, retry_policy, secrets
 from core.dashboard import municipalities
 from core.errors import Conflict, NotFound, ValidationError
 from core.signup_limits import STAT_FIELDS, SignupLimits
@@ -188,13 +188,15 @@ def trunk(trunk_id):
     found = _get(configuration.get_trunk, trunk_id)
     rooms = configuration.list_control_rooms(db)
     shown = configuration.public_settings(found) if found else {}
+    amd_fields = answering_machines.FIELDS["asterisk"]
     if request.method == "GET":
-        return render_template("config/trunk_form.html", trunk=found, rooms=rooms, shown=shown,
+        return render_template("config/trunk_form.html", trunk=found, rooms=rooms, shown=shown, amd_fields=amd_fields,
                                form=configuration.trunk_form(found, request.args.get("backend", "asterisk")))
     try:
         saved = configuration.save_trunk(db, request.form, audit_actor(), current_app.config, trunk_id)
     except (ValidationError, Conflict) as exc:
-        return _form_error(exc, "config/trunk_form.html", trunk=found, rooms=rooms, shown=shown)
+        return _form_error(exc, "config/trunk_form.html", trunk=found, rooms=rooms, shown=shown,
+                           amd_fields=amd_fields)
     return _saved(_("Trunk"), saved.name, "configuration.trunks")
 
 

@@ -6,6 +6,7 @@ document (tests/openapi_check.py), errors included.
 """
 from flask import jsonify
 
+from core import answering_machines
 from core.configuration import BACKENDS
 from core.retry_policy import FIELDS as RETRY_FIELDS, LIMITS as RETRY_LIMITS
 from core.models import (
@@ -515,6 +516,10 @@ SPEC = {
                 "ami_secret": {"type": "string", "writeOnly": True}, "sip_host": {"type": "string"},
                 "sip_port": {"type": "integer"}, "username": {"type": "string"},
                 "password": {"type": "string", "writeOnly": True}, "register": {"type": "boolean"},
+                "amd_enabled": {"type": "boolean", "description": "Asterisk: detect answering machines on alert "
+                                "calls (settings.amd shows the parameters in use)"},
+                **{f"amd_{name}": {"type": "integer", "minimum": low, "maximum": high, "default": default}
+                   for name, default, low, high in answering_machines.FIELDS["asterisk"]},
                 "account_sid": {"type": "string"}, "auth_token": {"type": "string", "writeOnly": True}},
                 "description": "Secrets are write-only: sealed (encrypted with TRUNK_SECRET_KEY) or `env:UITKIJK_"
                                "TRUNK_…`; left out or blank they keep the stored value. Change: fields left out "

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.asterisk_values import OperatorConf, TrunkConf, check_dial_string
 
-from . import audit, cap_keys, secrets
+from . import answering_machines, audit, cap_keys, secrets
 from .errors import Conflict, NotFound, ValidationError
 from .models import Action, ControlRoom, Operator, Trunk
 from .input_checks import ID_MAX
@@ -306,7 +306,16 @@ def _asterisk_settings(data, old, config, name, caller_id, channel_limit, cps):
         raise ValidationError(_trunk_field(str(exc).replace(f"trunk {name}", "")), str(exc)) from None
     return ({"ami_host": ami_host, "ami_port": ami_port, "ami_user": ami_user, "ami_secret": ami_secret,
              "sip_host": sip_host, "sip_port": sip_port, "username": username, "password": password,
-             "register": register}, template)
+             "register": register, "amd": _amd_settings(data)}, template)
+
+
+def _amd_settings(data):
+    """Answering-machine detection of the trunk's alert calls (core.answering_machines), from the form's
+    amd_enabled and amd_<parameter> fields; a parameter left blank takes its default."""
+    values = {"enabled": _flag(data, "amd_enabled")}
+    for name, default, low, high in answering_machines.FIELDS["asterisk"]:
+        values[name] = _int(data, f"amd_{name}", low, high, default=default)
+    return values
 
 
 def _twilio_settings(data, old, config):
@@ -412,8 +421,12 @@ def trunk_form(found, backend):
             "calls_per_second": f"{found.calls_per_second:g}", "dial_template": found.dial_template or "",
             "enabled": "on" if found.enabled else ""}
     for key, value in (found.settings or {}).items():
-        if key not in SECRET_FIELDS[found.backend]:
+        if key not in SECRET_FIELDS[found.backend] and key != "amd":
             form[key] = "on" if value is True else "" if value in (False, None) else str(value)
+    if found.backend in answering_machines.FIELDS:
+        amd = answering_machines.stored(found.settings, found.backend)
+        form["amd_enabled"] = "on" if amd["enabled"] else ""
+        form.update({f"amd_{name}": str(amd[name]) for name, *_ in answering_machines.FIELDS[found.backend]})
     return form
 
 

@@ -305,3 +305,24 @@ def test_reading_the_outbox_is_an_audited_personal_data_read(app, client, rooms,
     assert messages and messages[0]["to"] == "+31612345601"
     [(actor, verb, subject, _, detail)] = audit_rows(app, verb="view", subject_type="outbox")
     assert actor.startswith("token:t-") and detail["ids"] == [messages[0]["id"], messages[-1]["id"]]
+
+
+def test_trunk_answering_machine_detection_through_the_api(app, client, rooms):
+    """Detection of an Asterisk trunk is turned on and tuned by amd_* fields; a change leaving them out keeps
+    them; a value that is no whole number is refused naming its field."""
+    (north, _), _ = rooms
+    admin = token(app, ["configuration"])
+    created = client.post("/api/trunks", headers=admin, json={
+        "name": "lab-amd", "backend": "asterisk", "control_room_id": north, "caller_id": "+31201234567",
+        "channel_limit": 10, "calls_per_second": 5, "ami_host": "127.0.0.1", "ami_user": "uitkijk",
+        "ami_secret": "geheim-123", "dial_template": "Local/{number}@pstn", "amd_enabled": True,
+        "amd_greeting_ms": 2000})
+    assert created.status_code == 201, created.json
+    amd = created.json["settings"]["amd"]
+    assert amd["enabled"] is True and amd["greeting_ms"] == 2000 and amd["initial_silence_ms"] == 5000
+    trunk_id = created.json["id"]
+    changed = client.patch(f"/api/trunks/{trunk_id}", headers=admin, json={"channel_limit": 12})
+    assert changed.status_code == 200 and changed.json["settings"]["amd"] == amd
+    refused = client.patch(f"/api/trunks/{trunk_id}", headers=admin, json={"amd_greeting_ms": "lang"})
+    assert refused.status_code == 400 and refused.json["field"] == "amd_greeting_ms"
+    assert client.get(f"/api/trunks/{trunk_id}", headers=admin).json["settings"]["amd"] == amd

@@ -65,7 +65,7 @@ def test_bad_dial_string_is_refused(app, client, admin_token, room_id):
     response = post(client, "/config/operators/new", admin_token,
                     {"name": "Bob", "control_room_id": str(room_id), "dial_string": "PJSIP/bob,30,tT"})
     assert response.status_code == 400
-    assert "dial string" in response.get_data(as_text=True)
+    assert "dial_string: is geen bruikbare kiesreeks" in response.get_data(as_text=True)  # the page speaks Dutch
     with app.extensions["uitkijk"].db.session() as session:
         assert session.scalar(select(Operator)) is None
 
@@ -182,3 +182,27 @@ def test_prompt_recording_upload_and_speech_preview(app, client, admin_token):
     require(shutil.which("espeak-ng") is not None, "espeak-ng is not installed")
     speech = client.get("/config/prompts/en/goodbye.wav")
     assert speech.status_code == 200 and speech.mimetype == "audio/wav" and speech.data[:4] == b"RIFF"
+
+
+def test_trunk_answering_machine_detection_is_set_on_the_form(app, client, admin_token, room_id):
+    """An admin turns detection on and tunes a parameter; a blank one takes its default, a save that leaves the
+    fields as shown keeps them, and a value out of bounds is refused naming its field, changing nothing."""
+    response = post(client, "/config/trunks/new", admin_token,
+                    asterisk_trunk(room_id, amd_enabled="on", amd_initial_silence_ms="3000"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.extensions["uitkijk"].db.session() as session:
+        trunk = session.scalar(select(Trunk))
+        trunk_id, amd = trunk.id, trunk.settings["amd"]
+    assert amd["enabled"] is True and amd["initial_silence_ms"] == 3000 and amd["greeting_ms"] == 1500
+    page = client.get(f"/config/trunks/{trunk_id}").get_data(as_text=True)
+    assert 'name="amd_enabled" checked' in page and 'name="amd_initial_silence_ms" min="500" max="10000" step="1" value="3000"' in page
+
+    with app.test_request_context():
+        with app.extensions["uitkijk"].db.session() as session:
+            shown = configuration.trunk_form(session.get(Trunk, trunk_id), None)
+    post(client, f"/config/trunks/{trunk_id}", admin_token, {**shown, "ami_secret": ""})
+    refused = post(client, f"/config/trunks/{trunk_id}", admin_token,
+                   {**shown, "ami_secret": "", "amd_initial_silence_ms": "99999", "amd_enabled": ""})
+    assert refused.status_code == 400 and "amd_initial_silence_ms" in refused.get_data(as_text=True)
+    with app.extensions["uitkijk"].db.session() as session:
+        assert session.get(Trunk, trunk_id).settings["amd"] == amd
