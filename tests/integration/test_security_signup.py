@@ -52,7 +52,7 @@ def test_numbers_from_countries_not_allowed_get_no_code(limited):
     dutch_only = limited(SIGNUP_COUNTRIES="NL")
     client = dutch_only.test_client()
     response = post(client, "/signup", signup_form(phone_1="+32470123457", phone_2=""))
-    assert response.status_code == 400 and "from BE" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "uit BE" in response.get_data(as_text=True)
     assert sent_to(dutch_only, "+32470123457") == []
 
 
@@ -87,13 +87,13 @@ def test_a_numbers_daily_limit_survives_the_release_of_a_stale_signup(limited):
     confirm_url = sign_up(client, phone_2="")
     resend(client, confirm_url, SLOT[MOBILE_E164])
     resend(client, confirm_url, SLOT[MOBILE_E164])
-    assert "no more codes" in resend(client, confirm_url, SLOT[MOBILE_E164]).get_data(as_text=True)
+    assert "geen codes meer" in resend(client, confirm_url, SLOT[MOBILE_E164]).get_data(as_text=True)
     assert len(sent_to(app, MOBILE_E164)) == 3
     with app.extensions["uitkijk"].db.session() as session:
         for row in session.scalars(select(NumberConfirmation)):
             row.expires_at = utcnow() - timedelta(seconds=1)
     confirm_url = sign_up(client, phone_2="")  # the stale sign-up is released, the number signed up anew
-    assert "more codes can be sent to" in client.get(confirm_url).get_data(as_text=True)
+    assert "geen codes meer naar" in client.get(confirm_url).get_data(as_text=True)
     assert sent_to(app, MOBILE_E164) == []  # the stale sign-up's messages were erased with it; no new one
     limits = SignupLimits(app.extensions["uitkijk"].redis, app.config, app.config["SECRET_KEY"])
     assert limits.daily_counts()[0][1]["sms"] == 3
@@ -106,7 +106,7 @@ def test_the_whole_installation_stops_at_its_daily_limit(limited):
     for n in range(3):
         client.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + 1}"
         confirm_url = sign_up(client, phone_1=f"061234567{n}", phone_2="")
-    assert "cannot be sent right now" in client.get(confirm_url).get_data(as_text=True)
+    assert "kunnen nu niet worden verstuurd" in client.get(confirm_url).get_data(as_text=True)
     assert len([m for m in outbox(app) if m[0] == "sms"]) == 2
 
     admin = app.test_client()
@@ -160,7 +160,7 @@ def test_code_calls_ring_only_in_daytime_and_outside_quiet_hours(limited, signup
     page = client.get(confirm_url).get_data(as_text=True)
     assert len(sent_to(app, MOBILE_E164)) == 1
     assert len(sent_to(app, LANDLINE_E164)) == (1 if called else 0)
-    assert ("code calls ring only" in page) is not called
+    assert ("codeoproepen gaan alleen" in page) is not called  # the page speaks Dutch
     if not called:
         signup_clock.set(datetime(2026, 3, 10, 16, 0, tzinfo=AMSTERDAM))
         assert "onderweg" in resend(client, confirm_url, SLOT[LANDLINE_E164]).get_data(as_text=True)
