@@ -150,11 +150,20 @@ ROWS = (
         record=("tip", "free_number", True, 0), tip=True),
 )
 BY_NAME = {row.name: row for row in ROWS}
-HEARD = {}
-for _row in ROWS:
-    if _row.flow != "inbound":  # rows are found by their last word: two may share it only if they hear the same
-        _key = (_row.flow, _row.name.split()[-1])
-        assert HEARD.setdefault(_key, _row.heard) == _row.heard, f"two {_key[0]} rows end in {_key[1]!r}"
+
+
+def _heard_by_last_word(rows):
+    """The alert and closing rows' prompts by (flow, the name's last word), as tests find them: two rows may
+    share that word only if they hear the same."""
+    heard = {}
+    for row in rows:
+        if row.flow != "inbound":
+            key = (row.flow, row.name.split()[-1])
+            assert heard.setdefault(key, row.heard) == row.heard, f"two {key[0]} rows end in {key[1]!r}"
+    return heard
+
+
+HEARD = _heard_by_last_word(ROWS)
 
 
 def expected(purpose, scenario, message_key, language):
