@@ -15,7 +15,7 @@ from core.models import NumberConfirmation, Participant, PhoneNumber, utcnow
 from core.signup import MAX_ATTEMPTS, SignupService
 from core.signup_limits import SignupLimits
 from core.tokens import create_token
-from tests.integration.admin_web import login, make_user, post
+from tests.integration.admin_web import csrf_token, login, make_user, post
 from tests.integration.test_admin_signup import SLOT, code_for, numbers, outbox, sign_up, signup_form
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -114,6 +114,10 @@ def test_the_whole_installation_stops_at_its_daily_limit(limited):
     page = admin.get("/config/signup-limits").get_data(as_text=True)
     today = re.search(r"<tbody><tr><td>[\d-]+</td>(.*?)</tr>", page).group(1)
     assert 'data-field="sms">2<' in today and 'data-field="refused-global">1<' in today
+    assert "Geweigerd: daglimiet van de installatie bereikt" in page  # the column names through the catalogue
+    admin.post("/language", data={"language": "en", "csrf_token": csrf_token(admin)})
+    assert "Refused: the installation's daily limit was reached" in admin.get("/config/signup-limits").get_data(
+        as_text=True).replace("&#39;", "'")
 
     # The API gives a control-room system's monitoring the same figures (validated against the document).
     with app.extensions["uitkijk"].db.session() as session:
