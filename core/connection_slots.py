@@ -1,36 +1,20 @@
 """At most `limit` connections open at once to one peer (a mail relay), shared in Redis by every worker.
 
-A holder takes a slot before it connects, renews it while it uses the connection, and gives it back
-when it closes; a slot whose holder died frees itself when its lease runs out.
+A holder takes a slot before it connects and gives it back when it closes. While it holds one, a
+thread of its own renews the slot's short lease, whatever the holder is waiting for (the rate
+window, a slow relay, the ledger): a holder killed outright (-9, the machine gone) stops renewing,
+and its slot frees itself within one lease.
 """
+import logging
 import secrets
+import threading
 import time
 from typing import Callable
 
+from .redis_leases import Leases
 from .transports import TransientFailure
 
-# KEYS[1]: the holders (a sorted set: token -> lease end, µs on Redis's clock).
-# ARGV[1]: limit, ARGV[2]: lease (µs), ARGV[3]: token. {1, 0} taken, or {0, µs until the earliest lease ends}.
-_TAKE = """
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local lease = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
-if redis.call('ZSCORE', KEYS[1], ARGV[3]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], string.format('%.0f', now + lease), ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], math.ceil(lease / 1000) + 1000)
-  return {1, 0}
-end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {0, math.max(1, tonumber(first[2]) - now)}
-"""
-
-# Renew a held slot (ARGV[1]: lease µs, ARGV[2]: token); 0 when the lease had run out and the slot is gone.
-_RENEW = """
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-return redis.call('ZADD', KEYS[1], 'XX', 'CH', string.format('%.0f', now + tonumber(ARGV[1])), ARGV[2])
-"""
+log = logging.getLogger(__name__)
 
 
 class ConnectionSlots:
@@ -40,37 +24,71 @@ class ConnectionSlots:
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic):
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValueError(f"limit: expected a whole number of connections, at least 1, got {limit!r}")
-        if not key:
-            raise ValueError("key: empty")
-        self.redis, self.key, self.limit = redis, key, limit
+        if not lease_s > 0:
+            raise ValueError("lease: expected positive seconds")
+        self.leases = Leases(redis, key)
+        self.key, self.limit, self.lease_s = key, limit, float(lease_s)
         self._lease_us = round(lease_s * 1_000_000)
         self.max_wait_s, self.poll_s = max_wait_s, poll_s
-        self._take = redis.register_script(_TAKE)
-        self._renew = redis.register_script(_RENEW)
         self._sleep, self._clock = sleep, clock
+        self._keepers = {}
 
     def take(self):
-        """Wait for a free slot and hold it; returns its token. TransientFailure when none frees within max_wait_s."""
+        """Wait for a free slot and hold it, renewed until give_back; returns its token.
+
+        TransientFailure when none frees within max_wait_s.
+        """
         token = secrets.token_hex(8)
         deadline = self._clock() + self.max_wait_s
         while True:
-            taken, wait_us = self._take(keys=[self.key], args=[self.limit, self._lease_us, token])
+            taken, wait_us = self.leases.take(self.limit, self._lease_us, token)
             if taken:
+                self._keepers[token] = _Keeper(self, token)
                 return token
             # Slots are given back without a signal: look again soon, or when the earliest lease ends.
-            wait = min(self.poll_s, int(wait_us) / 1_000_000)
+            wait = min(self.poll_s, wait_us / 1_000_000)
             if self._clock() + wait > deadline:
                 raise TransientFailure(f"all {self.limit} connection slots of {self.key} in use",
                                        retry_after=self.poll_s)
             self._sleep(wait)
 
     def renew(self, token):
-        """Hold the slot for another lease; False when it had expired (another holder may have it now)."""
-        if self._renew(keys=[self.key], args=[self._lease_us, token]):
+        """Hold the slot for another lease; False when it was lost (another holder may have it now): the
+        caller must not use the connection then."""
+        if token not in self._keepers:
+            return False
+        if self.leases.extend(self._lease_us, token):
             return True
-        # An expired lease: take the slot again if one is free, else the caller must not use the connection.
-        taken, _ = self._take(keys=[self.key], args=[self.limit, self._lease_us, token])
-        return bool(taken)
+        # Its lease ran out (the keeper could not reach Redis in time): take a slot again if one is free.
+        taken, _ = self.leases.take(self.limit, self._lease_us, token)
+        if taken:
+            self._keepers.pop(token).stop()
+            self._keepers[token] = _Keeper(self, token)
+        return taken
 
     def give_back(self, token):
-        self.redis.zrem(self.key, token)
+        keeper = self._keepers.pop(token, None)
+        if keeper is not None:
+            keeper.stop()
+        self.leases.redis.zrem(self.key, token)
+
+
+class _Keeper(threading.Thread):
+    """Renews one held slot three times a lease until stopped, or until a renewal finds it gone."""
+
+    def __init__(self, slots, token):
+        super().__init__(name=f"slot-{token}", daemon=True)
+        self.slots, self.token = slots, token
+        self._stopped = threading.Event()
+        self.start()
+
+    def run(self):
+        while not self._stopped.wait(self.slots.lease_s / 3):
+            try:
+                if not self.slots.leases.extend(self.slots._lease_us, self.token):
+                    return
+            except Exception:  # noqa: BLE001 - Redis away a moment: the next round tries again, the lease decides
+                log.warning("renewing connection slot of %s failed", self.slots.key, exc_info=True)
+
+    def stop(self):
+        self._stopped.set()

@@ -13,33 +13,8 @@ import time
 from contextlib import contextmanager
 from typing import Callable
 
+from .redis_leases import Leases
 from .transports import TransientFailure
-
-# KEYS[1]: the window (a sorted set: send token -> when it leaves the window, µs on Redis's clock).
-# ARGV[1]: window (µs), ARGV[2]: limit, ARGV[3]: lease of a send in flight (µs), ARGV[4]: the token.
-# Returns {1, 0} with the send admitted, or {0, µs until the earliest send leaves the window}.
-_ADMIT = """
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local window, lease = tonumber(ARGV[1]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('ZADD', KEYS[1], string.format('%.0f', now + lease + window), ARGV[4])
-  redis.call('PEXPIRE', KEYS[1], math.ceil((lease + window) / 1000) + 1000)
-  return {1, 0}
-end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {0, math.max(1, tonumber(first[2]) - now)}
-"""
-
-# The send ended now: it leaves the window `window` from now. ARGV[1]: window (µs), ARGV[2]: the token.
-_DONE = """
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-redis.call('ZADD', KEYS[1], 'XX', string.format('%.0f', now + tonumber(ARGV[1])), ARGV[2])
-return 1
-"""
-
 
 class SendWindow:
     """One key's window: ``rate_per_s`` on average, never more than ``rate_per_s * window_s`` in a window."""
@@ -50,8 +25,8 @@ class SendWindow:
             raise ValueError(f"rate: expected a positive number per second, got {rate_per_s!r}")
         if not window_s > 0 or not lease_s > 0:
             raise ValueError("window and lease: expected positive seconds")
-        if not key:
-            raise ValueError("key: empty")
+        # The window is a set of leases: an admitted send's runs until a window after it ended.
+        self.leases = Leases(redis, key)
         self.key = key
         self.rate_per_s = float(rate_per_s)
         self.window_s = float(window_s)
@@ -60,8 +35,6 @@ class SendWindow:
         self._window_us = round(max(self.window_s, self.limit / self.rate_per_s) * 1_000_000)
         self._lease_us = round(lease_s * 1_000_000)
         self.max_wait_s = max_wait_s
-        self._admit = redis.register_script(_ADMIT)
-        self._done = redis.register_script(_DONE)
         self._sleep, self._clock = sleep, clock
 
     @property
@@ -79,11 +52,10 @@ class SendWindow:
         # Poll no slower than this while every place is held by sends still in flight.
         poll_s = min(0.05, self.span_s / 20)
         while True:
-            admitted, wait_us = self._admit(keys=[self.key],
-                                            args=[self._window_us, self.limit, self._lease_us, token])
+            admitted, wait_us = self.leases.take(self.limit, self._lease_us + self._window_us, token)
             if admitted:
                 return token
-            wait = int(wait_us) / 1_000_000
+            wait = wait_us / 1_000_000
             if wait > self.span_s:
                 wait = poll_s  # the earliest is in flight: it ends any moment
             if self._clock() + wait > deadline:
@@ -92,7 +64,7 @@ class SendWindow:
 
     def done(self, token):
         """The send ended (whatever its outcome): it counts until a window from now."""
-        self._done(keys=[self.key], args=[self._window_us, token])
+        self.leases.extend(self._window_us, token)
 
     @contextmanager
     def sending(self):

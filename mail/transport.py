@@ -28,6 +28,10 @@ from .dkim_signing import DkimSigner
 
 log = logging.getLogger(__name__)
 
+# A relay connection's slot is renewed by a thread of its holder while open, so its lease is short
+# whatever the holder waits for: a worker killed with its connection open frees the slot within this.
+SLOT_LEASE_S = 5.0
+
 
 class ConsoleMailTransport:
     """Writes each mail, exactly as it would go over SMTP, into the outbox instead of a relay."""
@@ -176,10 +180,10 @@ class SmtpTransport:
             raise
 
     def _hold_connection(self):
-        """Renew this connection's slot; a slot lost meanwhile (its lease ran out) closes the connection."""
+        """Check this connection's slot is still held; one lost meanwhile (its lease ran out, another holder
+        may have it) closes the connection."""
         slot = getattr(self._local, "slot", None)
         if slot is not None and not self.slots.renew(slot):
-            self._local.slot = None
             self._close()
             raise TransientFailure(f"relay {self.relay}: connection slot lost, all in use")
 
@@ -234,9 +238,8 @@ def relay_limits(config, redis):
     max_wait, timeout = float(config["MAIL_MAX_WAIT_S"]), float(config["SMTP_TIMEOUT_S"])
     window = SendWindow(redis, f"{prefix}:mail-window:{relay}", float(config["MAIL_RATE_PER_S"]),
                         float(config["MAIL_RATE_WINDOW_S"]), lease_s=2 * timeout, max_wait_s=max_wait)
-    # Between two renewals of a slot: the wait for the window, DATA, the job's ledger write, MAIL and RCPT.
     slots = ConnectionSlots(redis, f"{prefix}:smtp-connections:{relay}", int(config["SMTP_MAX_CONNECTIONS"]),
-                            lease_s=max_wait + 3 * timeout + 30, max_wait_s=max_wait)
+                            lease_s=SLOT_LEASE_S, max_wait_s=max_wait)
     return window, slots
 
 

@@ -1,15 +1,20 @@
 """The relay's limits across workers: a rate in every window and a number of connections, counted by the relay."""
 import bisect
+import json
+import signal
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from collections import Counter
+from pathlib import Path
 
 from redis import Redis
 
-from core.connection_slots import ConnectionSlots
 from core.send_window import SendWindow
 from core.transports import TransientFailure
-from mail.transport import SmtpTransport, relay_limits
+from mail.transport import SLOT_LEASE_S, SmtpTransport, relay_limits
 from tests.mail.test_smtp_transport import _mail
 
 
@@ -73,11 +78,11 @@ def test_connections_never_exceed_the_relays_limit_and_are_reused(relay, redis_u
 
 
 def test_no_free_connection_in_time_is_a_temporary_failure(relay, redis_url):
-    """With the only slot held by a worker that died, a send is a TransientFailure and nothing reaches the relay."""
+    """With the only slot held by another worker, a send is a TransientFailure and nothing reaches the relay."""
     redis = Redis.from_url(redis_url)
     config = _relay_config(relay, redis_url, SMTP_MAX_CONNECTIONS=1, MAIL_MAX_WAIT_S=0.2)
     window, slots = relay_limits(config, redis)
-    slots.take()  # held by a worker that died; its lease has not run out
+    held = slots.take()  # held by another worker
     opened = relay.connections  # aiosmtpd's own check that it listens is one
     try:
         SmtpTransport(config, window, slots).send(None, _mail())
@@ -86,20 +91,55 @@ def test_no_free_connection_in_time_is_a_temporary_failure(relay, redis_url):
     else:
         raise AssertionError("sent without a connection slot")
     assert relay.messages() == [] and relay.connections == opened
+    slots.give_back(held)
     redis.close()
 
 
-def test_a_dead_holders_slot_frees_itself_when_its_lease_ends(redis_url):
-    """A slot whose holder stopped renewing is free once its lease ends; a renewed one is not."""
+# A worker as in production, in a process of its own: it sends a mail, then keeps its relay connection (and slot).
+_HOLDING_WORKER = """
+import json, sys, time
+from redis import Redis
+from mail.transport import SLOT_LEASE_S, SmtpTransport, relay_limits
+from tests.mail.test_smtp_transport import _mail
+config = json.loads(sys.argv[1])
+transport = SmtpTransport(config, *relay_limits(config, Redis.from_url(config["REDIS_URL"])))
+with transport.batch():
+    transport.send(None, _mail(to="held@example.nl"))
+    print("sent", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_worker_killed_holding_the_only_slot_frees_it_within_a_lease(relay, redis_url):
+    """A worker keeps its connection open past several leases (its slot renewed meanwhile); killed with -9,
+    its slot is free again within a lease, and another worker sends through it."""
+    config = _relay_config(relay, redis_url, SMTP_MAX_CONNECTIONS=1)
+    worker = subprocess.Popen([sys.executable, "-c", _HOLDING_WORKER, json.dumps(config)],
+                              cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, text=True)
     redis = Redis.from_url(redis_url)
-    key = f"test-slots:{uuid.uuid4().hex}"
-    held = ConnectionSlots(redis, key, 1, lease_s=0.3, max_wait_s=0.0)
-    token = held.take()
-    assert held.renew(token)
-    other = ConnectionSlots(redis, key, 1, lease_s=0.3, max_wait_s=2.0)
-    assert other.take()  # waited for the lease to run out
-    assert not held.renew(token)  # the first holder lost it and must not use its connection
-    redis.close()
+    try:
+        assert worker.stdout.readline().strip() == "sent"
+        time.sleep(2 * SLOT_LEASE_S)  # alive: renewed, so still held after two leases
+        _, slots = relay_limits({**config, "MAIL_MAX_WAIT_S": 0.0}, redis)
+        try:
+            slots.take()
+        except TransientFailure:
+            pass
+        else:
+            raise AssertionError("the living worker's slot was free")
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        # Another worker waits at most a lease and a margin for the slot (polling), then sends through it.
+        other = _relay_config(relay, redis_url, SMTP_MAX_CONNECTIONS=1, MAIL_MAX_WAIT_S=SLOT_LEASE_S + 5,
+                              QUEUE_PREFIX=config["QUEUE_PREFIX"])
+        SmtpTransport(other, *relay_limits(other, redis)).send(None, _mail(to="after@example.nl"))
+    finally:
+        worker.kill()
+        worker.wait()
+        redis.close()
+    received = relay.wait_for(2)
+    assert [m.rcpt_tos for m in received] == [("held@example.nl",), ("after@example.nl",)]
+    assert received[0].connection != received[1].connection
 
 
 def test_a_send_in_flight_holds_its_place_until_it_ends(redis_url):
