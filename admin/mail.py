@@ -67,8 +67,8 @@ def compose():
     try:
         draft = check_draft(db, form, user)
         if form.get("step") != "send":
-            count, content = service.preview(draft)
-            return _compose_page(form, preview={"count": count, "subject": content.subject,
+            count, skipped, content = service.preview(draft)
+            return _compose_page(form, preview={"count": count, "skipped": skipped, "subject": content.subject,
                                                 "text": plain_text(content), "html": html_body(content)})
         inquiry, due = service.send(draft, user, _photo_upload(), audit_actor())
         db.commit()

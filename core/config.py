@@ -332,6 +332,8 @@ SCHEMA: tuple[Key, ...] = (
     _key("MAIL_PHOTO_DIR", str(BASE_DIR / "instance" / "mail-photos"), "where inquiry and reply photos are kept"),
     _key("MAIL_REPLY_LINK_MAX_AGE_S", 30 * 86400, "seconds a personal reply link stays valid", minimum=60),
     _key("MAIL_CONFIRM_LINK_MAX_AGE_S", 2 * 86400, "seconds an address confirmation link stays valid", minimum=60),
+    _key("MAIL_WEEKLY_BUDGET", 3, "inquiry and information mails a participant gets in seven days at most; "
+         "beyond it they are skipped and counted (alerts are never held, updates never skipped)", minimum=1),
     _key("MAIL_MAX_ATTEMPTS", 6, "attempts per mail before it is failed (relay busy, 4xx answers)", minimum=1),
     _key("MAIL_LINK_BASE_URL", "", "where participants' links point; empty: PUBLIC_BASE_URL, else the local server"),
 )

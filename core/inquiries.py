@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, select
 from . import audit, private_files
 from .address_input import parse_line
 from .errors import Conflict, NotFound, ValidationError
+from .fatigue import over_budget
 from .geocoding import TableGeocoder
 from .mail_links import MailLinks
 from .mail_recipients import select_mail_recipients, validate_mail_area
@@ -157,28 +158,37 @@ class InquiryService:
         self.links = MailLinks(config)
 
     def recipients(self, draft):
-        return select_mail_recipients(self.session, draft.area, draft.kind, draft.municipality_id,
-                                      self.config["TIMEZONE"])
+        """(who gets the mail, how many are skipped for their weekly budget, core.fatigue)."""
+        found = select_mail_recipients(self.session, draft.area, draft.kind, draft.municipality_id,
+                                       self.config["TIMEZONE"])
+        full = over_budget(self.session, [r.participant_id for r in found], self.config["MAIL_WEEKLY_BUDGET"])
+        return [r for r in found if r.participant_id not in full], len(full)
 
     def preview(self, draft, language="nl"):
-        """(count, MailContent) as a participant would get it; the links in it are placeholders."""
+        """(count, skipped for their budget, MailContent) as a participant would get it; the links in it are
+        placeholders."""
         inquiry = Inquiry(kind=draft.kind, subject=draft.subject, body=draft.body, questions=list(draft.questions))
         links = {"reply": f"{self.links.base}/reply/voorbeeld", "nothing": f"{self.links.base}/reply/voorbeeld?nothing=1",
                  "manage": f"{self.links.base}/my/voorbeeld", "unsubscribe_page": f"{self.links.base}/mail/unsubscribe/voorbeeld"}
-        return len(self.recipients(draft)), inquiry_mail(inquiry, language, links)
+        recipients, skipped = self.recipients(draft)
+        return len(recipients), skipped, inquiry_mail(inquiry, language, links)
 
     def send(self, draft, user, photo=None, actor="system"):
         """Write the inquiry and one queued mail per recipient; returns (inquiry, due delivery ids).
 
         The caller commits, then enqueues the ids (core.mail_jobs.enqueue_mails).
         """
-        recipients = self.recipients(draft)
+        recipients, skipped = self.recipients(draft)
+        if not recipients and skipped:
+            raise ValidationError("area", "everyone in this area has had %(budget)s messages this week already",
+                                  budget=self.config["MAIL_WEEKLY_BUDGET"])
         if not recipients:
             raise ValidationError("area", "nobody in this area receives this kind of mail")
         clean = clean_photo(photo, self.config["PHOTO_MAX_BYTES"], self.config["PHOTO_MAX_SIDE"]) if photo else None
         inquiry = Inquiry(kind=draft.kind, subject=draft.subject, body=draft.body, questions=list(draft.questions),
                           area=draft.area, area_label=draft.area_label, municipality_id=draft.municipality_id,
-                          sender_id=draft.sender.id, created_by=user.id, status="open", recipients=len(recipients))
+                          sender_id=draft.sender.id, created_by=user.id, status="open", recipients=len(recipients),
+                          skipped_over_budget=skipped)
         self.session.add(inquiry)
         self.session.flush()
         if clean:
@@ -190,7 +200,8 @@ class InquiryService:
                  not_before=r.quiet_until, enqueued_at=None if r.quiet_until else now, updated_at=now)
             for rank, r in enumerate(recipients)])
         audit.record(self.session, actor, "inquiry-sent", "inquiry", inquiry.id,
-                     {"kind": draft.kind, "recipients": len(recipients), "area": draft.area_label})
+                     {"kind": draft.kind, "recipients": len(recipients), "skipped_over_budget": skipped,
+                      "area": draft.area_label})
         return inquiry, self._due(inquiry.id, "inquiry")
 
     def _due(self, inquiry_id, purpose):

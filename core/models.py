@@ -720,6 +720,8 @@ class Inquiry(Base):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(8), default="open")  # open | closed
     recipients: Mapped[int] = mapped_column(Integer, default=0)
+    # Participants in the area who were not sent it: they had their weekly budget of mail (core.fatigue).
+    skipped_over_budget: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     update_text: Mapped[str | None] = mapped_column(Text)

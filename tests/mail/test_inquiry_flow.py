@@ -36,7 +36,7 @@ def test_inquiry_reaches_the_street_reply_and_update(mail_rt, relay, work):
         people, user = _setup(session)
         draft = check_draft(session, CIRCLE_FORM, user)
         service = InquiryService(session, mail_rt.config)
-        count, content = service.preview(draft)
+        count, _skipped, content = service.preview(draft)
         assert count == 3  # 1, 2 and the bouncing 3; not the unconfirmed 4, the unwilling 5, the far 6
         inquiry, due = service.send(draft, user, actor="user:police@example.org")
         session.commit()
