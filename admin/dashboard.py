@@ -8,10 +8,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template, request
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 
 
 from core import dashboard
+from core.fatigue import LOAD_BUCKETS
 from core.inquiries import mail_counts
 from core.errors import ValidationError
 from core.input_checks import parse_id
@@ -55,7 +56,7 @@ def index():
     error = None
     try:
         hood, period = _query()
-        stats = dashboard.compute(db, hood, period)
+        stats = dashboard.compute(db, hood, period, current_app.config["ALERT_FATIGUE_COUNT"])
         mail = mail_counts(db, hood.municipality_id, period.bounds)
     except ValidationError as exc:
         error, stats, mail = error_text(exc), None, None
@@ -67,7 +68,7 @@ def index():
         areas=dashboard.postcode_areas(db, hood.municipality_id),
         neighbourhoods=dashboard.cbs_neighbourhoods(db, hood.municipality_id), kinds=kind_labels(),
         results={**result_labels(), "still active": _("Still active")},
-        map=map_settings(), mail=mail,
+        map=map_settings(), mail=mail, load_labels=_load_labels(),
     ), 400 if error else 200
 
 
@@ -78,7 +79,7 @@ def export():
         hood, period = _query()
     except ValidationError as exc:
         return Response(f"{exc}\n", status=400, mimetype="text/plain")
-    stats = dashboard.compute(session(), hood, period)
+    stats = dashboard.compute(session(), hood, period, current_app.config["ALERT_FATIGUE_COUNT"])
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["section", "item", "value"])
@@ -97,3 +98,9 @@ def export():
     name = f"uitkijk-dashboard-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _load_labels():
+    """The alert-load chart's rows: how many actions reached a participant."""
+    labels = {bucket: ngettext("%(num)s action", "%(num)s actions", int(bucket)) for bucket in LOAD_BUCKETS[:-1]}
+    return labels | {LOAD_BUCKETS[-1]: _("%(num)s or more actions", num=LOAD_BUCKETS[-1].rstrip("+"))}

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from core import audit, mail_address
 from core.erasure import FileDirs
+from core.fatigue import leaving_detail
 from core.errors import ValidationError
 from core.mail_links import MAIL_KINDS
 from core.numbers import mask
@@ -251,8 +252,9 @@ def leave(token):
         return redirect(url_for("signup.manage", token=token))
     db = db_session()
     participant_id = participant.id
+    detail = leaving_detail(db, participant_id)  # read before leaving erases what it counts
     _service().leave(participant, FileDirs.from_config(current_app.config))
-    audit.record(db, "self-service", "leave", "participant", participant_id)
+    audit.record(db, "self-service", "leave", "participant", participant_id, detail)
     db.commit()
     return render_template("signup/left.html")
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, or_, select
 
-from . import timeline
+from . import fatigue, timeline
 from .errors import ValidationError
 from .geo import cell_ranges, check_point, distance_m
 from .models import (ACTION_KINDS, ACTION_RESULTS, Action, Address, Delivery, InboundCall, Municipality,
@@ -67,6 +67,9 @@ class Statistics:
     median_first_alert_s: float | None = None  # launch to the first alert reached (core.timeline)
     median_95_reached_s: float | None = None  # launch to 95 % of an action's alerts reached, over the actions that got there
     time_to_reach: dict = field(default_factory=dict)  # {action code: (first alert s, 95 % s)}
+    alert_load: dict = field(default_factory=dict)  # {"0".."5+": participants reached by that many actions}
+    left: int | None = None  # participants who left or stopped alerts in the period (None: a narrowed area)
+    left_after_frequent: int | None = None  # of those, alerted ALERT_FATIGUE_COUNT+ times in their last week
 
     @property
     def response_share(self):
@@ -92,6 +95,11 @@ class Statistics:
                   _fmt_seconds(self.median_first_alert_s)),
                  ("time to reach", "median seconds from launch to 95% of alerts reached",
                   _fmt_seconds(self.median_95_reached_s))]
+        rows += [("alert load", f"participants reached by {bucket} actions", n)
+                 for bucket, n in self.alert_load.items()]
+        if self.left is not None:
+            rows += [("alert load", "participants who left or stopped alerts", self.left),
+                     ("alert load", "of whom after frequent alerts in their last week", self.left_after_frequent)]
         for code, (first, p95) in self.time_to_reach.items():
             rows += [("time to reach", f"action {code}: seconds to first alert reached", _fmt_seconds(first)),
                      ("time to reach", f"action {code}: seconds to 95% reached", _fmt_seconds(p95))]
@@ -265,8 +273,9 @@ def _first_responses(session, action_ids):
     return first
 
 
-def compute(session, hood, period):
-    """The Statistics of a neighbourhood over a period."""
+def compute(session, hood, period, frequent):
+    """The Statistics of a neighbourhood over a period; `frequent`: how many alerts in a week count as many
+    (ALERT_FATIGUE_COUNT)."""
     start, end = period.bounds
     residents = _residents(session, hood, end)
     stats = Statistics(participants=len(residents),
@@ -287,4 +296,8 @@ def compute(session, hood, period):
     stats.median_first_alert_s = _median(first for first, _ in reach.values())
     stats.median_95_reached_s = _median(p95 for _, p95 in reach.values())
     stats.time_to_reach = {a.code: reach.get(a.id, (None, None)) for a in actions}
+    stats.alert_load = fatigue.load_distribution(session, residents, period.bounds)
+    if not hood.narrowed:  # who left is known per municipality only: their address may be erased
+        stats.left, stats.left_after_frequent = fatigue.leavers(session, period.bounds, hood.municipality_id,
+                                                                frequent)
     return stats

@@ -12,6 +12,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
+from .fatigue import leaving_detail
 from .models import Action, Delivery, PhoneNumber, Tip
 from .numbers import mask
 
@@ -82,7 +83,10 @@ def set_subscription(session, number, subscribed, actor):
         .values(unsubscribed=not subscribed)).rowcount == 1
     if moved:
         session.refresh(number)
-        audit.record(session, actor, kind, "phone_number", number.id, {"number": mask(number.e164)})
+        detail = {"number": mask(number.e164)}
+        if not subscribed:
+            detail |= leaving_detail(session, number.participant_id)
+        audit.record(session, actor, kind, "phone_number", number.id, detail)
     return ReplyOutcome(kind, changed=moved, language=language)
 
 

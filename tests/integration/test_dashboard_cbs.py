@@ -47,7 +47,7 @@ def weesp(app):
 def _stats(app, hood):
     period = dashboard.parse_period("", "", date.today() + timedelta(days=1))
     with app.extensions["uitkijk"].db.session() as session:
-        return dashboard.compute(session, hood, period)
+        return dashboard.compute(session, hood, period, 3)
 
 
 def test_wijk_and_buurt_of_the_addresses(app, weesp):

@@ -61,7 +61,7 @@ def history(app):
 def _stats(app, hood, period=None):
     period = period or dashboard.parse_period("", "", date.today() + timedelta(days=1))
     with app.extensions["uitkijk"].db.session() as session:
-        return dashboard.compute(session, hood, period)
+        return dashboard.compute(session, hood, period, 3)
 
 
 def test_municipality_statistics(app, history):
