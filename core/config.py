@@ -196,6 +196,8 @@ SCHEMA: tuple[Key, ...] = (
     _key("LOGIN_MAX_FAILURES_ADDRESS", 20, "failed logins per client address within LOGIN_WINDOW_S", minimum=1),
     _key("LOGIN_WINDOW_S", 900, "window of the login failure counts, in seconds", minimum=1),
     _key("SIGNUP_PER_HOUR", 10, "sign-ups per client address per hour", minimum=1),
+    _key("GENUINE_CHECKS_PER_HOUR", 20, "look-ups of an alert's code on the public check page (/echt) per client "
+         "address per hour: the codes are short, so they must not be guessed in bulk", minimum=1),
     _key("LINK_PER_HOUR", 5, "self-service links asked for per client address per hour", minimum=1),
     _key("RESEND_PER_HOUR", 10, "new sign-up codes asked for per client address per hour", minimum=1),
     _key("SIGNUP_CODES_PER_NUMBER_PER_DAY", 3, "sign-up codes (SMS or call) one number gets per day, whatever "
