@@ -1,5 +1,4 @@
 """Operator pages: launch an action on the map, follow it live, hear its tips, end it."""
-import json
 import secrets
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
@@ -9,7 +8,7 @@ from flask_babel import gettext as _, ngettext
 from core import approvals, configuration, follow, impact, timeline
 from core.actions import ActionService, get_action, parse_launch
 from core.errors import Conflict, NotFound, ValidationError
-from core.estimate import estimate_area
+from core.estimate import area_of_query, estimate_area
 from core.geocoding import geocoder_for, locate
 from core.regions import list_regions
 from core.room_scope import NotBound, RoomScope
@@ -18,7 +17,8 @@ from core.messages import RESULT_TEXT
 from core.models import ACTION_RESULTS
 from core.publication import publication_of
 from core import public_urls as urls
-from core.sms_texts import LANGUAGES as SMS_LANGUAGES, compose_alert
+from core.polygons import parse_geojson
+from core.sms_texts import alert_previews
 from web.db_session import runtime, session
 from web.i18n import error_text, reason_text
 
@@ -26,8 +26,6 @@ from .auth import audit_actor, current_user, login_required
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
-# Until launch the action has no code; the preview shows one of the usual length.
-PREVIEW_CODE = "0000"
 # Where the map opens when the operator has not placed the circle yet (Weesp; overridable).
 def kind_labels():
     """What the web calls each kind of action, in the page's language."""
@@ -44,13 +42,6 @@ def result_labels():
 def map_settings():
     lat, lon = current_app.config["MAP_CENTRE"]
     return {"lat": lat, "lon": lon, "tiles": current_app.config["MAP_TILE_URL"]}
-
-
-def _float_arg(name):
-    try:
-        return float(request.args.get(name, ""))
-    except ValueError:
-        raise ValidationError(name, "must be a number") from None
 
 
 def _json_error(exc):
@@ -92,13 +83,7 @@ def estimate():
     """Who the circle reaches now, per channel: fetched by the launch page as the circle changes."""
     config = current_app.config
     try:
-        if request.args.get("polygon"):
-            area = {"type": "polygon", "geometry": _geojson(request.args["polygon"]),
-                    "centre": {"lat": _float_arg("lat"), "lon": _float_arg("lon")}}
-        else:
-            area = {"type": "circle", "lat": _float_arg("lat"), "lon": _float_arg("lon"),
-                    "radius_m": _float_arg("radius_m")}
-        result = estimate_area(session(), area, config["MAX_RADIUS_M"], config["TIMEZONE"],
+        result = estimate_area(session(), area_of_query(request.args), config["MAX_RADIUS_M"], config["TIMEZONE"],
                                min_participants=config["ESTIMATE_MIN_PARTICIPANTS"])
     except ValidationError as exc:
         return _json_error(exc)
@@ -150,15 +135,10 @@ def sms_preview():
         free_number = room.free_number
     except (ValidationError, NotFound):
         free_number = current_app.config["FREE_NUMBER"]
-    previews = []
-    for language in SMS_LANGUAGES:
-        try:
-            sms = compose_alert(message, PREVIEW_CODE, free_number, language=language)
-        except ValueError as exc:
-            return jsonify(error="validation", field="message", reason=str(exc)), 400
-        previews.append({"language": language, "text": sms.text, "segments": sms.segments,
-                         "encoding": sms.encoding, "truncated": sms.truncated})
-    return jsonify(previews=previews)
+    try:
+        return jsonify(previews=alert_previews(message, free_number))
+    except ValueError as exc:
+        return jsonify(error="validation", field="message", reason=str(exc)), 400
 
 
 def _number(form, field, cast):
@@ -178,7 +158,7 @@ def _form_area(form):
     elif area_type == "regions":
         area = {"type": "regions", "codes": form.getlist("region_codes")}
     elif area_type == "polygon":
-        area = {"type": "polygon", "geometry": _geojson(form.get("polygon", "")),
+        area = {"type": "polygon", "geometry": parse_geojson(form.get("polygon", "")),
                 "centre": {"lat": number("lat", float), "lon": number("lon", float)}}
     elif form.get("address", "").strip():
         # An address typed as the centre wins over the marker (moving the marker clears it).
@@ -201,13 +181,6 @@ def _launch_data(form, with_photos=True):
             "public": form.get("public") == "on", "family_consent": form.get("family_consent") == "on",
             "area_name": form.get("area_name", "").strip() or None, "photos": _uploads("photos") if with_photos else (),
             "title_en": form.get("title_en", "").strip() or None, "message_en": form.get("message_en", "").strip() or None}
-
-
-def _geojson(text):
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise ValidationError("area.geometry", "draw the area on the map (at least three corners)") from None
 
 
 def _uploads(field):

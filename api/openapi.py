@@ -347,6 +347,24 @@ SPEC = {
                     "limit": {"type": "number", "description": "the threshold, or the kind's usual radius"},
                     "factor": {"type": "number"}, "detail": {"type": "string"}}}},
                 "needs_approval": {"type": "boolean", "description": "A second person must approve the launch"}}},
+            "Estimate": {"type": "object", "required": ["participants", "per_channel", "in_quiet_hours", "points",
+                                                         "fewer_than"], "properties": {
+                "participants": {"type": ["integer", "null"], "description": "null: fewer than `fewer_than`"},
+                "per_channel": {"type": ["object", "null"], "additionalProperties": {"type": "integer"}},
+                "in_quiet_hours": {"type": ["integer", "null"],
+                                   "description": "whose alert waits unless the action is time-critical"},
+                "points": {"type": "array", "items": {"type": "array", "items": {"type": "number"},
+                                                      "minItems": 2, "maxItems": 2},
+                           "description": "[lat, lon] on a 100 m grid: where people are, not who"},
+                "fewer_than": {"type": ["integer", "null"]}}},
+            "Place": {"type": "object", "required": ["lat", "lon", "label"], "properties": {
+                "lat": {"type": "number"}, "lon": {"type": "number"},
+                "label": {"type": "string", "description": "the address as the register writes it"}}},
+            "SmsPreview": {"type": "object", "required": ["language", "text", "segments", "encoding", "truncated"],
+                           "properties": {
+                "language": {"type": "string"}, "text": {"type": "string"},
+                "segments": {"type": "integer", "minimum": 1}, "encoding": {"enum": ["GSM-7", "UCS-2"]},
+                "truncated": {"type": "boolean", "description": "the message was shortened to fit"}}},
             "LaunchPreview": {"type": "object", "required": ["dry_run", "impact"], "properties": {
                 "dry_run": {"const": True}, "impact": _ref("Impact")}},
             "Approval": {"type": "object", "required": ["id", "status", "reason", "kind", "impact", "requested_by"],
@@ -617,6 +635,28 @@ SPEC = {
                                       "Already launched (or awaiting approval) with this client_request_id; or, "
                                       "with dry_run, the impact preview")},
                         errors=("400", "404", "409"), body=_ref("LaunchRequest"))},
+        "/api/estimate": {
+            "get": _op("Who an area would reach now, per channel (as the launch would select them)", "actions",
+                       {"200": _json(_ref("Estimate"), "The estimate")},
+                       params=[{"name": n, "in": "query", "schema": {"type": "number"}} for n in ("lat", "lon")]
+                       + [{"name": "radius_m", "in": "query", "schema": {"type": "number"},
+                           "description": "A circle's radius (without polygon)"},
+                          {"name": "polygon", "in": "query", "schema": {"type": "string"},
+                           "description": "A drawn area as GeoJSON text; lat and lon are then its centre"}])},
+        "/api/geocode": {
+            "get": _op("Where an address is, as a launch's area would place it", "actions",
+                       {"200": _json(_ref("Place"), "Found")},
+                       params=[{"name": n, "in": "query", "schema": {"type": "string"}}
+                               for n in ("address", "postcode", "house_number", "house_letter", "addition", "street",
+                                         "city")],
+                       description="One line in `address` (\"Damrak 1, Amsterdam\") or the parts; a refusal names "
+                                   "the part as a launch would (`area.postcode`, `area.house_number`, `area.address`).")},
+        "/api/sms-preview": {
+            "get": _op("The alert SMS in each language as participants would get it, with its segments", "actions",
+                       {"200": _list("SmsPreview", "One per language")}, errors=("400", "404"),
+                       params=[{"name": "message", "in": "query", "required": True, "schema": {"type": "string"}},
+                               {"name": "control_room_id", "in": "query", "schema": {"type": "integer"},
+                                "description": "Whose free number the SMS names (else FREE_NUMBER)"}])},
         "/api/approvals": {
             "get": _op("Launches awaiting approval (a room-bound token: its room's)", "actions",
                        {"200": _list("Approval", "Approvals")},

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from .errors import ValidationError
 from .geo import distance_m
-from .polygons import contains
+from .polygons import contains, parse_geojson
 from .models import ParticipantLocation
 from .selection import select_recipients, validate_area
 
@@ -35,6 +36,20 @@ class Estimate:
     def as_dict(self):
         return {"participants": self.participants, "per_channel": self.per_channel,
                 "in_quiet_hours": self.in_quiet_hours, "points": self.points, "fewer_than": self.fewer_than}
+
+
+def area_of_query(args):
+    """The area a query string asks an estimate for: a circle (lat, lon, radius_m), or a drawn polygon
+    (polygon: GeoJSON text, with its centre in lat and lon); ValidationError naming the parameter."""
+    def number(name):
+        try:
+            return float(args.get(name, ""))
+        except (TypeError, ValueError):
+            raise ValidationError(name, "must be a number") from None
+    if args.get("polygon"):
+        return {"type": "polygon", "geometry": parse_geojson(args["polygon"]),
+                "centre": {"lat": number("lat"), "lon": number("lon")}}
+    return {"type": "circle", "lat": number("lat"), "lon": number("lon"), "radius_m": number("radius_m")}
 
 
 def estimate_area(session, area, max_radius_m, timezone, now=None, min_participants=1):

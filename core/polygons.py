@@ -64,6 +64,15 @@ def from_geojson(geometry, field="area.geometry"):
     return result
 
 
+def parse_geojson(text, field="area.geometry"):
+    """A drawn area sent as GeoJSON text (a map's form field, a query parameter), checked by from_geojson's
+    caller; ValidationError naming `field` when it is not JSON."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        raise ValidationError(field, "draw the area on the map (at least three corners)") from None
+
+
 def _empty(field):
     raise ValidationError(field, "has no polygon")
 

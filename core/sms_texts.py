@@ -67,6 +67,20 @@ def compose_alert(description: str, action_code: str, free_number: str,
     return _fit(render, text, _checked_max_segments(max_segments))
 
 
+PREVIEW_CODE = "0000"  # until launch an action has no code; a preview shows one of the usual length
+
+
+def alert_previews(description: str, free_number: str) -> list[dict]:
+    """The alert SMS in each language as participants would get it, before launch: text, segments,
+    encoding and whether the description was shortened to fit. ValueError as compose_alert."""
+    previews = []
+    for language in LANGUAGES:
+        sms = compose_alert(description, PREVIEW_CODE, free_number, language=language)
+        previews.append({"language": language, "text": sms.text, "segments": sms.segments,
+                         "encoding": sms.encoding, "truncated": sms.truncated})
+    return previews
+
+
 def compose_closing(result_text: str, action_code: str, language: str = "nl",
                     max_segments: int = DEFAULT_MAX_SEGMENTS) -> ComposedSms:
     """The SMS that tells participants an action has ended, with its result when there is one."""
