@@ -22,6 +22,7 @@ from core.action_webhooks import requeue_stale as requeue_action_webhooks
 from core.jobs import sweep
 from core.log_redaction import configure_logging
 from core.outage import Outage
+from core.widening import widen_due
 from publish.partners import requeue_stale as requeue_partner_deliveries
 from voice.twilio_recordings import requeue_pending_recordings
 
@@ -62,6 +63,7 @@ def sweep_round(rt, outage):
         requeue_pending_recordings(rt)
         requeue_partner_deliveries(rt)
         requeue_action_webhooks(rt)
+        widen_due(rt)  # expanding rings whose wait is over: within a round of their time
     outage.came_back()
 
 

@@ -3,9 +3,9 @@ import secrets
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
                    send_file, url_for)
-from flask_babel import gettext as _, ngettext
+from flask_babel import format_decimal, gettext as _, ngettext
 
-from core import approvals, configuration, follow, impact, timeline
+from core import approvals, configuration, follow, impact, ring_plan, timeline, widening
 from core.actions import ActionService, get_action, parse_launch
 from core.errors import Conflict, NotFound, ValidationError
 from core.estimate import area_of_query, estimate_area
@@ -180,7 +180,21 @@ def _launch_data(form, with_photos=True):
             "client_request_id": form.get("client_request_id") or None,
             "public": form.get("public") == "on", "family_consent": form.get("family_consent") == "on",
             "area_name": form.get("area_name", "").strip() or None, "photos": _uploads("photos") if with_photos else (),
-            "title_en": form.get("title_en", "").strip() or None, "message_en": form.get("message_en", "").strip() or None}
+            "title_en": form.get("title_en", "").strip() or None, "message_en": form.get("message_en", "").strip() or None,
+            "rings": _form_rings(form)}
+
+
+def _form_rings(form):
+    """The expanding rings chosen on the launch form ("2000, 5000" and a wait), as the core's plan input."""
+    if form.get("rings_on") != "on":
+        return None
+    radii = []
+    for part in form.get("rings_radii", "").replace(";", ",").replace(" ", ",").split(","):
+        if part.strip():
+            if not part.strip().isdigit():
+                raise ValidationError("rings.radii_m", "give the wider radii as whole metres, e.g. 2000, 5000")
+            radii.append(int(part))
+    return {"radii_m": radii, "every_min": _number(form, "rings_every_min", int)}
 
 
 def _uploads(field):
@@ -243,11 +257,13 @@ FOLLOW_INPUTS = {
              "lon": "area-lon", "area.radius_m": "area-radius", "radius_m": "area-radius",
              "area.codes": "area-regions", "area.geometry": "area-polygon", "area_name": "area-name"},
     "end": {"result": "result", "closing_text": "closing_text", "result_from_response": "result_from_response"},
+    "widen": {},
 }
 REFUSED = {"publication": lambda reason: _("Not updated: %(reason)s", reason=reason),
            "photos": lambda reason: _("Photo not added: %(reason)s", reason=reason),
            "area": lambda reason: _("Area not changed: %(reason)s", reason=reason),
-           "end": lambda reason: _("Not ended: %(reason)s", reason=reason)}
+           "end": lambda reason: _("Not ended: %(reason)s", reason=reason),
+           "widen": lambda reason: _("Not widened: %(reason)s", reason=reason)}
 
 
 def _follow_page(action, refusal=None, status=200):
@@ -257,7 +273,8 @@ def _follow_page(action, refusal=None, status=200):
     return render_template("actions/follow.html", action=action, kinds=kind_labels(), results=result_labels(),
                            result_texts=RESULT_TEXT["nl"], map=map_settings(), publication=pub,
                            page_url=page_url, regions=regions, max_radius=current_app.config["MAX_RADIUS_M"],
-                           refusal=refusal, values=request.form if refusal else {}), status
+                           refusal=refusal, values=request.form if refusal else {},
+                           rings=action.widen_radii is not None), status
 
 
 def _refused(action_id, form_name, exc):
@@ -315,6 +332,21 @@ def change_area(action_id):
     return redirect(url_for("actions.show", action_id=action_id))
 
 
+@bp.post("/<int:action_id>/widen")
+@login_required("operator")
+def widen(action_id):
+    """The operator takes the next expanding ring at once ("widen now")."""
+    db = session()
+    _action_or_404(action_id)
+    try:
+        action = widening.widen(runtime(), db, action_id, audit_actor())
+    except (ValidationError, Conflict) as exc:
+        return _refused(action_id, "widen", exc)
+    flash(_("Widened to %(metres)s m: the people the wider ring adds are being alerted.",
+            metres=format_decimal(action.area["radius_m"])), "info")
+    return redirect(url_for("actions.show", action_id=action_id))
+
+
 @bp.post("/<int:action_id>/photos")
 @login_required("operator")
 def add_photos(action_id):
@@ -342,7 +374,8 @@ def status(action_id):
             "closing_text": action.closing_text,
             "ended_at": action.ended_at.isoformat() if action.ended_at else None,
             "summary": follow.progress_summary(db, action_id), "calls": follow.inbound_calls(db, action_id),
-            "tips": follow.tips(db, action_id), "timeline": timeline.compute(db, action)}
+            "tips": follow.tips(db, action_id), "timeline": timeline.compute(db, action),
+            "rings": ring_plan.state_of(db, action)}
     for tip in data["tips"]:
         if tip["has_recording"]:
             tip["recording_url"] = url_for("actions.recording", action_id=action_id, tip_id=tip["id"])

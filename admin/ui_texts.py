@@ -29,5 +29,10 @@ def ui_texts():
         "timeline.axis": _("time since the launch"),
         "timeline.events": _("First message sent: {sent} · first response: {response} (free number {call}, "
                              "SMS reply {sms}) · first caller put through: {bridged}"),
+        "rings.current": _("Ring {ring} of {rings}: {metres} m"),
+        "rings.next": _("Next ring: {metres} m at {time}, if nobody responds before then."),
+        "rings.response": _("The widening stopped: a response came in."),
+        "rings.last_ring": _("This is the last ring."), "rings.ended": _("The widening stopped: the action has ended."),
+        "rings.widen": _("Widen now to {metres} m"),
         "duration.seconds": _("{seconds} s"), "duration.minutes": _("{minutes} min {seconds} s"),
     }

@@ -1,9 +1,9 @@
-"""Action endpoints: launch, list, get with progress, time-to-reach timeline, deliveries, end."""
+"""Action endpoints: launch, list, get with progress, time-to-reach timeline, deliveries, widen now, end."""
 from urllib.parse import urlencode
 
 from flask import current_app, g, jsonify, request
 
-from core import approvals, impact, ledger, timeline
+from core import approvals, impact, ledger, timeline, widening
 from core.actions import ActionService, action_as_dict, get_action, list_actions as newest_actions, parse_launch
 from core.errors import ValidationError
 from core.geocoding import geocoder_for
@@ -103,4 +103,13 @@ def end_action(action_id):
         raise ValidationError("result_from_response", "must be true or false")
     action = ActionService(runtime()).end(db, action_id, data.get("result"), data.get("closing_text"),
                                           g.api_actor, result_from_response=from_response)
+    return jsonify(action_payload(db, action))
+
+
+@bp.post("/actions/<int:action_id>/widen")
+@requires("actions")
+def widen_action(action_id):
+    """Widen now: the next expanding ring at once (core.widening)."""
+    db = session()
+    action = widening.widen(runtime(), db, action_id, g.api_actor)
     return jsonify(action_payload(db, action))

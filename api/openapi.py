@@ -314,6 +314,14 @@ SPEC = {
                                                                 "it the English info says the description is Dutch"},
                                   "photos": {"type": "array", "items": {"type": "string", "contentEncoding": "base64"},
                                              "description": "JPEG, PNG, WebP or GIF; resized, metadata stripped"},
+                                  "rings": {"type": "object", "required": ["radii_m", "every_min"],
+                                            "description": "Expanding rings (a circle only): widen to each radius "
+                                                           "in turn after every_min minutes while nobody responds",
+                                            "properties": {
+                                      "radii_m": {"type": "array", "minItems": 1, "maxItems": 5,
+                                                  "items": {"type": "integer"},
+                                                  "description": "wider than the circle, each wider than the last"},
+                                      "every_min": {"type": "integer", "minimum": 1, "maximum": 120}}},
                                   "dry_run": {"type": "boolean", "default": False,
                                               "description": "Only preview the launch's impact (LaunchPreview): "
                                                              "nothing is written or sent"}}},
@@ -408,7 +416,17 @@ SPEC = {
                 "kind": {"enum": list(ACTION_KINDS)}, "control_room_id": {"type": "integer"},
                 "id": {"type": "integer"}, "code": {"type": "string", "pattern": "^\\d{4,6}$"},
                 "status": {"enum": ["active", "ended"]}, "result": {"enum": list(ACTION_RESULTS) + [None]},
-                "progress": {"type": "object", "description": "channel -> purpose -> state -> count"}}},
+                "progress": {"type": "object", "description": "channel -> purpose -> state -> count"},
+                "rings": {"oneOf": [{"type": "null"}, _ref("Rings")]}}},
+            "Rings": {"type": "object", "required": ["ring", "rings", "radius_m", "radii_m", "stopped"],
+                      "description": "Expanding rings: the ring the action is at (1 = the launch's circle)",
+                      "properties": {
+                "ring": {"type": "integer"}, "rings": {"type": "integer"}, "radius_m": {"type": "integer"},
+                "radii_m": {"type": "array", "items": {"type": "integer"}}, "every_s": {"type": "integer"},
+                "wider_m": {"type": ["integer", "null"], "description": "the next radius, while one is left"},
+                "next_at": {"type": ["string", "null"], "format": "date-time",
+                            "description": "when the next ring is taken unless someone responds"},
+                "stopped": {"enum": [None, "response", "last_ring", "ended"]}}},
             "Delivery": {"type": "object", "required": ["id", "channel", "purpose", "state", "rank"], "properties": {
                 "id": {"type": "integer"}, "to": {"type": "string", "description": "masked"},
                 "channel": {"enum": ["voice", "sms", "email"]}, "purpose": {"enum": ["alert", "closing"]},
@@ -701,6 +719,11 @@ SPEC = {
             "post": _op("End the action: cancel unsent alerts, send the closing message to everyone reached",
                         "actions", {"200": _json(_ref("Action"), "Ended")}, errors=("400", "404", "409"),
                         body=_ref("EndRequest"))},
+        "/api/actions/{id}/widen": {
+            "parameters": [ID],
+            "post": _op("Take the next expanding ring now (widen now): whoever the wider circle adds is alerted, "
+                        "nearest first; the wait for the ring after it starts again", "actions",
+                        {"200": _json(_ref("Action"), "Widened")}, errors=("404", "409"))},
         "/api/actions/{id}/photos": {
             "parameters": [ID],
             "post": {**_op("Add photos; on a public action an Update goes out", "actions",

@@ -16,6 +16,7 @@ from .models import ACTION_KINDS, ACTION_RESULTS, Action, ControlRoom, Operator,
 from .jobs import enqueue_batches
 from .photos import clean_photo
 from .selection import count_recipients, inside_area, validate_area
+from . import ring_plan
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class LaunchRequest:
     title_en: str | None = None  # the public alert's English headline and description, when written
     message_en: str | None = None
     photos: tuple = ()  # uploaded image bytes, cleaned at launch
+    rings: dict | None = None  # expanding rings (core.widening.check_plan): wider radii and the wait before each
 
 
 def parse_launch(data, max_message_length, max_radius_m, geocoder=None):
@@ -90,7 +92,8 @@ def parse_launch(data, max_message_length, max_radius_m, geocoder=None):
                          ids["operator_id"], ids["control_room_id"], request_id, public=public,
                          family_consent=data.get("family_consent") is True, area_name=area_name,
                          title_en=title_en, message_en=message_en,
-                         photos=decode_photos(data.get("photos")))
+                         photos=decode_photos(data.get("photos")),
+                         rings=ring_plan.check_plan(data.get("rings"), area, max_radius_m))
 
 
 def decode_photos(photos):
@@ -146,6 +149,7 @@ class ActionService:
         action, created = self._insert_action(session, request, actor)
         if not created:
             return self._already_launched(action)
+        ring_plan.start(action, request.rings)
         for transport in self.runtime.transports.values():
             prepare = getattr(transport, "prepare_action", None)
             if prepare:
@@ -364,5 +368,5 @@ def action_as_dict(session, action):
         "launched_at": action.launched_at.isoformat(), "ended_by": action.ended_by,
         "ended_at": action.ended_at.isoformat() if action.ended_at else None,
         "planned": action.planned, "ledger_complete": action.ledger_done_at is not None,
-        "progress": ledger.progress(session, action.id),
+        "progress": ledger.progress(session, action.id), "rings": ring_plan.state_of(session, action),
     }

@@ -234,6 +234,13 @@ class Action(Base):
     planned: Mapped[int | None] = mapped_column(Integer)
     # The number of the action's latest event for the webhooks out (core.action_webhooks): 1 for the launch.
     event_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Expanding rings (core.widening): the circle's radii, ring 0 the launch's; the ring it is at; when the
+    # next one is taken if nobody responds (None: no more); why the plan stopped early ("response").
+    widen_radii: Mapped[list | None] = mapped_column(JSON)
+    widen_every_s: Mapped[int | None] = mapped_column(Integer)
+    widen_ring: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    widen_next_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    widen_stopped: Mapped[str | None] = mapped_column(String(12))
 
     operator: Mapped[Operator] = relationship()
     control_room: Mapped[ControlRoom] = relationship()

@@ -127,6 +127,24 @@
     });
   }
 
+  // Expanding rings: the ring the action is at, when the next one comes, and the "widen now" button.
+  function drawRings(rings) {
+    var card = document.getElementById("rings-card");
+    if (!card || !rings) return;
+    var lang = document.documentElement.lang;
+    var metres = function (m) { return m.toLocaleString(lang); };
+    card.querySelector("#rings-current strong").textContent =
+      T("rings.current", { ring: rings.ring, rings: rings.rings, metres: metres(rings.radius_m) });
+    var next = rings.next_at
+      ? T("rings.next", { metres: metres(rings.wider_m), time: new Date(rings.next_at).toLocaleTimeString(lang,
+          { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Amsterdam" }) })
+      : T("rings." + rings.stopped);
+    document.getElementById("rings-next").textContent = next;
+    var form = document.getElementById("widen-form");
+    form.hidden = !rings.wider_m;
+    if (rings.wider_m) document.getElementById("widen-button").textContent = T("rings.widen", { metres: metres(rings.wider_m) });
+  }
+
   var wasActive = root.querySelector(".status-banner.active") !== null;
 
   function poll() {
@@ -140,6 +158,7 @@
         drawCalls(data.calls);
         drawTips(data.tips);
         UitkijkTimeline.draw(document.getElementById("timeline-card"), data.timeline);
+        drawRings(data.rings);
         document.getElementById("live-state").textContent = T("live.updated", { time: new Date().toLocaleTimeString(document.documentElement.lang) });
         if (wasActive && data.status === "ended") {
           // Someone else ended it: show the ended state and result.
