@@ -4,7 +4,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import with_appcontext
 from flask_babel import format_date, format_datetime, format_decimal, gettext as _, ngettext
 from sqlalchemy import select
 
@@ -13,7 +13,7 @@ from core.actions import ActionService, action_as_dict, get_action, parse_launch
 from core.address_import import import_address_text, import_addresses
 from core.csv_import import import_csv
 from core.demo import bulk_insert, ensure_control_room, generate_people, sample_address_csv
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import N_, Conflict, NotFound, ValidationError
 from core.geocoding import geocoder_for
 from core.jobs import sweep
 from core.models import Participant
@@ -23,6 +23,7 @@ from core.participants import Registry, delete_participant, get_participant, par
 from core.signup import every_spoken_code
 from core.tokens import SCOPES, create_token, list_tokens, revoke_token
 from tts_prompts import PromptStore, get_engine
+from web.cli_texts import CliCommand, CliGroup
 from web.i18n import error_text, reason_text
 
 CLI_ACTOR = "cli"
@@ -47,10 +48,10 @@ def _echo_json(data):
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-@click.command("config")
+@click.command("config", cls=CliCommand, help=N_(
+    "Print the effective configuration: every key, its value (secrets masked), where it came from."))
 @with_appcontext
 def config_command():
-    """Print the effective configuration: every key, its value (secrets masked), where it came from."""
     config = _runtime().config
     rows = config.describe()
     width = max(len(name) for name, *_ in rows)
@@ -61,42 +62,40 @@ def config_command():
         click.echo(_("unknown: %(name)s is not a configuration key (ignored)", name=name), err=True)
 
 
-@click.command("migrate")
+@click.command("migrate", cls=CliCommand, help=N_("Bring the database to the newest schema."))
 @with_appcontext
 def migrate_command():
-    """Bring the database to the newest schema."""
     migrate.upgrade(current_app.config["DATABASE_URL"])
     click.echo(_("database is up to date"))
 
 
-@click.command("create-token")
+@click.command("create-token", cls=CliCommand, help=N_(
+    "Create an API token for a control-room system; it is shown once."))
 @with_appcontext
 @click.argument("name")
 @click.option("--scope", "scopes", multiple=True, required=True,
-              help=f"what the token may do (repeat): {', '.join(SCOPES)}")
-@click.option("--days", type=int, default=None, help="valid for this many days (default API_TOKEN_DAYS)")
+              metavar="[" + "|".join(SCOPES) + "]", help=N_("what the token may do (repeat)"))
+@click.option("--days", type=int, default=None, help=N_("valid for this many days (default API_TOKEN_DAYS)"))
 @click.option("--control-room", "control_room_id", type=int, default=None,
-              help="only this control room's actions, operators and trunks (default: every room)")
+              help=N_("only this control room's actions, operators and trunks (default: every room)"))
 def create_token_command(name, scopes, days, control_room_id):
-    """Create an API token for a control-room system; it is shown once."""
     days = days if days is not None else current_app.config["API_TOKEN_DAYS"]
     token = _run(lambda s: create_token(s, name, scopes, CLI_ACTOR, days, control_room_id))
     click.echo(token)
 
 
-@click.command("revoke-token")
+@click.command("revoke-token", cls=CliCommand, help=N_("Revoke an API token at once: its next request gets 401."))
 @with_appcontext
 @click.argument("name")
 def revoke_token_command(name):
-    """Revoke an API token at once: its next request gets 401."""
     _run(lambda s: revoke_token(s, name, CLI_ACTOR))
     click.echo(_("token %(name)s revoked", name=name))
 
 
-@click.command("list-tokens")
+@click.command("list-tokens", cls=CliCommand, help=N_(
+    "Every API token: name, scopes, control room, expiry, last use, revoked."))
 @with_appcontext
 def list_tokens_command():
-    """Every API token: name, scopes, control room, expiry, last use, revoked."""
     def show(session):
         for t in list_tokens(session):
             state = (_("revoked") if t.revoked else _("expires %(date)s", date=format_date(t.expires_at, "short"))
@@ -108,22 +107,22 @@ def list_tokens_command():
     _run(show)
 
 
-@click.command("rotate-trunk-secrets")
+@click.command("rotate-trunk-secrets", cls=CliCommand, help=N_(
+    "Encrypt every trunk and softphone secret again with the first key in TRUNK_SECRET_KEY."))
 @with_appcontext
 def rotate_trunk_secrets_command():
-    """Encrypt every trunk and softphone secret again with the first key in TRUNK_SECRET_KEY."""
     from core.configuration import rotate_secrets
     count = _run(lambda s: rotate_secrets(s, current_app.config, CLI_ACTOR))
     click.echo(ngettext("%(num)s secret encrypted with the newest key",
                           "%(num)s secrets encrypted with the newest key", count))
 
 
-@click.command("load-demo")
+@click.command("load-demo", cls=CliCommand, help=N_(
+    "Load demo participants spread like the Dutch population, a control room and operators."))
 @with_appcontext
-@click.option("--participants", default=20_000, show_default=True)
-@click.option("--seed", default=1, show_default=True)
+@click.option("--participants", default=20_000, show_default=True, help=N_("how many demo participants"))
+@click.option("--seed", default=1, show_default=True, help=N_("the same seed places the same people"))
 def load_demo_command(participants, seed):
-    """Load demo participants spread like the Dutch population, a control room and operators."""
     def work(session):
         room = ensure_control_room(session)
         addresses = import_address_text(session, sample_address_csv()).imported
@@ -135,15 +134,15 @@ def load_demo_command(participants, seed):
                  "addresses in the address table", id=room.id, name=room.name, count=count, addresses=addresses))
 
 
-addresses_group = AppGroup("addresses", help="The offline address table the geocoder reads (a BAG extract).")
+addresses_group = CliGroup("addresses", help=N_("The offline address table the geocoder reads (a BAG extract)."))
 
 
-@addresses_group.command("import")
+@addresses_group.command("import", help=N_(
+    "Import a BAG address extract (CSV: postcode, huisnummer, huisletter, huisnummertoevoeging, "
+    "openbareruimtenaam, woonplaatsnaam, gemeentecode, x/y in RD or lat/lon, wijk- and buurtcode); addresses "
+    "already there are updated. Prints a report; exits 1 when lines were refused."))
 @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
 def addresses_import(csv_file):
-    """Import a BAG address extract (CSV: postcode, huisnummer, huisletter, huisnummertoevoeging,
-    openbareruimtenaam, woonplaatsnaam, gemeentecode, x/y in RD or lat/lon, wijk- and buurtcode);
-    addresses already there are updated. Prints a report; exits 1 when lines were refused."""
     def progress(lines):
         click.echo(_("  %(lines)s lines read", lines=format_decimal(lines)), err=True)
 
@@ -158,13 +157,12 @@ def addresses_import(csv_file):
         sys.exit(1)
 
 
-participants_group = AppGroup("participants", help="Register, import, show and remove participants.")
+participants_group = CliGroup("participants", help=N_("Register, import, show and remove participants."))
 
 
-@participants_group.command("add")
+@participants_group.command("add", help=N_("Register a participant from a JSON object (same fields as the API)."))
 @click.argument("json_text")
 def participants_add(json_text):
-    """Register a participant from a JSON object (same fields as the API)."""
     try:
         data = json.loads(json_text)
     except json.JSONDecodeError as exc:
@@ -178,11 +176,10 @@ def participants_add(json_text):
     _echo_json(_run(work))
 
 
-@participants_group.command("import")
+@participants_group.command("import", help=N_("Import a CSV; prints a report of created, updated and rejected rows."))
 @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
-@click.option("--municipality", help="Municipality code for rows without one")
+@click.option("--municipality", help=N_("Municipality code for rows without one"))
 def participants_import(csv_file, municipality):
-    """Import a CSV; prints a report of created, updated and rejected rows."""
     text = csv_file.read()
 
     def work(session):
@@ -198,16 +195,15 @@ def participants_import(csv_file, municipality):
         sys.exit(1)
 
 
-@participants_group.command("show")
+@participants_group.command("show", help=N_("A participant's data as JSON (same fields as the API)."))
 @click.argument("participant_id", type=int)
 def participants_show(participant_id):
     _echo_json(_run(lambda s: participant_as_dict(get_participant(s, participant_id))))
 
 
-@participants_group.command("delete")
+@participants_group.command("delete", help=N_("Remove a participant's personal data."))
 @click.argument("participant_id", type=int)
 def participants_delete(participant_id):
-    """Remove a participant's personal data."""
     def work(session):
         delete_participant(session, participant_id)
         audit.record(session, CLI_ACTOR, "delete", "participant", participant_id)
@@ -215,14 +211,13 @@ def participants_delete(participant_id):
     click.echo(_("participant %(id)s removed", id=participant_id))
 
 
-actions_group = AppGroup("actions", help="Launch, show and end actions.")
+actions_group = CliGroup("actions", help=N_("Launch, show and end actions."))
 
 
-@actions_group.command("launch")
+@actions_group.command("launch", help=N_("Launch an action from a JSON object (same fields as the API)."))
 @click.argument("json_text")
-@click.option("--actor", default=CLI_ACTOR, help="Who launches (for the audit trail)")
+@click.option("--actor", default=CLI_ACTOR, help=N_("Who launches (for the audit trail)"))
 def actions_launch(json_text, actor):
-    """Launch an action from a JSON object (same fields as the API)."""
     try:
         data = json.loads(json_text)
     except json.JSONDecodeError as exc:
@@ -239,30 +234,29 @@ def actions_launch(json_text, actor):
     _echo_json(_run(work))
 
 
-@actions_group.command("show")
+@actions_group.command("show", help=N_("An action as JSON (same fields as the API)."))
 @click.argument("action_id", type=int)
 def actions_show(action_id):
     _echo_json(_run(lambda s: action_as_dict(s, get_action(s, action_id))))
 
 
-@actions_group.command("end")
+@actions_group.command("end", help=N_(
+    "End an action: cancel unsent alerts and send the closing message to everyone reached."))
 @click.argument("action_id", type=int)
-@click.option("--result", required=True)
-@click.option("--text", "closing_text", default=None)
-@click.option("--actor", default=CLI_ACTOR)
+@click.option("--result", required=True, help=N_("how the action ended (a result code, as in the API)"))
+@click.option("--text", "closing_text", default=None, help=N_("the closing message everyone reached gets (optional)"))
+@click.option("--actor", default=CLI_ACTOR, help=N_("Who ends it (for the audit trail)"))
 def actions_end(action_id, result, closing_text, actor):
-    """End an action: cancel unsent alerts and send the closing message to everyone reached."""
     def work(session):
         action = ActionService(_runtime()).end(session, action_id, result, closing_text, actor)
         return action_as_dict(session, action)
     _echo_json(_run(work))
 
 
-@click.command("outbox")
+@click.command("outbox", cls=CliCommand, help=N_("The newest messages written by the console transports."))
 @with_appcontext
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, show_default=True, help=N_("how many messages"))
 def outbox_command(limit):
-    """The newest messages written by the console transports."""
     def work(session):
         rows = list_outbox(session, limit=limit, newest_first=True)
         return [f"#{m.id} {m.created_at:%H:%M:%S} {m.transport} to {m.to_address or m.to_e164}: {m.body}"
@@ -271,21 +265,21 @@ def outbox_command(limit):
         click.echo(line)
 
 
-@click.command("sweep")
+@click.command("sweep", cls=CliCommand, help=N_(
+    "Enqueue what the ledger holds but no queue does (after a Redis restart or a worker crash)."))
 @with_appcontext
 def sweep_command():
-    """Enqueue what the ledger holds but no queue does (after a Redis restart or a worker crash)."""
     click.echo(_("%(count)s deliveries re-enqueued", count=sweep(_runtime())))
 
 
-@click.command("asterisk-config")
+@click.command("asterisk-config", cls=CliCommand, help=N_(
+    "Render Asterisk's configuration into TARGET_DIR: AMI, FastAGI, the dialplan, the enabled SIP trunks and "
+    "the operators' softphones."))
 @with_appcontext
 @click.argument("target_dir", type=click.Path(file_okay=False))
 @click.option("--fallback-destination", required=True,
-              help="Dial string the dialplan puts callers through to when FastAGI cannot run (the control room)")
+              help=N_("Dial string the dialplan puts callers through to when FastAGI cannot run (the control room)"))
 def asterisk_config_command(target_dir, fallback_destination):
-    """Render Asterisk's configuration into TARGET_DIR: AMI, FastAGI, the dialplan, the enabled SIP
-    trunks and the operators' softphones."""
     from voice.trunks import render_asterisk_config
 
     def work(session):
@@ -296,14 +290,13 @@ def asterisk_config_command(target_dir, fallback_destination):
     click.echo(_("Asterisk configuration written; start Asterisk with -C %(path)s", path=_run(work)))
 
 
-@click.command("mail-sender")
+@click.command("mail-sender", cls=CliCommand, help=N_("Add the name and address neighbourhood mail leaves from."))
 @with_appcontext
 @click.argument("display_name")
 @click.argument("address")
 @click.option("--municipality", "municipality_code", default=None,
-              help="The municipality whose information mails leave with this name; without: the police's inquiries")
+              help=N_("The municipality whose information mails leave with this name; without: the police's inquiries"))
 def mail_sender_command(display_name, address, municipality_code):
-    """Add the name and address neighbourhood mail leaves from."""
     from core.mail_address import check_address
     from core.models import MailSender, Municipality
 
@@ -325,10 +318,10 @@ def mail_sender_command(display_name, address, municipality_code):
     click.echo(_("mail sender %(sender)s added", sender=_run(work)))
 
 
-@click.command("mail-bounces")
+@click.command("mail-bounces", cls=CliCommand, help=N_(
+    "Read the bounce Maildir (MAIL_BOUNCE_MAILDIR): hard bounces stop mail to their address."))
 @with_appcontext
 def mail_bounces_command():
-    """Read the bounce Maildir (MAIL_BOUNCE_MAILDIR): hard bounces stop mail to their address."""
     from mail.bounces import process_bounce_mailbox
     path = current_app.config["MAIL_BOUNCE_MAILDIR"]
     if not path:
@@ -336,20 +329,20 @@ def mail_bounces_command():
     click.echo(_("%(count)s hard bounces recorded", count=_run(lambda session: process_bounce_mailbox(session, path))))
 
 
-@click.command("seal-secret")
+@click.command("seal-secret", cls=CliCommand, help=N_(
+    "Print VALUE sealed with this installation's key, for a setting such as SMTP_PASSWORD."))
 @with_appcontext
 @click.argument("value")
 def seal_secret_command(value):
-    """Print VALUE sealed with this installation's key, for a setting such as SMTP_PASSWORD."""
     from core.secrets import SEALED_PREFIX, cipher
     click.echo(SEALED_PREFIX + cipher(current_app.config).encrypt(value.encode()).decode())
 
 
-@click.command("purge-code-audio")
+@click.command("purge-code-audio", cls=CliCommand, help=N_(
+    "Delete confirmation-code audio that versions before CALL_AUDIO_DIR rendered into PROMPT_DIR under names "
+    "anyone could compute (run once after upgrading; it tries all codes, ~30 s)."))
 @with_appcontext
 def purge_code_audio_command():
-    """Delete confirmation-code audio that versions before CALL_AUDIO_DIR rendered into PROMPT_DIR
-    under names anyone could compute (run once after upgrading; it tries all codes, ~30 s)."""
     config = current_app.config
     store = PromptStore(config["PROMPT_DIR"], get_engine(config["TTS_ENGINE"]))
     removed = store.remove_texts(every_spoken_code())

@@ -6,22 +6,22 @@ from flask_babel import gettext as _
 
 from core import audit
 from core.accounts import create_user
-from core.errors import ValidationError
+from core.errors import N_, ValidationError
 from core.models import ROLES
 from core.participants import Registry
+from web.cli_texts import CliCommand
 from web.i18n import error_text
 
 
-@click.command("create-user")
+@click.command("create-user", cls=CliCommand, help=N_("Create a web account."))
 @with_appcontext
-@click.option("--email", required=True, help="Sign-in address.")
-@click.option("--name", required=True, help="Name shown in the web and the audit trail.")
-@click.option("--role", type=click.Choice(ROLES), required=True)
-@click.option("--municipality", "municipality_code", help="Municipality code (required for municipality staff).")
-@click.option("--operator-id", type=int, help="Operator this account acts as (operators only).")
-@click.password_option(help="Asked for when not given; at least 12 characters.")
+@click.option("--email", required=True, help=N_("Sign-in address."))
+@click.option("--name", required=True, help=N_("Name shown in the web and the audit trail."))
+@click.option("--role", type=click.Choice(ROLES), required=True, help=N_("What the account may do."))
+@click.option("--municipality", "municipality_code", help=N_("Municipality code (required for municipality staff)."))
+@click.option("--operator-id", type=int, help=N_("Operator this account acts as (operators only)."))
+@click.password_option(help=N_("Asked for when not given; at least 12 characters."))
 def create_user_command(email, name, role, municipality_code, operator_id, password):
-    """Create a web account."""
     try:
         with current_app.extensions["uitkijk"].db.session() as session:
             municipality_id = Registry(session).municipality_id(municipality_code or None)

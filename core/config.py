@@ -125,7 +125,8 @@ SCHEMA: tuple[Key, ...] = (
          "development and test", secret=True),
     _key("DEFAULT_REGION", "NL", "region of phone numbers written without a country code"),
     _key("TIMEZONE", "Europe/Amsterdam", "time zone of quiet hours and of times shown to people"),
-    _key("CLI_LANGUAGE", "nl", "language of the flask commands' messages (the web follows each person's choice)",
+    _key("CLI_LANGUAGE", "nl", "language of the flask commands' help and messages (unset: the terminal's LANG when "
+         "it is nl or en); the web follows each person's choice",
          choices=("nl", "en")),
     _key("QUEUE_PREFIX", "uitkijk",
          "prefix of every RQ queue and Redis key, so several installations (or test runs) share a Redis"),
@@ -398,6 +399,8 @@ def load_config(overrides=None, environ=None):
             if name in environ:
                 config[key.name] = key.parse(environ[name], f"environment {name}")
                 config.sources[key.name] = f"environment {name}"
+    if config.sources["CLI_LANGUAGE"] == "default":
+        _cli_language_from_locale(config, environ)
     for name, value in (overrides or {}).items():
         if name in KEYS:
             config[name] = KEYS[name].parse(value, "overrides")
@@ -405,6 +408,18 @@ def load_config(overrides=None, environ=None):
         else:
             config[name] = value
     return config
+
+
+def _cli_language_from_locale(config, environ):
+    """Without CLI_LANGUAGE the commands speak the terminal's language (LC_ALL, LC_MESSAGES, LANG, as
+    POSIX ranks them) when it is one of theirs; C, POSIX or any other stays Dutch."""
+    name = next((name for name in ("LC_ALL", "LC_MESSAGES", "LANG") if environ.get(name)), None)
+    if name is None:
+        return
+    language = environ[name].split(".")[0].split("_")[0].lower()
+    if language in KEYS["CLI_LANGUAGE"].choices:
+        config["CLI_LANGUAGE"] = language
+        config.sources["CLI_LANGUAGE"] = f"environment {name}"
 
 
 def effective(config):

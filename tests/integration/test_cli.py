@@ -100,3 +100,27 @@ def test_command_refusals_speak_the_cli_language(config):
     english = app.test_cli_runner().invoke(args=args)
     runtime.uninstall()
     assert english.exit_code != 0 and "scopes: unknown scope 'everything'; known:" in english.output
+
+
+def test_command_help_speaks_the_cli_language(config):
+    """`flask --help` lists the commands with their Dutch help, and a command's own help (text, options, click's
+    words) is Dutch too; with CLI_LANGUAGE=en the same help is English."""
+    app = next(app_for(config))
+    runner = app.test_cli_runner()
+    listing = runner.invoke(args=["--help"]).output
+    runtime.uninstall()
+    assert "Breng de database naar het nieuwste schema." in listing
+    assert "Acties starten, tonen en beëindigen." in listing and "Deelnemers registreren, importeren" in listing
+    app = next(app_for(config))
+    token = app.test_cli_runner().invoke(args=["create-token", "--help"]).output
+    group = app.test_cli_runner().invoke(args=["actions", "end", "--help"]).output
+    runtime.uninstall()
+    assert token.startswith("Gebruik:") and "Maak een API-token aan voor een meldkamersysteem" in token
+    assert "zoveel dagen geldig (standaard API_TOKEN_DAYS)" in token and "Toon deze hulp en stop." in token
+    assert "Beëindig een actie" in group and "hoe de actie afliep" in group and "Opties:" in group
+
+    app = next(app_for({**config, "CLI_LANGUAGE": "en"}))
+    english = app.test_cli_runner().invoke(args=["create-token", "--help"]).output
+    runtime.uninstall()
+    assert english.startswith("Usage:") and "Create an API token for a control-room system" in english
+    assert "valid for this many days" in english and "Show this message and exit." in english

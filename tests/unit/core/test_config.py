@@ -60,3 +60,16 @@ def test_describe_masks_secrets_and_passwords_in_urls():
     assert rows["DATABASE_URL"][0] == "postgresql://u:********@db:5432/x"
     assert rows["TWILIO_AUTH_TOKEN"] == ("(empty)", "default")
     assert "s3cret" not in repr(rows) and "pw@" not in repr(rows)
+
+
+@pytest.mark.parametrize("environ, language, source", [
+    ({}, "nl", "default"),
+    ({"LANG": "C.UTF-8"}, "nl", "default"),
+    ({"LANG": "de_DE.UTF-8"}, "nl", "default"),  # the commands have no German: Dutch, not an error
+    ({"LANG": "en_GB.UTF-8"}, "en", "environment LANG"),
+    ({"LANG": "nl_NL.UTF-8", "LC_ALL": "en_US.UTF-8"}, "en", "environment LC_ALL"),
+    ({"LANG": "en_GB.UTF-8", "UITKIJK_CLI_LANGUAGE": "nl"}, "nl", "environment UITKIJK_CLI_LANGUAGE"),
+])
+def test_the_commands_speak_the_terminals_language_unless_told(environ, language, source):
+    config = load_config(environ=environ)
+    assert (config["CLI_LANGUAGE"], config.sources["CLI_LANGUAGE"]) == (language, source)
