@@ -9,7 +9,9 @@ from .numbers import mask
 
 log = logging.getLogger(__name__)
 
-OUTCOMES = ("connected", "tip", "no_tip", "general_line", "no_action", "listened", "abandoned", "failed")
+# checked: the caller only checked that an alert is genuine (the call is no response to that action).
+OUTCOMES = ("connected", "tip", "no_tip", "general_line", "no_action", "checked", "listened", "abandoned",
+            "failed")
 
 
 class InboundCallLog:

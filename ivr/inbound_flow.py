@@ -4,11 +4,13 @@
     alerted by several                    -> menu of their titles (1..n), `*` for the code
     alerted only by one that just ended   -> told it ended and thanked, then the control room
     unknown or withheld, or pressed `*`   -> the code from the message, three tries
+    `*` and a code at the code question   -> whether the alert is genuine: its title, and (still on)
+                                             1 to be put through
     no active action / the action ended   -> told so (112 for emergencies), then the general line
     nobody answers                        -> a spoken tip, kept with the action
 
-State is a JSON dict; `phase` says which question is open: greeting | menu | code | routing |
-tip | general_line | done (greeting only before the first answer).
+State is a JSON dict; `phase` says which question is open: greeting | menu | code | check | checked |
+routing | tip | general_line | done (greeting only before the first answer).
 """
 from . import put_through
 from .call_flow import CallFlow
@@ -16,6 +18,8 @@ from .steps import Digits, DialResult, Dial, DialTarget, Gather, Hangup, Say
 
 NAME = "inbound"
 MENU_SIZE = 9  # press_1 .. press_9
+CODE_DIGITS = 6
+CHECK_KEY = "*"  # before a code: only check that the alert with that code is genuine
 
 
 class InboundFlow(CallFlow):
@@ -35,6 +39,10 @@ class InboundFlow(CallFlow):
             return self.on_menu(state, event.value)
         if phase == "code" and isinstance(event, Digits):
             return self.on_code(state, event.value)
+        if phase == "check" and isinstance(event, Digits):
+            return self.on_check(state, event.value)
+        if phase == "checked" and isinstance(event, Digits):
+            return self.on_checked(state, event.value)
         if phase == "general_line" and isinstance(event, DialResult):
             state["route"][-1]["status"] = event.status
             if event.status == "answered":
@@ -99,13 +107,19 @@ class InboundFlow(CallFlow):
     # Code from the message -----------------------------------------------------------------
 
     def ask_code(self, state, lead_in):
+        """The first code question also offers the check (`*`, the code, `#`); its retries do not."""
         state.update(phase="code", tries=0)
-        return state, [self.code_prompt(lead_in)]
+        return state, [Gather((*lead_in, "enter_code", "check_offer"), max_digits=len(CHECK_KEY) + CODE_DIGITS,
+                              timeout_s=self.settings.code_timeout_s)]
 
-    def code_prompt(self, lead_in=()):
-        return Gather((*lead_in, "enter_code"), max_digits=6, timeout_s=self.settings.code_timeout_s)
+    def code_prompt(self):
+        return Gather(("enter_code",), max_digits=CODE_DIGITS, timeout_s=self.settings.code_timeout_s)
 
     def on_code(self, state, digits):
+        if digits and digits.startswith(CHECK_KEY):
+            state.update(phase="check", tries=0)
+            code = digits[len(CHECK_KEY):]
+            return self.on_check(state, code) if code else (state, [self.check_prompt()])
         action = self.directory.action_by_code(digits) if digits else None
         if action is not None and action.status == "active":  # match
             state["tries"] = 0
@@ -123,6 +137,41 @@ class InboundFlow(CallFlow):
             return self.no_action(state, ("code_retry_exhausted",))
         complaint = "no_input" if not digits else "code_unknown"  # timeout | invalid
         return state, [Say((complaint,)), self.code_prompt()]
+
+    # Is this alert genuine? --------------------------------------------------------------
+
+    def check_prompt(self):
+        return Gather(("check_enter_code",), max_digits=CODE_DIGITS, timeout_s=self.settings.code_timeout_s)
+
+    def on_check(self, state, code):
+        """Whether the police sent the alert with this code, named by its title. The call stays no response
+        to that action (no action in its record) unless the caller then asks to be put through."""
+        action = self.directory.action_by_code(code) if code else None
+        state["outcome"] = "checked"
+        if action is None:
+            complaint = "check_not_found" if code else "no_input"
+            state["tries"] += 1
+            if state["tries"] >= self.settings.max_tries:
+                state["phase"] = "done"
+                return state, [Say((complaint, "goodbye")), Hangup()]
+            return state, [Say((complaint,)), self.check_prompt()]
+        action = action.as_dict()
+        genuine = ("check_genuine", put_through.title_audio(action, self.settings))
+        if action["status"] != "active":
+            state["phase"] = "done"
+            return state, [Say((*genuine, "check_ended", "goodbye")), Hangup()]
+        state.update(phase="checked", checked=action)
+        return state, [Gather((*genuine, "check_still_on"), max_digits=1, timeout_s=self.settings.menu_timeout_s)]
+
+    def on_checked(self, state, digits):
+        """1 after a genuine active alert: put through to its operator, as with a keyed code."""
+        if digits == "1":
+            action = state.pop("checked")
+            state["outcome"] = None  # a call put through is a response like any other
+            return put_through.begin(state, self.directory, self.settings, action,
+                                     alerted=action["id"] in state["alerted_ids"], lead_in=("connecting",))
+        state["phase"] = "done"
+        return state, [Say(("goodbye",)), Hangup()]
 
     # Nothing to put through to -------------------------------------------------------------
 

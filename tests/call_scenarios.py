@@ -65,7 +65,7 @@ class Row:
     phones: dict = field(default_factory=dict)  # name -> ANSWERS | BUSY | NO_ANSWER (default ANSWERS)
     rung: tuple = ()  # (stage, (phone, ...), status) of each Dial, in order
     bridged: str | None = None  # the phone the caller ends up talking to
-    record: tuple | None = None  # the call log: (outcome, origin, alerted, index of its action)
+    record: tuple | None = None  # the call log: (outcome, origin, alerted, index of its action or None)
     key: str | None = None  # alert call: the key recorded in the delivery's ledger row
     tip: bool = False  # a spoken tip was kept with the action
     answers_as: str | None = None  # alert: the participant's phone (MACHINE | LONG_HELLO | SILENCE), detection on
@@ -128,10 +128,16 @@ ROWS = (
         rung=(("operator", ("handler",), "answered"),), bridged="handler",
         record=("connected", "free_number", True, 0)),
     Row("free number: keyed action code", "inbound",
-        ("inbound_welcome", "enter_code", "inbound_calling_about", title(0), "connecting"),
-        caller="stranger", press=("enter_code", "<code>#"),
+        ("inbound_welcome", "enter_code", "check_offer", "inbound_calling_about", title(0), "connecting"),
+        caller="stranger", press=("check_offer", "<code>#"),
         rung=(("operator", ("handler",), "answered"),), bridged="handler",
         record=("connected", "free_number", False, 0)),
+    Row("free number: checked that an alert is genuine", "inbound",
+        ("inbound_welcome", "enter_code", "check_offer", "check_genuine", title(0), "check_still_on", "goodbye"),
+        caller="stranger", press=("check_offer", "*<code>#"), record=("checked", "free_number", False, None)),
+    Row("free number: checked a code no alert has", "inbound",
+        ("inbound_welcome", "enter_code", "check_offer", "check_not_found", "goodbye"),
+        caller="stranger", press=("check_offer", "*999999#"), record=("checked", "free_number", False, None)),
     Row("free number: menu of two active actions", "inbound",
         ("inbound_welcome", "inbound_menu_intro", "press_1", title(1), "press_2", title(0), "connecting"),
         actions=(("active", "colleague"), "active"), press=(title(0), "2"),
@@ -260,7 +266,8 @@ class World:
             calls = s.scalars(select(InboundCall).where(InboundCall.outcome.is_not(None))).all()
             assert len(calls) <= 1, f"{len(calls)} call records of one call"
             for call in calls:
-                action = next(i for i, a in enumerate(self.actions) if a["id"] == call.action_id)
+                # None: a call about no action (a check that an alert is genuine)
+                action = next((i for i, a in enumerate(self.actions) if a["id"] == call.action_id), None)
                 found.update(record=(call.outcome, call.origin, call.alerted, action),
                              route=tuple((r["stage"], tuple(map(self.phone_of, r["targets"])), r["status"])
                                          for r in call.route),

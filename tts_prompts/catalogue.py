@@ -130,6 +130,45 @@ PROMPTS: dict[str, dict[str, str]] = {
         "en": "Enter the code from your message, followed by the hash key.",
         "de": "Geben Sie den Code aus Ihrer Nachricht ein, gefolgt von der Rautetaste.",
     },
+    # Offered with the first code question: a caller who doubts an alert checks that it is genuine.
+    "check_offer": {
+        "nl": "Wilt u alleen controleren of een oproep echt van de politie komt? Toets dan een sterretje, "
+              "de code en een hekje.",
+        "en": "Do you only want to check that an alert really came from the police? Then press star, "
+              "the code and the hash key.",
+        "de": "Möchten Sie nur prüfen, ob ein Aufruf wirklich von der Polizei kommt? Drücken Sie dann die Sterntaste, "
+              "den Code und die Rautetaste.",
+    },
+    "check_enter_code": {
+        "nl": "Toets de code uit het bericht dat u wilt controleren in, gevolgd door een hekje.",
+        "en": "Enter the code from the message you want to check, followed by the hash key.",
+        "de": "Geben Sie den Code aus der Nachricht ein, die Sie prüfen möchten, gefolgt von der Rautetaste.",
+    },
+    # The action's title follows.
+    "check_genuine": {
+        "nl": "Ja, dit is een echte oproep van de politie, over:",
+        "en": "Yes, this is a genuine alert from the police, about:",
+        "de": "Ja, das ist ein echter Aufruf der Polizei, wegen:",
+    },
+    "check_still_on": {
+        "nl": "Deze oproep loopt nog. Heeft u iets gezien, toets dan 1 om doorverbonden te worden met de centralist.",
+        "en": "This alert is still on. If you have seen something, press 1 to be put through to the operator.",
+        "de": "Dieser Aufruf läuft noch. Wenn Sie etwas gesehen haben, drücken Sie die 1, um mit dem Disponenten "
+              "verbunden zu werden.",
+    },
+    "check_ended": {
+        "nl": "Deze oproep is beëindigd. U hoeft niets meer te doen.",
+        "en": "This alert has ended. You need not do anything any more.",
+        "de": "Dieser Aufruf ist beendet. Sie müssen nichts mehr tun.",
+    },
+    "check_not_found": {
+        "nl": "Er is geen oproep met deze code. Komt de code echt uit het bericht, dan is het bericht niet van de "
+              "politie: bel geen nummer uit het bericht terug.",
+        "en": "There is no alert with this code. If the code really is the one in the message, the message is not "
+              "from the police: do not call back any number in it.",
+        "de": "Es gibt keinen Aufruf mit diesem Code. Stammt der Code wirklich aus der Nachricht, dann ist sie nicht "
+              "von der Polizei: Rufen Sie keine Nummer aus der Nachricht zurück.",
+    },
     "code_unknown": {
         "nl": "Die code is niet bekend.",
         "en": "That code is not known.",

@@ -276,7 +276,7 @@ def test_code_continues_after_the_first_key_in_the_prompt():
     svc, _ = services(callers={})
     run_call(ScriptedAsterisk([
         ("S", 'STREAM FILE /snd/nl/inbound_welcome "0123456789*#" 0'), ("A", "200 result=53 endpos=4000"),
-        ("S", 'GET DATA "" 10000 5'), ("A", "200 result=822"),
+        ("S", 'GET DATA "" 10000 6'), ("A", "200 result=822"),
         ("S", 'STREAM FILE /snd/nl/inbound_calling_about "" 0'), ("A", "HANGUP"), ("A", "200 result=-1 endpos=0"),
     ], environment()), svc)
     outcome = svc.call_log.finished[0][2]

@@ -128,7 +128,7 @@ def test_star_in_menu_or_greeting_asks_for_the_code():
     """`*` in the menu, or during the greeting of a single action, switches to code entry."""
     for caller in (ALERTED_TWICE, ALERTED_ONCE):
         state, batches = run(make_flow(), [Digits("*")], caller=caller)
-        assert batches[-1] == [Gather(("enter_code",), max_digits=6, timeout_s=SETTINGS.code_timeout_s)]
+        assert batches[-1] == [Gather(("enter_code", "check_offer"), max_digits=7, timeout_s=SETTINGS.code_timeout_s)]
         assert state["phase"] == "code" and state["route"] == []
 
 
@@ -136,7 +136,8 @@ def test_star_in_menu_or_greeting_asks_for_the_code():
 def test_unknown_or_withheld_caller_is_asked_for_the_code(caller):
     """An unknown or withheld number is welcomed and asked for the code from the message."""
     state, (steps,) = run(make_flow(), [], caller=caller)
-    assert steps == [Gather(("inbound_welcome", "enter_code"), max_digits=6, timeout_s=SETTINGS.code_timeout_s)]
+    assert steps == [Gather(("inbound_welcome", "enter_code", "check_offer"), max_digits=7,
+                            timeout_s=SETTINGS.code_timeout_s)]
     assert state["participant_id"] is None
 
 
@@ -172,6 +173,48 @@ def test_three_wrong_codes_end_at_the_general_line():
     assert dial.targets[0].dial_string == GENERAL and dial.whisper == ()
     state, steps = flow.advance(state, DialResult("answered", talk_s=3.0))
     assert steps == [Hangup()] and flow.outcome(state).outcome == "general_line"
+
+
+@pytest.mark.parametrize("keys", [["*4711"], ["*", "4711"]])
+def test_star_and_a_code_says_the_alert_is_genuine_and_offers_the_operator(keys):
+    """`*` with the code (or `*`, then the code when asked) of an active action: "yes, a genuine alert from the
+    police about <title>, still on"; the call is no response to the action until the caller presses 1."""
+    flow = make_flow()
+    state, batches = run(flow, [Digits(k) for k in keys], caller=STRANGER)
+    if len(keys) == 2:
+        assert batches[1] == [Gather(("check_enter_code",), max_digits=6, timeout_s=SETTINGS.code_timeout_s)]
+    [question] = batches[-1]
+    assert question.prompt[0] == "check_genuine" and question.prompt[1].text == "Inbraak Weesp"
+    assert question.prompt[2] == "check_still_on" and question.max_digits == 1
+    checked, steps = flow.advance(state, Digits(None))
+    assert steps == [Say(("goodbye",)), Hangup()]
+    outcome = flow.outcome(checked)
+    assert (outcome.outcome, outcome.action_id, outcome.route) == ("checked", None, [])
+
+    state, steps = flow.advance(state, Digits("1"))
+    assert steps[0] == Say(("connecting",)) and steps[1].targets[0].dial_string == HANDLER.dial_string
+    assert steps[1].whisper[-1] == "whisper_not_alerted"
+    state, _ = flow.advance(state, Hungup())
+    assert flow.outcome(state).outcome == "abandoned" and flow.outcome(state).action_id == BURGLARY.id
+
+
+def test_checking_an_ended_alert_says_it_ended():
+    flow = make_flow()
+    state, batches = run(flow, [Digits("*9000")], caller=STRANGER)
+    say, hangup = batches[-1]
+    assert say.prompt[0] == "check_genuine" and say.prompt[1].text == "Oud"
+    assert say.prompt[2:] == ("check_ended", "goodbye") and hangup == Hangup()
+    assert flow.outcome(state).outcome == "checked" and flow.outcome(state).action_id is None
+
+
+def test_checking_an_unknown_code_says_there_is_no_such_alert_until_the_tries_are_used():
+    flow = make_flow()
+    state, batches = run(flow, [Digits("*1234"), Digits(None), Digits("12*4")], caller=STRANGER)
+    check_again = Gather(("check_enter_code",), max_digits=6, timeout_s=SETTINGS.code_timeout_s)
+    assert batches[1] == [Say(("check_not_found",)), check_again]
+    assert batches[2] == [Say(("no_input",)), check_again]
+    assert batches[3] == [Say(("check_not_found", "goodbye")), Hangup()]
+    assert flow.outcome(state).outcome == "checked" and flow.outcome(state).action_id is None
 
 
 def test_ended_action_code_is_told_ended_not_also_that_nothing_is_active():
