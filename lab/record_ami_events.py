@@ -4,6 +4,8 @@
 
 Each Originate uses ActionID = ChannelId = `rec-7-001` (as voice.call_events does); every event
 of the call is written as `Key: Value` lines, one blank line between events, in arrival order.
+Beside them, `channels_up.concise.txt`: Asterisk's `core show channels concise` while an answered
+call of that id is up (what the call service asks when it cannot tell whether Asterisk took a call).
 """
 from __future__ import annotations
 
@@ -48,6 +50,25 @@ def record(lab: AsteriskLab, number: str, ring_timeout: float, variables: dict) 
     return events
 
 
+def record_channels_up(lab: AsteriskLab) -> str:
+    """`core show channels concise` while an answered call (ChannelId `rec-7-001`) is up."""
+    client = lab.ami_client()
+    up = threading.Event()
+    client.subscribe("Newstate", lambda event: up.set() if event.get("Uniqueid") == CALL_ID
+                     and event.get("ChannelStateDesc") == "Up" else None)
+    client.connect()
+    try:
+        client.originate("Local/31201234501@lab-pstn", context="lab-hold", ring_timeout=5,
+                         variables={"LAB_HOLD": 30, "LAB_LISTEN": 5}, action_id=CALL_ID, channel_id=CALL_ID)
+        if not up.wait(30):
+            raise RuntimeError("the call to 31201234501 was not answered")
+        listing = client.command("core show channels concise")
+        client.command("channel request hangup all")
+    finally:
+        client.close()
+    return listing + "\n"
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[0] if argv else "tests/fixtures/ami")
     out.mkdir(parents=True, exist_ok=True)
@@ -59,6 +80,7 @@ def main(argv: list[str]) -> int:
             text = "\n".join("".join(f"{k}: {v}\n" for k, v in event.items()) for event in events)
             (out / f"{stem}.events.txt").write_text(text)
             print(f"{stem}: {len(events)} events")
+        (out / "channels_up.concise.txt").write_text(record_channels_up(lab))
     finally:
         lab.close()
     return 0

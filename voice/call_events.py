@@ -72,11 +72,14 @@ class LiveCall:
 
     call: PendingCall
     deadline: float  # monotonic time by which Asterisk must have answered the Originate
+    acknowledged: bool = False  # Asterisk answered the Originate action (it took the call)
     responded: bool = False
     answered: bool = False
     cause: int | None = None
     awaiting_cause_since: float | None = None
-    taken_over: bool = False  # from a dead call service: its Originate's response may have gone to that one
+    # Its OriginateResponse may have gone elsewhere (to a dead call service, or a connection cut by a
+    # timeout): its hang-up cause tells its outcome.
+    settled_by_hangup: bool = False
 
 
 @dataclass
@@ -288,11 +291,10 @@ class CallService:
                 self.ami.originate(call.channel, context="uitkijk-alert", exten="s", ring_timeout=ring,
                                    caller_id=call.caller_id, variables=call.variables,
                                    action_id=call.call_id, channel_id=call.call_id)
-            if call.delivery_id is not None:
-                self.outcomes.put(call.call_id, lambda session: alert_calls.placed(session, call.delivery_id,
-                                                                                   call.call_id))
+            self._acknowledged(call)
         except AmiTimeout:
-            # Asterisk may have taken it: the supervisor decides at the deadline.
+            # Asterisk may have taken it: whether its channel exists decides, after the reconnect or at the
+            # deadline (_adopt_if_up); retrying it blindly could ring the participant twice.
             log.warning("call %s: Asterisk did not acknowledge the Originate", call.call_id)
         except AmiActionFailed as exc:
             log.warning("call %s: Originate refused: %s", call.call_id, exc)
@@ -301,6 +303,17 @@ class CallService:
             # The connection is gone and the call was not placed: it waits for the reconnect.
             self._forget(call.call_id)
             self.queue.push(call)
+
+    def _acknowledged(self, call: PendingCall) -> None:
+        """Asterisk took the call: from now on the sweeper must not place it again (alert_calls.placed)."""
+        with self._lock:
+            live = self._live.get(call.call_id)
+            if live is None or live.acknowledged:
+                return
+            live.acknowledged = True
+        if call.delivery_id is not None:
+            self.outcomes.put(call.call_id, lambda session: alert_calls.placed(session, call.delivery_id,
+                                                                               call.call_id))
 
     # -- events -----------------------------------------------------------
     def _on_event(self, event: AmiEvent) -> None:
@@ -359,7 +372,7 @@ class CallService:
                                                                                   call.call_id, live.cause, at=at))
         elif live.awaiting_cause_since is not None:
             self._settle(live.call.call_id, _setup_outcome(live.cause))
-        elif live.taken_over:
+        elif live.settled_by_hangup:
             self._settle(live.call.call_id, _hangup_outcome(live.cause))
 
     # -- outcomes ---------------------------------------------------------
@@ -449,27 +462,54 @@ class CallService:
         """After a reconnect: calls Asterisk no longer has were cut off (a restart): retry them.
         False when Asterisk cannot list its channels yet (it refuses CLI commands while it boots)."""
         try:
-            alive = channel_uniqueids(self.ami)
+            alive = channel_states(self.ami)
         except (AmiUnavailable, AmiActionFailed) as exc:
             log.warning("could not list Asterisk's channels (%s); connecting again", exc)
             return False
         with self._lock:
             lost = [call_id for call_id in self._live if call_id not in alive]
+            kept = [live for call_id, live in self._live.items() if call_id in alive]
         for call_id in lost:
             self._settle(call_id, "interrupted")
         if lost:
             log.warning("%d call(s) were lost with Asterisk's restart and will be retried", len(lost))
+        for live in kept:
+            self._adopt_if_up(live, alive)
+        return True
+
+    def _adopt_if_up(self, live: LiveCall, states: dict[str, str]) -> bool:
+        """Follow a call whose events this connection may have missed, if Asterisk has its channel: an
+        Originate that timed out was taken after all (placed), a channel Up was answered, and its hang-up
+        settles it. False when Asterisk has no such channel."""
+        state = states.get(live.call.call_id)
+        if state is None:
+            return False
+        self._acknowledged(live.call)
+        if not live.responded:
+            live.responded = live.settled_by_hangup = True
+        if state == "Up":
+            self._on_answered(live)
         return True
 
     def _give_up_overdue(self) -> None:
         now = time.monotonic()
         with self._lock:
-            overdue = [c.call.call_id for c in self._live.values() if not c.responded and now > c.deadline]
+            overdue = [c for c in self._live.values() if not c.responded and now > c.deadline]
             unexplained = [c for c in self._live.values()
                            if c.awaiting_cause_since is not None and now - c.awaiting_cause_since > CAUSE_WAIT_S]
-        for call_id in overdue:
-            log.warning("call %s: no response from Asterisk to its Originate; retrying", call_id)
-            self._settle(call_id, "no response")
+        states = {}
+        if overdue:
+            try:
+                states = channel_states(self.ami)
+            except (AmiUnavailable, AmiActionFailed) as exc:
+                log.warning("could not list Asterisk's channels (%s)", exc)
+        for live in overdue:
+            if self._adopt_if_up(live, states):
+                log.warning("call %s: no response to its Originate, but its channel is up; followed",
+                            live.call.call_id)
+            else:
+                log.warning("call %s: no response from Asterisk to its Originate; retrying", live.call.call_id)
+                self._settle(live.call.call_id, "no response")
         for live in unexplained:
             self._settle(live.call.call_id, _setup_outcome(live.cause))
 
@@ -486,7 +526,7 @@ class CallService:
                 self._live[orphan.call_id] = LiveCall(
                     PendingCall(call_id=orphan.call_id, trunk=self.trunk.name, channel="", caller_id="",
                                 delivery_id=orphan.delivery_id), deadline=float("inf"), responded=True,
-                    answered=orphan.answered_at is not None, taken_over=True)
+                    answered=orphan.answered_at is not None, settled_by_hangup=True)
         if not orphans:
             return
         try:
@@ -545,11 +585,6 @@ class CallService:
         deliveries = [c.delivery_id for c in calls if c.delivery_id is not None] + waiting
         for start in range(0, len(deliveries), 500):
             self._record(lambda session: alert_calls.renew_leases(session, deliveries[start:start + 500]))
-
-
-def channel_uniqueids(ami: AmiClient) -> set[str]:
-    """Uniqueids of every channel Asterisk has now."""
-    return set(channel_states(ami))
 
 
 def channel_states(ami: AmiClient) -> dict[str, str]:

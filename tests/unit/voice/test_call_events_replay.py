@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 from redis import Redis
 
+from core.alert_calls import RETRIED_OUTCOMES
 from core.asterisk_values import TrunkConf
 from voice import call_events
 from voice.ami import AmiEvent
@@ -46,6 +47,9 @@ class FakeAmi:
     def originate(self, channel, **kwargs):
         self.originated.append((channel, kwargs))
         return kwargs["action_id"]
+
+    def command(self, _):
+        return ""  # `core show channels concise` of an Asterisk with no channels
 
     def replay(self, events):
         for event in events:
@@ -165,4 +169,79 @@ def test_reconnect_is_not_ready_until_asterisk_can_list_its_channels(service, mo
     assert service._connect() is True and service.reconnects == 1
     assert service.ledger.names()[-1] == "not_reached"
     assert "interrupted" in service.ledger.calls[-1][1]
+    assert service.live_calls() == 0 and service.limiter.in_use("lab") == 0
+
+
+def channels_up():
+    """`core show channels concise` recorded while the call was up (lab.record_ami_events)."""
+    return (FIXTURES / "channels_up.concise.txt").read_text()
+
+
+def place_timing_out(service, listing):
+    """Place the call on an AMI whose Originate times out (Asterisk may or may not have taken it);
+    channel listings then answer `listing`."""
+    def originate(channel, **kwargs):
+        raise call_events.AmiTimeout("AMI at 127.0.0.1:5038 did not answer within 5 s")
+
+    service.ami.originate = originate
+    service.ami.command = lambda _: listing
+    service.ami.connect = service.ami.close = lambda: None
+    return place(service)
+
+
+def test_originate_that_timed_out_but_whose_channel_is_up_after_the_reconnect_is_placed_and_followed(service):
+    """The Originate timed out (the connection is cut), yet Asterisk took the call: after the reconnect its
+    channel is listed Up, so the call is marked placed (the sweeper will not dial it again) and answered,
+    and its hang-up ends it; it is never retried."""
+    place_timing_out(service, channels_up())
+    assert service.ledger.names() == ["dialling"]  # not known to be placed yet
+    service._ever_connected = True
+
+    assert service._connect() is True
+    assert service.ledger.names() == ["dialling", "placed", "answered"]
+    service.ami.replay(recorded("answered"))
+
+    assert service.ledger.names() == ["dialling", "placed", "answered", "ended"]
+    assert service.live_calls() == 0 and service.limiter.in_use("lab") == 0
+
+
+def test_originate_that_timed_out_and_has_a_channel_at_its_deadline_is_not_retried(service, monkeypatch):
+    """No response by the deadline, but Asterisk lists the call's channel: it is placed and followed, not
+    settled as 'no response' (which would ring the participant a second time)."""
+    place_timing_out(service, channels_up())
+    clock = call_events.time.monotonic() + 46
+    monkeypatch.setattr(call_events.time, "monotonic", lambda: clock)
+    service._give_up_overdue()
+
+    assert service.ledger.names() == ["dialling", "placed", "answered"]
+    assert service.live_calls() == 1
+    service.ami.replay(recorded("answered"))
+    assert service.ledger.names()[-1] == "ended"
+
+
+def test_originate_that_timed_out_without_a_channel_is_retried_at_its_deadline_never_marked_placed(service,
+                                                                                                  monkeypatch):
+    """No response and no channel in Asterisk: nobody is being called, so the call is tried again."""
+    place_timing_out(service, "")
+    clock = call_events.time.monotonic() + 46
+    monkeypatch.setattr(call_events.time, "monotonic", lambda: clock)
+    service._give_up_overdue()
+
+    assert service.ledger.names() == ["dialling", "not_reached"]
+    assert "no response" in service.ledger.calls[-1][1]
+    assert service.live_calls() == 0 and service.limiter.in_use("lab") == 0
+
+
+def test_unanswered_call_kept_over_a_reconnect_is_settled_by_its_hang_up(service):
+    """A call still ringing when the connection came back may have lost its OriginateResponse with the old
+    connection: its hang-up settles it (tried again, as nobody answered), instead of it waiting forever."""
+    place(service)
+    service.ami.command = lambda _: channels_up().replace("!Up!", "!Ring!")
+    service.ami.connect = service.ami.close = lambda: None
+    service._ever_connected = True
+    assert service._connect() is True
+    service.ami.replay([event for event in recorded("busy") if event.name != "OriginateResponse"])
+
+    assert service.ledger.names() == ["dialling", "placed", "not_reached"]
+    assert service.ledger.calls[-1][1][4] in RETRIED_OUTCOMES
     assert service.live_calls() == 0 and service.limiter.in_use("lab") == 0
