@@ -179,6 +179,7 @@ def _launch_data(form, with_photos=True):
             "operator_id": number("operator_id", int), "control_room_id": number("control_room_id", int),
             "client_request_id": form.get("client_request_id") or None,
             "public": form.get("public") == "on", "family_consent": form.get("family_consent") == "on",
+            "exercise": form.get("exercise") == "on",
             "area_name": form.get("area_name", "").strip() or None, "photos": _uploads("photos") if with_photos else (),
             "title_en": form.get("title_en", "").strip() or None, "message_en": form.get("message_en", "").strip() or None,
             "rings": _form_rings(form)}

@@ -80,6 +80,7 @@ def form_to_input(form, with_admin_fields=False, phone_slots=PHONE_SLOTS):
     if with_admin_fields:
         data["external_ref"] = _clean(form, "external_ref") or None
         data["municipality"] = _clean(form, "municipality") or None
+        data["test"] = form.get("test") == "on"
     return data, slots
 
 
@@ -120,7 +121,8 @@ def participant_to_form(participant):
               "language": participant.language, "external_ref": participant.external_ref or "",
               "municipality": participant.municipality.code if participant.municipality else "",
               "quiet_start": participant.quiet_start.strftime("%H:%M") if participant.quiet_start else "",
-              "quiet_end": participant.quiet_end.strftime("%H:%M") if participant.quiet_end else ""}
+              "quiet_end": participant.quiet_end.strftime("%H:%M") if participant.quiet_end else "",
+              "test": "on" if participant.test else ""}
     for slot, number in enumerate(participant.numbers[:PHONE_SLOTS], start=1):
         values[f"phone_{slot}"] = number.e164
         values[f"channel_{slot}"] = number.channel

@@ -144,12 +144,15 @@ SPEC = {
                 "quiet_hours": {"type": "object", "properties": {
                     "start": {"type": "string", "pattern": "^\\d{1,2}:\\d{2}$"},
                     "end": {"type": "string", "pattern": "^\\d{1,2}:\\d{2}$"}},
-                    "description": "Apply to actions that are not time-critical only"}}},
+                    "description": "Apply to actions that are not time-critical only"},
+                "test": {"type": "boolean", "description": "A test or staff participant: the only ones an exercise "
+                                                           "reaches (left as it is when absent)"}}},
             "Participant": {"type": "object", "additionalProperties": False, "required": [
                 "id", "external_ref", "name", "email", "language", "active", "municipality", "phones", "locations",
                 "quiet_hours"], "properties": {
                 "id": {"type": "integer"}, "external_ref": NULLABLE_STRING, "name": NULLABLE_STRING,
                 "email": NULLABLE_STRING, "language": {"enum": ["nl", "en", "de"]}, "active": {"type": "boolean"},
+                "test": {"type": "boolean"},
                 "municipality": {**NULLABLE_STRING, "description": "Municipality code"},
                 "phones": {"type": "array", "items": {"type": "object", "additionalProperties": False,
                                                       "required": ["number", "kind", "channel", "confirmed",
@@ -322,6 +325,10 @@ SPEC = {
                                                   "items": {"type": "integer"},
                                                   "description": "wider than the circle, each wider than the last"},
                                       "every_min": {"type": "integer", "minimum": 1, "maximum": 120}}},
+                                  "exercise": {"type": "boolean", "default": False,
+                                               "description": "An exercise: only participants marked test are "
+                                                              "alerted, every message says OEFENING, CAP status "
+                                                              "Exercise, kept out of the dashboard"},
                                   "dry_run": {"type": "boolean", "default": False,
                                               "description": "Only preview the launch's impact (LaunchPreview): "
                                                              "nothing is written or sent"}}},
@@ -354,7 +361,8 @@ SPEC = {
                     "value": {"type": "number", "description": "participants (large), radius in metres (unusual)"},
                     "limit": {"type": "number", "description": "the threshold, or the kind's usual radius"},
                     "factor": {"type": "number"}, "detail": {"type": "string"}}}},
-                "needs_approval": {"type": "boolean", "description": "A second person must approve the launch"}}},
+                "needs_approval": {"type": "boolean", "description": "A second person must approve the launch"},
+                "exercise": {"type": "boolean", "description": "An exercise: every count is of test participants"}}},
             "Estimate": {"type": "object", "required": ["participants", "per_channel", "in_quiet_hours", "points",
                                                          "fewer_than"], "properties": {
                 "participants": {"type": ["integer", "null"], "description": "null: fewer than `fewer_than`"},

@@ -41,6 +41,7 @@ class LaunchRequest:
     message_en: str | None = None
     photos: tuple = ()  # uploaded image bytes, cleaned at launch
     rings: dict | None = None  # expanding rings (core.widening.check_plan): wider radii and the wait before each
+    exercise: bool = False  # reaches the test participants alone, says OEFENING everywhere
 
 
 def parse_launch(data, max_message_length, max_radius_m, geocoder=None):
@@ -83,6 +84,9 @@ def parse_launch(data, max_message_length, max_radius_m, geocoder=None):
     area_name = data.get("area_name")
     if area_name is not None and (not isinstance(area_name, str) or len(area_name) > 40):
         raise ValidationError("area_name", "must be a place name of at most 40 characters")
+    exercise = data.get("exercise", False)
+    if not isinstance(exercise, bool):
+        raise ValidationError("exercise", "must be true or false")
     title_en, message_en = publication.check_english(data.get("title_en"), data.get("message_en"),
                                                      max_message_length)
     for field, value in (("title_en", title_en), ("message_en", message_en)):
@@ -93,7 +97,7 @@ def parse_launch(data, max_message_length, max_radius_m, geocoder=None):
                          family_consent=data.get("family_consent") is True, area_name=area_name,
                          title_en=title_en, message_en=message_en,
                          photos=decode_photos(data.get("photos")),
-                         rings=ring_plan.check_plan(data.get("rings"), area, max_radius_m))
+                         rings=ring_plan.check_plan(data.get("rings"), area, max_radius_m), exercise=exercise)
 
 
 def decode_photos(photos):
@@ -159,7 +163,8 @@ class ActionService:
         session.refresh(action)
         audit.record(session, actor, "launch", "action", action.id,
                      {"code": action.code, "kind": action.kind, "area": action.area,
-                      "first_ring_m": action.ledger_m, "first_ring": action.ledger_rows})
+                      "first_ring_m": action.ledger_m, "first_ring": action.ledger_rows,
+                      "exercise": action.exercise})
         publication.attach_photos(session, action.id, photos, actor)
         hooks = action_webhooks.record(session, action, "action.launched")
         event = None
@@ -172,7 +177,7 @@ class ActionService:
         # Counted while the first alerts go out, in a reading session (on SQLite a long count in a writing
         # transaction would hold the sends up): the answer says how many the whole area holds.
         with self.runtime.db.reading() as reader:
-            action.planned = count_recipients(reader, action.area)
+            action.planned = count_recipients(reader, action.area, test_only=action.exercise)
         session.commit()
         log.info("action %s launched by %s: %d alerts planned, %d in the first ring", action.id, actor,
                  action.planned, action.ledger_rows)
@@ -203,7 +208,8 @@ class ActionService:
             action = Action(code=_new_code(session), client_request_id=request.client_request_id,
                             kind=request.kind, time_critical=request.time_critical, title=request.title,
                             message=request.message, area=request.area, operator_id=request.operator_id,
-                            control_room_id=request.control_room_id, launched_by=actor, status="active")
+                            control_room_id=request.control_room_id, launched_by=actor, status="active",
+                            exercise=request.exercise)
             try:
                 session.add(action)
                 session.flush()
@@ -276,7 +282,7 @@ class ActionService:
         self._commit_and_send(session, action, due, event, hooks)
         # Those alerted before stay counted; the new area's count is known once the first alerts are out.
         with self.runtime.db.reading() as reader:
-            action.planned = max(alerted_before, count_recipients(reader, action.area))
+            action.planned = max(alerted_before, count_recipients(reader, action.area, test_only=action.exercise))
         session.commit()
         log.info("action %s: area changed by %s, %d more alerted in the first ring, %d queued alerts cancelled",
                  action.id, actor, len(due), cancelled)
@@ -361,6 +367,7 @@ def get_action(session, action_id):
 def action_as_dict(session, action):
     return {
         "id": action.id, "code": action.code, "kind": action.kind, "time_critical": action.time_critical,
+        "exercise": action.exercise,
         "title": action.title, "message": action.message, "area": action.area, "status": action.status,
         "result": action.result, "result_from_response": action.result_from_response,
         "closing_text": action.closing_text, "operator_id": action.operator_id,

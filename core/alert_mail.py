@@ -24,11 +24,12 @@ class AlertMailTransport:
         self.links = MailLinks(config)
 
     def send(self, session, delivery, text):
-        code = session.scalar(select(Action.code).where(Action.id == delivery.action_id))
+        code, exercise = session.execute(select(Action.code, Action.exercise)
+                                         .where(Action.id == delivery.action_id)).one()
         language = session.scalar(select(Participant.language).where(Participant.id == delivery.participant_id))
         links = {"manage": self.links.manage_url(delivery.participant_id),
                  "unsubscribe": self.links.unsubscribe_url(delivery.participant_id, "alerts")}
         links["unsubscribe_page"] = links["unsubscribe"]
-        content = alert_mail(code, delivery.purpose, text, language, links)
+        content = alert_mail(code, delivery.purpose, text, language, links, exercise)
         return self.mail.send(session, OutgoingMail(delivery.to_address, self.config["MAIL_FROM_NAME"],
                                                     self.config["MAIL_FROM_ADDRESS"], content, delivery.id))

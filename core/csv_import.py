@@ -14,7 +14,10 @@ ADDRESS_PARTS = ("postcode", "house_number", "addition", "street", "city")
 COLUMNS = ("external_ref", "name", "email", "language", "municipality", "phone", "phone_channel",
            "phone2", "phone2_channel", "home_lat", "home_lon", "home_address",
            *(f"home_{part}" for part in ADDRESS_PARTS), "work_lat", "work_lon", "work_address",
-           *(f"work_{part}" for part in ADDRESS_PARTS), "quiet_start", "quiet_end")
+           *(f"work_{part}" for part in ADDRESS_PARTS), "quiet_start", "quiet_end", "test")
+# The test column's words (a test or staff participant, whom exercises reach); empty leaves it as it is.
+TEST_WORDS = {"ja": True, "yes": True, "1": True, "true": True, "nee": False, "no": False, "0": False,
+              "false": False}
 REQUIRED_COLUMNS = ("phone",)
 # Any one of these sets of columns gives the home location.
 HOME_COLUMN_SETS = (("home_lat", "home_lon"), ("home_postcode", "home_house_number"),
@@ -65,7 +68,17 @@ def row_to_input(row):
         "external_ref": row.get("external_ref"), "name": row.get("name"), "email": row.get("email"),
         "language": (row.get("language") or "").strip() or None, "municipality": row.get("municipality"),
         "phones": phones, "home": location("home"), "work": location("work"), "quiet_hours": quiet,
+        "test": _test_flag(row.get("test")),
     }
+
+
+def _test_flag(text):
+    word = (text or "").strip().lower()
+    if not word:
+        return None
+    if word not in TEST_WORDS:
+        raise ValidationError("test", "must be ja or nee")
+    return TEST_WORDS[word]
 
 
 def import_csv(session, text, region="NL", default_municipality=None, only_municipality=None, geocoder=None):

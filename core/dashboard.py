@@ -245,7 +245,9 @@ def _residents(session, hood, until):
 
 def _actions_in_period(session, hood, period, residents):
     start, end = period.bounds
-    query = select(Action).where(Action.launched_at >= start, Action.launched_at < end).order_by(Action.id)
+    # An exercise is no real figure: it reached test participants only.
+    query = (select(Action).where(Action.launched_at >= start, Action.launched_at < end, Action.exercise.is_(False))
+             .order_by(Action.id))
     if hood.municipality_id is None and not hood.narrowed:
         return session.scalars(query).all()
     ids = sorted(residents)

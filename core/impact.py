@@ -59,6 +59,7 @@ class Impact:
     usual_radius_m: int | None
     flags: list = field(default_factory=list)  # [{"flag": name, "detail": text}]
     needs_approval: bool = False
+    exercise: bool = False  # an exercise: every count is of the test participants alone
 
     def as_dict(self, min_participants=1):
         """The preview as the web and the API show it. With fewer than `min_participants` people in the area
@@ -68,13 +69,13 @@ class Impact:
                     "quiet_hours_handling": self.quiet_hours_handling, "quiet_hours_first_end": None,
                     "sms": {"segments": self.sms["segments"], "cost_per_segment_eur": self.sms["cost_per_segment_eur"]},
                     "duration_s": None, "limits": self.limits, "usual_radius_m": self.usual_radius_m,
-                    "flags": self.flags, "needs_approval": self.needs_approval}
+                    "flags": self.flags, "needs_approval": self.needs_approval, "exercise": self.exercise}
         return {"participants": self.participants, "fewer_than": None,
                 "channels": {c: v.as_dict() for c, v in self.channels.items()},
                 "quiet_hours_handling": self.quiet_hours_handling,
                 "quiet_hours_first_end": self.quiet_hours_first_end, "sms": self.sms,
                 "duration_s": self.duration_s, "limits": self.limits, "usual_radius_m": self.usual_radius_m,
-                "flags": self.flags, "needs_approval": self.needs_approval}
+                "flags": self.flags, "needs_approval": self.needs_approval, "exercise": self.exercise}
 
 
 def preview(session, config, request, now=None):
@@ -84,7 +85,7 @@ def preview(session, config, request, now=None):
     fatigued_ids = _fatigued(session, now, config["ALERT_FATIGUE_COUNT"])
     others = list(session.scalars(select(Action).where(Action.status == "active")))
     participants, seen, quiet_ends = set(), set(), []
-    for ring in _rings(session, config, request.area, now):
+    for ring in _rings(session, config, request.area, now, request.exercise):
         # Who a nearer location put in an earlier ring appears again by the farther one: counted once.
         recipients = [r for r in ring if (r.participant_id, r.channel) not in seen]
         seen.update((r.participant_id, r.channel) for r in recipients)
@@ -102,7 +103,7 @@ def preview(session, config, request, now=None):
                 counts.overlapping += 1
     room = session.get(ControlRoom, request.control_room_id)
     free_number = room.free_number if room else config["FREE_NUMBER"]
-    sms = _sms(request.message, free_number, channels["sms"].reached, config)
+    sms = _sms(request.message, free_number, channels["sms"].reached, config, request.exercise)
     limits = voice_limits(session, config, room)
     held = 0 if request.time_critical else 1
     duration = _duration(channels, limits, config, held)
@@ -110,21 +111,22 @@ def preview(session, config, request, now=None):
     impact = Impact(len(participants), channels,
                     "sent_now" if request.time_critical else "held_until_quiet_hours_end",
                     min(quiet_ends).isoformat() if quiet_ends and not request.time_critical else None,
-                    sms, duration, limits, usual)
+                    sms, duration, limits, usual, exercise=request.exercise)
     impact.flags = _flags(request, impact, config, usual)
     impact.needs_approval = needs_approval(request, impact.participants, config)
     return impact
 
 
-def _rings(session, config, area, now):
-    """The area's recipients, one ring at a time as the ledger writer would read them."""
+def _rings(session, config, area, now, test_only=False):
+    """The area's recipients (an exercise's: the test participants), one ring at a time as the ledger writer
+    would read them."""
     centre = ledger_rings.centre_of(SimpleNamespace(area=area), config)
     reach = area_reach_m(session, area, centre)
     state = SimpleNamespace(area=area, ledger_m=None, ledger_rows=0)
     while True:
         inner, outer = ledger_rings.next_ring(session, state, reach, centre)
         recipients = select_recipients(session, area, config["TIMEZONE"], now=now, centre=centre,
-                                       ring=(inner, outer))
+                                       ring=(inner, outer), test_only=test_only)
         yield recipients
         state.ledger_m, state.ledger_rows = outer, state.ledger_rows + len(recipients)
         if outer >= reach:
@@ -151,10 +153,11 @@ def _overlapping(session, others, participant_ids):
     return found
 
 
-def _sms(message, free_number, messages, config):
+def _sms(message, free_number, messages, config, exercise=False):
     segments = {}
     for language in SMS_LANGUAGES:
-        segments[language] = compose_alert(message, PREVIEW_CODE, free_number, language=language).segments
+        segments[language] = compose_alert(message, PREVIEW_CODE, free_number, language=language,
+                                           exercise=exercise).segments
     price = config["SMS_COST_PER_SEGMENT_EUR"]
     # Priced at the longer language's segments: what the launch costs at most.
     return {"segments": segments, "messages": messages, "cost_per_segment_eur": price,

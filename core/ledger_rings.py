@@ -88,7 +88,8 @@ def plan_ring(rt, session, action):
     if reach is None:
         reach = _reach[key] = area_reach_m(session, action.area, centre)
     inner, outer = next_ring(session, action, reach, centre)
-    alerts = alerts_query(session, action.area, centre=centre, ring=(inner, outer))
+    alerts = alerts_query(session, action.area, centre=centre, ring=(inner, outer),
+                          test_only=action.exercise)
     return (inner, outer), alerts, outer >= reach
 
 

@@ -5,6 +5,8 @@ turns it into plain text and HTML. The same content drives the preview staff see
 """
 from dataclasses import dataclass
 
+from .sms_texts import EXERCISE
+
 
 @dataclass(frozen=True)
 class MailContent:
@@ -136,12 +138,16 @@ def update_mail(inquiry, language, links):
         language=language_of(language))
 
 
-def alert_mail(code, purpose, text, language, links):
+def alert_mail(code, purpose, text, language, links, exercise=False):
     """An alert ("alert") or closing message ("closing") by e-mail: the words its SMS has (with the public
-    page's link when published); `links` holds manage, unsubscribe and unsubscribe_page."""
+    page's link when published); `links` holds manage, unsubscribe and unsubscribe_page. An exercise's
+    subject starts with OEFENING too."""
     t = TEXTS[language_of(language)]
     footer = (t["alert_why"],) + _footer(t, links)[1:]
-    return MailContent(subject=t[f"{purpose}_subject"].format(code=code), paragraphs=_paragraphs(text),
+    subject = t[f"{purpose}_subject"].format(code=code)
+    if exercise:
+        subject = f"{EXERCISE.get(language_of(language), EXERCISE['nl'])}: {subject}"
+    return MailContent(subject=subject, paragraphs=_paragraphs(text),
                        footer=footer, unsubscribe_url=links.get("unsubscribe"),
                        manage_url=links.get("manage"), language=language_of(language))
 

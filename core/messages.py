@@ -1,5 +1,5 @@
 """The words a participant gets: the alert and the closing message, per channel and language."""
-from core.sms_texts import compose_alert, compose_closing
+from core.sms_texts import EXERCISE, compose_alert, compose_closing
 
 RESULT_TEXT = {
     "nl": {"suspect_caught": "De verdachte is aangehouden.", "person_found": "De vermiste persoon is gevonden.",
@@ -25,6 +25,10 @@ SPOKEN = {
 }
 
 
+# Before an exercise's spoken alert and closing: said first, so nobody takes it for a real alert.
+SPOKEN_EXERCISE = {"nl": "Dit is een oefening.", "en": "This is an exercise.", "de": "Dies ist eine Übung."}
+
+
 def language_of(language):
     return language if language in SPOKEN else "nl"
 
@@ -42,12 +46,17 @@ def message_for(action, channel, purpose, language, free_number, page_url=None):
     """The text of one delivery; for voice the text that is spoken (or printed by a console transport).
     A published action's SMS links its public page (photo, area); an alert by e-mail says what the SMS says."""
     language = language_of(language)
+    exercise = bool(action.exercise)
     if channel in ("sms", "email"):
         if purpose == "alert":
-            return compose_alert(action.message, action.code, free_number, language=language, link=page_url).text
-        return compose_closing(closing_result(action, language), action.code, language=language).text
+            return compose_alert(action.message, action.code, free_number, language=language, link=page_url,
+                                 exercise=exercise).text
+        return compose_closing(closing_result(action, language), action.code, language=language,
+                               exercise=exercise).text
     if purpose == "alert":
-        return SPOKEN[language]["alert"].format(message=action.message, code=spoken_code(action.code),
-                                                free=free_number)
-    return SPOKEN[language]["closing"].format(result=RESULT_TEXT[language].get(action.result or "", ""),
-                                              text=action.closing_text or "").replace("  ", " ")
+        spoken = SPOKEN[language]["alert"].format(message=action.message, code=spoken_code(action.code),
+                                                  free=free_number)
+    else:
+        spoken = SPOKEN[language]["closing"].format(result=RESULT_TEXT[language].get(action.result or "", ""),
+                                                    text=action.closing_text or "").replace("  ", " ")
+    return f"{EXERCISE[language]}. {SPOKEN_EXERCISE[language]} {spoken}" if exercise else spoken

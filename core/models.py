@@ -57,6 +57,8 @@ class Participant(Base):
     quiet_start: Mapped[time | None] = mapped_column(Time)
     quiet_end: Mapped[time | None] = mapped_column(Time)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A test or staff participant: the only one an exercise reaches.
+    test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     # Self-service links signed before this moment no longer open (revoked by staff or the participant).
     links_revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -241,6 +243,8 @@ class Action(Base):
     widen_ring: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     widen_next_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     widen_stopped: Mapped[str | None] = mapped_column(String(12))
+    # An exercise reaches test participants only, says OEFENING in every message and stays out of the figures.
+    exercise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     operator: Mapped[Operator] = relationship()
     control_room: Mapped[ControlRoom] = relationship()

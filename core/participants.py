@@ -53,6 +53,7 @@ class ParticipantSpec:
     locations: list[LocationSpec] = field(default_factory=list)
     quiet_start: time | None = None
     quiet_end: time | None = None
+    test: bool | None = None  # a test or staff participant (whom exercises reach); None leaves it as it is
 
 
 def _text(data, key, max_len, required=False):
@@ -143,6 +144,10 @@ def validate(data, region="NL", geocoder=None):
     spec.quiet_end = _time(quiet.get("end"), "quiet_hours.end")
     if (spec.quiet_start is None) != (spec.quiet_end is None):
         raise ValidationError("quiet_hours", "needs both start and end")
+    test = data.get("test")
+    if test is not None and not isinstance(test, bool):
+        raise ValidationError("test", "must be true or false")
+    spec.test = test
     return spec
 
 
@@ -204,6 +209,8 @@ class Registry:
         participant.language = spec.language
         participant.municipality_id = municipality_id
         participant.quiet_start, participant.quiet_end = spec.quiet_start, spec.quiet_end
+        if spec.test is not None:
+            participant.test = spec.test
         participant.active = True
         self._replace_numbers(participant, spec.numbers)
         self._replace_locations(participant, spec.locations)
@@ -259,6 +266,7 @@ def participant_as_dict(participant, show_numbers=True):
         "email": participant.email,
         "language": participant.language,
         "active": participant.active,
+        "test": bool(participant.test),
         "municipality": participant.municipality.code if participant.municipality else None,
         "phones": [{"number": n.e164 if show_numbers else mask(n.e164), "kind": n.kind, "channel": n.channel,
                     "confirmed": n.confirmed, "unsubscribed": n.unsubscribed} for n in participant.numbers],

@@ -111,3 +111,14 @@ def alert_texts(kind, msg_type, written, free_number, area_desc, result=None):
         texts[language] = {"event": event, "headline": headline, "description": description,
                            "instruction": instruction}
     return texts
+
+
+EXERCISE = {"nl": "OEFENING", "en": "EXERCISE"}
+
+
+def exercise_texts(texts):
+    """An exercise's texts: headline and description start with OEFENING (EXERCISE), so a feed, a screen or
+    the public page that shows only one of them still says it."""
+    return {language: {**words, "headline": shorten(f"{EXERCISE[language]}: {words['headline']}", HEADLINE_MAX),
+                       "description": f"{EXERCISE[language]}: {words['description']}"}
+            for language, words in texts.items()}

@@ -20,7 +20,7 @@ from .input_checks import check_text
 from .models import Action, ControlRoom, Municipality, Photo, Publication, PublicationEvent, Region, utcnow
 from .photos import new_token
 from .polygons import NETHERLANDS_OUTLINE
-from .public_texts import LANGUAGES, alert_texts, area_description
+from .public_texts import LANGUAGES, alert_texts, area_description, exercise_texts
 
 log = logging.getLogger(__name__)
 
@@ -211,10 +211,15 @@ def _new_event(session, pub, action, msg_type, config):
     area = _area(session, action.area)
     area_desc = {lang: area_description(area, lang, pub.area_name) for lang in LANGUAGES}
     written = {"nl": (action.title, action.message), "en": (pub.title_en, pub.message_en)}
+    texts = alert_texts(action.kind, msg_type, written, room.free_number, area_desc, action.result)
+    if action.exercise:
+        texts = exercise_texts(texts)
     content = {
-        "kind": action.kind, "level": level_of(action.kind, action.area), "status": config["CAP_STATUS"],
+        "kind": action.kind, "level": level_of(action.kind, action.area),
+        # An exercise says so in every document, whatever the system's own status (CAP_STATUS).
+        "status": "Exercise" if action.exercise else config["CAP_STATUS"],
         "free_number": room.free_number, "page": pub.token, "result": action.result,
-        "texts": alert_texts(action.kind, msg_type, written, room.free_number, area_desc, action.result),
+        "texts": texts,
         "area": area, "area_desc": area_desc,
         "photos": [] if msg_type == "Cancel" else _photos(session, action.id),
     }

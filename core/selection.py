@@ -203,7 +203,12 @@ def index_conditions(session, area, centre, ring=None):
             for i in range(0, len(ranges), RANGES_PER_QUERY)]
 
 
-def alerts_query(session, area, centre=None, ring=None, points=None, conditions=None):
+def test_participants():
+    """The ids of the participants marked as test or staff: the only ones an exercise reaches."""
+    return select(Participant.id).where(Participant.test).scalar_subquery()
+
+
+def alerts_query(session, area, centre=None, ring=None, points=None, conditions=None, test_only=False):
     """SELECT of the area's alerts, one per participant per channel (their first usable number), nearest
     first: participant_id, phone_number_id, to_e164, channel, distance_m, quiet_start, quiet_end, rank
     (0 = nearest; by distance, participant, channel) and to_address (an alert by e-mail's address).
@@ -216,7 +221,8 @@ def alerts_query(session, area, centre=None, ring=None, points=None, conditions=
     launch writes its ledger ring by ring and never holds the whole area. A participant whose nearer
     location lies in an earlier ring shows up again here by the farther one; the ledger's unique key keeps
     them once, nearest. The benchmark's baseline passes `points` (the register's join, with the reach
-    points' columns) and the `conditions` it is read by.
+    points' columns) and the `conditions` it is read by. An exercise (`test_only`) reads the test
+    participants alone.
     """
     if area["type"] == "circle":
         centre, radius = (area["lat"], area["lon"]), area["radius_m"]
@@ -241,6 +247,8 @@ def alerts_query(session, area, centre=None, ring=None, points=None, conditions=
         exact.append(where)
     if polygons is not None:
         exact.append(_inside_polygons(session, points, polygons))
+    if test_only:
+        exact.append(c.participant_id.in_(test_participants()))
     read = select(c.participant_id, c.phone_number_id, c.e164, c.channel, c.quiet_start, c.quiet_end,
                   distance.label("distance"), c.address).where(*exact)
     reads = [read.where(condition) if condition is not None else read
@@ -273,11 +281,11 @@ def _inside_polygons(session, points, polygons):
 
 
 def select_recipients(session, area, tz="Europe/Amsterdam", now=None, centre=None, ring=None, points=None,
-                      conditions=None):
+                      conditions=None, test_only=False):
     """One Recipient per participant per channel, nearest first: alerts_query's rows (see there), with the
     end of their quiet hours when they are inside them now."""
     now_local = (now or datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz))
-    query = alerts_query(session, area, centre, ring, points, conditions).order_by(literal_column("rank"))
+    query = alerts_query(session, area, centre, ring, points, conditions, test_only).order_by(literal_column("rank"))
     # Core rows, not the ORM's: nothing here is an entity, and the ORM's loading costs more than the query.
     return [Recipient(pid, nid, e164, channel, d, quiet_until(q_start, q_end, now_local), address)
             for pid, nid, e164, channel, d, q_start, q_end, _, address in session.connection().execute(query).all()]
@@ -334,14 +342,17 @@ def _distance_sql(points, lat, lon):
     return 2 * EARTH_RADIUS_M * func.asin(func.sqrt(a))
 
 
-def count_recipients(session, area):
-    """How many alerts the area holds (one per participant per channel); circles and municipalities are
-    counted by the database alone, a polygon by its exact test here."""
+def count_recipients(session, area, test_only=False):
+    """How many alerts the area holds (one per participant per channel; an exercise's: the test participants'
+    alone); circles and municipalities are counted by the database alone, a polygon by its exact test here."""
     polygons = _polygons_of(session, area)
     if polygons is not None:
-        return session.scalar(select(func.count()).select_from(alerts_query(session, area).subquery()))
+        return session.scalar(select(func.count()).select_from(
+            alerts_query(session, area, test_only=test_only).subquery()))
     points = ReachPoint.__table__
     pairs = select(points.c.participant_id, points.c.channel)
+    if test_only:
+        pairs = pairs.where(points.c.participant_id.in_(test_participants()))
     if area["type"] == "circle":
         centre = (area["lat"], area["lon"])
         pairs = pairs.where(and_(or_(*index_conditions(session, area, centre)),

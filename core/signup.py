@@ -145,7 +145,8 @@ class SignupService:
         a slot like the others and its owner a notice instead of a code (core.signup_slots).
         Returns (SealedSignup, reasons): `reasons` says, per number that got nothing (a limit, the
         hour), why; it can ask again on the page."""
-        spec = validate({**data, "external_ref": None}, self.region, self.geocoder)
+        # Nobody marks themselves a test participant: staff do (exercises reach those alone).
+        spec = validate({**data, "external_ref": None, "test": None}, self.region, self.geocoder)
         for i, number in enumerate(spec.numbers):
             self._check_country(f"phones[{i}]", number.e164)
         typed, owners = list(spec.numbers), {}
@@ -369,7 +370,7 @@ class SignupService:
         """Change e-mail, locations, language, quiet hours and the channel of each number;
         numbers in `unsubscribed_ids` stop receiving alerts. Numbers themselves are not changed here."""
         channels = data.get("channels") or {}
-        full = {**data, "external_ref": participant.external_ref, "name": participant.name,
+        full = {**data, "test": None, "external_ref": participant.external_ref, "name": participant.name,
                 "municipality": participant.municipality.code if participant.municipality else None,
                 "phones": [{"number": n.e164, "channel": channels.get(n.id) or n.channel}
                            for n in participant.numbers]}

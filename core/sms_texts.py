@@ -26,6 +26,8 @@ _CLOSING = {
     "en": "Uitkijk: action {code} has ended.{result} Thank you for keeping watch.",
     "de": "Uitkijk: Aktion {code} ist beendet.{result} Vielen Dank für Ihre Aufmerksamkeit.",
 }
+# An exercise's messages start with the word, in the participant's language, before anything else.
+EXERCISE = {"nl": "OEFENING", "en": "EXERCISE", "de": "ÜBUNG"}
 # Typographic characters that editors insert and that would force UCS-2 (halving what fits).
 _GSM7_LOOKALIKES = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'",
@@ -48,10 +50,11 @@ class ComposedSms:
 
 
 def compose_alert(description: str, action_code: str, free_number: str,
-                  max_segments: int = DEFAULT_MAX_SEGMENTS, language: str = "nl", link: str | None = None) -> ComposedSms:
+                  max_segments: int = DEFAULT_MAX_SEGMENTS, language: str = "nl", link: str | None = None,
+                  exercise: bool = False) -> ComposedSms:
     """The SMS that tells a participant about an action and how to report a sighting (and, for a public
-    action, where its photo and page are)."""
-    template = _template(_ALERT, language)
+    action, where its photo and page are); an exercise's starts with OEFENING."""
+    template = _exercise(_template(_ALERT, language), language, exercise)
     tail = _template(_LINK, language).format(link=link) if link else ""
     code = _checked_code(action_code, "action_code")
     number = " ".join(str(free_number).split())
@@ -82,9 +85,9 @@ def alert_previews(description: str, free_number: str) -> list[dict]:
 
 
 def compose_closing(result_text: str, action_code: str, language: str = "nl",
-                    max_segments: int = DEFAULT_MAX_SEGMENTS) -> ComposedSms:
+                    max_segments: int = DEFAULT_MAX_SEGMENTS, exercise: bool = False) -> ComposedSms:
     """The SMS that tells participants an action has ended, with its result when there is one."""
-    template = _template(_CLOSING, language)
+    template = _exercise(_template(_CLOSING, language), language, exercise)
     code = _checked_code(action_code, "action_code")
     result = _clean(result_text or "")
 
@@ -98,6 +101,10 @@ def _template(templates: dict, language: str) -> str:
     if language not in templates:
         raise ValueError(f"language: {language!r} is not one of {', '.join(LANGUAGES)}")
     return templates[language]
+
+
+def _exercise(template: str, language: str, exercise: bool) -> str:
+    return f"{EXERCISE[language]} - {template}" if exercise else template
 
 
 def _checked_code(code, field: str) -> str:

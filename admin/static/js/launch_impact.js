@@ -37,6 +37,7 @@
       note("flash flash-error", f.flag, texts[f.flag] ? say(f.flag, f) : f.detail);
     });
     if (impact.needs_approval) note("flash flash-info", "needs_approval", say("needs_approval"));
+    if (impact.exercise) note("flash flash-info", "exercise", say("exercise"));
     var few = impact.participants === null;
     table.hidden = few;
     if (few) {
