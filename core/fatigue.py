@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import and_, func, select
 
-from .models import REACHED_STATES, AuditEvent, Delivery, Inquiry, Participant, utcnow
+from .models import REACHED_STATES, Action, AuditEvent, Delivery, Inquiry, Participant, utcnow
 
 WINDOW = timedelta(days=7)
 # Mails that count against the budget: everything written for an inquiry but what never went out.
@@ -55,11 +55,13 @@ def leaving_detail(session, participant_id, now=None):
 
 
 def load_distribution(session, resident_ids, bounds):
-    """{bucket: participants}: how many of the residents were reached by 0, 1, ... 5+ actions in [start, end)."""
+    """{bucket: participants}: how many of the residents were reached by 0, 1, ... 5+ actions in [start, end)
+    (exercises are no real load)."""
     start, end = bounds
     reached = dict(session.execute(
         select(Delivery.participant_id, func.count(func.distinct(Delivery.action_id)))
-        .where(and_(Delivery.purpose == "alert", Delivery.state.in_(REACHED_STATES + ("voicemail",)),
+        .join(Action, Action.id == Delivery.action_id)
+        .where(and_(Action.exercise.is_(False), Delivery.purpose == "alert", Delivery.state.in_(REACHED_STATES + ("voicemail",)),
                     Delivery.reached_at >= start, Delivery.reached_at < end, Delivery.participant_id.is_not(None)))
         .group_by(Delivery.participant_id)).all())
     counts = Counter(LOAD_BUCKETS[min(reached.get(pid, 0), len(LOAD_BUCKETS) - 1)] for pid in resident_ids)

@@ -79,14 +79,19 @@ def test_exercise_must_be_true_or_false(app, client, auth):
         assert s.scalar(select(Action.id)) is None
 
 
-def test_the_dashboard_leaves_exercises_out(app, client, auth):
+def test_the_dashboard_leaves_exercises_out(app, client, auth, work):
+    """Neither the actions nor the alerts per participant count an exercise."""
     room, operator, _, _ = setup_area(app)
     for exercise in (False, True, True):
         body = factories.launch_body(room, operator, exercise=exercise)
         assert client.post("/api/actions", json=body, headers=auth).status_code == 201
+    work()
     with app.extensions["uitkijk"].db.session() as s:
-        stats = dashboard.compute(s, dashboard.Neighbourhood(), dashboard.Period(date(2000, 1, 1), date(2100, 1, 1)))
+        stats = dashboard.compute(s, dashboard.Neighbourhood(), dashboard.Period(date(2000, 1, 1), date(2100, 1, 1)),
+                                  frequent=3)
     assert stats.actions == 1 and stats.by_kind == {"burglary": 1}
+    # All five live in the area; the four inside the circle were reached once, by the real action alone.
+    assert stats.alert_load == {"0": 1, "1": 4, "2": 0, "3": 0, "4": 0, "5+": 0}
 
 
 def latest_cap_link(client):
