@@ -19,6 +19,7 @@ from rq.scheduler import RQScheduler
 from core import ledger_rings, runtime
 from core.health import serve_probes, standard_checks
 from core.action_webhooks import requeue_stale as requeue_action_webhooks
+from core.approval_escalation import escalate_overdue
 from core.jobs import sweep
 from core.log_redaction import configure_logging
 from core.outage import Outage
@@ -64,12 +65,14 @@ def sweep_round(rt, outage):
         requeue_partner_deliveries(rt)
         requeue_action_webhooks(rt)
         widen_due(rt)  # expanding rings whose wait is over: within a round of their time
+        escalate_overdue(rt)
     outage.came_back()
 
 
 def sweeper_loop(rt, stop, outage):
     """Every SWEEP_INTERVAL_S re-enqueue what the ledger holds but no queue does, the downloads of Twilio tip
-    recordings and the partner webhooks whose jobs were lost; the thread outlives any failure of a round."""
+    recordings and the partner webhooks whose jobs were lost, and escalate the launches left waiting for
+    approval; the thread outlives any failure of a round."""
     while not stop.wait(rt.config["SWEEP_INTERVAL_S"]):
         try:
             sweep_round(rt, outage)

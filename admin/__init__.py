@@ -66,8 +66,9 @@ def init_app(app):
     @app.context_processor
     def _template_globals():
         from .auth import current_user
-        return {"current_user": current_user() if request.blueprint in web_names else None,
-                "role_names": role_names()}
+        from .approvals import escalated_for
+        user = current_user() if request.blueprint in web_names else None
+        return {"current_user": user, "role_names": role_names(), "escalated_approvals": escalated_for(user)}
 
     @app.errorhandler(CSRFError)
     def _csrf_refused(exc):

@@ -57,11 +57,12 @@ def new():
     try:
         municipality_id, operator_id = _links(role)
         user = create_user(db, request.form.get("email"), request.form.get("name"), request.form.get("password"),
-                           role, municipality_id, operator_id)
+                           role, municipality_id, operator_id, supervisor=request.form.get("supervisor") == "on")
     except ValidationError as exc:
         db.rollback()
         return _form("accounts/edit.html", 400, user=None, error=exc)
-    audit.record(db, audit_actor(), "create", "user", user.id, {"email": user.email, "role": user.role})
+    audit.record(db, audit_actor(), "create", "user", user.id,
+                 {"email": user.email, "role": user.role, "supervisor": user.supervisor})
     db.commit()
     flash(_("Account %(email)s created.", email=user.email), "success")
     return redirect(url_for("accounts.index"))
@@ -84,7 +85,8 @@ def edit(user_id):
         if user.id == current_user().id and (role != "admin" or not active):
             raise ValidationError("role", _("you cannot take away your own admin role or deactivate yourself"))
         municipality_id, operator_id = _links(role)
-        changed = update_user(db, user, request.form.get("name"), role, municipality_id, operator_id, active)
+        changed = update_user(db, user, request.form.get("name"), role, municipality_id, operator_id, active,
+                              supervisor=request.form.get("supervisor") == "on")
         if request.form.get("password"):
             set_password(db, user, request.form["password"])
             changed.append("password")

@@ -3,7 +3,7 @@ someone else than who asked for it (core.approvals)."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core import approvals
+from core import approval_escalation, approvals
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Operator
 from web.db_session import runtime, session
@@ -12,6 +12,13 @@ from .actions import _scope, kind_labels
 from .auth import audit_actor, login_required
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
+
+
+def escalated_for(user):
+    """The launches escalated to `user` as a supervisor and still waiting, for the banner on every page."""
+    if user is None or not user.supervisor:
+        return []
+    return approval_escalation.escalated_for(session(), user)
 
 
 def reason_labels():

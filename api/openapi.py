@@ -397,7 +397,10 @@ SPEC = {
                 "impact": _ref("Impact"), "requested_by": {"type": "string"},
                 "requested_at": {"type": "string", "format": "date-time"}, "decided_by": NULLABLE_STRING,
                 "decided_at": {"type": ["string", "null"], "format": "date-time"}, "rejection": NULLABLE_STRING,
-                "action_id": {"type": ["integer", "null"], "description": "the action, once approved"}}},
+                "action_id": {"type": ["integer", "null"], "description": "the action, once approved"},
+                "escalated_at": {"type": ["string", "null"], "format": "date-time",
+                                 "description": "when it had waited LAUNCH_APPROVAL_ESCALATE_S and went to the "
+                                                "control room's supervisors"}}},
             "AwaitingApproval": {"type": "object", "required": ["launched", "approval"],
                                  "description": "Not launched: the approval's status says whether it still waits",
                                  "properties": {"launched": {"const": False}, "approval": _ref("Approval")}},

@@ -15,6 +15,8 @@ from .errors import NotFound, ValidationError
 from .models import ROLES, Municipality, Operator, User
 
 MIN_PASSWORD_LENGTH = 12
+# Who may be marked supervisor: the accounts that decide launches (core.approval_escalation).
+SUPERVISOR_ROLES = ("operator", "admin")
 MAX_PASSWORD_LENGTH = 200
 
 _hasher = PasswordHasher()
@@ -77,24 +79,32 @@ def _name(raw):
     return name
 
 
-def create_user(session, email, name, password, role, municipality_id=None, operator_id=None):
+def _check_supervisor(role, supervisor):
+    if supervisor and role not in SUPERVISOR_ROLES:
+        raise ValidationError("supervisor", "only an operator or admin account can be a supervisor")
+    return bool(supervisor)
+
+
+def create_user(session, email, name, password, role, municipality_id=None, operator_id=None, supervisor=False):
     """Create an account; raises ValidationError for bad input or an address already in use."""
     email = normalise_email(email)
     if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
         raise ValidationError("email", "already has an account")
     _check_role_links(session, role, municipality_id, operator_id)
     user = User(email=email, name=_name(name), password_hash=hash_password(password), role=role,
-                municipality_id=municipality_id, operator_id=operator_id, active=True)
+                municipality_id=municipality_id, operator_id=operator_id, active=True,
+                supervisor=_check_supervisor(role, supervisor))
     session.add(user)
     session.flush()
     return user
 
 
-def update_user(session, user, name, role, municipality_id=None, operator_id=None, active=True):
-    """Change an account's name, role, links and whether it may sign in; returns the changed fields."""
+def update_user(session, user, name, role, municipality_id=None, operator_id=None, active=True, supervisor=False):
+    """Change an account's name, role, links, supervisor mark and whether it may sign in; returns the changed
+    fields."""
     _check_role_links(session, role, municipality_id, operator_id)
     new = {"name": _name(name), "role": role, "municipality_id": municipality_id,
-           "operator_id": operator_id, "active": bool(active)}
+           "operator_id": operator_id, "active": bool(active), "supervisor": _check_supervisor(role, supervisor)}
     changed = sorted(k for k, v in new.items() if getattr(user, k) != v)
     for key, value in new.items():
         setattr(user, key, value)

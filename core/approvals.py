@@ -162,4 +162,5 @@ def approval_as_dict(session, approval):
             "impact": approval.impact, "requested_by": approval.requested_by,
             "requested_at": approval.requested_at.isoformat(), "decided_by": approval.decided_by,
             "decided_at": approval.decided_at.isoformat() if approval.decided_at else None,
-            "rejection": approval.rejection, "action_id": action.id if action else None}
+            "rejection": approval.rejection, "action_id": action.id if action else None,
+            "escalated_at": approval.escalated_at.isoformat() if approval.escalated_at else None}

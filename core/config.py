@@ -150,6 +150,8 @@ SCHEMA: tuple[Key, ...] = (
          "of its recent actions) is flagged as unusual", minimum=1),
     _key("LAUNCH_APPROVAL_PARTICIPANTS", 20000, "a launch reaching more participants needs a second person's "
          "approval (four eyes), as a national or regional AMBER alert always does", minimum=1),
+    _key("LAUNCH_APPROVAL_ESCALATE_S", 600, "a launch awaiting a second person's approval this many seconds is "
+         "escalated to its control room's supervisors (e-mail and a banner)", minimum=60),
     _key("ALERT_FATIGUE_COUNT", 3, "the preview counts who was alerted this many times or more in the last "
          "seven days", minimum=1),
     _key("SMS_COST_PER_SEGMENT_EUR", 0.07, "what one SMS segment costs, for the preview's cost estimate",

@@ -3,7 +3,7 @@ from datetime import datetime, time, timezone
 
 from sqlalchemy import (
     JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
-    String, Text, Time, TypeDecorator, UniqueConstraint, event, text,
+    String, Text, Time, TypeDecorator, UniqueConstraint, event, false, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -294,6 +294,8 @@ class LaunchApproval(Base):
     decided_by: Mapped[str | None] = mapped_column(String(120))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     rejection: Mapped[str | None] = mapped_column(Text)  # why it was rejected, in the rejecter's words
+    # When the sweeper escalated it to the room's supervisors (core.approval_escalation): once only.
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     control_room: Mapped[ControlRoom] = relationship()
 
@@ -480,6 +482,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     # The web's language for this account (nl, en); None until chosen: then the browser's language counts.
     language: Mapped[str | None] = mapped_column(String(2))
+    # A supervisor gets the launches left waiting for approval in their room (admins: every room).
+    supervisor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (CheckConstraint("role in ('admin', 'operator', 'police', 'municipality')", name="ck_user_role"),)
 
