@@ -1,11 +1,11 @@
 """Operator pages: launch an action on the map, follow it live, hear its tips, end it."""
 import secrets
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
                    send_file, url_for)
 from flask_babel import format_decimal, gettext as _, ngettext
 
-from core import approvals, configuration, follow, impact, ring_plan, timeline, widening
+from core import approvals, audit, configuration, follow, impact, reach_report, ring_plan, timeline, widening
 from core.actions import ActionService, get_action, parse_launch
 from core.errors import Conflict, NotFound, ValidationError
 from core.estimate import area_of_query, estimate_area
@@ -381,6 +381,34 @@ def status(action_id):
         if tip["has_recording"]:
             tip["recording_url"] = url_for("actions.recording", action_id=action_id, tip_id=tip["id"])
     return jsonify(data)
+
+
+# The report page lists the first rows; the CSV holds them all.
+REPORT_PAGE_ROWS = 500
+
+
+@bp.get("/<int:action_id>/report")
+@login_required("operator")
+def report(action_id):
+    """The reach report (core.reach_report): who was tried and reached per channel, and when."""
+    db = session()
+    action = _action_or_404(action_id)
+    audit.record(db, audit_actor(), "read_report", "action", action.id)
+    db.commit()
+    return render_template("actions/report.html", action=action, kinds=kind_labels(), results=result_labels(),
+                           report=reach_report.summary(db, action),
+                           rows=list(reach_report.rows(db, action.id, REPORT_PAGE_ROWS)), page_rows=REPORT_PAGE_ROWS)
+
+
+@bp.get("/<int:action_id>/report.csv")
+@login_required("operator")
+def report_csv(action_id):
+    db = session()
+    action = _action_or_404(action_id)
+    audit.record(db, audit_actor(), "read_report", "action", action.id, {"format": "csv"})
+    db.commit()
+    return Response(reach_report.csv_text(db, action.id), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="uitkijk-bereik-{action.code}-{action.id}.csv"'})
 
 
 @bp.get("/<int:action_id>/tips/<int:tip_id>/recording")

@@ -1,9 +1,9 @@
 """Action endpoints: launch, list, get with progress, time-to-reach timeline, deliveries, widen now, end."""
 from urllib.parse import urlencode
 
-from flask import current_app, g, jsonify, request
+from flask import Response, current_app, g, jsonify, request
 
-from core import approvals, impact, ledger, timeline, widening
+from core import approvals, audit, impact, ledger, reach_report, timeline, widening
 from core.actions import ActionService, action_as_dict, get_action, list_actions as newest_actions, parse_launch
 from core.errors import ValidationError
 from core.geocoding import geocoder_for
@@ -67,6 +67,28 @@ def show_action(action_id):
 def show_timeline(action_id):
     db = session()
     return jsonify(timeline.compute(db, get_action(db, action_id)))
+
+
+@bp.get("/actions/<int:action_id>/report")
+@requires("actions")
+def show_report(action_id):
+    """The reach report's figures and timeline (the rows: report.csv)."""
+    db = session()
+    action = get_action(db, action_id)
+    audit.record(db, g.api_actor, "read_report", "action", action.id)
+    db.commit()
+    return jsonify(reach_report.summary(db, action))
+
+
+@bp.get("/actions/<int:action_id>/report.csv")
+@requires("actions")
+def report_csv(action_id):
+    """Every delivery of the action: who was tried (masked), on which channel, reached when."""
+    db = session()
+    action = get_action(db, action_id)
+    audit.record(db, g.api_actor, "read_report", "action", action.id, {"format": "csv"})
+    db.commit()
+    return Response(reach_report.csv_text(db, action.id), mimetype="text/csv")
 
 
 @bp.get("/actions/<int:action_id>/deliveries")

@@ -446,6 +446,15 @@ SPEC = {
             "Moment": {"type": "object", "properties": {
                 "at": {"type": ["string", "null"], "format": "date-time"},
                 "seconds": {"type": ["number", "null"], "description": "after the launch"}}},
+            "ReachReport": {"type": "object", "required": ["action_id", "code", "exercise", "channels", "timeline"],
+                            "properties": {
+                "action_id": {"type": "integer"}, "code": {"type": "string"}, "title": {"type": "string"},
+                "exercise": {"type": "boolean"}, "status": {"enum": ["active", "ended"]},
+                "launched_at": {"type": "string", "format": "date-time"},
+                "ended_at": {"type": ["string", "null"], "format": "date-time"},
+                "channels": {"type": "object", "description": "channel -> purpose -> total, pending, reached, "
+                             "not_reached, voicemail, states"},
+                "timeline": _ref("Timeline")}},
             "Timeline": {"type": "object", "description": (
                 "How fast the action reached people. An alert counts as reached when a call was answered and "
                 "listened to, or an SMS or mail was taken by its provider or relay; shares are of the alerts "
@@ -725,6 +734,17 @@ SPEC = {
             "get": _op("The time-to-reach timeline: launch, first sent, 50/95/100 % reached per channel, "
                        "first response, first caller put through", "actions",
                        {"200": _json(_ref("Timeline"), "Timeline")}, errors=("404",))},
+        "/api/actions/{id}/report": {
+            "parameters": [ID],
+            "get": _op("The reach report (the end of an exercise): per channel and purpose what was tried and "
+                       "reached, and the timeline; audited", "actions",
+                       {"200": _json(_ref("ReachReport"), "Report")}, errors=("404",))},
+        "/api/actions/{id}/report.csv": {
+            "parameters": [ID],
+            "get": _op("The reach report's rows: every delivery, its masked number or address, state, attempts, "
+                       "last tried and reached; audited", "actions",
+                       {"200": {"description": "CSV, one row per delivery", "content": {"text/csv": {}}}},
+                       errors=("404",))},
         "/api/actions/{id}/end": {
             "parameters": [ID],
             "post": _op("End the action: cancel unsent alerts, send the closing message to everyone reached",
