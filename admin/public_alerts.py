@@ -6,12 +6,13 @@ photos answer 410 Gone, and the page shows only that the alert has ended.
 import re
 
 from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import force_locale, get_locale
 
 from core import publication
 from core.models import utcnow
-from core.public_texts import PAGE
 from core import public_urls as urls
 from publish.feeds import atom_feed, etag_of, json_body, json_item
+from web import i18n
 from web.db_session import runtime, session
 
 bp = Blueprint("public_alerts", __name__)
@@ -103,12 +104,19 @@ def page(token):
     if pub is None:
         abort(404)
     event = publication.latest_event(db, pub.id)
-    language = "en" if request.args.get("lang") == "en" else "nl"
+    # A shared link may carry ?lang=; else the visitor's choice or browser (web.i18n), as on every public page.
+    language = request.args.get("lang") if request.args.get("lang") in i18n.LANGUAGES else str(get_locale())
+    # The alert's own words exist in the languages CAP carries; a page language without them shows the Dutch.
+    texts_language = language if language in event.content["texts"] else "nl"
     config = runtime().config
-    item = json_item(event, config, language)
-    html = render_template(
-        "public/page.html", item=item, event=event, texts=event.content["texts"][language], words=PAGE[language],
-        language=language, area=event.content["area"], ended=event.msg_type == "Cancel",
-        page_url=urls.page_url(config, token), free_number=event.content["free_number"],
-        tiles=config.get("MAP_TILE_URL", ""))
-    return _revalidated(html, "text/html", etag_of(html.encode()))
+    item = json_item(event, config, texts_language)
+    with force_locale(language):
+        html = render_template(
+            "public/page.html", item=item, event=event, texts=event.content["texts"][texts_language],
+            language=language, texts_language=texts_language, area=event.content["area"],
+            ended=event.msg_type == "Cancel", page_url=urls.page_url(config, token),
+            free_number=event.content["free_number"], tiles=config.get("MAP_TILE_URL", ""))
+    response = _revalidated(html, "text/html", etag_of(html.encode()))
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
+    return response

@@ -6,7 +6,7 @@ in its own language. The operator writes the Dutch title and description, and ma
 ones; without them the English info does not repeat the Dutch text: its headline names the event and
 the area, its description says what kind of alert it is, where, and that the description is in Dutch
 on the Dutch version and the public page. Event, instruction and area are always the project's own
-English words.
+English words. The public page's own words are the web's (the gettext catalogues).
 """
 LANGUAGES = ("nl", "en")
 CAP_LANGUAGE = {"nl": "nl-NL", "en": "en-GB"}
@@ -52,13 +52,6 @@ AREA = {
            "polygon": "Zoekgebied"},
     "en": {"country": "All of the Netherlands", "circle": "{name} and surroundings ({km} km)",
            "circle_unnamed": "Search area of {km} km", "polygon": "Search area"},
-}
-PAGE = {
-    "nl": {"what_to_do": "Wat kunt u doen?", "share": "Deel deze oproep", "photo": "Foto van de vermiste persoon",
-           "area": "Gebied", "ended": "Deze oproep is beëindigd", "sent": "Verstuurd",
-           "skip": "Naar de inhoud"},
-    "en": {"what_to_do": "What can you do?", "share": "Share this alert", "photo": "Photo of the missing person",
-           "area": "Area", "ended": "This alert has ended", "sent": "Sent", "skip": "Skip to the content"},
 }
 
 

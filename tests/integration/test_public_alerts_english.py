@@ -68,3 +68,18 @@ def test_bad_english_words_are_refused_naming_the_field(client, auth, room, extr
     response = launch_approved(client, json=amber_body(room, **extra), headers=auth)
     assert response.status_code == 400 and response.get_json()["field"] == field
     assert client.get("/publiek/alerts.json").get_json()["alerts"] == []
+
+
+def test_the_public_page_speaks_the_visitors_language(client, auth, room):
+    """The page's own words come from the web's catalogues: Dutch by default, the browser's Accept-Language
+    or ?lang= otherwise; the alert's words are those of the page's language, and the page is cached per language."""
+    action = launch_approved(client, json=amber_body(room), headers=auth).get_json()
+    page_path = path_of(action["publication"]["page_url"])
+    dutch = client.get(page_path)
+    assert "Wat kunt u doen?" in dutch.get_data(as_text=True) and '<html lang="nl">' in dutch.get_data(as_text=True)
+    assert "Accept-Language" in dutch.headers["Vary"]
+    english = client.get(page_path, headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(as_text=True)
+    assert "What can you do?" in english and "Share this alert" in english and "Call free on" in english
+    assert '<html lang="en">' in english and "roze jas" not in english
+    chosen = client.get(page_path + "?lang=en", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert "What can you do?" in chosen
