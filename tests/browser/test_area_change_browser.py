@@ -40,7 +40,7 @@ def test_operator_widens_the_area_and_the_public_page_follows(web_server, page, 
     expect(page.locator(".flash-info")).to_contain_text("Update")
     screenshot(page, "area-changed")
 
-    visitor = chromium.new_context(viewport={"width": 420, "height": 900})
+    visitor = chromium.new_context(viewport={"width": 420, "height": 900}, locale="nl-NL")
     public = visitor.new_page()
     public.goto(public_url)
     expect(public.locator("body")).to_contain_text("Muiden en omgeving (3 km)")

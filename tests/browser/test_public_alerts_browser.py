@@ -54,7 +54,7 @@ def test_amber_alert_with_photo_page_tags_and_redaction(web_server, page, chromi
                                         "Meisje van 8, blond haar, roze jas, mogelijk in een grijze bestelbus.", photo)
     assert public_url.startswith(f"{web_server.url}/publiek/")
 
-    visitor = chromium.new_context(viewport={"width": 420, "height": 900})
+    visitor = chromium.new_context(viewport={"width": 420, "height": 900}, locale="nl-NL")
     public = visitor.new_page()
     public.goto(public_url)
     expect(public.locator("h1")).to_have_text("AMBER Alert: Sanne (8) vermist")
@@ -93,7 +93,7 @@ def test_the_operator_updates_a_public_alert_from_the_follow_page(web_server, pa
     page.fill("#pub-message", "Meisje van 8, roze jas. Gezien bij station Utrecht Centraal.")
     page.click("#update-button")
     expect(page.locator(".flash-info", has_text="Update verstuurd")).to_be_visible()
-    visitor = chromium.new_context()
+    visitor = chromium.new_context(locale="nl-NL")
     public = visitor.new_page()
     public.goto(public_url)
     expect(public.locator("h1")).to_have_text("AMBER Alert (bijgewerkt): Sanne (8) vermist")
