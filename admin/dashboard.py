@@ -2,8 +2,6 @@
 
 Municipality staff see their own municipality only; admins and operators choose one (or all).
 """
-import csv
-import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -36,16 +34,8 @@ def _municipality_id():
 
 def _query():
     """(Neighbourhood, Period) from the query string."""
-    args = request.args
     today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
-    period = dashboard.parse_period(args.get("from", ""), args.get("to", ""), today)
-    area = args.get("area", "all")
-    drawn = area == "drawn"
-    hood = dashboard.parse_neighbourhood(
-        _municipality_id(), args.get("postcode_area", "") if area == "postcode" else "",
-        args.get("lat", "") if drawn else "", args.get("lon", "") if drawn else "",
-        args.get("radius_m", "") if drawn else "", args.get("neighbourhood", "") if area == "cbs" else "")
-    return hood, period
+    return dashboard.parse_filters(request.args, _municipality_id(), today)
 
 
 @bp.get("/")
@@ -80,24 +70,9 @@ def export():
     except ValidationError as exc:
         return Response(f"{exc}\n", status=400, mimetype="text/plain")
     stats = dashboard.compute(session(), hood, period, current_app.config["ALERT_FATIGUE_COUNT"])
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["section", "item", "value"])
-    writer.writerow(["period", "from", period.start.isoformat()])
-    writer.writerow(["period", "to", period.end.isoformat()])
-    writer.writerow(["neighbourhood", "municipality_id", hood.municipality_id or "all"])
-    if hood.postcode_area:
-        writer.writerow(["neighbourhood", "postcode area", hood.postcode_area])
-    if hood.cbs_code:
-        writer.writerow(["neighbourhood", "CBS wijk" if hood.cbs_code.startswith("WK") else "CBS buurt", hood.cbs_code])
-    if hood.circle:
-        writer.writerow(["neighbourhood", "circle", "%.6f %.6f %d m" % hood.circle])
-    writer.writerows(stats.as_rows())
     mail = mail_counts(session(), hood.municipality_id, period.bounds)
-    writer.writerows(("neighbourhood mail", item, "" if value is None else value) for item, value in mail.items())
-    name = f"uitkijk-dashboard-{period.start.isoformat()}-{period.end.isoformat()}.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(dashboard.report_csv(hood, period, stats, mail), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{dashboard.report_filename(period)}"'})
 
 
 def _load_labels():

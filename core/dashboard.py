@@ -6,10 +6,12 @@ four digits of a Dutch postcode found in the home address) or to a drawn circle.
 counts for a neighbourhood when it alerted at least one of its participants; a response is a
 call to the free number about the action (an InboundCall row).
 """
+import csv
+import io
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, or_, select
@@ -78,6 +80,11 @@ class Statistics:
     @property
     def result_share(self):
         return self.from_response / self.ended if self.ended else None
+
+    def as_dict(self):
+        """The figures as JSON holds them (the API's); time_to_reach: {code: [first alert s, 95 % s]}."""
+        return {**asdict(self), "time_to_reach": {code: list(pair) for code, pair in self.time_to_reach.items()},
+                "response_share": self.response_share, "result_share": self.result_share}
 
     def as_rows(self):
         """(section, item, value) rows, for the CSV export."""
@@ -161,6 +168,44 @@ def parse_neighbourhood(municipality_id, postcode_area, lat, lon, radius_m, cbs_
             raise ValidationError("radius_m", "must be more than 0 and at most 50000 metres")
         circle = (clat, clon, radius)
     return Neighbourhood(municipality_id, area, circle)
+
+
+def parse_filters(args, municipality_id, today):
+    """(Neighbourhood, Period) from the dashboard's query parameters: from, to, and area (all, postcode with
+    postcode_area, drawn with lat, lon and radius_m, cbs with neighbourhood); `municipality_id` as the caller
+    chose and limited it (municipality staff: their own)."""
+    period = parse_period(args.get("from", ""), args.get("to", ""), today)
+    area = args.get("area", "all")
+    drawn = area == "drawn"
+    hood = parse_neighbourhood(
+        municipality_id, args.get("postcode_area", "") if area == "postcode" else "",
+        args.get("lat", "") if drawn else "", args.get("lon", "") if drawn else "",
+        args.get("radius_m", "") if drawn else "", args.get("neighbourhood", "") if area == "cbs" else "")
+    return hood, period
+
+
+def report_csv(hood, period, stats, mail):
+    """The dashboard as CSV (section, item, value): the filters, the Statistics, the neighbourhood mail's
+    figures (core.inquiries.mail_counts)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["section", "item", "value"])
+    writer.writerow(["period", "from", period.start.isoformat()])
+    writer.writerow(["period", "to", period.end.isoformat()])
+    writer.writerow(["neighbourhood", "municipality_id", hood.municipality_id or "all"])
+    if hood.postcode_area:
+        writer.writerow(["neighbourhood", "postcode area", hood.postcode_area])
+    if hood.cbs_code:
+        writer.writerow(["neighbourhood", "CBS wijk" if hood.cbs_code.startswith("WK") else "CBS buurt", hood.cbs_code])
+    if hood.circle:
+        writer.writerow(["neighbourhood", "circle", "%.6f %.6f %d m" % hood.circle])
+    writer.writerows(stats.as_rows())
+    writer.writerows(("neighbourhood mail", item, "" if value is None else value) for item, value in mail.items())
+    return out.getvalue()
+
+
+def report_filename(period):
+    return f"uitkijk-dashboard-{period.start.isoformat()}-{period.end.isoformat()}.csv"
 
 
 def municipalities(session):
