@@ -78,9 +78,12 @@ def migrate_command():
 @click.option("--days", type=int, default=None, help=N_("valid for this many days (default API_TOKEN_DAYS)"))
 @click.option("--control-room", "control_room_id", type=int, default=None,
               help=N_("only this control room's actions, operators and trunks (default: every room)"))
-def create_token_command(name, scopes, days, control_room_id):
+@click.option("--municipality", default=None,
+              help=N_("the code of the municipality whose system it is: it acts as that municipality's staff"))
+def create_token_command(name, scopes, days, control_room_id, municipality):
     days = days if days is not None else current_app.config["API_TOKEN_DAYS"]
-    token = _run(lambda s: create_token(s, name, scopes, CLI_ACTOR, days, control_room_id))
+    token = _run(lambda s: create_token(s, name, scopes, CLI_ACTOR, days, control_room_id,
+                                              municipality=municipality))
     click.echo(token)
 
 

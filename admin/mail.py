@@ -5,12 +5,11 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    send_from_directory, url_for)
 from flask_babel import gettext as _
 
-from core import audit
 from core.errors import Conflict, NotFound, ValidationError
-from core.inquiries import (InquiryService, check_draft, export_csv, get_inquiry, kinds_for, mail_progress,
-                            mark_reply, replies_of, visible_inquiries)
+from core.inquiries import (InquiryService, MailAuthor, check_draft, export_csv, get_inquiry, kinds_for,
+                            mail_progress, mark_reply, read_replies, reply_photo, visible_inquiries)
 from core.mail_jobs import enqueue_mails
-from core.models import Municipality, ReplyPhoto
+from core.models import Municipality
 from mail.compose import html_body, plain_text
 from web.db_session import runtime, session
 from web.i18n import reason_text
@@ -26,13 +25,17 @@ def kind_labels():
     return {"inquiry": _("Police inquiry"), "information": _("Information from the municipality")}
 
 
+def _author():
+    return MailAuthor.of_user(current_user())
+
+
 def _compose_page(form, error=None, preview=None, status=200):
     db = session()
     user = current_user()
     municipalities = db.query(Municipality).order_by(Municipality.name).all()
     if user.role == "municipality":
         municipalities = [m for m in municipalities if m.id == user.municipality_id]
-    return render_template("mail/compose.html", form=form, error=error, preview=preview, kinds=kinds_for(user),
+    return render_template("mail/compose.html", form=form, error=error, preview=preview, kinds=kinds_for(_author()),
                            kind_labels=kind_labels(), municipalities=municipalities, map=map_settings()), status
 
 
@@ -44,14 +47,14 @@ def _photo_upload():
 @bp.get("/")
 @login_required(*STAFF)
 def index():
-    inquiries = session().scalars(visible_inquiries(session(), current_user())).all()
+    inquiries = session().scalars(visible_inquiries(session(), _author())).all()
     return render_template("mail/index.html", inquiries=inquiries, kind_labels=kind_labels())
 
 
 @bp.get("/new")
 @login_required(*STAFF)
 def new():
-    if not kinds_for(current_user()):
+    if not kinds_for(_author()):
         abort(403)
     return _compose_page({"radius_m": "50", "area_type": "circle"})
 
@@ -62,15 +65,14 @@ def compose():
     """Preview (the default) or send; a bad field comes back on the form, nothing written or sent."""
     db = session()
     form = request.form.to_dict()
-    user = current_user()
     service = InquiryService(db, current_app.config)
     try:
-        draft = check_draft(db, form, user)
+        draft = check_draft(db, form, _author())
         if form.get("step") != "send":
             count, skipped, content = service.preview(draft)
             return _compose_page(form, preview={"count": count, "skipped": skipped, "subject": content.subject,
                                                 "text": plain_text(content), "html": html_body(content)})
-        inquiry, due = service.send(draft, user, _photo_upload(), audit_actor())
+        inquiry, due = service.send(draft, _photo_upload(), audit_actor())
         db.commit()
     except ValidationError as exc:
         db.rollback()
@@ -82,7 +84,7 @@ def compose():
 
 def _inquiry(inquiry_id):
     try:
-        return get_inquiry(session(), current_user(), inquiry_id)
+        return get_inquiry(session(), _author(), inquiry_id)
     except NotFound:
         abort(404)
 
@@ -92,10 +94,8 @@ def _inquiry(inquiry_id):
 def show(inquiry_id):
     inquiry = _inquiry(inquiry_id)
     db = session()
-    replies = replies_of(db, inquiry.id)
-    if replies:  # the page shows what residents told, and their numbers: a read of personal data
-        audit.record(db, audit_actor(), "replies-viewed", "inquiry", inquiry.id, {"replies": len(replies)})
-        db.commit()
+    replies = read_replies(db, inquiry, audit_actor())
+    db.commit()
     return render_template("mail/show.html", inquiry=inquiry, replies=replies,
                            progress=mail_progress(db, inquiry.id), kind_labels=kind_labels())
 
@@ -146,10 +146,10 @@ def send_update(inquiry_id):
 @login_required(*STAFF)
 def photo(inquiry_id, photo_id):
     inquiry = _inquiry(inquiry_id)
-    found = session().get(ReplyPhoto, photo_id)
-    if found is None or found.reply_id not in {r.id for r in replies_of(session(), inquiry.id)}:
+    try:
+        found = reply_photo(session(), inquiry, photo_id, audit_actor())
+    except NotFound:
         abort(404)
-    audit.record(session(), audit_actor(), "photo-viewed", "inquiry", inquiry.id, {"photo": photo_id})
     session().commit()
     return send_from_directory(Path(current_app.config["MAIL_PHOTO_DIR"]), found.filename,
                                mimetype=found.content_type)

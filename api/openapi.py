@@ -112,6 +112,20 @@ LOCATION = {"oneOf": [
      "properties": {**ADDRESS_PARTS, "address": {"type": "string", "maxLength": 200}},
      "description": GEOCODED}]}
 
+DASHBOARD_FILTERS = [
+    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+     "description": "Default: 89 days before `to`"},
+    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "Default: today"},
+    {"name": "municipality_id", "in": "query", "schema": {"type": "integer"}, "description": "Default: all"},
+    {"name": "area", "in": "query", "schema": {"enum": ["all", "postcode", "drawn", "cbs"], "default": "all"},
+     "description": "Narrow to a postcode area (postcode_area), a drawn circle (lat, lon, radius_m) or a CBS wijk "
+                    "or buurt (neighbourhood)"},
+    {"name": "postcode_area", "in": "query", "schema": {"type": "string", "pattern": "^[1-9][0-9]{3}$"}},
+    {"name": "lat", "in": "query", "schema": {"type": "number"}},
+    {"name": "lon", "in": "query", "schema": {"type": "number"}},
+    {"name": "radius_m", "in": "query", "schema": {"type": "number", "maximum": 50000}},
+    {"name": "neighbourhood", "in": "query", "schema": {"type": "string"}, "description": "WK036300 or BU03630000"}]
+
 SPEC = {
     "openapi": "3.1.0",
     "info": {"title": "Uitkijk API", "version": "1.0.0",
@@ -381,6 +395,92 @@ SPEC = {
                 "language": {"type": "string"}, "text": {"type": "string"},
                 "segments": {"type": "integer", "minimum": 1}, "encoding": {"enum": ["GSM-7", "UCS-2"]},
                 "truncated": {"type": "boolean", "description": "the message was shortened to fit"}}},
+            "InquiryInput": {"type": "object", "additionalProperties": False, "required": ["subject", "body", "area"],
+                             "properties": {
+                "kind": {"enum": ["inquiry", "information"], "description": "Default: what the token may send "
+                         "(a municipality's token: information; any other: inquiry)"},
+                "subject": {"type": "string", "maxLength": 150}, "body": {"type": "string", "maxLength": 5000},
+                "questions": {"type": "array", "maxItems": 5, "items": {"type": "string", "maxLength": 300},
+                              "description": "An inquiry's questions (one line each), asked on the reply form"},
+                "area": {"oneOf": [
+                    {"type": "object", "required": ["type"], "additionalProperties": False, "properties": {
+                        "type": {"const": "circle"}, "lat": {"type": "number"}, "lon": {"type": "number"},
+                        "radius_m": {"type": "number", "default": 50},
+                        "address": {"type": "string", "description": "Instead of lat and lon (looked up in the "
+                                    "address table, else the register); beside them, a label only"}}},
+                    {"type": "object", "required": ["type", "geometry"], "additionalProperties": False,
+                     "properties": {"type": {"const": "polygon"},
+                                    "geometry": {"type": "object", "description": "GeoJSON Polygon or MultiPolygon"}}},
+                    {"type": "object", "required": ["type", "postcode"], "additionalProperties": False,
+                     "properties": {"type": {"const": "postcode"}, "postcode": {"type": "string"}}},
+                    {"type": "object", "required": ["type", "code"], "additionalProperties": False,
+                     "properties": {"type": {"const": "municipality"}, "code": {"type": "string",
+                                    "description": "A municipality's token: its own only"}}}]},
+                "photo": {"type": "string", "contentEncoding": "base64", "description": "A photo in the mail"},
+                "dry_run": {"type": "boolean", "default": False,
+                            "description": "Only preview (InquiryPreview): nothing is written or sent"}}},
+            "InquiryPreview": {"type": "object", "required": ["dry_run", "recipients", "skipped_over_budget", "subject",
+                                                               "text", "html"], "properties": {
+                "dry_run": {"const": True}, "recipients": {"type": "integer"},
+                "skipped_over_budget": {"type": "integer", "description": "had MAIL_WEEKLY_BUDGET mails this week"},
+                "subject": {"type": "string"}, "text": {"type": "string"}, "html": {"type": "string"}}},
+            "Inquiry": {"type": "object", "required": ["id", "kind", "subject", "status", "recipients", "progress"],
+                        "properties": {
+                "id": {"type": "integer"}, "kind": {"enum": ["inquiry", "information"]},
+                "subject": {"type": "string"}, "body": {"type": "string"},
+                "questions": {"type": "array", "items": {"type": "string"}},
+                "area": {"type": "object"}, "area_label": {"type": "string"},
+                "municipality_id": {"type": ["integer", "null"]},
+                "sender": {"type": "object", "properties": {"name": {"type": "string"},
+                                                            "address": {"type": "string"}}},
+                "status": {"enum": ["open", "closed"]}, "recipients": {"type": "integer"},
+                "skipped_over_budget": {"type": "integer"}, "has_photo": {"type": "boolean"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "closed_at": {"type": ["string", "null"], "format": "date-time"},
+                "update_text": NULLABLE_STRING,
+                "update_sent_at": {"type": ["string", "null"], "format": "date-time"},
+                "update_recipients": {"type": "integer", "description": "After the update: how many it was queued for"},
+                "progress": {"type": "object", "description": "{purpose: {state: count}} of its mails",
+                             "additionalProperties": {"type": "object",
+                                                      "additionalProperties": {"type": "integer"}}}}},
+            "InquiryReply": {"type": "object", "required": ["id", "noticed", "helpful", "photos"], "properties": {
+                "id": {"type": "integer"}, "received_at": {"type": "string", "format": "date-time"},
+                "updated_at": {"type": "string", "format": "date-time"},
+                "noticed": {"type": "boolean", "description": "false: the resident noticed nothing"},
+                "when": NULLABLE_STRING, "story": NULLABLE_STRING, "may_contact": {"type": "boolean"},
+                "contact_number": {**NULLABLE_STRING, "description": "In full, as on the web: the read is audited"},
+                "helpful": {"type": "boolean"},
+                "photos": {"type": "array", "items": {"type": "string"}, "description": "Download paths"}}},
+            "Dashboard": {"type": "object", "required": ["period", "neighbourhood", "statistics", "mail"],
+                          "properties": {
+                "period": {"type": "object", "required": ["from", "to"], "properties": {
+                    "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}}},
+                "neighbourhood": {"type": "object", "properties": {
+                    "municipality_id": {"type": ["integer", "null"], "description": "null: every municipality"},
+                    "postcode_area": NULLABLE_STRING, "cbs_code": NULLABLE_STRING,
+                    "circle": {"type": ["object", "null"], "properties": {
+                        "lat": {"type": "number"}, "lon": {"type": "number"}, "radius_m": {"type": "number"}}}}},
+                "statistics": {"type": "object", "required": ["participants", "actions", "by_kind", "by_result"],
+                               "properties": {
+                    "participants": {"type": "integer"}, "new_participants": {"type": "integer"},
+                    "actions": {"type": "integer"}, "ended": {"type": "integer"},
+                    "by_kind": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    "by_result": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    "with_response": {"type": "integer"}, "from_response": {"type": "integer"},
+                    "response_share": {"type": ["number", "null"]}, "result_share": {"type": ["number", "null"]},
+                    "median_first_response_s": {"type": ["number", "null"]},
+                    "median_first_alert_s": {"type": ["number", "null"]},
+                    "median_95_reached_s": {"type": ["number", "null"]},
+                    "time_to_reach": {"type": "object", "description": "{action code: [first alert s, 95 % s]}",
+                                      "additionalProperties": {"type": "array", "items": {"type": ["number", "null"]}}},
+                    "alert_load": {"type": "object", "additionalProperties": {"type": "integer"},
+                                   "description": "participants reached by 0, 1, … 5+ actions"},
+                    "left": {"type": ["integer", "null"], "description": "null for a narrowed neighbourhood"},
+                    "left_after_frequent": {"type": ["integer", "null"]}}},
+                "mail": {"type": "object", "properties": {
+                    "inquiries": {"type": "integer"}, "information": {"type": "integer"},
+                    "reached": {"type": "integer"}, "replies": {"type": "integer"},
+                    "reply_rate": {"type": ["number", "null"]}, "helpful": {"type": "integer"}}}}},
             "LaunchPreview": {"type": "object", "required": ["dry_run", "impact"], "properties": {
                 "dry_run": {"const": True}, "impact": _ref("Impact")}},
             "Approval": {"type": "object", "required": ["id", "status", "reason", "kind", "impact", "requested_by"],
@@ -915,6 +1015,55 @@ SPEC = {
             "get": _op("The webhook's delivery log, newest first", "webhooks",
                        {"200": _list("WebhookDelivery", "Deliveries")}, errors=("400", "404"),
                        params=[{"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}}])},
+        "/api/inquiries": {
+            "get": _op("The neighbourhood mail the token may read, newest first", "mail",
+                       {"200": _list("Inquiry", "Inquiries")}, errors=()),
+            "post": _op("Compose neighbourhood mail: preview it (dry_run) or send it", "mail",
+                        {"201": _json(_ref("Inquiry"), "Sent: one mail per participant in the area is queued"),
+                         "200": _json(_ref("InquiryPreview"), "The preview: nothing written or sent")},
+                        body=_ref("InquiryInput"),
+                        description="A municipality's token sends information to its own municipality's "
+                                    "participants; any other token police inquiries.")},
+        "/api/inquiries/{id}": {
+            "parameters": [ID],
+            "get": _op("An inquiry with its mails per purpose and state", "mail",
+                       {"200": _json(_ref("Inquiry"), "Found")}, errors=("404",))},
+        "/api/inquiries/{id}/replies": {
+            "parameters": [ID],
+            "get": _op("What residents replied, those who noticed something first; audited", "mail",
+                       {"200": _list("InquiryReply", "Replies")}, errors=("404",))},
+        "/api/inquiries/{id}/replies/{reply_id}/helpful": {
+            "parameters": [ID, {"name": "reply_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "put": _op("Mark a reply as helpful (or not); audited", "mail",
+                       {"200": _json(_ref("InquiryReply"), "Marked")}, errors=("400", "404"),
+                       body={"type": "object", "required": ["helpful"], "additionalProperties": False,
+                             "properties": {"helpful": {"type": "boolean"}}})},
+        "/api/inquiries/{id}/replies.csv": {
+            "parameters": [ID],
+            "get": _op("The replies as CSV (contact numbers included); audited", "mail",
+                       {"200": {"description": "The replies", "content": {"text/csv": {}}}},
+                       errors=("404",))},
+        "/api/inquiries/{id}/photos/{photo_id}": {
+            "parameters": [ID, {"name": "photo_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "get": _op("A photo sent with a reply (its metadata stripped); each view audited", "mail",
+                       {"200": {"description": "The photo", "content": {"image/jpeg": {}, "image/png": {}}}},
+                       errors=("404",))},
+        "/api/inquiries/{id}/update": {
+            "parameters": [ID],
+            "post": _op("Send the update to everyone the inquiry reached; `close` also stops new replies", "mail",
+                        {"200": _json(_ref("Inquiry"), "Queued")}, errors=("400", "404", "409"),
+                        body={"type": "object", "required": ["update_text"], "additionalProperties": False,
+                              "properties": {"update_text": {"type": "string", "maxLength": 5000},
+                                             "close": {"type": "boolean", "default": False}}})},
+        "/api/dashboard": {
+            "get": _op("The dashboard's figures for a neighbourhood over a period, as the web shows them", "dashboard",
+                       {"200": _json(_ref("Dashboard"), "The figures")}, params=DASHBOARD_FILTERS,
+                       description="A municipality's token: its own municipality only (municipality_id is "
+                                   "ignored).")},
+        "/api/dashboard.csv": {
+            "get": _op("The dashboard as CSV (section, item, value), as the web exports it", "dashboard",
+                       {"200": {"description": "The figures", "content": {"text/csv": {}}}},
+                       params=DASHBOARD_FILTERS)},
         "/api/outbox": {"get": _op(
             "Messages written by the console transports", "outbox", {"200": _list("OutboxMessage", "Messages")},
             params=[{"name": "after_id", "in": "query", "schema": {"type": "integer"}},

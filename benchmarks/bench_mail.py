@@ -21,7 +21,7 @@ from sqlalchemy import insert
 
 from core import migrate, runtime
 from core.geo import cell_of
-from core.inquiries import InquiryService, check_draft
+from core.inquiries import InquiryService, MailAuthor, check_draft
 from core.mail_jobs import enqueue_mails
 from core.models import MailPreference, MailSender, Participant, ParticipantLocation, User
 from lab.smtp_server import LabRelay
@@ -66,7 +66,7 @@ def _populate(config, count):
         form = {"kind": "inquiry", "subject": "Inbraak: heeft u iets gezien?", "body": "Wij zoeken getuigen.",
                 "questions": "Zag u iemand?", "area_type": "circle", "lat": str(CENTRE[0]), "lon": str(CENTRE[1]),
                 "radius_m": "1000"}
-        inquiry, due = InquiryService(session, rt.config).send(check_draft(session, form, user), user)
+        inquiry, due = InquiryService(session, rt.config).send(check_draft(session, form, MailAuthor.of_user(user)))
         session.commit()
     assert len(due) == count, (len(due), count)
     enqueue_mails(rt.queues.normal, due)

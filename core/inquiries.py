@@ -22,12 +22,35 @@ from .mail_links import MailLinks
 from .mail_recipients import select_mail_recipients, validate_mail_area
 from .mail_texts import inquiry_mail
 from .models import (REACHED_STATES, Delivery, Inquiry, InquiryReply, MailSender, Municipality, Participant,
-                     ParticipantLocation, utcnow)
+                     ParticipantLocation, ReplyPhoto, utcnow)
 from .photos import clean_photo
 
 POLICE_ROLES = ("police", "operator", "admin")
 MAX_QUESTIONS = 5
 MAX_BODY = 5000
+
+
+@dataclass(frozen=True)
+class MailAuthor:
+    """Who composes neighbourhood mail: a web user, or a system through the API (its token). The role
+    decides what they may send and read: municipality staff their municipality's information, police
+    staff inquiries, admins both."""
+
+    role: str
+    municipality_id: int | None = None
+    user_id: int | None = None
+    token_id: int | None = None
+
+    @classmethod
+    def of_user(cls, user):
+        return cls(user.role, user.municipality_id, user_id=user.id)
+
+    @classmethod
+    def of_token(cls, principal):
+        """A municipality's token (core.tokens) acts as its staff; any other token as the police."""
+        if principal.municipality_id is not None:
+            return cls("municipality", principal.municipality_id, token_id=principal.id)
+        return cls("police", token_id=principal.id)
 
 
 @dataclass(frozen=True)
@@ -42,14 +65,15 @@ class Draft:
     area_label: str
     sender: MailSender
     municipality_id: int | None  # the staff member's municipality: recipients are limited to it
+    author: MailAuthor
 
 
-def kinds_for(user):
-    if user.role == "admin":
+def kinds_for(author):
+    if author.role == "admin":
         return ("inquiry", "information")
-    if user.role in POLICE_ROLES:
+    if author.role in POLICE_ROLES:
         return ("inquiry",)
-    if user.role == "municipality":
+    if author.role == "municipality":
         return ("information",)
     return ()
 
@@ -80,7 +104,7 @@ def resolve_address(session, address):
     return row
 
 
-def _area(session, form, user):
+def _area(session, form, author):
     """The area and its label from the form; municipality staff are held to their own municipality."""
     kind = form.get("area_type") or "circle"
     if kind == "circle":
@@ -115,15 +139,15 @@ def _area(session, form, user):
         municipality = session.scalar(select(Municipality).where(Municipality.code == code))
         if municipality is None:
             raise ValidationError("area.code", "is not a known municipality")
-        if user.role == "municipality" and municipality.id != user.municipality_id:
+        if author.role == "municipality" and municipality.id != author.municipality_id:
             raise ValidationError("area.code", "you may only send to your own municipality")
         return validate_mail_area({"type": "municipality", "code": code}), f"gemeente {municipality.name}"
     raise ValidationError("area.type", "must be circle, polygon, postcode or municipality")
 
 
-def sender_for(session, user, kind):
+def sender_for(session, author, kind):
     """The configured sender: the police's for inquiries, the staff member's municipality's for information."""
-    municipality_id = user.municipality_id if kind == "information" else None
+    municipality_id = author.municipality_id if kind == "information" else None
     query = select(MailSender).order_by(MailSender.id)
     query = query.where(MailSender.municipality_id.is_(None) if municipality_id is None
                         else MailSender.municipality_id == municipality_id)
@@ -133,9 +157,9 @@ def sender_for(session, user, kind):
     return found
 
 
-def check_draft(session, form, user):
-    """The compose form as a Draft, or ValidationError naming the field. Writes nothing."""
-    allowed = kinds_for(user)
+def check_draft(session, form, author):
+    """The compose form (a MailAuthor's) as a Draft, or ValidationError naming the field. Writes nothing."""
+    allowed = kinds_for(author)
     kind = form.get("kind") or (allowed[0] if allowed else "")
     if kind not in allowed:
         raise ValidationError("kind", "your account may not send this kind of mail")
@@ -145,10 +169,10 @@ def check_draft(session, form, user):
     if len(questions) > MAX_QUESTIONS or any(len(q) > 300 for q in questions):
         raise ValidationError("questions", "at most %(max)s questions of at most 300 characters",
                               max=MAX_QUESTIONS)
-    area, label = _area(session, form, user)
-    municipality_id = user.municipality_id if user.role == "municipality" else None
+    area, label = _area(session, form, author)
+    municipality_id = author.municipality_id if author.role == "municipality" else None
     return Draft(kind, subject, body, questions if kind == "inquiry" else (), area, label[:200],
-                 sender_for(session, user, kind), municipality_id)
+                 sender_for(session, author, kind), municipality_id, author)
 
 
 class InquiryService:
@@ -173,7 +197,7 @@ class InquiryService:
         recipients, skipped = self.recipients(draft)
         return len(recipients), skipped, inquiry_mail(inquiry, language, links)
 
-    def send(self, draft, user, photo=None, actor="system"):
+    def send(self, draft, photo=None, actor="system"):
         """Write the inquiry and one queued mail per recipient; returns (inquiry, due delivery ids).
 
         The caller commits, then enqueues the ids (core.mail_jobs.enqueue_mails).
@@ -187,7 +211,8 @@ class InquiryService:
         clean = clean_photo(photo, self.config["PHOTO_MAX_BYTES"], self.config["PHOTO_MAX_SIDE"]) if photo else None
         inquiry = Inquiry(kind=draft.kind, subject=draft.subject, body=draft.body, questions=list(draft.questions),
                           area=draft.area, area_label=draft.area_label, municipality_id=draft.municipality_id,
-                          sender_id=draft.sender.id, created_by=user.id, status="open", recipients=len(recipients),
+                          sender_id=draft.sender.id, created_by=draft.author.user_id,
+                          created_by_token_id=draft.author.token_id, status="open", recipients=len(recipients),
                           skipped_over_budget=skipped)
         self.session.add(inquiry)
         self.session.flush()
@@ -240,18 +265,18 @@ class InquiryService:
         audit.record(self.session, actor, "inquiry-closed", "inquiry", inquiry.id)
 
 
-def visible_inquiries(session, user):
-    """The inquiries a staff member may read: municipality staff their municipality's, police staff the police's."""
+def visible_inquiries(session, author):
+    """The inquiries a MailAuthor may read: municipality staff their municipality's, police staff the police's."""
     query = select(Inquiry).order_by(Inquiry.id.desc())
-    if user.role == "municipality":
-        query = query.where(Inquiry.municipality_id == user.municipality_id)
-    elif user.role != "admin":
+    if author.role == "municipality":
+        query = query.where(Inquiry.municipality_id == author.municipality_id)
+    elif author.role != "admin":
         query = query.where(Inquiry.kind == "inquiry")
     return query
 
 
-def get_inquiry(session, user, inquiry_id):
-    found = session.scalar(visible_inquiries(session, user).where(Inquiry.id == inquiry_id))
+def get_inquiry(session, author, inquiry_id):
+    found = session.scalar(visible_inquiries(session, author).where(Inquiry.id == inquiry_id))
     if found is None:
         raise NotFound("inquiry", inquiry_id)
     return found
@@ -270,6 +295,24 @@ def mail_progress(session, inquiry_id):
 def replies_of(session, inquiry_id):
     return session.scalars(select(InquiryReply).where(InquiryReply.inquiry_id == inquiry_id)
                            .order_by(InquiryReply.noticed.desc(), InquiryReply.updated_at.desc())).all()
+
+
+def read_replies(session, inquiry, actor):
+    """The inquiry's replies for staff to read; as they hold what residents told and their numbers, a
+    read of any is audited."""
+    replies = replies_of(session, inquiry.id)
+    if replies:
+        audit.record(session, actor, "replies-viewed", "inquiry", inquiry.id, {"replies": len(replies)})
+    return replies
+
+
+def reply_photo(session, inquiry, photo_id, actor):
+    """A photo sent with one of the inquiry's replies (NotFound for any other), its viewing audited."""
+    found = session.get(ReplyPhoto, photo_id)
+    if found is None or session.get(InquiryReply, found.reply_id).inquiry_id != inquiry.id:
+        raise NotFound("photo", photo_id)
+    audit.record(session, actor, "photo-viewed", "inquiry", inquiry.id, {"photo": photo_id})
+    return found
 
 
 def mark_reply(session, inquiry, reply_id, helpful, actor):

@@ -388,6 +388,8 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     # A control room's own system: it sees and acts on that room's actions only (core.room_scope).
     control_room_id: Mapped[int | None] = mapped_column(ForeignKey("control_rooms.id"))
+    # A municipality's own system: it acts as that municipality's staff (neighbourhood mail, the dashboard).
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
     # What the token may do (core.tokens.SCOPES); a token made before scopes existed has none.
     scopes: Mapped[list] = mapped_column(JSON, default=list)
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -732,7 +734,9 @@ class Inquiry(Base):
     area_label: Mapped[str] = mapped_column(String(200))
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
     sender_id: Mapped[int] = mapped_column(ForeignKey("mail_senders.id"))
-    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Who wrote it: a web user, or a system through the API (its token); exactly one of the two.
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
     status: Mapped[str] = mapped_column(String(8), default="open")  # open | closed
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     # Participants in the area who were not sent it: they had their weekly budget of mail (core.fatigue).
@@ -745,7 +749,9 @@ class Inquiry(Base):
     sender: Mapped[MailSender] = relationship()
     municipality: Mapped[Municipality | None] = relationship()
 
-    __table_args__ = (CheckConstraint("status in ('open', 'closed')", name="ck_inquiry_status"),)
+    __table_args__ = (CheckConstraint("status in ('open', 'closed')", name="ck_inquiry_status"),
+                      CheckConstraint("(created_by IS NULL) <> (created_by_token_id IS NULL)",
+                                      name="ck_inquiry_author"))
 
 
 class InquiryReply(Base):

@@ -2,7 +2,7 @@
 import mailbox
 
 from core import runtime
-from core.inquiries import InquiryService, check_draft
+from core.inquiries import InquiryService, MailAuthor, check_draft
 from core.models import Delivery, MailPreference
 from mail.bounces import parse_dsn, process_bounce_mailbox
 from tests.mail.mail_support import CIRCLE_FORM, mail_participant, police_sender, staff
@@ -51,7 +51,7 @@ def test_hard_bounce_from_the_maildir_stops_the_address(config, tmp_path):
             p = mail_participant(session, 1, 0)
             police_sender(session)
             user = staff(session, "police")
-            InquiryService(session, rt.config).send(check_draft(session, CIRCLE_FORM, user), user)
+            InquiryService(session, rt.config).send(check_draft(session, CIRCLE_FORM, MailAuthor.of_user(user)))
             delivery = session.query(Delivery).one()
             delivery.state, delivery.provider_ref = "sent", "u1.0123456789abcdef"
             session.commit()

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from core import runtime
 from core.errors import Conflict, ValidationError
-from core.inquiries import InquiryService, check_draft, replies_of
+from core.inquiries import InquiryService, MailAuthor, check_draft, replies_of
 from core.inquiry_replies import ReplyService
 from core.mail_jobs import enqueue_mails
 from core.mail_links import LinkRefused
@@ -34,11 +34,11 @@ def test_inquiry_reaches_the_street_reply_and_update(mail_rt, relay, work):
     """Only confirmed, willing participants in the circle get the mail; a bounce stops the address; the update reaches everyone mailed."""
     with mail_rt.db.session() as session:
         people, user = _setup(session)
-        draft = check_draft(session, CIRCLE_FORM, user)
+        draft = check_draft(session, CIRCLE_FORM, MailAuthor.of_user(user))
         service = InquiryService(session, mail_rt.config)
         count, _skipped, content = service.preview(draft)
         assert count == 3  # 1, 2 and the bouncing 3; not the unconfirmed 4, the unwilling 5, the far 6
-        inquiry, due = service.send(draft, user, actor="user:police@example.org")
+        inquiry, due = service.send(draft, actor="user:police@example.org")
         session.commit()
         inquiry_id, bouncer = inquiry.id, people[2].id
     enqueue_mails(mail_rt.queues.normal, due)
@@ -93,5 +93,5 @@ def test_municipality_staff_cannot_mail_another_municipality(mail_rt):
         user = staff(session, "municipality", municipality_id=own.id)
         with pytest.raises(ValidationError) as caught:
             check_draft(session, {"kind": "information", "subject": "Zakkenrollers", "body": "Let op.",
-                                  "area_type": "municipality", "municipality": other.code}, user)
+                                  "area_type": "municipality", "municipality": other.code}, MailAuthor.of_user(user))
         assert caught.value.field == "area.code"

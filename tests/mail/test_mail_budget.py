@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from core import runtime
 from core.errors import ValidationError
-from core.inquiries import InquiryService, check_draft
+from core.inquiries import InquiryService, MailAuthor, check_draft
 from core.mail_jobs import enqueue_mails
 from core.models import Delivery, Inquiry, User, utcnow
 from tests.integration.web_helpers import post, sign_in, web_app
@@ -26,7 +26,7 @@ def mail_rt(mail_config):
 
 def _send(session, form, user):
     service = InquiryService(session, runtime.get().config)
-    inquiry, due = service.send(check_draft(session, form, user), user, actor="test")
+    inquiry, due = service.send(check_draft(session, form, MailAuthor.of_user(user)), actor="test")
     session.commit()
     return inquiry.id, due
 
@@ -40,14 +40,14 @@ def test_a_participant_over_budget_is_skipped_and_counted(mail_rt, relay, work):
         user_id = user.id
         earlier = [_send(session, NEAR_ONLY, user)[0] for _ in range(2)]  # p1 has had two this week
         service = InquiryService(session, mail_rt.config)
-        count, skipped, _ = service.preview(check_draft(session, CIRCLE_FORM, user))
+        count, skipped, _ = service.preview(check_draft(session, CIRCLE_FORM, MailAuthor.of_user(user)))
         assert (count, skipped) == (1, 1)
         inquiry_id, due = _send(session, CIRCLE_FORM, user)
         assert session.get(Inquiry, inquiry_id).skipped_over_budget == 1
         assert session.scalars(select(Delivery.to_address).where(Delivery.inquiry_id == inquiry_id)).all() == [
             "p2@example.nl"]
         with pytest.raises(ValidationError) as refused:
-            service.send(check_draft(session, NEAR_ONLY, user), user, actor="test")
+            service.send(check_draft(session, NEAR_ONLY, MailAuthor.of_user(user)), actor="test")
         assert refused.value.field == "area" and "2" in str(refused.value)
         session.rollback()
     enqueue_mails(mail_rt.queues.normal, due)
@@ -67,7 +67,8 @@ def test_a_participant_over_budget_is_skipped_and_counted(mail_rt, relay, work):
                         .values(created_at=utcnow() - timedelta(days=7, minutes=1)))
         session.commit()
         user = session.get(User, user_id)
-        count, skipped, _ = InquiryService(session, mail_rt.config).preview(check_draft(session, NEAR_ONLY, user))
+        draft = check_draft(session, NEAR_ONLY, MailAuthor.of_user(user))
+        count, skipped, _ = InquiryService(session, mail_rt.config).preview(draft)
         assert (count, skipped) == (1, 0)
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select, update
 
 from core import ledger, runtime
-from core.inquiries import InquiryService, check_draft
+from core.inquiries import InquiryService, MailAuthor, check_draft
 from core.mail_jobs import send_mails
 from core.models import Delivery, utcnow
 from tests.mail.mail_support import CIRCLE_FORM, mail_participant, police_sender, staff
@@ -28,7 +28,8 @@ def test_mail_the_sweeper_took_back_mid_batch_is_sent_once(mail_rt, relay):
             mail_participant(session, n, distance)
         police_sender(session)
         user = staff(session, "police")
-        _inquiry, due = InquiryService(session, mail_rt.config).send(check_draft(session, CIRCLE_FORM, user), user)
+        draft = check_draft(session, CIRCLE_FORM, MailAuthor.of_user(user))
+        _inquiry, due = InquiryService(session, mail_rt.config).send(draft)
         session.commit()
     transport = mail_rt.transports["email"]
     send, taken_back = transport.send, []
