@@ -1,14 +1,14 @@
 """neighbourhood mail through the API: an inquiry is written by a web user or by an API token, and a token
 may be bound to a municipality (it then acts as that municipality's staff)
 
-Revision ID: 0027_mail_through_api
-Revises: 0026_exercises
+Revision ID: 0028_mail_through_api
+Revises: 0027_approval_escalation
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027_mail_through_api"
-down_revision = "0026_exercises"
+revision = "0028_mail_through_api"
+down_revision = "0027_approval_escalation"
 branch_labels = None
 depends_on = None
 
