@@ -37,6 +37,7 @@ class GenuineAlert:
     area: dict  # for area_description: the type and radius only
     launched_at: datetime
     ended_at: datetime | None
+    exercise: bool = False  # a drill (OEFENING): genuine, but nobody is being looked for
 
     def area_text(self, language):
         """The area as the public alert texts describe it ("Weesp en omgeving (1 km)")."""
@@ -60,7 +61,7 @@ def find(session, code):
         return None
     area = {key: action.area[key] for key in ("type", "radius_m") if key in action.area}
     return GenuineAlert(action.code, action.title, action.kind, action.status, place_of(session, action), area,
-                        action.launched_at, action.ended_at)
+                        action.launched_at, action.ended_at, action.exercise)
 
 
 def place_of(session, action):

@@ -99,3 +99,14 @@ def test_guessing_in_bulk_is_refused_and_the_first_refusal_audited(checked):
     assert len(refusals) == 1
     assert refusals[0].detail == {"channel": "web", "limit_per_hour": 5}
     assert "127.0.0.1" not in (refusals[0].subject_id or "")
+
+
+def test_an_exercise_is_said_to_be_one(checked):
+    """A drill's code is genuine too, but the page says it is an exercise and that nobody is looked for."""
+    app, active_code, _ended = checked
+    with app.extensions["uitkijk"].db.session() as session:
+        session.scalars(select(Action).where(Action.code == active_code)).one().exercise = True
+    status, html = page(app.test_client(), active_code)
+    assert status == 200 and "Ja, dit is een echte oefening van de politie" in html
+    assert "OEFENING" in html and "er wordt niemand gezocht" in html and "De oefening loopt nog." in html
+    assert "Loopt nog: kijk goed uit" not in html
