@@ -4,22 +4,23 @@ An alert call: the alert twice, then "press 1 to be put through now, press 2 to 
 press 0 to stop alert calls to this number" (and, on a mobile, "press 3 for SMS instead");
 press 1 takes the free number's routing for that action (see put_through). 0 asks for a 9 to
 confirm (any other key goes back to the menu); the choice is applied at once (KeypadChoice).
-An alert call a machine answered (answering-machine detection; the call reaches the flow once
-the greeting ended) gets the voicemail message once instead: the action's title, its code and
-the free number. Detection is a hint: any key during it proves a person, who gets the alert
-and the menu as anyone else; NOTSURE is a person.
+An alert call a machine answered (answering-machine detection; on Asterisk the call reaches the
+flow once the greeting ended, on Twilio the verdict arrives as Detected while the alert plays over
+the greeting) gets the voicemail message once instead: the action's title, its code and the free
+number. Detection is a hint: any key proves a person, who gets the alert and the menu as anyone
+else, whatever detection says before or after; NOTSURE is a person.
 A closing call: how the action ended, twice, then "press 2 to hear it again"; it never puts
 anyone through (the action is over) and is not told the action ended as if that were news
-about an alert: the closing text itself says so.
+about an alert: the closing text itself says so. On a machine it is left once, as a voicemail.
 
 State is a JSON dict; `phase`: voicemail | menu | confirm_stop | closing | routing | tip | done.
-`key` is the key the participant pressed (for the ledger), `plays` how often the message was played, `amd`
+`key` is the key the participant pressed (for the ledger), `pressed` whether any key was, `plays` how often the message was played, `amd`
 and `amd_cause` what detection said ("key" once a key overruled "machine"), `voicemail` whether
 the call is (True) or was taken for (False) a machine's.
 """
 from . import put_through
 from .call_flow import CallFlow
-from .steps import Digits, Gather, Hangup, KeypadChoice, Say, Spoken, digits_prompt
+from .steps import Detected, Digits, Gather, Hangup, KeypadChoice, Say, Spoken, digits_prompt
 
 NAME = "alert"
 KEYS = "120"
@@ -37,6 +38,10 @@ class AlertFlow(CallFlow):
         return "abandoned" if state.get("key") == "1" else "listened"
 
     def on_event(self, state, event):
+        if isinstance(event, Detected):
+            return self.on_detected(state, event)
+        if isinstance(event, Digits) and event.value:
+            state["pressed"] = True
         if state["phase"] == "voicemail" and isinstance(event, Digits):
             return self.on_voicemail_key(state)
         if state["phase"] == "menu" and isinstance(event, Digits):
@@ -61,21 +66,43 @@ class AlertFlow(CallFlow):
         state.update(participant_id=call.participant_id, lang=call.language, action=call.action.as_dict(),
                      purpose=call.purpose, text=call.text, prompt=call.prompt, free_number=call.free_number,
                      mobile=call.mobile)
-        if call.purpose == "closing":
-            state["phase"] = "closing"
-            return state, [self.message(state), self.message(state), self.closing_menu()]
-        if call.action.status != "active":
+        if call.purpose != "closing" and call.action.status != "active":
             state["outcome"] = "no_action"
             return state, [Say(("action_ended", "goodbye")), Hangup()]
         if event.answered_by == "machine":
-            state.update(phase="voicemail", voicemail=True, outcome="voicemail")
-            return state, [self.voicemail_message(state), Hangup()]
+            return self.leave_voicemail(state)
+        return self.for_a_person(state)
+
+    def for_a_person(self, state):
+        """The alert and its menu, or the closing and its own."""
+        if state["purpose"] == "closing":
+            state["phase"] = "closing"
+            return state, [self.message(state), self.message(state), self.closing_menu()]
         state["phase"] = "menu"
         return state, [self.message(state), self.message(state), self.menu(state)]
 
+    def leave_voicemail(self, state):
+        state.update(phase="voicemail", voicemail=True, outcome="voicemail")
+        return state, [self.voicemail_message(state), Hangup()]
+
+    def on_detected(self, state, event):
+        """Detection's verdict while the call plays (Twilio). A machine, before anything was decided on the
+        call, gets the voicemail in place of what it plays; a key pressed already proved a person ("key");
+        any other verdict is only noted. No steps: the call goes on as it is."""
+        if state.get("pressed") or state.get("amd") == "key":
+            state.update(amd="key", amd_cause=event.amd_cause)
+            return state, []
+        state.update(amd=event.answered_by, amd_cause=event.amd_cause)
+        if event.answered_by == "machine" and state["phase"] in ("menu", "closing"):
+            return self.leave_voicemail(state)
+        return state, []
+
     def voicemail_message(self, state):
         """What a machine records, once: the alert in one sentence (the action's title), its code and
-        the free number. Any key stops it: a person is listening after all."""
+        the free number; or how the action ended. Any key stops it: a person is listening after all."""
+        if state["purpose"] == "closing":
+            spoken = Spoken(state["text"], key=state["prompt"], fallback=("alert_closing_intro",))
+            return Say((spoken, "goodbye"), interrupt=ANY_KEY)
         action = state["action"]
         free_number = digits_prompt(state["free_number"] or "")
         return Say(("voicemail_intro", put_through.title_audio(action, self.settings),
@@ -84,9 +111,9 @@ class AlertFlow(CallFlow):
                    interrupt=ANY_KEY)
 
     def on_voicemail_key(self, state):
-        """A key during the voicemail message proves a person: the alert and the menu, as anyone gets."""
-        state.update(phase="menu", voicemail=False, outcome=None, amd="key")
-        return state, [self.message(state), self.message(state), self.menu(state)]
+        """A key during the voicemail message proves a person: the alert or closing and its menu, as anyone gets."""
+        state.update(voicemail=False, outcome=None, amd="key")
+        return self.for_a_person(state)
 
     def message(self, state):
         """The alert or the closing text as rendered before the call; a key of the menu pressed

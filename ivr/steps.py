@@ -156,6 +156,19 @@ class Started:
 
 
 @dataclass(frozen=True)
+class Detected:
+    """Answering-machine detection's verdict on a call whose flow already plays (Twilio's asynchronous
+    detection: the flow started at the answer, over a machine's greeting); as in Started."""
+
+    answered_by: str
+    amd_cause: str | None = None
+
+    def __post_init__(self):
+        if self.answered_by not in AMD_STATUSES:
+            raise ValueError(f"unknown answering-machine status {self.answered_by!r}")
+
+
+@dataclass(frozen=True)
 class Digits:
     """What the caller keyed; None when nothing came before the timeout."""
 
@@ -188,7 +201,7 @@ class Hungup:
     pass
 
 
-Event = Started | Digits | DialResult | Recorded | Hungup
+Event = Started | Detected | Digits | DialResult | Recorded | Hungup
 
 
 @dataclass

@@ -23,8 +23,8 @@ from bridge.twilio import twilio_address
 from core.models import utcnow
 
 from .call_engine import CallEnd, CallRecorder, claim_operators, dial_status, seconds
-from .steps import (Dial, DialResult, Digits, Gather, Hangup, Hungup, KeypadChoice, Record, Recorded, SaveTip, Say,
-                    Started)
+from .steps import (Detected, Dial, DialResult, Digits, Gather, Hangup, Hungup, KeypadChoice, Record, Recorded,
+                    SaveTip, Say, Started)
 from .twiml_calls import decode_steps, encode_steps
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,22 @@ class TwimlRunner:
         state, steps = self.flows[record["flow"]].advance(record["state"], event)
         record["state"] = state
         return self._play(call_sid, record, steps)
+
+    def detected(self, call_sid, event: Detected):
+        """Asynchronous answering-machine detection's verdict on a call already playing its flow: the
+        TwiML to play in its place (a machine's voicemail), or None when the call goes on as it is
+        (a person, a key already pressed, the call over)."""
+        record = self.records.load(call_sid)
+        if record is None or record["finished"]:
+            return None
+        state, steps = self.flows[record["flow"]].advance(record["state"], event)
+        record["state"] = state
+        if steps:
+            return self._play(call_sid, record, steps)
+        if record["flow"] == "alert":
+            self.recorder.alert_facts(state, self._end(call_sid, record))
+        self.records.save(call_sid, record)
+        return None
 
     def whisper(self, parent_sid, seq, called):
         """An operator answered a Dial: note who, free the others rung with them (Twilio hung up on

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from core import answering_machines
 from core.config import effective
 from core.configuration import trunk_for_action, trunk_for_room, trunk_secret, trunks_of_backend
 from core.secrets import SecretUnavailable
@@ -50,6 +51,7 @@ class TwilioAccount:
     from_number: str | None
     rate_per_s: float  # messages or calls per second
     messaging_service_sid: str | None = None  # the configuration's messages may leave through one
+    amd: dict | None = None  # a trunk's answering-machine detection (core.answering_machines.stored); None: off
 
 
 def configured_account(config, channel) -> TwilioAccount | None:
@@ -114,7 +116,7 @@ class TwilioAccounts:
             raise PermanentFailure(FAILURE_CODE, f"Twilio trunk {trunk.name}: auth token unavailable: {exc}") from None
         rate = trunk.calls_per_second if self.channel == "voice" else self._config["SMS_RATE_PER_S"]
         return TwilioAccount(f"trunk {trunk.name}", (trunk.settings or {}).get("account_sid"), token,
-                             trunk.caller_id, rate)
+                             trunk.caller_id, rate, amd=answering_machines.stored(trunk.settings, "twilio"))
 
 
 class PerAccountTransport:

@@ -14,6 +14,7 @@ VOICE_INBOUND = "/voice/inbound"
 VOICE_ALERT = "/voice/alert"
 VOICE_EVENT = "/voice/event"
 VOICE_WHISPER = "/voice/whisper"
+VOICE_AMD = "/voice/amd"
 PROMPTS = "/prompts"
 
 

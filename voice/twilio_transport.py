@@ -7,6 +7,9 @@ as <Say>. Each attempt gets an id of ours, committed to the ledger (core.alert_c
 before Twilio is asked, and carried in the signed callback URLs: a status callback that
 overtakes the worker still finds its attempt, and one of an earlier attempt changes nothing.
 Which account, caller ID and calls per second each call uses is twilio_gateway.accounts' choice.
+On a trunk that detects answering machines, alert and closing calls ask for Twilio's asynchronous
+detection: the flow starts at the answer and a machine's verdict, once its greeting ended, comes to
+its own signed callback (webhooks.voice), which puts the voicemail in place of what plays (play_instead).
 """
 import logging
 import uuid
@@ -16,14 +19,14 @@ from redis import Redis
 from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
-from core import alert_calls
+from core import alert_calls, answering_machines
 from core.config import default, effective
 from core.messages import language_of
 from core.models import Delivery, Participant
 from core.numbers import is_e164, mask
 from core.transports import Attempt, PermanentFailure, SendResult
 from twilio_gateway.accounts import PerAccountTransport, TwilioAccounts
-from twilio_gateway.callbacks import CALL_STATUS, VOICE_ALERT, callback_url, checked_public_base_url
+from twilio_gateway.callbacks import CALL_STATUS, VOICE_ALERT, VOICE_AMD, callback_url, checked_public_base_url
 from core.pacing import Pacer, SendSchedule
 from twilio_gateway.errors import SendError, as_core_failure, twilio_request
 from twilio_gateway.say import say_language
@@ -43,7 +46,7 @@ class TwilioVoiceTransport:
     name = "twilio-voice"
 
     def __init__(self, client, schedule: SendSchedule, *, caller_id: str, public_base_url: str,
-                 account_sid: str, calls_per_s: float, audio=None,
+                 account_sid: str, calls_per_s: float, audio=None, amd=None,
                  ring_timeout_s: int = default("VOICE_RING_TIMEOUT_S"),
                  max_pacing_wait_s: float = default("SMS_MAX_PACING_WAIT_S")):
         if not is_e164(caller_id):
@@ -55,6 +58,7 @@ class TwilioVoiceTransport:
         self.caller_id = caller_id
         self.public_base_url = checked_public_base_url(public_base_url)
         self.ring_timeout_s = int(ring_timeout_s)
+        self.amd = answering_machines.twilio_parameters(amd or {})  # empty: no detection
         # Twilio counts calls per second per account, whichever number they come from.
         self.pacer = Pacer(schedule, f"calls:{account_sid}", calls_per_s, max_pacing_wait_s)
 
@@ -78,10 +82,15 @@ class TwilioVoiceTransport:
 
     def place_attempt(self, session, delivery, attempt):
         """Ask Twilio for the call of a committed attempt; the ledger learns its outcome from the callbacks."""
+        detection = {}
+        if self.amd:
+            detection = {**self.amd, "async_amd_status_callback_method": "POST",
+                         "async_amd_status_callback": callback_url(self.public_base_url, VOICE_AMD,
+                                                                   delivery=delivery.id, call=attempt.ref)}
         sid = self._create(delivery.to_e164,
                            url=callback_url(self.public_base_url, VOICE_ALERT, delivery=delivery.id, call=attempt.ref),
                            status_callback=callback_url(self.public_base_url, CALL_STATUS,
-                                                        delivery=delivery.id, call=attempt.ref))
+                                                        delivery=delivery.id, call=attempt.ref), **detection)
         row = session.get(Delivery, delivery.id)  # this session's copy (``delivery`` is the claim's)
         row.detail = {**(row.detail or {}), "call_sid": sid, "placed": True}
         return SendResult(provider_ref=attempt.ref, state="sending")
@@ -92,7 +101,7 @@ class TwilioVoiceTransport:
         return SendResult(provider_ref=self._create(to_e164, twiml=spoken_twiml(text, language)), state="sent")
 
     def _create(self, to_e164, *, url: Optional[str] = None, twiml: Optional[str] = None,
-                status_callback: Optional[str] = None):
+                status_callback: Optional[str] = None, **detection):
         """One Calls API request (already paced by the caller); returns the CallSid."""
         if not is_e164(to_e164):
             raise PermanentFailure("invalid", f"not an E.164 number: {mask(str(to_e164))}")
@@ -106,6 +115,7 @@ class TwilioVoiceTransport:
             # Only the final status (Twilio's default): it carries completed with CallDuration, busy,
             # no-answer, failed. The answer itself is learnt from the alert flow's webhook.
             options.update(status_callback=status_callback, status_callback_method="POST")
+        options.update(detection)
         try:
             with twilio_request(self._client, "call", to_e164):
                 call = self._client.calls.create(**options)
@@ -113,6 +123,17 @@ class TwilioVoiceTransport:
             raise as_core_failure(error) from error
         log.info("call to %s placed as %s", mask(to_e164), call.sid)
         return call.sid
+
+
+def play_instead(client, call_sid, twiml):
+    """Put `twiml` in place of what a live call plays (Twilio's call update); False when Twilio refused
+    (the call ended meanwhile, say), which is logged."""
+    try:
+        with twilio_request(client, f"update of call {call_sid}", ""):
+            client.calls(call_sid).update(twiml=twiml)
+    except SendError:
+        return False
+    return True
 
 
 def spoken_twiml(text, language, repeats=2):
@@ -141,7 +162,7 @@ def make_voice_transport(config, channel="voice"):
     def build(account, client):
         return TwilioVoiceTransport(
             client, schedule, caller_id=account.from_number or "", public_base_url=config["PUBLIC_BASE_URL"],
-            account_sid=account.account_sid, calls_per_s=account.rate_per_s, audio=audio,
+            account_sid=account.account_sid, calls_per_s=account.rate_per_s, audio=audio, amd=account.amd,
             ring_timeout_s=int(config["VOICE_RING_TIMEOUT_S"]), max_pacing_wait_s=config["SMS_MAX_PACING_WAIT_S"])
     return TwilioVoiceTransports(TwilioVoiceTransport.name, TwilioAccounts(config, channel), build, audio)
 

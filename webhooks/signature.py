@@ -4,11 +4,12 @@ Twilio signs the public URL it requested (PUBLIC_BASE_URL + path + query) and th
 the auth token of the account the request belongs to, which the form names (AccountSid). So the
 signature is checked with a token held for that account: the configuration's (TWILIO_AUTH_TOKEN)
 or a Twilio trunk's (twilio_gateway.accounts). An account this installation does not know, or no
-PUBLIC_BASE_URL, and nothing can be verified: the request is refused.
+PUBLIC_BASE_URL, and nothing can be verified: the request is refused. The account and token that
+verified it are kept in ``g.twilio_account``.
 """
 import logging
 
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request
 
 from twilio_gateway.accounts import auth_tokens
 from twilio_gateway.signatures import SIGNATURE_HEADER, SignatureValidator
@@ -34,6 +35,7 @@ def require_signature():
         for token in auth_tokens(session, current_app.config, account_sid):
             known = True
             if SignatureValidator(token, base).is_valid(request.url, request.form, signature):
+                g.twilio_account = (account_sid, token)  # for a view that answers through the REST API
                 return
     if known:
         log.warning("Twilio webhook %s refused: wrong X-Twilio-Signature", request.path)

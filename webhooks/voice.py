@@ -1,22 +1,26 @@
-"""Voice webhooks: the free number, answered alert calls, flow events, whispers and call status."""
+"""Voice webhooks: the free number, answered alert calls, flow events, whispers, answering-machine detection
+and call status."""
 import logging
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from bridge.leases import OperatorLeases
 from core.alert_calls import AlertCallLedger
 from core.call_records import InboundCallLog
 from core.caller_directory import InboundDirectory
 from core.numbers import mask, normalise_caller_id
-from ivr.call_engine import build_flows
+from ivr.call_engine import ANSWERED_BY, build_flows, machine_verdict
 from ivr.settings import FlowSettings
-from ivr.steps import Started
+from ivr.steps import Detected, Started
 from ivr.twiml_audio import PromptAudio
 from ivr.twiml_calls import CallRecords
 from ivr.twiml_runner import TwimlRunner, UnknownCall
 from tts_prompts import PromptStore, get_engine
-from twilio_gateway.callbacks import CALL_STATUS, VOICE_ALERT, VOICE_EVENT, VOICE_INBOUND, VOICE_WHISPER, callback_url
+from twilio_gateway.callbacks import (CALL_STATUS, VOICE_ALERT, VOICE_AMD, VOICE_EVENT, VOICE_INBOUND, VOICE_WHISPER,
+                                      callback_url)
+from twilio_gateway.client import twilio_client_for
 from voice.twilio_recordings import enqueue_fetch
+from voice.twilio_transport import play_instead
 from voice.twilio_status import FINAL_STATUSES, apply_call_status
 from web.db_session import runtime
 
@@ -118,6 +122,25 @@ def whisper():
     if not parent or seq is None:
         return _bad("?parent= and ?seq= are required")
     return twiml(runner().whisper(parent, seq, request.form.get("To")))
+
+
+@bp.post(VOICE_AMD)
+def machine_detection():
+    """Asynchronous answering-machine detection ended on an alert or closing call (AnsweredBy): a
+    machine, its greeting and beep over, gets the voicemail in place of what plays; a person, or a
+    line detection is not sure of, goes on as it is. The verdict is kept in the ledger either way."""
+    sid = _call_sid()
+    if sid is None:
+        return _bad("CallSid: missing")
+    answered_by = (request.form.get("AnsweredBy") or "").strip()
+    verdict = machine_verdict("twilio", answered_by)
+    if verdict is None:
+        return _bad(f"AnsweredBy: expected one of {', '.join(ANSWERED_BY['twilio'])}")
+    document = runner().detected(sid, Detected(verdict, answered_by))
+    if document is not None:
+        log.info("call %s reached a machine (%s): voicemail", sid, answered_by)
+        play_instead(twilio_client_for(current_app.config, *g.twilio_account), sid, document)
+    return "", 204
 
 
 @bp.post(CALL_STATUS)

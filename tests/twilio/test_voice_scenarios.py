@@ -15,8 +15,9 @@ from core.models import Action
 from tts_prompts import PromptStore, get_engine
 from tts_prompts.catalogue import PROMPTS
 
-from tests.call_scenarios import (ANSWERS, FLOW_SETTINGS, NO_ANSWER, PARTICIPANT_E164, ROWS, STRANGER_E164, World,
-                                  expected, heard_as)
+from lab.prism import RecordingProxy
+from tests.call_scenarios import (ANSWERS, FLOW_SETTINGS, LONG_HELLO, MACHINE, NO_ANSWER, PARTICIPANT_E164, ROWS,
+                                  SILENCE, STRANGER_E164, World, expected, heard_as)
 from twilio_flows import LANDLINE, LANDLINE_E164, deliveries, launch
 
 STATUS = "/webhooks/twilio/voice/status"
@@ -77,9 +78,27 @@ def test_alert_then_closing_call_are_heard_as_the_scenario_table_says(twilio_app
 
 INBOUND = "/webhooks/twilio/voice/inbound"
 FREE_NUMBER = "+31800001100"
-# The closing row: the test above. Rows answered by a lab answering machine, long hello or silence
-# run on Asterisk only: the Twilio runner has no answering-machine detection yet.
-TWILIO_ROWS = [row for row in ROWS if row.flow != "closing" and not row.answers_as]
+AMD = "/webhooks/twilio/voice/amd"
+# The closing row: the test above.
+TWILIO_ROWS = [row for row in ROWS if row.flow != "closing"]
+# What Twilio's detection (DetectMessageEnd) says of the lab's answering phones: the machine once its beep is
+# over, the long hello a person, the silent line not sure.
+ANSWERED_BY = {MACHINE: "machine_end_beep", LONG_HELLO: "human", SILENCE: "unknown"}
+
+
+@pytest.fixture
+def twilio_api(prism, twilio_app):
+    """Prism behind a RecordingProxy, for the app's REST requests (a call's update) to be read back."""
+    proxy = RecordingProxy(prism.base_url)
+    twilio_app.config["TWILIO_API_BASE_URL"] = proxy.base_url
+    yield proxy
+    proxy.close()
+
+
+def updates(twilio_api, call_sid):
+    """The TwiML of each update of the live call Twilio received, in order."""
+    return [r.form["Twiml"] for r in twilio_api.requests
+            if r.method == "POST" and r.path.endswith(f"/Calls/{call_sid}.json")]
 
 
 class TwilioCall:
@@ -87,8 +106,9 @@ class TwilioCall:
     where the row's caller keys, answers a <Dial> as the row's phones behave (the answering
     phone's whisper URL first, as Twilio fetches it) and hangs up where the caller does."""
 
-    def __init__(self, twilio_post, world, row, by_text, phones):
+    def __init__(self, twilio_post, world, row, by_text, phones, twilio_api):
         self.post, self.world, self.row, self.by_text, self.phones = twilio_post, world, row, by_text, phones
+        self.twilio_api = twilio_api
         self.heard, self.rung, self.bridged, self.pressed = [], [], None, False
 
     def name(self, verb):
@@ -96,8 +116,17 @@ class TwilioCall:
             return urlsplit(verb.text).path.rsplit("/prompts/", 1)[-1].removesuffix(".wav")
         return self.by_text.get(verb.text, verb.text)
 
-    def run(self, start, form):
+    def run(self, start, form, detection=None):
+        """Answer at `start`; on a row answered by a lab phone, detection's verdict (to `detection`)
+        comes before anything is heard: a machine records only after its greeting and beep, and what
+        it then plays is what Twilio was told to play instead."""
         document = self.post(start, {"CallSid": CALL_SID, **form}).text
+        if self.row.answers_as:
+            answer = self.post(detection, {"CallSid": CALL_SID, "AnsweredBy": ANSWERED_BY[self.row.answers_as],
+                                           "MachineDetectionDuration": "4100"})
+            assert answer.status_code == 204
+            if self.row.answers_as == MACHINE:
+                [document] = updates(self.twilio_api, CALL_SID)
         while document is not None:
             document = self.follow(ElementTree.fromstring(document))
         if self.row.hangs_up_after:
@@ -166,7 +195,7 @@ class TwilioCall:
 
 
 @pytest.mark.parametrize("row", TWILIO_ROWS, ids=[row.name for row in TWILIO_ROWS])
-def test_twilio_plays_rings_and_records_as_the_table_says(row, twilio_app, twilio_post):
+def test_twilio_plays_rings_and_records_as_the_table_says(row, twilio_app, twilio_post, twilio_api):
     """The row through the signed webhooks, the audio rendered at launch as for Asterisk callers."""
     twilio_app.config.update(FLOW_SETTINGS)  # read when the first webhook builds the runner
     rt = runtime.get()
@@ -176,7 +205,7 @@ def test_twilio_plays_rings_and_records_as_the_table_says(row, twilio_app, twili
     assert all((store.root / f"{key}.wav").exists() for key in titles), "the launch rendered the titles"
     phones = {twilio_address(dial_string)[1]: name for name, dial_string in world.dial_strings.items()}
     by_text = {texts["nl"]: f"{prompt_id}/nl" for prompt_id, texts in PROMPTS.items()}
-    call = TwilioCall(twilio_post, world, row, by_text, phones)
+    call = TwilioCall(twilio_post, world, row, by_text, phones, twilio_api)
     call.titles = titles
     message = None
     if row.flow == "alert":
@@ -184,7 +213,8 @@ def test_twilio_plays_rings_and_records_as_the_table_says(row, twilio_app, twili
         with rt.db.session() as session:
             message = session.get(Action, delivery.action_id).alert_prompt
         attempt = f"delivery={delivery.id}&call={delivery.provider_ref}"
-        call.run(f"/webhooks/twilio/voice/alert?{attempt}", {"To": PARTICIPANT_E164, "CallStatus": "in-progress"})
+        call.run(f"/webhooks/twilio/voice/alert?{attempt}", {"To": PARTICIPANT_E164, "CallStatus": "in-progress"},
+                 detection=f"{AMD}?{attempt}")
         status = f"{STATUS}?{attempt}"
     else:
         caller = PARTICIPANT_E164 if row.caller == "participant" else STRANGER_E164
@@ -192,7 +222,7 @@ def test_twilio_plays_rings_and_records_as_the_table_says(row, twilio_app, twili
         status = STATUS
     twilio_post(status, {"CallSid": CALL_SID, "CallStatus": "completed", "CallDuration": "30"})
 
-    assert call.heard == heard_as(row, message, titles)
+    assert call.heard == heard_as(row, message, titles, code=world.actions[0]["code"])
     assert call.rung == row.rung_phones()
     assert call.bridged == row.bridged
     assert world.outcome() == row.outcome()

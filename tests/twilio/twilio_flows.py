@@ -33,10 +33,10 @@ def deliveries(rt, action_id):
                                .order_by(Delivery.rank)).all()
 
 
-def add_trunk(rt, name, sid, token, caller_id, room_id=None, enabled=True, cps="7"):
-    """A Twilio trunk as the admin page saves it; returns its id."""
+def add_trunk(rt, name, sid, token, caller_id, room_id=None, enabled=True, cps="7", **fields):
+    """A Twilio trunk as the admin page saves it (with more of its `fields`, e.g. amd_enabled); returns its id."""
     form = {"name": name, "backend": "twilio", "control_room_id": str(room_id or ""), "caller_id": caller_id,
-            "channel_limit": "10", "calls_per_second": cps, "account_sid": sid, "auth_token": token}
+            "channel_limit": "10", "calls_per_second": cps, "account_sid": sid, "auth_token": token, **fields}
     if enabled:
         form["enabled"] = "on"
     with rt.db.session() as session:

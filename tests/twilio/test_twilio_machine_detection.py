@@ -1,0 +1,157 @@
+"""Twilio's asynchronous answering-machine detection on alert calls: what the Calls API is asked for, and
+what a signed (or forged) verdict does to a live call. Prism behind a proxy keeps what Twilio received;
+the table of calls heard is tests/twilio/test_voice_scenarios.py."""
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from core import runtime
+from core.models import Delivery, Trunk
+from lab.prism import ACCOUNT_SID, AUTH_TOKEN, RecordingProxy
+from tts_prompts.catalogue import PROMPTS
+from twilio_gateway.signatures import SIGNATURE_HEADER, sign
+
+from twilio_flows import LANDLINE, LANDLINE_E164, PUBLIC_BASE_URL, add_trunk, deliveries, launch
+
+CALL_SID = "CA" + "9d" * 16
+AMD = "/webhooks/twilio/voice/amd"
+
+
+@pytest.fixture
+def twilio_api(prism):
+    proxy = RecordingProxy(prism.base_url)
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def amd_app(twilio_config, twilio_api):
+    from tests.conftest import app_for
+
+    yield from app_for({**twilio_config, "TWILIO_API_BASE_URL": twilio_api.base_url})
+
+
+@pytest.fixture
+def post(amd_app):
+    client = amd_app.test_client()
+
+    def post(path, form, token=AUTH_TOKEN):
+        form = {"AccountSid": ACCOUNT_SID, **form}
+        return client.post(path, data=form, headers={SIGNATURE_HEADER: sign(token, PUBLIC_BASE_URL + path, form)})
+    return post
+
+
+def calls_created(twilio_api):
+    return [r.form for r in twilio_api.requests if r.path.endswith("/Calls.json")]
+
+
+def updates(twilio_api):
+    return [r.form for r in twilio_api.requests if r.path.endswith(f"/Calls/{CALL_SID}.json")]
+
+
+def alerted(rt, work, amd_enabled=True):
+    """An alert call placed through the room's trunk, of the configuration's account (detection on or off)."""
+    ids = launch(rt, ((LANDLINE, 400),))
+    detection = {"amd_enabled": "on", "amd_timeout_s": "40"} if amd_enabled else {}
+    add_trunk(rt, "twilio-amd", ACCOUNT_SID, AUTH_TOKEN, "+31201110000", room_id=ids["room"], **detection)
+    work()
+    [delivery] = deliveries(rt, ids["action"])
+    return delivery
+
+
+def answer(post, delivery):
+    query = f"delivery={delivery.id}&call={delivery.provider_ref}"
+    twiml = post(f"/webhooks/twilio/voice/alert?{query}", {"CallSid": CALL_SID, "To": LANDLINE_E164}).text
+    return query, twiml
+
+
+def test_a_trunk_that_detects_asks_twilio_for_asynchronous_detection_to_the_messages_end(amd_app, twilio_api, work):
+    """MachineDetection=DetectMessageEnd, AsyncAmd, the trunk's timeout and a callback naming the attempt."""
+    rt = runtime.get()
+    delivery = alerted(rt, work)
+    [created] = calls_created(twilio_api)
+    assert (created["MachineDetection"], created["AsyncAmd"], created["AsyncAmdStatusCallbackMethod"]) == (
+        "DetectMessageEnd", "true", "POST")
+    assert (created["MachineDetectionTimeout"], created["MachineDetectionSpeechThreshold"],
+            created["MachineDetectionSilenceTimeout"]) == ("40", "2400", "5000")
+    callback = urlsplit(created["AsyncAmdStatusCallback"])
+    assert f"{callback.scheme}://{callback.netloc}" == PUBLIC_BASE_URL and callback.path == AMD
+    assert parse_qs(callback.query) == {"delivery": [str(delivery.id)], "call": [delivery.provider_ref]}
+
+
+def test_a_trunk_that_does_not_detect_asks_for_no_detection(amd_app, twilio_api, work):
+    alerted(runtime.get(), work, amd_enabled=False)
+    [created] = calls_created(twilio_api)
+    assert not {name for name in created if "Amd" in name or "MachineDetection" in name}
+
+
+def test_a_machine_verdict_puts_the_voicemail_in_place_and_the_ledger_says_voicemail(amd_app, twilio_api, post,
+                                                                                       work):
+    rt = runtime.get()
+    delivery = alerted(rt, work)
+    query, _ = answer(post, delivery)
+    assert post(f"{AMD}?{query}", {"CallSid": CALL_SID, "AnsweredBy": "machine_end_silence"}).status_code == 204
+    [update] = updates(twilio_api)
+    assert PROMPTS["voicemail_intro"]["nl"] in update["Twiml"] and update["Twiml"].endswith("<Hangup /></Response>")
+    post(f"/webhooks/twilio/voice/status?{query}", {"CallSid": CALL_SID, "CallStatus": "completed",
+                                                     "CallDuration": "25"})
+    with rt.db.session() as session:
+        row = session.get(Delivery, delivery.id)
+        assert (row.state, row.amd_status, row.amd_cause, row.detail["voicemail"]) == (
+            "voicemail", "machine", "machine_end_silence", True)
+
+
+def test_a_key_pressed_before_the_verdict_proves_a_person(amd_app, twilio_api, post, work):
+    """The participant pressed 2 during the alert; detection's later 'machine' changes nothing on the call."""
+    rt = runtime.get()
+    delivery = alerted(rt, work)
+    query, twiml = answer(post, delivery)
+    again = urlsplit(twiml.split('action="', 1)[1].split('"', 1)[0].replace("&amp;", "&"))
+    post(f"{again.path}?{again.query}", {"CallSid": CALL_SID, "Digits": "2"})
+    assert post(f"{AMD}?{query}", {"CallSid": CALL_SID, "AnsweredBy": "machine_end_beep"}).status_code == 204
+    assert updates(twilio_api) == []
+    with rt.db.session() as session:
+        row = session.get(Delivery, delivery.id)
+        assert (row.amd_status, row.amd_cause, row.detail.get("voicemail")) == ("key", "machine_end_beep", None)
+
+
+@pytest.mark.parametrize("answered_by, status", [("human", "human"), ("unknown", "notsure")])
+def test_a_person_or_a_line_detection_is_unsure_of_goes_on_hearing_the_alert(amd_app, twilio_api, post, work,
+                                                                              answered_by, status):
+    rt = runtime.get()
+    delivery = alerted(rt, work)
+    query, _ = answer(post, delivery)
+    assert post(f"{AMD}?{query}", {"CallSid": CALL_SID, "AnsweredBy": answered_by}).status_code == 204
+    assert updates(twilio_api) == []
+    with rt.db.session() as session:
+        assert session.get(Delivery, delivery.id).amd_status == status
+
+
+def test_a_forged_verdict_is_refused_and_changes_nothing(amd_app, twilio_api, post, work):
+    """Signed with another token: 403, no update of the call, the ledger as it was."""
+    rt = runtime.get()
+    delivery = alerted(rt, work)
+    query, _ = answer(post, delivery)
+    forged = post(f"{AMD}?{query}", {"CallSid": CALL_SID, "AnsweredBy": "machine_end_beep"}, token="not-the-token")
+    assert forged.status_code == 403
+    assert updates(twilio_api) == []
+    with rt.db.session() as session:
+        row = session.get(Delivery, delivery.id)
+        assert (row.amd_status, (row.detail or {}).get("voicemail")) == (None, None)
+
+
+@pytest.mark.parametrize("form, field", [({"AnsweredBy": "robot"}, "AnsweredBy"), ({"AnsweredBy": ""}, "AnsweredBy"),
+                                         ({"CallSid": "", "AnsweredBy": "human"}, "CallSid")])
+def test_a_verdict_twilio_does_not_give_is_refused_naming_the_field(amd_app, post, form, field):
+    answer_ = post(f"{AMD}?delivery=1&call=tw1", {"CallSid": CALL_SID, **form})
+    assert answer_.status_code == 400 and answer_.get_json()["reason"].startswith(field)
+
+
+def test_the_trunk_form_keeps_twilio_detection(amd_app, twilio_api, work):
+    rt = runtime.get()
+    alerted(rt, work)
+    with rt.db.session() as session:
+        [trunk] = session.scalars(select(Trunk).where(Trunk.name == "twilio-amd")).all()
+        assert trunk.settings["amd"] == {"enabled": True, "timeout_s": 40, "speech_threshold_ms": 2400,
+                                         "speech_end_threshold_ms": 1200, "silence_timeout_ms": 5000}
