@@ -188,7 +188,8 @@ def trunk(trunk_id):
     found = _get(configuration.get_trunk, trunk_id)
     rooms = configuration.list_control_rooms(db)
     shown = configuration.public_settings(found) if found else {}
-    amd_fields = answering_machines.FIELDS["asterisk"]
+    backend = found.backend if found else request.values.get("backend", "asterisk")
+    amd_fields = answering_machines.FIELDS.get(backend, ())
     if request.method == "GET":
         return render_template("config/trunk_form.html", trunk=found, rooms=rooms, shown=shown, amd_fields=amd_fields,
                                form=configuration.trunk_form(found, request.args.get("backend", "asterisk")))

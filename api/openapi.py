@@ -672,10 +672,13 @@ SPEC = {
                 "ami_secret": {"type": "string", "writeOnly": True}, "sip_host": {"type": "string"},
                 "sip_port": {"type": "integer"}, "username": {"type": "string"},
                 "password": {"type": "string", "writeOnly": True}, "register": {"type": "boolean"},
-                "amd_enabled": {"type": "boolean", "description": "Asterisk: detect answering machines on alert "
-                                "calls (settings.amd shows the parameters in use)"},
-                **{f"amd_{name}": {"type": "integer", "minimum": low, "maximum": high, "default": default}
-                   for name, default, low, high in answering_machines.FIELDS["asterisk"]},
+                "amd_enabled": {"type": "boolean", "description": "Detect answering machines on alert and closing "
+                                "calls (settings.amd shows the parameters in use); each backend has its own "
+                                "amd_<parameter> fields"},
+                **{f"amd_{name}": {"type": "integer", "minimum": low, "maximum": high, "default": default,
+                                   "description": backend.capitalize()}
+                   for backend in ("asterisk", "twilio")
+                   for name, default, low, high in answering_machines.FIELDS[backend]},
                 "account_sid": {"type": "string"}, "auth_token": {"type": "string", "writeOnly": True}},
                 "description": "Secrets are write-only: sealed (encrypted with TRUNK_SECRET_KEY) or `env:UITKIJK_"
                                "TRUNK_…`; left out or blank they keep the stored value. Change: fields left out "

@@ -306,14 +306,14 @@ def _asterisk_settings(data, old, config, name, caller_id, channel_limit, cps):
         raise ValidationError(_trunk_field(str(exc).replace(f"trunk {name}", "")), str(exc)) from None
     return ({"ami_host": ami_host, "ami_port": ami_port, "ami_user": ami_user, "ami_secret": ami_secret,
              "sip_host": sip_host, "sip_port": sip_port, "username": username, "password": password,
-             "register": register, "amd": _amd_settings(data)}, template)
+             "register": register, "amd": _amd_settings(data, "asterisk")}, template)
 
 
-def _amd_settings(data):
-    """Answering-machine detection of the trunk's alert calls (core.answering_machines), from the form's
-    amd_enabled and amd_<parameter> fields; a parameter left blank takes its default."""
+def _amd_settings(data, backend):
+    """Answering-machine detection of the trunk's alert and closing calls (core.answering_machines), from the
+    form's amd_enabled and amd_<parameter> fields (the back-end's own); a parameter left blank takes its default."""
     values = {"enabled": _flag(data, "amd_enabled")}
-    for name, default, low, high in answering_machines.FIELDS["asterisk"]:
+    for name, default, low, high in answering_machines.FIELDS[backend]:
         values[name] = _int(data, f"amd_{name}", low, high, default=default)
     return values
 
@@ -325,7 +325,7 @@ def _twilio_settings(data, old, config):
     token = _sealed(data, "auth_token", old, config)
     if token is None:
         raise ValidationError("auth_token", "is required")
-    return {"account_sid": sid, "auth_token": token}
+    return {"account_sid": sid, "auth_token": token, "amd": _amd_settings(data, "twilio")}
 
 
 def public_settings(trunk):

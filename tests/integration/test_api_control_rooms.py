@@ -329,3 +329,24 @@ def test_trunk_answering_machine_detection_through_the_api(app, client, rooms):
     refused = client.patch(f"/api/trunks/{trunk_id}", headers=admin, json={"amd_greeting_ms": "lang"})
     assert refused.status_code == 400 and refused.json["field"] == "amd_greeting_ms"
     assert client.get(f"/api/trunks/{trunk_id}", headers=admin).json["settings"]["amd"] == amd
+
+
+def test_twilio_trunk_answering_machine_detection_through_the_api(app, client, rooms):
+    """A Twilio trunk has Twilio's own detection parameters: on and tuned by amd_*, kept by a change leaving
+    them out, one out of Twilio's bounds refused naming its field."""
+    (north, _), _ = rooms
+    admin = token(app, ["configuration"])
+    created = client.post("/api/trunks", headers=admin, json={
+        "name": "twilio-amd", "backend": "twilio", "control_room_id": north, "caller_id": "+31201234567",
+        "channel_limit": 10, "calls_per_second": 5, "account_sid": "AC" + "4d" * 16, "auth_token": "geheim-123",
+        "amd_enabled": True, "amd_timeout_s": 45})
+    assert created.status_code == 201, created.json
+    amd = created.json["settings"]["amd"]
+    assert amd == {"enabled": True, "timeout_s": 45, "speech_threshold_ms": 2400, "speech_end_threshold_ms": 1200,
+                   "silence_timeout_ms": 5000}
+    trunk_id = created.json["id"]
+    changed = client.patch(f"/api/trunks/{trunk_id}", headers=admin, json={"channel_limit": 12})
+    assert changed.status_code == 200 and changed.json["settings"]["amd"] == amd
+    refused = client.patch(f"/api/trunks/{trunk_id}", headers=admin, json={"amd_timeout_s": 2})
+    assert refused.status_code == 400 and refused.json["field"] == "amd_timeout_s"
+    assert client.get(f"/api/trunks/{trunk_id}", headers=admin).json["settings"]["amd"] == amd
