@@ -206,3 +206,21 @@ def test_trunk_answering_machine_detection_is_set_on_the_form(app, client, admin
     assert refused.status_code == 400 and "amd_initial_silence_ms" in refused.get_data(as_text=True)
     with app.extensions["uitkijk"].db.session() as session:
         assert session.get(Trunk, trunk_id).settings["amd"] == amd
+
+
+def test_twilio_trunk_answering_machine_detection_is_set_on_the_form(app, client, admin_token, room_id):
+    """A Twilio account's form offers Twilio's own detection parameters, in Dutch, and keeps what is saved."""
+    assert 'name="amd_timeout_s"' in client.get("/config/trunks/new?backend=twilio").get_data(as_text=True)
+    response = post(client, "/config/trunks/new", admin_token, {
+        "name": "twilio-amd", "backend": "twilio", "control_room_id": str(room_id), "caller_id": "+31201234567",
+        "channel_limit": "10", "calls_per_second": "5", "account_sid": "AC" + "5e" * 16, "auth_token": "geheim-123",
+        "enabled": "on", "amd_enabled": "on", "amd_silence_timeout_ms": "3000"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.extensions["uitkijk"].db.session() as session:
+        trunk = session.scalar(select(Trunk))
+        trunk_id, amd = trunk.id, trunk.settings["amd"]
+    assert amd == {"enabled": True, "timeout_s": 30, "speech_threshold_ms": 2400, "speech_end_threshold_ms": 1200,
+                   "silence_timeout_ms": 3000}
+    page = client.get(f"/config/trunks/{trunk_id}").get_data(as_text=True)
+    assert "Langste detectie (s)" in page and 'name="amd_initial_silence_ms"' not in page
+    assert 'name="amd_silence_timeout_ms" min="2000" max="10000" step="1" value="3000"' in page
