@@ -15,7 +15,7 @@ def ui_texts():
         "calls.alerted": _("alerted by this action"), "calls.not_alerted": _("not alerted"),
         "calls.put_through": _("put through to {operator}"), "calls.the_room": _("the control room"),
         "calls.in_progress": _("in progress"),
-        "tips.voice": _("Voice"), "tips.recording": _("{seconds} s recording"),
+        "tips.voice": _("By phone"), "tips.recording": _("{seconds} s recording"),
         "tips.fetching": _("Recording being fetched…"),
         "live.updated": _("updated {time}"), "live.lost": _("connection lost; retrying"),
         "map.centre": _("Centre of the area"),

@@ -136,3 +136,16 @@ def test_the_check_sees_unwrapped_text(tmp_path):
                        encoding="utf-8")
     assert _unwrapped(bare) == ["Your name", "Name"]
     assert _unwrapped(wrapped) == []
+
+
+# The alert channel by phone has one Dutch name everywhere (follow page, impact preview, approval, report,
+# participant forms, sign-up): the labels that name it.
+VOICE_CHANNEL_LABELS = ("Voice call", "Voice calls", "Codes by spoken call", "by spoken call",
+                        "SMS for a mobile, call for a landline", "Alerts by e-mail too, besides call/SMS")
+
+
+def test_the_voice_channel_has_one_dutch_name():
+    catalogue = _catalogue("nl")
+    other = {label: catalogue.get(label).string for label in VOICE_CHANNEL_LABELS
+             if "gesproken oproep" not in catalogue.get(label).string.lower()}
+    assert not other, f"the voice channel is 'gesproken oproep' in Dutch: {other}"
