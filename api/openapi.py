@@ -481,6 +481,9 @@ SPEC = {
                     "inquiries": {"type": "integer"}, "information": {"type": "integer"},
                     "reached": {"type": "integer"}, "replies": {"type": "integer"},
                     "reply_rate": {"type": ["number", "null"]}, "helpful": {"type": "integer"}}}}},
+            "SigningKey": {"type": "object", "required": ["subject", "sha256", "not_after"], "properties": {
+                "subject": {"type": "string"}, "sha256": {"type": "string", "description": "the certificate's"},
+                "not_after": {"type": "string", "format": "date-time"}}},
             "LaunchPreview": {"type": "object", "required": ["dry_run", "impact"], "properties": {
                 "dry_run": {"const": True}, "impact": _ref("Impact")}},
             "Approval": {"type": "object", "required": ["id", "status", "reason", "kind", "impact", "requested_by"],
@@ -977,6 +980,17 @@ SPEC = {
             "delete": _op("Remove the recording: the speech engine speaks the prompt again (national tokens "
                           "only)", "configuration", {"204": {"description": "Removed, or there was none"}},
                           errors=("404",))},
+        "/api/partners/signing-key": {
+            "get": _op("Whose certificate signs the CAP documents now (national tokens only)", "configuration",
+                       {"200": _json(_ref("SigningKey"), "Signing")}, errors=("404",),
+                       description="404 while nothing signs them. The key itself is never shown."),
+            "put": _op("Install the CAP signing key and its certificate (national tokens only): it signs from now on, "
+                       "the key it replaces is destroyed; audited", "configuration",
+                       {"200": _json(_ref("SigningKey"), "Installed")},
+                       body={"type": "object", "required": ["key", "certificate"], "additionalProperties": False,
+                             "properties": {"key": {"type": "string", "description": "PEM, PKCS#8, RSA of at least "
+                                                    "2048 bits, without a passphrase; stored sealed, write-only"},
+                                            "certificate": {"type": "string", "description": "PEM, of this key"}}})},
         "/api/partners/{id}/active": {
             "parameters": [ID],
             "put": _op("Pause or resume a partner", "configuration", {"200": _json(_ref("Partner"), "Set")},

@@ -151,3 +151,31 @@ def test_only_an_admin_may_upload_a_signing_key(app, role):
         assert response.status_code == 403
     else:
         assert "/login" in response.headers["Location"]
+
+
+def test_the_signing_key_is_installed_through_the_api_as_on_the_web(app, client):
+    """A national token installs the pair (the key write-only, audited) and reads whose certificate signs; bad
+    pairs are refused naming the part with nothing stored; a room-bound token may not touch it."""
+    from lab import factories
+    from tests.integration.test_api_control_rooms import token
+    admin_api = token(app, ["configuration"])
+    assert client.get("/api/partners/signing-key", headers=admin_api).status_code in (200, 404)
+    key = _key()
+    pair = {"key": _pem_key(key).decode(), "certificate": _cert(key, "Politie CAP (API)").decode()}
+    for body, field in [({**pair, "key": "not a key"}, "key"), ({**pair, "certificate": _cert(_key()).decode()},
+                                                                  "certificate"), ({"key": pair["key"]}, "certificate"),
+                        ({**pair, "passphrase": "x"}, "passphrase")]:
+        refused = client.put("/api/partners/signing-key", json=body, headers=admin_api)
+        assert refused.status_code == 400 and refused.json["field"] == field
+    assert _stored(app) == []
+    installed = client.put("/api/partners/signing-key", json=pair, headers=admin_api)
+    assert installed.status_code == 200 and "Politie CAP (API)" in installed.json["subject"]
+    assert "key" not in installed.json
+    assert client.get("/api/partners/signing-key", headers=admin_api).json == installed.json
+    assert [row.subject for row in _stored(app)] == [installed.json["subject"]]
+    with app.extensions["uitkijk"].db.session() as session:
+        assert session.scalar(select(AuditEvent.verb).where(AuditEvent.subject_type == "cap_signing_key")) == "upload"
+        room, _ = factories.control_room(session)
+        room_id = room.id
+    bound = token(app, ["configuration"], room_id=room_id)
+    assert client.put("/api/partners/signing-key", json=pair, headers=bound).status_code == 403
