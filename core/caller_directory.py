@@ -32,6 +32,7 @@ class ActionSummary:
     status: str
     control_room_id: int
     alert_prompt: str | None = None
+    exercise: bool = False  # a drill: the check on the free number says so
 
     def as_dict(self):
         return asdict(self)
@@ -69,12 +70,14 @@ class AlertCall:
 
 
 # The columns of an ActionSummary, in its field order.
-_SUMMARY_COLUMNS = (Action.id, Action.code, Action.title, Action.status, Action.control_room_id, Action.alert_prompt)
+_SUMMARY_COLUMNS = (Action.id, Action.code, Action.title, Action.status, Action.control_room_id, Action.alert_prompt,
+                    Action.exercise)
 
 
 def action_summary(action):
     return ActionSummary(id=action.id, code=action.code, title=action.title, status=action.status,
-                         control_room_id=action.control_room_id, alert_prompt=action.alert_prompt)
+                         control_room_id=action.control_room_id, alert_prompt=action.alert_prompt,
+                         exercise=action.exercise)
 
 
 class InboundDirectory:

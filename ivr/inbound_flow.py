@@ -5,7 +5,7 @@
     alerted only by one that just ended   -> told it ended and thanked, then the control room
     unknown or withheld, or pressed `*`   -> the code from the message, three tries
     `*` and a code at the code question   -> whether the alert is genuine: its title, and (still on)
-                                             1 to be put through
+                                             1 to be put through; an exercise is said to be one
     no active action / the action ended   -> told so (112 for emergencies), then the general line
     nobody answers                        -> a spoken tip, kept with the action
 
@@ -156,6 +156,10 @@ class InboundFlow(CallFlow):
                 return state, [Say((complaint, "goodbye")), Hangup()]
             return state, [Say((complaint,)), self.check_prompt()]
         action = action.as_dict()
+        if action["exercise"]:  # the police's own, but nobody is looked for: nothing to put through
+            state["phase"] = "done"
+            return state, [Say(("check_exercise", put_through.title_audio(action, self.settings),
+                                "check_exercise_nothing_to_do", "goodbye")), Hangup()]
         genuine = ("check_genuine", put_through.title_audio(action, self.settings))
         if action["status"] != "active":
             state["phase"] = "done"

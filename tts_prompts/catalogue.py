@@ -150,6 +150,17 @@ PROMPTS: dict[str, dict[str, str]] = {
         "en": "Yes, this is a genuine alert from the police, about:",
         "de": "Ja, das ist ein echter Aufruf der Polizei, wegen:",
     },
+    # An exercise's title follows.
+    "check_exercise": {
+        "nl": "Ja, dit is een oefening van de politie, over:",
+        "en": "Yes, this is an exercise of the police, about:",
+        "de": "Ja, das ist eine Übung der Polizei, wegen:",
+    },
+    "check_exercise_nothing_to_do": {
+        "nl": "Het is een oefening: er wordt niemand gezocht en u hoeft niets te doen.",
+        "en": "It is an exercise: nobody is being looked for, and you need not do anything.",
+        "de": "Es ist eine Übung: Es wird niemand gesucht, und Sie müssen nichts tun.",
+    },
     "check_still_on": {
         "nl": "Deze oproep loopt nog. Heeft u iets gezien, toets dan 1 om doorverbonden te worden met de centralist.",
         "en": "This alert is still on. If you have seen something, press 1 to be put through to the operator.",

@@ -5,6 +5,7 @@ import pytest
 from fake_directory import BURGLARY, ENDED, GENERAL, HANDLER, MISSING, COLLEAGUE, FakeDirectory
 
 from core.call_routes import RouteInfo
+from core.caller_directory import ActionSummary
 from ivr.inbound_flow import InboundFlow
 from ivr.settings import FlowSettings
 from ivr.steps import (Dial, DialResult, Digits, Gather, Hangup, Hungup, Record, Recorded, Say, SaveTip, Spoken,
@@ -204,6 +205,17 @@ def test_checking_an_ended_alert_says_it_ended():
     say, hangup = batches[-1]
     assert say.prompt[0] == "check_genuine" and say.prompt[1].text == "Oud"
     assert say.prompt[2:] == ("check_ended", "goodbye") and hangup == Hangup()
+    assert flow.outcome(state).outcome == "checked" and flow.outcome(state).action_id is None
+
+
+def test_checking_an_exercise_says_it_is_one_and_offers_no_operator():
+    drill = ActionSummary(id=4, code="6100", title="Oefening Weesp", status="active", control_room_id=1,
+                          exercise=True)
+    flow = make_flow(actions=(BURGLARY, drill))
+    state, batches = run(flow, [Digits("*6100")], caller=STRANGER)
+    say, hangup = batches[-1]
+    assert say.prompt[0] == "check_exercise" and say.prompt[1].text == "Oefening Weesp"
+    assert say.prompt[2:] == ("check_exercise_nothing_to_do", "goodbye") and hangup == Hangup()
     assert flow.outcome(state).outcome == "checked" and flow.outcome(state).action_id is None
 
 
