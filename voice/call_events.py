@@ -14,20 +14,20 @@ One process (`python -m voice.call_events`, beside the RQ workers) runs a CallSe
   on Originates that never got a response, and after a reconnect retries the calls that
   no longer exist in Asterisk (it restarted), instead of forgetting them.
 
-Several services may run against one trunk: the Redis leases and pacing are shared. A service
-that dies (kill -9) takes its calls' outcomes with it; the others, or the same one started
-again, take those calls over once their leases go unrenewed (core.alert_calls.take_over_orphans)
-and settle them from what Asterisk says: a call still up is followed to its hang-up, one that
-ended by the events every service receives (RecentCalls) and the facts the ledger holds.
+Several services may run against one trunk: the Redis leases and pacing are shared. Outcomes not
+yet written wait in Redis (voice.call_outcomes), so a service that dies (kill -9), even while the
+database is away, loses none of them: the others, or the same one started again, write them, then
+take its calls over once their leases go unrenewed (core.alert_calls.take_over_orphans) and settle
+them from what Asterisk says: a call still up is followed to its hang-up, one that ended by the
+events every service receives (RecentCalls) and the facts the ledger holds.
 """
 from __future__ import annotations
 
 import logging
-import queue
 import signal
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -44,6 +44,7 @@ from core.secrets import SecretUnavailable
 from voice.ami import AmiActionFailed, AmiClient, AmiEvent, AmiTimeout, AmiUnavailable
 
 from .call_audio import CallAudio
+from .call_outcomes import CallOutcome, OutcomeSpool, OutcomeWriter
 from .call_queue import CallQueue, PendingCall
 from .settings import VoiceSettings
 from .trunk_limiter import TrunkLimiter
@@ -119,58 +120,6 @@ class RecentCalls:
             return self._calls.get(call_id)
 
 
-class OutcomeWriter:
-    """The ledger writes of call outcomes (answered, ended, not reached), in the order Asterisk reported
-    them, on a thread of their own. The AMI event thread only hands them over: while the database is away
-    (a restart, or an outage longer than any delivery lease) it goes on handling events (hang-ups free
-    their trunk channels at once) and the outcomes wait here, each done again until it is written. Every
-    outcome carries the time of its event, so a late write records the call as it was."""
-
-    def __init__(self, db):
-        self.db = db
-        self._queue: queue.Queue = queue.Queue()
-        self._stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._waiting: Counter[str] = Counter()  # call id -> outcomes not yet written
-
-    def put(self, call_id: str, work) -> None:
-        with self._lock:
-            self._waiting[call_id] += 1
-        self._queue.put((call_id, work))
-
-    def waiting(self, call_id: str) -> bool:
-        """Whether an outcome of the call waits to be written (its takeover would be a second opinion)."""
-        with self._lock:
-            return call_id in self._waiting
-
-    def pending(self) -> int:
-        return self._queue.qsize()
-
-    def stop(self) -> None:
-        """Write what is waiting if the database is there, then end the thread (without waiting on an
-        outage: what is left then is settled by the call's takeover, see take_over_orphans)."""
-        self._stopping.set()
-
-    def run(self) -> None:
-        while True:
-            try:
-                call_id, work = self._queue.get(timeout=0.2)
-            except queue.Empty:
-                if self._stopping.is_set():
-                    return
-                continue
-            try:
-                self.db.unit_of_work(work, stop=self._stopping)
-            except DBAPIError as exc:
-                log.warning("call %s: outcome not written while stopping (%s)", call_id, exc.__class__.__name__)
-            except Exception:  # one bad outcome must not stop the others; logged in full
-                log.exception("call %s: outcome not written", call_id)
-            with self._lock:
-                self._waiting[call_id] -= 1
-                if self._waiting[call_id] <= 0:
-                    del self._waiting[call_id]
-
-
 class CallService:
     def __init__(self, rt, settings: VoiceSettings | None = None, ami: AmiClient | None = None):
         self.rt = rt
@@ -192,7 +141,7 @@ class CallService:
         self._ready = threading.Event()  # logged in; AmiClient.connected is already true mid-login
         self.reconnects = 0
         self.recent = RecentCalls()
-        self.outcomes = OutcomeWriter(rt.db)
+        self.outcomes = OutcomeWriter(rt, OutcomeSpool(rt.redis, s.prefix))
         self.renew_every_s = min(RENEW_EVERY_S, effective(rt.config)["DELIVERY_LEASE_S"] / 4)
         self.taken_over = 0
 
@@ -201,7 +150,7 @@ class CallService:
         """Connect (or keep trying in the background) and start dispatching."""
         self._connect()
         for target, name in ((self._supervise, "call-supervisor"), (self._dispatch, "call-dispatcher"),
-                             (self.outcomes.run, "call-outcomes")):
+                             (self.outcomes.run, "call-outcomes"), (self.outcomes.beat, "call-outcomes-beat")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -312,8 +261,7 @@ class CallService:
                 return
             live.acknowledged = True
         if call.delivery_id is not None:
-            self.outcomes.put(call.call_id, lambda session: alert_calls.placed(session, call.delivery_id,
-                                                                               call.call_id))
+            self.outcomes.put(CallOutcome("placed", call.delivery_id, call.call_id))
 
     # -- events -----------------------------------------------------------
     def _on_event(self, event: AmiEvent) -> None:
@@ -358,8 +306,7 @@ class CallService:
         live.answered = True
         call, at = live.call, utcnow()
         if call.delivery_id is not None:
-            self.outcomes.put(call.call_id, lambda session: alert_calls.answered(session, call.delivery_id,
-                                                                                 call.call_id, at=at))
+            self.outcomes.put(CallOutcome("answered", call.delivery_id, call.call_id, at=at))
 
     def _on_hangup(self, live: LiveCall) -> None:
         if live.answered:
@@ -368,8 +315,7 @@ class CallService:
             self._remove_audio(live.call)
             call, at = live.call, utcnow()
             if call.delivery_id is not None:
-                self.outcomes.put(call.call_id, lambda session: alert_calls.ended(self.rt, session, call.delivery_id,
-                                                                                  call.call_id, live.cause, at=at))
+                self.outcomes.put(CallOutcome("ended", call.delivery_id, call.call_id, at=at, cause=live.cause))
         elif live.awaiting_cause_since is not None:
             self._settle(live.call.call_id, _setup_outcome(live.cause))
         elif live.settled_by_hangup:
@@ -386,9 +332,8 @@ class CallService:
             self._remove_audio(live.call)  # a direct call is not retried
             log.info("direct call %s: %s", call_id, outcome)
             return
-        delivery_id = live.call.delivery_id
-        self.outcomes.put(call_id, lambda session: alert_calls.not_reached(self.rt, session, delivery_id, call_id,
-                                                                           outcome, live.cause))
+        self.outcomes.put(CallOutcome("not reached", live.call.delivery_id, call_id, cause=live.cause,
+                                      outcome=outcome))
 
     def _remove_audio(self, call: PendingCall) -> None:
         """A call's own audio (a spoken code) is gone with the call."""
@@ -432,6 +377,7 @@ class CallService:
                 if time.monotonic() >= next_renewal:
                     self._renew_leases()
                     if self.connected:
+                        self._claim_dead_outcomes()
                         self._take_over_orphans()
                     self.call_audio.sweep()
                     next_renewal = time.monotonic() + self.renew_every_s
@@ -513,15 +459,29 @@ class CallService:
         for live in unexplained:
             self._settle(live.call.call_id, _setup_outcome(live.cause))
 
+    def _claim_dead_outcomes(self) -> None:
+        """Write what dead call services left spooled (voice.call_outcomes), before taking their calls over:
+        a call that ended while the database was away is known by its spooled outcomes only."""
+        try:
+            self.outcomes.claim_dead()
+        except RedisError:
+            log.warning("dead call services' outcomes not claimed (Redis unavailable)")
+
     def _take_over_orphans(self) -> None:
         """Settle the calls a dead call service left (see the module's docstring). An orphan is put among
         this service's live calls before Asterisk is asked about it, so a hang-up meanwhile is not missed:
         whoever takes it out of `_live` first (the event or this round) decides its outcome."""
         idle_since = utcnow() - timedelta(seconds=ORPHAN_AFTER_RENEWALS * self.renew_every_s)
         orphans = self._record(lambda session: alert_calls.take_over_orphans(session, self.trunk.name, idle_since))
+        try:
+            # Spooled by a call service that is alive, or died too recently to be claimed yet: its outcomes tell.
+            elsewhere = self.outcomes.spool.calls_elsewhere() if orphans else set()
+        except RedisError:
+            elsewhere = {o.call_id for o in orphans}  # unknown: looked at again next round
         with self._lock:
             # Ours, only renewed late (a database outage): still up, or their outcome waits to be written.
-            orphans = [o for o in orphans if o.call_id not in self._live and not self.outcomes.waiting(o.call_id)]
+            orphans = [o for o in orphans if o.call_id not in self._live and not self.outcomes.waiting(o.call_id)
+                       and o.call_id not in elsewhere]
             for orphan in orphans:
                 self._live[orphan.call_id] = LiveCall(
                     PendingCall(call_id=orphan.call_id, trunk=self.trunk.name, channel="", caller_id="",
@@ -564,14 +524,11 @@ class CallService:
         delivery_id, call_id = orphan.delivery_id, orphan.call_id
         if answered_at is not None:
             if orphan.answered_at is None:
-                self.outcomes.put(call_id, lambda session: alert_calls.answered(session, delivery_id, call_id,
-                                                                                at=answered_at))
-            self.outcomes.put(call_id, lambda session: alert_calls.ended(self.rt, session, delivery_id, call_id,
-                                                                         seen.cause, at=seen.ended_at))
+                self.outcomes.put(CallOutcome("answered", delivery_id, call_id, at=answered_at))
+            self.outcomes.put(CallOutcome("ended", delivery_id, call_id, at=seen.ended_at, cause=seen.cause))
         else:
             outcome = "interrupted" if seen.ended_at is None else _hangup_outcome(seen.cause)
-            self.outcomes.put(call_id, lambda session: alert_calls.not_reached(self.rt, session, delivery_id,
-                                                                               call_id, outcome, seen.cause))
+            self.outcomes.put(CallOutcome("not reached", delivery_id, call_id, cause=seen.cause, outcome=outcome))
 
     def _renew_leases(self) -> None:
         with self._lock:

@@ -11,7 +11,7 @@ from redis import Redis
 
 from core.alert_calls import RETRIED_OUTCOMES
 from core.asterisk_values import TrunkConf
-from voice import call_events
+from voice import call_events, call_outcomes
 from voice.ami import AmiEvent
 from voice.call_queue import PendingCall
 from voice.call_events import CallService
@@ -78,6 +78,7 @@ def service(redis_url, queue_prefix, monkeypatch):
     """A call service on a fake AMI and a recording ledger, with real Redis leases."""
     ledger = LedgerRecorder()
     monkeypatch.setattr(call_events, "alert_calls", ledger)
+    monkeypatch.setattr(call_outcomes, "alert_calls", ledger)
     redis = Redis.from_url(redis_url)
     db = SimpleNamespace(session=contextlib.nullcontext, unit_of_work=lambda work, stop=None: work(None))
     rt = SimpleNamespace(redis=redis, db=db, config={})
@@ -88,7 +89,7 @@ def service(redis_url, queue_prefix, monkeypatch):
         prompt_dir="/tmp", asterisk_prompt_dir="/tmp", ring_timeout_s=30, response_grace_s=15, lease_s=60,
         channel_variables={}, prefix=queue_prefix)
     svc = CallService(rt, settings, ami=FakeAmi())
-    svc.outcomes = SimpleNamespace(put=lambda call_id, work: db.unit_of_work(work))  # written at once, in this thread
+    svc.outcomes = SimpleNamespace(put=lambda outcome: outcome.apply(rt, None))  # written at once, in this thread
     svc.ledger = ledger
     yield svc
     redis.close()
