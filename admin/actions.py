@@ -9,7 +9,7 @@ from core import approvals, audit, configuration, follow, impact, reach_report, 
 from core.actions import ActionService, get_action, parse_launch
 from core.errors import Conflict, NotFound, ValidationError
 from core.estimate import area_of_query, estimate_area
-from core.geocoding import geocoder_for, locate
+from core.geocoding import geocoder_for, locate, nearest_address
 from core.regions import list_regions
 from core.room_scope import NotBound, RoomScope
 from core.input_checks import parse_id
@@ -267,11 +267,22 @@ REFUSED = {"publication": lambda reason: _("Not updated: %(reason)s", reason=rea
            "widen": lambda reason: _("Not widened: %(reason)s", reason=reason)}
 
 
+def _centre_of(area):
+    """(lat, lon) of a circle's centre or a polygon's; None for regions and the whole country."""
+    if area.get("type") == "circle":
+        return area["lat"], area["lon"]
+    if area.get("type") == "polygon" and area.get("centre"):
+        return tuple(area["centre"])
+    return None
+
+
 def _follow_page(action, refusal=None, status=200):
     pub = publication_of(session(), action.id)
     page_url = urls.page_url(current_app.config, pub.token) if pub else None
     regions = list_regions(session()) if action.kind == "amber_alert" else []
-    return render_template("actions/follow.html", action=action, kinds=kind_labels(), results=result_labels(),
+    centre = _centre_of(action.area)
+    whereabouts = nearest_address(session(), *centre) if centre else None
+    return render_template("actions/follow.html", action=action, whereabouts=whereabouts, kinds=kind_labels(), results=result_labels(),
                            result_texts=RESULT_TEXT["nl"], map=map_settings(), publication=pub,
                            page_url=page_url, regions=regions, max_radius=current_app.config["MAX_RADIUS_M"],
                            refusal=refusal, values=request.form if refusal else {},

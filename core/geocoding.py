@@ -8,16 +8,22 @@ the street or postcode does not have names `<field>.house_number`. Two back-ends
   (core.address_import); no network, so a launch never waits on anyone else's server.
 - PdokGeocoder (core.pdok): PDOK's Locatieserver, the government's own geocoder, online.
 
-`geocoder_for(config, session)` picks one by GEOCODER.
+`geocoder_for(config, session)` picks one by GEOCODER. `nearest_address` goes the other way, in the
+address table only: the address (and CBS neighbourhood) nearest a point, for pages that show a position.
 """
 from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import select
 
+from .geo import bounding_box
+
 from .address_input import AddressQuery, fold, house_text, parse_line, postcode_text, query_from_parts, street_keys
 from .errors import ValidationError
-from .models import Address
+from .models import Address, Municipality
+
+# How far from a point the nearest address may be and still describe it (beyond, the point is in a field).
+NEAREST_WITHIN_M = 250
 
 
 @dataclass(frozen=True)
@@ -145,3 +151,30 @@ def locate(geocoder, value, field):
     if geocoder is None:
         raise ValidationError(field, "give the position as lat and lon: addresses are not looked up here")
     return geocoder.locate(query, field)
+
+
+@dataclass(frozen=True)
+class Whereabouts:
+    """The address nearest a point and its neighbourhood, by name where the table has names."""
+
+    label: str
+    municipality: str | None = None  # the municipality's name, else its CBS code
+    wijk: str | None = None
+    buurt: str | None = None
+
+
+def nearest_address(session, lat, lon, within_m=NEAREST_WITHIN_M):
+    """The Whereabouts of the address-table row nearest (lat, lon), or None when none is within `within_m`.
+    Ranked by the flat-earth distance, exact enough over a few hundred metres."""
+    south, north, west, east = bounding_box(lat, lon, within_m)
+    scale = (east - west) / (north - south)  # a degree of longitude is this much shorter here
+    row = session.scalars(select(Address).where(
+        Address.lat.between(south, north), Address.lon.between(west, east)).order_by(
+        (Address.lat - lat) * (Address.lat - lat)
+        + (Address.lon - lon) * (Address.lon - lon) / (scale * scale)).limit(1)).first()
+    if row is None:
+        return None
+    municipality = row.municipality_code and (session.scalar(select(Municipality.name).where(
+        Municipality.code == row.municipality_code)) or row.municipality_code)
+    return Whereabouts(label_of(row.street, _house(row), row.postcode, row.city), municipality,
+                       row.wijk_name or row.wijk_code, row.buurt_name or row.buurt_code)

@@ -140,6 +140,7 @@ class Address(Base):
         UniqueConstraint("postcode", "house_number", "house_letter", "addition", name="ux_address_key"),
         Index("ix_address_street", "city_key", "street_key", "house_number"),
         Index("ix_address_wijk", "wijk_code"),
+        Index("ix_address_position", "lat", "lon"),  # the nearest address to a point (core.geocoding)
     )
 
 
