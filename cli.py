@@ -22,7 +22,7 @@ from core.secrets import SecretUnavailable
 from core.participants import Registry, delete_participant, get_participant, participant_as_dict, validate
 from core.signup import every_spoken_code
 from core.tokens import SCOPES, create_token, list_tokens, revoke_token
-from tts_prompts import PromptStore, get_engine
+from tts_prompts import PromptStore
 from web.cli_texts import CliCommand, CliGroup
 from web.i18n import error_text, reason_text
 
@@ -347,7 +347,7 @@ def seal_secret_command(value):
 @with_appcontext
 def purge_code_audio_command():
     config = current_app.config
-    store = PromptStore(config["PROMPT_DIR"], get_engine(config["TTS_ENGINE"]))
+    store = PromptStore.from_config(config)
     removed = store.remove_texts(every_spoken_code())
     click.echo(ngettext("%(num)s confirmation-code audio file removed from %(dir)s",
                       "%(num)s confirmation-code audio files removed from %(dir)s", removed, dir=store.root))

@@ -232,14 +232,14 @@ def build_services(config, on_decision=None):
     from core.alert_calls import AlertCallLedger
     from core.call_records import InboundCallLog
     from core.directory_snapshot import SnapshotDirectory
-    from tts_prompts import PromptStore, get_engine
+    from tts_prompts import PromptStore
 
     from .prompts import PromptFiles
 
     rt = runtime.configure(config)
     settings = FlowSettings.from_config(rt.config)
     directory = SnapshotDirectory(rt.db, rt.config["DEFAULT_REGION"], rt.config["IVR_SNAPSHOT_S"]).start()
-    store = PromptStore(rt.config["PROMPT_DIR"], get_engine(rt.config["TTS_ENGINE"]))
+    store = PromptStore.from_config(rt.config)
     return CallServices(
         flows=build_flows(directory, settings),
         prompts=PromptFiles(store, rt.config["ASTERISK_PROMPT_DIR"]),

@@ -12,14 +12,14 @@ from core.models import ControlRoom
 from core.transports import PermanentFailure
 from core.messages import message_for
 from tts_prompts.catalogue import LANGUAGES
-from tts_prompts import PromptStore, SpeechEngineError, UnspeakableText, get_engine
+from tts_prompts import PromptStore, SpeechEngineError, UnspeakableText
 
 log = logging.getLogger(__name__)
 
 
 class ActionAudio:
     def __init__(self, config):
-        self.store = PromptStore(config["PROMPT_DIR"], get_engine(config["TTS_ENGINE"]))
+        self.store = PromptStore.from_config(config)
 
     def prepare_action(self, session, action):
         """Speak the alert (every language) before the first call.
@@ -47,7 +47,7 @@ class TitleAudio:
     (IVR_TITLE_LANGUAGE): the free number greets and lists actions by it (ivr.put_through)."""
 
     def __init__(self, config):
-        self.store = PromptStore(config["PROMPT_DIR"], get_engine(config["TTS_ENGINE"]))
+        self.store = PromptStore.from_config(config)
         self.language = config["IVR_TITLE_LANGUAGE"]
 
     def prepare_action(self, session, action):

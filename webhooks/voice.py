@@ -15,7 +15,7 @@ from ivr.steps import Detected, Started
 from ivr.twiml_audio import PromptAudio
 from ivr.twiml_calls import CallRecords
 from ivr.twiml_runner import TwimlRunner, UnknownCall
-from tts_prompts import PromptStore, get_engine
+from tts_prompts import PromptStore
 from twilio_gateway.callbacks import (CALL_STATUS, VOICE_ALERT, VOICE_AMD, VOICE_EVENT, VOICE_INBOUND, VOICE_WHISPER,
                                       callback_url)
 from twilio_gateway.client import twilio_client_for
@@ -46,7 +46,7 @@ def runner():
     base = config["PUBLIC_BASE_URL"]
     settings = FlowSettings.from_config(config)
     directory = InboundDirectory(rt.db, config["DEFAULT_REGION"])
-    store = PromptStore(config["PROMPT_DIR"], get_engine(config["TTS_ENGINE"]))
+    store = PromptStore.from_config(config)
     found = current_app.extensions["twilio_runner"] = TwimlRunner(
         flows=build_flows(directory, settings),
         prompts=PromptAudio(store, lambda name: prompt_url(base, config["SECRET_KEY"], name)),
