@@ -3,9 +3,11 @@ counters."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_decimal, gettext as _
 
-from core import answering_machines, audit, configuration, mail_senders, retry_policy, secrets
+from core import (action_webhooks, answering_machines, audit, configuration, mail_senders, partners, retry_policy,
+                  secrets)
 from core.dashboard import municipalities
 from core.errors import Conflict, NotFound, ValidationError
+from core.regions import list_regions
 from core.signup_limits import STAT_FIELDS, SignupLimits
 from tts_prompts import (LANGUAGES, InvalidRecording, PromptStore, SpeechEngineError, UnknownPrompt,
                          UnsupportedLanguage, all_prompts)
@@ -47,7 +49,9 @@ def _form_error(exc, template, status=400, **context):
 def index():
     db = session()
     return render_template("config/index.html", rooms=configuration.list_control_rooms(db),
-                           operators=configuration.list_operators(db), trunks=configuration.list_trunks(db))
+                           operators=configuration.list_operators(db), trunks=configuration.list_trunks(db),
+                           partners=partners.list_partners(db), webhooks=action_webhooks.list_webhooks(db),
+                           regions=list_regions(db), senders=mail_senders.list_senders(db))
 
 
 # Control rooms.

@@ -224,3 +224,17 @@ def test_twilio_trunk_answering_machine_detection_is_set_on_the_form(app, client
     page = client.get(f"/config/trunks/{trunk_id}").get_data(as_text=True)
     assert "Langste detectie (s)" in page and 'name="amd_initial_silence_ms"' not in page
     assert 'name="amd_silence_timeout_ms" min="2000" max="10000" step="1" value="3000"' in page
+
+
+def test_the_configuration_index_leads_to_every_configuration_page(app, client, admin_token):
+    """Each page of the configuration has a tile on its index, in Dutch, with what it holds."""
+    page = client.get("/config/").get_data(as_text=True)
+    for path, label in [("/config/trunks", "Trunks"), ("/config/prompts", None), ("/config/operators", None),
+                        ("/config/control-rooms", None), ("/config/partners/", "Partners"),
+                        ("/config/action-webhooks/", "Webhooks meldkamersystemen"), ("/config/regions/", "Gebieden"),
+                        ("/config/mail-senders", "Afzenders buurtmail"), ("/config/retry-policies", "Herhaalpogingen"),
+                        ("/config/signup-limits", "Aanmeldlimieten")]:
+        assert f'href="{path}"' in page, path
+        assert label is None or f"<strong>{label}</strong>" in page, label
+        assert client.get(path).status_code == 200, path
+    assert "0 aangemeld: wie elke openbare melding ontvangt" in page
