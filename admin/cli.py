@@ -20,13 +20,17 @@ from web.i18n import error_text
 @click.option("--role", type=click.Choice(ROLES), required=True, help=N_("What the account may do."))
 @click.option("--municipality", "municipality_code", help=N_("Municipality code (required for municipality staff)."))
 @click.option("--operator-id", type=int, help=N_("Operator this account acts as (operators only)."))
+@click.option("--supervisor", is_flag=True,
+              help=N_("Gets the launches left waiting for approval (operators and admins only)."))
 @click.password_option(help=N_("Asked for when not given; at least 12 characters."))
-def create_user_command(email, name, role, municipality_code, operator_id, password):
+def create_user_command(email, name, role, municipality_code, operator_id, supervisor, password):
     try:
         with current_app.extensions["uitkijk"].db.session() as session:
             municipality_id = Registry(session).municipality_id(municipality_code or None)
-            user = create_user(session, email, name, password, role, municipality_id, operator_id)
-            audit.record(session, "cli", "create", "user", user.id, {"email": user.email, "role": role})
+            user = create_user(session, email, name, password, role, municipality_id, operator_id,
+                               supervisor=supervisor)
+            audit.record(session, "cli", "create", "user", user.id,
+                         {"email": user.email, "role": role, "supervisor": user.supervisor})
             click.echo(_("created %(role)s account %(email)s", role=role, email=user.email))
     except ValidationError as exc:
         raise click.ClickException(error_text(exc)) from None

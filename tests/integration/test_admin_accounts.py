@@ -91,6 +91,20 @@ def test_create_user_command(app):
     assert client.get("/accounts").status_code == 200
 
 
+def test_create_user_command_marks_a_supervisor(app):
+    """`--supervisor` marks an admin or operator; on any other role it is refused naming the field."""
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "--email", "chef@example.org", "--name", "Chef", "--role", "admin",
+                                 "--supervisor", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    assert user_by_email(app, "chef@example.org").supervisor is True
+    assert audit_events(app, "create")[-1].detail["supervisor"] is True
+    result = runner.invoke(args=["create-user", "--email", "agent@example.org", "--name", "Agent", "--role", "police",
+                                 "--supervisor", "--password", PASSWORD])
+    assert result.exit_code != 0 and "supervisor: alleen een account van een centralist" in result.output
+    assert user_by_email(app, "agent@example.org") is None
+
+
 def test_create_user_command_reports_bad_input(app):
     """`flask create-user` with an unknown municipality exits with a clear message."""
     result = app.test_cli_runner().invoke(args=["create-user", "--email", "s@example.org", "--name", "S",
