@@ -8,7 +8,7 @@ from flask import jsonify
 
 from core import answering_machines
 from core.configuration import BACKENDS
-from core.retry_policy import FIELDS as RETRY_FIELDS, LIMITS as RETRY_LIMITS
+from core.retry_policy import CHANNELS as ESCALATION_CHANNELS, FIELDS as RETRY_FIELDS, LIMITS as RETRY_LIMITS
 from core.models import (
     ACTION_KINDS, ACTION_RESULTS, ACTION_WEBHOOK_EVENTS, ACTION_WEBHOOK_STATES, DELIVERY_STATES,
     PARTNER_DELIVERY_STATES, REGION_KINDS,
@@ -46,6 +46,10 @@ ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"
 PROMPT = [{"name": "language", "in": "path", "required": True, "schema": {"type": "string"}},
           {"name": "prompt_id", "in": "path", "required": True, "schema": {"type": "string"}}]
 NULLABLE_STRING = {"type": ["string", "null"]}
+ESCALATION_PROPERTIES = {
+    "escalate": {"type": "boolean", "description": "a participant not reached on one channel gets their next"},
+    "escalation_order": {"type": "array", "items": {"enum": list(ESCALATION_CHANNELS)}, "uniqueItems": True,
+                         "minItems": 1, "description": "the channels tried in turn (a launch sends the first a participant has); one left out is never escalated to"}}
 WEBHOOK_SIGNING = (
     "Each event is POSTed as JSON with headers X-Uitkijk-Event, X-Uitkijk-Timestamp (Unix seconds) and "
     "X-Uitkijk-Signature: sha256=<hex HMAC-SHA256 with the secret of \"<timestamp>.<body>\">. Refuse a body "
@@ -614,12 +618,13 @@ SPEC = {
             "RetryPolicy": {"type": "object", "required": ["kind", *RETRY_FIELDS, "configured"], "properties": {
                 "kind": {"enum": list(ACTION_KINDS)},
                 **{field: {"type": "integer"} for field in RETRY_FIELDS},
+                **ESCALATION_PROPERTIES,
                 "configured": {"type": "boolean", "description": "false: the configuration's defaults"},
                 "updated_by": NULLABLE_STRING,
                 "updated_at": {"type": ["string", "null"], "format": "date-time"}}},
             "RetryPolicyInput": {"type": "object", "additionalProperties": False, "properties": {
-                field: {"type": "integer", "minimum": low, "maximum": high}
-                for field, (low, high) in RETRY_LIMITS.items()}},
+                **{field: {"type": "integer", "minimum": low, "maximum": high}
+                   for field, (low, high) in RETRY_LIMITS.items()}, **ESCALATION_PROPERTIES}},
             "Webhook": {"type": "object", "required": ["id", "url", "control_room_id", "active", "secret",
                                                        "created_at"], "properties": {
                 "id": {"type": "integer"}, "url": {"type": "string"},

@@ -31,7 +31,7 @@ from datetime import datetime
 from sqlalchemy import and_, select, update
 
 from . import ledger
-from .jobs import after_reached, retry_or_fail
+from .jobs import after_reached, escalate, retry_or_fail
 from .keypad_choices import apply_choice
 from .models import Action, Delivery, utcnow
 from .numbers import mask
@@ -180,6 +180,8 @@ def ended(rt, session, delivery_id, call_id, cause=None, at=None):
              detail["listened_s"], detail.get("key", "-"))
     if state == "answered":
         after_reached(rt, session, delivery)
+    else:
+        escalate(rt, session, delivery, "voicemail")
     return state
 
 
@@ -206,6 +208,7 @@ def not_reached(rt, session, delivery_id, call_id, outcome, cause=None):
     log.info("call %s to %s: %s", call_id, mask(delivery.to_e164), outcome)
     if outcome in FINAL_OUTCOMES or delivery.state != "sending":
         ledger.transition(session, delivery_id, "failed", error=outcome, detail=detail)
+        escalate(rt, session, delivery, outcome)
         return "failed"
     session.flush()
     retry_or_fail(rt, session, delivery, outcome, None)

@@ -8,7 +8,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from . import ledger, runtime
+from . import escalation, ledger, runtime
 from .messages import message_for
 from .metrics import SENDS
 from .models import Action, Delivery, utcnow
@@ -120,16 +120,19 @@ def _send_on_network(rt, delivery, text):
 def send_in_database(rt, session, batch):
     """Send [(delivery, text)] through transports whose sending is a row in this database: a few statements
     for the whole batch (outbox rows, then the ledger's states), in the session's one transaction."""
-    by_transport = {}
+    by_transport, reached = {}, []
     for delivery, text in batch:
         by_transport.setdefault(transport_for(rt, session, delivery), []).append((delivery, text))
     for transport, sends in by_transport.items():
         by_state = {}
         for (delivery, _), result in zip(sends, transport.send_many(session, sends)):
             by_state.setdefault(result.state, []).append((delivery.id, result.provider_ref, transport.name))
+            if result.state == "answered" or (result.state in ("sent", "delivered") and delivery.channel != "voice"):
+                reached.append(delivery)
         for state, taken in by_state.items():
             ledger.record_sent(session, taken, state)
             SENDS.labels(transport.channel, state).inc(len(taken))
+    escalation.cancel_other_channels(session, rt.config, reached)
     # One look at the batch's actions, not one per send (the session forgets an action nothing holds).
     ended = dict(session.execute(select(Action.id, Action.time_critical).where(
         Action.id.in_({delivery.action_id for delivery, _ in batch}), Action.status == "ended")).all())
@@ -150,12 +153,14 @@ def send_one(rt, session, delivery, text):
         ledger.transition(session, delivery.id, "bounced", error=f"{exc.code}: {exc.reason}"[:200],
                           transport=transport.name)
         record_hard_bounce(session, delivery.participant_id, delivery.to_address, f"{exc.code} {exc.reason}")
+        escalate(rt, session, delivery, "failed")
         return
     except PermanentFailure as exc:
         SENDS.labels(delivery.channel, "failed").inc()
         ledger.transition(session, delivery.id, "failed", error=f"{exc.code}: {exc.reason}"[:200],
                           transport=transport.name)
         log.warning("delivery %s to %s failed permanently: %s", delivery.id, mask(delivery.to_e164), exc.code)
+        escalate(rt, session, delivery, "failed")
         return
     except TransientFailure as exc:
         SENDS.labels(delivery.channel, "retry").inc()
@@ -194,6 +199,7 @@ def retry_or_fail(rt, session, delivery, reason, retry_after):
     if delivery.attempts >= policy.max_attempts or too_late or (
             delivery.purpose == "alert" and action.status != "active"):
         ledger.transition(session, delivery.id, "failed", error=f"gave up: {reason}"[:200])
+        escalate(rt, session, delivery, reason)
         return
     if delivery.purpose == "alert" and delivery.participant_id not in inside_area(session, action.area,
                                                                                   [delivery.participant_id]):
@@ -221,10 +227,25 @@ def backoff_s(attempts, retry_after=None):
     return delay * random.uniform(1.0, 1.2)
 
 
+def escalate(rt, session, delivery, reason):
+    """An alert that did not reach its participant (`reason`: what its last attempt met, or voicemail): their
+    next channel's alert, when their kind escalates, committed and enqueued at once (core.escalation)."""
+    escalated = escalation.escalate(session, rt.config, delivery, reason)
+    if escalated is None:
+        return None
+    session.commit()
+    action = session.get(Action, delivery.action_id)
+    enqueue_sends(rt.queues.for_action(action.time_critical), [[escalated]])
+    log.info("delivery %s escalated to delivery %s: %s", delivery.id, escalated, reason)
+    return escalated
+
+
 def after_reached(rt, session, delivery):
-    """An alert that reached someone after its action ended still gets its closing message."""
+    """An alert that reached someone cancels what is still queued for them on other channels (when their
+    kind escalates); one that reached them after its action ended still gets its closing message."""
     if delivery.purpose != "alert":
         return
+    escalation.cancel_other_channels(session, rt.config, [delivery])
     action = session.get(Action, delivery.action_id)
     if action.status == "ended":
         send_closing(rt, session, delivery, action.time_critical)

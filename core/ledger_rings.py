@@ -18,6 +18,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.exc import DBAPIError
 
 from . import ledger
+from .escalation import escalation_order
 from .jobs import enqueue_batches
 from .models import Action, utcnow
 from .selection import alerts_query, area_reach_m, count_locations
@@ -89,7 +90,8 @@ def plan_ring(rt, session, action):
         reach = _reach[key] = area_reach_m(session, action.area, centre)
     inner, outer = next_ring(session, action, reach, centre)
     alerts = alerts_query(session, action.area, centre=centre, ring=(inner, outer),
-                          test_only=action.exercise)
+                          test_only=action.exercise,
+                          channel_order=escalation_order(session, rt.config, action.kind))
     return (inner, outer), alerts, outer >= reach
 
 

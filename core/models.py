@@ -267,6 +267,10 @@ class RetryPolicy(Base):
     no_answer_retry_s: Mapped[int] = mapped_column(Integer)
     failed_retry_s: Mapped[int] = mapped_column(Integer)
     max_attempts: Mapped[int] = mapped_column(Integer)
+    # A participant not reached on one channel gets the next they have, in this order (core.escalation).
+    escalate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    escalation_order: Mapped[str] = mapped_column(String(40), default="voice,sms,email",
+                                                  server_default="voice,sms,email")
     updated_by: Mapped[str] = mapped_column(String(120))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
@@ -349,6 +353,10 @@ class Delivery(Base):
     # AnsweredBy), kept to tune its parameters; amd_status "key" when a key proved a person.
     amd_status: Mapped[str | None] = mapped_column(String(16))
     amd_cause: Mapped[str | None] = mapped_column(String(40))
+    # An escalated alert (core.escalation): the delivery that did not reach the participant, and why
+    # ("voice:no_answer": the channel it was on and what its last attempt met).
+    escalated_from: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (
         UniqueConstraint("action_id", "participant_id", "channel", "purpose", name="ux_delivery_once"),

@@ -2,7 +2,8 @@
 unanswered call later, a failed attempt (congestion, a network or provider fault) in between.
 
 The defaults are the configuration's (RETRY_BUSY_S, RETRY_NO_ANSWER_S, RETRY_FAILED_S, MAX_ATTEMPTS); an
-admin sets them per action kind (web page and API), each change audited. Whether another attempt is made
+admin sets them per action kind (web page and API), each change audited. The same policy says whether a
+participant not reached on one channel is escalated to their next, and in what order (core.escalation). Whether another attempt is made
 at all (the attempts left, the time-critical window, the action still active) is core.jobs.retry_or_fail's.
 """
 import random
@@ -25,6 +26,8 @@ LONGEST_RETRY_S = 3600
 ATTEMPTS_LIMIT = 20
 LIMITS = {"busy_retry_s": (1, LONGEST_RETRY_S), "no_answer_retry_s": (1, LONGEST_RETRY_S),
           "failed_retry_s": (1, LONGEST_RETRY_S), "max_attempts": (1, ATTEMPTS_LIMIT)}
+CHANNELS = ("voice", "sms", "email")
+DEFAULT_ORDER = CHANNELS
 JITTER = 0.1  # retries of a whole area spread over a tenth of their delay, not all at the same second
 
 
@@ -35,7 +38,9 @@ class Policy:
     no_answer_retry_s: int
     failed_retry_s: int
     max_attempts: int
-    configured: bool  # an admin set it (False: the configuration's defaults)
+    configured: bool
+    escalate: bool = False
+    escalation_order: tuple = DEFAULT_ORDER  # an admin set it (False: the configuration's defaults)
     updated_by: str | None = None
     updated_at: object = None
 
@@ -49,13 +54,14 @@ class Policy:
 
     def as_dict(self):
         return {"kind": self.kind, **{field: getattr(self, field) for field in FIELDS},
+                "escalate": self.escalate, "escalation_order": list(self.escalation_order),
                 "configured": self.configured, "updated_by": self.updated_by,
                 "updated_at": self.updated_at.isoformat() if self.updated_at else None}
 
 
 def _from_row(row):
     return Policy(row.kind, row.busy_retry_s, row.no_answer_retry_s, row.failed_retry_s, row.max_attempts,
-                  True, row.updated_by, row.updated_at)
+                  True, bool(row.escalate), tuple(row.escalation_order.split(",")), row.updated_by, row.updated_at)
 
 
 def default_policy(config, kind):
@@ -93,22 +99,58 @@ def _whole(data, field, current):
     return value
 
 
+def _switch(data, current):
+    raw = data.get("escalate")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return current
+    if isinstance(raw, bool):
+        return raw
+    value = str(raw).strip().lower()
+    if value in ("1", "true", "on", "yes"):
+        return True
+    if value in ("0", "false", "off", "no"):
+        return False
+    raise ValidationError("escalate", "must be on or off")
+
+
+def _order(data, current):
+    """The escalation order: a list or a comma-separated text of voice, sms and email, each at most once
+    (a channel left out is never escalated to)."""
+    raw = data.get("escalation_order")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return current
+    if isinstance(raw, str):
+        raw = raw.split(",")
+    if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
+        raw = None
+    order = tuple(c.strip() for c in raw or () if c.strip())
+    if not order or len(set(order)) != len(order) or not set(order) <= set(CHANNELS):
+        raise ValidationError("escalation_order", "must list voice, sms and email, each at most once")
+    return order
+
+
 def save_policy(session, config, kind, data, actor):
     """Set an action kind's policy from form or JSON values (a field left out keeps its value); every
     field is checked before anything is written. Returns the new Policy."""
     _check_kind(kind)
     current = policy_for(session, config, kind)
     values = {field: _whole(data, field, getattr(current, field)) for field in FIELDS}
+    values["escalate"] = _switch(data, current.escalate)
+    values["escalation_order"] = _order(data, current.escalation_order)
     row = session.get(RetryPolicy, kind) or RetryPolicy(kind=kind)
     for field, value in values.items():
-        setattr(row, field, value)
+        setattr(row, field, ",".join(value) if field == "escalation_order" else value)
     row.updated_by, row.updated_at = actor, utcnow()
     session.add(row)
     session.flush()
     audit.record(session, actor, "retry-policy-changed", "action_kind", kind,
-                 {field: {"from": getattr(current, field), "to": value}
+                 {field: {"from": _plain(getattr(current, field)), "to": _plain(value)}
                   for field, value in values.items() if getattr(current, field) != value})
     return _from_row(row)
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
 
 
 def reset_policy(session, config, kind, actor):

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, cast, column, func, literal, literal_column, or_, select, table, union_all
+from sqlalchemy import (Integer, and_, case, cast, column, func, literal, literal_column, or_, select, table,
+                        union_all)
 
 from .errors import ValidationError
 from . import polygons as geometry
@@ -208,7 +209,8 @@ def test_participants():
     return select(Participant.id).where(Participant.test).scalar_subquery()
 
 
-def alerts_query(session, area, centre=None, ring=None, points=None, conditions=None, test_only=False):
+def alerts_query(session, area, centre=None, ring=None, points=None, conditions=None, test_only=False,
+                 channel_order=None):
     """SELECT of the area's alerts, one per participant per channel (their first usable number), nearest
     first: participant_id, phone_number_id, to_e164, channel, distance_m, quiet_start, quiet_end, rank
     (0 = nearest; by distance, participant, channel) and to_address (an alert by e-mail's address).
@@ -223,6 +225,8 @@ def alerts_query(session, area, centre=None, ring=None, points=None, conditions=
     them once, nearest. The benchmark's baseline passes `points` (the register's join, with the reach
     points' columns) and the `conditions` it is read by. An exercise (`test_only`) reads the test
     participants alone.
+    With `channel_order` (an action kind that escalates, core.escalation) each participant's first channel in
+    that order is their only row; a channel the order leaves out comes after it.
     """
     if area["type"] == "circle":
         centre, radius = (area["lat"], area["lon"]), area["radius_m"]
@@ -257,8 +261,14 @@ def alerts_query(session, area, centre=None, ring=None, points=None, conditions=
     found = (reads[0] if len(reads) == 1 else union_all(*reads)).subquery("found")
     # Every number of a participant is paired with each of their locations: the row of their first number
     # with its nearer location is the participant's nearest on that channel.
-    first = func.row_number().over(partition_by=(found.c.participant_id, found.c.channel),
-                                   order_by=(found.c.phone_number_id, found.c.distance))
+    if channel_order:
+        place = case({channel: i for i, channel in enumerate(channel_order)}, value=found.c.channel,
+                     else_=len(channel_order))
+        first = func.row_number().over(partition_by=found.c.participant_id,
+                                       order_by=(place, found.c.phone_number_id, found.c.distance))
+    else:
+        first = func.row_number().over(partition_by=(found.c.participant_id, found.c.channel),
+                                       order_by=(found.c.phone_number_id, found.c.distance))
     numbered = select(found, first.label("nth")).subquery("numbered")
     n = numbered.c
     metres = cast(func.round(n.distance), Integer)

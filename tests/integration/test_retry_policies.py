@@ -39,7 +39,8 @@ def test_api_lists_defaults_sets_a_kind_audited_and_resets_it(app, client, auth)
     listed = policies(client, auth)
     assert set(listed) == {"burglary", "robbery", "missing_person", "vehicle", "amber_alert", "information"}
     assert listed["burglary"] == {"kind": "burglary", "busy_retry_s": 120, "no_answer_retry_s": 300,
-                                  "failed_retry_s": 60, "max_attempts": 5, "configured": False,
+                                  "failed_retry_s": 60, "max_attempts": 5, "escalate": False,
+                                  "escalation_order": ["voice", "sms", "email"], "configured": False,
                                   "updated_by": None, "updated_at": None}
 
     response = client.put("/api/retry-policies/burglary", headers=auth, json=BURGLARY)
