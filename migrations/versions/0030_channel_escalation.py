@@ -1,14 +1,14 @@
 """an action kind may escalate a participant not reached on one channel to their next (voice, SMS, e-mail, in an
 order an admin sets); an escalated delivery keeps the delivery it escalated from and why
 
-Revision ID: 0029_channel_escalation
-Revises: 0028_mail_through_api
+Revision ID: 0030_channel_escalation
+Revises: 0029_address_position_index
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0029_channel_escalation"
-down_revision = "0028_mail_through_api"
+revision = "0030_channel_escalation"
+down_revision = "0029_address_position_index"
 branch_labels = None
 depends_on = None
 
