@@ -30,7 +30,7 @@ def check():
         return _page(typed, error=exc, status=400)
     db = session()
     limits = genuine_check.CheckLimits(runtime().redis, current_app.config, current_app.config["SECRET_KEY"])
-    if not limits.allows(db, request.remote_addr, "web"):
+    if not limits.allows(db, request.remote_addr):
         db.commit()
         response = current_app.make_response(_page(typed, refused=True, status=429))
         response.headers["Retry-After"] = "3600"

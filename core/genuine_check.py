@@ -94,9 +94,9 @@ class CheckLimits:
         digest = hmac.new(self.secret, f"genuine-address:{address or '-'}".encode(), hashlib.sha256).hexdigest()
         return digest[:16]
 
-    def allows(self, session, address, channel):
+    def allows(self, session, address):
         """Count one lookup from `address`; False once the hour's limit is passed. The first refusal
-        in the hour is audited (`channel`: web or phone)."""
+        in the hour is audited."""
         digest = self._address_key(address)
         key = f"{self.prefix}:{digest}"
         pipe = self.redis.pipeline()
@@ -107,5 +107,5 @@ class CheckLimits:
             return True
         if used == self.per_hour + 1:
             audit.record(session, "public", "genuine_check.refused", "client", digest,
-                         {"channel": channel, "limit_per_hour": self.per_hour})
+                         {"limit_per_hour": self.per_hour})
         return False

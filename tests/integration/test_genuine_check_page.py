@@ -97,7 +97,7 @@ def test_guessing_in_bulk_is_refused_and_the_first_refusal_audited(checked):
     with app.extensions["uitkijk"].db.session() as session:
         refusals = session.scalars(select(AuditEvent).where(AuditEvent.verb == "genuine_check.refused")).all()
     assert len(refusals) == 1
-    assert refusals[0].detail == {"channel": "web", "limit_per_hour": 5}
+    assert refusals[0].detail == {"limit_per_hour": 5}
     assert "127.0.0.1" not in (refusals[0].subject_id or "")
 
 

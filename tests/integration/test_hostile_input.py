@@ -123,6 +123,14 @@ def test_api_query_strings_and_ids_survive_the_hostile_table(hostile_app, world)
             assert check(hostile_app, lambda: client.get(path.format(ident), headers=auth), path).status_code == 404
 
 
+def test_the_genuine_alert_check_survives_the_hostile_table(hostile_app, world):
+    """The public check's code (/echt?code=): every hostile value gives the page or a 4xx, never a 500."""
+    client = hostile_app.test_client()
+    for value in HOSTILE_TEXT:
+        response = check(hostile_app, lambda: client.get(f"/echt?code={quote(value)}"), f"/echt code={value[:20]!r}")
+        assert response.status_code in (400, 404), value[:20]
+
+
 @pytest.mark.parametrize("row, field", [
     ("H-1,Hans\x00,0612345671,52.3,5.04", "name"),
     ("H-1,Hans,06123\x0045671,52.3,5.04", "phones[0]"),
@@ -492,7 +500,7 @@ def test_edit_forms_survive_the_hostile_table(hostile_app, world):
         "/config/mail-senders": {"display_name": "Politie Weesp", "address": "wijk@politie.example.nl",
                                  "municipality": "0457"},
         f"/accounts/{staff_id}": {"name": "Staf", "role": "municipality", "municipality_id": "1", "operator_id": "",
-                                  "active": "on", "password": ""},
+                                  "active": "on", "password": "", "supervisor": ""},
         f"/participants/{participant_id}": {"name": "Piet", "phone_1": "0612345678", "channel_1": "sms",
                                             "home_lat": "52.3", "home_lon": "5.04", "language": "nl",
                                             "external_ref": "P-1", "quiet_start": "22:00", "quiet_end": "07:00"},
