@@ -12,7 +12,7 @@ from core import approvals, audit, migrate
 from core.actions import ActionService, action_as_dict, get_action, parse_launch
 from core.address_import import import_address_text, import_addresses
 from core.csv_import import import_csv
-from core.demo import bulk_insert, ensure_control_room, generate_people, sample_address_csv
+from core.demo import bulk_insert, ensure_control_room, ensure_templates, generate_people, sample_address_csv
 from core.errors import N_, Conflict, NotFound, ValidationError
 from core.geocoding import geocoder_for
 from core.jobs import sweep
@@ -128,6 +128,7 @@ def rotate_trunk_secrets_command():
 def load_demo_command(participants, seed):
     def work(session):
         room = ensure_control_room(session)
+        ensure_templates(session)
         addresses = import_address_text(session, sample_address_csv()).imported
         if session.scalar(select(Participant.id).where(Participant.external_ref.like("demo-%")).limit(1)):
             return room, 0, addresses

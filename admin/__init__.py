@@ -29,9 +29,9 @@ def _configure_cookies(app):
 
 def _web_blueprints():
     from . import (accounts, action_webhooks, actions, approvals, auth, configuration, dashboard, genuine_check,
-                   language, mail, mail_public, participants, partners, regions, signup)
+                   language, mail, mail_public, message_templates, participants, partners, regions, signup)
     return [assets, auth.bp, accounts.bp, participants.bp, signup.bp, genuine_check.bp, actions.bp, approvals.bp, configuration.bp,
-            dashboard.bp,
+            dashboard.bp, message_templates.bp,
             partners.bp, action_webhooks.bp, regions.bp, mail.bp, mail_public.bp, language.bp]
 
 

@@ -5,7 +5,8 @@ from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redi
                    send_file, url_for)
 from flask_babel import format_decimal, gettext as _, ngettext
 
-from core import approvals, audit, configuration, follow, impact, reach_report, ring_plan, timeline, widening
+from core import (approvals, audit, configuration, follow, impact, message_templates, reach_report, ring_plan,
+                  timeline, widening)
 from core.actions import ActionService, get_action, parse_launch
 from core.errors import Conflict, NotFound, ValidationError
 from core.estimate import area_of_query, estimate_area
@@ -65,6 +66,7 @@ def _launch_page(form, status=200):
     operators = scope.operators(configuration.list_operators(db))
     return render_template(
         "actions/launch.html", form=form, rooms=rooms, operators=operators, kinds=kind_labels(), regions=list_regions(db),
+        templates=message_templates.list_templates(db, scope.room_id),
         chosen_regions=form.getlist("region_codes") if hasattr(form, "getlist") else [],
         map=map_settings(), max_radius=current_app.config["MAX_RADIUS_M"],
         max_length=current_app.config["MAX_MESSAGE_LENGTH"], own_operator=user.operator_id,
@@ -74,7 +76,19 @@ def _launch_page(form, status=200):
 @bp.get("/new")
 @login_required("operator")
 def new():
-    return _launch_page({})
+    """The launch form, empty or started from a message template (?template=<id>): its kind, title and
+    message filled in, the placeholders left for the operator (a launch refuses one left in)."""
+    chosen = request.args.get("template")
+    if not chosen:
+        return _launch_page({})
+    try:
+        template = message_templates.get(session(), parse_id(chosen, "template"))
+    except (ValidationError, NotFound):
+        abort(404)
+    if template.control_room_id is not None and not _scope().allows(template):  # another room's
+        abort(404)
+    return _launch_page({"kind": template.kind, "title": template.title, "message": template.message,
+                         "template": str(template.id)})
 
 
 @bp.get("/estimate")

@@ -172,6 +172,6 @@ def int_arg(name, default, low, high):
 
 
 from . import (  # noqa: E402,F401  (routes attach to bp)
-    actions, approvals, control_rooms, dashboard, follow, launch_helpers, mail, mail_senders, openapi, outbox,
-    participants, partners, prompts, publication, regions, retry_policies, signup_limits, webhooks,
+    actions, approvals, control_rooms, dashboard, follow, launch_helpers, mail, mail_senders, message_templates,
+    openapi, outbox, participants, partners, prompts, publication, regions, retry_policies, signup_limits, webhooks,
 )

@@ -553,6 +553,27 @@ SPEC = {
             "Moment": {"type": "object", "properties": {
                 "at": {"type": ["string", "null"], "format": "date-time"},
                 "seconds": {"type": ["number", "null"], "description": "after the launch"}}},
+            "MessageTemplateInput": {"type": "object", "additionalProperties": False,
+                                     "required": ["name", "kind", "title", "message"], "properties": {
+                "name": {"type": "string", "maxLength": 80}, "kind": {"enum": list(ACTION_KINDS)},
+                "control_room_id": {"type": ["integer", "null"], "description": "null: for every control room"},
+                "title": {"type": "string", "maxLength": 120},
+                "message": {"type": "string", "description": "May hold {omschrijving}, {voertuig}, {kenteken}, "
+                            "{plaats}, {straat}, {richting} and {tijd}; a launch refuses one left in"}}},
+            "MessageTemplate": {"type": "object", "required": ["id", "name", "kind", "control_room_id", "title",
+                                                               "message", "placeholders"], "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}, "kind": {"enum": list(ACTION_KINDS)},
+                "control_room_id": {"type": ["integer", "null"]}, "title": {"type": "string"},
+                "message": {"type": "string"}, "placeholders": {"type": "array", "items": {"type": "string"}},
+                "updated_by": {"type": "string"}, "updated_at": {"type": "string", "format": "date-time"}}},
+            "MessageTemplateWithPreviews": {"allOf": [_ref("MessageTemplate"), {"type": "object", "required": ["previews"],
+                                                                                 "properties": {
+                "previews": {"type": "object", "required": ["sms", "spoken", "mail"], "properties": {
+                    "title": {"type": "string"}, "message": {"type": "string", "description": "examples filled in"},
+                    "sms": {"type": "array", "items": _ref("SmsPreview")}, "spoken": {"type": "string"},
+                    "mail": {"type": "object", "properties": {"subject": {"type": "string"},
+                                                              "paragraphs": {"type": "array",
+                                                                             "items": {"type": "string"}}}}}}}}]},
             "ReachReport": {"type": "object", "required": ["action_id", "code", "exercise", "channels", "timeline"],
                             "properties": {
                 "action_id": {"type": "integer"}, "code": {"type": "string"}, "title": {"type": "string"},
@@ -946,6 +967,22 @@ SPEC = {
                         {"201": _json(_ref("Partner"), "Registered; new_secret is shown this once")},
                         errors=("400", "409"), body=_ref("PartnerInput"), description=PARTNER_SIGNING),
         },
+        "/api/templates": {
+            "get": _op("Message templates: a bound token's room's and those for every room", "actions",
+                       {"200": _list("MessageTemplate", "Templates")},
+                       params=[{"name": "kind", "in": "query", "schema": {"enum": list(ACTION_KINDS)}}]),
+            "post": _op("Add a message template (audited); an unknown {placeholder} is refused naming it",
+                        "configuration", {"201": _json(_ref("MessageTemplateWithPreviews"), "Created")},
+                        errors=("400", "404"), body=_ref("MessageTemplateInput"))},
+        "/api/templates/{id}": {
+            "parameters": [ID],
+            "get": _op("A message template with its SMS (per language, segments), spoken and mail previews",
+                       "actions", {"200": _json(_ref("MessageTemplateWithPreviews"), "Found")}, errors=("404",)),
+            "put": _op("Change a message template (audited)", "configuration",
+                       {"200": _json(_ref("MessageTemplateWithPreviews"), "Changed")}, errors=("400", "404"),
+                       body=_ref("MessageTemplateInput")),
+            "delete": _op("Remove a message template (audited)", "configuration",
+                          {"204": {"description": "Removed"}}, errors=("404",))},
         "/api/regions": {
             "get": _op("Regions an AMBER alert can cover", "configuration", {"200": _list("Region", "Regions")},
                        params=[{"name": "kind", "in": "query", "schema": {"enum": list(REGION_KINDS)}}]),

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 import base64
 import binascii
 
-from . import action_webhooks, audit, ledger, ledger_rings, publication
+from . import action_webhooks, audit, ledger, ledger_rings, message_templates, publication
 from .errors import Conflict, NotFound, ValidationError
 from .input_checks import ID_MAX, check_int, check_text
 from .models import ACTION_KINDS, ACTION_RESULTS, Action, ControlRoom, Operator, utcnow
@@ -68,6 +68,9 @@ def parse_launch(data, max_message_length, max_radius_m, geocoder=None):
     if len(title) > 120:
         raise ValidationError("title", "is longer than 120 characters")
     check_text(title, "title", multiline=False)
+    # A launch started from a template (core.message_templates) goes out only with its placeholders filled in.
+    message_templates.check_filled(title, "title")
+    message_templates.check_filled(message, "message")
     ids = {}
     for key in ("operator_id", "control_room_id"):
         value = data.get(key)

@@ -10,7 +10,7 @@ import random
 from sqlalchemy import func, insert, select, text
 
 from .geo import cell_of
-from .models import ControlRoom, Municipality, Operator, Participant, ParticipantLocation, PhoneNumber
+from .models import ControlRoom, MessageTemplate, Municipality, Operator, Participant, ParticipantLocation, PhoneNumber
 
 # (municipality code, name, lat, lon, population in thousands, landline area code)
 TOWNS = [
@@ -141,6 +141,26 @@ def ensure_control_room(session):
             session.add(Operator(control_room_id=room.id, name=name, dial_string=f"Local/3120999000{n}@lab-pstn"))
         session.flush()
     return room
+
+
+# The demo's message templates (core.message_templates): (name, kind, title, message).
+DEMO_TEMPLATES = [
+    ("Inbraak: gezochte persoon", "burglary", "Inbraak {plaats}",
+     "Gezocht: {omschrijving}. Na een inbraak in {plaats} gevlucht {richting}, {tijd}. Spreek deze persoon niet "
+     "zelf aan."),
+    ("Inbraak: gezocht voertuig", "burglary", "Inbraak {plaats}, voertuig",
+     "Gezocht: {voertuig}, kenteken {kenteken}. Na een inbraak in {plaats} gevlucht {richting}, {tijd}."),
+]
+
+
+def ensure_templates(session):
+    """The demo's message templates for every control room, once; returns how many were added."""
+    have = set(session.scalars(select(MessageTemplate.name)))
+    added = [MessageTemplate(name=name, kind=kind, title=title, message=message, updated_by="load-demo")
+             for name, kind, title, message in DEMO_TEMPLATES if name not in have]
+    session.add_all(added)
+    session.flush()
+    return len(added)
 
 
 # The demo's address table: streets of central Amsterdam and Weesp, numbered along a line from a

@@ -258,6 +258,23 @@ class Action(Base):
     )
 
 
+class MessageTemplate(Base):
+    """A message an operator starts a launch from (core.message_templates): per kind, for one control room's
+    region or (control_room_id None) for every room; title and message hold {placeholders}."""
+
+    __tablename__ = "message_templates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20))
+    control_room_id: Mapped[int | None] = mapped_column(ForeignKey("control_rooms.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    message: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+    control_room: Mapped[ControlRoom | None] = relationship()
+
+
 class RetryPolicy(Base):
     """How an action kind's alerts and closings are tried again, by what the last attempt met; set by an
     admin (core.retry_policy). A kind without a row uses the defaults of the configuration."""
