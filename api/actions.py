@@ -105,6 +105,7 @@ def list_deliveries(action_id):
         "channel": d.channel,
         "purpose": d.purpose, "rank": d.rank, "distance_m": d.distance_m, "state": d.state,
         "attempts": d.attempts, "error": d.error, "transport": d.transport,
+        "escalated_from": d.escalated_from, "reason": d.reason,
         "updated_at": d.updated_at.isoformat(),
     } for d in deliveries])
     if len(deliveries) == limit:

@@ -549,7 +549,11 @@ SPEC = {
                 "id": {"type": "integer"}, "to": {"type": "string", "description": "masked"},
                 "channel": {"enum": ["voice", "sms", "email"]}, "purpose": {"enum": ["alert", "closing"]},
                 "state": {"enum": list(DELIVERY_STATES)}, "rank": {"type": "integer"},
-                "distance_m": {"type": "integer"}}},
+                "distance_m": {"type": "integer"},
+                "escalated_from": {"type": ["integer", "null"], "description": "the delivery this one escalated "
+                                   "from (a participant it did not reach on that channel)"},
+                "reason": {"type": ["string", "null"], "description": "why it was escalated: the source's channel "
+                           "and what its last attempt met, e.g. voice:no_answer, voice:voicemail"}}},
             "Moment": {"type": "object", "properties": {
                 "at": {"type": ["string", "null"], "format": "date-time"},
                 "seconds": {"type": ["number", "null"], "description": "after the launch"}}},

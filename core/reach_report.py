@@ -15,7 +15,7 @@ from .models import Delivery
 from .numbers import mask
 
 CSV_COLUMNS = ("rank", "participant_id", "channel", "purpose", "to", "distance_m", "state", "attempts",
-               "last_tried_at", "reached_at", "error")
+               "last_tried_at", "reached_at", "error", "escalated_from", "reason")
 BATCH = 1000
 
 
@@ -29,7 +29,8 @@ def summary(session, action):
 
 
 def rows(session, action_id, limit=None):
-    """Every delivery of the action as a report row, alerts nearest first and then the closings."""
+    """Every delivery of the action as a report row, alerts nearest first and then the closings; an escalated
+    alert names the delivery it escalated from and why (core.escalation: "voice:no_answer")."""
     query = (select(Delivery).where(Delivery.action_id == action_id)
              .order_by(Delivery.purpose, Delivery.rank, Delivery.id).execution_options(yield_per=BATCH))
     if limit is not None:
@@ -38,7 +39,8 @@ def rows(session, action_id, limit=None):
         yield {"rank": d.rank, "participant_id": d.participant_id, "channel": d.channel, "purpose": d.purpose,
                "to": masked_address(d.to_address) if d.channel == "email" else mask(d.to_e164),
                "distance_m": d.distance_m, "state": d.state, "attempts": d.attempts,
-               "last_tried_at": d.claimed_at, "reached_at": d.reached_at, "error": d.error}
+               "last_tried_at": d.claimed_at, "reached_at": d.reached_at, "error": d.error,
+               "id": d.id, "escalated_from": d.escalated_from, "reason": d.reason}
 
 
 def csv_text(session, action_id):

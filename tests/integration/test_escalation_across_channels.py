@@ -4,6 +4,9 @@ a participant reached on one channel has what is still queued on the others canc
 where the kind does not, after the time-critical window or once the action ended."""
 from datetime import timedelta
 
+import csv
+import io
+
 import pytest
 from sqlalchemy import select
 
@@ -12,8 +15,14 @@ from core.models import Action, AuditEvent, Delivery, OutboxMessage, utcnow
 from core.retry_policy import save_policy
 from core.transports import TransientFailure
 from lab import factories
+from tests.integration.web_helpers import make_user, sign_in, web_app
 
 LANDLINE, MOBILE = "0201234567", "0612345678"
+
+
+@pytest.fixture
+def app(config):
+    yield from web_app(config)
 
 
 class Unanswered:
@@ -72,6 +81,29 @@ def test_a_landline_not_answered_at_its_last_attempt_gets_the_sms_at_once(app, c
     assert (sms.state, sms.escalated_from, sms.reason) == ("sent", call.id, "voice:no_answer")
     assert sms.rank == call.rank and sms.to_e164 == "+31612345678"
     assert outbox(rt) == [("sms", "+31612345678", sms.id)]
+
+
+def test_the_operator_reads_the_escalation_and_its_reason(app, client, auth, work):
+    """The reach report the follow page links shows the SMS escalated from the call and why, in Dutch; its CSV
+    and the API's deliveries carry the source delivery and the reason code."""
+    rt = app.extensions["uitkijk"]
+    rt.transports["voice"] = Unanswered()
+    escalating(rt)
+    action_id = launch(rt, client, auth)
+    work()
+    deliveries = ledger(rt)
+    with rt.db.session() as s:
+        operator_id = s.get(Action, action_id).operator_id
+    sign_in(client, make_user(app, "operator", operator_id=operator_id))
+    page = client.get(f"/actions/{action_id}/report").get_data(as_text=True)
+    assert "opgeschaald vanaf spraak: geen gehoor" in page
+    assert f'data-delivery="{deliveries["sms"].id}" data-escalated-from="{deliveries["voice"].id}"' in page
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/actions/{action_id}/report.csv").get_data(as_text=True))))
+    assert [(r["channel"], r["state"], r["escalated_from"], r["reason"]) for r in rows] == [
+        ("voice", "failed", "", ""), ("sms", "sent", str(deliveries["voice"].id), "voice:no_answer")]
+    listed = client.get(f"/api/actions/{action_id}/deliveries", headers=auth).json
+    assert {(d["channel"], d["escalated_from"], d["reason"]) for d in listed} == {
+        ("voice", None, None), ("sms", deliveries["voice"].id, "voice:no_answer")}
 
 
 def test_no_escalation_before_the_last_attempt(app, client, auth):
