@@ -222,6 +222,18 @@ class AgiCall:
         finally:
             self.clock.waiting += time.monotonic() - begun
 
+    def _hung_up_during_command(self):
+        """Whether the caller hung up during the command that just answered -1 (as it does for a file it
+        cannot play too). Asterisk sends its HANGUP only after that reply, so the reply of a NOOP (allowed on
+        a hung-up channel) comes after it: by then `hung_up` tells which it was."""
+        if self.agi.hung_up:
+            return True
+        try:
+            self._command(COMMAND_TIMEOUT_S, "NOOP")
+        except AGIHangup:
+            return True
+        return self.agi.hung_up
+
     def say_step(self, step):
         """Any key stops an interruptible prompt (as in Twilio's <Gather>); only its interrupt keys
         answer, after the prompt or within its gap."""
@@ -236,7 +248,7 @@ class AgiCall:
         try:
             result = self._command(COMMAND_TIMEOUT_S, "WAIT FOR DIGIT", int(seconds * 1000))
         except AGIAppError:
-            if self.agi.hung_up:
+            if self._hung_up_during_command():
                 raise AGIHangup("hangup while waiting for a key") from None
             raise
         code = result["result"][0]
@@ -251,7 +263,7 @@ class AgiCall:
             try:
                 result = self._command(COMMAND_TIMEOUT_S, "STREAM FILE", path, quoted(interrupt), 0)
             except AGIAppError:
-                if self.agi.hung_up:
+                if self._hung_up_during_command():
                     raise AGIHangup("hangup during a prompt") from None
                 log.warning("call %s: Asterisk could not play %s", self.call_ref, path)
                 continue
@@ -273,7 +285,7 @@ class AgiCall:
                 result = self._command(COMMAND_TIMEOUT_S + step.timeout_s, "GET DATA", quoted(prompt),
                                        int(step.timeout_s * 1000), step.max_digits - len(keyed))
             except AGIAppError:
-                if self.agi.hung_up:
+                if self._hung_up_during_command():
                     raise AGIHangup("hangup during a question") from None
                 raise
             keyed += result["result"][0].strip()

@@ -281,3 +281,14 @@ def test_code_continues_after_the_first_key_in_the_prompt():
     ], environment()), svc)
     outcome = svc.call_log.finished[0][2]
     assert (outcome.action_id, outcome.outcome, outcome.alerted) == (MISSING.id, "abandoned", False)
+
+
+def test_alert_cut_short_by_a_hang_up_is_a_hang_up_not_a_file_asterisk_could_not_play(caplog):
+    """STREAM FILE's -1 arrives before Asterisk's HANGUP: the NOOP after it tells a hang-up from a missing
+    file, so nothing is logged as unplayable and the call is recorded as the participant ending it."""
+    svc, _ = services()
+    with caplog.at_level("WARNING", logger="ivr.agi_runner"):
+        replay("alert_hangup_mid_alert.txt", svc, agi_network_script="alert", agi_context="uitkijk-alert")
+    assert "could not play" not in caplog.text
+    [(_, _, facts)] = svc.alert_ledger.facts
+    assert facts.get("key") is None and facts.get("routed_to") is None
