@@ -150,7 +150,7 @@ def sms_preview():
     except (ValidationError, NotFound):
         free_number = current_app.config["FREE_NUMBER"]
     try:
-        return jsonify(previews=alert_previews(message, free_number))
+        return jsonify(previews=alert_previews(message, free_number, request.args.get("exercise") == "on"))
     except ValueError as exc:
         return jsonify(error="validation", field="message", reason=str(exc)), 400
 

@@ -73,12 +73,13 @@ def compose_alert(description: str, action_code: str, free_number: str,
 PREVIEW_CODE = "0000"  # until launch an action has no code; a preview shows one of the usual length
 
 
-def alert_previews(description: str, free_number: str) -> list[dict]:
+def alert_previews(description: str, free_number: str, exercise: bool = False) -> list[dict]:
     """The alert SMS in each language as participants would get it, before launch: text, segments,
-    encoding and whether the description was shortened to fit. ValueError as compose_alert."""
+    encoding and whether the description was shortened to fit (an exercise's with OEFENING). ValueError as
+    compose_alert."""
     previews = []
     for language in LANGUAGES:
-        sms = compose_alert(description, PREVIEW_CODE, free_number, language=language)
+        sms = compose_alert(description, PREVIEW_CODE, free_number, language=language, exercise=exercise)
         previews.append({"language": language, "text": sms.text, "segments": sms.segments,
                          "encoding": sms.encoding, "truncated": sms.truncated})
     return previews

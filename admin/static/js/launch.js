@@ -93,7 +93,8 @@
     var box = document.getElementById("sms-preview");
     var message = form.elements.message.value;
     var query = "?message=" + encodeURIComponent(message) +
-      "&control_room_id=" + encodeURIComponent(form.elements.control_room_id.value);
+      "&control_room_id=" + encodeURIComponent(form.elements.control_room_id.value) +
+      (form.elements.exercise && form.elements.exercise.checked ? "&exercise=on" : "");
     fetch(previewUrl + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.json(); })
       .then(function (body) {
@@ -117,6 +118,7 @@
   }
   var refreshPreview = debounce(previewNow, 300);
   form.elements.message.addEventListener("input", refreshPreview);
+  if (form.elements.exercise) form.elements.exercise.addEventListener("change", refreshPreview);
   form.elements.control_room_id.addEventListener("change", function () { filterOperators(); refreshPreview(); });
 
   // Only the operators of the chosen control room can be chosen.
