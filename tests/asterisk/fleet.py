@@ -3,6 +3,7 @@ beside the lab Asterisk, one test's PostgreSQL database and Redis prefix; and wh
 of their work: the console outbox, and Asterisk's own AMI events."""
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -234,3 +235,22 @@ def assert_alerted_once(rt, seen, states, participants, landline_count, in_fligh
     # The limiter spaces Originates 1/CPS apart; a sliding second may hold one more at its edges.
     assert busiest <= CPS + 1
     return doubles, busiest
+
+
+_ALERT_OF_DELIVERY = re.compile(r'NoOp\("([^"]+)", "Uitkijk alert for delivery (\d+)"\)')
+_PLAYING = re.compile(r"<([^>]+)> Playing '([^']+?)(?:\.[a-z0-9]+)?'")
+
+
+def alert_audio_played(lab, log_from):
+    """{delivery id: the files Asterisk played on its alert calls}, from the lab's log after byte `log_from`;
+    and the lines in which Asterisk could not open a file."""
+    with open(lab.log_file, "rb") as log:
+        log.seek(log_from)
+        lines = log.read().decode(errors="replace").splitlines()
+    delivery_of_channel, played = {}, defaultdict(list)
+    for line in lines:
+        if (alert := _ALERT_OF_DELIVERY.search(line)) is not None:
+            delivery_of_channel[alert.group(1)] = int(alert.group(2))
+        elif (playing := _PLAYING.search(line)) is not None and playing.group(1) in delivery_of_channel:
+            played[delivery_of_channel[playing.group(1)]].append(playing.group(2))
+    return played, [line for line in lines if "Unable to open" in line]

@@ -21,8 +21,9 @@ from test_inbound_calls import call_free_number
 from lab import factories
 from tests.asterisk.alert_support import *  # noqa: F401,F403 (fixtures)
 from tests.asterisk.alert_support import wait_until
-from tests.asterisk.fleet import (CHANNEL_LIMIT, CPS, AlertCallsSeen, Bridged, assert_alerted_once, flow_running_on,
-                                  kill_at_once, logs, ready, seed, sent_sms, start_fleet, wait_settled)
+from tests.asterisk.fleet import (CHANNEL_LIMIT, CPS, AlertCallsSeen, Bridged, alert_audio_played, assert_alerted_once,
+                                  flow_running_on, kill_at_once, logs, ready, seed, sent_sms, start_fleet,
+                                  wait_settled)
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -54,6 +55,7 @@ def test_two_of_each_one_of_each_killed_everyone_alerted_once(voice_rt, fleet, a
         ami.subscribe("*", listener)
     room_id, operator_id, landlines = seed(rt, PARTICIPANTS, LANDLINES)
     ready(fleet, asterisk_lab)
+    log_from = asterisk_lab.log_file.stat().st_size
     started = time.monotonic()
     action_id = factories.launch(rt, room_id, operator_id, "Vermiste man Weesp")
 
@@ -79,6 +81,13 @@ def test_two_of_each_one_of_each_killed_everyone_alerted_once(voice_rt, fleet, a
     doubles, busiest = assert_alerted_once(rt, seen, states, PARTICIPANTS, LANDLINES, in_flight)
     assert all(fleet[name].alive for name in ("worker-b", "calls-b", "fastagi-b")), logs(fleet)
     assert "took over" in fleet["calls-b"].log()
+    # Every alerted phone was played the action's alert (its lab behaviour hangs up 2 s into it), on whichever
+    # call service and FastAGI server, none a file Asterisk could not open.
+    played, unopened = alert_audio_played(asterisk_lab, log_from)
+    assert not unopened, unopened[:5]
+    assert set(played) == set(seen.answered_per_delivery()), "an answered alert call was played nothing"
+    assert len({files[0] for files in played.values()}) == 1, "not every phone heard the same alert"
+    assert not [name for name, process in fleet.items() if "could not play" in process.log()], logs(fleet)
     print(f"scale-out: {PARTICIPANTS} participants ({LANDLINES} called) settled in {took:.0f} s; killed at once "
           f"at {sms_at_kill} SMS with {in_flight} calls up and a caller mid-flow: calls answered twice {doubles}, "
           f"answered calls recorded answered {states['answered']}/{LANDLINES}; trunk peak "
