@@ -41,7 +41,7 @@ def _run(work):
     except ValidationError as exc:
         raise click.ClickException(error_text(exc)) from None
     except (NotFound, Conflict) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(error_text(exc)) from None
 
 
 def _echo_json(data):

@@ -251,7 +251,7 @@ def _scope():
     try:
         return RoomScope.for_user(session(), current_user())
     except NotBound as exc:
-        abort(403, description=str(exc))
+        abort(403, description=_(str(exc)))
 
 
 def _action_or_404(action_id):

@@ -7,6 +7,7 @@ from core import approval_escalation, approvals
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Operator
 from web.db_session import runtime, session
+from web.i18n import error_text
 
 from .actions import _scope, kind_labels
 from .auth import audit_actor, login_required
@@ -53,7 +54,7 @@ def approve(approval_id):
         action = approvals.approve(runtime(), db, approval_id, audit_actor(), _scope())
     except (ValidationError, Conflict) as exc:
         db.rollback()
-        flash(_("Not approved: %(reason)s", reason=exc), "error")
+        flash(_("Not approved: %(reason)s", reason=error_text(exc)), "error")
         return redirect(url_for("approvals.show", approval_id=approval_id))
     flash(_("Approved: action %(code)s launched.", code=action.code), "info")
     return redirect(url_for("actions.show", action_id=action.id))
@@ -68,7 +69,7 @@ def reject(approval_id):
         approvals.reject(db, approval_id, audit_actor(), _scope(), request.form.get("reason", ""))
     except (ValidationError, Conflict) as exc:
         db.rollback()
-        flash(_("Not rejected: %(reason)s", reason=exc), "error")
+        flash(_("Not rejected: %(reason)s", reason=error_text(exc)), "error")
         return redirect(url_for("approvals.show", approval_id=approval_id))
     flash(_("Rejected: nothing was sent."), "info")
     return redirect(url_for("approvals.show", approval_id=approval_id))

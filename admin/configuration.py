@@ -120,7 +120,7 @@ def retry_policy_save(kind):
         abort(404)
     except ValidationError as exc:
         db.rollback()
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return _retry_page(400, kind)
     return _saved(_("Retry policy"), kind_labels()[kind], "configuration.retry_policies")
 

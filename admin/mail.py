@@ -135,7 +135,8 @@ def send_update(inquiry_id):
         db.commit()
     except (ValidationError, Conflict) as exc:
         db.rollback()
-        flash(f"update_text: {reason_text(exc.reason)}" if isinstance(exc, ValidationError) else str(exc), "error")
+        flash(f"update_text: {reason_text(exc.reason)}" if isinstance(exc, ValidationError) else reason_text(exc.reason),
+              "error")
         return redirect(url_for("mail.show", inquiry_id=inquiry_id), 303)
     enqueue_mails(runtime().queues.normal, due)
     flash(_("Update sent to %(count)s participants.", count=len(due)), "success")

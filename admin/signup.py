@@ -63,7 +63,7 @@ def _participant_for(token, purpose, max_age):
         participant_id, signed_at = read_link(_secret(), token, purpose, max_age)
         return _service().registered(participant_id, signed_at)
     except LinkInvalid as exc:
-        abort(410, description=str(exc))
+        abort(410, description=_(str(exc)))
 
 
 @bp.errorhandler(410)
@@ -118,7 +118,7 @@ def _signup_for(token):
     try:
         signup = unseal(_secret(), token, CONFIRM_LINK_MAX_AGE_S)
     except SlotsInvalid as exc:
-        abort(410, description=str(exc))
+        abort(410, description=_(str(exc)))
     participant = db_session().get(Participant, signup.participant_id) if signup.participant_id else None
     numbers = {n.id: n for n in participant.numbers} if participant else {}
     if (signup.participant_id and participant is None) or any(

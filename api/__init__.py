@@ -119,13 +119,13 @@ def _validation(exc):
 
 @bp.errorhandler(NotFound)
 def _not_found(exc):
-    return jsonify(error="not_found", reason=str(exc)), 404
+    return jsonify(error="not_found", reason=reason_text(exc.reason)), 404
 
 
 @bp.errorhandler(Conflict)
 def _conflict(exc):
     session().rollback()
-    return jsonify(error="conflict", reason=str(exc)), 409
+    return jsonify(error="conflict", reason=reason_text(exc.reason)), 409
 
 
 def json_body(fields=None, what="request"):

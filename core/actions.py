@@ -261,7 +261,7 @@ class ActionService:
         if action is None:
             raise NotFound("action", action_id)
         if action.status != "active":
-            raise Conflict(f"action {action_id} has ended")
+            raise Conflict("action %(id)s has ended", id=action_id)
         new_area = validate_area(area, action.kind, self.config["MAX_RADIUS_M"], geocoder)
         if new_area == action.area:
             raise ValidationError("area", "is the area the action already covers")
@@ -297,7 +297,7 @@ class ActionService:
         if publication.publication_of(session, action_id) is not None:
             return self.update_publication(session, action_id, actor, photos=photos)
         if action.status != "active":
-            raise Conflict(f"action {action_id} has ended")
+            raise Conflict("action %(id)s has ended", id=action_id)
         publication.attach_photos(session, action_id, self.clean_photos(photos), actor)
         audit.record(session, actor, "add_photos", "action", action_id, {"count": len(photos)})
         hooks = action_webhooks.record(session, action, "action.updated", "photos")
@@ -325,7 +325,7 @@ class ActionService:
         if action is None:
             raise NotFound("action", action_id)
         if action.status == "ended":
-            raise Conflict(f"action {action_id} has already ended")
+            raise Conflict("action %(id)s has already ended", id=action_id)
         action.status, action.result = "ended", result
         action.closing_text = (closing_text or "").strip() or None
         action.ended_at, action.ended_by = utcnow(), actor

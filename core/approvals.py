@@ -111,7 +111,7 @@ def _decidable(session, approval_id, actor, scope):
     """The awaiting approval, locked; Conflict when decided already or when `actor` asked for it."""
     approval = get_approval(session, approval_id, scope, for_update=True)
     if approval.status != "awaiting":
-        raise Conflict(f"launch approval {approval_id} is {approval.status} already")
+        raise Conflict("launch approval %(id)s is %(status)s already", id=approval_id, status=approval.status)
     if approval.requested_by == actor:
         raise Conflict("a launch needs a second person: someone else than who asked for it approves it")
     return approval

@@ -3,13 +3,16 @@ checks them when admins save them and asterisk_conf renders them, without import
 
 Every value ends up inside an Asterisk configuration file, where `;` starts a
 comment, `,` separates application arguments and a newline ends an entry, so
-each value is checked here and bad input fails with a clear ValueError.
+each value is checked here and bad input fails with a clear ValueError. Its text is a core.errors.Reason
+(an msgid with values), so the admins' form shows a trunk's refusal in their language.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from .errors import N_, Reason
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 # Technology/resource, e.g. PJSIP/jan, PJSIP/0201234567@provider, Local/31201234507@lab-pstn.
@@ -21,25 +24,39 @@ _PERMIT = re.compile(r"[0-9a-fA-F.:]+/[0-9a-fA-F.:]+")
 _PATH = re.compile(r"/[A-Za-z0-9._/-]*")
 
 
-def _check(pattern: re.Pattern[str], value: object, what: str) -> None:
+def _refused(message: str, of: Reason | None = None, **params: object) -> ValueError:
+    """A ValueError whose text is the Reason `message`; `of` (a trunk's or an operator's name) goes before it."""
+    reason = Reason(message, params)
+    return ValueError(reason if of is None else Reason(N_("%(of)s: %(reason)s"), {"of": of, "reason": reason}))
+
+
+def _check(pattern: re.Pattern[str], value: object, what: str, of: Reason | None = None) -> None:
     if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise ValueError(f"invalid {what}: {value!r}")
+        raise _refused(N_("invalid %(what)s: %(value)s"), of, what=Reason(what), value=repr(value))
 
 
-def _check_port(port: object, what: str) -> None:
+def _check_port(port: object, what: str, of: Reason | None = None) -> None:
     if not isinstance(port, int) or not 1 <= port <= 65535:
-        raise ValueError(f"invalid {what}: {port!r} (expected 1-65535)")
+        raise _refused(N_("invalid %(what)s: %(value)s (expected 1-65535)"), of, what=Reason(what), value=repr(port))
+
+
+def _trunk(name: str) -> Reason:
+    return Reason(N_("trunk %(name)s"), {"name": name})
+
+
+def _operator(name: str) -> Reason:
+    return Reason(N_("operator %(name)s"), {"name": name})
 
 
 def check_dial_string(dial_string: str) -> str:
     """Return `dial_string` if it is safe to put in Dial(); raise ValueError otherwise."""
-    _check(_DIAL_STRING, dial_string, "dial string")
+    _check(_DIAL_STRING, dial_string, N_("dial string"))
     return dial_string
 
 
 def check_number(number: str) -> str:
     """Return `number` if it is a plain dialable number (digits, optional leading +)."""
-    _check(_NUMBER, number, "phone number")
+    _check(_NUMBER, number, N_("phone number"))
     return number
 
 
@@ -72,24 +89,24 @@ class AsteriskSettings:
     verbose: int = 0
 
     def __post_init__(self) -> None:
-        _check(_SECRET, self.ami_secret, "AMI secret (8+ printable characters, no space or ';')")
+        _check(_SECRET, self.ami_secret, N_("AMI secret (8+ printable characters, no space or ';')"))
         check_dial_string(self.fallback_destination)
-        _check(_HOST, self.ami_host, "AMI host")
+        _check(_HOST, self.ami_host, N_("AMI host"))
         _check_port(self.ami_port, "AMI port")
-        _check(_NAME, self.ami_user, "AMI user")
-        _check(_PERMIT, self.ami_permit, "AMI permit (address/mask)")
-        _check(_HOST, self.agi_host, "AGI host")
+        _check(_NAME, self.ami_user, N_("AMI user"))
+        _check(_PERMIT, self.ami_permit, N_("AMI permit (address/mask)"))
+        _check(_HOST, self.agi_host, N_("AGI host"))
         _check_port(self.agi_port, "AGI port")
         if self.agi_fallback_host:
-            _check(_HOST, self.agi_fallback_host, "fallback AGI host")
+            _check(_HOST, self.agi_fallback_host, N_("fallback AGI host"))
             _check_port(self.agi_fallback_port, "fallback AGI port")
-        _check(_HOST, self.sip_bind, "SIP bind address")
+        _check(_HOST, self.sip_bind, N_("SIP bind address"))
         _check_port(self.sip_port, "SIP port")
-        _check(_PATH, self.sound_dir, "sound directory")
-        _check(_NAME, self.fallback_prompt, "fallback prompt name")
-        _check(_PATH, self.instance_dir, "instance directory")
+        _check(_PATH, self.sound_dir, N_("sound directory"))
+        _check(_NAME, self.fallback_prompt, N_("fallback prompt name"))
+        _check(_PATH, self.instance_dir, N_("instance directory"))
         if not isinstance(self.verbose, int) or not 0 <= self.verbose <= 10:
-            raise ValueError(f"invalid verbose level: {self.verbose!r}")
+            raise _refused(N_("invalid %(what)s: %(value)s"), what=Reason(N_("verbose level")), value=repr(self.verbose))
 
     @property
     def agi_url(self) -> str:
@@ -124,31 +141,29 @@ class TrunkConf:
     register: bool = False
 
     def __post_init__(self) -> None:
-        _check(_NAME, self.name, "trunk name")
+        _check(_NAME, self.name, N_("trunk name"))
         if self.dial_template.count("{number}") != 1:
-            raise ValueError(f"trunk {self.name}: dial template must hold {{number}} once")
+            raise _refused(N_("dial template must hold {number} once"), _trunk(self.name))
         check_dial_string(self.dial_template.replace("{number}", "0000"))
         check_number(self.caller_id)
         if not isinstance(self.channel_limit, int) or self.channel_limit < 1:
-            raise ValueError(f"trunk {self.name}: channel limit must be a positive integer")
+            raise _refused(N_("channel limit must be a positive integer"), _trunk(self.name))
         if not isinstance(self.cps, (int, float)) or self.cps <= 0:
-            raise ValueError(f"trunk {self.name}: cps must be positive")
+            raise _refused(N_("cps must be positive"), _trunk(self.name))
         if self.sip_host is not None:
-            _check(_HOST, self.sip_host, f"trunk {self.name} SIP host")
-            _check_port(self.sip_port, f"trunk {self.name} SIP port")
+            _check(_HOST, self.sip_host, N_("SIP host"), _trunk(self.name))
+            _check_port(self.sip_port, N_("SIP port"), _trunk(self.name))
             if self.dial_template != f"PJSIP/{{number}}@{self.name}":
-                raise ValueError(
-                    f"trunk {self.name}: a SIP trunk dials PJSIP/{{number}}@{self.name}"
-                )
+                raise _refused(N_("a SIP trunk dials PJSIP/{number}@%(name)s"), _trunk(self.name), name=self.name)
         if (self.username is None) != (self.password is None):
-            raise ValueError(f"trunk {self.name}: give both username and password, or neither")
+            raise _refused(N_("give both username and password, or neither"), _trunk(self.name))
         if self.username is not None:
             if self.sip_host is None:
-                raise ValueError(f"trunk {self.name}: credentials need a SIP host")
-            _check(_NAME, self.username, f"trunk {self.name} username")
-            _check(_SECRET, self.password, f"trunk {self.name} password")
+                raise _refused(N_("credentials need a SIP host"), _trunk(self.name))
+            _check(_NAME, self.username, N_("username"), _trunk(self.name))
+            _check(_SECRET, self.password, N_("password"), _trunk(self.name))
         if self.register and self.username is None:
-            raise ValueError(f"trunk {self.name}: registration needs credentials")
+            raise _refused(N_("registration needs credentials"), _trunk(self.name))
 
     def dial_string(self, number: str) -> str:
         """The Originate channel for calling `number` through this trunk."""
@@ -168,14 +183,13 @@ class OperatorConf:
     sip_password: str | None = None
 
     def __post_init__(self) -> None:
-        _check(_NAME, self.name, "operator name")
+        _check(_NAME, self.name, N_("operator name"))
         check_dial_string(self.dial_string)
         if self.sip_password is not None:
-            _check(_SECRET, self.sip_password, f"operator {self.name} SIP password")
+            _check(_SECRET, self.sip_password, N_("SIP password"), _operator(self.name))
             if self.dial_string != f"PJSIP/{self.name}":
-                raise ValueError(
-                    f"operator {self.name}: a softphone operator is dialled as PJSIP/{self.name}"
-                )
+                raise _refused(N_("a softphone operator is dialled as PJSIP/%(name)s"), _operator(self.name),
+                               name=self.name)
 
     @property
     def has_endpoint(self) -> bool:

@@ -98,7 +98,7 @@ def _unique(session, model, instance):
             session.add(instance)
             session.flush()
     except IntegrityError:
-        raise Conflict(f"a {model.__tablename__[:-1].replace('_', ' ')} with that name already exists") from None
+        raise Conflict("that name is in use already") from None
 
 
 # Control rooms.
@@ -265,7 +265,7 @@ def _sealed(data, field, old, config):
     try:
         return secrets.seal(config, typed)
     except ValueError as exc:
-        raise ValidationError(field, str(exc)) from None
+        raise ValidationError(field, exc.args[0]) from None
 
 
 # What a TrunkConf check speaks of -> the form field that holds it, so a refusal names the field to correct.
@@ -303,7 +303,7 @@ def _asterisk_settings(data, old, config, name, caller_id, channel_limit, cps):
                   cps=cps, sip_host=sip_host, sip_port=sip_port, username=username,
                   password="placeholder-ok" if username else None, register=register)
     except ValueError as exc:
-        raise ValidationError(_trunk_field(str(exc).replace(f"trunk {name}", "")), str(exc)) from None
+        raise ValidationError(_trunk_field(str(exc).replace(f"trunk {name}", "")), exc.args[0]) from None
     return ({"ami_host": ami_host, "ami_port": ami_port, "ami_user": ami_user, "ami_secret": ami_secret,
              "sip_host": sip_host, "sip_port": sip_port, "username": username, "password": password,
              "register": register, "amd": _amd_settings(data, "asterisk")}, template)

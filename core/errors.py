@@ -4,7 +4,7 @@ A reason is an English sentence that is also its catalogue's msgid, with %(name)
 values it names (numbers, limits, codes: never words to translate). The core stays free of Flask: it
 keeps the msgid and the values (`Reason`), and the web, the API and the CLI render the sentence in the
 reader's language (web.i18n.reason_text). `make translations` collects the reasons from
-ValidationError(field, "reason", ...) calls and from N_("reason") marks.
+ValidationError(field, "reason", ...) and Conflict("reason", ...) calls and from N_("reason") marks.
 """
 
 
@@ -39,13 +39,20 @@ class ValidationError(ValueError):
 
 
 class NotFound(LookupError):
-    """The thing asked for does not exist (or is not visible to the caller)."""
+    """The thing asked for does not exist (or is not visible to the caller). `kind` is an identifier
+    (action, participant), as a field's name is."""
 
     def __init__(self, kind, ident):
-        super().__init__(f"{kind} {ident} not found")
         self.kind = kind
         self.ident = ident
+        self.reason = Reason(N_("%(kind)s %(ident)s not found"), {"kind": kind, "ident": ident})
+        super().__init__(str(self.reason))
 
 
 class Conflict(RuntimeError):
-    """The request clashes with the current state (e.g. ending an ended action)."""
+    """The request clashes with the current state (e.g. ending an ended action); its reason is a
+    catalogue msgid with values, like a ValidationError's."""
+
+    def __init__(self, reason, **params):
+        self.reason = reason if isinstance(reason, Reason) and not params else Reason(reason, params)
+        super().__init__(str(self.reason))

@@ -20,7 +20,7 @@ def register_partner(session, name, url, actor, config):
     """Register a partner; returns (partner, secret). The secret is shown once and stored sealed."""
     name, url = _check(name, url, config)
     if session.scalar(select(Partner.id).where(Partner.name == name)):
-        raise Conflict(f"a partner named {name} exists")
+        raise Conflict("a partner named %(name)s exists", name=name)
     secret = token_source.token_urlsafe(32)
     partner = Partner(name=name, url=url, secret=secrets.seal(config, secret), active=True)
     session.add(partner)

@@ -126,9 +126,9 @@ def record_update(session, action_id, actor, config, title=None, message=None, p
         raise NotFound("action", action_id)
     pub = publication_of(session, action_id)
     if pub is None:
-        raise Conflict(f"action {action_id} is not public")
+        raise Conflict("action %(id)s is not public", id=action_id)
     if pub.status != "active" or action.status != "active":
-        raise Conflict(f"action {action_id} has ended; its publication is withdrawn")
+        raise Conflict("action %(id)s has ended; its publication is withdrawn", id=action_id)
     changed = []
     for field, value, limit in (("title", title, 120), ("message", message, config["MAX_MESSAGE_LENGTH"])):
         if value is None:

@@ -4,7 +4,7 @@ to a room for that room, admins and unbound tokens for every room.
 Another room's action is answered as not found (not "forbidden"), so nobody learns which actions
 other rooms run; a launch for another room or another room's operator is refused by field.
 """
-from .errors import NotFound, ValidationError
+from .errors import N_, NotFound, ValidationError
 from .models import Operator
 
 
@@ -22,7 +22,7 @@ class RoomScope:
             return cls()
         operator = session.get(Operator, user.operator_id) if user.operator_id else None
         if operator is None:
-            raise NotBound("this operator account is not linked to an operator; an admin links it")
+            raise NotBound(N_("this operator account is not linked to an operator; an admin links it"))
         return cls(operator.control_room_id)
 
     @property

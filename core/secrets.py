@@ -16,6 +16,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from .errors import N_, Reason
 from .keys import relaxed, trunk_keys
 
 ENV_PREFIX = "env:"
@@ -41,8 +42,8 @@ def cipher(config):
 
 def _check_env_name(name):
     if not _ENV_NAME.fullmatch(name):
-        raise ValueError(f"an environment variable for a secret is named {ENV_NAME_PREFIX}… "
-                         "(upper case letters, digits and _)")
+        raise ValueError(Reason(N_("an environment variable for a secret is named %(prefix)s… "
+                                   "(upper case letters, digits and _)"), {"prefix": ENV_NAME_PREFIX}))
 
 
 def seal(config, value):

@@ -23,7 +23,7 @@ import phonenumbers
 from sqlalchemy import func, select, update
 
 from .erasure import FileDirs
-from .errors import ValidationError
+from .errors import N_, ValidationError
 from .geocoding import geocoder_for
 from .models import Municipality, NumberConfirmation, Participant, PhoneNumber, utcnow
 from .numbers import mask, parse_number
@@ -82,7 +82,8 @@ def local_now(zone):
 
 
 class LinkInvalid(ValueError):
-    """A self-service or confirmation link that is forged, for another purpose, or expired."""
+    """A self-service or confirmation link that is forged, for another purpose, or expired; its text is an
+    msgid (the page shows it in the reader's language)."""
 
 
 def _serializer(secret, purpose):
@@ -99,9 +100,9 @@ def read_link(secret, token, purpose, max_age):
     try:
         data, signed_at = _serializer(secret, purpose).loads(token, max_age=max_age, return_timestamp=True)
     except SignatureExpired:
-        raise LinkInvalid("this link has expired") from None
+        raise LinkInvalid(N_("this link has expired")) from None
     except BadSignature:
-        raise LinkInvalid("this link is not valid") from None
+        raise LinkInvalid(N_("this link is not valid")) from None
     return int(data["p"]), signed_at
 
 
@@ -344,9 +345,9 @@ class SignupService:
         """The participant a valid link names, or LinkInvalid when they have left or revoked the link since."""
         participant = self.session.get(Participant, participant_id)
         if participant is None or not participant.numbers:
-            raise LinkInvalid("this registration no longer exists")
+            raise LinkInvalid(N_("this registration no longer exists"))
         if _revoked(participant, signed_at):
-            raise LinkInvalid("this link has been revoked; ask for a new one")
+            raise LinkInvalid(N_("this link has been revoked; ask for a new one"))
         return participant
 
     def send_manage_link(self, raw_number, link_for):

@@ -36,7 +36,7 @@ def widen(runtime, session, action_id, actor, due_ring=None):
         session.rollback()
         return None
     if action.status != "active":
-        raise Conflict(f"action {action_id} has ended")
+        raise Conflict("action %(id)s has ended", id=action_id)
     if not action.widen_radii or action.widen_ring >= len(action.widen_radii) - 1:
         raise Conflict("this action has no wider ring")
     ring = action.widen_ring + 1

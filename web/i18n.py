@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from flask import current_app, has_request_context, request
 from flask_babel import Babel, gettext
 
-from core.errors import ValidationError
+from core.errors import Conflict, NotFound, Reason, ValidationError
 
 LANGUAGES = ("nl", "en")  # the web's languages; participants' messages also know German (core.messages)
 DEFAULT_LANGUAGE = "nl"
@@ -66,16 +66,23 @@ def cli_language():
 
 
 def reason_text(reason):
-    """A reason from the core (core.errors.Reason: msgid and values) in this request's language;
-    any other text as it is."""
+    """A reason from the core (core.errors.Reason: msgid and values, which may be reasons) in this request's
+    language; any other text as it is."""
     message = getattr(reason, "message", None)
-    return str(reason) if message is None else gettext(message, **reason.params)
+    if message is None:
+        return str(reason)
+    # A value may be a reason itself (the trunk a check speaks of, the thing it checks): in the same language.
+    return gettext(message, **{name: reason_text(value) if isinstance(value, Reason) else value
+                              for name, value in reason.params.items()})
 
 
 def error_text(exc):
-    """An error as a flash or page shows it: a ValidationError as 'field: reason' in this request's language."""
+    """An error as a flash or page shows it in this request's language: a ValidationError as 'field: reason',
+    a Conflict or NotFound as its reason."""
     if isinstance(exc, ValidationError):
         return f"{exc.field}: {reason_text(exc.reason)}"
+    if isinstance(exc, (Conflict, NotFound)):
+        return reason_text(exc.reason)
     return str(exc)
 
 

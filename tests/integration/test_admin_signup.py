@@ -184,7 +184,8 @@ def test_leaving_removes_personal_data(app, client):
 
 
 def test_forged_expired_or_misused_links_are_refused(app, client, monkeypatch):
-    """A tampered link, a confirmation link used as a manage link, and an old link all get 410."""
+    """A tampered link, a confirmation link used as a manage link, and an old link all get 410, saying
+    why in the visitor's language."""
     confirm_url = sign_up(client, phone_2="")
     token = confirm_url.rsplit("/", 1)[1]
     assert client.get(f"/my/{token}").status_code == 410
@@ -195,7 +196,10 @@ def test_forged_expired_or_misused_links_are_refused(app, client, monkeypatch):
         person_id = session.scalar(select(Participant.id))
     old = make_link_token(app.config["SECRET_KEY"].encode(), person_id, "manage")
     monkeypatch.undo()
-    assert client.get(f"/my/{old}").status_code == 410
+    expired = client.get(f"/my/{old}")
+    assert expired.status_code == 410 and "deze link is verlopen" in expired.get_data(as_text=True)
+    english = client.get(f"/my/{old}", headers={"Accept-Language": "en"})
+    assert "this link has expired" in english.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("registered", [True, False])

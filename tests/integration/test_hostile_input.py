@@ -280,7 +280,8 @@ def check_named(app, send, field, fields, label, labels=()):
         named = [name for name in fields if re.search(rf"\b{re.escape(name)}(\.\w+|\[\d+\])?:", page)]
         text = re.sub(r"<[^>]+>", "", page)  # the message links its label to the input: <a href="#x">Label</a>: ...
         named += [name for name in labels if re.search(rf"{re.escape(name)}( \(\w+\))?:", text)]
-        assert named or "already exists" in page, f"{label}: refused without naming {field}"
+        taken = any(text in page for text in ("die naam is al in gebruik", "er bestaat al een partner"))
+        assert named or taken, f"{label}: refused without naming {field}"
     return response
 
 

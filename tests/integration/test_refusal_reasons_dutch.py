@@ -1,0 +1,42 @@
+"""The refusals that came from deeper checks read in the reader's language too: a trunk's Asterisk checks
+(core.asterisk_values), a sealed secret's variable name, a name already taken, and the API's conflicts and
+not-found answers (Dutch on the web by default, English for the API unless asked)."""
+import html
+
+from core.errors import Conflict, Reason
+from tests.integration.test_api_control_rooms import token
+from tests.integration.test_web_configuration import admin_token, app, asterisk_trunk, room_id  # noqa: F401
+from tests.integration.web_helpers import post
+from web.i18n import error_text, reason_text
+
+
+def _page(response):
+    return html.unescape(response.get_data(as_text=True))
+
+
+def test_the_trunk_forms_deeper_checks_are_dutch(app, client, admin_token, room_id):
+    bad_host = post(client, "/config/trunks/new", admin_token, asterisk_trunk(room_id, sip_host="sip host;evil"))
+    assert bad_host.status_code == 400
+    assert "sip_host: trunk provider: ongeldige SIP-host: 'sip host;evil'" in _page(bad_host)
+    bad_env = post(client, "/config/trunks/new", admin_token, asterisk_trunk(room_id, ami_secret="env:lower"))
+    assert "ami_secret: een omgevingsvariabele voor een geheim heet" in _page(bad_env)
+    assert post(client, "/config/trunks/new", admin_token, asterisk_trunk(room_id)).status_code == 302
+    taken = post(client, "/config/trunks/new", admin_token, asterisk_trunk(room_id))
+    assert "die naam is al in gebruik" in _page(taken)
+
+
+def test_the_apis_conflicts_and_not_found_follow_accept_language(app, client):
+    headers = token(app, ["actions"])
+    missing = client.get("/api/actions/999999", headers=headers)
+    assert missing.status_code == 404 and missing.json["reason"] == "action 999999 not found"
+    dutch = client.get("/api/actions/999999", headers={**headers, "Accept-Language": "nl"})
+    assert dutch.json["reason"] == "action 999999 niet gevonden"
+
+
+def test_a_conflict_keeps_its_msgid_and_a_nested_reason_is_translated_too(app):
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        assert error_text(Conflict("action %(id)s has already ended", id=7)) == "actie 7 is al beëindigd"
+        nested = Reason("%(of)s: %(reason)s", {"of": Reason("trunk %(name)s", {"name": "kpn"}),
+                                               "reason": Reason("cps must be positive")})
+        assert error_text(ValueError(nested)) == str(nested)  # a plain error stays as it is
+        assert reason_text(nested) == "trunk kpn: cps moet positief zijn"
