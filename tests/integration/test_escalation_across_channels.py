@@ -96,7 +96,7 @@ def test_the_operator_reads_the_escalation_and_its_reason(app, client, auth, wor
         operator_id = s.get(Action, action_id).operator_id
     sign_in(client, make_user(app, "operator", operator_id=operator_id))
     page = client.get(f"/actions/{action_id}/report").get_data(as_text=True)
-    assert "opgeschaald vanaf spraak: geen gehoor" in page
+    assert "opgeschaald vanaf gesproken oproep: geen gehoor" in page
     assert f'data-delivery="{deliveries["sms"].id}" data-escalated-from="{deliveries["voice"].id}"' in page
     rows = list(csv.DictReader(io.StringIO(client.get(f"/actions/{action_id}/report.csv").get_data(as_text=True))))
     assert [(r["channel"], r["state"], r["escalated_from"], r["reason"]) for r in rows] == [

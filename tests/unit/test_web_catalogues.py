@@ -140,7 +140,7 @@ def test_the_check_sees_unwrapped_text(tmp_path):
 
 # The alert channel by phone has one Dutch name everywhere (follow page, impact preview, approval, report,
 # participant forms, sign-up): the labels that name it.
-VOICE_CHANNEL_LABELS = ("Voice call", "Voice calls", "Codes by spoken call", "by spoken call",
+VOICE_CHANNEL_LABELS = ("voice", "Voice call", "Voice calls", "Codes by spoken call", "by spoken call",
                         "SMS for a mobile, call for a landline", "Alerts by e-mail too, besides call/SMS")
 
 
