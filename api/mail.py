@@ -48,7 +48,7 @@ def _compose_form(body):
     if not isinstance(area, dict):
         raise ValidationError("area", "must be an object")
     kind = area.get("type")
-    if kind not in AREA_FIELDS:
+    if not isinstance(kind, str) or kind not in AREA_FIELDS:
         raise ValidationError("area.type", "must be circle, polygon, postcode or municipality")
     unknown = sorted(set(area) - {"type", *AREA_FIELDS[kind]})
     if unknown:

@@ -563,3 +563,49 @@ def test_mail_forms_survive_the_hostile_table(hostile_app, world):
                      "/signup/done/{}"):
             check(hostile_app, lambda: client.get(path.format(quote(value))), path)
             check(hostile_app, lambda: client.post(path.format(quote(value)), data={"csrf_token": token}), path)
+
+
+def test_api_mail_dashboard_and_launch_helpers_survive_the_hostile_table(hostile_app, world):
+    """Neighbourhood mail, the CAP signing key, the dashboard and the launch helpers through the API: every
+    field and query parameter hostile gives a 4xx naming a field (or 404/409), never a 500, nothing written."""
+    from tests.mail.mail_support import mail_participant, police_sender
+    client, auth = hostile_app.test_client(), world["auth"]
+    with hostile_app.extensions["uitkijk"].db.session() as s:
+        police_sender(s)
+        mail_participant(s, 50, 50)
+        s.commit()
+    lat, lon = factories.CENTRE
+    inquiry = {"subject": "Inbraak", "body": "Wie zag iets?", "questions": ["Zag u iemand?"],
+               "area": {"type": "circle", "lat": lat, "lon": lon, "radius_m": 200}, "dry_run": True}
+    sent = client.post("/api/inquiries", json={**inquiry, "dry_run": False}, headers=auth)
+    assert sent.status_code == 201, sent.json
+    inquiry_id = sent.json["id"]
+    bodies = [
+        ("post", "/api/inquiries", inquiry),
+        ("post", "/api/inquiries", {**inquiry, "area": {"type": "polygon", "geometry": {
+            "type": "Polygon", "coordinates": [[[5.0, 52.3], [5.1, 52.3], [5.1, 52.4], [5.0, 52.3]]]}}}),
+        ("post", "/api/inquiries", {**inquiry, "area": {"type": "circle", "address": "Dorpsstraat 1, Weesp"}}),
+        ("put", f"/api/inquiries/{inquiry_id}/replies/1/helpful", {"helpful": True}),
+        ("put", "/api/partners/signing-key", {"key": "-----BEGIN PRIVATE KEY-----", "certificate": "x"}),
+        ("post", f"/api/inquiries/{inquiry_id}/update", {"update_text": "Opgelost, dank u.", "close": False}),
+    ]
+    for method, path, base in bodies:
+        for field, body in variants(base):
+            raw = json.dumps(body)
+            response = check(hostile_app, lambda: getattr(client, method)(path, data=raw, headers={
+                **auth, "Content-Type": "application/json"}), f"{path} {field}={raw[:80]!r}")
+            if response.status_code == 400:
+                assert response.json["field"] and response.json["reason"], (path, field)
+    queries = {"/api/estimate": {"lat": lat, "lon": lon, "radius_m": 500},
+               "/api/geocode": {"address": "Dorpsstraat 1, Weesp"},
+               "/api/sms-preview": {"message": "Man op rode fiets", "control_room_id": world["room"]},
+               "/api/dashboard": {"from": "2026-01-01", "to": "2026-02-01", "area": "drawn", "lat": lat, "lon": lon,
+                                  "radius_m": 500},
+               "/api/dashboard.csv": {"municipality_id": 1, "area": "postcode", "postcode_area": "1381"}}
+    for path, base in queries.items():
+        for name in base:
+            for value in HOSTILE_TEXT:
+                response = check(hostile_app, lambda: client.get(path, query_string={**base, name: value},
+                                                                 headers=auth), f"{path} {name}={value[:40]!r}")
+                if response.status_code == 400:
+                    assert response.json["field"] and response.json["reason"], (path, name)
