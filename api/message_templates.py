@@ -1,12 +1,13 @@
 """Message templates (core.message_templates) as a control-room system keeps them: listed per room (its own
 and those for every room), read with their rendered previews, created, changed and removed (audited).
 A token bound to a control room reaches its own room's templates only, and changes no national one."""
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, jsonify, request, send_file
 
 from core import message_templates
 from core.errors import ValidationError
 from core.mail_links import MailLinks
 from core.models import ACTION_KINDS
+from tts_prompts import PromptStore, SpeechEngineError, UnspeakableText
 from web.db_session import session
 
 from . import bp, json_body, own, requires
@@ -78,3 +79,18 @@ def delete_template(template_id):
     message_templates.delete(db, template_id, g.api_actor)
     db.commit()
     return "", 204
+
+
+@bp.get("/templates/<int:template_id>/spoken.wav")
+@requires("actions")
+def template_spoken(template_id):
+    """The spoken alert of an action from this template, as a call would play it (the examples filled in),
+    as the web's template page plays it."""
+    template = _visible(session(), template_id)
+    free_number = template.control_room.free_number if template.control_room else current_app.config["FREE_NUMBER"]
+    try:
+        rendered = PromptStore.from_config(current_app.config).render_text(
+            message_templates.spoken_text(template, free_number), "nl")
+    except (SpeechEngineError, UnspeakableText) as exc:
+        return jsonify(error="unavailable", reason=f"the speech engine failed: {exc}"), 503
+    return send_file(rendered.wav_path, mimetype="audio/wav", conditional=True)

@@ -987,6 +987,11 @@ SPEC = {
                        body=_ref("MessageTemplateInput")),
             "delete": _op("Remove a message template (audited)", "configuration",
                           {"204": {"description": "Removed"}}, errors=("404",))},
+        "/api/templates/{id}/spoken.wav": {
+            "parameters": [ID],
+            "get": _op("The spoken alert of an action from this template, as a call would play it", "actions",
+                       {"200": {"description": "WAV", "content": {"audio/wav": {}}},
+                        "503": _json(_ref("Error"), "The speech engine failed")}, errors=("404",))},
         "/api/regions": {
             "get": _op("Regions an AMBER alert can cover", "configuration", {"200": _list("Region", "Regions")},
                        params=[{"name": "kind", "in": "query", "schema": {"enum": list(REGION_KINDS)}}]),

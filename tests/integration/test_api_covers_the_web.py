@@ -76,6 +76,12 @@ WEB_TO_API = {
     ("partners.log", "GET"): ["partner_deliveries"],
     ("partners.active", "POST"): ["set_partner_active"],
     ("partners.upload_signing_key", "POST"): ["install_signing_key"],
+    ("message_templates.index", "GET"): ["list_templates"],
+    ("message_templates.show", "GET"): ["show_template"],
+    ("message_templates.spoken", "GET"): ["template_spoken"],
+    ("message_templates.create", "POST"): ["create_template"],
+    ("message_templates.update", "POST"): ["update_template"],
+    ("message_templates.delete", "POST"): ["delete_template"],
     ("regions.index", "GET"): ["list_regions"],
     ("regions.upload", "POST"): ["import_regions"],
 }

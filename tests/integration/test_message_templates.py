@@ -139,3 +139,17 @@ def test_the_launch_page_starts_from_a_template_and_refuses_a_placeholder_left_i
     assert launched.status_code == 302
     with app.extensions["uitkijk"].db.session() as s:
         assert s.scalar(select(Action.title)) == "Inbraak Weesp"
+
+
+def test_the_api_plays_a_templates_spoken_alert_as_the_web_does(app, client, auth, room):
+    template = client.post("/api/templates", headers=auth, json={**BURGLARY, "control_room_id": room["id"]}).json
+    audio = client.get(f"/api/templates/{template['id']}/spoken.wav", headers=auth)
+    assert audio.status_code == 200 and audio.mimetype == "audio/wav"
+    with wave.open(BytesIO(audio.get_data())) as heard:
+        assert heard.getnframes() / heard.getframerate() > 3  # the whole alert, spoken
+    from tests.integration.test_api_control_rooms import token
+    with app.extensions["uitkijk"].db.session() as s:
+        other, _ = factories.control_room(s, "Meldkamer Elders")
+        other_id = other.id
+    elsewhere = token(app, ["actions"], room_id=other_id)
+    assert client.get(f"/api/templates/{template['id']}/spoken.wav", headers=elsewhere).status_code == 404
