@@ -1,5 +1,7 @@
 """Admin pages: trunks, prompts, operators, control rooms, mail senders, retry policies and the sign-up limits'
 counters."""
+from itertools import permutations
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_decimal, gettext as _
 
@@ -99,10 +101,14 @@ def mail_sender(sender_id):
 
 # Retry policies.
 
+# The escalation orders the page offers: every order of the three channels (the API takes shorter ones too).
+ESCALATION_ORDERS = [",".join(order) for order in permutations(retry_policy.CHANNELS)]
+
+
 def _retry_page(status=200, form_kind=None):
     return render_template("config/retry_policies.html", kinds=kind_labels(), form_kind=form_kind,
                            policies=retry_policy.all_policies(session(), current_app.config),
-                           form=request.form if form_kind else {}), status
+                           orders=ESCALATION_ORDERS, form=request.form if form_kind else {}), status
 
 
 @bp.get("/retry-policies")

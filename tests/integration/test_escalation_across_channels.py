@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from core.jobs import retry_or_fail, send_deliveries
 from core.models import Action, AuditEvent, Delivery, OutboxMessage, utcnow
-from core.retry_policy import save_policy
+from core.retry_policy import policy_for, save_policy
 from core.transports import TransientFailure
 from lab import factories
-from tests.integration.web_helpers import make_user, sign_in, web_app
+from tests.integration.web_helpers import make_user, post, sign_in, web_app
 
 LANDLINE, MOBILE = "0201234567", "0612345678"
 
@@ -208,3 +208,31 @@ def test_the_api_sets_escalation_per_kind_audited_and_refuses_a_bad_order(app, c
         change = s.scalars(select(AuditEvent).where(AuditEvent.verb == "retry-policy-changed")).one()
     assert change.detail == {"escalate": {"from": False, "to": True},
                              "escalation_order": {"from": ["voice", "sms", "email"], "to": ["sms", "voice"]}}
+
+
+def test_the_admin_page_turns_escalation_on_and_off_per_kind(app, client):
+    """The retry policy page shows each kind's escalation in Dutch; ticking it with an order stores both
+    (audited), unticking turns it off and keeps the order; an unknown order is refused naming the field."""
+    rt = app.extensions["uitkijk"]
+    token = sign_in(client, make_user(app, "admin"))
+    page = client.get("/config/retry-policies").get_data(as_text=True)
+    assert "Opschalen naar het volgende kanaal" in page and "Sms → Gesproken oproep → E-mail" in page
+    form = {"busy_retry_s": "120", "no_answer_retry_s": "300", "failed_retry_s": "60", "max_attempts": "5"}
+    response = post(client, "/config/retry-policies/vehicle", token,
+                    {**form, "escalate": ["on", "off"], "escalation_order": "sms,voice,email"})
+    assert response.status_code == 302
+    with rt.db.session() as s:
+        policy = policy_for(s, rt.config, "vehicle")
+    assert policy.escalate is True and policy.escalation_order == ("sms", "voice", "email")
+    page = client.get("/config/retry-policies").get_data(as_text=True)
+    assert 'id="vehicle-escalate" name="escalate" value="on" checked' in page
+    assert post(client, "/config/retry-policies/vehicle", token,
+                {**form, "escalate": "off", "escalation_order": "sms,voice,email"}).status_code == 302
+    response = post(client, "/config/retry-policies/vehicle", token,
+                    {**form, "escalate": "off", "escalation_order": "fax"})
+    assert response.status_code == 400 and "escalation_order" in response.get_data(as_text=True)
+    with rt.db.session() as s:
+        policy = policy_for(s, rt.config, "vehicle")
+        verbs = s.scalars(select(AuditEvent.verb).where(AuditEvent.subject_id == "vehicle")).all()
+    assert policy.escalate is False and policy.escalation_order == ("sms", "voice", "email")
+    assert verbs == ["retry-policy-changed", "retry-policy-changed"]
