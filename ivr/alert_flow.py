@@ -105,7 +105,8 @@ class AlertFlow(CallFlow):
             return Say((spoken, "goodbye"), interrupt=ANY_KEY)
         action = state["action"]
         free_number = digits_prompt(state["free_number"] or "")
-        return Say(("voicemail_intro", put_through.title_audio(action, self.settings),
+        exercise = ("voicemail_exercise",) if action.get("exercise") else ()
+        return Say((*exercise, "voicemail_intro", put_through.title_audio(action, self.settings),
                     "voicemail_code", *digits_prompt(action["code"]),
                     *(("voicemail_free_number", *free_number) if free_number else ()), "goodbye"),
                    interrupt=ANY_KEY)

@@ -59,6 +59,12 @@ PROMPTS: dict[str, dict[str, str]] = {
     },
     # Left on an answering machine once its greeting ended, played once: the action's title, its
     # code and the free number come between these.
+    # Before an exercise's voicemail message, so a recording heard later never passes for a real alert.
+    "voicemail_exercise": {
+        "nl": "Oefening. Dit is een oefening.",
+        "en": "Exercise. This is an exercise.",
+        "de": "Übung. Dies ist eine Übung.",
+    },
     "voicemail_intro": {
         "nl": "Dit is Uitkijk, het alarmnetwerk voor burgers. De politie vraagt u uit te kijken:",
         "en": "This is Uitkijk, the citizen alert network. The police ask you to look out:",

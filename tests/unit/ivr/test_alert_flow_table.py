@@ -1,4 +1,5 @@
 """The outbound alert call as a table: state + event -> steps."""
+import dataclasses
 import json
 
 import pytest
@@ -185,6 +186,14 @@ def test_a_machine_that_hangs_up_during_the_message_is_still_a_voicemail():
     state, _ = flow.advance(None, started("machine"))
     state, _ = flow.advance(state, Hungup())
     assert flow.outcome(state).outcome == "voicemail" and state["voicemail"] is True
+
+
+def test_an_exercise_s_voicemail_message_says_it_is_an_exercise_first():
+    """A machine recording an exercise's call hears "Oefening" before anything else."""
+    drill = alert_call(action=dataclasses.replace(BURGLARY, exercise=True))
+    flow = AlertFlow(FakeDirectory(alerts={7: drill}), SETTINGS)
+    _, steps = flow.advance(None, started("machine"))
+    assert steps == [Say(("voicemail_exercise", *VOICEMAIL.prompt), interrupt=VOICEMAIL.interrupt), Hangup()]
 
 
 @pytest.mark.parametrize("key", ["5", "1", "#"])
