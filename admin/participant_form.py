@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 
 from core.address_input import parse_house, postcode_text, split_suffix
 from core.errors import ValidationError
-from core.participants import MAX_NUMBERS
+from core.mail_address import MAIL_CHOICES
+from core.participants import MAX_NUMBERS, mail_choices_of
 from web.i18n import reason_text
 
 ADDRESS_FIELDS = ("postcode", "house_number", "addition", "street", "city")
@@ -23,13 +24,13 @@ SIGNUP_PHONE_SLOTS = 3
 def _parts():
     return {"postcode": _("postcode"), "house_number": _("house number"), "house_letter": _("house letter"),
             "addition": _("addition"), "street": _("street"), "city": _("place"), "address": _("address"),
-            "lat": _("latitude"), "lon": _("longitude")}
+            "lat": _("latitude"), "lon": _("longitude"), "alerts_only": _("alerts only by e-mail")}
 
 
 def _labels():
     return {"home": _("Home location"), "work": _("Work location"), "email": _("E-mail address"), "name": _("Name"),
             "language": _("Language"), "quiet_hours": _("Quiet hours"), "external_ref": _("Reference"),
-            "municipality": _("Municipality"), "phones": _("Phone numbers")}
+            "municipality": _("Municipality"), "phones": _("Phone numbers"), "mail": _("By e-mail")}
 
 
 def _clean(form, key):
@@ -77,6 +78,8 @@ def form_to_input(form, with_admin_fields=False, phone_slots=PHONE_SLOTS):
         "work": location("work"),
         "quiet_hours": {"start": quiet_start, "end": quiet_end} if quiet_start or quiet_end else None,
     }
+    if form.get("mail_choices"):  # the form shows the mail choices (staff's and the self-service's)
+        data["mail"] = {kind: form.get(f"mail_{kind}") == "on" for kind in MAIL_CHOICES}
     if with_admin_fields:
         data["external_ref"] = _clean(form, "external_ref") or None
         data["municipality"] = _clean(form, "municipality") or None
@@ -110,6 +113,8 @@ def field_id(field, slots=()):
         index = int(match.group(1))
         slot = slots[index] if index < len(slots) else index + 1
         return f"{'channel' if match.group(2) else 'phone'}_{slot}"
+    if field == "mail.alerts_only":
+        return "mail_alerts_only"
     if field == "quiet_hours" or field.startswith("quiet_hours."):
         return "quiet_end" if field.endswith("end") else "quiet_start"
     return field if field in ("email", "name", "language", "municipality", "external_ref", "consent") else None
@@ -123,6 +128,8 @@ def participant_to_form(participant):
               "quiet_start": participant.quiet_start.strftime("%H:%M") if participant.quiet_start else "",
               "quiet_end": participant.quiet_end.strftime("%H:%M") if participant.quiet_end else "",
               "test": "on" if participant.test else ""}
+    for kind, chosen in mail_choices_of(participant).items():
+        values[f"mail_{kind}"] = "on" if chosen else ""
     for slot, number in enumerate(participant.numbers[:PHONE_SLOTS], start=1):
         values[f"phone_{slot}"] = number.e164
         values[f"channel_{slot}"] = number.channel

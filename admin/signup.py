@@ -9,7 +9,6 @@ from core import audit, mail_address
 from core.erasure import FileDirs
 from core.fatigue import leaving_detail
 from core.errors import ValidationError
-from core.mail_links import MAIL_KINDS
 from core.numbers import mask
 from core.personal_data import export_participant
 from core.models import Participant
@@ -214,7 +213,7 @@ def _manage_page(token, participant, values, error=None, status=200):
     db = db_session()
     return render_template("signup/manage.html", token=token, participant=participant, values=values,
                            mail_status=mail_address.mail_status(db, participant),
-                           mail_choices=mail_address.preference(db, participant.id), error=error,
+                           error=error,
                            error_field=error_label(error.field, []) if error else None, err=error_tie(error),
                            map_available=_map_available()), status
 
@@ -233,7 +232,6 @@ def manage(token):
     db = db_session()
     try:
         _service().update_preferences(participant, data, stopped)
-        mail_address.set_choices(db, participant.id, *(request.form.get(f"mail_{kind}") == "on" for kind in MAIL_KINDS))
         request_mail_confirmation(participant)
     except ValidationError as exc:
         db.rollback()

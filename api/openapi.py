@@ -147,17 +147,26 @@ SPEC = {
                 "reason": {"type": "string"}, "field": {"type": "string"}}},
             "ValidationError": {"type": "object", "required": ["error", "field", "reason"], "properties": {
                 "error": {"const": "validation"}, "field": {"type": "string"}, "reason": {"type": "string"}}},
-            "ParticipantInput": {"type": "object", "additionalProperties": False, "required": ["phones", "home"],
+            "ParticipantInput": {"type": "object", "additionalProperties": False, "required": ["home"],
                                  "properties": {
                 "external_ref": {"type": "string", "maxLength": 64},
                 "name": {"type": "string", "maxLength": 200},
                 "email": {"type": "string", "maxLength": 254},
                 "language": {"enum": ["nl", "en", "de"]},
                 "municipality": {"type": "string", "description": "Municipality code"},
-                "phones": {"type": "array", "minItems": 1, "maxItems": 4, "items": {"oneOf": [
+                "phones": {"type": "array", "maxItems": 4, "items": {"oneOf": [
                     {"type": "string"},
                     {"type": "object", "required": ["number"], "properties": {
-                        "number": {"type": "string"}, "channel": {"enum": ["voice", "sms"]}}}]}},
+                        "number": {"type": "string"}, "channel": {"enum": ["voice", "sms"]}}}]},
+                    "description": "At least one, unless mail.alerts_only is chosen (with a confirmed address)"},
+                "mail": {"type": "object", "additionalProperties": False,
+                         "description": "What the participant wants by e-mail; a choice left out stays as it was",
+                         "properties": {
+                    "inquiries": {"type": "boolean"}, "information": {"type": "boolean"},
+                    "alerts": {"type": "boolean", "description": "Alerts by e-mail too, beside calls and SMS"},
+                    "alerts_only": {"type": "boolean", "description": "Alerts by e-mail instead of calls and SMS: "
+                                    "only with a confirmed address (else 400 naming mail.alerts_only); while that "
+                                    "address bounces, alerts go to the numbers again"}}},
                 "home": LOCATION, "work": LOCATION,
                 "quiet_hours": {"type": "object", "properties": {
                     "start": {"type": "string", "pattern": "^\\d{1,2}:\\d{2}$"},
@@ -167,7 +176,12 @@ SPEC = {
                                                            "reaches (left as it is when absent)"}}},
             "Participant": {"type": "object", "additionalProperties": False, "required": [
                 "id", "external_ref", "name", "email", "language", "active", "municipality", "phones", "locations",
-                "quiet_hours"], "properties": {
+                "quiet_hours", "mail"], "properties": {
+                "mail": {"type": "object", "additionalProperties": False, "required": [
+                    "confirmed", "inquiries", "information", "alerts", "alerts_only"], "properties": {
+                    "confirmed": {"type": "boolean", "description": "The e-mail address is confirmed (double opt-in)"},
+                    "inquiries": {"type": "boolean"}, "information": {"type": "boolean"},
+                    "alerts": {"type": "boolean"}, "alerts_only": {"type": "boolean"}}},
                 "id": {"type": "integer"}, "external_ref": NULLABLE_STRING, "name": NULLABLE_STRING,
                 "email": NULLABLE_STRING, "language": {"enum": ["nl", "en", "de"]}, "active": {"type": "boolean"},
                 "test": {"type": "boolean"},
@@ -375,12 +389,16 @@ SPEC = {
                            "sms_per_second"},
                 "usual_radius_m": {"type": ["integer", "null"]},
                 "flags": {"type": "array", "items": {"type": "object", "required": ["flag", "detail"], "properties": {
-                    "flag": {"enum": ["large", "unusual_radius", "national", "regional"]},
-                    "value": {"type": "number", "description": "participants (large), radius in metres (unusual)"},
+                    "flag": {"enum": ["large", "unusual_radius", "national", "regional", "unreachable"]},
+                    "value": {"type": "number", "description": "participants (large, unreachable), radius in "
+                              "metres (unusual)"},
                     "limit": {"type": "number", "description": "the threshold, or the kind's usual radius"},
                     "factor": {"type": "number"}, "detail": {"type": "string"}}}},
                 "needs_approval": {"type": "boolean", "description": "A second person must approve the launch"},
-                "exercise": {"type": "boolean", "description": "An exercise: every count is of test participants"}}},
+                "exercise": {"type": "boolean", "description": "An exercise: every count is of test participants"},
+                "unreachable": {"type": ["integer", "null"], "description": "Participants in the area the launch "
+                                "cannot reach: they chose alerts only by e-mail, their address bounced (or is not "
+                                "confirmed again yet) and they have no number"}}},
             "Estimate": {"type": "object", "required": ["participants", "per_channel", "in_quiet_hours", "points",
                                                          "fewer_than"], "properties": {
                 "participants": {"type": ["integer", "null"], "description": "null: fewer than `fewer_than`"},

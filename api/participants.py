@@ -21,8 +21,8 @@ from web.i18n import reason_text
 from . import bp, cursor_arg, encode_cursor, int_arg, json_body, requires
 
 MAX_CSV_BYTES = 50 * 1024 * 1024
-FIELDS = ("external_ref", "name", "email", "language", "municipality", "phones", "home", "work", "quiet_hours",
-          "test")
+FIELDS = ("external_ref", "name", "email", "language", "municipality", "phones", "mail", "home", "work",
+          "quiet_hours", "test")
 
 
 @bp.get("/participants")

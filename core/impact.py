@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, select
 
 from . import ledger_rings
 from .configuration import trunk_for_room
-from .models import Action, ControlRoom, Delivery, utcnow
+from .models import Action, ControlRoom, Delivery, MailPreference, Participant, ReachPoint, utcnow
 from .polygons import span_m
 from .selection import area_reach_m, inside_area, select_recipients
 from .sms_texts import LANGUAGES as SMS_LANGUAGES, compose_alert
@@ -60,6 +60,7 @@ class Impact:
     flags: list = field(default_factory=list)  # [{"flag": name, "detail": text}]
     needs_approval: bool = False
     exercise: bool = False  # an exercise: every count is of the test participants alone
+    unreachable: int = 0  # chose alerts only by e-mail, have no number, and their address bounced
 
     def as_dict(self, min_participants=1):
         """The preview as the web and the API show it. With fewer than `min_participants` people in the area
@@ -69,13 +70,15 @@ class Impact:
                     "quiet_hours_handling": self.quiet_hours_handling, "quiet_hours_first_end": None,
                     "sms": {"segments": self.sms["segments"], "cost_per_segment_eur": self.sms["cost_per_segment_eur"]},
                     "duration_s": None, "limits": self.limits, "usual_radius_m": self.usual_radius_m,
-                    "flags": self.flags, "needs_approval": self.needs_approval, "exercise": self.exercise}
+                    "flags": [f for f in self.flags if f["flag"] != "unreachable"],  # a count, too
+                    "needs_approval": self.needs_approval, "exercise": self.exercise, "unreachable": None}
         return {"participants": self.participants, "fewer_than": None,
                 "channels": {c: v.as_dict() for c, v in self.channels.items()},
                 "quiet_hours_handling": self.quiet_hours_handling,
                 "quiet_hours_first_end": self.quiet_hours_first_end, "sms": self.sms,
                 "duration_s": self.duration_s, "limits": self.limits, "usual_radius_m": self.usual_radius_m,
-                "flags": self.flags, "needs_approval": self.needs_approval, "exercise": self.exercise}
+                "flags": self.flags, "needs_approval": self.needs_approval, "exercise": self.exercise,
+                "unreachable": self.unreachable}
 
 
 def preview(session, config, request, now=None):
@@ -112,6 +115,7 @@ def preview(session, config, request, now=None):
                     "sent_now" if request.time_critical else "held_until_quiet_hours_end",
                     min(quiet_ends).isoformat() if quiet_ends and not request.time_critical else None,
                     sms, duration, limits, usual, exercise=request.exercise)
+    impact.unreachable = len(_unreachable_mail_only(session, request.area, request.exercise))
     impact.flags = _flags(request, impact, config, usual)
     impact.needs_approval = needs_approval(request, impact.participants, config)
     return impact
@@ -141,6 +145,20 @@ def _fatigued(session, now, count):
              .group_by(Delivery.participant_id)
              .having(func.count(func.distinct(Delivery.action_id)) >= count))
     return set(session.scalars(query))
+
+
+def _unreachable_mail_only(session, area, test_only=False):
+    """The area's participants (an exercise's: the test participants) who chose alerts only by e-mail and have
+    no reach point at all: their address is no longer confirmed (it bounced, or they changed it) and they have
+    no usable number to fall back to."""
+    has_point = select(ReachPoint.id).where(ReachPoint.participant_id == Participant.id).exists()
+    query = (select(Participant.id).join(MailPreference, MailPreference.participant_id == Participant.id)
+             .where(and_(Participant.active, MailPreference.alerts_only, ~has_point)))
+    ids = list(session.scalars(query.where(Participant.test) if test_only else query))
+    found = set()
+    for start in range(0, len(ids), CHUNK):
+        found |= inside_area(session, area, ids[start:start + CHUNK])
+    return found
 
 
 def _overlapping(session, others, participant_ids):
@@ -227,6 +245,10 @@ def _flags(request, impact, config, usual):
         flags.append({"flag": "unusual_radius", "value": int(radius), "limit": usual, "factor": factor,
                       "detail": f"radius {int(radius)} m, more than {factor:g} times the usual {usual} m of a "
                                 f"{request.kind}"})
+    if impact.unreachable:
+        flags.append({"flag": "unreachable", "value": impact.unreachable,
+                      "detail": f"{impact.unreachable} participants in the area chose alerts only by e-mail, "
+                                "their address bounced and they have no number: not reachable"})
     if area["type"] == "country":
         flags.append({"flag": "national", "detail": "the whole country"})
     elif is_wide_area(area):

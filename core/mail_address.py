@@ -10,7 +10,7 @@ import re
 from sqlalchemy import select
 
 from . import audit, ledger
-from .errors import ValidationError
+from .errors import N_, ValidationError
 from .mail_links import LinkRefused, MailLinks
 from .mail_texts import OutgoingMail, confirmation_mail
 from .models import Delivery, MailPreference, Participant, utcnow
@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 
 # Deliberately simple: one @, a dot in the domain, no spaces. The relay decides the rest (and bounces).
 ADDRESS = re.compile(r"^[^@\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+
+
+MAIL_CHOICES = ("inquiries", "information", "alerts", "alerts_only")
+DEFAULT_MAIL_CHOICES = ("inquiries", "information")  # what a participant gets by mail until they choose
 
 
 def masked_address(address):
@@ -40,7 +44,8 @@ def preference(session, participant_id):
     """The participant's mail preferences (created with the defaults when missing)."""
     found = session.get(MailPreference, participant_id)
     if found is None:
-        found = MailPreference(participant_id=participant_id, inquiries=True, information=True, alerts=False)
+        found = MailPreference(participant_id=participant_id,
+                               **{kind: kind in DEFAULT_MAIL_CHOICES for kind in MAIL_CHOICES})
         session.add(found)
         session.flush()
     return found
@@ -58,9 +63,22 @@ def mail_status(session, participant):
     return "unconfirmed"
 
 
-def set_choices(session, participant_id, inquiries, information, alerts):
-    pref = preference(session, participant_id)
-    pref.inquiries, pref.information, pref.alerts = bool(inquiries), bool(information), bool(alerts)
+ONLY_CONFIRMED = N_("needs a confirmed e-mail address: confirm it first with the link in the confirmation mail")
+
+
+def set_choices(session, participant, choices, field="mail.alerts_only"):
+    """Set what the participant wants by mail (MAIL_CHOICES -> bool; one left out stays as it was).
+
+    Choosing alerts only by e-mail is refused (naming `field`) unless the participant's address is
+    confirmed; once chosen it stays through a bounce or a new address, while their numbers take the
+    alerts again (core.reach_points). It implies alerts by e-mail."""
+    pref = preference(session, participant.id)
+    if choices.get("alerts_only") and not pref.alerts_only and mail_status(session, participant) != "confirmed":
+        raise ValidationError(field, ONLY_CONFIRMED)
+    for kind in MAIL_CHOICES:
+        if kind in choices:
+            setattr(pref, kind, bool(choices[kind]))
+    pref.alerts = pref.alerts or pref.alerts_only
     session.flush()
 
 

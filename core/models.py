@@ -68,6 +68,7 @@ class Participant(Base):
     locations: Mapped[list["ParticipantLocation"]] = relationship(
         back_populates="participant", cascade="all, delete-orphan", order_by="ParticipantLocation.id")
     municipality: Mapped[Municipality | None] = relationship()
+    mail_preference: Mapped["MailPreference | None"] = relationship(viewonly=True)
 
 
 class PhoneNumber(Base):
@@ -731,6 +732,8 @@ class MailPreference(Base):
     inquiries: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     information: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     alerts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Alerts by e-mail instead of calls and SMS (only with `alerts`, to the confirmed address: a bounce ends it).
+    alerts_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class MailSender(Base):

@@ -9,7 +9,8 @@ from .errors import N_, NotFound, ValidationError
 from .geo import cell_of, check_point
 from .geocoding import locate
 from .input_checks import check_line, check_text
-from .models import Municipality, Participant, ParticipantLocation, PhoneNumber
+from .mail_address import DEFAULT_MAIL_CHOICES, MAIL_CHOICES, set_choices
+from .models import MailPreference, Municipality, Participant, ParticipantLocation, PhoneNumber
 from .numbers import mask, parse_number
 
 LANGUAGES = ("nl", "en", "de")  # German for participants in the border area
@@ -18,6 +19,7 @@ MAX_NUMBERS = 4
 # The same words whoever holds the number or reference, so staff learn nothing about other municipalities.
 NUMBER_TAKEN = N_("%(number)s is registered to another participant")
 EXTERNAL_REF_TAKEN = N_("is already used by another participant")
+NO_NUMBER = N_("at least one phone number is required, unless alerts come only by e-mail")
 
 
 @dataclass
@@ -54,6 +56,7 @@ class ParticipantSpec:
     quiet_start: time | None = None
     quiet_end: time | None = None
     test: bool | None = None  # a test or staff participant (whom exercises reach); None leaves it as it is
+    mail: dict | None = None  # what they want by mail (core.mail_address.MAIL_CHOICES); None: unchanged
 
 
 def _text(data, key, max_len, required=False):
@@ -110,9 +113,13 @@ def validate(data, region="NL", geocoder=None):
         language=language,
         municipality_code=_text(data, "municipality", 16),
     )
-    phones = data.get("phones")
-    if not phones or not isinstance(phones, list):
-        raise ValidationError("phones", "at least one phone number is required")
+    spec.mail = _mail_choices(data.get("mail"))
+    phones = data.get("phones") or []
+    if not isinstance(phones, list):
+        raise ValidationError("phones", "must be a list of numbers")
+    # Alerts only by e-mail need no number (Registry.save checks the address is confirmed).
+    if not phones and not (spec.mail and spec.mail.get("alerts_only")):
+        raise ValidationError("phones", NO_NUMBER)
     if len(phones) > MAX_NUMBERS:
         raise ValidationError("phones", "at most %(max)s numbers", max=MAX_NUMBERS)
     for i, entry in enumerate(phones):
@@ -151,6 +158,19 @@ def validate(data, region="NL", geocoder=None):
     return spec
 
 
+def _mail_choices(value):
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValidationError("mail", "must be an object with %(choices)s", choices=", ".join(MAIL_CHOICES))
+    for key, choice in value.items():
+        if key not in MAIL_CHOICES:
+            raise ValidationError(f"mail.{key}", "is not a mail choice (%(choices)s)", choices=", ".join(MAIL_CHOICES))
+        if not isinstance(choice, bool):
+            raise ValidationError(f"mail.{key}", "must be true or false")
+    return dict(value)
+
+
 def already_registered(spec, existing):
     """The refusal of a registration that names `existing`, someone else's participant."""
     if spec.external_ref and existing.external_ref == spec.external_ref:
@@ -181,6 +201,8 @@ class Registry:
             found = self.session.scalar(select(Participant).where(Participant.external_ref == spec.external_ref))
             if found:
                 return found
+        if not spec.numbers:
+            return None
         owner = self.session.scalar(select(PhoneNumber.participant_id)
                                     .where(PhoneNumber.e164 == spec.numbers[0].e164))
         if owner is not None and not spec.external_ref:
@@ -215,6 +237,11 @@ class Registry:
         self._replace_numbers(participant, spec.numbers)
         self._replace_locations(participant, spec.locations)
         self.session.flush()
+        if spec.mail is not None:
+            set_choices(self.session, participant, spec.mail)
+        pref = self.session.get(MailPreference, participant.id)
+        if not participant.numbers and not (pref and pref.alerts_only):
+            raise ValidationError("phones", NO_NUMBER)
         return participant
 
     def _replace_numbers(self, participant, numbers):
@@ -275,4 +302,12 @@ def participant_as_dict(participant, show_numbers=True):
                        "buurt_code": loc.buurt_code} for loc in participant.locations],
         "quiet_hours": ({"start": participant.quiet_start.strftime("%H:%M"),
                          "end": participant.quiet_end.strftime("%H:%M")} if participant.quiet_start else None),
+        "mail": mail_choices_of(participant),
     }
+
+
+def mail_choices_of(participant):
+    """What the participant wants by mail and whether their address is confirmed (the defaults without a row)."""
+    pref = participant.mail_preference
+    choices = {kind: getattr(pref, kind) if pref else kind in DEFAULT_MAIL_CHOICES for kind in MAIL_CHOICES}
+    return {"confirmed": bool(pref and participant.email and pref.confirmed_address == participant.email), **choices}

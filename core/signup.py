@@ -368,7 +368,7 @@ class SignupService:
         return True
 
     def update_preferences(self, participant, data, unsubscribed_ids=()):
-        """Change e-mail, locations, language, quiet hours and the channel of each number;
+        """Change e-mail, mail choices, locations, language, quiet hours and the channel of each number;
         numbers in `unsubscribed_ids` stop receiving alerts. Numbers themselves are not changed here."""
         channels = data.get("channels") or {}
         full = {**data, "test": None, "external_ref": participant.external_ref, "name": participant.name,

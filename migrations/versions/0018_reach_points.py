@@ -7,7 +7,7 @@ Revises: 0017_address_table
 import sqlalchemy as sa
 from alembic import op
 
-from core import reach_points
+from migrations.reach_points_ddl import POINTS_0018, uninstall
 
 revision = "0018_reach_points"
 down_revision = "0017_address_table"
@@ -35,12 +35,12 @@ def upgrade():
     op.create_index("ix_reach_points_cell", "reach_points", ["cell"])
     connection = op.get_bind()
     # The points as this revision has them: numbers only (0021 adds the e-mail points).
-    reach_points.install(connection, mail=False)
-    reach_points.backfill(connection, mail=False)
+    POINTS_0018.install(connection)
+    POINTS_0018.backfill(connection)
 
 
 def downgrade():
-    reach_points.uninstall(op.get_bind())
+    uninstall(op.get_bind())
     op.drop_index("ix_reach_points_cell", table_name="reach_points")
     op.drop_index("ix_reach_points_participant_id", table_name="reach_points")
     op.drop_table("reach_points")

@@ -10,7 +10,7 @@ Revises: 0020_retry_policies
 import sqlalchemy as sa
 from alembic import op
 
-from core import reach_points
+from migrations.reach_points_ddl import POINTS_0018, POINTS_0021, uninstall
 
 revision = "0021_email_reach_points"
 down_revision = "0020_retry_policies"
@@ -20,20 +20,20 @@ depends_on = None
 
 def upgrade():
     connection = op.get_bind()
-    reach_points.uninstall(connection)
+    uninstall(connection)
     with op.batch_alter_table("reach_points") as batch_op:
         batch_op.add_column(sa.Column("address", sa.String(length=254), nullable=True))
         batch_op.alter_column("phone_number_id", existing_type=sa.Integer(), nullable=True)
-    reach_points.install(connection)
-    reach_points.backfill(connection)
+    POINTS_0021.install(connection)
+    POINTS_0021.backfill(connection)
 
 
 def downgrade():
     connection = op.get_bind()
-    reach_points.uninstall(connection)
+    uninstall(connection)
     connection.exec_driver_sql("DELETE FROM reach_points WHERE channel = 'email'")
     with op.batch_alter_table("reach_points") as batch_op:
         batch_op.alter_column("phone_number_id", existing_type=sa.Integer(), nullable=False)
         batch_op.drop_column("address")
-    reach_points.install(connection, mail=False)
-    reach_points.backfill(connection, mail=False)
+    POINTS_0018.install(connection)
+    POINTS_0018.backfill(connection)
