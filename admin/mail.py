@@ -9,7 +9,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.inquiries import (InquiryService, MailAuthor, check_draft, export_csv, get_inquiry, kinds_for,
                             mail_progress, mark_reply, read_replies, reply_photo, visible_inquiries)
 from core.mail_jobs import enqueue_mails
-from core.models import Municipality
+from core.dashboard import municipalities as all_municipalities
 from mail.compose import html_body, plain_text
 from web.db_session import runtime, session
 from web.i18n import reason_text
@@ -32,7 +32,7 @@ def _author():
 def _compose_page(form, error=None, preview=None, status=200):
     db = session()
     user = current_user()
-    municipalities = db.query(Municipality).order_by(Municipality.name).all()
+    municipalities = all_municipalities(db)
     if user.role == "municipality":
         municipalities = [m for m in municipalities if m.id == user.municipality_id]
     return render_template("mail/compose.html", form=form, error=error, preview=preview, kinds=kinds_for(_author()),
