@@ -40,8 +40,8 @@ def geocode():
 @bp.get("/sms-preview")
 @requires("actions")
 def sms_preview():
-    """The alert SMS in each language; the free number is the control room's when one is named (the
-    token's own room only), else FREE_NUMBER."""
+    """The alert SMS in each language (an exercise's with its marking); the free number is the control
+    room's when one is named (the token's own room only), else FREE_NUMBER."""
     message = request.args.get("message", "")
     if not message.strip():
         raise ValidationError("message", "is required")
@@ -50,7 +50,10 @@ def sms_preview():
         room = get_control_room(session(), parse_id(request.args["control_room_id"], "control_room_id"))
         own(room.id, "control room", room.id)
         free_number = room.free_number
+    exercise = request.args.get("exercise", "false")
+    if exercise not in ("true", "false"):
+        raise ValidationError("exercise", "must be true or false")
     try:
-        return jsonify(alert_previews(message, free_number))
+        return jsonify(alert_previews(message, free_number, exercise == "true"))
     except ValueError as exc:
         raise ValidationError("message", str(exc)) from None

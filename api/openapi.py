@@ -848,7 +848,9 @@ SPEC = {
                        {"200": _list("SmsPreview", "One per language")}, errors=("400", "404"),
                        params=[{"name": "message", "in": "query", "required": True, "schema": {"type": "string"}},
                                {"name": "control_room_id", "in": "query", "schema": {"type": "integer"},
-                                "description": "Whose free number the SMS names (else FREE_NUMBER)"}])},
+                                "description": "Whose free number the SMS names (else FREE_NUMBER)"},
+                               {"name": "exercise", "in": "query", "schema": {"enum": ["true", "false"]},
+                                "description": "The SMS of an exercise, marked as one"}])},
         "/api/approvals": {
             "get": _op("Launches awaiting approval (a room-bound token: its room's)", "actions",
                        {"200": _list("Approval", "Approvals")},

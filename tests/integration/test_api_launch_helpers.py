@@ -86,8 +86,12 @@ def test_the_sms_preview_names_the_rooms_free_number_with_its_segments(app, clie
     national = client.get("/api/sms-preview", query_string={"message": "ł" * 300}, headers=headers).json[0]
     assert "0800 0011" in national["text"]
     assert national["encoding"] == "UCS-2" and national["truncated"] and national["segments"] == 2
+    drill = client.get("/api/sms-preview", query_string={"message": "Rode fiets gezien?", "exercise": "true"},
+                       headers=headers).json[0]
+    assert "OEFENING" in drill["text"] and "OEFENING" not in previews.json[0]["text"]
     for query, status, field in [({}, 400, "message"), ({"message": "x", "control_room_id": "abc"}, 400,
-                                                         "control_room_id")]:
+                                                         "control_room_id"),
+                                 ({"message": "x", "exercise": "ja"}, 400, "exercise")]:
         refused = client.get("/api/sms-preview", query_string=query, headers=headers)
         assert refused.status_code == status and refused.json["field"] == field
     assert client.get("/api/sms-preview", query_string={"message": "x", "control_room_id": 999999},
