@@ -149,3 +149,13 @@ def test_the_voice_channel_has_one_dutch_name():
     other = {label: catalogue.get(label).string for label in VOICE_CHANNEL_LABELS
              if "gesproken oproep" not in catalogue.get(label).string.lower()}
     assert not other, f"the voice channel is 'gesproken oproep' in Dutch: {other}"
+
+
+def test_template_messages_are_whole_sentences(extracted):
+    """A msgid glued to the next one (starting with ', ; )' or ending in '(') cannot be reordered by a
+    translator: the sentence goes through _() whole, its marked-up values as %(name)s (admin/templates/_markup.html)."""
+    _, template = extracted
+    pieces = [m.id for m in template if isinstance(m.id, str) and m.id
+              and any(path.endswith(".html") for path, _ in m.locations)
+              and (m.id[0] in ",;)" or m.id.rstrip().endswith("("))]
+    assert not pieces, f"sentence fragments: {pieces[:10]}"
