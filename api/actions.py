@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 
 from flask import Response, current_app, g, jsonify, request
 
-from core import approvals, audit, impact, ledger, reach_report, timeline, widening
+from core import approvals, audit, impact, ledger, message_templates, reach_report, timeline, widening
 from core.actions import ActionService, action_as_dict, get_action, list_actions as newest_actions, parse_launch
 from core.errors import ValidationError
 from core.geocoding import geocoder_for
@@ -32,6 +32,7 @@ def launch_action():
     if not isinstance(dry_run, bool):
         raise ValidationError("dry_run", "must be true or false")
     db = session()
+    body = message_templates.fill_launch(db, body, g.room_scope.room_id)  # a launch from a template
     request_ = parse_launch(body, config["MAX_MESSAGE_LENGTH"], config["MAX_RADIUS_M"], geocoder_for(config, db))
     g.room_scope.check_launch(db, request_.control_room_id, request_.operator_id)
     if dry_run:  # the impact preview: nothing is written, nothing is sent

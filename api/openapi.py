@@ -326,7 +326,8 @@ SPEC = {
                 {"type": "object", "required": ["type"], "properties": {"type": {"const": "country"}},
                  "description": "AMBER alerts only"}]},
             "LaunchRequest": {"type": "object",
-                              "required": ["kind", "title", "message", "area", "operator_id", "control_room_id"],
+                              "required": ["area", "operator_id", "control_room_id"],
+                              "description": "kind, title and message are required unless template_id gives them",
                               "properties": {
                                   "kind": {"enum": list(ACTION_KINDS)},
                                   "time_critical": {"type": "boolean", "default": True},
@@ -357,6 +358,12 @@ SPEC = {
                                                   "items": {"type": "integer"},
                                                   "description": "wider than the circle, each wider than the last"},
                                       "every_min": {"type": "integer", "minimum": 1, "maximum": 120}}},
+                                  "template_id": {"type": "integer", "description": "Launch from a message "
+                                                  "template: its kind, title and message, with `placeholders` "
+                                                  "filled in (these then need not be sent)"},
+                                  "placeholders": {"type": "object", "additionalProperties": {"type": "string"},
+                                                   "description": "The template's placeholders by name, e.g. "
+                                                                  "{\"omschrijving\": \"man met rode pet\"}"},
                                   "exercise": {"type": "boolean", "default": False,
                                                "description": "An exercise: only participants marked test are "
                                                               "alerted, every message says OEFENING, CAP status "

@@ -75,6 +75,38 @@ def render(text, values=None):
     return text.format(**{**examples, **(values or {})})
 
 
+VALUE_MAX = 200
+
+
+def fill_launch(session, data, room_id=None):
+    """A launch that names a template (`template_id`, with the `placeholders` filled in): the launch input
+    with the template's kind, title and message, each placeholder replaced. Without a template_id `data` as
+    it is. A bound caller (`room_id`) may use its room's templates and those for every room."""
+    if not isinstance(data, dict) or data.get("template_id") is None:
+        return data
+    template_id = data["template_id"]
+    if isinstance(template_id, bool) or not isinstance(template_id, int):
+        raise ValidationError("template_id", "must be an id")
+    check_int(template_id, "template_id", 1, ID_MAX)
+    template = session.get(MessageTemplate, template_id)
+    if template is None or (room_id is not None and template.control_room_id not in (None, room_id)):
+        raise ValidationError("template_id", "unknown message template %(id)s", id=template_id)
+    given = data.get("placeholders") or {}
+    if not isinstance(given, dict):
+        raise ValidationError("placeholders", "must be an object of placeholder names and their text")
+    unknown = sorted(set(given) - set(PLACEHOLDERS))
+    if unknown:
+        raise ValidationError(f"placeholders.{unknown[0]}", "unknown placeholder {%(name)s}; use one of %(choices)s",
+                              name=unknown[0], choices=", ".join(f"{{{p}}}" for p in PLACEHOLDERS))
+    needed = placeholders_in(template.title, "title") + placeholders_in(template.message, "message")
+    values = {name: check_line(given.get(name), f"placeholders.{name}", VALUE_MAX) for name in dict.fromkeys(needed)}
+    for name, value in values.items():
+        check_filled(value, f"placeholders.{name}")
+    filled = {key: value for key, value in data.items() if key not in ("template_id", "placeholders")}
+    return {**filled, "kind": template.kind, "title": template.title.format(**values),
+            "message": template.message.format(**values)}
+
+
 def parse(session, data, max_message_length):
     """Validate template input (API JSON or a form) into column values; ValidationError names the field."""
     if not isinstance(data, dict):

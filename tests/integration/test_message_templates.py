@@ -4,6 +4,7 @@ import re
 import wave
 from html import unescape
 from io import BytesIO
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -153,3 +154,29 @@ def test_the_api_plays_a_templates_spoken_alert_as_the_web_does(app, client, aut
         other_id = other.id
     elsewhere = token(app, ["actions"], room_id=other_id)
     assert client.get(f"/api/templates/{template['id']}/spoken.wav", headers=elsewhere).status_code == 404
+
+
+def test_the_api_launches_from_a_template_with_its_placeholders_filled_in(app, client, auth, room, work):
+    template = client.post("/api/templates", headers=auth, json=BURGLARY).json
+    body = {key: value for key, value in factories.launch_body(SimpleNamespace(id=room["id"]),
+                                                                SimpleNamespace(id=room["operators"][0])).items()
+            if key not in ("kind", "title", "message")}
+    for placeholders, field in (({"plaats": "Weesp"}, "placeholders.omschrijving"),
+                                ({"plaats": "Weesp", "omschrijving": "man", "richting": "noord", "wie": "x"},
+                                 "placeholders.wie"),
+                                ({"plaats": "{plaats}", "omschrijving": "man", "richting": "noord"},
+                                 "placeholders.plaats"),
+                                ("Weesp", "placeholders")):
+        refused = client.post("/api/actions", headers=auth,
+                              json={**body, "template_id": template["id"], "placeholders": placeholders})
+        assert refused.status_code == 400 and refused.json["field"] == field, refused.json
+    assert client.post("/api/actions", headers=auth, json={**body, "template_id": 999}).json["field"] == "template_id"
+    launched = client.post("/api/actions", headers=auth, json={
+        **body, "template_id": template["id"],
+        "placeholders": {"plaats": "Weesp", "omschrijving": "man met rode pet", "richting": "richting station"}})
+    assert launched.status_code == 201, launched.json
+    assert launched.json["title"] == "Inbraak Weesp" and launched.json["kind"] == "burglary"
+    assert launched.json["message"] == "Gezocht: man met rode pet. Gevlucht richting station."
+    work()
+    sms = [m["body"] for m in client.get("/api/outbox", headers=auth).json]
+    assert sms and sms[0].startswith("Uitkijk: Gezocht: man met rode pet. Gevlucht richting station.")
