@@ -413,7 +413,10 @@ class CallService:
             log.warning("could not list Asterisk's channels (%s); connecting again", exc)
             return False
         with self._lock:
-            lost = [call_id for call_id in self._live if call_id not in alive]
+            # An Originate that timed out may still be carried out (Asterisk was frozen, not restarted): its
+            # channel can appear after this listing, so its deadline decides (_give_up_overdue), not this.
+            lost = [call_id for call_id, live in self._live.items()
+                    if call_id not in alive and (live.acknowledged or live.responded)]
             kept = [live for call_id, live in self._live.items() if call_id in alive]
         for call_id in lost:
             self._settle(call_id, "interrupted")

@@ -246,3 +246,18 @@ def test_unanswered_call_kept_over_a_reconnect_is_settled_by_its_hang_up(service
     assert service.ledger.names() == ["dialling", "placed", "not_reached"]
     assert service.ledger.calls[-1][1][4] in RETRIED_OUTCOMES
     assert service.live_calls() == 0 and service.limiter.in_use("lab") == 0
+
+
+def test_originate_that_timed_out_is_not_given_up_at_a_reconnect_that_lists_no_channel_yet(service, monkeypatch):
+    """Asterisk frozen, not restarted, may still carry out the Originate after the reconnect's listing: the
+    call waits for its deadline (its events, or a listing then, tell) instead of being retried at once."""
+    place_timing_out(service, "")
+    service._ever_connected = True
+    assert service._connect() is True
+    assert service.ledger.names() == ["dialling"] and service.live_calls() == 1
+
+    clock = call_events.time.monotonic() + 46
+    monkeypatch.setattr(call_events.time, "monotonic", lambda: clock)
+    service._give_up_overdue()
+    assert service.ledger.names() == ["dialling", "not_reached"]
+    assert "no response" in service.ledger.calls[-1][1]
