@@ -121,7 +121,7 @@ def rotate_trunk_secrets_command():
 
 
 @click.command("load-demo", cls=CliCommand, help=N_(
-    "Load demo participants spread like the Dutch population, a control room and operators."))
+    "Load demo participants spread like the Dutch population, a control room, operators and message templates."))
 @with_appcontext
 @click.option("--participants", default=20_000, show_default=True, help=N_("how many demo participants"))
 @click.option("--seed", default=1, show_default=True, help=N_("the same seed places the same people"))

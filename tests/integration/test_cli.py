@@ -4,7 +4,7 @@ import json
 from sqlalchemy import func, select
 
 from core import runtime
-from core.models import AuditEvent, Participant
+from core.models import AuditEvent, MessageTemplate, Participant
 from tests.conftest import app_for
 
 
@@ -12,6 +12,9 @@ def test_cli_participant_launch_end_and_outbox(app, work, tmp_path):
     """A participant added, an action launched and ended from the CLI reach the outbox."""
     runner = app.test_cli_runner()
     assert "meldkamer 1" in runner.invoke(args=["load-demo", "--participants", "50"]).output
+    with runtime.get().db.session() as session:  # the demo's templates, "Gezocht: ..."
+        messages = list(session.scalars(select(MessageTemplate.message)))
+        assert len(messages) == 2 and all(m.startswith("Gezocht: ") for m in messages)
     added = runner.invoke(args=["participants", "add", json.dumps(
         {"phones": ["0612345678"], "home": {"lat": 52.3728, "lon": 4.8936}})])
     assert added.exit_code == 0, added.output
