@@ -15,11 +15,11 @@ bp = Blueprint("language", __name__)
 @bp.post("/language")
 def choose():
     language = request.form.get("language", "")
-    if language not in i18n.LANGUAGES:
+    if language not in i18n.PUBLIC_LANGUAGES:
         return render_template("errors/error.html", code=400, title=_("Unknown language"),
                                text=_("language: choose one of the languages offered.")), 400
     user = current_user()
-    if user is not None:
+    if user is not None and language in i18n.LANGUAGES:  # German is the public pages' only
         db = db_session()
         set_language(db, user, language)
         audit.record(db, f"user:{user.email}", "update", "user", user.id, {"changed": ["language"]})

@@ -105,7 +105,7 @@ def page(token):
         abort(404)
     event = publication.latest_event(db, pub.id)
     # A shared link may carry ?lang=; else the visitor's choice or browser (web.i18n), as on every public page.
-    language = request.args.get("lang") if request.args.get("lang") in i18n.LANGUAGES else str(get_locale())
+    language = request.args.get("lang") if request.args.get("lang") in i18n.PUBLIC_LANGUAGES else str(get_locale())
     # The alert's own words exist in the languages CAP carries; a page language without them shows the Dutch.
     texts_language = language if language in event.content["texts"] else "nl"
     config = runtime().config

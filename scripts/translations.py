@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
-LANGUAGES = ("nl", "en")
+LANGUAGES = ("nl", "en", "de")  # German: the public pages (web.i18n.PUBLIC_LANGUAGES)
 # The core's reasons (core.errors): ValidationError(field, "reason", ...), Conflict("reason", ...), N_("reason").
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
             "ValidationError": (2,), "Conflict": (1,), "N_": None}

@@ -18,6 +18,9 @@ from flask_babel import Babel, gettext
 from core.errors import Conflict, NotFound, Reason, ValidationError
 
 LANGUAGES = ("nl", "en")  # the web's languages; participants' messages also know German (core.messages)
+# The public pages (sign-up, self-service, mail replies, the public alert) speak German too, for the border area.
+PUBLIC_LANGUAGES = ("nl", "en", "de")
+PUBLIC_BLUEPRINTS = frozenset({"signup", "mail_public", "mail_unsubscribe", "public_alerts"})
 DEFAULT_LANGUAGE = "nl"
 API_LANGUAGE = "en"
 TIMEZONE = "Europe/Amsterdam"
@@ -45,19 +48,27 @@ def compile_catalogues(directory=TRANSLATIONS):
         os.replace(tmp, mo_path)
 
 
+def languages_here():
+    """The languages this request's page is offered in: the public pages' three, else the web's two."""
+    if has_request_context() and request.blueprint in PUBLIC_BLUEPRINTS:
+        return PUBLIC_LANGUAGES
+    return LANGUAGES
+
+
 def chosen_language():
     """The language of this request (see the module's docstring); outside a request, the CLI's."""
     if not has_request_context():
         return cli_language()
     if request.path.startswith("/api/"):
         return request.accept_languages.best_match(LANGUAGES) or API_LANGUAGE
+    offered = languages_here()
     account = current_app.extensions["i18n_account_language"]()
-    if account in LANGUAGES:
+    if account in offered:
         return account
     remembered = request.cookies.get(COOKIE)
-    if remembered in LANGUAGES:
+    if remembered in offered:
         return remembered
-    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+    return request.accept_languages.best_match(offered) or DEFAULT_LANGUAGE
 
 
 def cli_language():
@@ -119,5 +130,5 @@ def init_app(app, account_language=lambda: None):
     @app.context_processor
     def _language_globals():
         from flask_babel import get_locale
-        return {"languages": LANGUAGES, "language_names": LANGUAGE_NAMES,
+        return {"languages": languages_here(), "language_names": LANGUAGE_NAMES,
                 "current_language": str(get_locale() or DEFAULT_LANGUAGE)}

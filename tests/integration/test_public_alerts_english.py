@@ -83,3 +83,7 @@ def test_the_public_page_speaks_the_visitors_language(client, auth, room):
     assert '<html lang="en">' in english and "roze jas" not in english
     chosen = client.get(page_path + "?lang=en", headers={"Accept-Language": "nl"}).get_data(as_text=True)
     assert "What can you do?" in chosen
+    # German for the border area: the page's words in German, the alert's own (Dutch) words marked as Dutch.
+    german = client.get(page_path, headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert '<html lang="de">' in german and "Was können Sie tun?" in german and "Diesen Aufruf teilen" in german
+    assert '<p id="description" lang="nl">' in german and "roze jas" in german

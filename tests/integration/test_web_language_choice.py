@@ -71,3 +71,16 @@ def test_catalogues_compile_from_their_po_files(tmp_path):
     os.utime(target / "messages.po", (later, later))
     i18n.compile_catalogues(tmp_path)
     assert Translations.load(str(tmp_path), ["nl"]).gettext("Not found") == "Nergens"
+
+
+def test_the_public_pages_speak_german_to_border_participants(client):
+    """A German browser gets the sign-up page in German, with Deutsch in the switcher; a choice of German is
+    remembered for the public pages, while staff pages (which have no German) stay Dutch."""
+    page = client.get("/signup", headers={"Accept-Language": "de-DE,de;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="de">' in page and "Bei Uitkijk anmelden" in page and "Postleitzahl" in page
+    assert 'lang="de"' in page and "Deutsch" in page
+    assert "Deutsch" not in client.get("/login", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Niet gevonden" in client.get("/no-such-page", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    response = choose(client, "de", "/signup")
+    assert response.status_code == 302 and f"{i18n.COOKIE}=de" in response.headers["Set-Cookie"]
+    assert "Bei Uitkijk anmelden" in client.get("/signup").get_data(as_text=True)

@@ -50,7 +50,7 @@ def test_every_message_used_is_translated(extracted, language):
     assert not missing, f"{language}: untranslated or missing: {missing[:20]}"
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", LANGUAGES + ("de",))
 def test_translations_keep_the_placeholders(language):
     """A translation that drops or renames %(name)s would crash or lose the value at run time."""
     wrong = []
@@ -159,3 +159,16 @@ def test_template_messages_are_whole_sentences(extracted):
               and any(path.endswith(".html") for path, _ in m.locations)
               and (m.id[0] in ",;)" or m.id.rstrip().endswith("("))]
     assert not pieces, f"sentence fragments: {pieces[:10]}"
+
+
+# The pages citizens see without an account (web.i18n.PUBLIC_LANGUAGES): complete in German for the border area.
+PUBLIC_TEMPLATES = ("signup/", "public/", "base.html", "participants/_fields.html")
+
+
+def test_the_public_pages_are_complete_in_german(extracted):
+    tool, template = extracted
+    catalogue = _catalogue("de")
+    prefixes = tuple(f"admin/templates/{name}" for name in PUBLIC_TEMPLATES)
+    missing = [m.id for m in template if m.id and any(path.startswith(prefixes) for path, _ in m.locations)
+               and (catalogue.get(m.id) is None or not tool.translated(catalogue.get(m.id)))]
+    assert not missing, f"de: untranslated on the public pages: {missing[:20]}"
