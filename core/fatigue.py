@@ -41,10 +41,11 @@ def over_budget(session, participant_ids, budget, now=None):
 
 
 def alerts_in_last_week(session, participant_id, now=None):
-    """How many actions reached the participant in the last seven days."""
+    """How many actions reached the participant in the last seven days (exercises are no real load)."""
     since = (now or utcnow()) - WINDOW
-    return session.scalar(select(func.count(func.distinct(Delivery.action_id))).where(and_(
-        Delivery.participant_id == participant_id, Delivery.purpose == "alert",
+    return session.scalar(select(func.count(func.distinct(Delivery.action_id)))
+                          .join(Action, Action.id == Delivery.action_id).where(and_(
+        Action.exercise.is_(False), Delivery.participant_id == participant_id, Delivery.purpose == "alert",
         Delivery.reached_at >= since))) or 0
 
 

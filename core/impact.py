@@ -138,9 +138,10 @@ def _rings(session, config, area, now, test_only=False):
 
 
 def _fatigued(session, now, count):
-    """Participants alerted (reached) by `count` or more actions in the last seven days."""
+    """Participants alerted (reached) by `count` or more actions in the last seven days (exercises left out)."""
     query = (select(Delivery.participant_id)
-             .where(and_(Delivery.purpose == "alert", Delivery.action_id.is_not(None),
+             .join(Action, Action.id == Delivery.action_id)
+             .where(and_(Action.exercise.is_(False), Delivery.purpose == "alert", Delivery.action_id.is_not(None),
                          Delivery.participant_id.is_not(None), Delivery.reached_at >= now - FATIGUE_WINDOW))
              .group_by(Delivery.participant_id)
              .having(func.count(func.distinct(Delivery.action_id)) >= count))

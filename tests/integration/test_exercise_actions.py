@@ -135,3 +135,19 @@ def test_staff_mark_test_participants_by_the_api_and_csv(app, client, auth):
         assert report.created == 2 and [e["field"] for e in report.errors] == ["test"]
         flags = dict(s.execute(select(Participant.id, Participant.test)).all())
     assert sorted(flags.values()) == [False, True, True]
+
+
+def test_exercises_wear_nobody_out(app, client, auth, work):
+    """Three exercises reaching the test participants count for neither the preview's alert fatigue nor the
+    week's alerts kept when they leave."""
+    from core import fatigue
+    room, operator, _, test = setup_area(app)
+    for _ in range(3):
+        assert client.post("/api/actions", json=factories.launch_body(room, operator, exercise=True),
+                           headers=auth).status_code == 201
+    work()
+    body = {**factories.launch_body(room, operator), "dry_run": True}
+    impact = client.post("/api/actions", json=body, headers=auth).json["impact"]
+    assert impact["channels"]["sms"]["fatigued"] == 0 and impact["channels"]["voice"]["fatigued"] == 0
+    with app.extensions["uitkijk"].db.session() as s:
+        assert fatigue.alerts_in_last_week(s, test[0]) == 0
