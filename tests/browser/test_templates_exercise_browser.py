@@ -7,6 +7,7 @@ from sqlalchemy import select
 from core.demo import ensure_templates
 from core.models import Action, Delivery, MessageTemplate
 from lab import factories
+from tests.browser.accessibility import assert_accessible
 from tests.browser.fixtures_operator import sign_in_as
 
 
@@ -32,6 +33,7 @@ def test_launch_from_a_template(web_server, page):
     expect(page.locator("#message")).to_have_value(re.compile(r"^Gezocht: \{omschrijving\}\."))
     expect(page.locator("#kind")).to_have_value("burglary")
     expect(page.locator("#template-hint")).to_be_visible()
+    assert_accessible(page, "launch page started from a template")
     page.click("#launch-button")
     expect(page.locator(".flash-error")).to_contain_text("{plaats}")
     page.fill("#title", "Inbraak Weesp")
@@ -66,7 +68,29 @@ def test_launch_an_exercise(web_server, page):
     expect(page.locator("h1")).to_contain_text("Bereiksrapport")
     expect(page.locator("#report-rows tbody tr")).to_have_count(1)
     expect(page.locator("#report-rows")).to_contain_text("+31******602")
+    assert_accessible(page, "reach report")
     with web_server.app.extensions["uitkijk"].db.session() as session:
         action = session.scalar(select(Action))
         assert action.exercise is True
         assert [d.participant_id for d in session.scalars(select(Delivery))] == [test_id]
+
+
+def test_an_admin_writes_a_template_and_sees_it_as_participants_get_it(web_server, page):
+    """The template page: an unknown placeholder is refused at the form, a saved template shows its SMS,
+    spoken alert (a player) and mail."""
+    _people(web_server.app)
+    sign_in_as(page, web_server, "admin")
+    page.goto(f"{web_server.url}/config/templates/")
+    page.fill("#name", "Overval: voertuig")
+    page.select_option("#kind", "robbery")
+    page.fill("#title", "Overval {plaats}")
+    page.fill("#message", "Gezocht: {auto}, kenteken {kenteken}.")
+    page.click("#template-form button[type=submit]")
+    expect(page.locator("#template-error")).to_contain_text("{auto}")
+    expect(page.locator("#message")).to_have_attribute("aria-invalid", "true")
+    page.fill("#message", "Gezocht: {voertuig}, kenteken {kenteken}.")
+    page.click("#template-form button[type=submit]")
+    expect(page.locator("#template-previews")).to_contain_text("Uitkijk: Gezocht: grijze Volkswagen Golf, kenteken XX-123-X.")
+    expect(page.locator("#spoken-audio")).to_be_visible()
+    expect(page.locator("#mail-subject")).to_contain_text("Uitkijk: oproep van de politie")
+    assert_accessible(page, "message template page")
