@@ -84,3 +84,12 @@ def test_the_public_pages_speak_german_to_border_participants(client):
     response = choose(client, "de", "/signup")
     assert response.status_code == 302 and f"{i18n.COOKIE}=de" in response.headers["Set-Cookie"]
     assert "Bei Uitkijk anmelden" in client.get("/signup").get_data(as_text=True)
+
+
+def test_a_german_visitors_sign_up_refusal_is_german(client):
+    """The reason at a refused field is German too: the sign-up's checks are in the German catalogue."""
+    form = {"phone_1": "06-abcdefgh", "home_lat": "52.37", "home_lon": "4.89", "language": "de", "consent": "on",
+            "csrf_token": csrf_token(client)}
+    refused = client.post("/signup", data=form, headers={"Accept-Language": "de"})
+    assert refused.status_code == 400
+    assert "enthält Buchstaben; eine Telefonnummer hat nur Ziffern" in refused.get_data(as_text=True)
