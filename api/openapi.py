@@ -560,6 +560,7 @@ SPEC = {
                 "id": {"type": "integer"}, "code": {"type": "string", "pattern": "^\\d{4,6}$"},
                 "status": {"enum": ["active", "ended"]}, "result": {"enum": list(ACTION_RESULTS) + [None]},
                 "progress": {"type": "object", "description": "channel -> purpose -> state -> count"},
+                "exercise": {"type": "boolean", "description": "an exercise: test participants only, OEFENING"},
                 "rings": {"oneOf": [{"type": "null"}, _ref("Rings")]}}},
             "Rings": {"type": "object", "required": ["ring", "rings", "radius_m", "radii_m", "stopped"],
                       "description": "Expanding rings: the ring the action is at (1 = the launch's circle)",

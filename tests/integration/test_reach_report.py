@@ -59,6 +59,7 @@ def test_the_api_reports_who_was_tried_and_reached_per_channel(app, client, auth
 
 def test_the_report_page_shows_the_figures_and_the_rows_to_the_operator(app, client, exercise):
     sign_in(client, make_user(app, "operator", operator_id=exercise["operator_id"]))
+    assert "OEFENING" in client.get("/actions/").get_data(as_text=True)  # the list marks it too
     follow = client.get(f"/actions/{exercise['id']}").get_data(as_text=True)
     assert 'id="exercise-badge"' in follow and f'/actions/{exercise["id"]}/report' in follow
     page = client.get(f"/actions/{exercise['id']}/report")
