@@ -64,8 +64,10 @@ class Impact:
 
     def as_dict(self, min_participants=1):
         """The preview as the web and the API show it. With fewer than `min_participants` people in the area
-        it says only that it is fewer (as core.estimate does): no count, nor a figure that gives one away."""
-        if self.participants < min_participants:
+        it says only that it is fewer (as core.estimate does): no count, nor a figure that gives one away. An
+        exercise's counts are of the test and staff participants, who are no one to protect from the count:
+        a drill of three colleagues is told it reaches three."""
+        if self.participants < min_participants and not self.exercise:
             return {"participants": None, "fewer_than": min_participants, "channels": None,
                     "quiet_hours_handling": self.quiet_hours_handling, "quiet_hours_first_end": None,
                     "sms": {"segments": self.sms["segments"], "cost_per_segment_eur": self.sms["cost_per_segment_eur"]},

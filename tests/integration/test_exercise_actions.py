@@ -71,6 +71,20 @@ def test_a_real_action_reaches_test_participants_too_and_says_no_oefening(app, c
     assert not any("OEFENING" in m["body"] for m in client.get("/api/outbox", headers=auth).json)
 
 
+def test_an_exercise_preview_counts_its_few_test_participants(config, signing):
+    """Below ESTIMATE_MIN_PARTICIPANTS a real preview says only 'fewer than'; an exercise's counts the staff."""
+    for application in app_for(signed_config(config, signing, ESTIMATE_MIN_PARTICIPANTS=5)):
+        client = application.test_client()
+        from core.tokens import SCOPES, create_token
+        with application.extensions["uitkijk"].db.session() as s:
+            headers = {"Authorization": f"Bearer {create_token(s, 'few', SCOPES, 'test')}"}
+        room, operator, _, _ = setup_area(application)
+        body = {**factories.launch_body(room, operator), "dry_run": True}
+        assert client.post("/api/actions", json=body, headers=headers).json["impact"]["participants"] is None
+        drill = client.post("/api/actions", json={**body, "exercise": True}, headers=headers).json["impact"]
+        assert drill["participants"] == 2 and drill["exercise"] is True
+
+
 def test_exercise_must_be_true_or_false(app, client, auth):
     room, operator, _, _ = setup_area(app)
     refused = client.post("/api/actions", json=factories.launch_body(room, operator, exercise="ja"), headers=auth)
