@@ -68,7 +68,7 @@ def export():
     try:
         hood, period = _query()
     except ValidationError as exc:
-        return Response(f"{exc}\n", status=400, mimetype="text/plain")
+        return Response(f"{error_text(exc)}\n", status=400, mimetype="text/plain")
     stats = dashboard.compute(session(), hood, period, current_app.config["ALERT_FATIGUE_COUNT"])
     mail = mail_counts(session(), hood.municipality_id, period.bounds)
     return Response(dashboard.report_csv(hood, period, stats, mail), mimetype="text/csv",

@@ -127,6 +127,9 @@ def test_admin_chooses_and_exports_csv(app, client, history):
     assert ["neighbourhood", "postcode area", "1381"] in rows
     assert ["responses", "share of actions with a phone response", "1.000"] in rows
     assert client.get("/dashboard/?from=yesterday").status_code == 400
+    refused = client.get("/dashboard/export.csv?from=yesterday")
+    # The export's refusal names the field with the reason in Dutch, as the page gives it.
+    assert refused.status_code == 400 and refused.get_data(as_text=True) == "from: moet een datum zijn zoals 2025-01-01\n"
 
 
 def test_time_to_reach_per_municipality_on_page_and_in_csv(app, client, history, work):
