@@ -31,7 +31,7 @@ from datetime import datetime
 from sqlalchemy import and_, select, update
 
 from . import ledger
-from .jobs import after_reached, escalate, retry_or_fail
+from .jobs import after_reached, escalate, retry_or_fail, send_closing
 from .keypad_choices import apply_choice
 from .models import Action, Delivery, utcnow
 from .numbers import mask
@@ -182,6 +182,7 @@ def ended(rt, session, delivery_id, call_id, cause=None, at=None):
         after_reached(rt, session, delivery)
     else:
         escalate(rt, session, delivery, "voicemail")
+        closing_on_tape(rt, session, delivery)
     return state
 
 
@@ -255,3 +256,10 @@ def renew_leases(session, delivery_ids):
     result = session.execute(update(Delivery).where(and_(
         Delivery.id.in_(delivery_ids), Delivery.state == "sending")).values(claimed_at=utcnow()))
     return result.rowcount
+
+
+def closing_on_tape(rt, session, delivery):
+    """A voicemail left after its action ended: the machine's tape gets how it ended too."""
+    action = session.get(Action, delivery.action_id)
+    if delivery.purpose == "alert" and action.status == "ended":
+        send_closing(rt, session, delivery, action.time_critical)

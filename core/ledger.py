@@ -195,9 +195,10 @@ def ensure_closing(session, alert):
 
 
 def create_closings(session, action_id):
-    """Closing deliveries for every alert of the action that reached its participant; returns their ids."""
+    """Closing deliveries for every alert of the action that reached its participant or left them a
+    voicemail (the tape holds an alert that is over); returns their ids."""
     reached = select(Delivery).where(and_(Delivery.action_id == action_id, Delivery.purpose == "alert",
-                                          Delivery.state.in_(REACHED_STATES)))
+                                          Delivery.state.in_(REACHED_STATES + ("voicemail",))))
     existing = set(session.execute(select(Delivery.participant_id, Delivery.channel)
                                    .where(and_(Delivery.action_id == action_id, Delivery.purpose == "closing"))))
     now = utcnow()

@@ -66,9 +66,9 @@ class AsteriskVoiceTransport:
         # UITKIJK_CALL names the attempt, so the flow's facts reach the ledger only for this one.
         variables = {**self.settings.channel_variables, "UITKIJK_DELIVERY": delivery.id, "UITKIJK_CALL": call_id,
                      "UITKIJK_FALLBACK": self.settings.asterisk_path(prompt.key), "UITKIJK_PROMPT": prompt.key}
-        if delivery.purpose == "alert":  # the trunk's answering-machine detection (a closing call plays as it is)
-            variables.update(answering_machines.asterisk_variables(
-                answering_machines.stored(row.settings if row else None, "asterisk")))
+        # The trunk's answering-machine detection, on alert and closing calls alike (a machine gets either once).
+        variables.update(answering_machines.asterisk_variables(
+            answering_machines.stored(row.settings if row else None, "asterisk")))
         control_room = session.get(ControlRoom, action.control_room_id).general_line
         if control_room:
             try:

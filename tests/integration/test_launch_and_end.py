@@ -172,3 +172,23 @@ def test_amber_alert_for_the_whole_country(app, client, auth, work):
     shown = client.get(f"/api/actions/{action['id']}", headers=auth).json
     assert shown["progress"] == {"sms": {"alert": {"sent": 3}}}
     assert shown["ledger_complete"] is True
+
+
+def test_an_alert_left_as_voicemail_gets_its_closing_call(app, client, auth, work):
+    """A machine's tape holds the alert: when the action ends, the closing call goes there too (on a machine
+    the flow leaves it as a voicemail); a participant not reached at all gets none."""
+    with app.extensions["uitkijk"].db.session() as s:
+        room, operators = factories.control_room(s)
+        machine = factories.participant(s, "0201234567", 100).id
+        unreached = factories.participant(s, "0201234568", 200).id
+    action = client.post("/api/actions", json=factories.launch_body(room, operators[0], 1000), headers=auth).json
+    rt = app.extensions["uitkijk"]
+    work()
+    with rt.db.session() as s:
+        for delivery in s.scalars(select(Delivery).where(Delivery.action_id == action["id"])):
+            delivery.state = "voicemail" if delivery.participant_id == machine else "failed"
+    client.post(f"/api/actions/{action['id']}/end", json={"result": "not_found"}, headers=auth)
+    with rt.db.session() as s:
+        closings = list(s.scalars(select(Delivery.participant_id).where(
+            Delivery.action_id == action["id"], Delivery.purpose == "closing")))
+    assert closings == [machine] and unreached not in closings

@@ -7,7 +7,7 @@ from fake_directory import BURGLARY, ENDED, HANDLER, FakeDirectory, alert_call, 
 
 from ivr.alert_flow import AlertFlow
 from ivr.settings import FlowSettings
-from ivr.steps import Dial, DialResult, Digits, Gather, Hangup, Hungup, KeypadChoice, Say, Spoken, Started
+from ivr.steps import Detected, Dial, DialResult, Digits, Gather, Hangup, Hungup, KeypadChoice, Say, Spoken, Started
 
 SETTINGS = FlowSettings()
 
@@ -219,3 +219,52 @@ def test_an_unknown_detection_verdict_is_refused():
     """A verdict the flows do not know is a runner's bug, not a silent person."""
     with pytest.raises(ValueError, match="answering-machine"):
         started("robot")
+
+
+def test_a_closing_call_a_machine_answered_leaves_the_closing_once():
+    """On a machine the closing text is left once, then goodbye; a key proves a person, who gets it twice and the menu."""
+    flow = closing_flow()
+    state, steps = flow.advance(None, Started("call-9", delivery_id=8, answered_by="machine"))
+    assert steps == [Say(CLOSING.prompt + ("goodbye",), interrupt="0123456789*#"), Hangup()]
+    state, _ = flow.advance(state, Hungup())
+    assert flow.outcome(state).outcome == "voicemail" and state["voicemail"] is True
+    state, _ = flow.advance(None, Started("call-9", delivery_id=8, answered_by="machine"))
+    state, steps = flow.advance(state, Digits("4"))
+    assert steps == [CLOSING, CLOSING, CLOSING_MENU] and state["amd"] == "key" and state["voicemail"] is False
+
+
+# Twilio's asynchronous detection: the verdict arrives while the call already plays.
+
+def test_a_machine_verdict_while_the_alert_plays_puts_the_voicemail_in_its_place():
+    flow = make_flow()
+    state, _ = flow.advance(None, started(None))
+    state, steps = flow.advance(state, Detected("machine", "machine_end_beep"))
+    assert steps == [VOICEMAIL, Hangup()]
+    assert (state["phase"], state["voicemail"], state["amd"], state["amd_cause"]) == (
+        "voicemail", True, "machine", "machine_end_beep")
+    state, _ = flow.advance(state, Hungup())
+    assert flow.outcome(state).outcome == "voicemail"
+
+
+@pytest.mark.parametrize("verdict", ["human", "notsure"])
+def test_a_person_verdict_while_the_alert_plays_changes_nothing_on_the_call(verdict):
+    flow = make_flow()
+    state, _ = flow.advance(None, started(None))
+    state, steps = flow.advance(state, Detected(verdict, "x"))
+    assert steps == [] and state["phase"] == "menu" and state["amd"] == verdict and state["voicemail"] is None
+
+
+def test_a_key_before_a_machine_verdict_proves_a_person():
+    """An invalid key counts as much as a valid one: someone pressed it."""
+    flow = make_flow()
+    state, _ = flow.advance(None, started(None))
+    state, _ = flow.advance(state, Digits("7"))
+    state, steps = flow.advance(state, Detected("machine", "machine_end_other"))
+    assert steps == [] and state["amd"] == "key" and state["voicemail"] is None and state["phase"] == "menu"
+
+
+def test_a_machine_verdict_on_a_closing_call_leaves_the_closing():
+    flow = closing_flow()
+    state, _ = flow.advance(None, Started("call-9", delivery_id=8))
+    state, steps = flow.advance(state, Detected("machine", "machine_end_silence"))
+    assert steps == [Say(CLOSING.prompt + ("goodbye",), interrupt="0123456789*#"), Hangup()]
