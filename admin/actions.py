@@ -399,7 +399,8 @@ def status(action_id):
     data = {"id": action.id, "code": action.code, "status": action.status, "result": action.result,
             "closing_text": action.closing_text,
             "ended_at": action.ended_at.isoformat() if action.ended_at else None,
-            "summary": follow.progress_summary(db, action_id), "calls": follow.inbound_calls(db, action_id),
+            "summary": follow.progress_summary(db, action_id), "voice": follow.voice_outcomes(db, action_id),
+            "calls": follow.inbound_calls(db, action_id),
             "tips": follow.tips(db, action_id), "timeline": timeline.compute(db, action),
             "rings": ring_plan.state_of(db, action)}
     for tip in data["tips"]:

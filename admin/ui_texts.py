@@ -34,5 +34,10 @@ def ui_texts():
         "rings.response": _("The widening stopped: a response came in."),
         "rings.last_ring": _("This is the last ring."), "rings.ended": _("The widening stopped: the action has ended."),
         "rings.widen": _("Widen now to {metres} m"),
+        "voice.person": _("Answered by a person"), "voice.voicemail": _("Voicemail left"), "voice.busy": _("Busy"),
+        "voice.no_answer": _("No answer"), "voice.failed": _("Failed"), "voice.calling": _("Still calling"),
+        "voice.listened": _("{seconds} s listened on average"), "voice.key": _("key {key}: {count}"),
+        "voice.amd": _("Detection said: {verdicts}"), "amd.human": _("a person"), "amd.machine": _("a machine"),
+        "amd.notsure": _("not sure"), "amd.key": _("a key pressed"),
         "duration.seconds": _("{seconds} s"), "duration.minutes": _("{minutes} min {seconds} s"),
     }

@@ -107,6 +107,7 @@ def list_deliveries(action_id):
         "purpose": d.purpose, "rank": d.rank, "distance_m": d.distance_m, "state": d.state,
         "attempts": d.attempts, "error": d.error, "transport": d.transport,
         "escalated_from": d.escalated_from, "reason": d.reason,
+        "amd_status": d.amd_status, "amd_cause": d.amd_cause,
         "updated_at": d.updated_at.isoformat(),
     } for d in deliveries])
     if len(deliveries) == limit:

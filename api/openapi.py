@@ -579,7 +579,11 @@ SPEC = {
                 "escalated_from": {"type": ["integer", "null"], "description": "the delivery this one escalated "
                                    "from (a participant it did not reach on that channel)"},
                 "reason": {"type": ["string", "null"], "description": "why it was escalated: the source's channel "
-                           "and what its last attempt met, e.g. voice:no_answer, voice:voicemail"}}},
+                           "and what its last attempt met, e.g. voice:no_answer, voice:voicemail"},
+                "amd_status": {"enum": ["human", "machine", "notsure", "key", None],
+                               "description": "voice: what answering-machine detection said (key: a key proved a "
+                                              "person)"},
+                "amd_cause": {"type": ["string", "null"], "description": "voice: detection's own words, for tuning"}}},
             "Moment": {"type": "object", "properties": {
                 "at": {"type": ["string", "null"], "format": "date-time"},
                 "seconds": {"type": ["number", "null"], "description": "after the launch"}}},

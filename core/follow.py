@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from . import audit, ledger
 from .errors import NotFound
-from .models import Action, InboundCall, Operator, Tip
+from .models import Action, Delivery, InboundCall, Operator, Tip
 from .numbers import mask
 
 # A message reached someone when the provider took it; a call only when it was answered: a placed call
@@ -45,6 +45,45 @@ def progress_summary(session, action_id):
                 "states": states,
             }
     return summary
+
+
+# How a voice delivery ended, for the follow page's card (voice_outcomes), in its order.
+VOICE_OUTCOMES = ("person", "voicemail", "busy", "no_answer", "failed", "calling")
+
+
+def voice_outcomes(session, action_id):
+    """Per purpose, how the action's calls went: answered by a person (with the seconds they listened
+    and the keys pressed), voicemail left, busy and no answer (by the last attempt's outcome, retried
+    or given up), failed otherwise, and still calling; plus what answering-machine detection said of
+    the calls it heard (Delivery.amd_status), to tune it. Cancelled calls are the progress table's."""
+    out = {}
+    rows = session.execute(select(Delivery.purpose, Delivery.state, Delivery.detail, Delivery.amd_status)
+                           .where(Delivery.action_id == action_id, Delivery.channel == "voice"))
+    for purpose, state, detail, amd_status in rows:
+        card = out.setdefault(purpose, {**dict.fromkeys(VOICE_OUTCOMES, 0), "listened_s": 0.0, "keys": {},
+                                        "amd": {}})
+        detail = detail or {}
+        last = ((detail.get("history") or [{}])[-1]).get("outcome")
+        if state == "cancelled":
+            continue
+        if state == "answered":
+            card["person"] += 1
+            card["listened_s"] += detail.get("listened_s") or 0
+            if detail.get("key"):
+                card["keys"][detail["key"]] = card["keys"].get(detail["key"], 0) + 1
+        elif state == "voicemail":
+            card["voicemail"] += 1
+        elif last in ("busy", "no answer"):
+            card[last.replace(" ", "_")] += 1
+        elif state == "failed":
+            card["failed"] += 1
+        else:
+            card["calling"] += 1
+        if amd_status:
+            card["amd"][amd_status] = card["amd"].get(amd_status, 0) + 1
+    for card in out.values():
+        card["listened_s"] = round(card["listened_s"])
+    return out
 
 
 def inbound_calls(session, action_id):

@@ -15,7 +15,7 @@ from .models import Delivery
 from .numbers import mask
 
 CSV_COLUMNS = ("rank", "participant_id", "channel", "purpose", "to", "distance_m", "state", "attempts",
-               "last_tried_at", "reached_at", "error", "escalated_from", "reason")
+               "last_tried_at", "reached_at", "error", "escalated_from", "reason", "amd_status", "amd_cause")
 BATCH = 1000
 
 
@@ -40,7 +40,8 @@ def rows(session, action_id, limit=None):
                "to": masked_address(d.to_address) if d.channel == "email" else mask(d.to_e164),
                "distance_m": d.distance_m, "state": d.state, "attempts": d.attempts,
                "last_tried_at": d.claimed_at, "reached_at": d.reached_at, "error": d.error,
-               "id": d.id, "escalated_from": d.escalated_from, "reason": d.reason}
+               "id": d.id, "escalated_from": d.escalated_from, "reason": d.reason,
+               "amd_status": d.amd_status, "amd_cause": d.amd_cause}
 
 
 def csv_text(session, action_id):

@@ -176,7 +176,8 @@ def test_amber_alert_for_the_whole_country(app, client, auth, work):
 
 def test_an_alert_left_as_voicemail_gets_its_closing_call(app, client, auth, work):
     """A machine's tape holds the alert: when the action ends, the closing call goes there too (on a machine
-    the flow leaves it as a voicemail); a participant not reached at all gets none."""
+    the flow leaves it as a voicemail); a participant not reached at all gets none. The deliveries list
+    keeps what detection said, for tuning it."""
     with app.extensions["uitkijk"].db.session() as s:
         room, operators = factories.control_room(s)
         machine = factories.participant(s, "0201234567", 100).id
@@ -187,6 +188,11 @@ def test_an_alert_left_as_voicemail_gets_its_closing_call(app, client, auth, wor
     with rt.db.session() as s:
         for delivery in s.scalars(select(Delivery).where(Delivery.action_id == action["id"])):
             delivery.state = "voicemail" if delivery.participant_id == machine else "failed"
+            if delivery.participant_id == machine:
+                delivery.amd_status, delivery.amd_cause = "machine", "LONGGREETING-1500-1500"
+    listed = client.get(f"/api/actions/{action['id']}/deliveries", headers=auth).json
+    assert {(d["state"], d["amd_status"], d["amd_cause"]) for d in listed} == {
+        ("voicemail", "machine", "LONGGREETING-1500-1500"), ("failed", None, None)}
     client.post(f"/api/actions/{action['id']}/end", json={"result": "not_found"}, headers=auth)
     with rt.db.session() as s:
         closings = list(s.scalars(select(Delivery.participant_id).where(

@@ -46,6 +46,47 @@
     return wrap;
   }
 
+  var OUTCOMES = ["person", "voicemail", "busy", "no_answer", "failed", "calling"];
+
+  // How the calls went, per purpose: one row per outcome with its count and a bar of its share.
+  function drawVoice(voice) {
+    var card = document.getElementById("voice-card"), box = document.getElementById("voice-outcomes");
+    box.innerHTML = "";
+    var any = false;
+    Object.keys(PURPOSES).forEach(function (purpose) {
+      var row = voice[purpose];
+      if (!row) return;
+      any = true;
+      var total = OUTCOMES.reduce(function (sum, key) { return sum + row[key]; }, 0);
+      var table = el("table", "voice-outcomes");
+      table.setAttribute("data-purpose", purpose);
+      table.appendChild(el("caption", null, PURPOSES[purpose]));
+      OUTCOMES.forEach(function (key) {
+        var tr = el("tr");
+        tr.setAttribute("data-outcome", key);
+        tr.appendChild(el("th", null, T("voice." + key)));
+        tr.appendChild(el("td", "num", String(row[key])));
+        var share = el("div", "progress-bar"), part = el("span", key === "person" ? "reached" : key === "calling" ? "pending" : "not_reached");
+        part.style.width = (total ? 100 * row[key] / total : 0) + "%";
+        share.appendChild(part);
+        var cell = el("td");
+        cell.appendChild(share);
+        tr.appendChild(cell);
+        var notes = [];
+        if (key === "person" && row.person) {
+          notes.push(T("voice.listened", { seconds: Math.round(row.listened_s / row.person) }));
+          Object.keys(row.keys).sort().forEach(function (k) { notes.push(T("voice.key", { key: k, count: row.keys[k] })); });
+        }
+        tr.appendChild(el("td", "small muted", notes.join(" · ")));
+        table.appendChild(tr);
+      });
+      box.appendChild(table);
+      var verdicts = Object.keys(row.amd).sort().map(function (k) { return T("amd." + k) + " " + row.amd[k]; });
+      if (verdicts.length) box.appendChild(el("p", "small muted amd", T("voice.amd", { verdicts: verdicts.join(" · ") })));
+    });
+    card.hidden = !any;
+  }
+
   function drawProgress(summary) {
     var body = document.querySelector("#progress tbody");
     body.innerHTML = "";
@@ -155,6 +196,7 @@
       })
       .then(function (data) {
         drawProgress(data.summary);
+        drawVoice(data.voice);
         drawCalls(data.calls);
         drawTips(data.tips);
         UitkijkTimeline.draw(document.getElementById("timeline-card"), data.timeline);
