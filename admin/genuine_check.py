@@ -29,7 +29,7 @@ def check():
     except ValidationError as exc:
         return _page(typed, error=exc, status=400)
     db = session()
-    limits = genuine_check.CheckLimits(runtime().redis, current_app.config, current_app.config["SECRET_KEY"])
+    limits = genuine_check.CheckLimits.of_page(runtime().redis, current_app.config, current_app.config["SECRET_KEY"])
     if not limits.allows(db, request.remote_addr):
         db.commit()
         response = current_app.make_response(_page(typed, refused=True, status=429))

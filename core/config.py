@@ -201,6 +201,11 @@ SCHEMA: tuple[Key, ...] = (
     _key("SIGNUP_PER_HOUR", 10, "sign-ups per client address per hour", minimum=1),
     _key("GENUINE_CHECKS_PER_HOUR", 20, "look-ups of an alert's code on the public check page (/echt) per client "
          "address per hour: the codes are short, so they must not be guessed in bulk", minimum=1),
+    _key("GENUINE_PHONE_CHECKS_PER_HOUR", 10, "checks that an alert is genuine on the free number (star, the code, "
+         "hash) per calling number per hour, across calls", minimum=1),
+    _key("GENUINE_WITHHELD_CHECKS_PER_HOUR", 60, "such checks per hour from all calls without a caller ID together "
+         "(one shared budget: larger, so one caller withholding their number cannot lock out the others for long)",
+         minimum=1),
     _key("LINK_PER_HOUR", 5, "self-service links asked for per client address per hour", minimum=1),
     _key("RESEND_PER_HOUR", 10, "new sign-up codes asked for per client address per hour", minimum=1),
     _key("SIGNUP_CODES_PER_NUMBER_PER_DAY", 3, "sign-up codes (SMS or call) one number gets per day, whatever "

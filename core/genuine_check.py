@@ -3,9 +3,10 @@ learns whether the police sent it, about what, and whether it is still on (issue
 
 What is shown is what the alert itself said to everyone in the area: the title, the kind, the status,
 a place name and when it started; never who was alerted, the description or the operator. The code
-space is small (4 to 6 digits), so lookups are counted per client address in Redis and refused above
-GENUINE_CHECKS_PER_HOUR; the first refusal of an address in an hour is in the audit trail, under a
-keyed hash of the address (enough to see one source guessing, no address kept).
+space is small (4 to 6 digits), so lookups are counted in Redis: on the page per client address
+(GENUINE_CHECKS_PER_HOUR), on the free number per calling number across calls, with one shared budget
+for withheld numbers (PhoneCheckLimits). The first refusal of a source in an hour is in the audit trail,
+under a keyed hash of it (enough to see one source guessing, no address or number kept).
 """
 import hashlib
 import hmac
@@ -82,13 +83,19 @@ def place_of(session, action):
 
 
 class CheckLimits:
-    """Lookups per client address per fixed hour, in Redis (one installation: its QUEUE_PREFIX)."""
+    """Lookups per source (a client address, a calling number) per fixed hour, in Redis under `prefix`."""
 
-    def __init__(self, redis, config, secret):
+    def __init__(self, redis, prefix, per_hour, secret, subject_type="client"):
         self.redis = redis
-        self.prefix = f"{config['QUEUE_PREFIX']}:genuine"
-        self.per_hour = config["GENUINE_CHECKS_PER_HOUR"]
+        self.prefix = prefix
+        self.per_hour = per_hour
         self.secret = secret.encode() if isinstance(secret, str) else secret
+        self.subject_type = subject_type
+
+    @classmethod
+    def of_page(cls, redis, config, secret):
+        """The public page's: per client address (one installation: its QUEUE_PREFIX)."""
+        return cls(redis, f"{config['QUEUE_PREFIX']}:genuine", config["GENUINE_CHECKS_PER_HOUR"], secret)
 
     def _address_key(self, address):
         digest = hmac.new(self.secret, f"genuine-address:{address or '-'}".encode(), hashlib.sha256).hexdigest()
@@ -106,6 +113,29 @@ class CheckLimits:
         if used <= self.per_hour:
             return True
         if used == self.per_hour + 1:
-            audit.record(session, "public", "genuine_check.refused", "client", digest,
+            audit.record(session, "public", "genuine_check.refused", self.subject_type, digest,
                          {"limit_per_hour": self.per_hour})
         return False
+
+
+WITHHELD = "withheld"  # the one source of every call without a caller ID
+
+
+class PhoneCheckLimits:
+    """The free number's checks across calls: per calling number (GENUINE_PHONE_CHECKS_PER_HOUR), and
+    one shared, larger budget for calls without a caller ID (GENUINE_WITHHELD_CHECKS_PER_HOUR), so that
+    withholding the number does not escape the limit, and one such caller cannot lock out every other
+    withheld caller for long (the budget is per fixed hour)."""
+
+    def __init__(self, redis, db, config, secret):
+        self.db = db
+        prefix = f"{config['QUEUE_PREFIX']}:genuine-phone"
+        self.per_number = CheckLimits(redis, prefix, config["GENUINE_PHONE_CHECKS_PER_HOUR"], secret, "caller")
+        self.withheld = CheckLimits(redis, f"{prefix}-withheld", config["GENUINE_WITHHELD_CHECKS_PER_HOUR"], secret,
+                                    "caller")
+
+    def allows(self, caller_e164):
+        """Count one check from this caller (None: withheld or unknown); False over its limit."""
+        limits, source = (self.per_number, caller_e164) if caller_e164 else (self.withheld, WITHHELD)
+        with self.db.session() as session:
+            return limits.allows(session, source)

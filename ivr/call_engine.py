@@ -40,9 +40,10 @@ def machine_verdict(backend, raw):
     return ANSWERED_BY[backend].get(value.upper() if backend == "asterisk" else value)
 
 
-def build_flows(directory, settings):
-    """The table from script name (Asterisk's agi_network_script, the webhook's flow) to call flow."""
-    return {INBOUND: InboundFlow(directory, settings), ALERT: AlertFlow(directory, settings)}
+def build_flows(directory, settings, check_limits=None):
+    """The table from script name (Asterisk's agi_network_script, the webhook's flow) to call flow;
+    `check_limits` counts the free number's genuine-alert checks across calls (see InboundFlow)."""
+    return {INBOUND: InboundFlow(directory, settings, check_limits), ALERT: AlertFlow(directory, settings)}
 
 
 def dial_status(backend, raw):

@@ -232,6 +232,7 @@ def build_services(config, on_decision=None):
     from core.alert_calls import AlertCallLedger
     from core.call_records import InboundCallLog
     from core.directory_snapshot import SnapshotDirectory
+    from core.genuine_check import PhoneCheckLimits
     from tts_prompts import PromptStore
 
     from .prompts import PromptFiles
@@ -241,7 +242,8 @@ def build_services(config, on_decision=None):
     directory = SnapshotDirectory(rt.db, rt.config["DEFAULT_REGION"], rt.config["IVR_SNAPSHOT_S"]).start()
     store = PromptStore.from_config(rt.config)
     return CallServices(
-        flows=build_flows(directory, settings),
+        flows=build_flows(directory, settings,
+                          PhoneCheckLimits(rt.redis, rt.db, rt.config, rt.config["SECRET_KEY"])),
         prompts=PromptFiles(store, rt.config["ASTERISK_PROMPT_DIR"]),
         call_log=InboundCallLog(rt.db),
         alert_ledger=AlertCallLedger(rt.db),

@@ -6,11 +6,12 @@
     unknown or withheld, or pressed `*`   -> the code from the message, three tries
     `*` and a code at the code question   -> whether the alert is genuine: its title, and (still on)
                                              1 to be put through; an exercise is said to be one
+    too many checks from this number      -> told to try later, 1 for the control room's general line
     no active action / the action ended   -> told so (112 for emergencies), then the general line
     nobody answers                        -> a spoken tip, kept with the action
 
 State is a JSON dict; `phase` says which question is open: greeting | menu | code | check | checked |
-routing | tip | general_line | done (greeting only before the first answer).
+refused | routing | tip | general_line | done (greeting only before the first answer).
 """
 from . import put_through
 from .call_flow import CallFlow
@@ -23,7 +24,14 @@ CHECK_KEY = "*"  # before a code: only check that the alert with that code is ge
 
 
 class InboundFlow(CallFlow):
+    """`check_limits` counts the checks across calls (core.genuine_check.PhoneCheckLimits: allows(caller));
+    None: only IVR_MAX_TRIES per call limits them."""
+
     name = NAME
+
+    def __init__(self, directory, settings, check_limits=None):
+        super().__init__(directory, settings)
+        self.check_limits = check_limits
 
     # The script --------------------------------------------------------------------------
 
@@ -43,6 +51,8 @@ class InboundFlow(CallFlow):
             return self.on_check(state, event.value)
         if phase == "checked" and isinstance(event, Digits):
             return self.on_checked(state, event.value)
+        if phase == "refused" and isinstance(event, Digits):
+            return self.on_refused(state, event.value)
         if phase == "general_line" and isinstance(event, DialResult):
             state["route"][-1]["status"] = event.status
             if event.status == "answered":
@@ -146,8 +156,10 @@ class InboundFlow(CallFlow):
     def on_check(self, state, code):
         """Whether the police sent the alert with this code, named by its title. The call stays no response
         to that action (no action in its record) unless the caller then asks to be put through."""
-        action = self.directory.action_by_code(code) if code else None
         state["outcome"] = "checked"
+        if code and self.check_limits is not None and not self.check_limits.allows(state["caller"]):
+            return self.refuse_check(state)
+        action = self.directory.action_by_code(code) if code else None
         if action is None:
             complaint = "check_not_found" if code else "no_input"
             state["tries"] += 1
@@ -176,6 +188,27 @@ class InboundFlow(CallFlow):
                                      alerted=action["id"] in state["alerted_ids"], lead_in=("connecting",))
         state["phase"] = "done"
         return state, [Say(("goodbye",)), Hangup()]
+
+    def refuse_check(self, state):
+        """Too many checks from this caller: try later, or 1 for the control room's general line (never
+        silence: a caller who really saw something still gets through)."""
+        line = self.directory.idle_line(state["dialled"])
+        if line is None:
+            state["phase"] = "done"
+            return state, [Say(("check_too_many", "goodbye")), Hangup()]
+        state.update(phase="refused", refused_line=line)
+        return state, [Gather(("check_too_many", "check_too_many_operator"), max_digits=1,
+                              timeout_s=self.settings.menu_timeout_s)]
+
+    def on_refused(self, state, digits):
+        if digits != "1":
+            state["phase"] = "done"
+            return state, [Say(("goodbye",)), Hangup()]
+        line = state.pop("refused_line")
+        state["phase"] = "general_line"
+        state["route"].append({"stage": "general_line", "targets": [line], "status": None})
+        return state, [Say(("connecting_control_room",)),
+                       Dial((DialTarget(line),), self.settings.control_room_ring_s, stage="general_line")]
 
     # Nothing to put through to -------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from pydub.generators import Sine
 from sqlalchemy import func, select, update
 
 from core.actions import ActionService, parse_launch
+from core.genuine_check import PhoneCheckLimits
 from core.models import AuditEvent, ControlRoom, Delivery, InboundCall, Operator, PhoneNumber, Tip
 from lab import factories
 from tts_prompts.catalogue import PROMPTS
@@ -73,6 +74,7 @@ class Row:
     mobile: bool = False  # alert call: the participant's number is a mobile (that takes alert calls)
     # Alert call: the number afterwards: (channel, unsubscribed, what the keypad's audit entries say).
     number: tuple = ("voice", False, ())
+    checks_used_up: bool = False  # inbound: the caller's number used its genuine-alert checks of the hour
 
     def outcome(self):
         """What the call must leave behind, in the shape World.outcome reads it."""
@@ -138,6 +140,12 @@ ROWS = (
     Row("free number: checked a code no alert has", "inbound",
         ("inbound_welcome", "enter_code", "check_offer", "check_not_found", "goodbye"),
         caller="stranger", press=("check_offer", "*999999#"), record=("checked", "free_number", False, None)),
+    Row("free number: too many checks from one number, put through to the control room", "inbound",
+        ("inbound_welcome", "enter_code", "check_offer", "check_too_many", "check_too_many_operator",
+         "connecting_control_room"),
+        caller="stranger", press=("check_offer", "*<code>#www1"), checks_used_up=True,
+        rung=(("general_line", ("control_room",), "answered"),), bridged="control_room",
+        record=("general_line", "free_number", False, None)),
     Row("free number: menu of two active actions", "inbound",
         ("inbound_welcome", "inbound_menu_intro", "press_1", title(1), "press_2", title(0), "connecting"),
         actions=(("active", "colleague"), "active"), press=(title(0), "2"),
@@ -225,6 +233,10 @@ class World:
                 number, channel = (MOBILE_PARTICIPANT, "voice") if row.mobile else (participant_number, None)
                 self.participant_id = factories.participant(s, number, distance_m=100, channel=channel).id
         self.actions = [self._launch(index) for index in range(len(row.actions))]
+        if row.checks_used_up:
+            limits = PhoneCheckLimits(rt.redis, rt.db, rt.config, rt.config["SECRET_KEY"])
+            for _ in range(rt.config["GENUINE_PHONE_CHECKS_PER_HOUR"]):
+                assert limits.allows(STRANGER_E164)
 
     def _launch(self, index):
         with self.rt.db.session() as s:

@@ -186,6 +186,18 @@ PROMPTS: dict[str, dict[str, str]] = {
         "de": "Es gibt keinen Aufruf mit diesem Code. Stammt der Code wirklich aus der Nachricht, dann ist sie nicht "
               "von der Polizei: Rufen Sie keine Nummer aus der Nachricht zurück.",
     },
+    # The free number's checks from one number (or from all withheld numbers) passed their hourly limit.
+    "check_too_many": {
+        "nl": "Er zijn het afgelopen uur te veel codes gecontroleerd vanaf dit nummer. Probeer het later opnieuw.",
+        "en": "Too many codes have been checked from this number in the last hour. Please try again later.",
+        "de": "In der letzten Stunde wurden von dieser Nummer zu viele Codes geprüft. Bitte versuchen Sie es "
+              "später noch einmal.",
+    },
+    "check_too_many_operator": {
+        "nl": "Heeft u iets gezien, toets dan 1 om doorverbonden te worden met de meldkamer.",
+        "en": "If you have seen something, press 1 to be put through to the control room.",
+        "de": "Wenn Sie etwas gesehen haben, drücken Sie die 1, um mit der Leitstelle verbunden zu werden.",
+    },
     "code_unknown": {
         "nl": "Die code is niet bekend.",
         "en": "That code is not known.",

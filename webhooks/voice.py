@@ -8,6 +8,7 @@ from bridge.leases import OperatorLeases
 from core.alert_calls import AlertCallLedger
 from core.call_records import InboundCallLog
 from core.caller_directory import InboundDirectory
+from core.genuine_check import PhoneCheckLimits
 from core.numbers import mask, normalise_caller_id
 from ivr.call_engine import ANSWERED_BY, build_flows, machine_verdict
 from ivr.settings import FlowSettings
@@ -48,7 +49,7 @@ def runner():
     directory = InboundDirectory(rt.db, config["DEFAULT_REGION"])
     store = PromptStore.from_config(config)
     found = current_app.extensions["twilio_runner"] = TwimlRunner(
-        flows=build_flows(directory, settings),
+        flows=build_flows(directory, settings, PhoneCheckLimits(rt.redis, rt.db, config, config["SECRET_KEY"])),
         prompts=PromptAudio(store, lambda name: prompt_url(base, config["SECRET_KEY"], name)),
         records=CallRecords(rt.redis, config["QUEUE_PREFIX"]),
         urls=lambda path, **query: callback_url(base, path, **query),

@@ -22,6 +22,7 @@ from core.actions import ActionService, parse_launch
 from core.alert_calls import AlertCallLedger
 from core.call_records import InboundCallLog
 from core.caller_directory import InboundDirectory
+from core.genuine_check import PhoneCheckLimits
 from core.models import Delivery
 from core.transports import TRANSPORTS
 from ivr.agi_runner import CallServices
@@ -88,7 +89,8 @@ def serve_flows(asterisk_lab, rt, settings, store, subdir, recording_dir):
     """The project's FastAGI server (alert and free-number flows) on the lab's AGI port, playing the
     prompts of `store` where the lab Asterisk finds them under `subdir`."""
     services = CallServices(
-        flows=build_flows(InboundDirectory(rt.db), settings),
+        flows=build_flows(InboundDirectory(rt.db), settings,
+                          PhoneCheckLimits(rt.redis, rt.db, rt.config, rt.config["SECRET_KEY"])),
         prompts=PromptFiles(store, f"{asterisk_lab.sound_dir}/{subdir}"),
         call_log=InboundCallLog(rt.db), alert_ledger=AlertCallLedger(rt.db),
         leases=OperatorLeases(rt.redis, rt.config["QUEUE_PREFIX"], 600),

@@ -8,8 +8,8 @@ from core.call_routes import RouteInfo
 from core.caller_directory import ActionSummary
 from ivr.inbound_flow import InboundFlow
 from ivr.settings import FlowSettings
-from ivr.steps import (Dial, DialResult, Digits, Gather, Hangup, Hungup, Record, Recorded, Say, SaveTip, Spoken,
-                       Started)
+from ivr.steps import (Dial, DialResult, DialTarget, Digits, Gather, Hangup, Hungup, Record, Recorded, Say, SaveTip,
+                       Spoken, Started)
 
 ALERTED_ONCE = "+31201234501"
 ALERTED_TWICE = "+31201234502"
@@ -227,6 +227,46 @@ def test_checking_an_unknown_code_says_there_is_no_such_alert_until_the_tries_ar
     assert batches[2] == [Say(("no_input",)), check_again]
     assert batches[3] == [Say(("check_not_found", "goodbye")), Hangup()]
     assert flow.outcome(state).outcome == "checked" and flow.outcome(state).action_id is None
+
+
+class CheckBudget:
+    """Checks allowed per caller across calls (as core.genuine_check.PhoneCheckLimits counts them)."""
+
+    def __init__(self, left):
+        self.left, self.asked = left, []
+
+    def allows(self, caller):
+        self.asked.append(caller)
+        self.left -= 1
+        return self.left >= 0
+
+
+def test_checks_over_the_callers_limit_are_refused_with_the_control_room_offered():
+    """Past the limit across calls the caller is told to try later and may press 1 for the control
+    room's general line; the code is not looked up, and a withheld number counts as None."""
+    budget = CheckBudget(left=1)
+    flow = InboundFlow(FakeDirectory(callers={}), SETTINGS, budget)
+    state, batches = run(flow, [Digits("*4711")], caller=STRANGER)
+    assert batches[-1][0].prompt[0] == "check_genuine"
+    state, batches = run(flow, [Digits("*4711")], caller=None)
+    refused = Gather(("check_too_many", "check_too_many_operator"), max_digits=1, timeout_s=SETTINGS.menu_timeout_s)
+    assert batches[-1] == [refused] and state["phase"] == "refused"
+    assert budget.asked == [STRANGER, None]
+    put_through, steps = flow.advance(state, Digits("1"))
+    assert steps == [Say(("connecting_control_room",)), Dial((DialTarget(GENERAL),), SETTINGS.control_room_ring_s,
+                                                             stage="general_line")]
+    answered, _ = flow.advance(put_through, DialResult("answered", talk_s=12.0))
+    assert flow.outcome(answered).outcome == "general_line"
+    declined, steps = flow.advance(state, Digits(None))
+    assert steps == [Say(("goodbye",)), Hangup()] and flow.outcome(declined).outcome == "checked"
+
+
+def test_refused_check_without_a_general_line_says_so_and_goodbye():
+    """No general line to offer: the refusal is still said, never silence."""
+    flow = InboundFlow(FakeDirectory(callers={}, idle=None), SETTINGS, CheckBudget(left=0))
+    state, batches = run(flow, [Digits("*"), Digits("4711")], caller=STRANGER)
+    assert batches[-1] == [Say(("check_too_many", "goodbye")), Hangup()]
+    assert flow.outcome(state).outcome == "checked"
 
 
 def test_ended_action_code_is_told_ended_not_also_that_nothing_is_active():
