@@ -22,6 +22,10 @@ def daytime(signup_clock):
     """Sign-ups happen at noon unless a test says otherwise: code calls ring only in daytime."""
 
 
+GENUINE_HINT = ('Twijfelt u of een bericht echt is? Controleer de code op '
+                '<a href="http://localhost/echt">http://localhost/echt</a>.')
+
+
 def signup_form(**extra):
     return {"phone_1": MOBILE, "phone_2": LANDLINE, "email": "resident@example.org", "home_lat": str(CENTRE[0]),
             "home_lon": str(CENTRE[1]), "language": "nl", "quiet_start": "23:00", "quiet_end": "07:00",
@@ -76,6 +80,7 @@ def test_confirming_both_codes_activates_and_gives_a_manage_link(app, client):
     assert response.status_code == 302 and "/signup/done/" in response.headers["Location"]
     done = client.get(response.headers["Location"]).get_data(as_text=True)
     assert re.search(r'id="manage-link" href="http://localhost/my/[^"]+"', done)
+    assert GENUINE_HINT in done  # where a participant would look when in doubt about a message
     with app.extensions["uitkijk"].db.session() as session:
         person = session.scalar(select(Participant))
         assert person.active and all(n.confirmed for n in person.numbers)
@@ -167,6 +172,7 @@ def test_self_service_changes_preferences(app, client):
         assert person.language == "en" and person.active and person.quiet_start is None
         assert person.numbers[0].channel == "voice" and person.numbers[0].unsubscribed
         assert person.numbers[0].confirmed
+    assert GENUINE_HINT in client.get(manage_url).get_data(as_text=True)
 
 
 def test_leaving_removes_personal_data(app, client):

@@ -1,6 +1,7 @@
 """AMBER alerts and published missing persons: signed CAP 1.2, the feeds, the page, withdrawal at Cancel."""
 import json
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from lxml import etree
@@ -175,6 +176,9 @@ def test_the_alert_sms_of_a_public_action_links_its_page(app, client, auth, room
     sms = [m for m in outbox if m["channel"] == "sms"]
     assert len(sms) == 1 and action["publication"]["page_url"] in sms[0]["body"]
     assert "Foto en info: https://uitkijk.example.nl/publiek/" in sms[0]["body"]
+    assert "/echt" not in sms[0]["body"]  # the check is pointed at on the page, not in the SMS (its segments)
+    page = client.get(urlsplit(action["publication"]["page_url"]).path).get_data(as_text=True)
+    assert 'Twijfelt u of een bericht echt is? Controleer de code op <a href="http://localhost/echt">' in page
 
 
 def test_consumers_fetch_the_signing_certificate_and_admins_see_which_it_is(app, client, signing):
