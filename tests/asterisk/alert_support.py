@@ -22,6 +22,7 @@ from core.actions import ActionService, parse_launch
 from core.alert_calls import AlertCallLedger
 from core.call_records import InboundCallLog
 from core.caller_directory import InboundDirectory
+from core.configuration import save_trunk
 from core.genuine_check import PhoneCheckLimits
 from core.models import Delivery
 from core.transports import TRANSPORTS
@@ -250,3 +251,14 @@ class Scenario:
 @pytest.fixture
 def scenario(voice_rt, work):
     return Scenario(voice_rt, work)
+
+
+def detecting_trunk(scenario, voice_rt, asterisk_lab):
+    """The room's own lab trunk, detecting answering machines with the default parameters."""
+    with voice_rt.db.session() as session:
+        save_trunk(session, {
+            "name": "weesp", "backend": "asterisk", "control_room_id": str(scenario.room_id),
+            "dial_template": LAB_TRUNK.dial_template, "caller_id": "+31201110000", "channel_limit": "2",
+            "calls_per_second": "5", "ami_host": asterisk_lab.ami_host, "ami_port": str(asterisk_lab.ami_port),
+            "ami_user": asterisk_lab.ami_user, "ami_secret": asterisk_lab.ami_secret, "enabled": "on",
+            "amd_enabled": "on"}, "test", voice_rt.config)

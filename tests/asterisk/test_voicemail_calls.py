@@ -10,11 +10,9 @@ from datetime import datetime
 import pytest
 from pydub import AudioSegment
 
-from core.configuration import save_trunk
 from core.models import Action
-from lab.asterisk import LAB_TRUNK
 from tests.asterisk.alert_support import *  # noqa: F401,F403 (fixtures)
-from tests.asterisk.alert_support import heard
+from tests.asterisk.alert_support import detecting_trunk, heard
 from tests.call_scenarios import MACHINE
 from tts_prompts.catalogue import LANGUAGES
 from voice.call_events import TrunkServices
@@ -22,17 +20,6 @@ from voice.call_events import TrunkServices
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 SETTLED = ("answered", "voicemail", "failed", "cancelled")
-
-
-def detecting_trunk(scenario, voice_rt, asterisk_lab):
-    """The room's own lab trunk, detecting answering machines with the default parameters."""
-    with voice_rt.db.session() as session:
-        save_trunk(session, {
-            "name": "weesp", "backend": "asterisk", "control_room_id": str(scenario.room_id),
-            "dial_template": LAB_TRUNK.dial_template, "caller_id": "+31201110000", "channel_limit": "2",
-            "calls_per_second": "5", "ami_host": asterisk_lab.ami_host, "ami_port": str(asterisk_lab.ami_port),
-            "ami_user": asterisk_lab.ami_user, "ami_secret": asterisk_lab.ami_secret, "enabled": "on",
-            "amd_enabled": "on"}, "test", voice_rt.config)
 
 
 def logged_at(asterisk_lab, matches):
