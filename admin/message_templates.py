@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 
 from core import configuration, message_templates
 from core.errors import NotFound, ValidationError
-from core.mail_links import MailLinks
 from tts_prompts import PromptStore, SpeechEngineError, UnspeakableText
 from web.db_session import session
 from web.i18n import error_text
@@ -31,10 +30,7 @@ def _page(template=None, form=None, error=None, status=200):
     db = session()
     previews = None
     if template is not None and error is None:
-        free_number = template.control_room.free_number if template.control_room else current_app.config["FREE_NUMBER"]
-        links = MailLinks(current_app.config)
-        previews = message_templates.previews(template, free_number, {
-            "manage": links.manage_url(0), "unsubscribe": links.unsubscribe_url(0, "alerts")})
+        previews = message_templates.previews(template, current_app.config)
     return render_template("config/templates.html", templates=message_templates.list_templates(db),
                            template=template, form=form or {}, error=error,
                            error_text=error_text(error) if error else None, kinds=kind_labels(),
@@ -103,10 +99,9 @@ def delete(template_id):
 def spoken(template_id):
     """The spoken alert of an action from this template, as a call would play it (the examples filled in)."""
     template = _template_or_404(template_id)
-    free_number = template.control_room.free_number if template.control_room else current_app.config["FREE_NUMBER"]
     try:
         rendered = PromptStore.from_config(current_app.config).render_text(
-            message_templates.spoken_text(template, free_number), "nl")
+            message_templates.spoken_text(template, current_app.config["FREE_NUMBER"]), "nl")
     except (SpeechEngineError, UnspeakableText) as exc:
         return render_template("errors/error.html", code=503, title=_("Speech engine unavailable"), text=str(exc)), 503
     return send_file(rendered.wav_path, mimetype="audio/wav", conditional=True)

@@ -5,7 +5,6 @@ from flask import current_app, g, jsonify, request, send_file
 
 from core import message_templates
 from core.errors import ValidationError
-from core.mail_links import MailLinks
 from core.models import ACTION_KINDS
 from tts_prompts import PromptStore, SpeechEngineError, UnspeakableText
 from web.db_session import session
@@ -24,10 +23,7 @@ def _visible(db, template_id, changing=False):
 
 def _payload(template):
     payload = message_templates.as_dict(template)
-    free_number = template.control_room.free_number if template.control_room else current_app.config["FREE_NUMBER"]
-    links = MailLinks(current_app.config)
-    previews = message_templates.previews(template, free_number, {
-        "manage": links.manage_url(0), "unsubscribe": links.unsubscribe_url(0, "alerts")})
+    previews = message_templates.previews(template, current_app.config)
     payload["previews"] = {**previews, "mail": {**previews["mail"], "paragraphs": list(previews["mail"]["paragraphs"])}}
     return payload
 
@@ -87,10 +83,9 @@ def template_spoken(template_id):
     """The spoken alert of an action from this template, as a call would play it (the examples filled in),
     as the web's template page plays it."""
     template = _visible(session(), template_id)
-    free_number = template.control_room.free_number if template.control_room else current_app.config["FREE_NUMBER"]
     try:
         rendered = PromptStore.from_config(current_app.config).render_text(
-            message_templates.spoken_text(template, free_number), "nl")
+            message_templates.spoken_text(template, current_app.config["FREE_NUMBER"]), "nl")
     except (SpeechEngineError, UnspeakableText) as exc:
         return jsonify(error="unavailable", reason=f"the speech engine failed: {exc}"), 503
     return send_file(rendered.wav_path, mimetype="audio/wav", conditional=True)

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from . import audit
 from .errors import N_, NotFound, ValidationError
 from .input_checks import ID_MAX, check_int, check_line, check_text
+from .mail_links import MailLinks
 from .mail_texts import alert_mail
 from .messages import message_for
 from .models import ACTION_KINDS, ControlRoom, MessageTemplate
@@ -190,18 +191,27 @@ def as_dict(template):
             "updated_by": template.updated_by, "updated_at": template.updated_at.isoformat()}
 
 
-def previews(template, free_number, mail_links):
+def free_number(template, national):
+    """The number an action from this template announces: its control room's own, else the national one."""
+    return template.control_room.free_number if template.control_room else national
+
+
+def previews(template, config):
     """The template as participants would get it, each placeholder its example: the SMS per language (with
     segments and encoding), the spoken alert's text (its audio: spoken_text) and the alert mail."""
+    number = free_number(template, config["FREE_NUMBER"])
+    links = MailLinks(config)
     message = render(template.message)
     sample = SimpleNamespace(message=message, code=PREVIEW_CODE, exercise=False)
-    sms_text = message_for(sample, "email", "alert", "nl", free_number)
-    mail = alert_mail(PREVIEW_CODE, "alert", sms_text, "nl", mail_links)
-    return {"title": render(template.title), "message": message, "sms": alert_previews(message, free_number),
-            "spoken": spoken_text(template, free_number), "mail": {"subject": mail.subject, "paragraphs": mail.paragraphs}}
+    sms_text = message_for(sample, "email", "alert", "nl", number)
+    mail = alert_mail(PREVIEW_CODE, "alert", sms_text, "nl",
+                      {"manage": links.manage_url(0), "unsubscribe": links.unsubscribe_url(0, "alerts")})
+    return {"title": render(template.title), "message": message, "sms": alert_previews(message, number),
+            "spoken": spoken_text(template, config["FREE_NUMBER"]),
+            "mail": {"subject": mail.subject, "paragraphs": mail.paragraphs}}
 
 
-def spoken_text(template, free_number, language="nl"):
+def spoken_text(template, national_free_number, language="nl"):
     """What a call about an action from this template says, each placeholder its example."""
     sample = SimpleNamespace(message=render(template.message), code=PREVIEW_CODE, exercise=False)
-    return message_for(sample, "voice", "alert", language, free_number)
+    return message_for(sample, "voice", "alert", language, free_number(template, national_free_number))
