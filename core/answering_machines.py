@@ -1,4 +1,4 @@
-"""Answering-machine detection on alert calls: each trunk's parameters and their defaults.
+"""Answering-machine detection on alert and closing calls: each trunk's parameters and their defaults.
 
 Detection is a hint (65-85 % accurate): the alert flow treats NOTSURE as a person and any key as
 proof of one (ivr.alert_flow). The parameters are the back-end's own, so they can be tuned with

@@ -196,6 +196,7 @@ def test_trunk_answering_machine_detection_is_set_on_the_form(app, client, admin
     assert amd["enabled"] is True and amd["initial_silence_ms"] == 3000 and amd["greeting_ms"] == 1500
     page = client.get(f"/config/trunks/{trunk_id}").get_data(as_text=True)
     assert 'name="amd_enabled" checked' in page and 'name="amd_initial_silence_ms" min="500" max="10000" step="1" value="3000"' in page
+    assert "Antwoordapparaten herkennen bij alarmoproepen en afsluitende oproepen" in page  # both calls detect
 
     with app.test_request_context():
         with app.extensions["uitkijk"].db.session() as session:
