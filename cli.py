@@ -23,7 +23,7 @@ from core.participants import Registry, delete_participant, get_participant, par
 from core.signup import every_spoken_code
 from core.tokens import SCOPES, create_token, list_tokens, revoke_token
 from tts_prompts import PromptStore
-from web.cli_texts import CliCommand, CliGroup
+from web.cli_texts import CliCommand, CliGroup, speak_cli_language
 from web.i18n import error_text, reason_text
 
 CLI_ACTOR = "cli"
@@ -355,6 +355,7 @@ def purge_code_audio_command():
 
 
 def init_app(app):
+    speak_cli_language(app)
     for command in (config_command, migrate_command, create_token_command, revoke_token_command,
                     list_tokens_command, load_demo_command, participants_group, addresses_group,
                     actions_group, outbox_command, sweep_command, asterisk_config_command,

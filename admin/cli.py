@@ -9,7 +9,7 @@ from core.accounts import create_user
 from core.errors import N_, ValidationError
 from core.models import ROLES
 from core.participants import Registry
-from web.cli_texts import CliCommand
+from web.cli_texts import CliCommand, CliOption
 from web.i18n import error_text
 
 
@@ -22,7 +22,8 @@ from web.i18n import error_text
 @click.option("--operator-id", type=int, help=N_("Operator this account acts as (operators only)."))
 @click.option("--supervisor", is_flag=True,
               help=N_("Gets the launches left waiting for approval (operators and admins only)."))
-@click.password_option(help=N_("Asked for when not given; at least 12 characters."))
+@click.password_option(cls=CliOption, prompt=N_("Password"),
+                       help=N_("Asked for when not given; at least 12 characters."))
 def create_user_command(email, name, role, municipality_code, operator_id, supervisor, password):
     try:
         with current_app.extensions["uitkijk"].db.session() as session:

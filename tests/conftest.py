@@ -131,7 +131,8 @@ def queue_prefix(redis_url):
 def config(database_url, redis_url, queue_prefix, tmp_path):
     return {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "QUEUE_PREFIX": queue_prefix,
             "TESTING": True, "SECRET_KEY": "test-secret", "PROMPT_DIR": str(tmp_path / "prompts"),
-            "WEBHOOK_PRIVATE_ADDRESSES": True}  # the tests' webhook receivers listen on loopback
+            "WEBHOOK_PRIVATE_ADDRESSES": True,  # the tests' webhook receivers listen on loopback
+            "CLI_LANGUAGE": "nl"}  # not the machine's LANG: the commands' Dutch is what the tests read
 
 
 @pytest.fixture

@@ -1,9 +1,14 @@
-"""The flask commands' help in CLI_LANGUAGE.
+"""The flask commands' help in CLI_LANGUAGE, and click's own words (usage, errors, prompts) too.
 
 Commands are declared once, at import, with English help (the msgids); which app runs them, and so
 which language they speak, is known only when click prints the help. So the help is looked up in the
-catalogue then, as are the few of click's own words our commands' help shows.
+catalogue then. click words its usage lines, errors and prompts through the standard library's global
+gettext, which knows neither our catalogues nor CLI_LANGUAGE: `speak_cli_language` points click's modules
+at the `click` catalogue (translations/<lang>/LC_MESSAGES/click.po, msgids extracted from the installed
+click by `make translations`) in the same language. English is click's own words: it has no catalogue.
 """
+import gettext
+import importlib
 import inspect
 from functools import lru_cache
 
@@ -12,14 +17,19 @@ from babel.support import Translations
 from flask import current_app, has_app_context
 from flask.cli import AppGroup, NoAppException, ScriptInfo
 
-from core.errors import N_
+from core.config import load_config
 
 from .i18n import DEFAULT_LANGUAGE, TRANSLATIONS
 
-USAGE = N_("Usage:")
-OPTIONS = N_("Options")
-COMMANDS = N_("Commands")
-HELP_OPTION = N_("Show this message and exit.")
+CLICK_DOMAIN = "click"
+# click's modules that word what a user sees through gettext (its Windows console module aside).
+CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "shell_completion", "termui", "types",
+                 "utils", "_termui_impl")
+# click translates a parameter's "required" through a variable, where no extractor sees it.
+CLICK_DYNAMIC_MSGIDS = ("required",)
+# click builds a command's --help option once and keeps it: its help is worded again each time it is shown.
+HELP_OPTION = "Show this message and exit."
+_set_up = {}  # the language of the app the CLI was last set up for (see _language)
 
 
 def _app():
@@ -35,23 +45,55 @@ def _app():
 
 
 @lru_cache(maxsize=None)
-def _catalogue(language):
-    return Translations.load(str(TRANSLATIONS), [language])
+def _catalogue(language, domain=Translations.DEFAULT_DOMAIN):
+    return Translations.load(str(TRANSLATIONS), [language], domain=domain)
+
+
+def _language():
+    """CLI_LANGUAGE of the app whose command runs. click reports an error after its context has ended (and
+    prints `flask --help`'s first lines before the app is loaded): then the app the CLI was set up for
+    last, the one this process runs, and before any the configuration the environment gives."""
+    app = _app()
+    if app is not None:
+        return app.config.get("CLI_LANGUAGE", DEFAULT_LANGUAGE)
+    if _set_up:
+        return _set_up["language"]
+    return load_config()["CLI_LANGUAGE"]
 
 
 def translate(text):
-    """`text` (an msgid) in the running app's CLI_LANGUAGE; Dutch when no app is known."""
-    app = _app()
-    language = app.config.get("CLI_LANGUAGE", DEFAULT_LANGUAGE) if app is not None else DEFAULT_LANGUAGE
-    return _catalogue(language).gettext(text)
+    """`text` (an msgid of the web's catalogue) in the running app's CLI_LANGUAGE."""
+    return _catalogue(_language()).gettext(text)
+
+
+def click_text(message):
+    """One of click's msgids in CLI_LANGUAGE."""
+    return _catalogue(_language(), CLICK_DOMAIN).gettext(message)
+
+
+def click_plural(singular, plural, n):
+    return _catalogue(_language(), CLICK_DOMAIN).ngettext(singular, plural, n)
+
+
+def speak_cli_language(app):
+    """Have click word its usage, errors and prompts in `app`'s CLI_LANGUAGE (idempotent)."""
+    _set_up["language"] = app.config.get("CLI_LANGUAGE", DEFAULT_LANGUAGE)
+    for name in CLICK_MODULES:
+        module = importlib.import_module(f"click.{name}")
+        if getattr(module, "_", None) is gettext.gettext:
+            module._ = click_text
+        if getattr(module, "ngettext", None) is gettext.ngettext:
+            module.ngettext = click_plural
 
 
 class _TranslatedHelp:
-    """Help text, short help, options' help and the section titles through the catalogue."""
+    """Help text, short help and options' help through the web's catalogue, --help's own through click's."""
 
-    def format_usage(self, ctx, formatter):
-        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)),
-                              prefix=translate(USAGE) + " ")
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = click_text(HELP_OPTION)
+        return option
 
     def format_help_text(self, ctx, formatter):
         if self.help:
@@ -74,19 +116,10 @@ class _TranslatedHelp:
                 name, text = record
                 rows.append((name, text.replace(param.help, translate(param.help), 1) if param.help else text))
         if rows:
-            with formatter.section(translate(OPTIONS)):
+            with formatter.section(click_text("Options")):
                 formatter.write_dl(rows)
         if isinstance(self, click.Group):
             self.format_commands(ctx, formatter)
-
-    def format_commands(self, ctx, formatter):
-        commands = [(name, command) for name in self.list_commands(ctx)
-                    if (command := self.get_command(ctx, name)) is not None and not command.hidden]
-        if commands:
-            limit = formatter.width - 6 - max(len(name) for name, _ in commands)
-            rows = [(name, command.get_short_help_str(limit)) for name, command in commands]
-            with formatter.section(translate(COMMANDS)):
-                formatter.write_dl(rows)
 
 
 class CliCommand(_TranslatedHelp, click.Command):
@@ -96,3 +129,15 @@ class CliCommand(_TranslatedHelp, click.Command):
 class CliGroup(_TranslatedHelp, AppGroup):
     """A group of flask commands (each run in the app's context) whose help speaks CLI_LANGUAGE."""
     command_class = CliCommand
+
+
+class CliOption(click.Option):
+    """An option whose prompt (prompt=N_("...")) is asked in CLI_LANGUAGE; click would show the msgid."""
+
+    def prompt_for_value(self, ctx):
+        msgid = self.prompt
+        self.prompt = translate(msgid)
+        try:
+            return super().prompt_for_value(ctx)
+        finally:
+            self.prompt = msgid

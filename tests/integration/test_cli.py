@@ -1,6 +1,11 @@
 """The Flask CLI does the API's tasks, with clear errors."""
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
+from flask.cli import cli as flask_cli
 from sqlalchemy import func, select
 
 from core import runtime
@@ -127,3 +132,71 @@ def test_command_help_speaks_the_cli_language(config):
     runtime.uninstall()
     assert english.startswith("Usage:") and "Create an API token for a control-room system" in english
     assert "valid for this many days" in english and "Show this message and exit." in english
+
+
+def _flask(app, args, **kwargs):
+    """`flask ARGS` as a terminal runs it (Flask's own group, the program named flask) for `app`."""
+    return app.test_cli_runner().invoke(flask_cli, args=args, prog_name="flask", **kwargs)
+
+
+def test_clicks_own_words_speak_the_cli_language(config):
+    """What click itself says around our commands (usage, the hint to --help, a missing argument or option, an
+    unknown command, a wrong choice, [required]) is Dutch by default and English with CLI_LANGUAGE=en."""
+    app = next(app_for(config))
+    missing = _flask(app, ["actions", "end"])
+    unknown = _flask(app, ["nope"])
+    no_scope = _flask(app, ["create-token", "systeem"])
+    bad_role = _flask(app, ["create-user", "--email", "a@example.org", "--name", "A", "--role", "baas"])
+    required = _flask(app, ["create-token", "--help"]).output
+    runtime.uninstall()
+    assert missing.exit_code == 2
+    assert missing.output.splitlines()[:2] == ["Gebruik: flask actions end [OPTIONS] ACTION_ID",
+                                               "Probeer 'flask actions end --help' voor hulp."]
+    assert "Fout: Argument ontbreekt 'ACTION_ID'." in missing.output
+    assert "Fout: Opdracht 'nope' bestaat niet." in unknown.output
+    assert "Fout: Optie ontbreekt '--scope'." in no_scope.output
+    assert "Fout: Ongeldige waarde voor '--role': 'baas' is niet een van 'admin'," in bad_role.output
+    assert "[verplicht]" in required and "Opties:" in required
+
+    app = next(app_for({**config, "CLI_LANGUAGE": "en"}))
+    missing = _flask(app, ["actions", "end"])
+    required = _flask(app, ["create-token", "--help"]).output
+    runtime.uninstall()
+    assert missing.output.splitlines()[:2] == ["Usage: flask actions end [OPTIONS] ACTION_ID",
+                                               "Try 'flask actions end --help' for help."]
+    assert "Error: Missing argument 'ACTION_ID'." in missing.output
+    assert "[required]" in required and "Options:" in required
+
+
+def test_a_prompt_and_its_confirmation_speak_the_cli_language(config):
+    """create-user asks for the password in Dutch, and says so when the repeat differs."""
+    app = next(app_for(config))
+    asked = app.test_cli_runner().invoke(args=["create-user", "--email", "a@example.org", "--name", "A", "--role",
+                                               "admin"], input="een-lang-wachtwoord\niets-anders-dan-dat\n")
+    runtime.uninstall()
+    assert "Wachtwoord: " in asked.output and "Herhaal ter bevestiging: " in asked.output
+    assert "Fout: de twee ingevoerde waarden zijn niet gelijk." in asked.output
+
+
+def _terminal(tmp_path, args, **environ):
+    """`flask ARGS` in a new process, with the environment given here only (not this machine's LANG)."""
+    env = {"PATH": os.environ["PATH"], "FLASK_APP": "app", "UITKIJK_MODE": "development",
+           "UITKIJK_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "LANG": "C.UTF-8", **environ}
+    flask = Path(sys.executable).with_name("flask")
+    return subprocess.run([str(flask), *args], cwd=Path(__file__).resolve().parents[2], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_flask_program_speaks_dutch_and_english_when_asked(tmp_path):
+    """The `flask` program at a terminal: the commands' listing and a refused call in Dutch by default; English
+    when CLI_LANGUAGE=en or the terminal's language is English."""
+    listing = _terminal(tmp_path, ["--help"])
+    assert listing.returncode == 0, listing.stderr
+    assert "Opdrachten:" in listing.stdout and "Breng de database naar het nieuwste schema." in listing.stdout
+    missing = _terminal(tmp_path, ["actions", "end"])
+    assert missing.returncode == 2
+    assert "Probeer 'flask actions end --help' voor hulp." in missing.stderr
+    assert "Fout: Argument ontbreekt 'ACTION_ID'." in missing.stderr
+    for environ in ({"UITKIJK_CLI_LANGUAGE": "en"}, {"LANG": "en_GB.UTF-8"}):
+        english = _terminal(tmp_path, ["actions", "end"], **environ)
+        assert "Error: Missing argument 'ACTION_ID'." in english.stderr, environ

@@ -172,3 +172,23 @@ def test_the_public_pages_are_complete_in_german(extracted):
     missing = [m.id for m in template if m.id and any(path.startswith(prefixes) for path, _ in m.locations)
                and (catalogue.get(m.id) is None or not tool.translated(catalogue.get(m.id)))]
     assert not missing, f"de: untranslated on the public pages: {missing[:20]}"
+
+
+def test_clicks_own_words_are_all_in_dutch(extracted):
+    """Every msgid the installed click words its usage, errors and prompts with has a Dutch translation with the
+    same placeholders: a click upgrade that adds one fails here until `make translations` and a translator ran."""
+    tool, _ = extracted
+    with (ROOT / "translations" / "nl" / "LC_MESSAGES" / "click.po").open("rb") as handle:
+        catalogue = read_po(handle, locale="nl")
+    template = tool.extracted_click()
+    missing = [m.id for m in template if m.id and (catalogue.get(m.id) is None or not tool.translated(catalogue.get(m.id)))]
+    assert not missing, f"click's msgids untranslated: {missing[:20]}"
+    placeholders = re.compile(r"%\((\w+)\)s|\{(\w*)(?:![rsa])?\}")  # click's {name!r} too
+    wrong = []
+    for message in catalogue:
+        ids = message.id if isinstance(message.id, (tuple, list)) else (message.id,)
+        strings = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
+        for source, string in zip(ids, strings):
+            if message.id and sorted(placeholders.findall(source)) != sorted(placeholders.findall(string)):
+                wrong.append(message.id)
+    assert not wrong, f"placeholders differ: {wrong[:10]}"
