@@ -14,6 +14,7 @@ from core.geocoding import geocoder_for, locate, nearest_address
 from core.regions import list_regions
 from core.room_scope import NotBound, RoomScope
 from core.input_checks import parse_id
+from core.labels import ACTION_KIND_LABELS, ACTION_RESULT_LABELS
 from core.messages import RESULT_TEXT
 from core.models import ACTION_RESULTS
 from core.publication import publication_of
@@ -30,14 +31,12 @@ bp = Blueprint("actions", __name__, url_prefix="/actions")
 # Where the map opens when the operator has not placed the circle yet (Weesp; overridable).
 def kind_labels():
     """What the web calls each kind of action, in the page's language."""
-    return {"burglary": _("Burglary"), "robbery": _("Robbery"), "missing_person": _("Missing person"),
-            "vehicle": _("Vehicle"), "amber_alert": _("AMBER Alert"), "information": _("Information")}
+    return {kind: _(label) for kind, label in ACTION_KIND_LABELS.items()}
 
 
 def result_labels():
     """What the web calls each result of an action, in the page's language."""
-    return {"suspect_caught": _("Suspect caught"), "person_found": _("Person found"),
-            "not_found": _("Nobody found"), "cancelled": _("Cancelled")}
+    return {result: _(label) for result, label in ACTION_RESULT_LABELS.items()}
 
 
 def map_settings():

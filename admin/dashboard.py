@@ -15,7 +15,7 @@ from core.inquiries import mail_counts
 from core.errors import ValidationError
 from core.input_checks import parse_id
 from web.db_session import session
-from web.i18n import error_text
+from web.i18n import csv_cell, error_text
 
 from .actions import kind_labels, map_settings, result_labels
 from .auth import current_user, login_required
@@ -71,7 +71,7 @@ def export():
         return Response(f"{error_text(exc)}\n", status=400, mimetype="text/plain")
     stats = dashboard.compute(session(), hood, period, current_app.config["ALERT_FATIGUE_COUNT"])
     mail = mail_counts(session(), hood.municipality_id, period.bounds)
-    return Response(dashboard.report_csv(hood, period, stats, mail), mimetype="text/csv",
+    return Response(dashboard.report_csv(hood, period, stats, mail, csv_cell), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{dashboard.report_filename(period)}"'})
 
 

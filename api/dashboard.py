@@ -12,6 +12,7 @@ from core import dashboard
 from core.inquiries import mail_counts
 from core.input_checks import parse_id
 from web.db_session import session
+from web.i18n import csv_cell
 
 from . import bp, requires
 
@@ -43,5 +44,5 @@ def show_dashboard():
 @requires("dashboard")
 def export_dashboard():
     hood, period, stats, mail = _report()
-    return Response(dashboard.report_csv(hood, period, stats, mail), mimetype="text/csv",
+    return Response(dashboard.report_csv(hood, period, stats, mail, csv_cell), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{dashboard.report_filename(period)}"'})

@@ -1163,7 +1163,9 @@ SPEC = {
         "/api/dashboard.csv": {
             "get": _op("The dashboard as CSV (section, item, value), as the web exports it", "dashboard",
                        {"200": {"description": "The figures", "content": {"text/csv": {}}}},
-                       params=DASHBOARD_FILTERS)},
+                       params=DASHBOARD_FILTERS,
+                       description="In the language Accept-Language asks for (nl or en, else English): the words "
+                                   "and the decimal sign; the same bytes as the web's export in that language.")},
         "/api/outbox": {"get": _op(
             "Messages written by the console transports", "outbox", {"200": _list("OutboxMessage", "Messages")},
             params=[{"name": "after_id", "in": "query", "schema": {"type": "integer"}},

@@ -13,12 +13,14 @@ import statistics
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
 
 from sqlalchemy import func, or_, select
 
 from . import fatigue, timeline
-from .errors import ValidationError
+from .errors import N_, Reason, ValidationError
 from .geo import cell_ranges, check_point, distance_m
+from .labels import ACTION_KIND_LABELS, ACTION_RESULT_LABELS
 from .models import (ACTION_KINDS, ACTION_RESULTS, Action, Address, Delivery, InboundCall, Municipality,
                      Participant, ParticipantLocation)
 
@@ -87,34 +89,49 @@ class Statistics:
                 "response_share": self.response_share, "result_share": self.result_share}
 
     def as_rows(self):
-        """(section, item, value) rows, for the CSV export."""
-        rows = [("participants", "active", self.participants), ("participants", "new in period", self.new_participants),
-                ("actions", "launched", self.actions), ("actions", "ended", self.ended)]
-        rows += [("actions by kind", kind, n) for kind, n in self.by_kind.items()]
-        rows += [("results", result, n) for result, n in self.by_result.items()]
-        rows += [("responses", "actions with a phone response", self.with_response),
-                 ("responses", "share of actions with a phone response", _fmt_share(self.response_share)),
-                 ("responses", "actions whose result came directly from a response", self.from_response),
-                 ("responses", "share of ended actions with a result from a response", _fmt_share(self.result_share)),
-                 ("responses", "median seconds from launch to first response",
+        """(section, item, value) rows, for the CSV export: the words are reasons (a msgid and its values)
+        that report_csv's `cell` renders in the reader's language; a fraction or a time is a Decimal."""
+        participants, actions, responses = Reason(N_("participants")), Reason(N_("actions")), Reason(N_("responses"))
+        reach, load = Reason(N_("time to reach")), Reason(N_("alert load"))
+        rows = [(participants, Reason(N_("active")), self.participants),
+                (participants, Reason(N_("new in the period")), self.new_participants),
+                (actions, Reason(N_("launched")), self.actions), (actions, Reason(N_("ended")), self.ended)]
+        rows += [(Reason(N_("actions by kind")), Reason(ACTION_KIND_LABELS[kind]), n)
+                 for kind, n in self.by_kind.items()]
+        rows += [(Reason(N_("results")), Reason(RESULT_LABELS[result]), n) for result, n in self.by_result.items()]
+        rows += [(responses, Reason(N_("actions with a phone response")), self.with_response),
+                 (responses, Reason(N_("share of actions with a phone response")), _fmt_share(self.response_share)),
+                 (responses, Reason(N_("actions whose result came directly from a response")), self.from_response),
+                 (responses, Reason(N_("share of ended actions with a result from a response")),
+                  _fmt_share(self.result_share)),
+                 (responses, Reason(N_("median seconds from launch to first response")),
                   "" if self.median_first_response_s is None else round(self.median_first_response_s)),
-                 ("time to reach", "median seconds from launch to first alert reached",
+                 (reach, Reason(N_("median seconds from launch to first alert reached")),
                   _fmt_seconds(self.median_first_alert_s)),
-                 ("time to reach", "median seconds from launch to 95% of alerts reached",
+                 (reach, Reason(N_("median seconds from launch to %(percent)s%% of alerts reached"), {"percent": 95}),
                   _fmt_seconds(self.median_95_reached_s))]
-        rows += [("alert load", f"participants reached by {bucket} actions", n)
+        rows += [(load, Reason(N_("participants reached by %(bucket)s actions"), {"bucket": bucket}), n)
                  for bucket, n in self.alert_load.items()]
         if self.left is not None:
-            rows += [("alert load", "participants who left or stopped alerts", self.left),
-                     ("alert load", "of whom after frequent alerts in their last week", self.left_after_frequent)]
+            rows += [(load, Reason(N_("participants who left or stopped alerts")), self.left),
+                     (load, Reason(N_("of whom after frequent alerts in their last week")), self.left_after_frequent)]
         for code, (first, p95) in self.time_to_reach.items():
-            rows += [("time to reach", f"action {code}: seconds to first alert reached", _fmt_seconds(first)),
-                     ("time to reach", f"action {code}: seconds to 95% reached", _fmt_seconds(p95))]
+            rows += [(reach, Reason(N_("action %(code)s: seconds to first alert reached"), {"code": code}),
+                      _fmt_seconds(first)),
+                     (reach, Reason(N_("action %(code)s: seconds to %(percent)s%% reached"),
+                                    {"code": code, "percent": 95}), _fmt_seconds(p95))]
         return rows
 
 
+RESULT_LABELS = {**ACTION_RESULT_LABELS, "still active": N_("Still active")}
+# The neighbourhood mail's figures (core.inquiries.mail_counts) by their key.
+MAIL_LABELS = {"inquiries": N_("inquiries sent"), "information": N_("information messages sent"),
+               "reached": N_("inquiries reached"), "replies": N_("replies"), "reply_rate": N_("reply rate"),
+               "helpful": N_("replies that helped")}
+
+
 def _fmt_seconds(seconds):
-    return "" if seconds is None else round(seconds, 1)
+    return "" if seconds is None else Decimal(str(round(seconds, 1)))
 
 
 def _median(values):
@@ -123,7 +140,7 @@ def _median(values):
 
 
 def _fmt_share(share):
-    return "" if share is None else f"{share:.3f}"
+    return "" if share is None else Decimal(f"{share:.3f}")
 
 
 def parse_period(start_text, end_text, today):
@@ -184,23 +201,30 @@ def parse_filters(args, municipality_id, today):
     return hood, period
 
 
-def report_csv(hood, period, stats, mail):
+def report_csv(hood, period, stats, mail, cell):
     """The dashboard as CSV (section, item, value): the filters, the Statistics, the neighbourhood mail's
-    figures (core.inquiries.mail_counts)."""
+    figures (core.inquiries.mail_counts). `cell` renders each cell in the reader's language (web.i18n.csv_cell):
+    the words are reasons, a fraction a Decimal. Dates stay ISO and the separator a comma, as in the other
+    exports (core.reach_report, core.inquiries)."""
+    in_period, area = Reason(N_("period")), Reason(N_("area"))
+    rows = [(in_period, Reason(N_("from")), period.start.isoformat()),
+            (in_period, Reason(N_("to")), period.end.isoformat()),
+            (area, Reason(N_("municipality id")), hood.municipality_id or Reason(N_("all")))]
+    if hood.postcode_area:
+        rows.append((area, Reason(N_("postcode area")), hood.postcode_area))
+    if hood.cbs_code:
+        rows.append((area, Reason(N_("CBS wijk")) if hood.cbs_code.startswith("WK") else Reason(N_("CBS buurt")),
+                     hood.cbs_code))
+    if hood.circle:
+        rows.append((area, Reason(N_("circle")), "%.6f %.6f %d m" % hood.circle))
+    rows += stats.as_rows()
+    rows += [(Reason(N_("neighbourhood mail")), Reason(MAIL_LABELS[item]),
+              "" if value is None else Decimal(str(value)) if isinstance(value, float) else value)
+             for item, value in mail.items()]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["section", "item", "value"])
-    writer.writerow(["period", "from", period.start.isoformat()])
-    writer.writerow(["period", "to", period.end.isoformat()])
-    writer.writerow(["neighbourhood", "municipality_id", hood.municipality_id or "all"])
-    if hood.postcode_area:
-        writer.writerow(["neighbourhood", "postcode area", hood.postcode_area])
-    if hood.cbs_code:
-        writer.writerow(["neighbourhood", "CBS wijk" if hood.cbs_code.startswith("WK") else "CBS buurt", hood.cbs_code])
-    if hood.circle:
-        writer.writerow(["neighbourhood", "circle", "%.6f %.6f %d m" % hood.circle])
-    writer.writerows(stats.as_rows())
-    writer.writerows(("neighbourhood mail", item, "" if value is None else value) for item, value in mail.items())
+    writer.writerow([cell(Reason(N_("section"))), cell(Reason(N_("item"))), cell(Reason(N_("value")))])
+    writer.writerows([cell(value) for value in row] for row in rows)
     return out.getvalue()
 
 

@@ -8,12 +8,14 @@ runs without a build step and no binary is committed.
 """
 import os
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import get_decimal_symbol
 from flask import current_app, has_request_context, request
-from flask_babel import Babel, gettext
+from flask_babel import Babel, get_locale, gettext
 
 from core.errors import Conflict, NotFound, Reason, ValidationError
 
@@ -87,6 +89,17 @@ def reason_text(reason):
                               for name, value in reason.params.items()})
 
 
+def csv_cell(value):
+    """A cell of a CSV export in this request's language: a reason's words, a Decimal with the language's
+    decimal sign and no grouping (Excel in Dutch reads 0.5 as a date or text and 1.000 as a thousand);
+    anything else as it is."""
+    if isinstance(value, Reason):
+        return reason_text(value)
+    if isinstance(value, Decimal):
+        return str(value).replace(".", get_decimal_symbol(get_locale()))
+    return value
+
+
 def error_text(exc):
     """An error as a flash or page shows it in this request's language: a ValidationError as 'field: reason',
     a Conflict or NotFound as its reason."""
@@ -107,7 +120,7 @@ def remember(response, language):
 def _add_filters(app):
     """Dates, times and numbers as the page's language writes them; moments in Europe/Amsterdam."""
     from babel.dates import format_time as format_time_of_day
-    from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+    from flask_babel import format_date, format_datetime, format_decimal, format_percent
     app.add_template_filter(lambda value, form="short": format_datetime(value, form), "datetime")
     app.add_template_filter(lambda value, form="medium": format_date(value, form), "date")
     app.add_template_filter(lambda value, form=None: format_decimal(value, form), "number")
@@ -129,6 +142,5 @@ def init_app(app, account_language=lambda: None):
 
     @app.context_processor
     def _language_globals():
-        from flask_babel import get_locale
         return {"languages": languages_here(), "language_names": LANGUAGE_NAMES,
                 "current_language": str(get_locale() or DEFAULT_LANGUAGE)}

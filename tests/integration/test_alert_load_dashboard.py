@@ -80,4 +80,4 @@ def test_leaving_keeps_the_alerts_of_the_last_week_and_the_dashboard_counts_them
     assert "Meldingen per deelnemer" in page and "3 acties" in page
     assert "2 deelnemers zijn in deze periode gestopt" in page and "van wie 1 na 3 of meer meldingen" in page
     export = staff.get(f"/dashboard/export.csv?municipality_id={weesp['municipality']}").get_data(as_text=True)
-    assert "alert load,participants reached by 3 actions,1" in export
+    assert "meldingen per deelnemer,deelnemers bereikt door 3 acties,1" in export

@@ -9,7 +9,7 @@ from core.errors import ValidationError
 from core.tokens import create_token
 from lab import factories
 from tests.integration.test_web_dashboard import app, history  # noqa: F401  (fixtures)
-from tests.integration.web_helpers import make_user, sign_in
+from tests.integration.web_helpers import make_user, post, sign_in
 
 
 def token(app, scopes=("dashboard",), municipality=None):
@@ -34,11 +34,19 @@ def test_the_api_gives_the_web_dashboards_figures_and_its_csv(app, client, histo
     narrowed = client.get(f"/api/dashboard?{query}", headers=headers).json
     assert narrowed["neighbourhood"]["postcode_area"] == "1381" and narrowed["period"]["from"] == "2020-01-01"
     assert narrowed["statistics"]["left"] is None  # who left is known per municipality only
-    api_csv = client.get(f"/api/dashboard.csv?{query}", headers=headers)
-    assert api_csv.mimetype == "text/csv" and "attachment" in api_csv.headers["Content-Disposition"]
+    # The same bytes as the web's export in the same language: Dutch on the web by default and for an API
+    # client asking for it, English for an API client by default and on the web once chosen.
+    dutch = client.get(f"/api/dashboard.csv?{query}", headers={**headers, "Accept-Language": "nl"})
+    assert dutch.mimetype == "text/csv" and "attachment" in dutch.headers["Content-Disposition"]
     web = app.test_client()
-    sign_in(web, make_user(app, "admin"))
-    assert api_csv.get_data(as_text=True) == web.get(f"/dashboard/export.csv?{query}").get_data(as_text=True)
+    csrf = sign_in(web, make_user(app, "admin"))
+    assert dutch.get_data(as_text=True) == web.get(f"/dashboard/export.csv?{query}").get_data(as_text=True)
+    assert "gebied,postcodegebied,1381\r\n" in dutch.get_data(as_text=True)
+    english = client.get(f"/api/dashboard.csv?{query}", headers=headers).get_data(as_text=True)
+    assert english.startswith("section,item,value\r\n") and "area,postcode area,1381\r\n" in english
+    assert "responses,share of actions with a phone response,1.000\r\n" in english
+    assert post(web, "/language", csrf, {"language": "en"}).status_code == 302
+    assert english == web.get(f"/dashboard/export.csv?{query}").get_data(as_text=True)
 
 
 def test_a_municipalitys_token_sees_its_own_municipality_only(app, client, history):
@@ -47,7 +55,7 @@ def test_a_municipalitys_token_sees_its_own_municipality_only(app, client, histo
     assert asked.json["neighbourhood"]["municipality_id"] == history["GM0457"]
     assert asked.json["statistics"]["participants"] == 2
     rows = client.get(f"/api/dashboard.csv?municipality_id={history['GM0363']}", headers=own).get_data(as_text=True)
-    assert f"neighbourhood,municipality_id,{history['GM0457']}" in rows
+    assert f"area,municipality id,{history['GM0457']}" in rows
 
 
 @pytest.mark.parametrize("query, field", [

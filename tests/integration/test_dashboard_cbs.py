@@ -73,4 +73,4 @@ def test_dashboard_page_offers_and_applies_the_buurt(app, client, weesp):
     refused = client.get("/dashboard/?area=cbs&neighbourhood=XX123")
     assert refused.status_code == 400 and "neighbourhood" in refused.get_data(as_text=True)
     export = client.get("/dashboard/export.csv?area=cbs&neighbourhood=BU04570000").get_data(as_text=True)
-    assert "CBS buurt,BU04570000" in export and "participants,active,2" in export
+    assert "CBS-buurt,BU04570000" in export and "deelnemers,actief,2" in export

@@ -111,8 +111,8 @@ def test_municipality_staff_see_only_their_own(app, client, history):
     assert 'id="stat-participants">2<' in page and "chart-kinds" in page
     export = client.get(f"/dashboard/export.csv?municipality_id={history['GM0363']}")
     rows = list(csv.reader(io.StringIO(export.get_data(as_text=True))))
-    assert ["neighbourhood", "municipality_id", str(history["GM0457"])] in rows
-    assert ["participants", "active", "2"] in rows
+    assert ["gebied", "gemeente-id", str(history["GM0457"])] in rows
+    assert ["deelnemers", "actief", "2"] in rows
 
 
 def test_admin_chooses_and_exports_csv(app, client, history):
@@ -124,8 +124,11 @@ def test_admin_chooses_and_exports_csv(app, client, history):
     export = client.get(f"/dashboard/export.csv?{query}")
     assert export.mimetype == "text/csv" and "attachment" in export.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(export.get_data(as_text=True))))
-    assert ["neighbourhood", "postcode area", "1381"] in rows
-    assert ["responses", "share of actions with a phone response", "1.000"] in rows
+    assert rows[0] == ["rubriek", "onderdeel", "waarde"]
+    assert ["gebied", "postcodegebied", "1381"] in rows
+    # A fraction with a decimal comma, as Excel in Dutch reads it (1.000 would be a thousand there).
+    assert ["telefonische reacties", "aandeel acties met een telefonische reactie", "1,000"] in rows
+    assert ["acties per soort", "Inbraak", "1"] in rows
     assert client.get("/dashboard/?from=yesterday").status_code == 400
     refused = client.get("/dashboard/export.csv?from=yesterday")
     # The export's refusal names the field with the reason in Dutch, as the page gives it.
@@ -150,7 +153,7 @@ def test_time_to_reach_per_municipality_on_page_and_in_csv(app, client, history,
     page = client.get("/dashboard/").get_data(as_text=True)
     assert 'id="stat-95-reached">' in page and 'id="stat-95-reached">–<' not in page
     rows = list(csv.reader(io.StringIO(client.get("/dashboard/export.csv").get_data(as_text=True))))
-    items = {item: value for section, item, value in rows if section == "time to reach"}
-    assert float(items["median seconds from launch to 95% of alerts reached"]) >= 0
-    assert f"action {codes['missing_person']}: seconds to 95% reached" in items
+    items = {item: value for section, item, value in rows if section == "tijd tot bereiken"}
+    assert float(items["mediaan seconden van start tot 95% van de oproepen bereikt"].replace(",", ".")) >= 0
+    assert f"actie {codes['missing_person']}: seconden tot 95% bereikt" in items
     assert not any(codes["burglary"] in item for item in items)  # Weesp's burglary is not Amsterdam's

@@ -195,7 +195,7 @@ def test_dashboard_mail_counts_stay_in_the_municipality(app, relay, work):
     seen = counts(attacker, f"?municipality_id={weesp_id}")
     assert "1 buurtonderzoeken verstuurd" in seen and "0 informatieberichten" in seen and "(0 van 1 bereikt)" in seen
     rows = attacker.get(f"/dashboard/export.csv?municipality_id={weesp_id}").get_data(as_text=True)
-    assert "neighbourhood mail,reached,1\r\n" in rows and "neighbourhood mail,information,0\r\n" in rows
+    assert "buurtmail,buurtonderzoeken bereikt,1\r\n" in rows and "buurtmail,informatieberichten verstuurd,0\r\n" in rows
     own = counts(weesp)
     assert "1 informatieberichten" in own and "(1 van 2 bereikt)" in own
     everything = counts(police)

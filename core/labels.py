@@ -1,0 +1,12 @@
+"""What people are shown for the core's identifiers: an action's kind and result.
+
+The identifiers (burglary, suspect_caught) stay in the database, the API's JSON and the logs; the words here are
+English msgids marked for the catalogue, which the web, the API and the CLI render in the reader's language
+(gettext, or web.i18n.reason_text when a Reason carries one).
+"""
+from .errors import N_
+
+ACTION_KIND_LABELS = {"burglary": N_("Burglary"), "robbery": N_("Robbery"), "missing_person": N_("Missing person"),
+                      "vehicle": N_("Vehicle"), "amber_alert": N_("AMBER Alert"), "information": N_("Information")}
+ACTION_RESULT_LABELS = {"suspect_caught": N_("Suspect caught"), "person_found": N_("Person found"),
+                        "not_found": N_("Nobody found"), "cancelled": N_("Cancelled")}
