@@ -1,7 +1,8 @@
 """The reach points a launch reads follow the register through every path that changes it (sign-up,
 update, STOP by SMS, deactivation, erasure), on SQLite (R*Tree) and PostgreSQL (PostGIS), and the
 migration writes them for a register that existed before it."""
-from datetime import time
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 
@@ -9,7 +10,7 @@ from core import migrate, reach_points
 from core.db import make_engine
 from core.erasure import erase_participant
 from core.models import Participant, ParticipantLocation, PhoneNumber, ReachPoint
-from core.selection import count_recipients, select_recipients
+from core.selection import count_recipients, quiet_until, select_recipients
 from core.sms_replies import unsubscribe_number
 from lab import factories
 
@@ -109,3 +110,24 @@ def test_the_migration_writes_the_points_of_an_existing_register(empty_database)
         if conn.dialect.name == "postgresql":
             assert reach_points.has_postgis_index(conn)
     engine.dispose()
+
+
+def test_quiet_hours_of_a_selection_are_those_of_the_participant_now(rt):
+    """The database tells whose quiet hours hold now (select_recipients reads only their end): the same
+    answer as core.selection.quiet_until, for hours within a day, over midnight and none, at every moment
+    around their edges."""
+    hours = {"0612345611": (time(9, 0), time(17, 0)), "0612345612": (time(22, 0), time(7, 0)),
+             "0612345613": (time(8, 0), time(8, 0)), "0612345614": (None, None)}
+    with rt.db.session() as s:
+        ids = {}
+        for i, (phone, (start, end)) in enumerate(hours.items()):
+            participant = factories.participant(s, phone, 100 + 100 * i)
+            participant.quiet_start, participant.quiet_end = start, end
+            ids[participant.id] = (start, end)
+    zone = ZoneInfo("Europe/Amsterdam")
+    for hour, minute in ((6, 59), (7, 0), (8, 0), (8, 30), (9, 0), (16, 59), (17, 0), (21, 59), (22, 0), (23, 30)):
+        now = datetime(2026, 3, 2, hour, minute, tzinfo=zone)
+        with rt.db.session() as s:
+            found = {r.participant_id: r.quiet_until for r in select_recipients(s, AREA, now=now)}
+        assert found == {pid: quiet_until(start, end, now) for pid, (start, end) in ids.items()}, now
+    assert any(found.values()) and not all(found.values())
