@@ -11,10 +11,12 @@ the row: prompt for prompt, phone for phone, and the same ledger and call-log ou
 In `heard`, MESSAGE is the call's own rendered text (the alert, or how the action ended),
 ("title", i) the rendered title of the row's i-th action (in launch order) and CODE the first
 action's code, digit by digit; every other entry is a catalogue prompt id, heard in the
-participant's language. An alert row with `answers_as` is answered by that lab phone (a machine,
-a long hello, silence) on a trunk that detects answering machines (core.answering_machines'
-defaults); `amd` is what the ledger must then keep: (detection's status, voicemail left). Phones are named: the action's
-handler, their colleague (the room's other operator) and the control room's general line.
+participant's language. An alert or closing row with `answers_as` is answered by that lab phone (a
+machine, a long hello, silence) on a trunk that detects answering machines (core.answering_machines'
+defaults); `amd` is what the ledger must then keep: (detection's status, voicemail left). A closing row
+calls the participant the first action's alert reached, once that action ended with CLOSING_TEXT.
+Phones are named: the action's handler, their colleague (the room's other operator) and the control
+room's general line.
 """
 import io
 from dataclasses import dataclass, field
@@ -46,6 +48,7 @@ PHONES = ("handler", "colleague", "control_room")
 # The caller on the free number: a participant alerted by the row's actions, or a stranger.
 PARTICIPANT, PARTICIPANT_E164, STRANGER_E164 = "0201234501", "+31201234501", "+31301234567"
 MOBILE_PARTICIPANT = "0612345601"  # a mobile that takes its alerts as calls
+CLOSING_TEXT = "De verdachte zit vast."
 
 
 def title(index):
@@ -69,8 +72,8 @@ class Row:
     record: tuple | None = None  # the call log: (outcome, origin, alerted, index of its action or None)
     key: str | None = None  # alert call: the key recorded in the delivery's ledger row
     tip: bool = False  # a spoken tip was kept with the action
-    answers_as: str | None = None  # alert: the participant's phone (MACHINE | LONG_HELLO | SILENCE), detection on
-    amd: tuple | None = None  # alert: (Delivery.amd_status, detail["voicemail"]) the call leaves
+    answers_as: str | None = None  # alert, closing: the participant's phone (MACHINE | LONG_HELLO | SILENCE), detection on
+    amd: tuple | None = None  # alert, closing: (Delivery.amd_status, detail["voicemail"]) the call leaves
     mobile: bool = False  # alert call: the participant's number is a mobile (that takes alert calls)
     # Alert call: the number afterwards: (channel, unsubscribed, what the keypad's audit entries say).
     number: tuple = ("voice", False, ())
@@ -81,7 +84,7 @@ class Row:
         return {"record": self.record, "route": self.rung if self.record else None,
                 "operator": self.bridged if self.record and self.bridged != "control_room" else None,
                 "key": self.key, "tips": int(self.tip),
-                "amd": (self.amd or (None, None)) if self.flow == "alert" else None,
+                "amd": (self.amd or (None, None)) if self.flow != "inbound" else None,
                 "number": self.number if self.flow == "alert" else None}
 
     def rung_phones(self):
@@ -126,6 +129,8 @@ ROWS = (
         (MESSAGE, MESSAGE, "alert_menu", "alert_menu_sms", "sms_instead_done"),
         press=("alert_menu_sms", "3"), mobile=True, key="3", number=("sms", False, ("channel-changed",))),
     Row("closing listened", "closing", (MESSAGE, MESSAGE, "closing_menu", "goodbye")),
+    Row("closing to an answering machine leaves the voicemail", "closing", (MESSAGE, "goodbye"),
+        answers_as=MACHINE, amd=("machine", True)),
     Row("free number: known caller ID", "inbound", ("inbound_calling_about", title(0), "connecting"),
         rung=(("operator", ("handler",), "answered"),), bridged="handler",
         record=("connected", "free_number", True, 0)),
@@ -233,6 +238,8 @@ class World:
                 number, channel = (MOBILE_PARTICIPANT, "voice") if row.mobile else (participant_number, None)
                 self.participant_id = factories.participant(s, number, distance_m=100, channel=channel).id
         self.actions = [self._launch(index) for index in range(len(row.actions))]
+        if row.flow == "closing":
+            self._closing_due()
         if row.checks_used_up:
             limits = PhoneCheckLimits(rt.redis, rt.db, rt.config, rt.config["SECRET_KEY"])
             for _ in range(rt.config["GENUINE_PHONE_CHECKS_PER_HOUR"]):
@@ -252,6 +259,20 @@ class World:
             with self.rt.db.session() as s:
                 ActionService(self.rt).end(s, action_id, "suspect_caught", "De verdachte zit vast.", "scenario")
         return {"id": action_id, "code": code, "title": title_text}
+
+    def _closing_due(self):
+        """The first action ended: its closing call to the participant its alert reached, as the call
+        service would have it (sent, under attempt `scenario-closing-<action id>`)."""
+        action_id = self.actions[0]["id"]
+        with self.rt.db.session() as s:
+            ActionService(self.rt).end(s, action_id, "suspect_caught", CLOSING_TEXT, "scenario")
+        with self.rt.db.session() as s:
+            s.execute(update(Delivery).where(Delivery.action_id == action_id, Delivery.purpose == "closing")
+                      .values(state="sent", provider_ref=f"scenario-closing-{action_id}"))
+
+    def call(self):
+        """The delivery of the row's alert or closing call."""
+        return self.delivery(purpose=self.row.flow)
 
     def delivery(self, index=0, purpose="alert"):
         with self.rt.db.session() as s:
@@ -287,10 +308,11 @@ class World:
             found["tips"] = s.scalar(select(func.count(Tip.id)).where(
                 Tip.action_id.in_([a["id"] for a in self.actions])))
         found["amd"] = None
-        if self.row.flow == "alert":
-            delivery = self.delivery()
-            found["key"] = (delivery.detail or {}).get("key")
+        if self.row.flow != "inbound":
+            delivery = self.call()
             found["amd"] = (delivery.amd_status, (delivery.detail or {}).get("voicemail"))
+        if self.row.flow == "alert":
+            found["key"] = (delivery.detail or {}).get("key")
             with self.rt.db.session() as s:
                 number = s.scalars(select(PhoneNumber).where(PhoneNumber.participant_id == self.participant_id)).one()
                 verbs = tuple(s.scalars(select(AuditEvent.verb).where(

@@ -39,8 +39,6 @@ SETTINGS = FlowSettings(ring_s=FLOW_SETTINGS["IVR_RING_S"], control_room_ring_s=
 KEY_AFTER_S, TIP_AFTER_S = 1.0, 1.5
 _FLOW_END = re.compile(r"call \S+ \((alert|inbound), from [^)]*\): \w+$")  # AgiCall.run's last line
 _PLAYING = re.compile(r"<([^>]+)> Playing '([^']+?)(?:\.[a-z0-9]+)?'")
-# The closing call is a row too; it runs through the real call service (tests/asterisk/test_alert_lifecycle.py).
-LAB_ROWS = [row for row in ROWS if row.flow != "closing"]
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +97,8 @@ def originate(ami, world, row, channel_id, speech, recording):
     if row.answers_as:  # a trunk that detects answering machines, with the default parameters
         variables.update(answering_machines.asterisk_variables(answering_machines.defaults("asterisk")),
                          LAB_RECORDING=recording)
-    if row.flow == "alert":
-        delivery = world.delivery()
+    if row.flow != "inbound":  # an alert or closing call, the alert context's flow
+        delivery = world.call()
         behaviour = row.answers_as or ("02" if row.press else "01")
         ami.originate(f"Local/3120123450{behaviour}@lab-pstn", context="uitkijk-alert", channel_id=channel_id,
                       variables={"UITKIJK_DELIVERY": delivery.id, "UITKIJK_CALL": delivery.provider_ref, **variables})
@@ -138,14 +136,14 @@ def logged_at(asterisk_lab, matches):
     raise AssertionError("Asterisk logged no such line")
 
 
-@pytest.mark.parametrize("row", LAB_ROWS, ids=[row.name for row in LAB_ROWS])
+@pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
 def test_the_lab_asterisk_plays_rings_and_records_as_the_table_says(row, ami, ami_events, channel_id, rt, agi_server,
                                                                     tones, asterisk_lab, caplog):
     world = World(rt, row)
     titles = [tones.render_text(a["title"], SETTINGS.title_language).key for a in world.actions]
     message = None
-    if row.flow == "alert":
-        message = tones.render_text(InboundDirectory(rt.db).alert_call(world.delivery().id).text, "nl").key
+    if row.flow != "inbound":
+        message = tones.render_text(InboundDirectory(rt.db).alert_call(world.call().id).text, "nl").key
     caplog.set_level(logging.INFO, logger="ivr.agi_runner")
     recording = f"{asterisk_lab.instance_dir}/spool/tips/machine-{channel_id}"
     flow_channel = originate(ami, world, row, channel_id, f"{asterisk_lab.sound_dir}/{SUBDIR}/{titles[0]}",

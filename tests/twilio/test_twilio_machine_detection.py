@@ -1,12 +1,14 @@
 """Twilio's asynchronous answering-machine detection on alert calls: what the Calls API is asked for, and
-what a signed (or forged) verdict does to a live call. Prism behind a proxy keeps what Twilio received;
+what a signed (or forged) verdict does to a live alert or closing call. Prism behind a proxy keeps what Twilio received;
 the table of calls heard is tests/twilio/test_voice_scenarios.py."""
 from urllib.parse import parse_qs, urlsplit
+from xml.etree import ElementTree
 
 import pytest
 from sqlalchemy import select
 
 from core import runtime
+from core.actions import ActionService
 from core.models import Delivery, Trunk
 from lab.prism import ACCOUNT_SID, AUTH_TOKEN, RecordingProxy
 from tts_prompts.catalogue import PROMPTS
@@ -15,6 +17,7 @@ from twilio_gateway.signatures import SIGNATURE_HEADER, sign
 from twilio_flows import LANDLINE, LANDLINE_E164, PUBLIC_BASE_URL, add_trunk, deliveries, launch
 
 CALL_SID = "CA" + "9d" * 16
+CLOSING_SID = "CA" + "c1" * 16
 AMD = "/webhooks/twilio/voice/amd"
 
 
@@ -46,8 +49,8 @@ def calls_created(twilio_api):
     return [r.form for r in twilio_api.requests if r.path.endswith("/Calls.json")]
 
 
-def updates(twilio_api):
-    return [r.form for r in twilio_api.requests if r.path.endswith(f"/Calls/{CALL_SID}.json")]
+def updates(twilio_api, call_sid=CALL_SID):
+    return [r.form for r in twilio_api.requests if r.path.endswith(f"/Calls/{call_sid}.json")]
 
 
 def alerted(rt, work, amd_enabled=True):
@@ -155,3 +158,39 @@ def test_the_trunk_form_keeps_twilio_detection(amd_app, twilio_api, work):
         [trunk] = session.scalars(select(Trunk).where(Trunk.name == "twilio-amd")).all()
         assert trunk.settings["amd"] == {"enabled": True, "timeout_s": 40, "speech_threshold_ms": 2400,
                                          "speech_end_threshold_ms": 1200, "silence_timeout_ms": 5000}
+
+
+def test_the_closing_call_on_a_machine_leaves_how_it_ended_once_after_the_beep(amd_app, twilio_api, post, work):
+    """The alert reached a person; when the action ends, its closing call asks for detection to the message's end
+    as well, and a machine's verdict puts the closing text, once, and goodbye in place of the closing and its menu;
+    the ledger says voicemail."""
+    rt = runtime.get()
+    alert = alerted(rt, work)
+    query, _ = answer(post, alert)
+    post(f"{AMD}?{query}", {"CallSid": CALL_SID, "AnsweredBy": "human"})
+    post(f"/webhooks/twilio/voice/status?{query}", {"CallSid": CALL_SID, "CallStatus": "completed",
+                                                     "CallDuration": "30"})
+    with rt.db.session() as session:
+        ActionService(rt).end(session, alert.action_id, "suspect_caught", "De verdachte zit vast.", "test")
+    work()
+    [closing] = [d for d in deliveries(rt, alert.action_id) if d.purpose == "closing"]
+    placed = calls_created(twilio_api)[-1]
+    assert (placed["MachineDetection"], placed["AsyncAmd"]) == ("DetectMessageEnd", "true")
+    assert parse_qs(urlsplit(placed["AsyncAmdStatusCallback"]).query)["delivery"] == [str(closing.id)]
+
+    query = f"delivery={closing.id}&call={closing.provider_ref}"
+    greeting = post(f"/webhooks/twilio/voice/alert?{query}", {"CallSid": CLOSING_SID, "To": LANDLINE_E164}).text
+    assert closing.detail["prompt"] in greeting  # the closing plays over the greeting until detection's verdict
+    assert post(f"{AMD}?{query}", {"CallSid": CLOSING_SID, "AnsweredBy": "machine_end_beep"}).status_code == 204
+    [update] = updates(twilio_api, CLOSING_SID)
+    document = ElementTree.fromstring(update["Twiml"])
+    spoken = [(verb.tag, verb.text) for verb in document.iter() if verb.tag in ("Play", "Say")]
+    assert [tag for tag, _ in spoken] == ["Play", "Say"]  # once, and no closing menu on a tape
+    assert urlsplit(spoken[0][1]).path.endswith(f"/prompts/{closing.detail['prompt']}.wav")
+    assert spoken[1][1] == PROMPTS["goodbye"]["nl"] and document[-1].tag == "Hangup"
+    post(f"/webhooks/twilio/voice/status?{query}", {"CallSid": CLOSING_SID, "CallStatus": "completed",
+                                                     "CallDuration": "12"})
+    with rt.db.session() as session:
+        row = session.get(Delivery, closing.id)
+        assert (row.state, row.amd_status, row.amd_cause, row.detail["voicemail"]) == (
+            "voicemail", "machine", "machine_end_beep", True)

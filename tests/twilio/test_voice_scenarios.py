@@ -11,6 +11,7 @@ import pytest
 from bridge.twilio import twilio_address
 from core import runtime
 from core.actions import ActionService
+from core.caller_directory import InboundDirectory
 from core.models import Action
 from tts_prompts import PromptStore, get_engine
 from tts_prompts.catalogue import PROMPTS
@@ -79,8 +80,6 @@ def test_alert_then_closing_call_are_heard_as_the_scenario_table_says(twilio_app
 INBOUND = "/webhooks/twilio/voice/inbound"
 FREE_NUMBER = "+31800001100"
 AMD = "/webhooks/twilio/voice/amd"
-# The closing row: the test above.
-TWILIO_ROWS = [row for row in ROWS if row.flow != "closing"]
 # What Twilio's detection (DetectMessageEnd) says of the lab's answering phones: the machine once its beep is
 # over, the long hello a person, the silent line not sure.
 ANSWERED_BY = {MACHINE: "machine_end_beep", LONG_HELLO: "human", SILENCE: "unknown"}
@@ -194,7 +193,7 @@ class TwilioCall:
         return self.post(self.path(url), {"CallSid": CALL_SID, **form}).text
 
 
-@pytest.mark.parametrize("row", TWILIO_ROWS, ids=[row.name for row in TWILIO_ROWS])
+@pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
 def test_twilio_plays_rings_and_records_as_the_table_says(row, twilio_app, twilio_post, twilio_api):
     """The row through the signed webhooks, the audio rendered at launch as for Asterisk callers."""
     twilio_app.config.update(FLOW_SETTINGS)  # read when the first webhook builds the runner
@@ -208,10 +207,13 @@ def test_twilio_plays_rings_and_records_as_the_table_says(row, twilio_app, twili
     call = TwilioCall(twilio_post, world, row, by_text, phones, twilio_api)
     call.titles = titles
     message = None
-    if row.flow == "alert":
-        delivery = world.delivery()
-        with rt.db.session() as session:
-            message = session.get(Action, delivery.action_id).alert_prompt
+    if row.flow != "inbound":
+        delivery = world.call()
+        if row.flow == "alert":  # rendered at launch
+            with rt.db.session() as session:
+                message = session.get(Action, delivery.action_id).alert_prompt
+        else:  # rendered when the call is placed (voice.twilio_transport)
+            message = store.render_text(InboundDirectory(rt.db).alert_call(delivery.id).text, "nl").key
         attempt = f"delivery={delivery.id}&call={delivery.provider_ref}"
         call.run(f"/webhooks/twilio/voice/alert?{attempt}", {"To": PARTICIPANT_E164, "CallStatus": "in-progress"},
                  detection=f"{AMD}?{attempt}")
