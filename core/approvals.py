@@ -18,12 +18,16 @@ from sqlalchemy import select
 
 from . import audit, impact
 from .actions import ActionService, LaunchRequest
-from .errors import Conflict, NotFound, ValidationError
+from .errors import N_, Conflict, NotFound, ValidationError
 from .input_checks import check_text
 from .models import Action, LaunchApproval, utcnow
 from .selection import count_locations
 
 REJECTION_MAX = 500
+# Deciding a request decided before: the sentence per state, so the reader gets the state in words
+# ("goedgekeurd"), not its identifier.
+ALREADY_DECIDED = {"approved": N_("launch approval %(id)s has been approved already"),
+                   "rejected": N_("launch approval %(id)s has been rejected already")}
 
 
 @dataclasses.dataclass
@@ -111,7 +115,7 @@ def _decidable(session, approval_id, actor, scope):
     """The awaiting approval, locked; Conflict when decided already or when `actor` asked for it."""
     approval = get_approval(session, approval_id, scope, for_update=True)
     if approval.status != "awaiting":
-        raise Conflict("launch approval %(id)s is %(status)s already", id=approval_id, status=approval.status)
+        raise Conflict(ALREADY_DECIDED[approval.status], id=approval_id)
     if approval.requested_by == actor:
         raise Conflict("a launch needs a second person: someone else than who asked for it approves it")
     return approval

@@ -38,14 +38,39 @@ class ValidationError(ValueError):
         return {"field": self.field, "reason": self.reason}
 
 
+# What a reader is told is missing, per kind of thing: a whole sentence each, so a language names the
+# thing in its own words ("actie 5 niet gevonden"), not the identifier.
+NOT_FOUND = {
+    "action": N_("action %(ident)s not found"),
+    "action kind": N_("action kind %(ident)s not found"),
+    "api token": N_("API token %(ident)s not found"),
+    "control room": N_("control room %(ident)s not found"),
+    "inquiry": N_("inquiry %(ident)s not found"),
+    "launch approval": N_("launch approval %(ident)s not found"),
+    "mail sender": N_("mail sender %(ident)s not found"),
+    "message template": N_("message template %(ident)s not found"),
+    "operator": N_("operator %(ident)s not found"),
+    "participant": N_("participant %(ident)s not found"),
+    "partner": N_("partner %(ident)s not found"),
+    "photo": N_("photo %(ident)s not found"),
+    "prompt": N_("prompt %(ident)s not found"),
+    "recording": N_("recording %(ident)s not found"),
+    "reply": N_("reply %(ident)s not found"),
+    "signing key": N_("signing key %(ident)s not found"),
+    "trunk": N_("trunk %(ident)s not found"),
+    "user": N_("user %(ident)s not found"),
+    "webhook": N_("webhook %(ident)s not found"),
+}
+
+
 class NotFound(LookupError):
     """The thing asked for does not exist (or is not visible to the caller). `kind` is an identifier
-    (action, participant), as a field's name is."""
+    (action, participant), as a field's name is, and one of NOT_FOUND's: the reason names it in words."""
 
     def __init__(self, kind, ident):
         self.kind = kind
         self.ident = ident
-        self.reason = Reason(N_("%(kind)s %(ident)s not found"), {"kind": kind, "ident": ident})
+        self.reason = Reason(NOT_FOUND[kind], {"ident": ident})
         super().__init__(str(self.reason))
 
 

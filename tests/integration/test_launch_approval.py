@@ -87,7 +87,12 @@ def test_a_large_launch_waits_and_a_second_token_launches_it(app, client, people
     assert _audit(app, "approve")[0][:2] == ("token:chef-van-dienst", str(approval["id"]))
     shown = client.get(f"/api/approvals/{approval['id']}", headers=asking).json
     assert shown["status"] == "approved" and shown["action_id"] == launched.json["id"]
-    assert client.post(f"/api/approvals/{approval['id']}/approve", headers=second).status_code == 409
+    twice = client.post(f"/api/approvals/{approval['id']}/approve", headers=second)
+    # The state in words, English for the API by default and Dutch when asked; the code stays "conflict".
+    assert twice.status_code == 409 and twice.json["error"] == "conflict"
+    assert twice.json["reason"] == f"launch approval {approval['id']} has been approved already"
+    dutch = client.post(f"/api/approvals/{approval['id']}/approve", headers={**second, "Accept-Language": "nl"})
+    assert dutch.json["reason"] == f"startverzoek {approval['id']} is al goedgekeurd"
     retried = client.post("/api/actions", json=_body(people, client_request_id="big-1"), headers=asking)
     assert retried.status_code == 200 and retried.json["id"] == launched.json["id"]  # not launched twice
     assert _count(app, Action) == 1
@@ -123,7 +128,12 @@ def test_rejection_needs_a_reason_sends_nothing_and_is_audited(app, client, peop
                            headers=second)
     assert rejected.status_code == 200
     assert rejected.json["status"] == "rejected" and rejected.json["rejection"] == "Straal te groot"
-    assert client.post(f"/api/approvals/{approval['id']}/approve", headers=second).status_code == 409
+    twice = client.post(f"/api/approvals/{approval['id']}/approve", headers=second)
+    assert twice.status_code == 409
+    assert twice.json["reason"] == f"launch approval {approval['id']} has been rejected already"
+    dutch = client.post(f"/api/approvals/{approval['id']}/reject", json={"reason": "Nogmaals"},
+                        headers={**second, "Accept-Language": "nl"})
+    assert dutch.status_code == 409 and dutch.json["reason"] == f"startverzoek {approval['id']} is al afgewezen"
     assert _sent(app, work) == [] and _count(app, Action) == 0
     assert _audit(app, "reject") == [("token:beslist", str(approval["id"]),
                                       {"requested_by": "token:vraagt", "reason": "Straal te groot"})]
@@ -136,7 +146,11 @@ def test_approval_is_refused_without_the_scope_or_from_another_room(app, client,
     assert client.post(f"/api/approvals/{approval['id']}/approve", headers=no_scope).status_code == 403
     elsewhere = _token(app, "elders", room=people["other_room"])
     assert client.post(f"/api/approvals/{approval['id']}/approve", headers=elsewhere).status_code == 404
-    assert client.get(f"/api/approvals/{approval['id']}", headers=elsewhere).status_code == 404
+    missing = client.get(f"/api/approvals/{approval['id']}", headers=elsewhere)
+    assert missing.status_code == 404 and missing.json == {
+        "error": "not_found", "reason": f"launch approval {approval['id']} not found"}
+    dutch = client.get(f"/api/approvals/{approval['id']}", headers={**elsewhere, "Accept-Language": "nl"})
+    assert dutch.json["reason"] == f"startverzoek {approval['id']} niet gevonden"
     assert client.get("/api/approvals", headers=elsewhere).json == []
     assert _sent(app, work) == []
 
@@ -176,6 +190,9 @@ def test_web_approval_by_a_colleague_of_the_same_room(app, people, work):
     assert _sent(app, work) == sorted(NUMBERS)
     assert [a[0] for a in _audit(app, "approve")] == ["user:cor@example.org"]
     assert [a[0] for a in _audit(app, "launch")] == ["user:ann@example.org"]
+    again = post(colleague, response.location + "/approve", second, follow_redirects=True)
+    approval_id = response.location.rstrip("/").rsplit("/", 1)[-1]
+    assert f"Niet goedgekeurd: startverzoek {approval_id} is al goedgekeurd" in again.get_data(as_text=True)
 
 
 def test_web_rejection_shows_the_reason(app, people, work):

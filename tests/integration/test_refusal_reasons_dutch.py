@@ -30,7 +30,7 @@ def test_the_apis_conflicts_and_not_found_follow_accept_language(app, client):
     missing = client.get("/api/actions/999999", headers=headers)
     assert missing.status_code == 404 and missing.json["reason"] == "action 999999 not found"
     dutch = client.get("/api/actions/999999", headers={**headers, "Accept-Language": "nl"})
-    assert dutch.json["reason"] == "action 999999 niet gevonden"
+    assert dutch.json["reason"] == "actie 999999 niet gevonden"  # the thing in Dutch words, not its identifier
 
 
 def test_a_conflict_keeps_its_msgid_and_a_nested_reason_is_translated_too(app):
