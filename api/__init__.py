@@ -9,10 +9,11 @@ import binascii
 import json
 
 from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import gettext
 
 from core.actions import get_action
 from core.api_limits import ApiRateLimit
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import N_, Conflict, NotFound, ValidationError
 from core.room_scope import RoomScope
 from core.tokens import authenticate, record_use
 from web.db_session import runtime, session
@@ -48,16 +49,17 @@ def require_token():
     db = session()
     principal = authenticate(db, token.strip()) if scheme.lower() == "bearer" else None
     if principal is None:
-        return _error(401, "unauthorized", "a valid bearer token is required (unknown, revoked or expired)",
+        return _error(401, "unauthorized", gettext("a valid bearer token is required (unknown, revoked or expired)"),
                       **{"WWW-Authenticate": 'Bearer realm="uitkijk"'})
     allowed, retry_after = ApiRateLimit(runtime().redis, current_app.config).take(principal.id)
     if not allowed:
-        return _error(429, "rate_limited", f"more than {current_app.config['API_RATE_PER_MINUTE']} requests "
-                      "this minute", **{"Retry-After": str(retry_after)})
+        return _error(429, "rate_limited", gettext("more than %(limit)s requests this minute",
+                                                   limit=current_app.config["API_RATE_PER_MINUTE"]),
+                      **{"Retry-After": str(retry_after)})
     scope = SCOPE_OF.get(request.endpoint)
     if scope is None or scope not in principal.scopes:
-        return _error(403, "forbidden", f"this token lacks the scope {scope!r}" if scope
-                      else "no scope grants this endpoint")
+        return _error(403, "forbidden", gettext("this token lacks the scope %(scope)s", scope=repr(scope)) if scope
+                      else gettext("no scope grants this endpoint"))
     g.api_principal = principal
     g.api_actor = principal.actor
     g.room_scope = RoomScope(principal.control_room_id)
@@ -91,14 +93,24 @@ def own(control_room_id, kind, ident):
         raise NotFound(kind, ident)
 
 
+# What is the whole country's, as the refusal of a bound token names it: a sentence each, for the catalogue.
+NATIONAL_ONLY = {
+    "mail senders": N_("mail senders are national: a token bound to a control room may not reach them"),
+    "partners": N_("partners are national: a token bound to a control room may not reach them"),
+    "prompts": N_("prompts are national: a token bound to a control room may not reach them"),
+    "regions": N_("regions are national: a token bound to a control room may not reach them"),
+}
+
+
 def national_only(what):
-    """Refuse (403) a token bound to a control room what is the whole country's (partners, regions)."""
+    """Refuse (403) a token bound to a control room what is the whole country's (one of NATIONAL_ONLY)."""
     if g.room_scope.restricted:
-        forbid(f"{what} are national: a token bound to a control room may not reach them")
+        forbid(NATIONAL_ONLY[what])
 
 
 class Forbidden(Exception):
-    """The token may not do this (beyond its scope, which require_token checks)."""
+    """The token may not do this (beyond its scope, which require_token checks); the reason is a msgid
+    (marked with N_), given in the client's language."""
 
 
 def forbid(reason):
@@ -108,7 +120,7 @@ def forbid(reason):
 @bp.errorhandler(Forbidden)
 def _forbidden(exc):
     session().rollback()
-    return _error(403, "forbidden", str(exc))
+    return _error(403, "forbidden", gettext(exc.args[0]))
 
 
 @bp.errorhandler(ValidationError)

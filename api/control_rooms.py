@@ -7,7 +7,7 @@ A token bound to a control room sees and changes that room only, and cannot crea
 from flask import current_app, g, jsonify
 
 from core import configuration, secrets
-from core.errors import ValidationError
+from core.errors import N_, ValidationError
 from web.db_session import session
 
 from . import bp, forbid, json_body, own, requires, room_filter
@@ -63,7 +63,7 @@ def list_control_rooms():
 @requires("configuration")
 def create_control_room():
     if room_filter() is not None:
-        forbid("a token bound to a control room cannot create control rooms")
+        forbid(N_("a token bound to a control room cannot create control rooms"))
     db = session()
     form = configuration.form_from_json(json_body(), configuration.room_form(None))
     room = configuration.save_control_room(db, form, g.api_actor, _region())

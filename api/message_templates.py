@@ -2,6 +2,7 @@
 and those for every room), read with their rendered previews, created, changed and removed (audited).
 A token bound to a control room reaches its own room's templates only, and changes no national one."""
 from flask import current_app, g, jsonify, request, send_file
+from flask_babel import gettext
 
 from core import message_templates
 from core.errors import ValidationError
@@ -87,5 +88,5 @@ def template_spoken(template_id):
         rendered = PromptStore.from_config(current_app.config).render_text(
             message_templates.spoken_text(template, current_app.config["FREE_NUMBER"]), "nl")
     except (SpeechEngineError, UnspeakableText) as exc:
-        return jsonify(error="unavailable", reason=f"the speech engine failed: {exc}"), 503
+        return jsonify(error="unavailable", reason=gettext("the speech engine failed: %(error)s", error=str(exc))), 503
     return send_file(rendered.wav_path, mimetype="audio/wav", conditional=True)

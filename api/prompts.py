@@ -3,6 +3,7 @@ uploaded recording replaces the speech, the audio as callers hear it, and instal
 recording (checked and converted by tts_prompts; audited). Prompts are national: a token bound to a
 control room may read but not change them."""
 from flask import current_app, g, jsonify, request, send_file
+from flask_babel import gettext
 
 from core import audit
 from core.errors import NotFound, ValidationError
@@ -58,7 +59,7 @@ def prompt_audio(language, prompt_id):
         rendered = store.lookup(prompt_id, language) if recorded and not request.args.get("speech") \
             else store.render_prompt(prompt_id, language)
     except SpeechEngineError as exc:
-        return jsonify(error="unavailable", reason=f"the speech engine failed: {exc}"), 503
+        return jsonify(error="unavailable", reason=gettext("the speech engine failed: %(error)s", error=str(exc))), 503
     return send_file(rendered.wav_path, mimetype="audio/wav", conditional=True)
 
 

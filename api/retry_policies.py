@@ -3,6 +3,7 @@ to the configuration's defaults. They hold for every control room, so a token bo
 from flask import current_app, g, jsonify
 
 from core import retry_policy
+from core.errors import N_
 from web.db_session import session
 
 from . import bp, forbid, json_body, requires, room_filter
@@ -10,7 +11,7 @@ from . import bp, forbid, json_body, requires, room_filter
 
 def _installation_wide():
     if room_filter() is not None:
-        forbid("retry policies hold for every control room; a token bound to one cannot change them")
+        forbid(N_("retry policies hold for every control room; a token bound to one cannot change them"))
 
 
 @bp.get("/retry-policies")

@@ -40,3 +40,23 @@ def test_a_conflict_keeps_its_msgid_and_a_nested_reason_is_translated_too(app):
                                                "reason": Reason("cps must be positive")})
         assert error_text(ValueError(nested)) == str(nested)  # a plain error stays as it is
         assert reason_text(nested) == "trunk kpn: cps moet positief zijn"
+
+
+def test_the_apis_refusals_of_a_token_follow_accept_language(app, client, room_id):
+    """No token, a scope the token lacks, a bound token reaching what is national: the reason in English by
+    default and in Dutch when asked; the error code stays the same."""
+    nl = {"Accept-Language": "nl"}
+    unknown = client.get("/api/actions/1", headers={"Authorization": "Bearer nope", **nl})
+    assert unknown.status_code == 401 and unknown.json == {
+        "error": "unauthorized", "reason": "een geldig bearer-token is nodig (onbekend, ingetrokken of verlopen)"}
+    no_scope = token(app, ["actions"])
+    lacking = client.get("/api/regions", headers=no_scope)
+    assert lacking.status_code == 403 and lacking.json["reason"] == "this token lacks the scope 'configuration'"
+    assert client.get("/api/regions", headers={**no_scope, **nl}).json == {
+        "error": "forbidden", "reason": "dit token mist de scope 'configuration'"}
+    bound = token(app, ["configuration"], room_id)
+    national = client.get("/api/partners", headers=bound)
+    assert national.status_code == 403
+    assert national.json["reason"] == "partners are national: a token bound to a control room may not reach them"
+    assert client.get("/api/partners", headers={**bound, **nl}).json["reason"] == (
+        "partners zijn landelijk: een token dat aan een meldkamer gebonden is, mag er niet bij")
