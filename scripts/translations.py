@@ -4,6 +4,7 @@ messages no longer used are dropped. Sorted and without line numbers or dates, s
 messages meet in few merge conflicts. Translating is then editing the .po files; the app compiles them.
 click's own words (usage, errors, prompts of the flask commands) are extracted from the installed click into
 the `click` domain (click.pot, nl/.../click.po): English is click's own, so only Dutch has a catalogue."""
+import copy
 import importlib
 import sys
 from pathlib import Path
@@ -64,7 +65,9 @@ def updated(language, template, domain="messages"):
             catalogue = read_po(handle, locale=language)
     else:
         catalogue = Catalog(locale=language, project="Uitkijk", fuzzy=False)
-    catalogue.update(template, no_fuzzy_matching=True, update_header_comment=False)
+    # A copy: update() adopts the template's new messages themselves, and English fills them in below, which
+    # would hand English to every language updated after it.
+    catalogue.update(copy.deepcopy(template), no_fuzzy_matching=True, update_header_comment=False)
     catalogue.obsolete.clear()
     if language == "en":  # the msgids are English: the English catalogue is complete by construction
         for message in catalogue:

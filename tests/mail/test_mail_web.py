@@ -236,3 +236,47 @@ def test_reply_form_shows_the_servers_refusal_at_the_field_in_dutch(app, relay, 
     assert 'aria-invalid="true"' in field and 'aria-describedby="reply-error"' in field
     with app.extensions["uitkijk"].db.session() as session:
         assert session.scalar(select(func.count()).select_from(InquiryReply)) == 0
+
+
+def test_the_mail_pages_speak_the_participants_language(app, relay, work):
+    """A German and an English participant get the inquiry in their language over SMTP, and the pages behind its
+    links (reply form, its refusal tied to the field, the thanks, unsubscribe) speak it too, <html lang> included;
+    ?lang= in the link wins; a broken link is answered in Dutch."""
+    _setup(app)
+    with app.extensions["uitkijk"].db.session() as session:
+        from core.models import Participant
+        for address, language in (("p1@example.nl", "de"), ("p2@example.nl", "en")):
+            session.scalar(select(Participant).where(Participant.email == address)).language = language
+    client = app.test_client()
+    _send_inquiry(client, sign_in(client, "wijkagent@example.org"))
+    work()
+    mails = {m.rcpt_tos[0]: parsed(m) for m in relay.wait_for(2)}
+    german, english = mails["p1@example.nl"], mails["p2@example.nl"]
+    assert german.get_body(("plain",)).get_content().startswith("Liebe Nachbarin, lieber Nachbar,")
+    de_path = reply_link(german).replace("http://127.0.0.1:5000", "")
+    en_path = reply_link(english).replace("http://127.0.0.1:5000", "")
+
+    public = app.test_client()
+    page = public.get(de_path).get_data(as_text=True)
+    assert '<html lang="de">' in page and "Was haben Sie gesehen oder gehört?" in page and "Antwort senden" in page
+    refused = public.post(de_path, data={"csrf_token": csrf_token(public, de_path), "story": ""},
+                          content_type="multipart/form-data")
+    alert = re.search(r'id="reply-error">([^<]*)</p>', refused.get_data(as_text=True)).group(1)
+    assert refused.status_code == 400
+    assert alert == "Bitte prüfen Sie das Feld “Was Sie gesehen oder gehört haben”: erzählen Sie, was Sie gesehen " \
+                    "oder gehört haben"
+    dutch = public.get(de_path, query_string={"lang": "nl"}).get_data(as_text=True)
+    assert '<html lang="nl">' in dutch and "Wat zag of hoorde u?" in dutch
+
+    other = app.test_client()
+    page = other.get(en_path).get_data(as_text=True)
+    assert '<html lang="en">' in page and "What did you see or hear?" in page
+    thanks = other.post(en_path, data={"csrf_token": csrf_token(other, en_path), "nothing": "1"})
+    assert "Thank you for letting us know." in thanks.get_data(as_text=True)
+
+    unsubscribe = german["List-Unsubscribe"].strip("<>").replace("http://127.0.0.1:5000", "")
+    asked = app.test_client().get(unsubscribe).get_data(as_text=True)
+    assert "Möchten Sie keine Nachbarschaftsumfragen der Polizei mehr per E-Mail erhalten?" in asked
+    broken = app.test_client().get(de_path[:-3] + "abc")
+    assert broken.status_code == 404 and "Deze link is niet geldig. Gebruik de link uit uw e-mail." in \
+        broken.get_data(as_text=True)

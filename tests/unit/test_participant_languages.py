@@ -14,7 +14,7 @@ TABLES = {
     "sms alert": sms_texts._ALERT, "sms link": sms_texts._LINK, "sms closing": sms_texts._CLOSING,
     "spoken": messages.SPOKEN, "results": messages.RESULT_TEXT,
     "code": signup.CODE_TEXTS, "number taken": signup.TAKEN_TEXTS, "manage link": signup.LINK_TEXTS,
-    "mail": mail_texts.TEXTS, "mail pages": mail_texts.PAGE_TEXTS,
+    "mail": mail_texts.TEXTS,
     **{f"sms reply {name}": table for name, table in REPLIES.items()},
     **{f"prompt {name}": table for name, table in PROMPTS.items()},
 }

@@ -162,13 +162,15 @@ def test_template_messages_are_whole_sentences(extracted):
 
 
 # The pages citizens see without an account (web.i18n.PUBLIC_LANGUAGES): complete in German for the border area.
-PUBLIC_TEMPLATES = ("signup/", "public/", "base.html", "participants/_fields.html")
+PUBLIC_TEMPLATES = ("signup/", "public/", "base.html", "participants/_fields.html", "mail/reply.html",
+                    "mail/public_message.html")
+PUBLIC_VIEWS = ("admin/mail_public.py",)  # the words the mail pages' view gives its templates
 
 
 def test_the_public_pages_are_complete_in_german(extracted):
     tool, template = extracted
     catalogue = _catalogue("de")
-    prefixes = tuple(f"admin/templates/{name}" for name in PUBLIC_TEMPLATES)
+    prefixes = tuple(f"admin/templates/{name}" for name in PUBLIC_TEMPLATES) + PUBLIC_VIEWS
     missing = [m.id for m in template if m.id and any(path.startswith(prefixes) for path, _ in m.locations)
                and (catalogue.get(m.id) is None or not tool.translated(catalogue.get(m.id)))]
     assert not missing, f"de: untranslated on the public pages: {missing[:20]}"
