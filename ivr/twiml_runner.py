@@ -111,6 +111,11 @@ class TwimlRunner:
         self.records.save(call_sid, record)
         return None
 
+    def current(self, call_sid):
+        """The TwiML the call was last given (what detected() put in place), or None once the call is over."""
+        record = self.records.load(call_sid)
+        return None if record is None else record["twiml"]
+
     def whisper(self, parent_sid, seq, called):
         """An operator answered a Dial: note who, free the others rung with them (Twilio hung up on
         them; the Dial's result comes only when the conversation ends), and give the whisper they

@@ -15,6 +15,7 @@ VOICE_ALERT = "/voice/alert"
 VOICE_EVENT = "/voice/event"
 VOICE_WHISPER = "/voice/whisper"
 VOICE_AMD = "/voice/amd"
+VOICE_CURRENT = "/voice/current"  # what a call update put in place (voice.twilio_transport.play_instead)
 PROMPTS = "/prompts"
 
 

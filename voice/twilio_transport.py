@@ -125,12 +125,14 @@ class TwilioVoiceTransport:
         return call.sid
 
 
-def play_instead(client, call_sid, twiml):
-    """Put `twiml` in place of what a live call plays (Twilio's call update); False when Twilio refused
-    (the call ended meanwhile, say), which is logged."""
+def play_instead(client, call_sid, url):
+    """Have a live call play the TwiML at `url` instead of what it plays (Twilio's call update); False when
+    Twilio refused (the call ended meanwhile, say), which is logged. By URL, not inline: Twilio refuses an
+    update whose TwiML is over 4,000 characters, and a voicemail's grows with what it says (the closing text
+    as <Say> where it is not rendered, a prompt URL per digit of the code and the free number)."""
     try:
         with twilio_request(client, f"update of call {call_sid}", ""):
-            client.calls(call_sid).update(twiml=twiml)
+            client.calls(call_sid).update(url=url, method="POST")
     except SendError:
         return False
     return True

@@ -1,5 +1,5 @@
 """Voice webhooks: the free number, answered alert calls, flow events, whispers, answering-machine detection
-and call status."""
+(and the voicemail it puts in place) and call status."""
 import logging
 
 from flask import Response, current_app, g, request
@@ -17,8 +17,8 @@ from ivr.twiml_audio import PromptAudio
 from ivr.twiml_calls import CallRecords
 from ivr.twiml_runner import TwimlRunner, UnknownCall
 from tts_prompts import PromptStore
-from twilio_gateway.callbacks import (CALL_STATUS, VOICE_ALERT, VOICE_AMD, VOICE_EVENT, VOICE_INBOUND, VOICE_WHISPER,
-                                      callback_url)
+from twilio_gateway.callbacks import (CALL_STATUS, VOICE_ALERT, VOICE_AMD, VOICE_CURRENT, VOICE_EVENT, VOICE_INBOUND,
+                                      VOICE_WHISPER, callback_url)
 from twilio_gateway.client import twilio_client_for
 from voice.twilio_recordings import enqueue_fetch
 from voice.twilio_transport import play_instead
@@ -140,8 +140,20 @@ def machine_detection():
     document = runner().detected(sid, Detected(verdict, answered_by))
     if document is not None:
         log.info("call %s reached a machine (%s): voicemail", sid, answered_by)
-        play_instead(twilio_client_for(current_app.config, *g.twilio_account), sid, document)
+        play_instead(twilio_client_for(current_app.config, *g.twilio_account), sid,
+                     callback_url(current_app.config["PUBLIC_BASE_URL"], VOICE_CURRENT))
     return "", 204
+
+
+@bp.post(VOICE_CURRENT)
+def current_document():
+    """Twilio fetches what a call update put in place (the voicemail of machine_detection); a call already over
+    hangs up."""
+    sid = _call_sid()
+    if sid is None:
+        return _bad("CallSid: missing")
+    document = runner().current(sid)
+    return twiml(GONE if document is None else document)
 
 
 @bp.post(CALL_STATUS)

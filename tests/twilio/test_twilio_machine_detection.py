@@ -53,6 +53,16 @@ def updates(twilio_api, call_sid=CALL_SID):
     return [r.form for r in twilio_api.requests if r.path.endswith(f"/Calls/{call_sid}.json")]
 
 
+def put_in_place(post, twilio_api, call_sid=CALL_SID):
+    """The TwiML the call's one update put in place: by URL (never inline, which Twilio caps at 4,000
+    characters), fetched from there as Twilio does, signed."""
+    [update] = updates(twilio_api, call_sid)
+    assert "Twiml" not in update and update["Method"] == "POST"
+    url = urlsplit(update["Url"])
+    assert f"{url.scheme}://{url.netloc}" == PUBLIC_BASE_URL
+    return post(url.path, {"CallSid": call_sid}).text
+
+
 def alerted(rt, work, amd_enabled=True):
     """An alert call placed through the room's trunk, of the configuration's account (detection on or off)."""
     ids = launch(rt, ((LANDLINE, 400),))
@@ -95,8 +105,8 @@ def test_a_machine_verdict_puts_the_voicemail_in_place_and_the_ledger_says_voice
     delivery = alerted(rt, work)
     query, _ = answer(post, delivery)
     assert post(f"{AMD}?{query}", {"CallSid": CALL_SID, "AnsweredBy": "machine_end_silence"}).status_code == 204
-    [update] = updates(twilio_api)
-    assert PROMPTS["voicemail_intro"]["nl"] in update["Twiml"] and update["Twiml"].endswith("<Hangup /></Response>")
+    voicemail = put_in_place(post, twilio_api)
+    assert PROMPTS["voicemail_intro"]["nl"] in voicemail and voicemail.endswith("<Hangup /></Response>")
     post(f"/webhooks/twilio/voice/status?{query}", {"CallSid": CALL_SID, "CallStatus": "completed",
                                                      "CallDuration": "25"})
     with rt.db.session() as session:
@@ -182,8 +192,7 @@ def test_the_closing_call_on_a_machine_leaves_how_it_ended_once_after_the_beep(a
     greeting = post(f"/webhooks/twilio/voice/alert?{query}", {"CallSid": CLOSING_SID, "To": LANDLINE_E164}).text
     assert closing.detail["prompt"] in greeting  # the closing plays over the greeting until detection's verdict
     assert post(f"{AMD}?{query}", {"CallSid": CLOSING_SID, "AnsweredBy": "machine_end_beep"}).status_code == 204
-    [update] = updates(twilio_api, CLOSING_SID)
-    document = ElementTree.fromstring(update["Twiml"])
+    document = ElementTree.fromstring(put_in_place(post, twilio_api, CLOSING_SID))
     spoken = [(verb.tag, verb.text) for verb in document.iter() if verb.tag in ("Play", "Say")]
     assert [tag for tag, _ in spoken] == ["Play", "Say"]  # once, and no closing menu on a tape
     assert urlsplit(spoken[0][1]).path.endswith(f"/prompts/{closing.detail['prompt']}.wav")
@@ -194,3 +203,15 @@ def test_the_closing_call_on_a_machine_leaves_how_it_ended_once_after_the_beep(a
         row = session.get(Delivery, closing.id)
         assert (row.state, row.amd_status, row.amd_cause, row.detail["voicemail"]) == (
             "voicemail", "machine", "machine_end_beep", True)
+
+
+def test_a_voicemail_fetched_once_the_call_is_over_hangs_up(amd_app, twilio_api, post, work):
+    """Twilio fetching what the update put in place after the machine hung up (the status came first) gets a
+    hang-up, not a call's state that is gone."""
+    rt = runtime.get()
+    delivery = alerted(rt, work)
+    query, _ = answer(post, delivery)
+    post(f"{AMD}?{query}", {"CallSid": CALL_SID, "AnsweredBy": "machine_end_beep"})
+    post(f"/webhooks/twilio/voice/status?{query}", {"CallSid": CALL_SID, "CallStatus": "completed",
+                                                     "CallDuration": "6"})
+    assert put_in_place(post, twilio_api).endswith("<Response><Hangup /></Response>")

@@ -95,8 +95,8 @@ def twilio_api(prism, twilio_app):
 
 
 def updates(twilio_api, call_sid):
-    """The TwiML of each update of the live call Twilio received, in order."""
-    return [r.form["Twiml"] for r in twilio_api.requests
+    """The URL of each update of the live call Twilio received, in order (the TwiML is fetched from there)."""
+    return [r.form["Url"] for r in twilio_api.requests
             if r.method == "POST" and r.path.endswith(f"/Calls/{call_sid}.json")]
 
 
@@ -125,7 +125,8 @@ class TwilioCall:
                                            "MachineDetectionDuration": "4100"})
             assert answer.status_code == 204
             if self.row.answers_as == MACHINE:
-                [document] = updates(self.twilio_api, CALL_SID)
+                [url] = updates(self.twilio_api, CALL_SID)
+                document = self.fetch(url)
         while document is not None:
             document = self.follow(ElementTree.fromstring(document))
         if self.row.hangs_up_after:
@@ -187,7 +188,7 @@ class TwilioCall:
     @staticmethod
     def path(url):
         parts = urlsplit(url)
-        return f"{parts.path}?{parts.query}"
+        return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
     def fetch(self, url, **form):
         return self.post(self.path(url), {"CallSid": CALL_SID, **form}).text
