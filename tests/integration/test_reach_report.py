@@ -2,6 +2,7 @@
 PostgreSQL)."""
 import csv
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -58,7 +59,7 @@ def test_the_api_reports_who_was_tried_and_reached_per_channel(app, client, auth
 
 
 def test_the_report_page_shows_the_figures_and_the_rows_to_the_operator(app, client, exercise):
-    sign_in(client, make_user(app, "operator", operator_id=exercise["operator_id"]))
+    csrf = sign_in(client, make_user(app, "operator", operator_id=exercise["operator_id"]))
     assert "OEFENING" in client.get("/actions/").get_data(as_text=True)  # the list marks it too
     follow = client.get(f"/actions/{exercise['id']}").get_data(as_text=True)
     assert 'id="exercise-badge"' in follow and f'/actions/{exercise["id"]}/report' in follow
@@ -67,6 +68,13 @@ def test_the_report_page_shows_the_figures_and_the_rows_to_the_operator(app, cli
     text = page.get_data(as_text=True)
     assert "Bereiksrapport" in text and "OEFENING" in text
     assert text.count("+31******") == 4 and "0612345679" not in text
+    # Each delivery's state in words, not its identifier (sent, answered): the console reaches both.
+    states = re.findall(r'<td class="num">\d+</td><td>([^<]*)</td><td class="num">', text)
+    assert states == ["verstuurd", "opgenomen", "verstuurd", "opgenomen"]  # SMS and call, alert and closing
+    assert post(client, "/language", csrf, {"language": "en"}).status_code == 302
+    english = client.get(f"/actions/{exercise['id']}/report").get_data(as_text=True)
+    assert re.findall(r'<td class="num">\d+</td><td>([^<]*)</td><td class="num">', english) == [
+        "sent", "answered", "sent", "answered"]
     exported = client.get(f"/actions/{exercise['id']}/report.csv")
     assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
 
