@@ -60,3 +60,9 @@ def test_the_apis_refusals_of_a_token_follow_accept_language(app, client, room_i
     assert national.json["reason"] == "partners are national: a token bound to a control room may not reach them"
     assert client.get("/api/partners", headers={**bound, **nl}).json["reason"] == (
         "partners zijn landelijk: een token dat aan een meldkamer gebonden is, mag er niet bij")
+
+
+def test_the_clis_not_found_names_the_thing_in_dutch(app):
+    """The CLI speaks CLI_LANGUAGE (Dutch here): what it did not find is named in Dutch words too."""
+    missing = app.test_cli_runner().invoke(args=["actions", "show", "999999"])
+    assert missing.exit_code == 1 and "actie 999999 niet gevonden" in missing.output
