@@ -12,6 +12,8 @@ from core.participants import Registry
 from web.cli_texts import CliCommand, CliOption
 from web.i18n import error_text
 
+from . import role_names
+
 
 @click.command("create-user", cls=CliCommand, help=N_("Create a web account."))
 @with_appcontext
@@ -32,6 +34,7 @@ def create_user_command(email, name, role, municipality_code, operator_id, super
                                supervisor=supervisor)
             audit.record(session, "cli", "create", "user", user.id,
                          {"email": user.email, "role": role, "supervisor": user.supervisor})
-            click.echo(_("created %(role)s account %(email)s", role=role, email=user.email))
+            # The role in the words of the account form (beheerder, centralist), not its identifier.
+            click.echo(_("created %(role)s account %(email)s", role=role_names()[role], email=user.email))
     except ValidationError as exc:
         raise click.ClickException(error_text(exc)) from None

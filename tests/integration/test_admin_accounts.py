@@ -86,6 +86,7 @@ def test_create_user_command(app):
     result = app.test_cli_runner().invoke(args=["create-user", "--email", "first@example.org", "--name", "First",
                                                 "--role", "admin", "--password", PASSWORD])
     assert result.exit_code == 0, result.output
+    assert "account first@example.org (beheerder) aangemaakt" in result.output  # the role as the form names it
     client = app.test_client()
     login(client, "first@example.org")
     assert client.get("/accounts").status_code == 200
