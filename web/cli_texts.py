@@ -10,16 +10,15 @@ click by `make translations`) in the same language. English is click's own words
 import gettext
 import importlib
 import inspect
-from functools import lru_cache
 
 import click
-from babel.support import Translations
 from flask import current_app, has_app_context
 from flask.cli import AppGroup, NoAppException, ScriptInfo
 
+from core.catalogues import translations
 from core.config import load_config
 
-from .i18n import DEFAULT_LANGUAGE, TRANSLATIONS
+from .i18n import DEFAULT_LANGUAGE
 
 CLICK_DOMAIN = "click"
 # click's modules that word what a user sees through gettext (its Windows console module aside).
@@ -44,11 +43,6 @@ def _app():
         return None
 
 
-@lru_cache(maxsize=None)
-def _catalogue(language, domain=Translations.DEFAULT_DOMAIN):
-    return Translations.load(str(TRANSLATIONS), [language], domain=domain)
-
-
 def _language():
     """CLI_LANGUAGE of the app whose command runs. click reports an error after its context has ended (and
     prints `flask --help`'s first lines before the app is loaded): then the app the CLI was set up for
@@ -63,16 +57,16 @@ def _language():
 
 def translate(text):
     """`text` (an msgid of the web's catalogue) in the running app's CLI_LANGUAGE."""
-    return _catalogue(_language()).gettext(text)
+    return translations(_language()).gettext(text)
 
 
 def click_text(message):
     """One of click's msgids in CLI_LANGUAGE."""
-    return _catalogue(_language(), CLICK_DOMAIN).gettext(message)
+    return translations(_language(), CLICK_DOMAIN).gettext(message)
 
 
 def click_plural(singular, plural, n):
-    return _catalogue(_language(), CLICK_DOMAIN).ngettext(singular, plural, n)
+    return translations(_language(), CLICK_DOMAIN).ngettext(singular, plural, n)
 
 
 def speak_cli_language(app):

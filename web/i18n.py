@@ -2,21 +2,16 @@
 
 Staff get the language stored on their account; anyone else the language they picked before (a cookie),
 then the browser's Accept-Language, then Dutch. The API (/api/) answers in the client's Accept-Language,
-else English: its clients are programs and their developers. Times are shown in Europe/Amsterdam. The catalogues'
-.po files are the source: their .mo files are compiled here when missing or older, so a fresh clone
-runs without a build step and no binary is committed.
+else English: its clients are programs and their developers. Times are shown in Europe/Amsterdam. The catalogues
+are compiled from their .po files by core.catalogues.
 """
-import os
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import get_decimal_symbol
 from flask import current_app, has_request_context, request
 from flask_babel import Babel, get_locale, gettext
 
+from core.catalogues import TRANSLATIONS, compile_catalogues
 from core.errors import Conflict, NotFound, Reason, ValidationError
 
 LANGUAGES = ("nl", "en")  # the web's languages; participants' messages also know German (core.messages)
@@ -28,26 +23,10 @@ API_LANGUAGE = "en"
 TIMEZONE = "Europe/Amsterdam"
 COOKIE = "uitkijk_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 # Names every language calls itself by, for the switcher (not translated on purpose).
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English", "de": "Deutsch"}
 
 babel = Babel()
-
-
-def compile_catalogues(directory=TRANSLATIONS):
-    """Write <lang>/LC_MESSAGES/messages.mo from its .po where the .mo is missing or older.
-    Written to a temporary file and renamed, so processes starting at once never read half a file."""
-    for po_path in sorted(Path(directory).glob("*/LC_MESSAGES/*.po")):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        with po_path.open("rb") as po_file:
-            catalogue = read_po(po_file, locale=po_path.parent.parent.name)
-        fd, tmp = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
-        with os.fdopen(fd, "wb") as mo_file:
-            write_mo(mo_file, catalogue)
-        os.replace(tmp, mo_path)
 
 
 def languages_here():

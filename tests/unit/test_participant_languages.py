@@ -1,10 +1,11 @@
 """Every word a participant gets exists in each of their languages (Dutch, English and German for the
-border area), with the same placeholders: SMS, spoken texts, prompts, sign-up codes and e-mail."""
+border area), with the same placeholders: SMS, spoken texts, prompts and sign-up codes (e-mail's words are in
+the catalogues: tests/unit/test_web_catalogues.py)."""
 import string
 
 import pytest
 
-from core import mail_texts, messages, signup, sms_texts
+from core import messages, signup, sms_texts
 from core.participants import LANGUAGES
 from core.sms_encoding import is_gsm7
 from sms.inbound import REPLIES
@@ -14,7 +15,6 @@ TABLES = {
     "sms alert": sms_texts._ALERT, "sms link": sms_texts._LINK, "sms closing": sms_texts._CLOSING,
     "spoken": messages.SPOKEN, "results": messages.RESULT_TEXT,
     "code": signup.CODE_TEXTS, "number taken": signup.TAKEN_TEXTS, "manage link": signup.LINK_TEXTS,
-    "mail": mail_texts.TEXTS,
     **{f"sms reply {name}": table for name, table in REPLIES.items()},
     **{f"prompt {name}": table for name, table in PROMPTS.items()},
 }

@@ -164,13 +164,14 @@ def test_template_messages_are_whole_sentences(extracted):
 # The pages citizens see without an account (web.i18n.PUBLIC_LANGUAGES): complete in German for the border area.
 PUBLIC_TEMPLATES = ("signup/", "public/", "base.html", "participants/_fields.html", "mail/reply.html",
                     "mail/public_message.html")
-PUBLIC_VIEWS = ("admin/mail_public.py",)  # the words the mail pages' view gives its templates
+# The words the mail pages' view gives its templates, and every mail a participant gets.
+PUBLIC_SOURCES = ("admin/mail_public.py", "core/mail_texts.py")
 
 
 def test_the_public_pages_are_complete_in_german(extracted):
     tool, template = extracted
     catalogue = _catalogue("de")
-    prefixes = tuple(f"admin/templates/{name}" for name in PUBLIC_TEMPLATES) + PUBLIC_VIEWS
+    prefixes = tuple(f"admin/templates/{name}" for name in PUBLIC_TEMPLATES) + PUBLIC_SOURCES
     missing = [m.id for m in template if m.id and any(path.startswith(prefixes) for path, _ in m.locations)
                and (catalogue.get(m.id) is None or not tool.translated(catalogue.get(m.id)))]
     assert not missing, f"de: untranslated on the public pages: {missing[:20]}"
@@ -183,7 +184,8 @@ def test_clicks_own_words_are_all_in_dutch(extracted):
     with (ROOT / "translations" / "nl" / "LC_MESSAGES" / "click.po").open("rb") as handle:
         catalogue = read_po(handle, locale="nl")
     template = tool.extracted_click()
-    missing = [m.id for m in template if m.id and (catalogue.get(m.id) is None or not tool.translated(catalogue.get(m.id)))]
+    missing = [m.id for m in template
+               if m.id and (catalogue.get(m.id) is None or not tool.translated(catalogue.get(m.id)))]
     assert not missing, f"click's msgids untranslated: {missing[:20]}"
     placeholders = re.compile(r"%\((\w+)\)s|\{(\w*)(?:![rsa])?\}")  # click's {name!r} too
     wrong = []
