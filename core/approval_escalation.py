@@ -13,24 +13,13 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 
 from . import audit
+from .catalogues import translator
 from .mail_texts import MailContent, OutgoingMail
 from .models import LaunchApproval, Operator, User, utcnow
 from .public_urls import base_url
 from .transports import PermanentFailure, TransientFailure
 
 log = logging.getLogger(__name__)
-
-TEXTS = {
-    "nl": {"subject": "Lancering wacht op goedkeuring: {title}",
-           "waiting": "De lancering \u201c{title}\u201d van {requested_by} wacht al {minutes} minuten op een tweede "
-                      "persoon. Er wordt niets verstuurd tot iemand hem goedkeurt of afwijst.",
-           "button": "Bekijk en beslis"},
-    "en": {"subject": "Launch waiting for approval: {title}",
-           "waiting": "The launch \u201c{title}\u201d by {requested_by} has been waiting {minutes} minutes for a "
-                      "second person. Nothing is sent until someone approves or rejects it.",
-           "button": "Review and decide"},
-}
-
 
 def supervisors_of(session, control_room_id):
     """The active supervisor accounts that may decide a launch of this room."""
@@ -88,13 +77,16 @@ def _escalate(rt, session, approval, now):
 
 
 def _mail(config, approval, user, minutes):
-    words = TEXTS["en" if user.language == "en" else "nl"]
+    """The supervisor's mail in their account's language (staff have Dutch and English)."""
+    language = "en" if user.language == "en" else "nl"
+    _ = translator(language)
     url = f"{base_url(config)}/approvals/{approval.id}"
     content = MailContent(
-        subject=words["subject"].format(title=approval.title),
-        paragraphs=(words["waiting"].format(title=approval.title, requested_by=approval.requested_by,
-                                            minutes=minutes),),
-        buttons=((words["button"], url),), language="en" if user.language == "en" else "nl")
+        subject=_("Launch waiting for approval: %(title)s", title=approval.title),
+        paragraphs=(_("The launch \u201c%(title)s\u201d by %(requested_by)s has been waiting %(minutes)s minutes for "
+                      "a second person. Nothing is sent until someone approves or rejects it.",
+                      title=approval.title, requested_by=approval.requested_by, minutes=minutes),),
+        buttons=((_("Review and decide"), url),), language=language)
     return OutgoingMail(user.email, config["MAIL_FROM_NAME"], config["MAIL_FROM_ADDRESS"], content)
 
 
