@@ -14,7 +14,8 @@ from core.geocoding import geocoder_for, locate, nearest_address
 from core.regions import list_regions
 from core.room_scope import NotBound, RoomScope
 from core.input_checks import parse_id
-from core.labels import ACTION_KIND_LABELS, ACTION_RESULT_LABELS
+from core.labels import (ACTION_KIND_LABELS, ACTION_RESULT_LABELS, CHANNEL_LABELS, DELIVERY_STATE_LABELS,
+                         PURPOSE_LABELS)
 from core.messages import RESULT_TEXT
 from core.models import ACTION_RESULTS
 from core.publication import publication_of
@@ -22,7 +23,7 @@ from core import public_urls as urls
 from core.polygons import parse_geojson
 from core.sms_texts import alert_previews
 from web.db_session import runtime, session
-from web.i18n import error_text, reason_text
+from web.i18n import csv_cell, error_text, reason_text
 
 from .auth import audit_actor, current_user, login_required
 
@@ -408,6 +409,11 @@ def status(action_id):
     return jsonify(data)
 
 
+def _in_words(labels):
+    """core.labels' words for identifiers, in the page's language."""
+    return {ident: _(label) for ident, label in labels.items()}
+
+
 # The report page lists the first rows; the CSV holds them all.
 REPORT_PAGE_ROWS = 500
 
@@ -421,7 +427,8 @@ def report(action_id):
     audit.record(db, audit_actor(), "read_report", "action", action.id)
     db.commit()
     return render_template("actions/report.html", action=action, kinds=kind_labels(), results=result_labels(),
-                           report=reach_report.summary(db, action),
+                           channel_names=_in_words(CHANNEL_LABELS), purpose_names=_in_words(PURPOSE_LABELS),
+                           state_names=_in_words(DELIVERY_STATE_LABELS), report=reach_report.summary(db, action),
                            rows=list(reach_report.rows(db, action.id, REPORT_PAGE_ROWS)), page_rows=REPORT_PAGE_ROWS)
 
 
@@ -432,7 +439,7 @@ def report_csv(action_id):
     action = _action_or_404(action_id)
     audit.record(db, audit_actor(), "read_report", "action", action.id, {"format": "csv"})
     db.commit()
-    return Response(reach_report.csv_text(db, action.id), mimetype="text/csv", headers={
+    return Response(reach_report.csv_text(db, action.id, csv_cell), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="uitkijk-bereik-{action.code}-{action.id}.csv"'})
 
 

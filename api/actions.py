@@ -10,6 +10,7 @@ from core.geocoding import geocoder_for
 from core.mail_address import masked_address
 from core.numbers import mask
 from web.db_session import runtime, session
+from web.i18n import csv_cell
 
 from . import bp, cursor_arg, encode_cursor, int_arg, json_body, requires
 from .publication import publication_payload
@@ -89,7 +90,7 @@ def report_csv(action_id):
     action = get_action(db, action_id)
     audit.record(db, g.api_actor, "read_report", "action", action.id, {"format": "csv"})
     db.commit()
-    return Response(reach_report.csv_text(db, action.id), mimetype="text/csv")
+    return Response(reach_report.csv_text(db, action.id, csv_cell), mimetype="text/csv")
 
 
 @bp.get("/actions/<int:action_id>/deliveries")

@@ -912,7 +912,10 @@ SPEC = {
             "get": _op("The reach report's rows: every delivery, its masked number or address, state, attempts, "
                        "last tried and reached; audited", "actions",
                        {"200": {"description": "CSV, one row per delivery", "content": {"text/csv": {}}}},
-                       errors=("404",))},
+                       errors=("404",),
+                       description="In the language Accept-Language asks for (nl or en, else English): the column "
+                                   "names and the channel, message and state in words; times ISO 8601; the same "
+                                   "bytes as the web's export in that language.")},
         "/api/actions/{id}/end": {
             "parameters": [ID],
             "post": _op("End the action: cancel unsent alerts, send the closing message to everyone reached",

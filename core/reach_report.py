@@ -3,6 +3,8 @@ channel, who was reached and when, and the time-to-reach timeline (core.timeline
 
 Numbers and addresses are masked as everywhere an operator reads the ledger: the report says that
 someone was tried and reached, not who. The rows are read from the database a batch at a time.
+The CSV speaks the reader's language as the dashboard's does (core.dashboard.report_csv): the column names and
+the channel, message and state in words, the times ISO, the codes (escalation reason, machine detection) as they are.
 """
 import csv
 import io
@@ -10,12 +12,21 @@ import io
 from sqlalchemy import select
 
 from . import follow, timeline
+from .errors import N_, Reason
+from .labels import CHANNEL_LABELS, DELIVERY_STATE_LABELS, PURPOSE_LABELS
 from .mail_address import masked_address
 from .models import Delivery
 from .numbers import mask
 
-CSV_COLUMNS = ("rank", "participant_id", "channel", "purpose", "to", "distance_m", "state", "attempts",
-               "last_tried_at", "reached_at", "error", "escalated_from", "reason", "amd_status", "amd_cause")
+# Each column of the CSV and its name (a msgid; the page's table heads where it has the column).
+CSV_COLUMNS = {"rank": N_("Rank"), "participant_id": N_("Participant id"), "channel": N_("Channel"),
+               "purpose": N_("Message"), "to": N_("Recipient"), "distance_m": N_("Distance (m)"),
+               "state": N_("State"), "attempts": N_("Attempts"), "last_tried_at": N_("Last tried"),
+               "reached_at": N_("Reached"), "error": N_("Error"), "escalated_from": N_("Escalated from delivery"),
+               "reason": N_("Escalation reason"), "amd_status": N_("Answering machine detection"),
+               "amd_cause": N_("Answering machine detection cause")}
+# The columns whose identifiers are shown in words.
+_WORDS = {"channel": CHANNEL_LABELS, "purpose": PURPOSE_LABELS, "state": DELIVERY_STATE_LABELS}
 BATCH = 1000
 
 
@@ -44,17 +55,19 @@ def rows(session, action_id, limit=None):
                "amd_status": d.amd_status, "amd_cause": d.amd_cause}
 
 
-def csv_text(session, action_id):
-    """The rows as a CSV file."""
+def csv_text(session, action_id, cell):
+    """The rows as a CSV file; `cell` renders a reason in the reader's language (web.i18n.csv_cell)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([cell(Reason(name)) for name in CSV_COLUMNS.values()])
     for row in rows(session, action_id):
-        writer.writerow([_cell(row[column]) for column in CSV_COLUMNS])
+        writer.writerow([cell(_value(column, row[column])) for column in CSV_COLUMNS])
     return out.getvalue()
 
 
-def _cell(value):
+def _value(column, value):
     if value is None:
         return ""
+    if column in _WORDS and value in _WORDS[column]:
+        return Reason(_WORDS[column][value])
     return value.isoformat() if hasattr(value, "isoformat") else value

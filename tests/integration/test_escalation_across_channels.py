@@ -99,8 +99,8 @@ def test_the_operator_reads_the_escalation_and_its_reason(app, client, auth, wor
     assert "opgeschaald vanaf gesproken oproep: geen gehoor" in page
     assert f'data-delivery="{deliveries["sms"].id}" data-escalated-from="{deliveries["voice"].id}"' in page
     rows = list(csv.DictReader(io.StringIO(client.get(f"/actions/{action_id}/report.csv").get_data(as_text=True))))
-    assert [(r["channel"], r["state"], r["escalated_from"], r["reason"]) for r in rows] == [
-        ("voice", "failed", "", ""), ("sms", "sent", str(deliveries["voice"].id), "voice:no_answer")]
+    assert [(r["Kanaal"], r["Toestand"], r["Opgeschaald vanaf bericht"], r["Reden van opschalen"]) for r in rows] == [
+        ("Gesproken oproep", "mislukt", "", ""), ("Sms", "verstuurd", str(deliveries["voice"].id), "voice:no_answer")]
     listed = client.get(f"/api/actions/{action_id}/deliveries", headers=auth).json
     assert {(d["channel"], d["escalated_from"], d["reason"]) for d in listed} == {
         ("voice", None, None), ("sms", deliveries["voice"].id, "voice:no_answer")}

@@ -46,10 +46,12 @@ def test_the_api_reports_who_was_tried_and_reached_per_channel(app, client, auth
 
     exported = client.get(f"/api/actions/{exercise['id']}/report.csv", headers=auth)
     assert exported.status_code == 200 and exported.mimetype == "text/csv"
+    # An API client gets English unless its Accept-Language asks for Dutch (the web's copy: see below).
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
-    assert [(r["purpose"], r["channel"]) for r in rows] == [("alert", "sms"), ("alert", "voice"),
-                                                            ("closing", "sms"), ("closing", "voice")]
-    assert all(r["reached_at"] for r in rows if r["purpose"] == "alert")
+    assert [(r["Message"], r["Channel"], r["State"]) for r in rows] == [
+        ("Alert", "SMS", "sent"), ("Alert", "Voice call", "answered"),
+        ("Closing message", "SMS", "sent"), ("Closing message", "Voice call", "answered")]
+    assert all(r["Reached"] for r in rows if r["Message"] == "Alert")
     text = exported.get_data(as_text=True)
     assert "0612345679" not in text and "+31612345679" not in text and "+31******679" in text
     with app.extensions["uitkijk"].db.session() as s:
@@ -58,7 +60,7 @@ def test_the_api_reports_who_was_tried_and_reached_per_channel(app, client, auth
             (str(exercise["id"]), None), (str(exercise["id"]), "csv")]
 
 
-def test_the_report_page_shows_the_figures_and_the_rows_to_the_operator(app, client, exercise):
+def test_the_report_page_shows_the_figures_and_the_rows_to_the_operator(app, client, auth, exercise):
     csrf = sign_in(client, make_user(app, "operator", operator_id=exercise["operator_id"]))
     assert "OEFENING" in client.get("/actions/").get_data(as_text=True)  # the list marks it too
     follow = client.get(f"/actions/{exercise['id']}").get_data(as_text=True)
@@ -77,6 +79,21 @@ def test_the_report_page_shows_the_figures_and_the_rows_to_the_operator(app, cli
         "sent", "answered", "sent", "answered"]
     exported = client.get(f"/actions/{exercise['id']}/report.csv")
     assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
+    # The CSV is the API's byte for byte in the same language: English once chosen, ...
+    api_csv = f"/api/actions/{exercise['id']}/report.csv"
+    assert exported.get_data(as_text=True) == client.get(api_csv, headers=auth).get_data(as_text=True)
+    assert post(client, "/language", csrf, {"language": "nl"}).status_code == 302
+    # ... Dutch by default: the column names and the channel, message and state in words, the times ISO.
+    dutch = client.get(f"/actions/{exercise['id']}/report.csv").get_data(as_text=True)
+    assert dutch == client.get(api_csv, headers={**auth, "Accept-Language": "nl"}).get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(dutch)))
+    assert rows[0] == ["Volgorde", "Deelnemer-id", "Kanaal", "Bericht", "Ontvanger", "Afstand (m)", "Toestand",
+                       "Pogingen", "Laatst geprobeerd", "Bereikt", "Fout", "Opgeschaald vanaf bericht",
+                       "Reden van opschalen", "Antwoordapparaatdetectie", "Oorzaak antwoordapparaatdetectie"]
+    assert [row[2:4] + row[6:7] for row in rows[1:]] == [
+        ["Sms", "Oproep", "verstuurd"], ["Gesproken oproep", "Oproep", "opgenomen"],
+        ["Sms", "Afsluitbericht", "verstuurd"], ["Gesproken oproep", "Afsluitbericht", "opgenomen"]]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:.+]+", row[9]) for row in rows[1:3])  # reached, ISO
 
 
 def test_another_rooms_operator_gets_no_report(app, client, auth, exercise):
