@@ -49,7 +49,9 @@ NULLABLE_STRING = {"type": ["string", "null"]}
 ESCALATION_PROPERTIES = {
     "escalate": {"type": "boolean", "description": "a participant not reached on one channel gets their next"},
     "escalation_order": {"type": "array", "items": {"enum": list(ESCALATION_CHANNELS)}, "uniqueItems": True,
-                         "minItems": 1, "description": "the channels tried in turn (a launch sends the first a participant has); one left out is never escalated to"}}
+                         "minItems": 1,
+                         "description": "the channels tried in turn (a launch sends the first a participant has); one "
+                                        "left out is no step of it: sent at launch, as without escalation"}}
 WEBHOOK_SIGNING = (
     "Each event is POSTed as JSON with headers X-Uitkijk-Event, X-Uitkijk-Timestamp (Unix seconds) and "
     "X-Uitkijk-Signature: sha256=<hex HMAC-SHA256 with the secret of \"<timestamp>.<body>\">. Refuse a body "

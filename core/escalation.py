@@ -4,8 +4,10 @@ action kind's policy gives (core.retry_policy); once they are reached on any cha
 for them on the others is cancelled.
 
 Only while the action is active and, for a time-critical one, within the retry window. With escalation on,
-a launch writes each participant's first channel only (core.selection.alerts_query's channel_order); the
-others are written here, each with the delivery it escalated from and why.
+the channels of the kind's order are a ladder: a launch writes each participant's first channel on it only
+(core.selection.alerts_query's channel_order); the others are written here, each with the delivery it escalated
+from and why. A channel the order leaves out (alerts by e-mail the participant chose, say) is no step of it:
+it goes at launch as without escalation, and neither cancels nor is cancelled by a reach on the ladder.
 """
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -49,6 +51,8 @@ def escalate(session, config, source, reason):
     elapsed = (utcnow() - action.launched_at).total_seconds()
     if not may_escalate(policy, action, source.purpose, elapsed, config["RETRY_WINDOW_S"]):
         return None
+    if source.channel not in policy.escalation_order:
+        return None  # off the ladder (a chosen e-mail the order leaves out): its failure is no step on it
     points = {}
     for point in session.scalars(select(ReachPoint).where(ReachPoint.participant_id == source.participant_id)
                                  .order_by(ReachPoint.phone_number_id)):
@@ -74,8 +78,8 @@ def escalate(session, config, source, reason):
 
 def cancel_other_channels(session, config, reached):
     """Participants were reached by the alerts `reached`: cancel their alerts of the same action still queued
-    on other channels (a retry waiting, an escalation not yet sent), where their kind escalates. One being
-    sent is left to finish: it is never sent twice. Returns how many were cancelled."""
+    on the other channels of their kind's ladder (a retry waiting, an escalation not yet sent), where their kind
+    escalates. One being sent is left to finish: it is never sent twice. Returns how many were cancelled."""
     groups = {}
     for delivery in reached:
         if delivery.purpose == "alert" and delivery.participant_id is not None:
@@ -84,14 +88,16 @@ def cancel_other_channels(session, config, reached):
         return 0
     kinds = dict(session.execute(select(Action.id, Action.kind).where(
         Action.id.in_({action_id for action_id, _ in groups}))).all())
-    escalating = {kind for kind in set(kinds.values()) if policy_for(session, config, kind).escalate}
+    policies = {kind: policy_for(session, config, kind) for kind in set(kinds.values())}
     cancelled, now = 0, utcnow()
     for (action_id, channel), participants in groups.items():
-        if kinds.get(action_id) not in escalating:
+        policy = policies.get(kinds.get(action_id))
+        if policy is None or not policy.escalate or channel not in policy.escalation_order:
             continue
+        ladder = [other for other in policy.escalation_order if other != channel]
         cancelled += session.execute(update(Delivery).where(and_(
             Delivery.action_id == action_id, Delivery.participant_id.in_(participants),
-            Delivery.purpose == "alert", Delivery.channel != channel, Delivery.state == "queued"))
+            Delivery.purpose == "alert", Delivery.channel.in_(ladder), Delivery.state == "queued"))
             .values(state="cancelled", updated_at=now, error=f"reached by {channel}")
             .execution_options(synchronize_session=False)).rowcount
     return cancelled

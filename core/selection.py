@@ -225,8 +225,9 @@ def alerts_query(session, area, centre=None, ring=None, points=None, conditions=
     them once, nearest. The benchmark's baseline passes `points` (the register's join, with the reach
     points' columns) and the `conditions` it is read by. An exercise (`test_only`) reads the test
     participants alone.
-    With `channel_order` (an action kind that escalates, core.escalation) each participant's first channel in
-    that order is their only row; a channel the order leaves out comes after it.
+    With `channel_order` (an action kind that escalates, core.escalation) the channels of that order are one
+    ladder: each participant's first channel on it is their row for it, the rest come by escalation. A channel
+    the order leaves out (alerts by e-mail, say) is no step of it and has its row as without escalation.
     Not `ranked`: the same rows without the rank column, in its order (ORDER BY the ranking's own keys: what
     reads them in Python needs the order alone, and the rank is a second sort of every row).
     """
@@ -266,7 +267,8 @@ def alerts_query(session, area, centre=None, ring=None, points=None, conditions=
     if channel_order:
         place = case({channel: i for i, channel in enumerate(channel_order)}, value=found.c.channel,
                      else_=len(channel_order))
-        first = func.row_number().over(partition_by=found.c.participant_id,
+        ladder = case((found.c.channel.in_(channel_order), literal("ladder")), else_=found.c.channel)
+        first = func.row_number().over(partition_by=(found.c.participant_id, ladder),
                                        order_by=(place, found.c.phone_number_id, found.c.distance))
     else:
         first = func.row_number().over(partition_by=(found.c.participant_id, found.c.channel),

@@ -4,6 +4,7 @@ a participant reached on one channel has what is still queued on the others canc
 where the kind does not, after the time-critical window or once the action ended."""
 from datetime import timedelta
 
+import contextlib
 import csv
 import io
 
@@ -11,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from core.jobs import retry_or_fail, send_deliveries
-from core.models import Action, AuditEvent, Delivery, OutboxMessage, utcnow
+from core.models import Action, AuditEvent, Delivery, MailPreference, OutboxMessage, utcnow
 from core.retry_policy import policy_for, save_policy
-from core.transports import TransientFailure
+from core.transports import PermanentFailure, TransientFailure
 from lab import factories
 from tests.integration.web_helpers import make_user, post, sign_in, web_app
 
@@ -236,3 +237,82 @@ def test_the_admin_page_turns_escalation_on_and_off_per_kind(app, client):
         verbs = s.scalars(select(AuditEvent.verb).where(AuditEvent.subject_id == "vehicle")).all()
     assert policy.escalate is False and policy.escalation_order == ("sms", "voice", "email")
     assert verbs == ["retry-policy-changed", "retry-policy-changed"]
+
+
+def test_an_email_the_kinds_order_leaves_out_goes_at_launch_beside_the_ladder(app, client, auth, work):
+    """A participant who chose alerts by e-mail beside their phones, on a kind whose order is voice then SMS: the
+    mail is no step of that ladder, so it goes at launch as it would without escalation (it used to be never
+    sent: neither written at launch nor escalated to). Sent first, it cancels nothing: the call is still made and
+    its SMS still follows it."""
+    rt = app.extensions["uitkijk"]
+    rt.transports["voice"] = Unanswered()
+    escalating(rt, order="voice,sms")
+    with rt.db.session() as s:
+        room, operators = factories.control_room(s)
+        chose = factories.participant(s, LANDLINE, 10, phones=[{"number": LANDLINE}, {"number": MOBILE}],
+                                      email="vast@example.nl")
+        s.add(MailPreference(participant_id=chose.id, confirmed_address="vast@example.nl", alerts=True))
+    response = client.post("/api/actions", json=factories.launch_body(room, operators[0]), headers=auth)
+    assert response.status_code == 201, response.json
+    deliveries = ledger(rt)
+    assert set(deliveries) == {"voice", "email"}  # the ladder's first step and the mail
+    send_deliveries([deliveries["email"].id])
+    assert ledger(rt)["voice"].state == "queued"
+    work()
+    deliveries = ledger(rt)
+    assert (deliveries["email"].state, deliveries["email"].escalated_from) == ("sent", None)
+    assert deliveries["voice"].state == "failed" and deliveries["sms"].reason == "voice:no_answer"
+    assert sorted(channel for channel, _, _ in outbox(rt)) == ["email", "sms"]
+
+
+def test_an_email_in_the_order_is_a_step_of_the_ladder(app, client, auth, work):
+    """With e-mail in the kind's order (the default voice, SMS, e-mail), the issue's 'another channel (a mobile, a
+    second number, e-mail when chosen)': a participant with a landline and a chosen mail gets the mail once the
+    call reached nobody, escalated from it."""
+    rt = app.extensions["uitkijk"]
+    rt.transports["voice"] = Unanswered()
+    escalating(rt, order="voice,sms,email")
+    with rt.db.session() as s:
+        room, operators = factories.control_room(s)
+        chose = factories.participant(s, LANDLINE, 10, email="vast@example.nl")
+        s.add(MailPreference(participant_id=chose.id, confirmed_address="vast@example.nl", alerts=True))
+    response = client.post("/api/actions", json=factories.launch_body(room, operators[0]), headers=auth)
+    assert response.status_code == 201, response.json
+    assert set(ledger(rt)) == {"voice"}
+    work()
+    deliveries = ledger(rt)
+    assert (deliveries["email"].state, deliveries["email"].escalated_from, deliveries["email"].reason) == (
+        "sent", deliveries["voice"].id, "voice:no_answer")
+
+
+def test_a_failed_email_off_the_ladder_escalates_nothing(app, client, auth):
+    """The chosen mail the kind's order leaves out fails for good: no step of the ladder failed, so nothing is
+    escalated from it; the call, the ladder's first step, is still to be made."""
+    rt = app.extensions["uitkijk"]
+    rt.transports["email"] = Refused()
+    escalating(rt, order="voice,sms")
+    with rt.db.session() as s:
+        room, operators = factories.control_room(s)
+        chose = factories.participant(s, LANDLINE, 10, phones=[{"number": LANDLINE}, {"number": MOBILE}],
+                                      email="vast@example.nl")
+        s.add(MailPreference(participant_id=chose.id, confirmed_address="vast@example.nl", alerts=True))
+    response = client.post("/api/actions", json=factories.launch_body(room, operators[0]), headers=auth)
+    assert response.status_code == 201, response.json
+    send_deliveries([ledger(rt)["email"].id])
+    deliveries = ledger(rt)
+    assert set(deliveries) == {"voice", "email"}
+    assert (deliveries["email"].state, deliveries["voice"].state) == ("failed", "queued")
+
+
+class Refused:
+    """A mail relay that refuses every alert for good."""
+
+    name = "refused"
+    in_database = False
+
+    @contextlib.contextmanager
+    def batch(self):
+        yield
+
+    def send(self, session, mail):
+        raise PermanentFailure("invalid", "refused")
