@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from web.cli_texts import CLICK_DOMAIN, CLICK_DYNAMIC_MSGIDS, CLICK_MODULES  # noqa: E402
+from web.cli_texts import CLICK_DOMAIN, CLICK_DYNAMIC_MSGIDS, CLICK_MODULES, flask_msgids  # noqa: E402
 
 TRANSLATIONS = ROOT / "translations"
 CLICK_LANGUAGES = ("nl",)  # the commands speak Dutch and English (core.config's CLI_LANGUAGE)
@@ -39,14 +39,15 @@ def extracted():
 
 
 def extracted_click():
-    """The template of click's catalogue: every msgid click's modules pass to gettext."""
+    """The template of click's catalogue: every msgid click's modules pass to gettext, and the short help of
+    Flask's own commands."""
     template = Catalog(project="click", fuzzy=False)
     for name in CLICK_MODULES:
         path = importlib.import_module(f"click.{name}").__file__
         for lineno, message, comments, context in extract_from_file(
                 "python", path, keywords={"_": None, "ngettext": (1, 2)}):
             template.add(message, None, [(f"click/{name}.py", lineno)], context=context)
-    for message in CLICK_DYNAMIC_MSGIDS:
+    for message in CLICK_DYNAMIC_MSGIDS + tuple(flask_msgids()):
         template.add(message, None)
     return template
 

@@ -12,6 +12,7 @@ import importlib
 import inspect
 
 import click
+import flask.cli
 from flask import current_app, has_app_context
 from flask.cli import AppGroup, NoAppException, ScriptInfo
 
@@ -28,7 +29,10 @@ CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "sh
 CLICK_DYNAMIC_MSGIDS = ("required",)
 # click builds a command's --help option once and keeps it: its help is worded again each time it is shown.
 HELP_OPTION = "Show this message and exit."
+# Flask's own commands, which `flask --help` lists among ours; Flask words their short help without gettext.
+FLASK_COMMANDS = ("run_command", "shell_command", "routes_command")
 _set_up = {}  # the language of the app the CLI was last set up for (see _language)
+_flask_short_help = {}  # each of Flask's commands: its own English short help, the msgid
 
 
 def _app():
@@ -69,15 +73,26 @@ def click_plural(singular, plural, n):
     return translations(_language(), CLICK_DOMAIN).ngettext(singular, plural, n)
 
 
+def flask_msgids():
+    """The short help of Flask's own commands, in Flask's words (the click catalogue's msgids for them)."""
+    return [_flask_short_help.get(command, command.short_help)
+            for command in (getattr(flask.cli, name) for name in FLASK_COMMANDS)]
+
+
 def speak_cli_language(app):
-    """Have click word its usage, errors and prompts in `app`'s CLI_LANGUAGE (idempotent)."""
-    _set_up["language"] = app.config.get("CLI_LANGUAGE", DEFAULT_LANGUAGE)
+    """Have click word its usage, errors and prompts in `app`'s CLI_LANGUAGE, and the listing show Flask's own
+    commands in it (idempotent). The app is being created: its language is known, not yet loadable."""
+    language = _set_up["language"] = app.config.get("CLI_LANGUAGE", DEFAULT_LANGUAGE)
     for name in CLICK_MODULES:
         module = importlib.import_module(f"click.{name}")
         if getattr(module, "_", None) is gettext.gettext:
             module._ = click_text
         if getattr(module, "ngettext", None) is gettext.ngettext:
             module.ngettext = click_plural
+    for name in FLASK_COMMANDS:
+        command = getattr(flask.cli, name)
+        english = _flask_short_help.setdefault(command, command.short_help)
+        command.short_help = translations(language, CLICK_DOMAIN).gettext(english)
 
 
 class _TranslatedHelp:

@@ -141,14 +141,17 @@ def _flask(app, args, **kwargs):
 
 def test_clicks_own_words_speak_the_cli_language(config):
     """What click itself says around our commands (usage, the hint to --help, a missing argument or option, an
-    unknown command, a wrong choice, [required]) is Dutch by default and English with CLI_LANGUAGE=en."""
+    unknown command, a wrong choice, [required]), and the listing of Flask's own commands, is Dutch by default and
+    English with CLI_LANGUAGE=en."""
     app = next(app_for(config))
     missing = _flask(app, ["actions", "end"])
     unknown = _flask(app, ["nope"])
     no_scope = _flask(app, ["create-token", "systeem"])
     bad_role = _flask(app, ["create-user", "--email", "a@example.org", "--name", "A", "--role", "baas"])
     required = _flask(app, ["create-token", "--help"]).output
+    listing = _flask(app, ["--help"]).output
     runtime.uninstall()
+    assert "Start een ontwikkelserver." in listing and "Toon de routes van de app." in listing  # Flask's own
     assert missing.exit_code == 2
     assert missing.output.splitlines()[:2] == ["Gebruik: flask actions end [OPTIONS] ACTION_ID",
                                                "Probeer 'flask actions end --help' voor hulp."]
@@ -161,7 +164,9 @@ def test_clicks_own_words_speak_the_cli_language(config):
     app = next(app_for({**config, "CLI_LANGUAGE": "en"}))
     missing = _flask(app, ["actions", "end"])
     required = _flask(app, ["create-token", "--help"]).output
+    listing = _flask(app, ["--help"]).output
     runtime.uninstall()
+    assert "Run a development server." in listing
     assert missing.output.splitlines()[:2] == ["Usage: flask actions end [OPTIONS] ACTION_ID",
                                                "Try 'flask actions end --help' for help."]
     assert "Error: Missing argument 'ACTION_ID'." in missing.output
@@ -193,6 +198,7 @@ def test_the_flask_program_speaks_dutch_and_english_when_asked(tmp_path):
     listing = _terminal(tmp_path, ["--help"])
     assert listing.returncode == 0, listing.stderr
     assert "Opdrachten:" in listing.stdout and "Breng de database naar het nieuwste schema." in listing.stdout
+    assert "Start een ontwikkelserver." in listing.stdout  # Flask's own command, listed among ours
     missing = _terminal(tmp_path, ["actions", "end"])
     assert missing.returncode == 2
     assert "Probeer 'flask actions end --help' voor hulp." in missing.stderr
