@@ -17,7 +17,6 @@ from flask import current_app, has_app_context
 from flask.cli import AppGroup, NoAppException, ScriptInfo
 
 from core.catalogues import translations
-from core.config import load_config
 
 from .i18n import DEFAULT_LANGUAGE
 
@@ -48,15 +47,12 @@ def _app():
 
 
 def _language():
-    """CLI_LANGUAGE of the app whose command runs. click reports an error after its context has ended (and
-    prints `flask --help`'s first lines before the app is loaded): then the app the CLI was set up for
-    last, the one this process runs, and before any the configuration the environment gives."""
+    """CLI_LANGUAGE of the app whose command runs. click reports an error after its context has ended: then
+    the app the CLI was set up for last, the one this process runs (nothing here is reached before one is)."""
     app = _app()
     if app is not None:
         return app.config.get("CLI_LANGUAGE", DEFAULT_LANGUAGE)
-    if _set_up:
-        return _set_up["language"]
-    return load_config()["CLI_LANGUAGE"]
+    return _set_up.get("language", DEFAULT_LANGUAGE)
 
 
 def translate(text):
