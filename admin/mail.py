@@ -12,7 +12,7 @@ from core.mail_jobs import enqueue_mails
 from core.dashboard import municipalities as all_municipalities
 from mail.compose import html_body, plain_text
 from web.db_session import runtime, session
-from web.i18n import reason_text
+from web.i18n import csv_cell, reason_text
 
 from .actions import map_settings
 from .auth import audit_actor, current_user, login_required
@@ -118,7 +118,7 @@ def mark(inquiry_id, reply_id):
 def export(inquiry_id):
     inquiry = _inquiry(inquiry_id)
     db = session()
-    body = export_csv(db, inquiry, audit_actor())
+    body = export_csv(db, inquiry, audit_actor(), csv_cell)
     db.commit()
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=inquiry-{inquiry.id}-replies.csv"})

@@ -18,6 +18,7 @@ from core.inquiries import (InquiryService, MailAuthor, check_draft, export_csv,
 from core.mail_jobs import enqueue_mails
 from mail.compose import html_body, plain_text
 from web.db_session import runtime, session
+from web.i18n import csv_cell
 
 from . import bp, json_body, requires
 
@@ -164,7 +165,7 @@ def mark_inquiry_reply(inquiry_id, reply_id):
 def export_inquiry_replies(inquiry_id):
     db = session()
     inquiry = get_inquiry(db, _author(), inquiry_id)
-    body = export_csv(db, inquiry, g.api_actor)
+    body = export_csv(db, inquiry, g.api_actor, csv_cell)
     db.commit()
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=inquiry-{inquiry.id}-replies.csv"})

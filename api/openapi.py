@@ -1147,7 +1147,10 @@ SPEC = {
             "parameters": [ID],
             "get": _op("The replies as CSV (contact numbers included); audited", "mail",
                        {"200": {"description": "The replies", "content": {"text/csv": {}}}},
-                       errors=("404",))},
+                       errors=("404",),
+                       description="In the language Accept-Language asks for (nl or en, else English): the column "
+                                   "names and yes/no (ja/nee); times ISO 8601; the same bytes as the web's export "
+                                   "in that language.")},
         "/api/inquiries/{id}/photos/{photo_id}": {
             "parameters": [ID, {"name": "photo_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
             "get": _op("A photo sent with a reply (its metadata stripped); each view audited", "mail",

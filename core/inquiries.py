@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, select
 
 from . import audit, private_files
 from .address_input import parse_line
-from .errors import Conflict, NotFound, ValidationError
+from .errors import N_, Conflict, NotFound, Reason, ValidationError
 from .fatigue import over_budget
 from .geocoding import TableGeocoder
 from .mail_links import MailLinks
@@ -324,21 +324,28 @@ def mark_reply(session, inquiry, reply_id, helpful, actor):
     return reply
 
 
-EXPORT_COLUMNS = ("reply", "received", "updated", "noticed", "when", "story", "may_contact", "contact_number",
-                  "photos", "helpful")
+# The export's column names (msgids): reply, received, updated, noticed, when, story, may_contact,
+# contact_number, photos, helpful.
+EXPORT_COLUMNS = (N_("Reply"), N_("Received"), N_("Updated"), N_("Noticed something"), N_("When"), N_("Story"),
+                  N_("May be called"), N_("Contact number"), N_("Photos"), N_("Helpful"))
 
 
-def export_csv(session, inquiry, actor):
-    """The replies as CSV (reading them is audited: they hold contact numbers)."""
+def export_csv(session, inquiry, actor, cell):
+    """The replies as CSV (reading them is audited: they hold contact numbers). `cell` renders the column names
+    and yes/no in the reader's language (web.i18n.csv_cell), as the dashboard's CSV; times stay ISO."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow([cell(Reason(name)) for name in EXPORT_COLUMNS])
     for r in replies_of(session, inquiry.id):
-        writer.writerow([r.id, r.created_at.isoformat(), r.updated_at.isoformat(), "yes" if r.noticed else "no",
-                         r.when_text or "", r.story or "", "yes" if r.may_contact else "no", r.contact_number or "",
-                         len(r.photos), "yes" if r.helpful else "no"])
+        writer.writerow([cell(value) for value in (
+            r.id, r.created_at.isoformat(), r.updated_at.isoformat(), _yes_no(r.noticed), r.when_text or "",
+            r.story or "", _yes_no(r.may_contact), r.contact_number or "", len(r.photos), _yes_no(r.helpful))])
     audit.record(session, actor, "replies-exported", "inquiry", inquiry.id)
     return out.getvalue()
+
+
+def _yes_no(flag):
+    return Reason(N_("yes")) if flag else Reason(N_("no"))
 
 
 def store_photo(config, stem, clean):

@@ -1,4 +1,5 @@
 """Neighbourhood mail through the web: a police user composes, participants get it by SMTP and reply with a photo."""
+import csv
 import io
 import re
 
@@ -7,6 +8,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from core.models import Delivery, Inquiry, InquiryReply, ReplyPhoto
+from core.tokens import create_token
 from tests.integration.web_helpers import csrf_token, post, sign_in, web_app
 from tests.mail.mail_support import (CIRCLE_FORM, mail_participant, municipality, municipality_sender, parsed,
                                      police_sender, reply_link, staff)
@@ -80,7 +82,20 @@ def test_police_inquiry_reply_with_photo_and_update(app, relay, work):
     assert post(client, f"/mail/inquiries/{inquiry_id}/replies/{reply_id}/mark", token, {"helpful": "1"}).status_code == 302
     export = client.get(f"/mail/inquiries/{inquiry_id}/export.csv")
     assert export.mimetype == "text/csv" and "Man op rode fiets" in export.get_data(as_text=True)
-    assert ",yes\r\n" in export.get_data(as_text=True)  # marked helpful
+    # In Dutch by default, the column names and ja/nee too; the API's copy the same bytes in the same language.
+    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True))))
+    assert rows[0] == ["Reactie", "Ontvangen", "Aangevuld", "Iets gezien", "Wanneer", "Verhaal", "Mag gebeld worden",
+                       "Contactnummer", "Foto's", "Nuttig"]
+    assert rows[1][3:4] + rows[1][6:] == ["ja", "ja", "+31612345678", "1", "ja"]  # marked helpful
+    with app.extensions["uitkijk"].db.session() as session:
+        api = {"Authorization": f"Bearer {create_token(session, 'politie', ['mail'], 'test', 30)}"}
+    api_csv = f"/api/inquiries/{inquiry_id}/replies.csv"
+    assert export.data == client.get(api_csv, headers={**api, "Accept-Language": "nl"}).data
+    assert post(client, "/language", token, {"language": "en"}).status_code == 302
+    english = client.get(f"/mail/inquiries/{inquiry_id}/export.csv").data
+    assert english.startswith(b"Reply,Received,Updated,Noticed something,When,Story,May be called,")
+    assert english.endswith(b",yes,+31612345678,1,yes\r\n") and english == client.get(api_csv, headers=api).data
+    assert post(client, "/language", token, {"language": "nl"}).status_code == 302
 
     update = post(client, f"/mail/inquiries/{inquiry_id}/update", token,
                   {"update_text": "De verdachte is aangehouden. Dank voor uw hulp!", "close": "1"})
