@@ -16,7 +16,7 @@ from tts_prompts import (LANGUAGES, InvalidRecording, PromptStore, SpeechEngineE
 from web.db_session import runtime, session
 from web.i18n import error_text
 
-from .actions import kind_labels
+from .actions import channel_labels, kind_labels
 from .auth import audit_actor, login_required
 
 bp = Blueprint("configuration", __name__, url_prefix="/config")
@@ -106,7 +106,8 @@ ESCALATION_ORDERS = [",".join(order) for order in permutations(retry_policy.CHAN
 
 
 def _retry_page(status=200, form_kind=None):
-    return render_template("config/retry_policies.html", kinds=kind_labels(), form_kind=form_kind,
+    return render_template("config/retry_policies.html", kinds=kind_labels(), channel_names=channel_labels(),
+                           form_kind=form_kind,
                            policies=retry_policy.all_policies(session(), current_app.config),
                            orders=ESCALATION_ORDERS, form=request.form if form_kind else {}), status
 
