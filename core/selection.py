@@ -119,9 +119,13 @@ def in_quiet_hours(start, end, now_local):
     return start <= t < end if start <= end else (t >= start or t < end)
 
 
-def _area_filter(area, points, polygons=None):
-    """The condition of a region on `points` (a circle is read by index_conditions)."""
+def _area_filter(session, area, points, polygons=None):
+    """The condition of a region on `points` (a circle is read by index_conditions): polygons by the spatial
+    index over the bounding box of each (on the reach points; else the grid cells the box touches)."""
     if polygons is not None:
+        engine = _spatial_engine(session) if points is ReachPoint.__table__ else None
+        if engine:
+            return or_(*[_box_condition(engine, *geometry.bbox([polygon])) for polygon in polygons])
         return or_(*[points.c.cell.between(lo, hi) for polygon in polygons
                      for lo, hi in box_cell_ranges(*geometry.bbox([polygon]))])
     if area["type"] == "municipalities":
@@ -171,7 +175,11 @@ def _spatial_engine(session):
 def _disc_condition(engine, centre, radius_m):
     """The spatial index's condition for the reach points in the bounding box of the disc within radius_m of
     centre (a metre of slack); the exact distance is tested beside it."""
-    south, north, west, east = bounding_box(centre[0], centre[1], radius_m + 1)
+    return _box_condition(engine, *bounding_box(centre[0], centre[1], radius_m + 1))
+
+
+def _box_condition(engine, south, north, west, east):
+    """The spatial index's condition for the reach points in a box of latitudes and longitudes."""
     if engine == "rtree":
         return ReachPoint.id.in_(select(_rtree.c.id).where(and_(
             _rtree.c.max_lat >= south, _rtree.c.min_lat <= north,
@@ -249,7 +257,7 @@ def alerts_query(session, area, centre=None, ring=None, points=None, conditions=
     if outer is not None:
         exact.append(func.round(distance) <= outer)
     polygons = _polygons_of(session, area)
-    where = _area_filter(area, points, polygons)
+    where = _area_filter(session, area, points, polygons)
     if where is not None:
         exact.append(where)
     if polygons is not None:
@@ -370,7 +378,7 @@ def count_locations(session, area):
     if area["type"] == "circle":
         conditions = index_conditions(session, area, (area["lat"], area["lon"]))
     else:
-        conditions = [_area_filter(area, rp.__table__, _polygons_of(session, area))]
+        conditions = [_area_filter(session, area, rp.__table__, _polygons_of(session, area))]
     query = select(func.count()).select_from(rp)
     return sum(session.scalar(query.where(c) if c is not None else query) for c in conditions)
 
@@ -400,7 +408,7 @@ def count_recipients(session, area, test_only=False):
         pairs = pairs.where(and_(or_(*index_conditions(session, area, centre)),
                                  _distance_sql(points, *centre) <= area["radius_m"]))
     else:
-        where = _area_filter(area, points)
+        where = _area_filter(session, area, points)
         if where is not None:
             pairs = pairs.where(where)
     return session.scalar(select(func.count()).select_from(pairs.distinct().subquery()))
