@@ -91,9 +91,9 @@ def send_deliveries(rt, delivery_ids):
         # again after a lost connection, it sends only what is still this claim's (the commit may have landed).
         def send_batch(session):
             tokens = {delivery.claim_token for delivery, _ in in_database}
-            still = set(session.scalars(select(Delivery.id).where(
-                Delivery.id.in_([delivery.id for delivery, _ in in_database]), Delivery.state == "sending",
-                Delivery.claim_token.in_(tokens))))
+            still = {row.id for row in ledger.locked(session, [delivery.id for delivery, _ in in_database],
+                                                      Delivery.state, Delivery.claim_token)
+                     if row.state == "sending" and row.claim_token in tokens}
             send_in_database(rt, session, [(delivery, text) for delivery, text in in_database if delivery.id in still])
 
         rt.db.unit_of_work(send_batch)

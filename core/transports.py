@@ -15,7 +15,7 @@ import importlib
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import insert
+from sqlalchemy import ARRAY, Integer, String, Text, bindparam, column, func, insert, literal, select
 
 from .alert_mail import AlertMailTransport
 from .models import OutboxMessage, utcnow
@@ -83,10 +83,13 @@ class ConsoleTransport:
     def send_many(self, session, batch):
         """Send [(delivery, text)] with one statement for all their outbox rows; a SendResult each, in order."""
         now = utcnow()
-        ids = session.scalars(
-            insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
-            [dict(delivery_id=delivery.id, transport=self.name, channel=self.channel, to_e164=delivery.to_e164,
-                  body=text, created_at=now) for delivery, text in batch]).all()
+        if session.bind.dialect.name == "postgresql":
+            ids = _outbox_from_arrays(session, self, batch, now)
+        else:
+            ids = session.scalars(
+                insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
+                [dict(delivery_id=delivery.id, transport=self.name, channel=self.channel, to_e164=delivery.to_e164,
+                      body=text, created_at=now) for delivery, text in batch]).all()
         for delivery, _ in batch:
             log.debug("%s: %s delivery %s to %s", self.name, delivery.purpose, delivery.id, mask(delivery.to_e164))
         return [SendResult(provider_ref=f"outbox-{row_id}", state=self.taken_state) for row_id in ids]
@@ -99,6 +102,25 @@ class ConsoleTransport:
         session.add(row)
         session.flush()
         return SendResult(provider_ref=f"outbox-{row.id}", state=self.taken_state)
+
+
+def _outbox_from_arrays(session, transport, batch, now):
+    """The batch's outbox rows by one INSERT ... SELECT from arrays (PostgreSQL): a statement whose text is the
+    same for every batch, where a multi-row VALUES was a new text of 600 parameters to parse each time.
+    Returns their ids in the batch's order (a batch names each delivery once)."""
+    table = OutboxMessage.__table__
+    given = func.unnest(bindparam("b_deliveries", type_=ARRAY(Integer)), bindparam("b_numbers", type_=ARRAY(String)),
+                        bindparam("b_bodies", type_=ARRAY(Text))).table_valued(
+        column("delivery_id", Integer), column("to_e164", String), column("body", Text),
+        name="given").render_derived(name="given")
+    rows = select(given.c.delivery_id, literal(transport.name), literal(transport.channel), given.c.to_e164,
+                  given.c.body, literal(now, table.c.created_at.type))
+    written = dict((delivery_id, row_id) for row_id, delivery_id in session.execute(
+        insert(table).from_select(("delivery_id", "transport", "channel", "to_e164", "body", "created_at"), rows)
+        .returning(table.c.id, table.c.delivery_id),
+        {"b_deliveries": [delivery.id for delivery, _ in batch], "b_numbers": [d.to_e164 for d, _ in batch],
+         "b_bodies": [text for _, text in batch]}))
+    return [written[delivery.id] for delivery, _ in batch]
 
 
 # A registry: channel -> transport name -> "module:factory", imported only when configured, so the core
