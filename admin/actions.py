@@ -40,14 +40,14 @@ def result_labels():
     return {result: _(label) for result, label in ACTION_RESULT_LABELS.items()}
 
 
-def _in_words(labels):
+def in_words(labels):
     """core.labels' words for identifiers, in the page's language."""
     return {ident: _(label) for ident, label in labels.items()}
 
 
 def channel_labels():
     """What the web calls each channel (voice, sms, email), in the page's language."""
-    return _in_words(CHANNEL_LABELS)
+    return in_words(CHANNEL_LABELS)
 
 
 def map_settings():
@@ -432,8 +432,8 @@ def report(action_id):
     audit.record(db, audit_actor(), "read_report", "action", action.id)
     db.commit()
     return render_template("actions/report.html", action=action, kinds=kind_labels(), results=result_labels(),
-                           channel_names=channel_labels(), purpose_names=_in_words(PURPOSE_LABELS),
-                           state_names=_in_words(DELIVERY_STATE_LABELS), report=reach_report.summary(db, action),
+                           channel_names=channel_labels(), purpose_names=in_words(PURPOSE_LABELS),
+                           state_names=in_words(DELIVERY_STATE_LABELS), report=reach_report.summary(db, action),
                            rows=list(reach_report.rows(db, action.id, REPORT_PAGE_ROWS)), page_rows=REPORT_PAGE_ROWS)
 
 

@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 from core.errors import Conflict, NotFound, ValidationError
 from core.inquiries import (InquiryService, MailAuthor, check_draft, export_csv, get_inquiry, kinds_for,
                             mail_progress, mark_reply, read_replies, reply_photo, visible_inquiries)
+from core.labels import DELIVERY_STATE_LABELS
 from core.mail_jobs import enqueue_mails
 from core.dashboard import municipalities as all_municipalities
 from mail.compose import html_body, plain_text
 from web.db_session import runtime, session
 from web.i18n import csv_cell, reason_text
 
-from .actions import map_settings
+from .actions import in_words, map_settings
 from .auth import audit_actor, current_user, login_required
 
 bp = Blueprint("mail", __name__, url_prefix="/mail/inquiries")
@@ -97,7 +98,8 @@ def show(inquiry_id):
     replies = read_replies(db, inquiry, audit_actor())
     db.commit()
     return render_template("mail/show.html", inquiry=inquiry, replies=replies,
-                           progress=mail_progress(db, inquiry.id), kind_labels=kind_labels())
+                           progress=mail_progress(db, inquiry.id), kind_labels=kind_labels(),
+                           state_names=in_words(DELIVERY_STATE_LABELS))
 
 
 @bp.post("/<int:inquiry_id>/replies/<int:reply_id>/mark")

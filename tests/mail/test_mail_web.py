@@ -80,6 +80,10 @@ def test_police_inquiry_reply_with_photo_and_update(app, relay, work):
     with app.extensions["uitkijk"].db.session() as session:
         reply_id = session.scalar(select(InquiryReply.id))
     assert post(client, f"/mail/inquiries/{inquiry_id}/replies/{reply_id}/mark", token, {"helpful": "1"}).status_code == 302
+    # The staff page in the reader's words: the mails' states, the inquiry's status, the helpful mark.
+    shown = client.get(f"/mail/inquiries/{inquiry_id}").get_data(as_text=True)
+    assert '<span class="badge" data-state="sent">verstuurd</span> 2' in shown and "<h3>Bericht</h3>" in shown
+    assert "★ Nuttig — markering weghalen" in shown and "·\n  open</p>" in shown
     export = client.get(f"/mail/inquiries/{inquiry_id}/export.csv")
     assert export.mimetype == "text/csv" and "Man op rode fiets" in export.get_data(as_text=True)
     # In Dutch by default, the column names and ja/nee too; the API's copy the same bytes in the same language.
@@ -95,6 +99,9 @@ def test_police_inquiry_reply_with_photo_and_update(app, relay, work):
     english = client.get(f"/mail/inquiries/{inquiry_id}/export.csv").data
     assert english.startswith(b"Reply,Received,Updated,Noticed something,When,Story,May be called,")
     assert english.endswith(b",yes,+31612345678,1,yes\r\n") and english == client.get(api_csv, headers=api).data
+    shown = client.get(f"/mail/inquiries/{inquiry_id}").get_data(as_text=True)
+    assert '<span class="badge" data-state="sent">sent</span> 2' in shown and "<h3>Message</h3>" in shown
+    assert "★ Helpful — remove the mark" in shown
     assert post(client, "/language", token, {"language": "nl"}).status_code == 302
 
     update = post(client, f"/mail/inquiries/{inquiry_id}/update", token,
