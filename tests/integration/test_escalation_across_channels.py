@@ -239,6 +239,17 @@ def test_the_admin_page_turns_escalation_on_and_off_per_kind(app, client):
     assert verbs == ["retry-policy-changed", "retry-policy-changed"]
 
 
+def launch_for_mail_chooser(rt, client, auth, phones=None):
+    """Launch over one participant with a landline (and `phones`) who chose alerts by e-mail too."""
+    with rt.db.session() as s:
+        room, operators = factories.control_room(s)
+        extra = {"phones": phones} if phones else {}
+        chose = factories.participant(s, LANDLINE, 10, email="vast@example.nl", **extra)
+        s.add(MailPreference(participant_id=chose.id, confirmed_address="vast@example.nl", alerts=True))
+    response = client.post("/api/actions", json=factories.launch_body(room, operators[0]), headers=auth)
+    assert response.status_code == 201, response.json
+
+
 def test_an_email_the_kinds_order_leaves_out_goes_at_launch_beside_the_ladder(app, client, auth, work):
     """A participant who chose alerts by e-mail beside their phones, on a kind whose order is voice then SMS: the
     mail is no step of that ladder, so it goes at launch as it would without escalation (it used to be never
@@ -247,13 +258,7 @@ def test_an_email_the_kinds_order_leaves_out_goes_at_launch_beside_the_ladder(ap
     rt = app.extensions["uitkijk"]
     rt.transports["voice"] = Unanswered()
     escalating(rt, order="voice,sms")
-    with rt.db.session() as s:
-        room, operators = factories.control_room(s)
-        chose = factories.participant(s, LANDLINE, 10, phones=[{"number": LANDLINE}, {"number": MOBILE}],
-                                      email="vast@example.nl")
-        s.add(MailPreference(participant_id=chose.id, confirmed_address="vast@example.nl", alerts=True))
-    response = client.post("/api/actions", json=factories.launch_body(room, operators[0]), headers=auth)
-    assert response.status_code == 201, response.json
+    launch_for_mail_chooser(rt, client, auth, phones=[{"number": LANDLINE}, {"number": MOBILE}])
     deliveries = ledger(rt)
     assert set(deliveries) == {"voice", "email"}  # the ladder's first step and the mail
     send_deliveries([deliveries["email"].id])
@@ -272,12 +277,7 @@ def test_an_email_in_the_order_is_a_step_of_the_ladder(app, client, auth, work):
     rt = app.extensions["uitkijk"]
     rt.transports["voice"] = Unanswered()
     escalating(rt, order="voice,sms,email")
-    with rt.db.session() as s:
-        room, operators = factories.control_room(s)
-        chose = factories.participant(s, LANDLINE, 10, email="vast@example.nl")
-        s.add(MailPreference(participant_id=chose.id, confirmed_address="vast@example.nl", alerts=True))
-    response = client.post("/api/actions", json=factories.launch_body(room, operators[0]), headers=auth)
-    assert response.status_code == 201, response.json
+    launch_for_mail_chooser(rt, client, auth)
     assert set(ledger(rt)) == {"voice"}
     work()
     deliveries = ledger(rt)
@@ -291,13 +291,7 @@ def test_a_failed_email_off_the_ladder_escalates_nothing(app, client, auth):
     rt = app.extensions["uitkijk"]
     rt.transports["email"] = Refused()
     escalating(rt, order="voice,sms")
-    with rt.db.session() as s:
-        room, operators = factories.control_room(s)
-        chose = factories.participant(s, LANDLINE, 10, phones=[{"number": LANDLINE}, {"number": MOBILE}],
-                                      email="vast@example.nl")
-        s.add(MailPreference(participant_id=chose.id, confirmed_address="vast@example.nl", alerts=True))
-    response = client.post("/api/actions", json=factories.launch_body(room, operators[0]), headers=auth)
-    assert response.status_code == 201, response.json
+    launch_for_mail_chooser(rt, client, auth, phones=[{"number": LANDLINE}, {"number": MOBILE}])
     send_deliveries([ledger(rt)["email"].id])
     deliveries = ledger(rt)
     assert set(deliveries) == {"voice", "email"}

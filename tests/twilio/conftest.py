@@ -42,6 +42,25 @@ def twilio_config(config, prism):
 
 
 @pytest.fixture
+def twilio_api(prism):
+    """Prism behind a RecordingProxy: ``twilio_api.requests`` is what Twilio received."""
+    from lab.prism import RecordingProxy
+
+    proxy = RecordingProxy(prism.base_url)
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def proxied_twilio_app(twilio_config, twilio_api):
+    """The app with both channels on Twilio, its REST requests (the worker's and the webhooks') through
+    twilio_api, where a test reads them back."""
+    from tests.conftest import app_for
+
+    yield from app_for({**twilio_config, "TWILIO_API_BASE_URL": twilio_api.base_url})
+
+
+@pytest.fixture
 def twilio_app(twilio_config):
     """The app with SMS and voice on Twilio."""
     from tests.conftest import app_for

@@ -4,18 +4,10 @@ import pytest
 
 from app import create_app
 from core import runtime
-from lab.prism import RecordingProxy
 from tests.integration.test_admin_signup import sign_up
 
 SPOKEN = {"nl": ('language="nl-NL"', "Uw bevestigingscode is"), "en": ('language="en-GB"', "Your confirmation code is"),
           "de": ('language="de-DE"', "Ihr Bestätigungscode ist")}
-
-
-@pytest.fixture
-def twilio_api(prism):
-    proxy = RecordingProxy(prism.base_url)
-    yield proxy
-    proxy.close()
 
 
 @pytest.mark.parametrize("language", ["nl", "en", "de"])

@@ -9,7 +9,7 @@ from core.jobs import send_deliveries
 from core.models import Action, Delivery
 from core.retry_policy import save_policy
 from lab import factories
-from lab.prism import ACCOUNT_SID, AUTH_TOKEN, RecordingProxy
+from lab.prism import ACCOUNT_SID, AUTH_TOKEN
 from tests.escalation_scenarios import MOBILE, NOBODY, PERSON, POLICY, ROWS
 from tests.call_scenarios import MACHINE
 from twilio_gateway.signatures import SIGNATURE_HEADER, sign
@@ -20,23 +20,8 @@ CALL_SID = "CA" + "e5" * 16
 
 
 @pytest.fixture
-def twilio_api(prism):
-    proxy = RecordingProxy(prism.base_url)
-    yield proxy
-    proxy.close()
-
-
-@pytest.fixture
-def escalation_app(twilio_config, twilio_api):
-    """SMS and calls through Twilio, Prism behind the proxy for the worker's requests and the webhooks' alike."""
-    from tests.conftest import app_for
-
-    yield from app_for({**twilio_config, "TWILIO_API_BASE_URL": twilio_api.base_url})
-
-
-@pytest.fixture
-def post(escalation_app):
-    client = escalation_app.test_client()
+def post(proxied_twilio_app):
+    client = proxied_twilio_app.test_client()
 
     def post(path, form):
         form = {"AccountSid": ACCOUNT_SID, "CallSid": CALL_SID, **form}
@@ -84,7 +69,7 @@ def the_call_goes(post, call, row):
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
-def test_the_call_escalates_to_the_mobile_as_the_table_says(row, escalation_app, twilio_api, post, work):
+def test_the_call_escalates_to_the_mobile_as_the_table_says(row, proxied_twilio_app, twilio_api, post, work):
     rt = runtime.get()
     queued_sms = row.answers_as == PERSON  # an action its kind escalated only once launched: both channels queued
     action_id = launched(rt, row, escalating_at_launch=not queued_sms)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core import runtime
 from core.actions import ActionService
 from core.models import Delivery, Trunk
-from lab.prism import ACCOUNT_SID, AUTH_TOKEN, RecordingProxy
+from lab.prism import ACCOUNT_SID, AUTH_TOKEN
 from tts_prompts.catalogue import PROMPTS
 from twilio_gateway.signatures import SIGNATURE_HEADER, sign
 
@@ -22,22 +22,8 @@ AMD = "/webhooks/twilio/voice/amd"
 
 
 @pytest.fixture
-def twilio_api(prism):
-    proxy = RecordingProxy(prism.base_url)
-    yield proxy
-    proxy.close()
-
-
-@pytest.fixture
-def amd_app(twilio_config, twilio_api):
-    from tests.conftest import app_for
-
-    yield from app_for({**twilio_config, "TWILIO_API_BASE_URL": twilio_api.base_url})
-
-
-@pytest.fixture
-def post(amd_app):
-    client = amd_app.test_client()
+def post(proxied_twilio_app):
+    client = proxied_twilio_app.test_client()
 
     def post(path, form, token=AUTH_TOKEN):
         form = {"AccountSid": ACCOUNT_SID, **form}
@@ -79,7 +65,7 @@ def answer(post, delivery):
     return query, twiml
 
 
-def test_a_trunk_that_detects_asks_twilio_for_asynchronous_detection_to_the_messages_end(amd_app, twilio_api, work):
+def test_a_trunk_that_detects_asks_twilio_for_asynchronous_detection_to_the_messages_end(proxied_twilio_app, twilio_api, work):
     """MachineDetection=DetectMessageEnd, AsyncAmd, the trunk's timeout and a callback naming the attempt."""
     rt = runtime.get()
     delivery = alerted(rt, work)
@@ -93,13 +79,13 @@ def test_a_trunk_that_detects_asks_twilio_for_asynchronous_detection_to_the_mess
     assert parse_qs(callback.query) == {"delivery": [str(delivery.id)], "call": [delivery.provider_ref]}
 
 
-def test_a_trunk_that_does_not_detect_asks_for_no_detection(amd_app, twilio_api, work):
+def test_a_trunk_that_does_not_detect_asks_for_no_detection(proxied_twilio_app, twilio_api, work):
     alerted(runtime.get(), work, amd_enabled=False)
     [created] = calls_created(twilio_api)
     assert not {name for name in created if "Amd" in name or "MachineDetection" in name}
 
 
-def test_a_machine_verdict_puts_the_voicemail_in_place_and_the_ledger_says_voicemail(amd_app, twilio_api, post,
+def test_a_machine_verdict_puts_the_voicemail_in_place_and_the_ledger_says_voicemail(proxied_twilio_app, twilio_api, post,
                                                                                        work):
     rt = runtime.get()
     delivery = alerted(rt, work)
@@ -115,7 +101,7 @@ def test_a_machine_verdict_puts_the_voicemail_in_place_and_the_ledger_says_voice
             "voicemail", "machine", "machine_end_silence", True)
 
 
-def test_a_key_pressed_before_the_verdict_proves_a_person(amd_app, twilio_api, post, work):
+def test_a_key_pressed_before_the_verdict_proves_a_person(proxied_twilio_app, twilio_api, post, work):
     """The participant pressed 2 during the alert; detection's later 'machine' changes nothing on the call."""
     rt = runtime.get()
     delivery = alerted(rt, work)
@@ -130,7 +116,7 @@ def test_a_key_pressed_before_the_verdict_proves_a_person(amd_app, twilio_api, p
 
 
 @pytest.mark.parametrize("answered_by, status", [("human", "human"), ("unknown", "notsure")])
-def test_a_person_or_a_line_detection_is_unsure_of_goes_on_hearing_the_alert(amd_app, twilio_api, post, work,
+def test_a_person_or_a_line_detection_is_unsure_of_goes_on_hearing_the_alert(proxied_twilio_app, twilio_api, post, work,
                                                                               answered_by, status):
     rt = runtime.get()
     delivery = alerted(rt, work)
@@ -141,7 +127,7 @@ def test_a_person_or_a_line_detection_is_unsure_of_goes_on_hearing_the_alert(amd
         assert session.get(Delivery, delivery.id).amd_status == status
 
 
-def test_a_forged_verdict_is_refused_and_changes_nothing(amd_app, twilio_api, post, work):
+def test_a_forged_verdict_is_refused_and_changes_nothing(proxied_twilio_app, twilio_api, post, work):
     """Signed with another token: 403, no update of the call, the ledger as it was."""
     rt = runtime.get()
     delivery = alerted(rt, work)
@@ -156,12 +142,12 @@ def test_a_forged_verdict_is_refused_and_changes_nothing(amd_app, twilio_api, po
 
 @pytest.mark.parametrize("form, field", [({"AnsweredBy": "robot"}, "AnsweredBy"), ({"AnsweredBy": ""}, "AnsweredBy"),
                                          ({"CallSid": "", "AnsweredBy": "human"}, "CallSid")])
-def test_a_verdict_twilio_does_not_give_is_refused_naming_the_field(amd_app, post, form, field):
+def test_a_verdict_twilio_does_not_give_is_refused_naming_the_field(proxied_twilio_app, post, form, field):
     answer_ = post(f"{AMD}?delivery=1&call=tw1", {"CallSid": CALL_SID, **form})
     assert answer_.status_code == 400 and answer_.get_json()["reason"].startswith(field)
 
 
-def test_the_trunk_form_keeps_twilio_detection(amd_app, twilio_api, work):
+def test_the_trunk_form_keeps_twilio_detection(proxied_twilio_app, twilio_api, work):
     rt = runtime.get()
     alerted(rt, work)
     with rt.db.session() as session:
@@ -170,7 +156,7 @@ def test_the_trunk_form_keeps_twilio_detection(amd_app, twilio_api, work):
                                          "speech_end_threshold_ms": 1200, "silence_timeout_ms": 5000}
 
 
-def test_the_closing_call_on_a_machine_leaves_how_it_ended_once_after_the_beep(amd_app, twilio_api, post, work):
+def test_the_closing_call_on_a_machine_leaves_how_it_ended_once_after_the_beep(proxied_twilio_app, twilio_api, post, work):
     """The alert reached a person; when the action ends, its closing call asks for detection to the message's end
     as well, and a machine's verdict puts the closing text, once, and goodbye in place of the closing and its menu;
     the ledger says voicemail."""
@@ -205,7 +191,7 @@ def test_the_closing_call_on_a_machine_leaves_how_it_ended_once_after_the_beep(a
             "voicemail", "machine", "machine_end_beep", True)
 
 
-def test_a_voicemail_fetched_once_the_call_is_over_hangs_up(amd_app, twilio_api, post, work):
+def test_a_voicemail_fetched_once_the_call_is_over_hangs_up(proxied_twilio_app, twilio_api, post, work):
     """Twilio fetching what the update put in place after the machine hung up (the status came first) gets a
     hang-up, not a call's state that is gone."""
     rt = runtime.get()

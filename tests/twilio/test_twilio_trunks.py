@@ -11,7 +11,7 @@ from lab import factories
 from twilio_gateway.accounts import TwilioAccounts, configured_account
 from twilio_gateway.signatures import SIGNATURE_HEADER, sign
 
-from lab.prism import ACCOUNT_SID, AUTH_TOKEN, RecordingProxy
+from lab.prism import ACCOUNT_SID, AUTH_TOKEN
 from twilio_flows import (LANDLINE, LANDLINE_E164, MOBILE_E164, PUBLIC_BASE_URL, TWILIO_NUMBER, add_trunk,
                           deliveries, launch)
 
@@ -20,14 +20,6 @@ SHARED_SID, SHARED_TOKEN, SHARED_CALLER_ID = "AC" + "2b" * 16, "shared-trunk-tok
 OTHER_SID, OTHER_TOKEN = "AC" + "3c" * 16, "other-room-token"
 MISSING_ENV = "UITKIJK_TRUNK_TEST_TOKEN_NOT_SET"
 SMS_STATUS = "/webhooks/twilio/sms/status"
-
-
-@pytest.fixture
-def twilio_api(prism):
-    """Prism behind a RecordingProxy: ``twilio_api.requests`` is what Twilio received."""
-    proxy = RecordingProxy(prism.base_url)
-    yield proxy
-    proxy.close()
 
 
 @pytest.fixture
