@@ -8,7 +8,7 @@ import json
 import math
 
 from .errors import ValidationError
-from .geo import EARTH_RADIUS_M, check_point
+from .geo import CELL_DEG, EARTH_RADIUS_M, ROW_STRIDE, check_point
 
 MAX_VERTICES = 5000
 
@@ -129,3 +129,43 @@ def span_m(polygons):
     dlat = math.radians(north - south)
     dlon = math.radians(east - west) * math.cos(math.radians((north + south) / 2))
     return EARTH_RADIUS_M * math.hypot(dlat, dlon)
+
+
+# A grid cell counts as inside only with this margin (degrees, about 10 cm) between it and every edge: a
+# location's stored cell and its coordinates never disagree by more than rounding.
+_CELL_MARGIN = 1e-6
+
+
+def inside_cell_ranges(polygons, limit):
+    """(first_cell, last_cell) runs of core.geo's grid cells lying wholly inside the polygons, no edge of any
+    ring (outer or hole) within _CELL_MARGIN of them: every location in them is inside, and the exact test
+    (contains) need not read it. The `limit` widest runs, as a query may hold only so many.
+
+    Per row of cells, the cells an edge passes through are the boundary; between them no edge cuts the
+    row, so a run of cells is inside or outside as a whole, and one point of it says which."""
+    rings = [ring for polygon in polygons for ring in polygon]
+    south, north, west, east = bbox(polygons)
+    runs = []
+    for row in range(math.floor((south + 90.0) / CELL_DEG), math.floor((north + 90.0) / CELL_DEG) + 1):
+        low, high = row * CELL_DEG - 90.0 - _CELL_MARGIN, (row + 1) * CELL_DEG - 90.0 + _CELL_MARGIN
+        touched = []  # (first, last) column an edge's stretch within this row's band touches
+        for ring in rings:
+            for (lat1, lon1), (lat2, lon2) in zip(ring, ring[1:]):
+                if max(lat1, lat2) < low or min(lat1, lat2) > high:
+                    continue
+                if lat1 == lat2:
+                    lons = (lon1, lon2)
+                else:
+                    lats = (max(low, min(lat1, lat2)), min(high, max(lat1, lat2)))
+                    lons = [lon1 + (lat - lat1) * (lon2 - lon1) / (lat2 - lat1) for lat in lats]
+                touched.append((math.floor((min(lons) - _CELL_MARGIN + 180.0) / CELL_DEG),
+                                math.floor((max(lons) + _CELL_MARGIN + 180.0) / CELL_DEG)))
+        touched.sort()
+        column = math.floor((west + 180.0) / CELL_DEG)
+        for first, last in touched + [(math.floor((east + 180.0) / CELL_DEG) + 1,) * 2]:
+            if first > column and contains(polygons, (row + 0.5) * CELL_DEG - 90.0,
+                                           (column + first) / 2 * CELL_DEG - 180.0):
+                runs.append((row * ROW_STRIDE + column, row * ROW_STRIDE + first - 1))
+            column = max(column, last + 1)
+    runs.sort(key=lambda run: run[0] - run[1])
+    return sorted(runs[:limit])

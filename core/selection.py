@@ -295,16 +295,29 @@ def alerts_query(session, area, centre=None, ring=None, points=None, conditions=
                   n.address.label("to_address")).where(n.nth == 1)
 
 
+# How many runs of grid cells wholly inside a polygon a query tests before the exact test (SQLite limits the
+# depth of an expression; the widest runs hold most of the points).
+INSIDE_RANGES = 100
+
+
 def _inside_polygons(session, points, polygons):
     """The exact polygon test as SQL: PostGIS's ST_Covers, or on SQLite core.polygons.contains (a function
-    core.db gives every connection) on the rows the index prefilter leaves."""
+    core.db gives every connection) on the rows the index prefilter leaves. On the reach points, a point whose
+    grid cell lies wholly inside (core.polygons.inside_cell_ranges) is inside without it: the exact test is
+    left to the cells an edge passes through (the province of Utrecht among 2,000,000: 220,000 points, of
+    which about 7 % are near an edge)."""
     engine = _spatial_engine(session)
     if engine == "rtree":
-        return func.uitkijk_in_polygons(points.c.lat, points.c.lon, json.dumps(polygons)) == 1
-    if engine == "postgis":
+        exact = func.uitkijk_in_polygons(points.c.lat, points.c.lon, json.dumps(polygons)) == 1
+    elif engine == "postgis":
         shape = func.ST_GeomFromGeoJSON(json.dumps(geometry.to_geojson(polygons)))
-        return func.ST_Covers(shape, func.ST_SetSRID(func.ST_MakePoint(points.c.lon, points.c.lat), 4326))
-    raise ValidationError("area.type", "a polygon needs PostGIS on this PostgreSQL server")
+        exact = func.ST_Covers(shape, func.ST_SetSRID(func.ST_MakePoint(points.c.lon, points.c.lat), 4326))
+    else:
+        raise ValidationError("area.type", "a polygon needs PostGIS on this PostgreSQL server")
+    if points is not ReachPoint.__table__:
+        return exact
+    return or_(*[points.c.cell.between(lo, hi) for lo, hi in geometry.inside_cell_ranges(polygons, INSIDE_RANGES)],
+               exact)
 
 
 def select_recipients(session, area, tz="Europe/Amsterdam", now=None, centre=None, ring=None, points=None,
