@@ -16,11 +16,18 @@ from .models import Action, Delivery, ReachPoint, utcnow
 from .retry_policy import CAUSE_OF, policy_for
 
 VOICEMAIL = "voicemail"
+# The error of an alert cancelled because another channel reached the participant: "reached by sms".
+REACHED_BY = "reached by "
 
 
 def cause_of(reason):
     """The cause an escalation is stored with: voicemail, busy, no_answer or failed."""
     return reason if reason == VOICEMAIL else CAUSE_OF.get(reason, "failed")
+
+
+def reached_on(error):
+    """The channel that reached the participant, by a cancelled alert's error; None for any other error."""
+    return error[len(REACHED_BY):] if error and error.startswith(REACHED_BY) else None
 
 
 def next_channel(order, has, used):
@@ -98,6 +105,6 @@ def cancel_other_channels(session, config, reached):
         cancelled += session.execute(update(Delivery).where(and_(
             Delivery.action_id == action_id, Delivery.participant_id.in_(participants),
             Delivery.purpose == "alert", Delivery.channel.in_(ladder), Delivery.state == "queued"))
-            .values(state="cancelled", updated_at=now, error=f"reached by {channel}")
+            .values(state="cancelled", updated_at=now, error=f"{REACHED_BY}{channel}")
             .execution_options(synchronize_session=False)).rowcount
     return cancelled

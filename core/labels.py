@@ -17,3 +17,8 @@ PURPOSE_LABELS = {"alert": N_("Alert"), "closing": N_("Closing message")}
 DELIVERY_STATE_LABELS = {"queued": N_("queued"), "sending": N_("sending"), "sent": N_("sent"),
                          "delivered": N_("delivered"), "answered": N_("answered"), "voicemail": N_("voicemail"),
                          "failed": N_("failed"), "cancelled": N_("cancelled"), "bounced": N_("bounced")}
+# An escalation's reason (core.escalation: "voice:no_answer") and a cancellation's "reached by sms", in a sentence:
+# the channel mid-sentence and why it did not reach them.
+VIA_LABELS = {"voice": N_("voice"), "sms": N_("SMS"), "email": N_("e-mail")}
+ESCALATION_CAUSE_LABELS = {"voicemail": N_("voicemail left"), "busy": N_("busy"), "no_answer": N_("no answer"),
+                           "failed": N_("failed")}

@@ -4,7 +4,8 @@ channel, who was reached and when, and the time-to-reach timeline (core.timeline
 Numbers and addresses are masked as everywhere an operator reads the ledger: the report says that
 someone was tried and reached, not who. The rows are read from the database a batch at a time.
 The CSV speaks the reader's language as the dashboard's does (core.dashboard.report_csv): the column names and
-the channel, message and state in words, the times ISO, the codes (escalation reason, machine detection) as they are.
+the channel, message and state in words, why an alert was escalated or cancelled in the page's words, the times
+ISO, the machine detection's codes as Asterisk and Twilio give them.
 """
 import csv
 import io
@@ -13,7 +14,9 @@ from sqlalchemy import select
 
 from . import follow, timeline
 from .errors import N_, Reason
-from .labels import CHANNEL_LABELS, DELIVERY_STATE_LABELS, PURPOSE_LABELS
+from .escalation import reached_on
+from .labels import (CHANNEL_LABELS, DELIVERY_STATE_LABELS, ESCALATION_CAUSE_LABELS, PURPOSE_LABELS,
+                     VIA_LABELS)
 from .mail_address import masked_address
 from .models import Delivery
 from .numbers import mask
@@ -52,7 +55,33 @@ def rows(session, action_id, limit=None):
                "distance_m": d.distance_m, "state": d.state, "attempts": d.attempts,
                "last_tried_at": d.claimed_at, "reached_at": d.reached_at, "error": d.error,
                "id": d.id, "escalated_from": d.escalated_from, "reason": d.reason,
-               "amd_status": d.amd_status, "amd_cause": d.amd_cause}
+               "amd_status": d.amd_status, "amd_cause": d.amd_cause, "why": why(d.reason, d.state, d.error)}
+
+
+def escalation_reason(code):
+    """An escalation's reason code ("voice:no_answer") in words: escalated from voice: no answer."""
+    source, _, cause = code.partition(":")
+    return Reason(N_("escalated from %(channel)s: %(cause)s"),
+                  {"channel": _word(VIA_LABELS, source), "cause": _word(ESCALATION_CAUSE_LABELS, cause)})
+
+
+def cancellation_reason(error):
+    """A cancelled alert's error in words when another channel reached the participant; else None."""
+    channel = reached_on(error)
+    return None if channel is None else Reason(N_("cancelled: reached by %(channel)s"),
+                                               {"channel": _word(VIA_LABELS, channel)})
+
+
+def why(reason, state, error):
+    """Why a delivery was written or dropped, as the report's page says it: escalated from, or reached
+    elsewhere; None when neither."""
+    if reason:
+        return escalation_reason(reason)
+    return cancellation_reason(error) if state == "cancelled" else None
+
+
+def _word(labels, ident):
+    return Reason(labels[ident]) if ident in labels else ident
 
 
 def csv_text(session, action_id, cell):
@@ -70,4 +99,8 @@ def _value(column, value):
         return ""
     if column in _WORDS and value in _WORDS[column]:
         return Reason(_WORDS[column][value])
+    if column == "reason":
+        return escalation_reason(value)
+    if column == "error":
+        return cancellation_reason(value) or value
     return value.isoformat() if hasattr(value, "isoformat") else value

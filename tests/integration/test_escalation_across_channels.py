@@ -86,7 +86,8 @@ def test_a_landline_not_answered_at_its_last_attempt_gets_the_sms_at_once(app, c
 
 def test_the_operator_reads_the_escalation_and_its_reason(app, client, auth, work):
     """The reach report the follow page links shows the SMS escalated from the call and why, in Dutch; its CSV
-    and the API's deliveries carry the source delivery and the reason code."""
+    says why in the page's words (the API's copy byte for byte the web's in the same language), the API's
+    deliveries carry the source delivery and the reason code."""
     rt = app.extensions["uitkijk"]
     rt.transports["voice"] = Unanswered()
     escalating(rt)
@@ -101,7 +102,13 @@ def test_the_operator_reads_the_escalation_and_its_reason(app, client, auth, wor
     assert f'data-delivery="{deliveries["sms"].id}" data-escalated-from="{deliveries["voice"].id}"' in page
     rows = list(csv.DictReader(io.StringIO(client.get(f"/actions/{action_id}/report.csv").get_data(as_text=True))))
     assert [(r["Kanaal"], r["Toestand"], r["Opgeschaald vanaf bericht"], r["Reden van opschalen"]) for r in rows] == [
-        ("Gesproken oproep", "mislukt", "", ""), ("Sms", "verstuurd", str(deliveries["voice"].id), "voice:no_answer")]
+        ("Gesproken oproep", "mislukt", "", ""),
+        ("Sms", "verstuurd", str(deliveries["voice"].id), "opgeschaald vanaf gesproken oproep: geen gehoor")]
+    api_csv = f"/api/actions/{action_id}/report.csv"
+    assert client.get(api_csv, headers={**auth, "Accept-Language": "nl"}).data == client.get(
+        f"/actions/{action_id}/report.csv").data
+    english = list(csv.DictReader(io.StringIO(client.get(api_csv, headers=auth).get_data(as_text=True))))
+    assert english[1]["Escalation reason"] == "escalated from voice: no answer"
     listed = client.get(f"/api/actions/{action_id}/deliveries", headers=auth).json
     assert {(d["channel"], d["escalated_from"], d["reason"]) for d in listed} == {
         ("voice", None, None), ("sms", deliveries["voice"].id, "voice:no_answer")}
@@ -152,6 +159,10 @@ def test_reached_by_sms_cancels_the_queued_call_and_leaves_one_in_flight(app, cl
     deliveries = ledger(rt)
     assert deliveries["sms"].state == "sent"
     assert (deliveries["voice"].state, deliveries["voice"].error) == ("cancelled", "reached by sms")
+    report = client.get(f"/api/actions/{deliveries['voice'].action_id}/report.csv",
+                        headers={**auth, "Accept-Language": "nl"}).get_data(as_text=True)
+    call = next(row for row in csv.DictReader(io.StringIO(report)) if row["Kanaal"] == "Gesproken oproep")
+    assert (call["Toestand"], call["Fout"]) == ("geannuleerd", "geannuleerd: bereikt via Sms")
     send_deliveries([deliveries["voice"].id])
     assert rt.transports["voice"].calls == 1
 

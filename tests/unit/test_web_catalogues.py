@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from jinja2 import Environment
+from jinja2 import Environment, nodes
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "admin" / "templates"
+# Every Jinja page of the web, in whichever package's templates folder it lives (asterisk_conf's are config files).
+TEMPLATE_FILES = sorted(ROOT.glob("*/templates/**/*.html"))
 LANGUAGES = ("nl", "en")
 # Names that are the same in every language: the product, the standards and providers the pages name.
 SAME_IN_EVERY_LANGUAGE = {"Uitkijk", "AMBER Alert", "CAP", "SIP", "PJSIP", "Twilio", "Asterisk", "API", "ID",
@@ -91,38 +92,79 @@ class _VisibleText(HTMLParser):
             self.found.append(data)
 
 
+_GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
+_ENV = Environment(extensions=["jinja2.ext.i18n", "jinja2.ext.do"])
+# A string in an expression that reads as words rather than an identifier ('circle', 'ok', 'mail.show'):
+# a capitalised word, two words, or a letter outside ASCII ('Regio’s').
+_HUMAN = re.compile(r"\b[A-Z][a-z]+\b|[^\W\d_]{2,} +[^\W\d_]{2,}|[^\x00-\x7f\W\d_]")
+
+
+def _strings(node, printed=False):
+    """The string constants of a template's expressions outside a gettext call, as (string, printed):
+    printed when the expression outputs the string itself ({{ 'open' if a else 'gesloten' }})."""
+    if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name in _GETTEXT:
+        return
+    if isinstance(node, nodes.Const):
+        if isinstance(node.value, str):
+            yield node.value, printed
+        return
+    for field, child in node.iter_fields():
+        for kid in child if isinstance(child, list) else [child]:
+            if not isinstance(kid, nodes.Node) or isinstance(kid, nodes.TemplateData):
+                continue
+            passes = (isinstance(node, nodes.Output) or
+                      printed and (isinstance(node, (nodes.Concat, nodes.Or, nodes.And)) or
+                                   isinstance(node, nodes.CondExpr) and field in ("expr1", "expr2") or
+                                   isinstance(node, nodes.Filter) and field == "node"))
+            yield from _strings(kid, passes)
+
+
 def _blank_jinja(source):
-    """The template's markup with every {{ }} and {% %} replaced by nothing: only literal text remains."""
-    env = Environment(extensions=["jinja2.ext.i18n"])
-    out, depth = [], 0
-    for _, kind, value in env.lex(source):
+    """The template's markup with every {{ }} and {% %} replaced by nothing but the strings a {{ }} prints
+    itself: what remains is the literal text, and the parser sees whether such a string lands in the page's
+    text or in an attribute (class="{{ 'ok' if a else 'off' }}" is no text)."""
+    out, tag = [], None
+    for _, kind, value in _ENV.lex(source):
         if kind in ("variable_begin", "block_begin"):
-            depth += 1
-        elif kind in ("variable_end", "block_end"):
-            depth -= 1
+            tag = [] if kind == "variable_begin" else None
+        elif kind == "variable_end":
+            printed = [text for text, shown in _strings(_ENV.parse("{{" + "".join(tag) + "}}")) if shown]
+            out.append(" " + " ".join(printed) + " ")
+            tag = None
+        elif kind == "block_end":
             out.append(" ")
-        elif depth == 0 and kind == "data":
+        elif tag is not None:
+            tag.append(value)
+        elif kind == "data":
             out.append(value)
     return "".join(out)
 
 
+def _without_names(text):
+    for name in SAME_IN_EVERY_LANGUAGE:
+        text = text.replace(name, "")
+    return text
+
+
 def _unwrapped(path):
+    source = path.read_text(encoding="utf-8")
     parser = _VisibleText()
-    parser.feed(_blank_jinja(path.read_text(encoding="utf-8")))
+    parser.feed(_blank_jinja(source))
     texts = []
     for text in parser.found:
         words = " ".join(_ATTRIBUTES.sub(" ", text).split())  # a macro's output of attributes, not words
-        rest = words
-        for name in SAME_IN_EVERY_LANGUAGE:
-            rest = rest.replace(name, "")
-        if _LETTERS.search(rest):
+        if _LETTERS.search(_without_names(words)):
             texts.append(words)
+    # Words a template hands on in an expression, shown elsewhere: a for-loop's labels, a macro's argument.
+    texts += [text for text, printed in _strings(_ENV.parse(source))
+              if not printed and _HUMAN.search(_without_names(text))]
     return texts
 
 
 def test_templates_show_no_text_outside_gettext():
-    """Visible words in a template must come through _(): a literal English or Dutch sentence fails."""
-    found = {str(path.relative_to(TEMPLATES)): _unwrapped(path) for path in sorted(TEMPLATES.rglob("*.html"))}
+    """Visible words in a template must come through _(): a literal English or Dutch sentence fails, in the
+    markup or in an expression."""
+    found = {str(path.relative_to(ROOT)): _unwrapped(path) for path in TEMPLATE_FILES}
     found = {name: texts for name, texts in found.items() if texts}
     assert not found, "text not wrapped in _(): " + "; ".join(f"{name}: {texts[:3]}" for name, texts in found.items())
 
@@ -135,6 +177,22 @@ def test_the_check_sees_unwrapped_text(tmp_path):
     wrapped.write_text('<label for="x" title="{{ _("Your name") }}">{{ _("Name") }}</label> {% if a %}Uitkijk{% endif %}',
                        encoding="utf-8")
     assert _unwrapped(bare) == ["Your name", "Name"]
+    assert _unwrapped(wrapped) == []
+
+
+def test_the_check_sees_words_in_expressions(tmp_path):
+    """A string an expression prints into the text, or a label handed to a loop or macro, fails; the same through
+    _() passes, and identifiers (a class, a compared value, an endpoint) are no words."""
+    bare = tmp_path / "bare.html"
+    bare.write_text("<td>{{ 'open' if s == 'open' else 'gesloten' }}</td>"
+                    "{% for v, label in [('circle', 'Cirkel op de kaart')] %}{{ label }}{% endfor %}"
+                    "<button>{{ '☆ Markeer' }}</button>", encoding="utf-8")
+    wrapped = tmp_path / "wrapped.html"
+    wrapped.write_text("<td class=\"{{ 'ok' if s == 'open' else 'off' }}\">{{ _('open') if s == 'open' else _('closed') }}</td>"
+                       "{% for v, label in [('circle', _('Circle on the map'))] %}{{ label }}{% endfor %}"
+                       "<a href=\"{{ url_for('mail.show', inquiry_id=1) }}\">{{ {'nl': 'Nederlands'}.get(x, x) }}</a>",
+                       encoding="utf-8")
+    assert _unwrapped(bare) == ["open gesloten", "☆ Markeer", "Cirkel op de kaart"]
     assert _unwrapped(wrapped) == []
 
 
