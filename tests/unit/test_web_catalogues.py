@@ -254,3 +254,15 @@ def test_clicks_own_words_are_all_in_dutch(extracted):
             if message.id and sorted(placeholders.findall(source)) != sorted(placeholders.findall(string)):
                 wrong.append(message.id)
     assert not wrong, f"placeholders differ: {wrong[:10]}"
+
+
+# German words that are the English ones: the rest of a German msgstr equal to its msgid is an English copy.
+GERMAN_AS_IN_ENGLISH = {"(optional)", "Dashboard", "Status", "WhatsApp", "Update: %(subject)s"}
+
+
+def test_german_holds_no_english_copies():
+    """German is offered on the public pages only; a staff text left untranslated falls back to English by itself,
+    but an English copy as its msgstr passes for a translation and hides it from a German translator."""
+    copies = [m.id for m in _catalogue("de") if m.id and m.string and m.string == m.id
+              and m.id not in GERMAN_AS_IN_ENGLISH | SAME_IN_EVERY_LANGUAGE]
+    assert not copies, f"de: English copies as translations: {copies[:20]}"
