@@ -249,7 +249,7 @@ def bench_first_send(rt, report, area, baseline=True):
         room, operator_id = _room_and_operator(session)
     kind = "burglary" if area["type"] == "circle" else "amber_alert"
     request = LaunchRequest(kind, True, "Inbraak", "Man in donkere jas op een rode fiets.", area, operator_id, room.id)
-    figures = {}
+    figures, answered = {}, {}
     for mode in ("streaming", "whole ledger first") if baseline else ("streaming",):
         worker = _start_worker(rt)
         try:
@@ -260,7 +260,7 @@ def bench_first_send(rt, report, area, baseline=True):
                     planned = action.planned
                 else:
                     action = _whole_ledger_first(rt, session, request)
-                answered = (utcnow() - launched_at).total_seconds()
+                answered[mode] = (utcnow() - launched_at).total_seconds()
             figures[mode] = _first_sent(rt, action.id, launched_at)
             if mode == "streaming":
                 complete, rows = _ledger_done(rt, action.id, launched_at)
@@ -270,7 +270,8 @@ def bench_first_send(rt, report, area, baseline=True):
     what = (f"time to first send, {planned:,} alerts ({rt.db.dialect}, console, one worker.py running)"
             if area["type"] == "circle" else
             f"time to first send, national action, {planned:,} alerts ({rt.db.dialect}, one worker.py running)")
-    figure = f"{figures['streaming']:.2f} s (answer {answered:.2f} s, ledger complete {complete:.1f} s)"
+    # The launch's own answer: the baseline's came only with its first send, once its whole ledger was written.
+    figure = f"{figures['streaming']:.2f} s (answer {answered['streaming']:.2f} s, ledger complete {complete:.1f} s)"
     if baseline:
         report(what, figure, f"whole ledger first: {figures['whole ledger first']:.2f} s",
                figures["whole ledger first"] / figures["streaming"])

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 import base64
 import binascii
@@ -176,12 +177,19 @@ class ActionService:
                                                  consent=request.family_consent, area_name=request.area_name,
                                                  title_en=request.title_en, message_en=request.message_en)
             self.runtime.publisher.render(session, event)
+        if action.ledger_done_at is not None:
+            # The first ring is the whole area, which holds few: counted before the launch commits.
+            with self.runtime.db.reading() as reader:
+                action.planned = count_recipients(reader, action.area, test_only=action.exercise)
         self._commit_and_send(session, action, due, event, hooks)
-        # Counted while the first alerts go out, in a reading session (on SQLite a long count in a writing
-        # transaction would hold the sends up): the answer says how many the whole area holds.
-        with self.runtime.db.reading() as reader:
-            action.planned = count_recipients(reader, action.area, test_only=action.exercise)
-        session.commit()
+        if action.planned is None:
+            # Counted while the first alerts go out, in a reading session (on SQLite a long count in a writing
+            # transaction would hold the sends up), for the answer: how many the whole area holds. The ledger
+            # writer records it with its next ring (core.ledger_rings): written from here it waited for that
+            # ring's transaction, which holds the action's row (on SQLite the database) while it writes.
+            with self.runtime.db.reading() as reader:
+                set_committed_value(action, "planned", count_recipients(reader, action.area,
+                                                                        test_only=action.exercise))
         log.info("action %s launched by %s: %d alerts planned, %d in the first ring", action.id, actor,
                  action.planned, action.ledger_rows)
         return action, True

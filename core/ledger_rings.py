@@ -21,7 +21,7 @@ from . import ledger
 from .escalation import escalation_order
 from .jobs import enqueue_batches
 from .models import Action, utcnow
-from .selection import alerts_query, area_reach_m, count_locations
+from .selection import alerts_query, area_reach_m, count_locations, count_recipients
 
 log = logging.getLogger(__name__)
 
@@ -95,16 +95,18 @@ def plan_ring(rt, session, action):
     return (inner, outer), alerts, outer >= reach
 
 
-def commit_ring(rt, session, action, planned):
-    """Write a planned ring in the session's transaction; returns the ids due now, or None when the action's
-    ledger is no longer where `action` (as read when planning) says: another writer wrote that ring, or the
-    action ended. Nothing is changed then."""
+def commit_ring(rt, session, action, planned, counted=None):
+    """Write a planned ring in the session's transaction (and `counted`, how many alerts the area holds, as the
+    action's `planned` when given); returns the ids due now, or None when the action's ledger is no longer
+    where `action` (as read when planning) says: another writer wrote that ring, or the action ended. Nothing
+    is changed then."""
     (inner, outer), alerts, done = planned
     moved = session.execute(
         update(Action).where(and_(Action.id == action.id, Action.status == "active",
                                   Action.ledger_rows == action.ledger_rows,
                                   Action.ledger_m.is_(None) if inner is None else Action.ledger_m == inner))
-        .values(ledger_m=outer, ledger_done_at=utcnow() if done else None)
+        .values(ledger_m=outer, ledger_done_at=utcnow() if done else None,
+                **({"planned": counted} if counted is not None else {}))
         .execution_options(synchronize_session=False))
     if moved.rowcount != 1:
         return None
@@ -136,13 +138,17 @@ def extend(rt, action_id, after_ring=None):
             if action is None or action.ledger_done_at is not None:
                 return written
             planned = plan_ring(rt, reader, action) if action.status == "active" else None
+            # A launch answers with its count but leaves recording it to this writer (core.actions).
+            counted = (count_recipients(reader, action.area, test_only=action.exercise)
+                       if action.planned is None else None)
         with rt.db.session() as session:
             if planned is None:
                 # Nobody is alerted about an ended action; its ledger stays as far as it got.
+                recorded = {"planned": counted} if counted is not None else {}
                 session.execute(update(Action).where(and_(Action.id == action_id, Action.ledger_done_at.is_(None)))
-                                .values(ledger_done_at=utcnow()))
+                                .values(ledger_done_at=utcnow(), **recorded))
                 return written
-            due = commit_ring(rt, session, action, planned)
+            due = commit_ring(rt, session, action, planned, counted)
             if due is None:
                 session.rollback()
                 continue

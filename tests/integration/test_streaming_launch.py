@@ -78,6 +78,8 @@ def test_launch_writes_the_nearest_ring_first_and_the_rest_in_rings(app, client,
         assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 21
         done = s.get(Action, action["id"])
         assert done.ledger_done_at is not None and done.ledger_m == 3000
+        assert done.planned == 21  # recorded by the ledger writer: the launch only answered with it
+    assert client.get(f"/api/actions/{action['id']}", headers=auth).json["planned"] == 21
 
 
 class Crash(Exception):
