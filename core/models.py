@@ -402,7 +402,8 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(primary_key=True)
-    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
+    # Indexed: deleting a delivery (an erasure, a purge) sets its outbox rows' link NULL, else a scan per delivery.
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"), index=True)
     transport: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(5))
     to_e164: Mapped[str] = mapped_column(String(16))  # "" for a mail
