@@ -27,3 +27,13 @@ def mail_config(config, relay, tmp_path):
     """The test's configuration with mail going to the test relay."""
     return {**config, **relay.config(), "MAIL_RATE_PER_S": 200.0, "MAIL_PHOTO_DIR": str(tmp_path / "photos"),
             "MAIL_LINK_BASE_URL": "http://127.0.0.1:5000"}
+
+
+@pytest.fixture
+def mail_rt(mail_config):
+    """The runtime configured for mail through the test relay (as a worker has it)."""
+    from core import runtime
+
+    current = runtime.configure(mail_config)
+    yield current
+    runtime.uninstall()

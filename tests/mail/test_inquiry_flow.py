@@ -2,7 +2,6 @@
 import pytest
 from sqlalchemy import select
 
-from core import runtime
 from core.errors import Conflict, ValidationError
 from core.inquiries import InquiryService, MailAuthor, check_draft, replies_of
 from core.inquiry_replies import ReplyService
@@ -11,13 +10,6 @@ from core.mail_links import LinkRefused
 from core.models import Delivery, Inquiry, MailPreference
 from tests.mail.mail_support import (CIRCLE_FORM, mail_participant, municipality, parsed, police_sender, reply_link,
                                      staff)
-
-
-@pytest.fixture
-def mail_rt(mail_config):
-    current = runtime.configure(mail_config)
-    yield current
-    runtime.uninstall()
 
 
 def _setup(session):

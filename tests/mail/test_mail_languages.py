@@ -24,13 +24,6 @@ INQUIRY = {
 }
 
 
-@pytest.fixture
-def mail_rt(mail_config):
-    current = runtime.configure(mail_config)
-    yield current
-    runtime.uninstall()
-
-
 def _in_order(text, phrases):
     at = 0
     for phrase in phrases:

@@ -2,21 +2,13 @@
 from collections import Counter
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
-from core import ledger, runtime
+from core import ledger
 from core.inquiries import InquiryService, MailAuthor, check_draft
 from core.mail_jobs import send_mails
 from core.models import Delivery, utcnow
 from tests.mail.mail_support import CIRCLE_FORM, mail_participant, police_sender, staff
-
-
-@pytest.fixture
-def mail_rt(mail_config):
-    current = runtime.configure(mail_config)
-    yield current
-    runtime.uninstall()
 
 
 def test_mail_the_sweeper_took_back_mid_batch_is_sent_once(mail_rt, relay):
