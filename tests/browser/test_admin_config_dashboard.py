@@ -58,4 +58,4 @@ def test_dashboard_charts_and_export(web_server, page):
     with page.expect_download() as download:
         page.click("#csv-export")
     text = open(download.value.path(), encoding="utf-8").read()
-    assert "participants,active,1" in text and "actions,launched,3" in text
+    assert "deelnemers,actief,1" in text and "acties,gestart,3" in text

@@ -52,7 +52,7 @@ def test_operator_plans_rings_and_follows_them(web_server, page):
 
     page.click("#widen-button")
     page.wait_for_url(re.compile(rf"/actions/{action_id}$"))
-    expect(page.locator(".flash-info")).to_contain_text("Uitgebreid tot 1.200 m")
+    expect(page.locator(".flash-info", has_text="Uitgebreid tot")).to_contain_text("Uitgebreid tot 1.200 m")
     expect(card.locator("#rings-current")).to_have_text("Ring 3 van 3: 1.200 m")
     expect(card.locator("#rings-next")).to_have_text("Dit is de laatste ring.")
     expect(page.locator("#widen-form")).to_be_hidden()
