@@ -75,13 +75,9 @@ def record_sent(session, sends, state="sent"):
         if not sends:
             return
         ids, refs, transports = zip(*sends)
-        sent = func.unnest(bindparam("b_ids", type_=ARRAY(Integer)), bindparam("b_refs", type_=ARRAY(String)),
-                           bindparam("b_transports", type_=ARRAY(String))).table_valued(
-            column("id", Integer), column("ref", String), column("transport", String),
-            name="sent").render_derived(name="sent")
+        sent, params = unnested("sent", id=(Integer, ids), ref=(String, refs), transport=(String, transports))
         session.execute(update(table).where(table.c.id == sent.c.id)
-                        .values(provider_ref=sent.c.ref, transport=sent.c.transport, **changes),
-                        {"b_ids": list(ids), "b_refs": list(refs), "b_transports": list(transports)})
+                        .values(provider_ref=sent.c.ref, transport=sent.c.transport, **changes), params)
         return
     session.execute(
         # state = ... OR ...: an IN list would be an expanding parameter, which an executemany cannot take.
@@ -106,6 +102,16 @@ def one_of(session, column, values):
     if session.bind.dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+def unnested(name, **columns):
+    """PostgreSQL: a derived table `name` of parallel arrays, one bind parameter per column, and the parameters;
+    `columns` maps each column's name to (its type, its values). Like one_of, a statement text that is the same
+    for every batch, where a multi-row VALUES list was a new one to parse each time."""
+    table = func.unnest(*(bindparam(f"{name}_{key}", type_=ARRAY(type_)) for key, (type_, _) in columns.items())
+                        ).table_valued(*(column(key, type_) for key, (type_, _) in columns.items()),
+                                       name=name).render_derived(name=name)
+    return table, {f"{name}_{key}": list(values) for key, (_, values) in columns.items()}
 
 
 def locked(session, delivery_ids, *columns):

@@ -15,9 +15,10 @@ import importlib
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import ARRAY, Integer, String, Text, bindparam, column, func, insert, literal, select
+from sqlalchemy import Integer, String, Text, insert, literal, select
 
 from .alert_mail import AlertMailTransport
+from .ledger import unnested
 from .models import OutboxMessage, utcnow
 from .numbers import mask
 
@@ -109,17 +110,14 @@ def _outbox_from_arrays(session, transport, batch, now):
     same for every batch, where a multi-row VALUES was a new text of 600 parameters to parse each time.
     Returns their ids in the batch's order (a batch names each delivery once)."""
     table = OutboxMessage.__table__
-    given = func.unnest(bindparam("b_deliveries", type_=ARRAY(Integer)), bindparam("b_numbers", type_=ARRAY(String)),
-                        bindparam("b_bodies", type_=ARRAY(Text))).table_valued(
-        column("delivery_id", Integer), column("to_e164", String), column("body", Text),
-        name="given").render_derived(name="given")
+    given, params = unnested("given", delivery_id=(Integer, [delivery.id for delivery, _ in batch]),
+                             to_e164=(String, [delivery.to_e164 for delivery, _ in batch]),
+                             body=(Text, [text for _, text in batch]))
     rows = select(given.c.delivery_id, literal(transport.name), literal(transport.channel), given.c.to_e164,
                   given.c.body, literal(now, table.c.created_at.type))
     written = dict((delivery_id, row_id) for row_id, delivery_id in session.execute(
         insert(table).from_select(("delivery_id", "transport", "channel", "to_e164", "body", "created_at"), rows)
-        .returning(table.c.id, table.c.delivery_id),
-        {"b_deliveries": [delivery.id for delivery, _ in batch], "b_numbers": [d.to_e164 for d, _ in batch],
-         "b_bodies": [text for _, text in batch]}))
+        .returning(table.c.id, table.c.delivery_id), params))
     return [written[delivery.id] for delivery, _ in batch]
 
 
