@@ -271,15 +271,18 @@ def alerts_query(session, area, centre=None, ring=None, points=None, conditions=
     # The index conditions' cells are disjoint: their reads never hold the same point twice.
     found = (reads[0] if len(reads) == 1 else union_all(*reads)).subquery("found")
     # Every number of a participant is paired with each of their locations: the row of their first number
-    # with its nearer location is the participant's nearest on that channel.
+    # with its nearer location is the participant's nearest on that channel. Partitioned by participant_id + 0,
+    # not the column: SQLite's planner otherwise reads the whole table by the participant index, in the
+    # partition's order, rather than a ring's grid cells by theirs (a national ledger's ring: 5.5 s, not 0.1 s).
+    participant = found.c.participant_id + 0
     if channel_order:
         place = case({channel: i for i, channel in enumerate(channel_order)}, value=found.c.channel,
                      else_=len(channel_order))
         ladder = case((found.c.channel.in_(channel_order), literal("ladder")), else_=found.c.channel)
-        first = func.row_number().over(partition_by=(found.c.participant_id, ladder),
+        first = func.row_number().over(partition_by=(participant, ladder),
                                        order_by=(place, found.c.phone_number_id, found.c.distance))
     else:
-        first = func.row_number().over(partition_by=(found.c.participant_id, found.c.channel),
+        first = func.row_number().over(partition_by=(participant, found.c.channel),
                                        order_by=(found.c.phone_number_id, found.c.distance))
     numbered = select(found, first.label("nth")).subquery("numbered")
     n = numbered.c
