@@ -6,12 +6,19 @@ neighbourhood mail (and the photos' files). What stays, with nothing that names 
 row (an action's counts per channel and state) without participant, number, address or provider
 reference, and each call to the free number (waits and outcomes) without the caller's number.
 A delivery still waiting to go is cancelled, so nothing more is sent to them.
+
+The ledger has no foreign keys to the register (on PostgreSQL each row written checked and locked its
+participant's and number's rows: 40 % of writing a national ledger), so an erasure and the transactions
+that write deliveries for participants keep apart by a lock instead: a writer holds it shared (hold_off_erasure)
+from before it reads whom to write for until it commits, an erasure holds it alone. A writer that comes after an
+erasure reads the register without them; one before it is waited for, and its rows are erased with the rest.
+SQLite needs none of it: a writing transaction there holds the whole database (core.db begins them IMMEDIATE).
 """
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from .models import (Delivery, InboundCall, InquiryReply, MailPreference, NumberConfirmation, OutboxMessage,
                      Participant, ParticipantLocation, PhoneNumber, Tip)
@@ -20,6 +27,20 @@ log = logging.getLogger(__name__)
 PENDING = ("queued", "sending")
 # What a delivery's detail keeps for the figures (core.alert_calls); call ids and the attempts' history go.
 STATISTICS = ("answered_at", "on_line_s", "listened_s", "cause", "key", "alert_plays", "routed_to")
+# The PostgreSQL advisory lock between erasures and the writers of deliveries ("uitk").
+ERASURE_LOCK = 0x7569746B
+
+
+def hold_off_erasure(session):
+    """Keep erasures out until this transaction ends: call it before reading whom to write deliveries for."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock_shared(ERASURE_LOCK)))
+
+
+def _exclude_writers(session):
+    """Wait for the transactions writing deliveries to end, and keep new ones out until this one ends."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(ERASURE_LOCK)))
 
 
 @dataclass(frozen=True)
@@ -105,6 +126,7 @@ def _remove_file(directory, name):
 def erase_participant(session, participant_id, dirs=FileDirs()):
     """Erase everything that names `participant_id` (see the module's docstring). Files are deleted at
     once; the rows go with the caller's commit."""
+    _exclude_writers(session)
     who = identity(session, participant_id)
     for tip in tips_of(session, who):
         _remove_file(dirs.recordings, tip.recording)

@@ -12,6 +12,7 @@ it goes at launch as without escalation, and neither cancels nor is cancelled by
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .erasure import hold_off_erasure
 from .models import Action, Delivery, ReachPoint, utcnow
 from .retry_policy import CAUSE_OF, policy_for
 
@@ -54,6 +55,7 @@ def escalate(session, config, source, reason):
     action = session.get(Action, source.action_id)
     if source.participant_id is None or action is None:
         return None
+    hold_off_erasure(session)  # before their points are read: an erased participant has none
     policy = policy_for(session, config, action.kind)
     elapsed = (utcnow() - action.launched_at).total_seconds()
     if not may_escalate(policy, action, source.purpose, elapsed, config["RETRY_WINDOW_S"]):

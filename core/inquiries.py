@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, select
 
 from . import audit, private_files
 from .address_input import parse_line
+from .erasure import hold_off_erasure
 from .errors import N_, Conflict, NotFound, Reason, ValidationError
 from .fatigue import over_budget
 from .geocoding import TableGeocoder
@@ -202,6 +203,7 @@ class InquiryService:
 
         The caller commits, then enqueues the ids (core.mail_jobs.enqueue_mails).
         """
+        hold_off_erasure(self.session)
         recipients, skipped = self.recipients(draft)
         if not recipients and skipped:
             raise ValidationError("area", "everyone in this area has had %(budget)s messages this week already",
@@ -246,6 +248,7 @@ class InquiryService:
         inquiry.update_text, inquiry.update_sent_at = text, utcnow()
         if close:
             inquiry.status, inquiry.closed_at = "closed", utcnow()
+        hold_off_erasure(self.session)
         reached = self.session.execute(select(
             Delivery.participant_id, Delivery.to_address, Delivery.rank, Delivery.distance_m)
             .where(and_(Delivery.inquiry_id == inquiry.id, Delivery.purpose == "inquiry",

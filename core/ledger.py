@@ -9,6 +9,7 @@ from sqlalchemy import (ARRAY, Integer, String, and_, any_, bindparam, case, col
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from .erasure import hold_off_erasure
 from .models import REACHED_STATES, Action, ControlRoom, Delivery, Participant, utcnow
 from .selection import quiet_until
 
@@ -175,6 +176,7 @@ def write_alerts(session, action_id, alerts, hold_quiet, tz, first_rank=0):
     One who already has this action's alert on that channel (by a nearer location, written with an
     earlier ring) is left as they are: the ledger's unique key decides.
     """
+    hold_off_erasure(session)
     now = utcnow()
     found = alerts.subquery("alerts")
     a = found.c
@@ -217,7 +219,11 @@ def _hold_quiet(session, action_id, first_rank, tz):
 
 
 def ensure_closing(session, alert):
-    """Create the closing delivery for a reached alert (once: the ledger's unique key decides)."""
+    """Create the closing delivery for a reached alert (once: the ledger's unique key decides); None when there
+    is none to create (one exists, or the participant was erased since `alert` was read)."""
+    hold_off_erasure(session)
+    if session.scalar(select(Delivery.participant_id).where(Delivery.id == alert.id)) is None:
+        return None
     try:
         with session.begin_nested():
             session.execute(insert(Delivery).values(
@@ -236,6 +242,7 @@ def ensure_closing(session, alert):
 def create_closings(session, action_id):
     """Closing deliveries for every alert of the action that reached its participant or left them a
     voicemail (the tape holds an alert that is over); returns their ids."""
+    hold_off_erasure(session)
     reached = select(Delivery).where(and_(Delivery.action_id == action_id, Delivery.purpose == "alert",
                                           Delivery.state.in_(REACHED_STATES + ("voicemail",))))
     existing = set(session.execute(select(Delivery.participant_id, Delivery.channel)
