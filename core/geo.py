@@ -29,19 +29,32 @@ def distance_m(lat1, lon1, lat2, lon2):
 
 
 def bounding_box(lat, lon, radius_m):
+    """(south, north, west, east) of the circle on the sphere. Its widest longitude is asin(sin(d) / cos(lat)),
+    not d / cos(lat): that flat approximation left out the east and west edges of wide circles (a national
+    ledger's ring at 175 km: 60 m of it, whose people no ring read)."""
     dlat = math.degrees(radius_m / EARTH_RADIUS_M)
     coslat = max(math.cos(math.radians(lat)), 1e-6)
-    dlon = math.degrees(radius_m / (EARTH_RADIUS_M * coslat))
+    ratio = math.sin(min(radius_m / EARTH_RADIUS_M, math.pi / 2)) / coslat
+    dlon = 180.0 if ratio >= 1 else math.degrees(math.asin(ratio))
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
 def cell_ranges(lat, lon, radius_m, inner_m=None):
-    """(first_cell, last_cell) per grid row that the circle's bounding box touches.
+    """(first_cell, last_cell) per grid row: the cells of the row that the circle touches.
 
     With inner_m, the cells lying wholly inside the inner circle are left out (one or two ranges per
-    row): a ring of a launch reads only what the rings before it did not.
+    row): a ring of a launch reads only what the rings before it did not. The cells of the circle's bounding
+    box beyond the circle are never read: a national ledger's rings far from its centre read those corners,
+    larger than the ring itself, again for every ring.
     """
-    ranges = box_cell_ranges(*bounding_box(lat, lon, radius_m))
+    ranges = []
+    for first, last in box_cell_ranges(*bounding_box(lat, lon, radius_m)):
+        row = first // ROW_STRIDE
+        touched = _columns_touched(lat, lon, radius_m, row)
+        if touched is not None:
+            first, last = max(first, row * ROW_STRIDE + touched[0]), min(last, row * ROW_STRIDE + touched[1])
+        if first <= last:
+            ranges.append((first, last))
     if not inner_m:
         return ranges
     ring = []
@@ -56,6 +69,26 @@ def cell_ranges(lat, lon, radius_m, inner_m=None):
         if row * ROW_STRIDE + inside[1] < last:
             ring.append((row * ROW_STRIDE + inside[1] + 1, last))
     return ring
+
+
+def _columns_touched(lat, lon, radius_m, row):
+    """(first, last) column of the cells of a grid row the circle reaches into, or None to keep the whole width of
+    the bounding box (the circle reaches a pole). A hair wider than the circle (1e-4 degree, a hundredth of a
+    cell): the widest point of a row may lie between the latitudes tried, by far less."""
+    south, north = row * CELL_DEG - 90.0, (row + 1) * CELL_DEG - 90.0
+    h = math.sin(radius_m / (2 * EARTH_RADIUS_M)) ** 2
+    half_width = 0.0
+    # The circle is widest in longitude near its centre's latitude: the row's latitude nearest it, and both edges.
+    for edge in {min(max(lat, south), north), south, north}:
+        rest = h - math.sin(math.radians(edge - lat) / 2) ** 2
+        if rest <= 0:
+            continue
+        factor = math.cos(math.radians(lat)) * math.cos(math.radians(edge))
+        if factor <= 0 or rest >= factor:
+            return None
+        half_width = max(half_width, math.degrees(2 * math.asin(math.sqrt(rest / factor))))
+    half_width += 1e-4
+    return math.floor((lon - half_width + 180.0) / CELL_DEG), math.floor((lon + half_width + 180.0) / CELL_DEG)
 
 
 def _columns_inside(lat, lon, radius_m, row):
