@@ -399,6 +399,14 @@ def count_locations(session, area):
     return sum(session.scalar(query.where(c) if c is not None else query) for c in conditions)
 
 
+def count_ring_locations(session, centre, inner_m, outer_m):
+    """How many reach points the grid cells of the ring from inner_m to outer_m around `centre` hold (a bound,
+    from the cell index alone)."""
+    query = select(func.count()).select_from(ReachPoint)
+    return sum(session.scalar(query.where(condition))
+               for condition in index_conditions(session, {"type": "country"}, centre, (inner_m, outer_m)))
+
+
 def _distance_sql(points, lat, lon):
     """core.geo.distance_m from (lat, lon) to a row of `points`, as SQL (SQLite's math functions, PostgreSQL)."""
     lat_r, lon_r = math.radians(lat), math.radians(lon)

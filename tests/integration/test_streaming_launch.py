@@ -174,3 +174,19 @@ def test_the_workers_ledger_writer_finds_unfinished_actions_by_itself(app, clien
         stop.set()
         writer.join()
     assert len(ledger_rows(rt, action["id"])) == 21
+
+
+def test_rings_widen_where_the_people_thin_out(app, work, small_rings):
+    """Beyond a dense centre the rings widen until their cells hold people: a village 6 to 8 km out takes a few
+    rings, not one of 150 m after another across the empty fields (a national ledger's countryside)."""
+    rt = app.extensions["uitkijk"]
+    with rt.db.session() as s:
+        room, operators = factories.control_room(s)
+        town = [factories.participant(s, f"06123456{n:02d}", 20 * n).id for n in range(1, 7)]
+        village = [factories.participant(s, f"06123457{n:02d}", 6000 + 500 * n).id for n in range(4)]
+    action_id = factories.launch(rt, room.id, operators[0].id, "Inbraak", radius_m=9000)
+    rings = []
+    ledger_rings.extend(rt, action_id, lambda: rings.append(1))
+    rows = ledger_rows(rt, action_id)
+    assert [p for p, *_ in rows] == town + village
+    assert len(rings) <= 3, len(rings)  # by the density of the town alone: 5
