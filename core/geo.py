@@ -71,38 +71,40 @@ def cell_ranges(lat, lon, radius_m, inner_m=None):
     return ring
 
 
+def _half_width_deg(lat, radius_m, at_lat):
+    """Half the width in degrees of longitude of the circle around (lat, ...) at latitude at_lat (180: all of it),
+    or None where the circle does not reach that latitude."""
+    rest = math.sin(radius_m / (2 * EARTH_RADIUS_M)) ** 2 - math.sin(math.radians(at_lat - lat) / 2) ** 2
+    if rest <= 0:
+        return None
+    factor = math.cos(math.radians(lat)) * math.cos(math.radians(at_lat))
+    if factor <= 0:
+        return 180.0
+    return math.degrees(2 * math.asin(min(1.0, math.sqrt(rest / factor))))
+
+
 def _columns_touched(lat, lon, radius_m, row):
     """(first, last) column of the cells of a grid row the circle reaches into, or None to keep the whole width of
     the bounding box (the circle reaches a pole). A hair wider than the circle (1e-4 degree, a hundredth of a
     cell): the widest point of a row may lie between the latitudes tried, by far less."""
     south, north = row * CELL_DEG - 90.0, (row + 1) * CELL_DEG - 90.0
-    h = math.sin(radius_m / (2 * EARTH_RADIUS_M)) ** 2
-    half_width = 0.0
     # The circle is widest in longitude near its centre's latitude: the row's latitude nearest it, and both edges.
-    for edge in {min(max(lat, south), north), south, north}:
-        rest = h - math.sin(math.radians(edge - lat) / 2) ** 2
-        if rest <= 0:
-            continue
-        factor = math.cos(math.radians(lat)) * math.cos(math.radians(edge))
-        if factor <= 0 or rest >= factor:
-            return None
-        half_width = max(half_width, math.degrees(2 * math.asin(math.sqrt(rest / factor))))
+    widths = [w for edge in {min(max(lat, south), north), south, north}
+              if (w := _half_width_deg(lat, radius_m, edge)) is not None]
+    half_width = max(widths, default=0.0)
+    if half_width >= 180.0:
+        return None
     half_width += 1e-4
     return math.floor((lon - half_width + 180.0) / CELL_DEG), math.floor((lon + half_width + 180.0) / CELL_DEG)
 
 
 def _columns_inside(lat, lon, radius_m, row):
     """(first, last) column of the cells of a grid row wholly inside the circle, or None."""
-    edges = (row * CELL_DEG - 90.0, (row + 1) * CELL_DEG - 90.0)
-    h = math.sin(radius_m / (2 * EARTH_RADIUS_M)) ** 2
-    half_width = math.inf
-    for edge in edges:  # the half-width in longitude of the circle at both latitude edges of the row
-        rest = h - math.sin(math.radians(edge - lat) / 2) ** 2
-        if rest <= 0:
-            return None
-        factor = math.cos(math.radians(lat)) * math.cos(math.radians(edge))
-        half_width = min(half_width, math.degrees(2 * math.asin(min(1.0, math.sqrt(rest / factor)))))
-    half_width *= 0.999  # rounding must never drop a cell that is not wholly inside
+    # The half-width in longitude of the circle at both latitude edges of the row.
+    widths = [_half_width_deg(lat, radius_m, edge) for edge in (row * CELL_DEG - 90.0, (row + 1) * CELL_DEG - 90.0)]
+    if None in widths:
+        return None
+    half_width = min(widths) * 0.999  # rounding must never drop a cell that is not wholly inside
     first = math.ceil((lon - half_width + 180.0) / CELL_DEG)
     last = math.floor((lon + half_width + 180.0) / CELL_DEG) - 1
     return (first, last) if first <= last else None
