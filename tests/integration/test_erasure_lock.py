@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 
 from core import ledger
 from core.erasure import erase_participant
-from core.models import Action, Delivery
+from core.models import Action, Delivery, OutboxMessage
 from core.selection import alerts_query
 from lab import factories
 
@@ -35,7 +35,7 @@ def people(rt):
         return room.id, operators[0].id, kept, erased
 
 
-def test_a_launch_during_an_erasure_alerts_everyone_but_the_erased(rt):
+def test_a_launch_during_an_erasure_alerts_everyone_but_the_erased(rt, work):
     room, operator, kept, erased = people(rt)
     launched = {}
     launcher = threading.Thread(target=lambda: launched.update(id=factories.launch(rt, room, operator, "Inbraak")))
@@ -48,6 +48,9 @@ def test_a_launch_during_an_erasure_alerts_everyone_but_the_erased(rt):
         rows = s.execute(select(Delivery.participant_id, Delivery.to_e164)
                          .where(Delivery.action_id == launched["id"])).all()
     assert rows == [(kept, "+31612345601")]
+    work()  # what the phones get: the console transport's outbox
+    with rt.db.session() as s:
+        assert s.scalars(select(OutboxMessage.to_e164)).all() == ["+31612345601"]
 
 
 def test_an_erasure_during_a_ring_erases_what_the_ring_wrote(rt):
