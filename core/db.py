@@ -27,6 +27,9 @@ def normalise_url(url):
     return url
 
 
+SQLITE_CACHE_KB = 64 * 1024
+
+
 def make_engine(url):
     url = normalise_url(url)
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
@@ -46,6 +49,10 @@ def make_engine(url):
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
+            # 64 MB of pages, not SQLite's 2 MB: a ledger's ring inserts into indexes in random order (the
+            # participant, the number), and with the default cache most of those inserts read their page
+            # again from the file (a national ring of 365,000 alerts: 9.2 s, 6.6 s with this).
+            cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
             cur.close()
             # The exact polygon test of an area selection (core.selection), where PostgreSQL has PostGIS.
             dbapi_conn.create_function("uitkijk_in_polygons", 3, polygons.contains_json, deterministic=True)

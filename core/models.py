@@ -342,7 +342,10 @@ class Delivery(Base):
 
     __tablename__ = "deliveries"
     id: Mapped[int] = mapped_column(primary_key=True)
-    action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id"))
+    # No foreign key: PostgreSQL checked it by a trigger for each row written, a sixth of writing a national
+    # ledger. Actions are never deleted, and the ledger is written in the transaction that creates or moves
+    # its action (core.ledger_rings).
+    action_id: Mapped[int | None] = mapped_column(Integer)
     inquiry_id: Mapped[int | None] = mapped_column(ForeignKey("inquiries.id"))
     # None once the participant left (core.erasure): the row still counts in the action's figures. No foreign
     # keys: each row written checked and locked its participant's and number's rows on PostgreSQL, 40 % of
@@ -380,13 +383,18 @@ class Delivery(Base):
 
     __table_args__ = (
         UniqueConstraint("action_id", "participant_id", "channel", "purpose", name="ux_delivery_once"),
-        UniqueConstraint("inquiry_id", "participant_id", "channel", "purpose", name="ux_delivery_mail_once"),
-        Index("ix_delivery_inquiry", "inquiry_id", "purpose", "rank"),
+        # The neighbourhood-mail keys and the time-to-reach index hold only the rows they are read for (partial
+        # indexes): a ledger's alerts, none of them a mail, not yet reached, cost them nothing to write.
+        Index("ux_delivery_mail_once", "inquiry_id", "participant_id", "channel", "purpose", unique=True,
+              sqlite_where=text("inquiry_id IS NOT NULL"), postgresql_where=text("inquiry_id IS NOT NULL")),
+        Index("ix_delivery_inquiry", "inquiry_id", "purpose", "rank", sqlite_where=text("inquiry_id IS NOT NULL"),
+              postgresql_where=text("inquiry_id IS NOT NULL")),
         Index("ix_delivery_batch", "action_id", "channel", "purpose", "rank"),
         Index("ix_delivery_state", "state", "enqueued_at"),
         Index("ix_delivery_number", "to_e164", "action_id"),
         # The time-to-reach quantiles (core.timeline) read one action's reached alerts in this order, no sort.
-        Index("ix_delivery_reached", "action_id", "purpose", "channel", "reached_at"),
+        Index("ix_delivery_reached", "action_id", "purpose", "channel", "reached_at",
+              sqlite_where=text("reached_at IS NOT NULL"), postgresql_where=text("reached_at IS NOT NULL")),
         # What deleting a delivery looks up (its escalations' escalated_from is set NULL): without it each
         # deleted delivery read the whole ledger, and removing a national action's 2,000,000 took hours. Only the
         # few escalations are in it: a ledger's alerts (NULL) cost it nothing.
