@@ -11,7 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
@@ -76,9 +76,16 @@ def _load_without_triggers(engine):
 
 
 def _reach_points(engine, log):
-    """The reach points as the migration writes them (triggers, spatial index, backfill in cell order), once."""
+    """The reach points as the migration writes them (triggers, spatial index, backfill in cell order), once;
+    an index the model added since the data set was built is added to it (the schema's fingerprint covers
+    the register's tables, not these points derived from them)."""
     with engine.begin() as conn:
         reach_points.install(conn)
+        table = Base.metadata.tables[reach_points.TABLE]
+        present = {index["name"] for index in inspect(conn).get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in present:
+                index.create(conn)
         if conn.exec_driver_sql(f"SELECT 1 FROM {reach_points.TABLE} LIMIT 1").scalar():
             return
         started = time.perf_counter()
