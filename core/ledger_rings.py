@@ -6,8 +6,8 @@ records how far its ledger got (`ledger_m`, `ledger_rows`, `ledger_done_at`), so
 crashed is resumed by any other from the next ring on, and two writers never write the same ring:
 each moves `ledger_m` from the value it read, in the ring's own transaction.
 
-A ring holds about RING_ROWS alerts (its width follows the density of the rings before it), so no
-process ever holds a whole area, however large.
+A ring holds about RING_ROWS alerts, more as the ledger grows, up to RING_ROWS_MAX (its width follows the
+density of the rings before it), so no process ever holds a whole area, however large.
 """
 import json
 import logging
@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 FIRST_RING_ROWS = 5_000
 FIRST_RING_M = 500
 RING_ROWS = 20_000
+# Each ring costs a commit and an enqueue beside its rows (about 0.2 s): once the nearest are written, a ring
+# holds as many as the rings before it together, up to this many (a national ledger: 50 rings, not 120).
+RING_ROWS_MAX = 100_000
 WRITER_LEASE_S = 30
 _reach = {}  # (database, action id, area) -> area_reach_m, while its rings are being written
 
@@ -63,20 +66,26 @@ def first_ring_m(session, action, reach_m, centre):
 def next_ring(session, action, reach_m, centre):
     """(inner_m, outer_m) of the ring after what the ledger holds, outer_m at most reach_m.
 
-    Its width follows the density of the rings before it, doubled while its cells hold fewer than RING_ROWS
-    locations: beyond a city (a national alert's countryside) the density of the rings before is too
+    It is to hold ring_rows alerts. Its width follows the density of the rings before it, doubled while its
+    cells hold fewer locations: beyond a city (a national alert's countryside) the density of the rings before is too
     high, and rings a few hundred metres wide held a few thousand alerts each, their cells read two or three
     times over (a national ledger: 305 rings, 140 s)."""
     inner = action.ledger_m
     if inner is None:
         return inner, min(first_ring_m(session, action, reach_m, centre), reach_m)
+    rows = ring_rows(action.ledger_rows)
     density = action.ledger_rows / (math.pi * inner * inner) if inner else 0.0
-    step = math.sqrt(inner * inner + RING_ROWS / (math.pi * density)) - inner if density else inner
+    step = math.sqrt(inner * inner + rows / (math.pi * density)) - inner if density else inner
     outer = inner + int(min(max(step, 100), inner))
     while outer < reach_m and outer - inner < inner and count_ring_locations(
-            session, centre, inner, outer) < RING_ROWS:
+            session, centre, inner, outer) < rows:
         outer = inner + 2 * (outer - inner)
     return inner, min(outer, reach_m)
+
+
+def ring_rows(written):
+    """How many alerts the ring after `written` is to hold."""
+    return min(RING_ROWS_MAX, max(RING_ROWS, written))
 
 
 def _reach_key(rt, action):

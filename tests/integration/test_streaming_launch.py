@@ -18,6 +18,7 @@ def small_rings(monkeypatch):
     """Rings of a few alerts each, so a small area takes many rings."""
     monkeypatch.setattr(ledger_rings, "FIRST_RING_ROWS", 3)
     monkeypatch.setattr(ledger_rings, "RING_ROWS", 3)
+    monkeypatch.setattr(ledger_rings, "RING_ROWS_MAX", 3)
 
 
 def setup_area(app):
@@ -190,3 +191,31 @@ def test_rings_widen_where_the_people_thin_out(app, work, small_rings):
     rows = ledger_rows(rt, action_id)
     assert [p for p, *_ in rows] == town + village
     assert len(rings) <= 3, len(rings)  # by the density of the town alone: 5
+
+
+def test_rings_grow_with_the_ledger(app, work, small_rings, monkeypatch):
+    """Once the nearest are written a ring holds as many as the rings before it together (each ring costs a
+    commit and an enqueue beside its rows): the same area in fewer rings, each participant once, nearest first."""
+    rt = app.extensions["uitkijk"]
+    with rt.db.session() as s:
+        room, operators = factories.control_room(s)
+        people = [factories.participant(s, f"061234{n:04d}", 40 * n).id for n in range(1, 41)]
+    counts = {}
+    for most in (3, 24):
+        monkeypatch.setattr(ledger_rings, "RING_ROWS_MAX", most)
+        action_id = factories.launch(rt, room.id, operators[0].id, f"Inbraak {most}", radius_m=2000)
+        sizes = []
+        original = ledger.write_alerts
+
+        def counting(*args, **kwargs):
+            due, next_rank = original(*args, **kwargs)
+            sizes.append(len(due))
+            return due, next_rank
+
+        monkeypatch.setattr(ledger, "write_alerts", counting)
+        ledger_rings.extend(rt, action_id)
+        monkeypatch.setattr(ledger, "write_alerts", original)
+        assert [p for p, *_ in ledger_rows(rt, action_id)] == people
+        assert max(sizes) <= 2 * most, sizes
+        counts[most] = len(sizes)
+    assert counts[24] < counts[3] / 2, counts
