@@ -99,7 +99,7 @@ def plan_ring(rt, session, action):
     Only reads (the ring's width, from the counts of the rings before it), so a writer may plan in a reading
     session and write the ring in a short transaction after."""
     centre = centre_of(action, rt.config)
-    # A region's reach costs a scan of the locations: once per action and process.
+    # A region's reach costs a few hundred index seeks: once per action and process.
     key = _reach_key(rt, action)
     reach = _reach.get(key)
     if reach is None:

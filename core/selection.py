@@ -11,7 +11,8 @@ from sqlalchemy import (Integer, Time, and_, case, cast, column, func, literal, 
 from .errors import ValidationError
 from . import polygons as geometry
 from . import reach_points
-from .geo import EARTH_RADIUS_M, bounding_box, box_cell_ranges, cell_ranges, check_point, distance_m
+from .geo import (CELL_DEG, EARTH_RADIUS_M, ROW_STRIDE, bounding_box, box_cell_ranges, cell_ranges, check_point,
+                  distance_m)
 from .geocoding import locate
 from .models import Municipality, Participant, ParticipantLocation, ReachPoint, Region
 
@@ -143,14 +144,36 @@ def area_reach_m(session, area, centre):
     if polygons is not None:
         south, north, west, east = geometry.bbox(polygons)
     else:
-        loc = ParticipantLocation
-        south, north, west, east = session.execute(
-            select(func.min(loc.lat), func.max(loc.lat), func.min(loc.lon), func.max(loc.lon))).one()
-        if south is None:
+        box = _reach_points_box(session)
+        if box is None:
             return 0
+        south, north, west, east = box
     return math.ceil(max(distance_m(centre[0], centre[1], lat, lon)
                          for lat in (south, north) for lon in (west, east))) + 1
 
+
+def _reach_points_box(session):
+    """(south, north, west, east) of the grid cells holding reach points, None when there are none: each side
+    a cell's edge, less than a cell beyond the farthest point. Read from the ends of the cell index, a seek for
+    each end of each row of cells (the minimum and maximum over the locations read all 2,400,000 of them: 2.8 s
+    of a national ledger)."""
+    cell = ReachPoint.cell
+    first = session.scalar(select(func.min(cell)))
+    if first is None:
+        return None
+    last = session.scalar(select(func.max(cell)))
+    ends = []
+    for row in range(first // ROW_STRIDE, last // ROW_STRIDE + 1):
+        in_row = cell.between(row * ROW_STRIDE, row * ROW_STRIDE + ROW_STRIDE - 1)
+        ends += [select(func.min(cell)).where(in_row), select(func.max(cell)).where(in_row)]
+    columns = [found % ROW_STRIDE for i in range(0, len(ends), COMPOUND_SELECTS)
+               for found in session.scalars(union_all(*ends[i:i + COMPOUND_SELECTS])) if found is not None]
+    return ((first // ROW_STRIDE) * CELL_DEG - 90.0, (last // ROW_STRIDE + 1) * CELL_DEG - 90.0,
+            min(columns) * CELL_DEG - 180.0, (max(columns) + 1) * CELL_DEG - 180.0)
+
+
+# SQLite joins at most 500 SELECTs by UNION ALL.
+COMPOUND_SELECTS = 200
 
 # A query reads at most this many cell ranges (SQLite limits the depth of an expression).
 RANGES_PER_QUERY = 200

@@ -10,7 +10,8 @@ from core import migrate, reach_points
 from core.db import make_engine
 from core.erasure import erase_participant
 from core.models import Participant, ParticipantLocation, PhoneNumber, ReachPoint
-from core.selection import count_recipients, quiet_until, select_recipients
+from core.geo import distance_m
+from core.selection import area_reach_m, count_recipients, quiet_until, select_recipients
 from core.sms_replies import unsubscribe_number
 from lab import factories
 
@@ -131,3 +132,18 @@ def test_quiet_hours_of_a_selection_are_those_of_the_participant_now(rt):
             found = {r.participant_id: r.quiet_until for r in select_recipients(s, AREA, now=now)}
         assert found == {pid: quiet_until(start, end, now) for pid, (start, end) in ids.items()}, now
     assert any(found.values()) and not all(found.values())
+
+
+def test_a_national_alert_reaches_as_far_as_the_farthest_point(rt):
+    """A region's reach (how far its rings go: to the farthest corner of the box around everyone) is read from
+    the ends of the cell index: never short of the box's corner, and less than a cell (about 1.1 km) beyond."""
+    with rt.db.session() as s:
+        assert area_reach_m(s, {"type": "country"}, factories.CENTRE) == 0  # nobody yet
+        for n, (lat, lon) in enumerate([(50.75, 3.36), (53.47, 7.21), (51.9, 6.0), (52.3, 4.9)]):
+            factories.participant(s, f"06123456{n:02d}", origin=(lat, lon))
+        s.commit()
+        reach = area_reach_m(s, {"type": "country"}, factories.CENTRE)
+        lats, lons = zip(*s.execute(select(ParticipantLocation.lat, ParticipantLocation.lon)))
+        farthest = max(distance_m(*factories.CENTRE, lat, lon) for lat in (min(lats), max(lats))
+                       for lon in (min(lons), max(lons)))
+    assert farthest <= reach < farthest + 2 * 1_120, (reach, farthest)
