@@ -1,5 +1,6 @@
 """A launch writes the nearest ring first and the rest ring by ring, resumable after a crash at any stage
 (SQLite and PostgreSQL)."""
+import contextlib
 import threading
 
 import pytest
@@ -35,6 +36,23 @@ def ledger_rows(rt, action_id):
                          .where(Delivery.action_id == action_id).order_by(Delivery.rank)).all()
 
 
+@contextlib.contextmanager
+def ring_sizes():
+    """The number of alerts due from each ring written meanwhile, in a list."""
+    sizes, original = [], ledger.write_alerts
+
+    def counting(*args, **kwargs):
+        due, next_rank = original(*args, **kwargs)
+        sizes.append(len(due))
+        return due, next_rank
+
+    ledger.write_alerts = counting
+    try:
+        yield sizes
+    finally:
+        ledger.write_alerts = original
+
+
 def expected_order(people, commuter):
     """Nearest first: the commuter by their work location, at 250 m."""
     by_distance = sorted([(d, p) for d, p in zip(DISTANCES, people)] + [(250, commuter)])
@@ -58,19 +76,8 @@ def test_launch_writes_the_nearest_ring_first_and_the_rest_in_rings(app, client,
     assert all(d <= first_ring_m for _, _, d, _ in first)
     assert len(first) == 1 + sum(1 for d in DISTANCES if d <= first_ring_m)  # and the commuter
     assert rt.queues.urgent.count >= 1
-    seen = []
-    original = ledger.write_alerts
-
-    def counting(*args, **kwargs):
-        due, next_rank = original(*args, **kwargs)
-        seen.append(len(due))
-        return due, next_rank
-
-    ledger.write_alerts = counting
-    try:
+    with ring_sizes() as seen:
         work()
-    finally:
-        ledger.write_alerts = original
     rows = ledger_rows(rt, action["id"])
     assert [p for p, *_ in rows] == expected_order(people, commuter)
     assert all(state == "sent" for *_, state in rows)
@@ -204,17 +211,8 @@ def test_rings_grow_with_the_ledger(app, work, small_rings, monkeypatch):
     for most in (3, 24):
         monkeypatch.setattr(ledger_rings, "RING_ROWS_MAX", most)
         action_id = factories.launch(rt, room.id, operators[0].id, f"Inbraak {most}", radius_m=2000)
-        sizes = []
-        original = ledger.write_alerts
-
-        def counting(*args, **kwargs):
-            due, next_rank = original(*args, **kwargs)
-            sizes.append(len(due))
-            return due, next_rank
-
-        monkeypatch.setattr(ledger, "write_alerts", counting)
-        ledger_rings.extend(rt, action_id)
-        monkeypatch.setattr(ledger, "write_alerts", original)
+        with ring_sizes() as sizes:
+            ledger_rings.extend(rt, action_id)
         assert [p for p, *_ in ledger_rows(rt, action_id)] == people
         assert max(sizes) <= 2 * most, sizes
         counts[most] = len(sizes)
