@@ -162,18 +162,23 @@ def _reach_points_box(session):
     if first is None:
         return None
     last = session.scalar(select(func.max(cell)))
+    south, north = (first // ROW_STRIDE) * CELL_DEG - 90.0, (last // ROW_STRIDE + 1) * CELL_DEG - 90.0
+    if last // ROW_STRIDE - first // ROW_STRIDE >= BOX_ROWS:
+        return south, north, -180.0, 180.0  # people far apart: every longitude, rather than seeks by the thousand
     ends = []
     for row in range(first // ROW_STRIDE, last // ROW_STRIDE + 1):
         in_row = cell.between(row * ROW_STRIDE, row * ROW_STRIDE + ROW_STRIDE - 1)
         ends += [select(func.min(cell)).where(in_row), select(func.max(cell)).where(in_row)]
     columns = [found % ROW_STRIDE for i in range(0, len(ends), COMPOUND_SELECTS)
                for found in session.scalars(union_all(*ends[i:i + COMPOUND_SELECTS])) if found is not None]
-    return ((first // ROW_STRIDE) * CELL_DEG - 90.0, (last // ROW_STRIDE + 1) * CELL_DEG - 90.0,
-            min(columns) * CELL_DEG - 180.0, (max(columns) + 1) * CELL_DEG - 180.0)
+    return south, north, min(columns) * CELL_DEG - 180.0, (max(columns) + 1) * CELL_DEG - 180.0
 
 
 # SQLite joins at most 500 SELECTs by UNION ALL.
 COMPOUND_SELECTS = 200
+# Beyond this many rows of cells (10° of latitude; the Netherlands and its borders: about 300) a box spans
+# every longitude.
+BOX_ROWS = 1_000
 
 # A query reads at most this many cell ranges (SQLite limits the depth of an expression).
 RANGES_PER_QUERY = 200

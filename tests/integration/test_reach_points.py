@@ -147,3 +147,7 @@ def test_a_national_alert_reaches_as_far_as_the_farthest_point(rt):
         farthest = max(distance_m(*factories.CENTRE, lat, lon) for lat in (min(lats), max(lats))
                        for lon in (min(lons), max(lons)))
     assert farthest <= reach < farthest + 2 * 1_120, (reach, farthest)
+    with rt.db.session() as s:
+        factories.participant(s, "0612345699", origin=(64.1, -21.9))  # Reykjavik: 12° north, every longitude
+        s.commit()
+        assert area_reach_m(s, {"type": "country"}, factories.CENTRE) >= distance_m(*factories.CENTRE, 64.1, -180)
