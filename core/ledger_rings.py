@@ -31,7 +31,7 @@ FIRST_RING_ROWS = 5_000
 FIRST_RING_M = 500
 RING_ROWS = 20_000
 # Each ring costs a commit and an enqueue beside its rows (about 0.2 s): once the nearest are written, a ring
-# holds as many as the rings before it together, up to this many (a national ledger: 50 rings, not 120).
+# holds as many as the rings before it together, up to this many (a national ledger: 25 rings, not 120).
 RING_ROWS_MAX = 100_000
 WRITER_LEASE_S = 30
 _reach = {}  # (database, action id, area) -> area_reach_m, while its rings are being written
@@ -67,9 +67,9 @@ def next_ring(session, action, reach_m, centre):
     """(inner_m, outer_m) of the ring after what the ledger holds, outer_m at most reach_m.
 
     It is to hold ring_rows alerts. Its width follows the density of the rings before it, doubled while its
-    cells hold fewer locations: beyond a city (a national alert's countryside) the density of the rings before is too
-    high, and rings a few hundred metres wide held a few thousand alerts each, their cells read two or three
-    times over (a national ledger: 305 rings, 140 s)."""
+    cells hold fewer locations: beyond a city (a national alert's countryside) the density of the rings before
+    is too high, and rings a few hundred metres wide held a few thousand alerts each, their cells read two or
+    three times over (a national ledger: 305 rings, 140 s)."""
     inner = action.ledger_m
     if inner is None:
         return inner, min(first_ring_m(session, action, reach_m, centre), reach_m)

@@ -161,12 +161,12 @@ def _reach_points_box(session):
     first = session.scalar(select(func.min(cell)))
     if first is None:
         return None
-    last = session.scalar(select(func.max(cell)))
-    south, north = (first // ROW_STRIDE) * CELL_DEG - 90.0, (last // ROW_STRIDE + 1) * CELL_DEG - 90.0
-    if last // ROW_STRIDE - first // ROW_STRIDE >= BOX_ROWS:
+    first_row, last_row = first // ROW_STRIDE, session.scalar(select(func.max(cell))) // ROW_STRIDE
+    south, north = first_row * CELL_DEG - 90.0, (last_row + 1) * CELL_DEG - 90.0
+    if last_row - first_row >= BOX_ROWS:
         return south, north, -180.0, 180.0  # people far apart: every longitude, rather than seeks by the thousand
     ends = []
-    for row in range(first // ROW_STRIDE, last // ROW_STRIDE + 1):
+    for row in range(first_row, last_row + 1):
         in_row = cell.between(row * ROW_STRIDE, row * ROW_STRIDE + ROW_STRIDE - 1)
         ends += [select(func.min(cell)).where(in_row), select(func.max(cell)).where(in_row)]
     columns = [found % ROW_STRIDE for i in range(0, len(ends), COMPOUND_SELECTS)
