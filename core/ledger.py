@@ -168,13 +168,14 @@ DELIVERY_COLUMNS = ("action_id", "participant_id", "phone_number_id", "to_e164",
 
 
 def write_alerts(session, action_id, alerts, hold_quiet, tz, first_rank=0):
-    """Write one queued alert per row of `alerts` (core.selection.alerts_query) by one INSERT ... SELECT,
-    ranked nearest first from first_rank; returns (the ids due now in rank order, the rank after the last
-    one written, or first_rank when none was).
+    """Write one queued alert per participant and channel of `alerts` (core.selection.alerts_query: their
+    first row) by one INSERT ... SELECT, ranked nearest first from first_rank; returns (the ids due now in
+    rank order, the rank after the last one written, or first_rank when none was).
 
     Recipients in their quiet hours get `not_before` (when hold_quiet) and are left to the sweeper.
-    One who already has this action's alert on that channel (by a nearer location, written with an
-    earlier ring) is left as they are: the ledger's unique key decides.
+    One who already has this action's alert on that channel (by a nearer location or an earlier number,
+    written with an earlier row or ring) is left as they are: the ledger's unique key decides, and the rank
+    of the row it dropped is left unused.
     """
     hold_off_erasure(session)
     now = utcnow()
@@ -185,8 +186,9 @@ def write_alerts(session, action_id, alerts, hold_quiet, tz, first_rank=0):
                   literal("alert"),
                   a.rank + first_rank, a.distance_m, literal("queued"), literal(0), literal(now, when),
                   literal(now, when))
-    # A WHERE clause: SQLite would read the upsert's ON as the SELECT's join constraint without one.
-    rows = rows.where(a.rank >= 0)
+    # A WHERE clause: SQLite would read the upsert's ON as the SELECT's join constraint without one. In rank
+    # order: of a participant's rows on a channel the first is kept, the rest lose to the unique key.
+    rows = rows.where(a.rank >= 0).order_by(a.rank)
     insert_ = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     written = session.execute(insert_(Delivery).from_select(DELIVERY_COLUMNS, rows).on_conflict_do_nothing()
                               .returning(Delivery.id, Delivery.rank)).all()

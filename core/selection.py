@@ -247,9 +247,11 @@ def test_participants():
 
 def alerts_query(session, area, centre=None, ring=None, points=None, conditions=None, test_only=False,
                  channel_order=None, ranked=True):
-    """SELECT of the area's alerts, one per participant per channel (their first usable number), nearest
-    first: participant_id, phone_number_id, to_e164, channel, distance_m, quiet_start, quiet_end, rank
-    (0 = nearest; by distance, participant, channel) and to_address (an alert by e-mail's address).
+    """SELECT of the area's alerts, nearest first: participant_id, phone_number_id, to_e164, channel,
+    distance_m, quiet_start, quiet_end, rank (0 = nearest; by distance, participant, channel, number) and
+    to_address (an alert by e-mail's address). A participant's first row on a channel is their alert on it
+    (their first usable number, at their nearer location); a later row of theirs on that channel (another
+    number or location) is left to its reader to drop: the ledger's unique key, or select_recipients.
 
     The database does all of it: the spatial index finds the reach points (core.reach_points: the
     register's rows a launch needs, joined beforehand), the exact circle or polygon, the distances, one row
@@ -257,15 +259,15 @@ def alerts_query(session, area, centre=None, ring=None, points=None, conditions=
     ledger by INSERT ... SELECT and no row passes through Python. A region is ranked from `centre` if given.
     With ring=(inner_m, outer_m) only those whose rounded distance lies in (inner_m, outer_m] are read: a
     launch writes its ledger ring by ring and never holds the whole area. A participant whose nearer
-    location lies in an earlier ring shows up again here by the farther one; the ledger's unique key keeps
-    them once, nearest. The benchmark's baseline passes `points` (the register's join, with the reach
+    location lies in an earlier ring shows up again here by the farther one; the unique key keeps them
+    once, nearest. The benchmark's baseline passes `points` (the register's join, with the reach
     points' columns) and the `conditions` it is read by. An exercise (`test_only`) reads the test
     participants alone.
     With `channel_order` (an action kind that escalates, core.escalation) the channels of that order are one
-    ladder: each participant's first channel on it is their row for it, the rest come by escalation. A channel
-    the order leaves out (alerts by e-mail, say) is no step of it and has its row as without escalation.
-    Not `ranked`: the same rows without the rank column, in its order (ORDER BY the ranking's own keys: what
-    reads them in Python needs the order alone, and the rank is a second sort of every row).
+    ladder: each participant's first channel on it is their only row for it, the rest come by escalation. A
+    channel the order leaves out (alerts by e-mail, say) is no step of it and has one row as well.
+    Not `ranked`: the same rows, in the same order, without the rank column (what reads them in Python needs
+    the order alone).
     """
     if area["type"] == "circle":
         centre, radius = (area["lat"], area["lon"]), area["radius_m"]
@@ -298,32 +300,33 @@ def alerts_query(session, area, centre=None, ring=None, points=None, conditions=
              for condition in conditions or index_conditions(session, area, centre, ring)]
     # The index conditions' cells are disjoint: their reads never hold the same point twice.
     found = (reads[0] if len(reads) == 1 else union_all(*reads)).subquery("found")
-    # Every number of a participant is paired with each of their locations: the row of their first number
-    # with its nearer location is the participant's nearest on that channel. Partitioned by participant_id + 0,
-    # not the column: SQLite's planner otherwise reads the whole table by the participant index, in the
-    # partition's order, rather than a ring's grid cells by theirs (a national ledger's ring: 5.5 s, not 0.1 s).
-    participant = found.c.participant_id + 0
-    if channel_order:
+    # Every number of a participant is paired with each of their locations: in the order (metres, participant,
+    # channel, number) the first row of a participant and channel is their nearest location with their first
+    # number (that number is paired with every location). Without a ladder, that row is kept by what reads
+    # the rows: the ledger's unique key (INSERT ... ORDER BY ... ON CONFLICT DO NOTHING), or select_recipients;
+    # a window numbering them first cost a second sort of every row (a national ledger: about 3 µs a row).
+    if not channel_order:
+        numbered = found
+    else:
+        # Partitioned by participant_id + 0, not the column: SQLite's planner otherwise reads the whole table by
+        # the participant index, in the partition's order, rather than a ring's grid cells by theirs.
         place = case({channel: i for i, channel in enumerate(channel_order)}, value=found.c.channel,
                      else_=len(channel_order))
         ladder = case((found.c.channel.in_(channel_order), literal("ladder")), else_=found.c.channel)
-        first = func.row_number().over(partition_by=(participant, ladder),
+        first = func.row_number().over(partition_by=(found.c.participant_id + 0, ladder),
                                        order_by=(place, found.c.phone_number_id, found.c.distance))
-    else:
-        first = func.row_number().over(partition_by=(participant, found.c.channel),
-                                       order_by=(found.c.phone_number_id, found.c.distance))
-    numbered = select(found, first.label("nth")).subquery("numbered")
+        numbered = select(found, first.label("nth")).subquery("numbered")
     n = numbered.c
     metres = cast(func.round(n.distance), Integer)
-    order = (metres, n.participant_id, n.channel)
-    if not ranked:
-        return select(n.participant_id, n.phone_number_id, n.e164.label("to_e164"), n.channel,
-                      metres.label("distance_m"), n.quiet_start, n.quiet_end,
-                      n.address.label("to_address")).where(n.nth == 1).order_by(*order)
-    rank = func.row_number().over(order_by=order) - 1
-    return select(n.participant_id, n.phone_number_id, n.e164.label("to_e164"), n.channel,
-                  metres.label("distance_m"), n.quiet_start, n.quiet_end, rank.label("rank"),
-                  n.address.label("to_address")).where(n.nth == 1)
+    order = (metres, n.participant_id, n.channel, n.phone_number_id)
+    columns = (n.participant_id, n.phone_number_id, n.e164.label("to_e164"), n.channel, metres.label("distance_m"),
+               n.quiet_start, n.quiet_end)
+    query = (select(*columns, n.address.label("to_address")) if not ranked else
+             select(*columns, (func.row_number().over(order_by=order) - 1).label("rank"),
+                    n.address.label("to_address")))
+    if channel_order:
+        query = query.where(n.nth == 1)
+    return query.order_by(*order)
 
 
 # How many runs of grid cells wholly inside a polygon a query tests before the exact test (SQLite limits the
@@ -366,9 +369,12 @@ def select_recipients(session, area, tz="Europe/Amsterdam", now=None, centre=Non
     # more in building rows than in the query. Only the quiet hours' end needs a type: SQLite's is text.
     result = session.connection().execute(query)
     try:
-        recipients = list(map(Recipient._make, result.cursor.fetchall()))
+        rows = result.cursor.fetchall()
     finally:
         result.close()
+    seen = set()
+    recipients = [Recipient._make(row) for row in rows
+                  if (key := (row[0], row[3])) not in seen and not seen.add(key)]
     for i, recipient in enumerate(recipients):
         if recipient.quiet_until is not None:
             end = recipient.quiet_until
