@@ -6,12 +6,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 
-from core import migrate, reach_points
+from core import ledger, migrate, reach_points
 from core.db import make_engine
 from core.erasure import erase_participant
-from core.models import Participant, ParticipantLocation, PhoneNumber, ReachPoint
+from core.models import Delivery, Participant, ParticipantLocation, PhoneNumber, ReachPoint
 from core.geo import distance_m
-from core.selection import area_reach_m, count_recipients, quiet_until, select_recipients
+from core.selection import alerts_query, area_reach_m, count_recipients, quiet_until, select_recipients
 from core.sms_replies import unsubscribe_number
 from lab import factories
 
@@ -89,6 +89,12 @@ def test_one_alert_per_channel_by_the_first_number_and_the_nearer_location(rt):
     with rt.db.session() as s:
         found = [(r.participant_id, r.to_e164, round(r.distance_m, -1)) for r in select_recipients(s, AREA)]
     assert found == [(both, "+31612345601", 300), (other, "+31612345602", 500)]
+    # The ledger's write keeps the same rows (by its unique key, as it inserts them in rank order).
+    with rt.db.session() as s:
+        ledger.write_alerts(s, 1, alerts_query(s, AREA), hold_quiet=False, tz="Europe/Amsterdam")
+        written = s.execute(select(Delivery.participant_id, Delivery.to_e164, Delivery.distance_m)
+                            .where(Delivery.action_id == 1).order_by(Delivery.rank)).all()
+    assert [(p, number, round(m, -1)) for p, number, m in written] == found
 
 
 def test_the_migration_writes_the_points_of_an_existing_register(empty_database):
