@@ -165,9 +165,10 @@ class ActionService:
         self.runtime.launch_audio.prepare(session, action)  # the title, for the free number
         due = ledger_rings.write_ring(self.runtime, session, action) or []
         session.refresh(action)
+        first_ring = ledger.alerts_written(session, action.id)
         audit.record(session, actor, "launch", "action", action.id,
                      {"code": action.code, "kind": action.kind, "area": action.area,
-                      "first_ring_m": action.ledger_m, "first_ring": action.ledger_rows,
+                      "first_ring_m": action.ledger_m, "first_ring": first_ring,
                       "exercise": action.exercise})
         publication.attach_photos(session, action.id, photos, actor)
         hooks = action_webhooks.record(session, action, "action.launched")
@@ -191,7 +192,7 @@ class ActionService:
                 set_committed_value(action, "planned", count_recipients(reader, action.area,
                                                                         test_only=action.exercise))
         log.info("action %s launched by %s: %d alerts planned, %d in the first ring", action.id, actor,
-                 action.planned, action.ledger_rows)
+                 action.planned, first_ring)
         return action, True
 
     def _commit_and_send(self, session, action, due, event, hooks):

@@ -352,6 +352,12 @@ def stale(session, lease_s, requeue_after_s, limit=5000, queues_empty=True):
     return taken_back + [d for d in due if d not in taken_back]
 
 
+def alerts_written(session, action_id):
+    """How many alerts the action's ledger holds (its ranks may leave gaps: core.ledger.write_alerts)."""
+    return session.scalar(select(func.count()).select_from(Delivery).where(
+        and_(Delivery.action_id == action_id, Delivery.purpose == "alert")))
+
+
 def progress(session, action_id):
     """{channel: {purpose: {state: count}}} for an action."""
     out = {}

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core import jobs, ledger, ledger_rings
-from core.models import Action, Delivery, OutboxMessage
+from core.models import Action, AuditEvent, Delivery, OutboxMessage, Participant, PhoneNumber
 from lab import factories
 
 # Participants every 150 m eastwards from 100 m; one lives at 8 km but works at 250 m.
@@ -61,8 +61,12 @@ def expected_order(people, commuter):
 
 def test_launch_writes_the_nearest_ring_first_and_the_rest_in_rings(app, client, auth, work, small_rings):
     """The answer comes with the first ring written and enqueued and the whole count planned; the writer
-    adds the rings beyond, each participant once, nearest first."""
+    adds the rings beyond, each participant once, nearest first; the audit counts the first ring's alerts
+    (not its ranks: the nearest participant's second mobile is a row the ledger dropped)."""
     room, operators, people, commuter = setup_area(app)
+    with app.extensions["uitkijk"].db.session() as s:
+        nearest = s.get(Participant, people[0])
+        nearest.numbers.append(PhoneNumber(e164="+31612349998", kind="mobile", channel="sms"))
     response = client.post("/api/actions", json=factories.launch_body(room, operators[0], 3000), headers=auth)
     assert response.status_code == 201, response.json
     action = response.json
@@ -75,6 +79,9 @@ def test_launch_writes_the_nearest_ring_first_and_the_rest_in_rings(app, client,
     assert [p for p, *_ in first] == expected_order(people, commuter)[:len(first)]
     assert all(d <= first_ring_m for _, _, d, _ in first)
     assert len(first) == 1 + sum(1 for d in DISTANCES if d <= first_ring_m)  # and the commuter
+    with rt.db.session() as s:
+        launched = s.scalar(select(AuditEvent.detail).where(AuditEvent.verb == "launch"))
+    assert launched["first_ring"] == len(first) < first[-1].rank + 1
     assert rt.queues.urgent.count >= 1
     with ring_sizes() as seen:
         work()
