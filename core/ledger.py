@@ -187,8 +187,9 @@ def write_alerts(session, action_id, alerts, hold_quiet, tz, first_rank=0):
                   a.rank + first_rank, a.distance_m, literal("queued"), literal(0), literal(now, when),
                   literal(now, when))
     # A WHERE clause: SQLite would read the upsert's ON as the SELECT's join constraint without one. In rank
-    # order: of a participant's rows on a channel the first is kept, the rest lose to the unique key.
-    rows = rows.where(a.rank >= 0).order_by(a.rank)
+    # order, by the ranking's own keys (the rows come sorted by them; ordered by the rank, PostgreSQL sorted
+    # them again): of a participant's rows on a channel the first is kept, the rest lose to the unique key.
+    rows = rows.where(a.rank >= 0).order_by(a.distance_m, a.participant_id, a.channel, a.phone_number_id)
     insert_ = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     written = session.execute(insert_(Delivery).from_select(DELIVERY_COLUMNS, rows).on_conflict_do_nothing()
                               .returning(Delivery.id, Delivery.rank)).all()
