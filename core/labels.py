@@ -18,7 +18,10 @@ DELIVERY_STATE_LABELS = {"queued": N_("queued"), "sending": N_("sending"), "sent
                          "delivered": N_("delivered"), "answered": N_("answered"), "voicemail": N_("voicemail"),
                          "failed": N_("failed"), "cancelled": N_("cancelled"), "bounced": N_("bounced")}
 # An escalation's reason (core.escalation: "voice:no_answer") and a cancellation's "reached by sms", in a sentence:
-# the channel mid-sentence and why it did not reach them.
-VIA_LABELS = {"voice": N_("voice"), "sms": N_("SMS"), "email": N_("e-mail")}
+# the channel mid-sentence (Dutch writes "sms" there, and "Sms" as a label) and why it did not reach them.
+VIA_LABELS = {"voice": N_("voice"), "sms": N_("text message"), "email": N_("e-mail")}
+# What answering-machine detection said of a call (core.alert_calls.AMD_STATUSES), as the follow page says it.
+AMD_STATUS_LABELS = {"human": N_("a person"), "machine": N_("a machine"), "notsure": N_("not sure"),
+                     "key": N_("a key pressed")}
 ESCALATION_CAUSE_LABELS = {"voicemail": N_("voicemail left"), "busy": N_("busy"), "no_answer": N_("no answer"),
                            "failed": N_("failed")}

@@ -5,7 +5,7 @@ Numbers and addresses are masked as everywhere an operator reads the ledger: the
 someone was tried and reached, not who. The rows are read from the database a batch at a time.
 The CSV speaks the reader's language as the dashboard's does (core.dashboard.report_csv): the column names and
 the channel, message and state in words, why an alert was escalated or cancelled in the page's words, the times
-ISO, the machine detection's codes as Asterisk and Twilio give them.
+ISO, what the machine detection said in words and its cause as Asterisk and Twilio give it (for tuning it).
 """
 import csv
 import io
@@ -15,8 +15,8 @@ from sqlalchemy import select
 from . import follow, timeline
 from .errors import N_, Reason
 from .escalation import reached_on
-from .labels import (CHANNEL_LABELS, DELIVERY_STATE_LABELS, ESCALATION_CAUSE_LABELS, PURPOSE_LABELS,
-                     VIA_LABELS)
+from .labels import (AMD_STATUS_LABELS, CHANNEL_LABELS, DELIVERY_STATE_LABELS, ESCALATION_CAUSE_LABELS,
+                     PURPOSE_LABELS, VIA_LABELS)
 from .mail_address import masked_address
 from .models import Delivery
 from .numbers import mask
@@ -29,7 +29,8 @@ CSV_COLUMNS = {"rank": N_("Rank"), "participant_id": N_("Participant id"), "chan
                "reason": N_("Escalation reason"), "amd_status": N_("Answering machine detection"),
                "amd_cause": N_("Answering machine detection cause")}
 # The columns whose identifiers are shown in words.
-_WORDS = {"channel": CHANNEL_LABELS, "purpose": PURPOSE_LABELS, "state": DELIVERY_STATE_LABELS}
+_WORDS = {"channel": CHANNEL_LABELS, "purpose": PURPOSE_LABELS, "state": DELIVERY_STATE_LABELS,
+          "amd_status": AMD_STATUS_LABELS}
 BATCH = 1000
 
 

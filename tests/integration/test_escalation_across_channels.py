@@ -162,7 +162,7 @@ def test_reached_by_sms_cancels_the_queued_call_and_leaves_one_in_flight(app, cl
     report = client.get(f"/api/actions/{deliveries['voice'].action_id}/report.csv",
                         headers={**auth, "Accept-Language": "nl"}).get_data(as_text=True)
     call = next(row for row in csv.DictReader(io.StringIO(report)) if row["Kanaal"] == "Gesproken oproep")
-    assert (call["Toestand"], call["Fout"]) == ("geannuleerd", "geannuleerd: bereikt via Sms")
+    assert (call["Toestand"], call["Fout"]) == ("geannuleerd", "geannuleerd: bereikt via sms")
     send_deliveries([deliveries["voice"].id])
     assert rt.transports["voice"].calls == 1
 

@@ -5,9 +5,9 @@ import io
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from core.models import AuditEvent
+from core.models import AuditEvent, Delivery
 from lab import factories
 from tests.integration.web_helpers import make_user, post, sign_in, web_app
 
@@ -94,6 +94,18 @@ def test_the_report_page_shows_the_figures_and_the_rows_to_the_operator(app, cli
         ["Sms", "Oproep", "verstuurd"], ["Gesproken oproep", "Oproep", "opgenomen"],
         ["Sms", "Afsluitbericht", "verstuurd"], ["Gesproken oproep", "Afsluitbericht", "opgenomen"]]
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:.+]+", row[9]) for row in rows[1:3])  # reached, ISO
+
+
+def test_the_csv_says_what_machine_detection_heard_in_words_and_its_cause_as_given(app, client, auth, exercise):
+    with app.extensions["uitkijk"].db.session() as s:
+        s.execute(update(Delivery).where(Delivery.action_id == exercise["id"], Delivery.channel == "voice",
+                                         Delivery.purpose == "alert")
+                  .values(amd_status="machine", amd_cause="LONGGREETING-1500-1500"))
+    api_csv = f"/api/actions/{exercise['id']}/report.csv"
+    for language, words in (("nl", "een antwoordapparaat"), ("en", "a machine")):
+        rows = list(csv.reader(io.StringIO(client.get(api_csv, headers={**auth, "Accept-Language": language})
+                                           .get_data(as_text=True))))
+        assert [row[-2:] for row in rows[1:]] == [["", ""], [words, "LONGGREETING-1500-1500"], ["", ""], ["", ""]]
 
 
 def test_another_rooms_operator_gets_no_report(app, client, auth, exercise):
