@@ -455,8 +455,10 @@ def count_recipients(session, area, test_only=False):
     alone); circles and municipalities are counted by the database alone, a polygon by its exact test here."""
     polygons = _polygons_of(session, area)
     if polygons is not None:
+        # Its rows hold a participant's extra numbers and locations too (alerts_query): counted once each.
+        found = alerts_query(session, area, test_only=test_only, ranked=False).order_by(None).subquery()
         return session.scalar(select(func.count()).select_from(
-            alerts_query(session, area, test_only=test_only).subquery()))
+            select(found.c.participant_id, found.c.channel).distinct().subquery()))
     points = ReachPoint.__table__
     pairs = select(points.c.participant_id, points.c.channel)
     if test_only:

@@ -6,7 +6,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from core.models import Delivery, Region
+from core.models import Delivery, PhoneNumber, Region
 from lab import factories
 from tests.conftest import app_for
 from tests.integration.admin_web import login, make_user, post
@@ -63,6 +63,22 @@ def test_a_polygon_selects_inside_only_nearest_first_from_its_centre(app, client
     response = client.post("/api/actions", json=body, headers=auth)
     assert response.status_code == 201, response.get_json()
     assert [pid for pid, _ in deliveries(app, response.get_json()["id"])] == [ids[100], ids[400], ids[1600]]
+
+
+def test_a_polygon_counts_and_alerts_each_participant_once_per_channel(app, client, auth, people):
+    """Who lives and works in the polygon with two mobiles is four of its points: one alert, counted once."""
+    room, operator, ids = people
+    with app.extensions["uitkijk"].db.session() as session:
+        both = factories.participant(session, "+31612345611", distance_m=900, work_distance_m=300)
+        both.numbers.append(PhoneNumber(e164="+31612345612", kind="mobile", channel="sms"))
+        both = both.id
+    geometry = {"type": "Polygon", "coordinates": [ring(*strip_east())]}
+    body = factories.launch_body(room, operator, area={"type": "polygon", "geometry": geometry,
+                                                       "centre": {"lat": factories.CENTRE[0], "lon": factories.CENTRE[1]}})
+    response = client.post("/api/actions", json=body, headers=auth)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["planned"] == 4
+    assert [pid for pid, _ in deliveries(app, response.get_json()["id"])] == [ids[100], both, ids[400], ids[1600]]
 
 
 def test_a_hole_in_the_polygon_is_left_out(app, client, auth, people):
