@@ -1,12 +1,8 @@
 """The follow page's card of how the calls went, counted by the database (SQLite and PostgreSQL): each
 outcome by the state and the last attempt's outcome, the seconds listened and keys of who answered, what
 detection said; cancelled calls are left to the progress table."""
-from sqlalchemy import select
-
 from core import follow
-from core.actions import ActionService, parse_launch
-from core.models import Delivery
-from lab import factories
+from tests.call_endings import calls_ended
 
 # number: (state, detail, amd_status) the ledger is left in after the console reached them all.
 ENDINGS = {
@@ -24,18 +20,7 @@ ENDINGS = {
 
 def test_the_calls_are_counted_by_how_they_went(app, work):
     rt = app.extensions["uitkijk"]
-    with rt.db.session() as session:
-        room, operators = factories.control_room(session)
-        for rank, number in enumerate(ENDINGS):
-            factories.participant(session, number, distance_m=100 + 50 * rank)
-        request = parse_launch(factories.launch_body(room, operators[0]), 640, 50_000)
-        action, _ = ActionService(rt).launch(session, request, "user:dispatcher")
-        action_id = action.id
-    work()
-    with rt.db.session() as session:
-        for delivery in session.scalars(select(Delivery).where(Delivery.action_id == action_id)):
-            state, detail, amd = ENDINGS[delivery.to_e164]
-            delivery.state, delivery.detail, delivery.amd_status = state, {**(delivery.detail or {}), **detail}, amd
+    action_id, _ = calls_ended(rt, work, ENDINGS)
     with rt.db.session() as session:
         cards = follow.voice_outcomes(session, action_id)
     assert cards == {"alert": {"person": 3, "voicemail": 1, "busy": 1, "no_answer": 1, "failed": 1, "calling": 1,
