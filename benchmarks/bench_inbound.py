@@ -26,14 +26,10 @@ UITKIJK_BENCH_INBOUND_PARTICIPANTS (100000), UITKIJK_BENCH_INBOUND_ALERTED (100 
 UITKIJK_BENCH_INBOUND_HISTORY (200 ended actions), UITKIJK_BENCH_PG (PostgreSQL admin URL),
 UITKIJK_BENCH_REDIS.
 """
-import concurrent.futures
 import contextlib
 import dataclasses
-import logging
 import math
-import multiprocessing
 import os
-import queue
 import random
 import threading
 import time
@@ -43,16 +39,12 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select, text
 
 from lab.asterisk import AsteriskLab, ensure_root
-from core import runtime
 from core.db import Database, make_engine
 from core.demo import TOWNS
-from core.caller_directory import InboundDirectory
 from core.models import Action, ControlRoom, Delivery, InboundCall, Operator, Participant, PhoneNumber, utcnow
-from ivr.call_engine import build_flows
-from ivr.fastagi import FastAgiServer, build_services
-from tts_prompts import PromptStore, get_engine
 
 from .dataset import scratch_database
+from .fastagi_process import fastagi_process, render_prompts
 
 CALLS = int(os.environ.get("UITKIJK_BENCH_INBOUND_CALLS", 100))
 PARTICIPANTS = int(os.environ.get("UITKIJK_BENCH_INBOUND_PARTICIPANTS", 100_000))
@@ -178,48 +170,7 @@ def _deliveries(action_id, alerted, states, number_ids):
     return rows
 
 
-def render_prompts(prompt_dir, titles, log):
-    """The prompt catalogue and the actions' titles, rendered as a deployment and the launches do."""
-    started = time.perf_counter()
-    store = PromptStore(prompt_dir, get_engine("espeak"))
-    store.render_catalogue()
-    for title in set(titles):
-        store.render_text(title, "nl")
-    log(f"  prompts and {len(set(titles))} titles rendered in {time.perf_counter() - started:.1f} s")
-
-
 # The server and the calls -------------------------------------------------------------------
-
-def serve(config, naive, warm_numbers, decisions, ready, stop):
-    """The FastAGI server's own process, as in production (`python -m ivr.fastagi`): the benchmark's
-    AMI client and Originates do not share its interpreter. Decision times go to `decisions`."""
-    logging.getLogger("core.runtime").setLevel(logging.ERROR)  # console transports: nothing is sent here
-    services = build_services(config, on_decision=lambda flow, seconds: decisions.put(seconds))
-    rt = runtime.get()
-    if naive:
-        services.flows = build_flows(InboundDirectory(rt.db, rt.config["DEFAULT_REGION"]),
-                                     services.flows["inbound"].settings)
-    warm(services.flows["inbound"].directory, warm_numbers)
-    server = FastAgiServer(("127.0.0.1", int(config["AGI_PORT"])), services)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    ready.set()
-    stop.wait()
-    server.shutdown()
-    server.server_close()
-    rt.close()
-
-
-def warm(directory, numbers):
-    """Look up other alerted participants at once, so the statements are compiled and the pool holds
-    its steady connections, as in a server that has been up a while."""
-    def look_up(number):
-        match = directory.identify(number)
-        if match.actions:
-            directory.route(match.actions[0].id)
-
-    with concurrent.futures.ThreadPoolExecutor(len(numbers)) as pool:
-        list(pool.map(look_up, numbers))
-
 
 class Bridges:
     """The phone each call was first bridged with (BridgeEnter of a lab-pstn channel), per Linkedid."""
@@ -282,25 +233,8 @@ def burst(ami, db, callers, label, log):
 def measure(ami, db, config, callers, warm_numbers, naive, log):
     """One burst against a fresh server process; (decision times in s, calls routed right)."""
     label = "naive" if naive else "project"
-    context = multiprocessing.get_context("spawn")
-    decisions, ready, stop = context.Queue(), context.Event(), context.Event()
-    server = context.Process(target=serve, args=(config, naive, warm_numbers, decisions, ready, stop),
-                             name=f"fastagi-{label}", daemon=True)
-    server.start()
-    try:
-        while not ready.wait(0.5):
-            if not server.is_alive():
-                raise RuntimeError(f"the {label} FastAGI server failed to start (its error is above)")
+    with fastagi_process(config, label, database_directory=naive, warm_numbers=warm_numbers) as times:
         right = burst(ami, db, callers, label, log)
-    finally:
-        stop.set()
-        server.join(30)
-        if server.is_alive():
-            server.kill()
-    times = []
-    with contextlib.suppress(queue.Empty):
-        while True:
-            times.append(decisions.get(timeout=1))
     log(f"  {label}: {len(times)} decisions")
     return times, right
 
