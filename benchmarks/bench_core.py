@@ -177,11 +177,19 @@ def _room_and_operator(session):
     return room, session.scalar(select(Operator.id).where(Operator.control_room_id == room.id).limit(1))
 
 
+CLEARED = (OutboxMessage, Delivery, AuditEvent, Action)  # in an order their keys allow deleting
+
+
 def _cleanup(rt):
-    """Leave the cached data set as it was built: participants only, no actions or messages."""
+    """Leave the cached data set as it was built: participants only, no actions or messages. On PostgreSQL
+    by TRUNCATE: a national ledger's 2,000,000 rows deleted leave dead rows and bloated indexes that the
+    next part's worker read through (one run: 672 sends/s, 2,941 on fresh tables)."""
     with rt.db.session() as session:
-        for model in (OutboxMessage, Delivery, AuditEvent, Action):
-            session.execute(delete(model))
+        if rt.db.dialect == "postgresql":
+            session.execute(text("TRUNCATE " + ", ".join(m.__tablename__ for m in CLEARED) + " CASCADE"))
+        else:
+            for model in CLEARED:
+                session.execute(delete(model))
     for queue in rt.queues.in_priority_order():
         queue.empty()
 
