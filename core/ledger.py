@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .erasure import hold_off_erasure
 from .models import REACHED_STATES, Action, ControlRoom, Delivery, Participant, utcnow
-from .selection import quiet_until
+from .selection import RANK_KEYS, quiet_until
 
 # Which state may follow which. Anything else is a stale or repeated event and is ignored.
 TRANSITIONS = {
@@ -189,7 +189,7 @@ def write_alerts(session, action_id, alerts, hold_quiet, tz, first_rank=0):
     # A WHERE clause: SQLite would read the upsert's ON as the SELECT's join constraint without one. In rank
     # order, by the ranking's own keys (the rows come sorted by them; ordered by the rank, PostgreSQL sorted
     # them again): of a participant's rows on a channel the first is kept, the rest lose to the unique key.
-    rows = rows.where(a.rank >= 0).order_by(a.distance_m, a.participant_id, a.channel, a.phone_number_id)
+    rows = rows.where(a.rank >= 0).order_by(*(a[key] for key in RANK_KEYS))
     insert_ = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     written = session.execute(insert_(Delivery).from_select(DELIVERY_COLUMNS, rows).on_conflict_do_nothing()
                               .returning(Delivery.id, Delivery.rank)).all()

@@ -245,6 +245,11 @@ def test_participants():
     return select(Participant.id).where(Participant.test).scalar_subquery()
 
 
+# The ranks' order, by alerts_query's column names: a reader that keeps each participant's first row on a
+# channel (core.ledger.write_alerts) takes the rows in this order.
+RANK_KEYS = ("distance_m", "participant_id", "channel", "phone_number_id")
+
+
 def alerts_query(session, area, centre=None, ring=None, points=None, conditions=None, test_only=False,
                  channel_order=None, ranked=True):
     """SELECT of the area's alerts, nearest first: participant_id, phone_number_id, to_e164, channel,
@@ -318,7 +323,7 @@ def alerts_query(session, area, centre=None, ring=None, points=None, conditions=
         numbered = select(found, first.label("nth")).subquery("numbered")
     n = numbered.c
     metres = cast(func.round(n.distance), Integer)
-    order = (metres, n.participant_id, n.channel, n.phone_number_id)
+    order = (metres, n.participant_id, n.channel, n.phone_number_id)  # RANK_KEYS
     columns = (n.participant_id, n.phone_number_id, n.e164.label("to_e164"), n.channel, metres.label("distance_m"),
                n.quiet_start, n.quiet_end)
     query = (select(*columns, n.address.label("to_address")) if not ranked else
